@@ -1,0 +1,5 @@
+import sys
+
+from booth.cli.main import main
+
+sys.exit(main())

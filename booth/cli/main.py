@@ -1,0 +1,66 @@
+"""The `booth` command: one entry point, one subcommand per job.
+
+Each subcommand lives in its own module under booth/cli/ and exposes
+`register(subparsers)`, which adds its parser and sets `func(args) -> int`.
+Errors meant for staff are raised as `UserError` and printed as one calm line,
+never as a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from booth import __version__
+
+DEFAULT_CONFIG = "/etc/booth/booth.toml"
+
+
+class UserError(Exception):
+    """An error a staff member can fix; the message names the file, the field and the fix."""
+
+    def __init__(self, message: str, exit_code: int = 2) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
+
+
+def add_config_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--config",
+        metavar="FILE",
+        default=DEFAULT_CONFIG,
+        help=f"booth settings (default {DEFAULT_CONFIG}; built-in defaults when it does not exist)",
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="booth",
+        description="Run, check and look after a video interview booth.",
+    )
+    parser.add_argument("--version", action="version", version=f"booth {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub.required = True
+    # Imported here so that `booth --help` stays fast and each module stays optional.
+    from booth.cli import commands
+
+    for module in commands.MODULES:
+        module.register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except UserError as err:
+        print(f"booth: {err}", file=sys.stderr)
+        return err.exit_code
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

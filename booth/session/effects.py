@@ -1,0 +1,87 @@
+"""What the session flow asks the world to do.
+
+The flow is pure: instead of recording, writing or playing anything itself it
+returns these effects, and the kiosk carries them out (camera, microphone,
+spool). Tests read them to see what a candidate's presses would have caused.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class OpenSession:
+    """Create the session's spool directory and manifest (after consent, or a decline)."""
+
+    interview_id: str
+    candidate_ref: str
+
+
+@dataclass(frozen=True)
+class StartTake:
+    """Start recording a take: camera encoder and microphone to crash-safe files.
+
+    `practice` takes are never written to the spool.
+    """
+
+    question_id: str
+    take: int
+    practice: bool
+    max_seconds: float
+
+
+@dataclass(frozen=True)
+class StopTake:
+    """Stop the take being recorded and turn it into an MP4."""
+
+    question_id: str
+    take: int
+    practice: bool
+
+
+@dataclass(frozen=True)
+class KeepTake:
+    """The candidate keeps this take; earlier takes of the question are deleted at once."""
+
+    question_id: str
+    take: int
+
+
+@dataclass(frozen=True)
+class DiscardTake:
+    """The candidate chose to record this take again: delete it."""
+
+    question_id: str
+    take: int
+    practice: bool
+
+
+@dataclass(frozen=True)
+class ReplayTake:
+    """Play back a recorded take on the review screen."""
+
+    question_id: str
+    take: int
+    practice: bool
+
+
+@dataclass(frozen=True)
+class FinishSession:
+    """Close the session's manifest: complete, ended-early or declined."""
+
+    status: str
+
+
+@dataclass(frozen=True)
+class Event:
+    """One line for events.jsonl and the journal. Never carries an invitation code."""
+
+    name: str
+    fields: dict[str, Any] = field(default_factory=dict)
+
+
+Effect = (
+    OpenSession | StartTake | StopTake | KeepTake | DiscardTake | ReplayTake | FinishSession | Event
+)

@@ -1,0 +1,722 @@
+"""The candidate's path through the booth, as a plain state machine.
+
+No pygame, no files, no devices: the flow takes actions (`handle`), the passing
+of time (`tick`) and a few facts from the kiosk (`clip_finished`, `fault`), and
+answers with effects (`booth.session.effects`) that the kiosk carries out. Its
+clock is injected, so tests and the simulator run it in virtual time.
+
+Screens are named after what the candidate sees (see `booth.session.view`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Protocol
+
+from booth.session.clock import Clock
+from booth.session.effects import (
+    DiscardTake,
+    Effect,
+    Event,
+    FinishSession,
+    KeepTake,
+    OpenSession,
+    ReplayTake,
+    StartTake,
+    StopTake,
+)
+from booth.session.view import InterviewSummary, View
+
+# Shown in a practice-only session, which has no interview. The kiosk translates it.
+DEFAULT_PRACTICE_TEXT = "Tell us briefly about yourself and what you are good at."
+PRACTICE_ID = "practice"
+
+# Screens where the inactivity guard does not run: the candidate is busy, a timer
+# of the screen itself moves things on, or there is no session to guard.
+_NO_INACTIVITY = {
+    "idle",
+    "closed",
+    "out-of-order",
+    "inactive",
+    "think",
+    "countdown",
+    "recording",
+    "done",
+}
+# Screens from which help can be opened (not while the camera is rolling).
+_NO_HELP = {"recording", "countdown", "help", "inactive", "out-of-order"}
+# Screens where the language can be switched.
+_LANGUAGE_SCREENS = {"idle", "code", "welcome", "consent", "check", "help"}
+
+
+class Question(Protocol):
+    id: str
+    text: dict[str, str]
+    clip: Any
+    think_seconds: int
+    answer_seconds: int
+    max_takes: int
+    review: bool
+
+
+@dataclass(frozen=True)
+class Timing:
+    """How long the booth waits, in seconds (from the `[timing]` settings)."""
+
+    inactivity_seconds: float = 60.0
+    inactive_grace_seconds: float = 20.0
+    done_seconds: float = 15.0
+    countdown_seconds: float = 3.0
+    code_attempts: int = 5
+    code_lockout_seconds: float = 30.0
+    code_max_digits: int = 12
+
+
+@dataclass(frozen=True)
+class Step:
+    """One question as this candidate meets it: accommodations already applied."""
+
+    id: str
+    text: dict[str, str]
+    clip: Any
+    think_seconds: float
+    answer_seconds: float
+    max_takes: int  # 0 = unlimited
+    review: bool
+    practice: bool = False
+
+
+def pick_language(texts: dict[str, str], language: str, fallbacks: Sequence[str]) -> str:
+    """The text in `language`, else in the first fallback language that has one."""
+    for lang in (language, *fallbacks):
+        if texts.get(lang):
+            return texts[lang]
+    return next(iter(texts.values()), "")
+
+
+class Flow:
+    """One booth's candidate flow, from idle through one session and back to idle."""
+
+    def __init__(
+        self,
+        interviews: Sequence[Any],
+        languages: Sequence[str],
+        clock: Clock,
+        timing: Timing | None = None,
+        is_open: Callable[[datetime], bool] | None = None,
+        language: str | None = None,
+    ) -> None:
+        if not languages:
+            raise ValueError("the booth needs at least one language")
+        self.interviews = list(interviews)
+        self.booth_languages = tuple(languages)
+        self.default_language = language or self.booth_languages[0]
+        self.clock = clock
+        self.timing = timing or Timing()
+        self._is_open = is_open or (lambda _now: True)
+        self._fault: str | None = None
+        self._reset()
+        self.screen = "idle" if self._is_open(clock.now()) else "closed"
+
+    # ----------------------------------------------------------------- state
+    def _reset(self) -> None:
+        """Forget everything about the last candidate."""
+        self.screen = "idle"
+        self.language = self.default_language
+        self.code_entry = ""
+        self.message: str | None = None
+        self.wrong_codes = 0
+        self.locked_until = 0.0
+        self.interview: Any = None
+        self.invitation: Any = None
+        self.practice_only = False
+        self.session_open = False
+        self.steps: list[Step] = []
+        self.step_index = 0  # index into self.steps
+        self.intro_index = 0
+        self.clip_playing = False
+        self.clip_played = False
+        self.takes: dict[str, int] = {}  # question id -> takes recorded so far
+        self.pending_take: tuple[Step, int] | None = None  # recorded, not yet kept
+        self.timer_end = 0.0
+        self.recording_started = 0.0
+        self.return_screen: str | None = None
+        self.paused_left: float | None = None
+        self.inactive_end = 0.0
+        self.last_input = self.clock.monotonic()
+
+    @property
+    def languages(self) -> tuple[str, ...]:
+        if self.interview is not None:
+            return tuple(self.interview.languages)
+        return self.booth_languages
+
+    @property
+    def step(self) -> Step:
+        return self.steps[self.step_index]
+
+    def _now(self) -> float:
+        return self.clock.monotonic()
+
+    def _goto(self, screen: str, out: list[Effect], **fields: Any) -> None:
+        self.screen = screen
+        out.append(Event("screen", {"screen": screen, **fields}))
+
+    def _start_timer(self, seconds: float) -> None:
+        self.timer_end = self._now() + seconds
+
+    def _timer_left(self) -> float:
+        if self.paused_left is not None:
+            return self.paused_left
+        return max(0.0, self.timer_end - self._now())
+
+    # ----------------------------------------------------------- entry points
+    def handle(self, action: str, value: str | None = None) -> list[Effect]:
+        """A candidate's action (touch, key or button), already named."""
+        out: list[Effect] = []
+        self.last_input = self._now()
+        # The typed digit is never logged: it is part of an invitation code.
+        out.append(Event("action", {"action": action, "screen": self.screen}))
+        handler = getattr(self, "_on_" + self.screen.replace("-", "_"), None)
+        done = False
+        if action == "help" and self.screen not in _NO_HELP:
+            self._open_overlay("help", out)
+            done = True
+        elif action == "language" and self.screen in _LANGUAGE_SCREENS:
+            self._cycle_language(out)
+            done = True
+        elif handler is not None:
+            done = handler(action, value, out)
+        if not done:
+            out.append(Event("refused", {"action": action, "screen": self.screen}))
+        return out
+
+    def tick(self) -> list[Effect]:
+        """Let time pass: countdowns, time limits, the inactivity guard, opening hours."""
+        out: list[Effect] = []
+        now = self._now()
+        if self.screen in ("idle", "closed"):
+            is_open = self._is_open(self.clock.now())
+            if self.screen == "idle" and not is_open:
+                self._goto("closed", out)
+            elif self.screen == "closed" and is_open:
+                self._goto("idle", out)
+            return out
+        if self.screen == "code" and self.locked_until and now >= self.locked_until:
+            self.locked_until = 0.0
+            self.wrong_codes = 0
+            self.message = None
+        if self.paused_left is None and now >= self.timer_end:
+            if self.screen == "think":
+                self._enter_countdown(out)
+            elif self.screen == "countdown":
+                self._start_recording(out)
+            elif self.screen == "recording":
+                out.append(Event("limit", {"question": self.step.id}))
+                self._stop_recording(out)
+            elif self.screen == "done":
+                self._to_idle(out)
+        if self.screen == "inactive" and now >= self.inactive_end:
+            self._end_early(out, reason="inactive")
+            return out
+        if (
+            self.screen not in _NO_INACTIVITY
+            and not self.clip_playing
+            and now - self.last_input >= self.timing.inactivity_seconds
+        ):
+            self._open_overlay("inactive", out)
+            self.inactive_end = now + self.timing.inactive_grace_seconds
+        return out
+
+    def clip_finished(self) -> list[Effect]:
+        """The clip on the intro or question screen has played to its end."""
+        out: list[Effect] = []
+        if not self.clip_playing:
+            return out
+        self.clip_playing = False
+        self.clip_played = True
+        self.last_input = self._now()
+        out.append(Event("clip.finished", {"screen": self.screen}))
+        if self.screen == "intro" and self.intro_index + 1 < len(self.interview.intro_clips):
+            self.intro_index += 1
+            self._start_clip()
+            out.append(Event("clip.start", {"intro": self.intro_index + 1}))
+        return out
+
+    def take_cut_short(self) -> list[Effect]:
+        """The recording had to stop (disk full, device trouble): keep what was recorded."""
+        out: list[Effect] = []
+        if self.screen == "recording":
+            out.append(Event("take.cut_short", {"question": self.step.id}))
+            self._stop_recording(out)
+        return out
+
+    def fault(self, reason: str) -> list[Effect]:
+        """A device reports a fault: end any session safely and show out-of-order."""
+        out: list[Effect] = []
+        self._fault = reason
+        if self.screen == "out-of-order":
+            return out
+        if self.session_open or self.screen in ("recording",):
+            self._end_early(out, reason="fault", to_idle=False)
+        self._reset()
+        self._goto("out-of-order", out, reason=reason)
+        return out
+
+    def clear_fault(self) -> list[Effect]:
+        """The fault is gone: back to idle."""
+        out: list[Effect] = []
+        self._fault = None
+        if self.screen == "out-of-order":
+            self._to_idle(out)
+        return out
+
+    # -------------------------------------------------------------- overlays
+    def _open_overlay(self, screen: str, out: list[Effect]) -> None:
+        # Help can turn into "are you still there?": both return to the screen under them.
+        if self.screen not in ("help", "inactive"):
+            self.return_screen = self.screen
+            # The think and done countdowns wait while the candidate reads help.
+            self.paused_left = self._timer_left() if self.screen in ("think", "done") else None
+        self._goto(screen, out)
+
+    def _close_overlay(self, out: list[Effect]) -> None:
+        back = self.return_screen or "idle"
+        if self.paused_left is not None:
+            self._start_timer(self.paused_left)
+            self.paused_left = None
+        self.return_screen = None
+        self._goto(back, out)
+
+    def _on_help(self, action: str, value: str | None, out: list[Effect]) -> bool:
+        if action in ("back", "next", "confirm"):
+            self._close_overlay(out)
+            return True
+        return False
+
+    def _on_inactive(self, action: str, value: str | None, out: list[Effect]) -> bool:
+        # Any action means "I'm still here".
+        self._close_overlay(out)
+        return True
+
+    # ------------------------------------------------------------ idle, code
+    def _cycle_language(self, out: list[Effect]) -> None:
+        langs = self.languages
+        i = langs.index(self.language) if self.language in langs else -1
+        self.language = langs[(i + 1) % len(langs)]
+        out.append(Event("language", {"language": self.language}))
+
+    def _on_idle(self, action: str, value: str | None, out: list[Effect]) -> bool:
+        if action == "start":
+            self._goto("code", out)
+            return True
+        if action == "practice":
+            self.practice_only = True
+            self.steps = [self._practice_step()]
+            self.step_index = 0
+            self._goto("practice", out)
+            return True
+        return False
+
+    def _on_closed(self, action: str, value: str | None, out: list[Effect]) -> bool:
+        return False
+
+    def _on_out_of_order(self, action: str, value: str | None, out: list[Effect]) -> bool:
+        return False
+
+    def _on_code(self, action: str, value: str | None, out: list[Effect]) -> bool:
+        locked = self.locked_until > self._now()
+        if action == "back":
+            self._to_idle(out)
+            return True
+        if locked and action in ("digit", "delete", "confirm"):
+            self.message = "code.locked"
+            return False
+        if action == "digit":
+            if value is None or len(value) != 1 or not value.isdigit():
+                return False
+            if len(self.code_entry) >= self.timing.code_max_digits:
+                return False
+            self.code_entry += value
+            self.message = None
+            return True
+        if action == "delete":
+            self.code_entry = self.code_entry[:-1]
+            return True
+        if action == "confirm":
+            self._check_code(out)
+            return True
+        return False
+
+    def _check_code(self, out: list[Effect]) -> None:
+        code, self.code_entry = self.code_entry, ""
+        if not code:
+            self.message = "code.empty"
+            return
+        now = self.clock.now()
+        for interview in self.interviews:
+            invitation = interview.codes.lookup(code)
+            if invitation is None:
+                continue
+            if now < interview.valid_from:
+                self.message = "code.not_yet_valid"
+                out.append(Event("code.not_yet_valid", {"interview": interview.id}))
+                return
+            if now > interview.deadline:
+                self.message = "code.expired"
+                out.append(Event("code.expired", {"interview": interview.id}))
+                return
+            self._begin(interview, invitation, out)
+            return
+        self.wrong_codes += 1
+        out.append(Event("code.wrong", {"in_a_row": self.wrong_codes}))
+        if self.wrong_codes >= self.timing.code_attempts:
+            self.locked_until = self._now() + self.timing.code_lockout_seconds
+            self.message = "code.locked"
+        else:
+            self.message = "code.wrong"
+
+    def _begin(self, interview: Any, invitation: Any, out: list[Effect]) -> None:
+        self.interview, self.invitation = interview, invitation
+        self.message, self.wrong_codes = None, 0
+        if self.language not in interview.languages:
+            self.language = interview.languages[0]
+        extra_time = 1 + getattr(invitation, "extra_time_percent", 0) / 100
+        extra_takes = getattr(invitation, "extra_takes", 0)
+        steps = []
+        if interview.practice is not None:
+            steps.append(self._practice_step(interview.practice))
+        for q in interview.questions:
+            steps.append(
+                Step(
+                    id=q.id,
+                    text=dict(q.text),
+                    clip=q.clip,
+                    think_seconds=q.think_seconds * extra_time,
+                    answer_seconds=q.answer_seconds * extra_time,
+                    max_takes=q.max_takes + extra_takes if q.max_takes else 0,
+                    review=q.review,
+                )
+            )
+        self.steps = steps
+        self.step_index = 0
+        out.append(Event("session.begin", {"interview": interview.id}))
+        self._goto("welcome", out)
+
+    def _practice_step(self, practice: Any = None) -> Step:
+        if practice is None:
+            return Step(PRACTICE_ID, {}, None, 20.0, 60.0, 0, True, practice=True)
+        return Step(
+            PRACTICE_ID,
+            dict(practice.text),
+            None,
+            float(practice.think_seconds),
+            float(practice.answer_seconds),
+            0,
+            True,
+            practice=True,
+        )
+
+    # ------------------------------------------------ welcome, consent, check
+    def _on_welcome(self, action: str, value: str | None, out: list[Effect]) -> bool:
+        if action == "next":
+            self._goto("consent", out)
+            return True
+        if action == "back":
+            self._to_idle(out)
+            return True
+        return False
+
+    def _on_consent(self, action: str, value: str | None, out: list[Effect]) -> bool:
+        if action == "accept":
+            self._open_session(out)
+            self._goto("check", out)
+            return True
+        if action == "decline":
+            self._open_session(out)
+            out.append(FinishSession("declined"))
+            self.session_open = False
+            self._enter_done(out)
+            return True
+        if action == "back":
+            self._goto("welcome", out)
+            return True
+        return False
+
+    def _open_session(self, out: list[Effect]) -> None:
+        out.append(OpenSession(self.interview.id, self.invitation.candidate_ref))
+        self.session_open = True
+
+    def _on_check(self, action: str, value: str | None, out: list[Effect]) -> bool:
+        if action == "next":
+            if self.interview.intro_clips:
+                self.intro_index = 0
+                self._start_clip()
+                self._goto("intro", out, intro=1)
+            else:
+                self._enter_first_step(out)
+            return True
+        return False
+
+    # --------------------------------------------------------------- clips
+    def _start_clip(self) -> None:
+        self.clip_playing = True
+        self.clip_played = False
+
+    def _on_intro(self, action: str, value: str | None, out: list[Effect]) -> bool:
+        if action == "next" and self.clip_played and not self.clip_playing:
+            self._enter_first_step(out)
+            return True
+        if action == "replay" and self.clip_played and self.interview.replay_allowed:
+            self.clip_playing = True
+            out.append(Event("clip.replay", {"intro": self.intro_index + 1}))
+            return True
+        return False
+
+    def _enter_first_step(self, out: list[Effect]) -> None:
+        self.step_index = 0
+        if not self.steps:
+            self._finish(out)
+        elif self.step.practice:
+            self._goto("practice", out)
+        else:
+            self._enter_question(out)
+
+    # ---------------------------------------------------------- questions
+    def _enter_question(self, out: list[Effect]) -> None:
+        step = self.step
+        self.clip_played = step.clip is None
+        self.clip_playing = step.clip is not None
+        self._goto("question", out, question=step.id)
+
+    def _on_practice(self, action: str, value: str | None, out: list[Effect]) -> bool:
+        if action == "record":
+            self._enter_countdown(out)
+            return True
+        if action == "next":
+            self._after_step(out)
+            return True
+        return False
+
+    def _on_question(self, action: str, value: str | None, out: list[Effect]) -> bool:
+        if action == "next" and self.clip_played and not self.clip_playing:
+            if self.step.think_seconds > 0:
+                self._start_timer(self.step.think_seconds)
+                self._goto("think", out, question=self.step.id)
+            else:
+                self._enter_countdown(out)
+            return True
+        if action == "replay" and self.clip_played and self.step.clip is not None:
+            if self.interview.replay_allowed:
+                self.clip_playing = True
+                out.append(Event("clip.replay", {"question": self.step.id}))
+                return True
+        return False
+
+    def _on_think(self, action: str, value: str | None, out: list[Effect]) -> bool:
+        if action == "record":
+            self._enter_countdown(out)
+            return True
+        return False
+
+    def _enter_countdown(self, out: list[Effect]) -> None:
+        self._start_timer(self.timing.countdown_seconds)
+        self._goto("countdown", out, question=self.step.id)
+
+    def _on_countdown(self, action: str, value: str | None, out: list[Effect]) -> bool:
+        return False
+
+    def _start_recording(self, out: list[Effect]) -> None:
+        step = self.step
+        take = self.takes.get(step.id, 0) + 1
+        self.takes[step.id] = take
+        self.recording_started = self._now()
+        self._start_timer(step.answer_seconds)
+        out.append(StartTake(step.id, take, step.practice, step.answer_seconds))
+        self._goto("recording", out, question=step.id, take=take)
+
+    def _on_recording(self, action: str, value: str | None, out: list[Effect]) -> bool:
+        if action == "stop":
+            self._stop_recording(out)
+            return True
+        return False
+
+    def _stop_recording(self, out: list[Effect]) -> None:
+        step = self.step
+        take = self.takes[step.id]
+        out.append(StopTake(step.id, take, step.practice))
+        self.pending_take = (step, take)
+        if step.review:
+            self._goto("review", out, question=step.id, take=take)
+        else:
+            self._keep_pending(out)
+            self._after_step(out)
+
+    def _takes_left(self, step: Step) -> int | None:
+        if step.max_takes == 0:
+            return None
+        return max(0, step.max_takes - self.takes.get(step.id, 0))
+
+    def _on_review(self, action: str, value: str | None, out: list[Effect]) -> bool:
+        assert self.pending_take is not None
+        step, take = self.pending_take
+        if action in ("keep", "next"):
+            self._keep_pending(out)
+            self._after_step(out)
+            return True
+        if action == "retake":
+            left = self._takes_left(step)
+            if left is not None and left <= 0:
+                return False
+            out.append(DiscardTake(step.id, take, step.practice))
+            self.pending_take = None
+            self._enter_countdown(out)
+            return True
+        if action == "replay":
+            out.append(ReplayTake(step.id, take, step.practice))
+            return True
+        return False
+
+    def _keep_pending(self, out: list[Effect]) -> None:
+        if self.pending_take is None:
+            return
+        step, take = self.pending_take
+        self.pending_take = None
+        if step.practice:
+            # Practice takes are never kept: they leave with the practice.
+            out.append(DiscardTake(step.id, take, True))
+        else:
+            out.append(KeepTake(step.id, take))
+
+    def _after_step(self, out: list[Effect]) -> None:
+        if self.step_index + 1 < len(self.steps):
+            self.step_index += 1
+            self._enter_question(out)
+        else:
+            self._finish(out)
+
+    # ------------------------------------------------------------- endings
+    def _finish(self, out: list[Effect]) -> None:
+        if self.session_open:
+            out.append(FinishSession("complete"))
+            self.session_open = False
+        self._enter_done(out)
+
+    def _enter_done(self, out: list[Effect]) -> None:
+        self._start_timer(self.timing.done_seconds)
+        self._goto("done", out)
+
+    def _on_done(self, action: str, value: str | None, out: list[Effect]) -> bool:
+        if action in ("next", "confirm"):
+            self._to_idle(out)
+            return True
+        return False
+
+    def _end_early(self, out: list[Effect], reason: str, to_idle: bool = True) -> None:
+        """End the session now, keeping every kept take and the one being reviewed."""
+        if self.screen == "recording" or (
+            self.screen == "inactive" and self.return_screen == "recording"
+        ):
+            self._stop_recording_quietly(out)
+        self._keep_pending(out)
+        if self.session_open:
+            out.append(FinishSession("ended-early"))
+            self.session_open = False
+        out.append(Event("session.ended_early", {"reason": reason}))
+        if to_idle:
+            self._to_idle(out)
+
+    def _stop_recording_quietly(self, out: list[Effect]) -> None:
+        step = self.step
+        take = self.takes[step.id]
+        out.append(StopTake(step.id, take, step.practice))
+        self.pending_take = (step, take)
+
+    def _to_idle(self, out: list[Effect]) -> None:
+        if self.pending_take is not None and self.pending_take[0].practice:
+            step, take = self.pending_take
+            out.append(DiscardTake(step.id, take, True))
+        self._reset()
+        if self._fault is not None:
+            self._goto("out-of-order", out, reason=self._fault)
+        elif self._is_open(self.clock.now()):
+            self._goto("idle", out)
+        else:
+            self._goto("closed", out)
+
+    # ---------------------------------------------------------------- view
+    def view(self) -> View:
+        """What the screen shows now."""
+        interview = self.interview
+        summary = None
+        if interview is not None:
+            questions = [s for s in self.steps if not s.practice]
+            summary = InterviewSummary(
+                employer=interview.employer,
+                title=pick_language(interview.title, self.language, interview.languages),
+                question_count=len(questions),
+                answer_seconds_max=int(max((s.answer_seconds for s in questions), default=0)),
+                max_takes=0
+                if any(s.max_takes == 0 for s in questions)
+                else max((s.max_takes for s in questions), default=1),
+                deadline=interview.deadline,
+                has_practice=any(s.practice for s in self.steps),
+            )
+        fields: dict[str, Any] = {}
+        if self.steps and self.screen not in ("idle", "code", "welcome", "consent", "done"):
+            step = self.step
+            question_count = sum(1 for s in self.steps if not s.practice)
+            first_question = 1 if self.steps[0].practice else 0
+            text = pick_language(step.text, self.language, self.languages)
+            if step.practice and not text:
+                text = DEFAULT_PRACTICE_TEXT
+            take = self.takes.get(step.id, 0)
+            left = self._takes_left(step)
+            fields.update(
+                is_practice=step.practice,
+                question_index=0 if step.practice else self.step_index + 1 - first_question,
+                question_count=question_count,
+                question_text=text,
+                think_seconds=step.think_seconds,
+                answer_seconds=step.answer_seconds,
+                take_number=take,
+                max_takes=step.max_takes,
+                takes_left=left,
+                can_retake=step.review and (left is None or left > 0),
+                review_allowed=step.review,
+            )
+            if self.screen == "question" and step.clip is not None:
+                fields["clip_path"] = str(step.clip)
+        if self.screen == "intro" and interview is not None:
+            fields.update(
+                intro_index=self.intro_index + 1,
+                intro_count=len(interview.intro_clips),
+                clip_path=str(interview.intro_clips[self.intro_index]),
+            )
+        shown = self.return_screen if self.screen in ("help", "inactive") else self.screen
+        if self.screen == "inactive":
+            seconds_left = max(0.0, self.inactive_end - self._now())
+        elif shown in ("think", "countdown", "recording", "done"):
+            seconds_left = self._timer_left()
+        else:
+            seconds_left = 0.0
+        locked_left = max(0.0, self.locked_until - self._now())
+        return View(
+            screen=self.screen,
+            language=self.language,
+            languages=self.languages,
+            code_entry=self.code_entry,
+            message=self.message,
+            locked_seconds=locked_left,
+            interview=summary,
+            practice_only=self.practice_only,
+            clip_played=self.clip_played,
+            clip_playing=self.clip_playing,
+            seconds_left=seconds_left,
+            recording=self.screen == "recording",
+            return_screen=self.return_screen,
+            reason=self._fault if self.screen == "out-of-order" else None,
+            **fields,
+        )

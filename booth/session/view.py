@@ -1,0 +1,131 @@
+"""What a screen shows: a plain snapshot of the session, with no pygame in it.
+
+The session flow (`booth.session.flow`) produces a `View` after every step; the
+ui draws it. Everything a candidate must always know is here: which screen,
+whether it is recording, how long is left, which question of how many, and how
+many takes remain.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+# Screen ids, named after what the candidate sees.
+SCREENS = (
+    "idle",
+    "code",
+    "welcome",
+    "consent",
+    "check",
+    "intro",
+    "practice",
+    "question",
+    "think",
+    "countdown",
+    "recording",
+    "review",
+    "done",
+    "help",
+    "inactive",
+    "closed",
+    "out-of-order",
+)
+
+# Named actions. Touch, keys and GPIO buttons are all turned into these.
+ACTIONS = (
+    "start",
+    "practice",
+    "language",
+    "digit",  # with a value "0".."9"
+    "delete",  # remove the last typed digit
+    "confirm",
+    "back",
+    "next",
+    "accept",
+    "decline",
+    "record",
+    "stop",
+    "keep",
+    "retake",
+    "replay",
+    "help",
+)
+
+
+@dataclass(frozen=True)
+class InterviewSummary:
+    """The welcome screen's facts about one interview, in the candidate's language."""
+
+    employer: str
+    title: str
+    question_count: int
+    answer_seconds_max: int  # the longest answer time of any question
+    max_takes: int  # the most takes any question allows; 0 = unlimited
+    deadline: datetime
+    has_practice: bool = True
+
+
+@dataclass(frozen=True)
+class View:
+    """Everything one frame of the kiosk needs to draw, and nothing more.
+
+    Time values are seconds of the session clock (virtual in simulation).
+    """
+
+    screen: str
+    language: str  # the candidate's current language, e.g. "sv"
+    languages: tuple[str, ...]  # the languages the `language` action cycles through
+
+    # code screen
+    code_entry: str = ""  # digits typed so far (drawn as digits, large)
+    message: str | None = None  # a message id, see MESSAGES
+    locked_seconds: float = 0.0  # >0 while code entry is paused after 5 wrong codes
+
+    # after a valid code (None on idle/code, and in practice-only sessions)
+    interview: InterviewSummary | None = None
+    practice_only: bool = False
+
+    # intro clips
+    intro_index: int = 0  # 1-based
+    intro_count: int = 0
+    clip_path: str | None = None  # the clip to play on intro/question screens
+    clip_played: bool = False  # the current clip has played to its end once
+    clip_playing: bool = False  # the clip is playing now (the kiosk plays it)
+
+    # questions: practice is question 0
+    is_practice: bool = False
+    question_index: int = 0  # 1-based; 0 for the practice question
+    question_count: int = 0
+    question_text: str = ""
+    think_seconds: float = 0.0  # full think time of this question
+    answer_seconds: float = 0.0  # full answer time of this question
+
+    # takes
+    take_number: int = 0  # 1-based, the take being recorded or reviewed
+    max_takes: int = 0  # 0 = unlimited
+    takes_left: int | None = None  # None = unlimited
+    can_retake: bool = False
+    review_allowed: bool = False
+
+    # countdowns: think, countdown (3-2-1), recording (time left), done, inactive
+    seconds_left: float = 0.0
+    recording: bool = False  # REC indicator on
+
+    # help and inactive screens come back to this screen
+    return_screen: str | None = None
+    # out-of-order and closed: a reason id for the candidate (details go to `booth status`)
+    reason: str | None = None
+    opens_at: datetime | None = None  # closed: when the booth opens next, if known
+    extra: dict = field(default_factory=dict)
+
+
+# Message ids the flow can set in View.message. The ui translates them.
+MESSAGES = (
+    "code.wrong",  # no invitation with that code
+    "code.expired",  # the deadline has passed
+    "code.not_yet_valid",  # before valid_from
+    "code.locked",  # 5 wrong codes in a row: wait locked_seconds
+    "code.empty",  # confirm with nothing typed
+    "code.used",  # the invitation's interview was already completed on this booth
+)

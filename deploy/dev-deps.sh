@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Installs the Debian packages that a development machine or CI needs to build
+# and run booth off a Pi. Installs nothing when everything is already there.
+set -euo pipefail
+
+packages=(
+  gcc pkg-config python3-dev python3-venv
+  libasound2-dev   # pyalsaaudio builds against alsa-lib
+  libsystemd-dev   # systemd-python builds against libsystemd
+  alsa-utils       # arecord/aplay, handy to inspect the virtual devices
+  ffmpeg           # ffprobe checks the MP4s in tests
+  gettext          # msgfmt compiles the translation catalogs
+  fonts-dejavu-core  # a font with å ä ö, loaded by explicit path
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+  exit 0
+fi
+
+sudo=""
+if [ "$(id -u)" -ne 0 ]; then
+  sudo="sudo"
+fi
+echo "Installing Debian packages: ${missing[*]}"
+$sudo apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"

@@ -1,0 +1,499 @@
+"""The candidate flow, rule by rule (issue 2, section 3), in virtual time."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from booth.session.clock import VirtualClock
+from booth.session.effects import (
+    DiscardTake,
+    Event,
+    FinishSession,
+    KeepTake,
+    OpenSession,
+    ReplayTake,
+    StartTake,
+    StopTake,
+)
+from booth.session.flow import Flow, Timing
+
+NOW = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
+
+
+@dataclass
+class Invitation:
+    candidate_ref: str
+    extra_time_percent: int = 0
+    extra_takes: int = 0
+
+
+@dataclass
+class Codes:
+    """The interview's code lookup, as the flow uses it (our own interface)."""
+
+    table: dict[str, Invitation]
+
+    def lookup(self, code: str) -> Invitation | None:
+        return self.table.get(code)
+
+
+@dataclass
+class Q:
+    id: str
+    text: dict
+    clip: Path | None = None
+    think_seconds: int = 10
+    answer_seconds: int = 30
+    max_takes: int = 2
+    review: bool = True
+
+
+@dataclass
+class Practice:
+    text: dict
+    think_seconds: int = 5
+    answer_seconds: int = 20
+
+
+@dataclass
+class Interview:
+    id: str = "job-1"
+    employer: str = "Kommunen"
+    title: dict = field(default_factory=lambda: {"sv": "Lärare", "en": "Teacher"})
+    languages: tuple = ("sv", "en")
+    valid_from: datetime = NOW - timedelta(days=1)
+    deadline: datetime = NOW + timedelta(days=10)
+    intro_clips: tuple = ()
+    replay_allowed: bool = True
+    practice: Practice | None = field(default_factory=lambda: Practice({"sv": "Öva", "en": "Try"}))
+    questions: tuple = (
+        Q("q1", {"sv": "Fråga ett", "en": "Question one"}),
+        Q("q2", {"sv": "Fråga två", "en": "Question two"}, think_seconds=0, max_takes=1),
+        Q("q3", {"sv": "Fråga tre", "en": "Question three"}, max_takes=0, review=True),
+    )
+    codes: Codes = field(
+        default_factory=lambda: Codes(
+            {"123456": Invitation("CAND-1"), "777777": Invitation("CAND-7", 50, 1)}
+        )
+    )
+
+
+class Booth:
+    """A flow plus the effects it produced, driven like a candidate would."""
+
+    def __init__(self, interview=None, timing=None, is_open=None, languages=("sv", "en")):
+        self.clock = VirtualClock(NOW)
+        self.interview = interview or Interview()
+        self.flow = Flow(
+            [self.interview], languages, self.clock, timing=timing or Timing(), is_open=is_open
+        )
+        self.effects: list = []
+
+    def press(self, action, value=None):
+        self.effects += self.flow.handle(action, value)
+        return self
+
+    def type(self, digits):
+        for d in digits:
+            self.press("digit", d)
+        return self
+
+    def wait(self, seconds, step=0.25):
+        end = self.clock.monotonic() + seconds
+        while self.clock.monotonic() < end - 1e-9:
+            self.clock.advance(min(step, end - self.clock.monotonic()))
+            self.effects += self.flow.tick()
+        return self
+
+    def clip_ends(self):
+        self.effects += self.flow.clip_finished()
+        return self
+
+    @property
+    def screen(self):
+        return self.flow.screen
+
+    def of(self, kind):
+        return [e for e in self.effects if isinstance(e, kind)]
+
+    def to_check(self, code="123456"):
+        self.press("start").type(code).press("confirm").press("next").press("accept")
+        assert self.screen == "check"
+        return self
+
+    def to_question_1(self, code="123456"):
+        self.to_check(code).press("next")
+        assert self.screen == "practice"
+        self.press("next")
+        assert self.screen == "question"
+        return self
+
+
+# ------------------------------------------------------------------ idle
+def test_start_on_idle_opens_code_entry():
+    assert Booth().press("start").screen == "code"
+
+
+def test_practice_on_idle_starts_a_practice_only_session_that_keeps_nothing():
+    b = Booth().press("practice")
+    assert b.screen == "practice" and b.flow.view().practice_only
+    b.press("record").wait(3)
+    assert b.screen == "recording"
+    b.press("stop")
+    assert b.screen == "review"
+    b.press("keep")
+    assert b.screen == "done"
+    assert not b.of(KeepTake) and not b.of(OpenSession) and not b.of(FinishSession)
+    assert b.of(StartTake)[0].practice
+    assert b.of(DiscardTake) == [DiscardTake("practice", 1, True)]
+
+
+def test_language_cycles_on_idle_and_code():
+    b = Booth()
+    assert b.flow.view().language == "sv"
+    b.press("language")
+    assert b.flow.view().language == "en"
+    b.press("start").press("language")
+    assert b.flow.view().language == "sv"
+
+
+def test_after_the_code_the_language_choice_is_the_interviews():
+    b = Booth(interview=Interview(languages=("en",)), languages=("sv", "en"))
+    b.press("start").type("123456").press("confirm")
+    assert b.flow.view().language == "en"
+    b.press("language")
+    assert b.flow.view().languages == ("en",) and b.flow.view().language == "en"
+
+
+# ------------------------------------------------------------------ code
+def test_valid_code_opens_welcome_with_the_interview_facts():
+    b = Booth().press("start").type("123456").press("confirm")
+    assert b.screen == "welcome"
+    s = b.flow.view().interview
+    assert (s.employer, s.title, s.question_count) == ("Kommunen", "Lärare", 3)
+    assert s.max_takes == 0  # q3 allows unlimited takes
+    assert s.answer_seconds_max == 30
+
+
+def test_wrong_code_stays_on_code_with_entry_cleared_and_a_message():
+    b = Booth().press("start").type("999").press("confirm")
+    v = b.flow.view()
+    assert (b.screen, v.code_entry, v.message) == ("code", "", "code.wrong")
+
+
+def test_expired_and_not_yet_valid_codes_say_so():
+    b = Booth(interview=Interview(deadline=NOW - timedelta(hours=1)))
+    b.press("start").type("123456").press("confirm")
+    assert (b.screen, b.flow.view().message) == ("code", "code.expired")
+    b = Booth(interview=Interview(valid_from=NOW + timedelta(days=1)))
+    b.press("start").type("123456").press("confirm")
+    assert (b.screen, b.flow.view().message) == ("code", "code.not_yet_valid")
+
+
+def test_five_wrong_codes_pause_entry_for_30_seconds():
+    b = Booth().press("start")
+    for _ in range(5):
+        b.type("1").press("confirm")
+    v = b.flow.view()
+    assert v.message == "code.locked" and v.locked_seconds == pytest.approx(30)
+    b.type("123456").press("confirm")
+    assert b.screen == "code" and b.flow.view().code_entry == ""
+    b.wait(30)
+    b.type("123456").press("confirm")
+    assert b.screen == "welcome"
+
+
+def test_empty_code_gets_a_message():
+    b = Booth().press("start").press("confirm")
+    assert b.flow.view().message == "code.empty"
+
+
+def test_back_on_code_returns_to_idle():
+    assert Booth().press("start").type("12").press("back").screen == "idle"
+
+
+def test_no_digit_of_a_code_reaches_an_event():
+    b = Booth().press("start").type("123456").press("confirm")
+    for e in b.of(Event):
+        assert "123456" not in repr(e) and "'value'" not in repr(e.fields)
+
+
+def test_delete_removes_the_last_digit():
+    b = Booth().press("start").type("123").press("delete")
+    assert b.flow.view().code_entry == "12"
+
+
+# ------------------------------------------------- welcome, consent, check
+def test_welcome_next_opens_consent_and_back_returns_to_idle():
+    b = Booth().press("start").type("123456").press("confirm").press("next")
+    assert b.screen == "consent"
+    b = Booth().press("start").type("123456").press("confirm").press("back")
+    assert b.screen == "idle" and b.flow.view().interview is None
+
+
+def test_declining_consent_records_nothing_and_ends_kindly():
+    b = Booth().press("start").type("123456").press("confirm").press("next").press("decline")
+    assert b.screen == "done"
+    assert b.of(OpenSession) == [OpenSession("job-1", "CAND-1")]
+    assert b.of(FinishSession) == [FinishSession("declined")]
+    assert not b.of(StartTake)
+
+
+def test_accepting_consent_opens_the_session_and_the_check():
+    b = Booth().to_check()
+    assert b.of(OpenSession) == [OpenSession("job-1", "CAND-1")]
+
+
+def test_check_goes_to_practice_without_intro_clips():
+    assert Booth().to_check().press("next").screen == "practice"
+
+
+# ------------------------------------------------------------------ intro
+def test_intro_clips_play_one_after_another_and_next_waits_for_the_last():
+    b = Booth(interview=Interview(intro_clips=(Path("a.mp4"), Path("b.mp4"))))
+    b.to_check().press("next")
+    v = b.flow.view()
+    assert (b.screen, v.intro_index, v.intro_count, v.clip_playing) == ("intro", 1, 2, True)
+    b.press("next")
+    assert b.screen == "intro"  # refused: the clip has not played yet
+    b.clip_ends()
+    assert b.flow.view().intro_index == 2 and b.flow.view().clip_path == "b.mp4"
+    b.press("next")
+    assert b.screen == "intro"
+    b.clip_ends().press("next")
+    assert b.screen == "practice"
+
+
+# --------------------------------------------------------------- practice
+def test_practice_record_goes_through_countdown_recording_and_review_to_question_1():
+    b = Booth().to_check().press("next").press("record")
+    assert b.screen == "countdown"
+    b.wait(3)
+    assert b.screen == "recording" and b.of(StartTake) == [StartTake("practice", 1, True, 20.0)]
+    b.press("stop")
+    assert b.screen == "review" and b.flow.view().can_retake
+    b.press("next")
+    v = b.flow.view()
+    assert (b.screen, v.question_index, v.question_count) == ("question", 1, 3)
+    assert not b.of(KeepTake)
+
+
+def test_next_on_practice_skips_it():
+    b = Booth().to_check().press("next").press("next")
+    assert b.screen == "question" and not b.of(StartTake)
+
+
+# -------------------------------------------------------- question, think
+def test_question_next_goes_to_think_and_think_counts_down_to_the_countdown():
+    b = Booth().to_question_1().press("next")
+    assert b.screen == "think" and b.flow.view().seconds_left == pytest.approx(10)
+    b.wait(9.5)
+    assert b.screen == "think"
+    b.wait(0.5)
+    assert b.screen == "countdown"
+    b.wait(3)
+    assert b.screen == "recording"
+
+
+def test_start_now_on_think_goes_to_the_countdown():
+    b = Booth().to_question_1().press("next").press("record")
+    assert b.screen == "countdown"
+
+
+def test_question_without_think_time_goes_straight_to_the_countdown():
+    b = Booth().to_question_1().press("next").press("record").wait(3).press("stop")
+    b.press("keep")
+    assert b.flow.view().question_index == 2
+    b.press("next")
+    assert b.screen == "countdown"
+
+
+def test_question_with_a_clip_waits_for_the_clip_before_next():
+    iv = Interview(questions=(Q("q1", {"sv": "a", "en": "a"}, clip=Path("q1.mp4")),))
+    b = Booth(interview=iv).to_question_1()
+    assert b.flow.view().clip_path == "q1.mp4" and b.flow.view().clip_playing
+    b.press("next")
+    assert b.screen == "question"
+    b.clip_ends().press("next")
+    assert b.screen == "think"
+
+
+# -------------------------------------------------------------- recording
+def test_recording_stops_at_the_answer_limit():
+    b = Booth().to_question_1().press("next").press("record").wait(3)
+    assert b.flow.view().recording and b.flow.view().seconds_left == pytest.approx(30)
+    b.wait(29.75)
+    assert b.screen == "recording"
+    b.wait(0.25)
+    assert b.screen == "review"
+    assert b.of(StopTake) == [StopTake("q1", 1, False)]
+
+
+def test_a_question_without_review_keeps_the_take_and_moves_on():
+    iv = Interview(
+        practice=None,
+        questions=(
+            Q("q1", {"sv": "a"}, think_seconds=0, review=False),
+            Q("q2", {"sv": "b"}, think_seconds=0, review=False),
+        ),
+    )
+    b = Booth(interview=iv).to_check().press("next")
+    assert b.screen == "question"
+    b.press("next").wait(3).press("stop")
+    assert b.screen == "question" and b.flow.view().question_index == 2
+    assert b.of(KeepTake) == [KeepTake("q1", 1)]
+    b.press("next").wait(3).wait(30)
+    assert b.screen == "done" and b.of(FinishSession) == [FinishSession("complete")]
+
+
+# ----------------------------------------------------------------- review
+def test_review_keep_moves_to_the_next_question():
+    b = Booth().to_question_1().press("next").press("record").wait(3).press("stop")
+    b.press("keep")
+    assert b.of(KeepTake) == [KeepTake("q1", 1)]
+    assert (b.screen, b.flow.view().question_index) == ("question", 2)
+
+
+def test_retake_is_allowed_while_takes_remain_and_discards_the_reviewed_take():
+    b = Booth().to_question_1().press("next").press("record").wait(3).press("stop")
+    v = b.flow.view()
+    assert (v.take_number, v.max_takes, v.takes_left, v.can_retake) == (1, 2, 1, True)
+    b.press("retake")
+    assert b.screen == "countdown" and b.of(DiscardTake) == [DiscardTake("q1", 1, False)]
+    b.wait(3).press("stop")
+    v = b.flow.view()
+    assert (v.take_number, v.takes_left, v.can_retake) == (2, 0, False)
+
+
+def test_retake_is_refused_when_no_takes_remain():
+    b = Booth().to_question_1().press("next").press("record").wait(3).press("stop")
+    b.press("retake").wait(3).press("stop").press("retake")
+    assert b.screen == "review"
+    assert any(isinstance(e, Event) and e.name == "refused" for e in b.effects[-2:])
+    b.press("keep")
+    assert b.of(KeepTake) == [KeepTake("q1", 2)]
+
+
+def test_unlimited_takes_show_take_k_without_a_limit():
+    b = Booth().to_question_1()
+    b.press("next").press("record").wait(3).press("stop").press("keep")  # q1
+    b.press("next").wait(3).press("stop")  # q2: one take, review
+    assert not b.flow.view().can_retake
+    b.press("keep")
+    b.press("next").press("record").wait(3).press("stop")  # q3: unlimited
+    for k in range(2, 6):
+        b.press("retake").wait(3).press("stop")
+        v = b.flow.view()
+        assert (v.take_number, v.max_takes, v.takes_left, v.can_retake) == (k, 0, None, True)
+
+
+def test_replay_plays_the_take_under_review():
+    b = Booth().to_question_1().press("next").press("record").wait(3).press("stop")
+    b.press("replay")
+    assert b.of(ReplayTake) == [ReplayTake("q1", 1, False)] and b.screen == "review"
+
+
+def test_a_full_session_completes_and_done_returns_to_idle_with_nothing_left():
+    b = Booth().to_question_1()
+    b.press("next").press("record").wait(3).press("stop").press("keep")
+    b.press("next").wait(3).press("stop").press("keep")
+    b.press("next").press("record").wait(3).press("stop").press("keep")
+    assert b.screen == "done" and b.of(FinishSession) == [FinishSession("complete")]
+    b.wait(15)
+    v = b.flow.view()
+    assert b.screen == "idle"
+    assert (v.interview, v.code_entry, v.question_text, v.take_number) == (None, "", "", 0)
+
+
+def test_next_on_done_returns_to_idle():
+    b = Booth().press("start").type("123456").press("confirm").press("next").press("decline")
+    assert b.press("next").screen == "idle"
+
+
+# -------------------------------------------------------- accommodations
+def test_extra_time_and_extra_takes_from_the_invitation():
+    b = Booth().to_question_1(code="777777").press("next")
+    assert b.flow.view().seconds_left == pytest.approx(15)  # 10 s think + 50 %
+    b.press("record").wait(3)
+    v = b.flow.view()
+    assert v.seconds_left == pytest.approx(45) and v.max_takes == 3
+
+
+# ----------------------------------------------- inactivity, help, closed
+def test_inactivity_asks_are_you_still_there_and_any_action_returns():
+    b = Booth().to_check().wait(60)
+    assert b.screen == "inactive" and b.flow.view().seconds_left == pytest.approx(20)
+    b.press("next")
+    assert b.screen == "check"
+
+
+def test_inactivity_ends_the_session_early_keeping_what_was_kept():
+    b = Booth().to_question_1().press("next").press("record").wait(3).press("stop").press("keep")
+    b.press("next").wait(3).press("stop")  # q2 under review, not yet kept
+    b.wait(60 + 20)
+    assert b.screen == "idle"
+    assert b.of(KeepTake) == [KeepTake("q1", 1), KeepTake("q2", 1)]
+    assert b.of(FinishSession) == [FinishSession("ended-early")]
+
+
+def test_no_inactivity_guard_while_recording_or_playing_a_clip():
+    b = Booth(timing=Timing(inactivity_seconds=5))
+    b.to_question_1().press("next").press("record").wait(3).wait(20)
+    assert b.screen == "recording"
+    iv = Interview(intro_clips=(Path("a.mp4"),))
+    b = Booth(interview=iv, timing=Timing(inactivity_seconds=5)).to_check().press("next").wait(30)
+    assert b.screen == "intro"
+
+
+def test_help_shows_and_returns_with_the_think_time_paused():
+    b = Booth().to_question_1().press("next").wait(4).press("help")
+    assert b.screen == "help"
+    b.wait(30)
+    assert b.screen == "help"
+    b.press("back")
+    assert b.screen == "think" and b.flow.view().seconds_left == pytest.approx(6)
+
+
+def test_help_is_not_offered_while_recording():
+    b = Booth().to_question_1().press("next").press("record").wait(3).press("help")
+    assert b.screen == "recording"
+
+
+def test_closed_outside_opening_hours():
+    hours = {"open": False}
+    b = Booth(is_open=lambda now: hours["open"])
+    assert b.screen == "closed"
+    b.press("start")
+    assert b.screen == "closed"
+    hours["open"] = True
+    b.wait(1)
+    assert b.screen == "idle"
+
+
+def test_a_fault_ends_the_session_and_shows_out_of_order_until_cleared():
+    b = Booth().to_question_1().press("next").press("record").wait(3)
+    b.effects += b.flow.fault("camera")
+    assert b.screen == "out-of-order" and b.flow.view().reason == "camera"
+    assert b.of(KeepTake) == [KeepTake("q1", 1)]
+    assert b.of(FinishSession) == [FinishSession("ended-early")]
+    b.effects += b.flow.clear_fault()
+    assert b.screen == "idle"
+
+
+def test_a_take_cut_short_is_kept():
+    iv = Interview(practice=None, questions=(Q("q1", {"sv": "a"}, review=False),))
+    b = Booth(interview=iv).to_check().press("next").press("next").press("record").wait(3)
+    b.effects += b.flow.take_cut_short()
+    assert b.of(KeepTake) == [KeepTake("q1", 1)] and b.screen == "done"
+
+
+def test_presses_at_the_wrong_moment_are_refused_not_fatal():
+    b = Booth()
+    for action in ["keep", "retake", "stop", "record", "accept", "decline", "confirm", "next"]:
+        b.press(action)
+    assert b.screen == "idle"
+    assert sum(1 for e in b.of(Event) if e.name == "refused") == 8
