@@ -1,0 +1,337 @@
+"""The spool: one directory per candidate session, holding its kept takes and a manifest.
+
+``<root>/<session_id>/`` holds one MP4 per kept take (``<question_id>-take<k>.mp4``), the
+hidden crash-safe directories of takes being recorded or reviewed (``.take-<qid>-<k>/``), and
+``manifest.json``. The manifest is rewritten atomically after every change, so the sync agent,
+which shares only this directory with the kiosk, always reads a whole one. A session whose
+manifest still says ``recording`` was cut off by a crash; ``Spool.recover`` closes it.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import secrets
+import shutil
+import threading
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from booth.media.mux import TakeResult, mux_take
+from booth.media.recover import recover_take
+from booth.media.takefiles import TakeFiles, write_json_atomic
+
+log = logging.getLogger(__name__)
+
+MANIFEST = "manifest.json"
+RECORDING = "recording"
+FINAL_STATUSES = ("complete", "ended-early", "declined")
+TAKE_DIR_PREFIX = ".take-"
+UNLIMITED_TAKES_BUDGET = 3
+"""Takes a question with unlimited takes (max_takes 0) is budgeted for by the disk guard."""
+AAC_BPS_PER_CHANNEL = 64_000
+
+_SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+
+
+def new_session_id(started: datetime) -> str:
+    """A sortable, unique id that says nothing about the candidate: UTC start + 8 hex digits."""
+    return f"{started.astimezone(UTC):%Y%m%dT%H%M%SZ}-{secrets.token_hex(4)}"
+
+
+@dataclass(frozen=True)
+class SessionEntry:
+    """A session directory as found in the spool; ``manifest`` is None when unreadable."""
+
+    dir: Path
+    manifest: dict | None
+
+
+@dataclass
+class RecoveredSession:
+    """What ``Spool.recover`` did to one session cut off by a crash."""
+
+    dir: Path
+    session_id: str
+    takes: list[TakeResult] = field(default_factory=list)
+    unusable: list[Path] = field(default_factory=list)
+
+
+class SpoolSession:
+    """One candidate session's directory and manifest. Methods are safe to call from a
+    muxing thread and the flow thread alike."""
+
+    def __init__(self, dir: Path, manifest: dict) -> None:
+        self.dir = dir
+        self._manifest = manifest
+        self._lock = threading.RLock()
+
+    @classmethod
+    def load(cls, dir: Path) -> SpoolSession:
+        """Reopen an existing session directory (raises OSError/ValueError when unreadable)."""
+        manifest = json.loads((dir / MANIFEST).read_text(encoding="utf-8"))
+        if not isinstance(manifest, dict):
+            raise ValueError(f"{dir / MANIFEST}: not a JSON object")
+        return cls(dir, manifest)
+
+    @property
+    def manifest(self) -> dict:
+        """A copy of the manifest as last written."""
+        with self._lock:
+            return json.loads(json.dumps(self._manifest))
+
+    @property
+    def session_id(self) -> str:
+        return self._manifest["session_id"]
+
+    def take_path(self, question_id: str, take: int) -> Path:
+        """Where the MP4 of a take goes: ``<dir>/<question_id>-take<k>.mp4``."""
+        return self.dir / f"{_checked_question_id(question_id)}-take{int(take)}.mp4"
+
+    def take_dir(self, question_id: str, take: int) -> Path:
+        """The hidden directory of a take's crash-safe files."""
+        return self.dir / f"{TAKE_DIR_PREFIX}{_checked_question_id(question_id)}-{int(take)}"
+
+    def new_take(self, question_id: str, take: int, **take_json_fields: object) -> TakeFiles:
+        """Create the hidden directory for a take about to be recorded, with its take.json
+        (``width``, ``height``, ``fps``, ``sample_rate``, ``channels``, ``started``...)."""
+        fields = {"question_id": question_id, "take": int(take), **take_json_fields}
+        return TakeFiles(self.take_dir(question_id, take)).create(**fields)
+
+    def mux_take(self, question_id: str, take: int, max_seconds: float | None = None) -> TakeResult:
+        """Mux a recorded take's files to its MP4 (see ``mux_take``); keeps the raw files until
+        the take is kept or discarded, so a crash during review still recovers it."""
+        files = TakeFiles(self.take_dir(question_id, take))
+        return mux_take(files, self.take_path(question_id, take), max_seconds=max_seconds)
+
+    def keep_take(self, question_id: str, take: int, result: TakeResult) -> None:
+        """Record ``result`` as the kept take of ``question_id``; earlier takes of that
+        question (MP4, manifest entry and raw files) are deleted at once."""
+        if result.path.parent.resolve() != self.dir.resolve():
+            raise ValueError(f"{result.path} is not in session directory {self.dir}")
+        entry = {
+            "question_id": question_id,
+            "take": int(take),
+            "file": result.path.name,
+            "bytes": result.bytes,
+            "sha256": result.sha256,
+            "duration_s": result.duration_s,
+            "recovered": result.recovered,
+        }
+        with self._lock:
+            takes = self._manifest["takes"]
+            replaced = [t for t in takes if t["question_id"] == question_id]
+            self._manifest["takes"] = [t for t in takes if t["question_id"] != question_id]
+            self._manifest["takes"].append(entry)
+            self._save()
+            for old in replaced:
+                if old["file"] != entry["file"]:
+                    (self.dir / old["file"]).unlink(missing_ok=True)
+            for raw in self._take_dirs(question_id):
+                if raw[1] <= take:
+                    shutil.rmtree(raw[2], ignore_errors=True)
+
+    def discard_take(self, question_id: str, take: int) -> None:
+        """Delete a take the candidate chose to retake: its MP4 and its raw files."""
+        with self._lock:
+            before = self._manifest["takes"]
+            after = [
+                t for t in before if not (t["question_id"] == question_id and t["take"] == take)
+            ]
+            if len(after) != len(before):
+                self._manifest["takes"] = after
+                self._save()
+            self.take_path(question_id, take).unlink(missing_ok=True)
+            shutil.rmtree(self.take_dir(question_id, take), ignore_errors=True)
+
+    def finish(self, status: str, finished: datetime) -> None:
+        """Close the session as ``complete``, ``ended-early`` or ``declined`` at ``finished``.
+
+        Takes never kept (recorded, then the session ended during review) are deleted: only
+        what the candidate kept leaves the booth.
+        """
+        if status not in FINAL_STATUSES:
+            raise ValueError(f"session status {status!r} is not one of {FINAL_STATUSES}")
+        with self._lock:
+            self._manifest["status"] = status
+            self._manifest["finished"] = _iso(finished)
+            self._save()
+            self._remove_unkept()
+
+    def _save(self) -> None:
+        write_json_atomic(self.dir / MANIFEST, self._manifest)
+
+    def _take_dirs(self, question_id: str | None = None) -> list[tuple[str, int, Path]]:
+        """(question_id, take, path) of the hidden take directories, oldest take first."""
+        found = []
+        for path in self.dir.glob(f"{TAKE_DIR_PREFIX}*"):
+            meta = TakeFiles(path).read_meta()
+            qid, _, number = path.name[len(TAKE_DIR_PREFIX) :].rpartition("-")
+            qid = str(meta.get("question_id") or qid)
+            try:
+                take = int(meta.get("take") or number)
+            except ValueError:
+                continue
+            if question_id is None or qid == question_id:
+                found.append((qid, take, path))
+        return sorted(found, key=lambda t: (t[0], t[1]))
+
+    def _remove_unkept(self) -> None:
+        kept = {t["file"] for t in self._manifest["takes"]}
+        for path in self.dir.iterdir():
+            if path.name.startswith(TAKE_DIR_PREFIX):
+                shutil.rmtree(path, ignore_errors=True)
+            elif path.suffix in (".mp4", ".tmp") and path.name not in kept:
+                path.unlink(missing_ok=True)
+
+    def _recover(self, now: datetime) -> RecoveredSession:
+        report = RecoveredSession(self.dir, self.session_id)
+        with self._lock:
+            for qid, take, path in self._take_dirs():
+                entries = [t for t in self._manifest["takes"] if t["question_id"] == qid]
+                if any(t["take"] == take for t in entries) and self._file_ok(entries):
+                    continue  # kept before the crash; only its raw files were left
+                if any(t["take"] > take for t in entries):
+                    continue  # a later take of this question was kept: this one was not
+                result = recover_take(path, self.take_path(qid, take))
+                if result is None:
+                    report.unusable.append(path)
+                    continue
+                self.keep_take(qid, take, result)
+                report.takes.append(result)
+            self._manifest["status"] = "ended-early"
+            self._manifest["finished"] = _iso(now)
+            self._save()
+            # Leave unusable raw files for staff to look at; everything else not kept goes.
+            kept = {t["file"] for t in self._manifest["takes"]}
+            for path in self.dir.iterdir():
+                if path.name.startswith(TAKE_DIR_PREFIX) and path not in report.unusable:
+                    shutil.rmtree(path, ignore_errors=True)
+                elif path.suffix in (".mp4", ".tmp") and path.name not in kept:
+                    path.unlink(missing_ok=True)
+        return report
+
+    def _file_ok(self, entries: list[dict]) -> bool:
+        return all((self.dir / t["file"]).exists() for t in entries)
+
+
+class Spool:
+    """The spool directory ``root`` (``/var/lib/booth/spool`` on a booth)."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = Path(root)
+
+    def open_session(
+        self,
+        booth_id: str,
+        interview_id: str,
+        candidate_ref: str,
+        session_id: str | None = None,
+        started: datetime | None = None,
+    ) -> SpoolSession:
+        """Create a session directory and its manifest (status ``recording``).
+
+        ``started`` is the session's start (the injected clock's time; now when omitted).
+        """
+        started = _aware(started or datetime.now(UTC))
+        session_id = session_id or new_session_id(started)
+        if not _SAFE_NAME.match(session_id):
+            raise ValueError(f"session id {session_id!r} is not a plain file name")
+        directory = self.root / session_id
+        self.root.mkdir(parents=True, exist_ok=True)
+        directory.mkdir()
+        manifest = {
+            "booth_id": booth_id,
+            "interview_id": interview_id,
+            "candidate_ref": candidate_ref,
+            "session_id": session_id,
+            "started": _iso(started),
+            "finished": None,
+            "status": RECORDING,
+            "takes": [],
+        }
+        session = SpoolSession(directory, manifest)
+        session._save()
+        return session
+
+    def sessions(self) -> list[SessionEntry]:
+        """Every session directory, oldest first, with its manifest (None if unreadable)."""
+        if not self.root.is_dir():
+            return []
+        found = []
+        for path in sorted(self.root.iterdir()):
+            if not path.is_dir() or path.name.startswith("."):
+                continue
+            try:
+                manifest = SpoolSession.load(path).manifest
+            except (OSError, ValueError) as error:
+                log.warning("spool: %s has no readable manifest: %s", path, error)
+                manifest = None
+            found.append(SessionEntry(path, manifest))
+        return found
+
+    def recover(self, now: datetime) -> list[RecoveredSession]:
+        """Close every session a crash left ``recording``: each unfinished take becomes an MP4
+        marked recovered (the latest take of a question wins) and the session ends as
+        ``ended-early`` at ``now``. Finished sessions are never touched."""
+        reports = []
+        for entry in self.sessions():
+            if entry.manifest is None or entry.manifest.get("status") != RECORDING:
+                continue
+            session = SpoolSession(entry.dir, entry.manifest)
+            reports.append(session._recover(now))
+            log.info("spool: recovered session %s", entry.dir.name)
+        return reports
+
+
+def disk_free_bytes(path: Path) -> int:
+    """Bytes free for this user on the file system holding ``path`` (or its nearest parent)."""
+    path = Path(path)
+    while not path.exists() and path != path.parent:
+        path = path.parent
+    return shutil.disk_usage(path).free
+
+
+def worst_case_bytes(
+    questions: Iterable[tuple[float, int]],
+    bitrate_bps: int,
+    sample_rate: int = 48_000,
+    channels: int = 1,
+    margin_bytes: int = 0,
+) -> int:
+    """The most disk one session can need: the disk guard's budget.
+
+    ``questions`` holds ``(answer_seconds, max_takes)`` per question (accommodations already
+    added); ``max_takes`` 0 means unlimited and counts as ``UNLIMITED_TAKES_BUDGET`` takes.
+    Every take counts in full as an MP4 (video at ``bitrate_bps`` plus AAC), although earlier
+    takes are deleted when a later one is kept, plus the raw files (video and 16-bit PCM at
+    ``sample_rate`` × ``channels``) of the longest take, which exist beside its MP4 until it
+    is kept, plus ``margin_bytes``.
+    """
+    mp4_per_s = (bitrate_bps + AAC_BPS_PER_CHANNEL * channels) / 8
+    raw_per_s = bitrate_bps / 8 + sample_rate * channels * 2
+    total_s = 0.0
+    longest_s = 0.0
+    for answer_seconds, max_takes in questions:
+        takes = max_takes if max_takes > 0 else UNLIMITED_TAKES_BUDGET
+        total_s += answer_seconds * takes
+        longest_s = max(longest_s, answer_seconds)
+    return int(total_s * mp4_per_s + longest_s * raw_per_s) + int(margin_bytes)
+
+
+def _checked_question_id(question_id: str) -> str:
+    if not _SAFE_NAME.match(question_id):
+        raise ValueError(f"question id {question_id!r} cannot be used in a file name")
+    return question_id
+
+
+def _aware(moment: datetime) -> datetime:
+    """A naive datetime is taken as local time, as datetime.astimezone() does."""
+    return moment if moment.tzinfo is not None else moment.astimezone()
+
+
+def _iso(moment: datetime) -> str:
+    return _aware(moment).isoformat(timespec="seconds")

@@ -1,0 +1,209 @@
+"""The crash-safe on-disk form of a take while it is being recorded.
+
+A take in progress is a hidden directory ``<session>/.take-<question_id>-<take>/`` holding:
+
+- ``video.h264``: raw Annex-B H.264 elementary stream without B-frames, one access unit per
+  camera frame, appended as the encoder produces it;
+- ``video.pts``: one line per frame, the frame's SensorTimestamp in nanoseconds on
+  CLOCK_MONOTONIC (lines starting with ``#`` are ignored);
+- ``audio.pcm``: raw signed 16-bit little-endian samples, channels interleaved;
+- ``audio.ts``: one line per appended chunk, ``<first_sample_index> <timestamp_ns>``, the
+  CLOCK_MONOTONIC time of that chunk's first sample, so audio/camera drift can be measured;
+- ``take.json``: question_id, take, width, height, fps, sample_rate, channels, started.
+
+Each media file only grows by whole records: a frame's bytes are written before its pts line
+and a chunk's samples before its ``audio.ts`` line, so after a kill -9 every complete line
+names data that is on disk. Files are fsync'ed at least once a second, so a power cut loses at
+most about the last second. The same layout is written on a Pi and in simulation.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+VIDEO_NAME = "video.h264"
+PTS_NAME = "video.pts"
+AUDIO_NAME = "audio.pcm"
+AUDIO_TS_NAME = "audio.ts"
+META_NAME = "take.json"
+
+log = logging.getLogger(__name__)
+
+SYNC_INTERVAL_S = 0.5
+"""How often (seconds of wall time) take files are fsync'ed: half the promised 1 s loss."""
+
+
+class TakeWriteError(RuntimeError):
+    """Writing a take failed (disk full, I/O error): stop the take, then mux what is on disk."""
+
+
+@dataclass(frozen=True)
+class TakeFiles:
+    """Paths of one take's files inside its directory ``path``."""
+
+    path: Path
+
+    @property
+    def video(self) -> Path:
+        return self.path / VIDEO_NAME
+
+    @property
+    def pts(self) -> Path:
+        return self.path / PTS_NAME
+
+    @property
+    def audio(self) -> Path:
+        return self.path / AUDIO_NAME
+
+    @property
+    def audio_ts(self) -> Path:
+        return self.path / AUDIO_TS_NAME
+
+    @property
+    def meta(self) -> Path:
+        return self.path / META_NAME
+
+    def create(self, **take_json_fields: object) -> TakeFiles:
+        """Make the directory and write ``take.json`` durably (file and directory fsync'ed)."""
+        self.path.mkdir(parents=True, exist_ok=False)
+        write_json_atomic(self.path / META_NAME, dict(take_json_fields))
+        fsync_dir(self.path.parent)
+        return self
+
+    def read_meta(self) -> dict:
+        """The take.json fields, or an empty dict when the file is missing or unreadable."""
+        try:
+            data = json.loads(self.meta.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return {}
+        return data if isinstance(data, dict) else {}
+
+
+def read_pts(path: Path) -> list[int]:
+    """Frame timestamps (ns) from a ``video.pts`` file, up to the first incomplete line.
+
+    A line without its newline may have been cut by a crash mid-write, so it is not trusted.
+    """
+    try:
+        text = path.read_text(encoding="ascii", errors="replace")
+    except FileNotFoundError:
+        return []
+    stamps: list[int] = []
+    for line in text.split("\n")[:-1]:
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        try:
+            stamps.append(int(line))
+        except ValueError:
+            break
+    return stamps
+
+
+def read_audio_ts(path: Path) -> list[tuple[int, int]]:
+    """``(first_sample_index, timestamp_ns)`` pairs from ``audio.ts``, complete lines only."""
+    try:
+        text = path.read_text(encoding="ascii", errors="replace")
+    except FileNotFoundError:
+        return []
+    marks: list[tuple[int, int]] = []
+    for line in text.split("\n")[:-1]:
+        parts = line.split()
+        if len(parts) != 2:
+            break
+        try:
+            marks.append((int(parts[0]), int(parts[1])))
+        except ValueError:
+            break
+    return marks
+
+
+def write_json_atomic(path: Path, data: dict) -> None:
+    """Write JSON so that readers see the old or the new file, never a torn one.
+
+    Temporary name in the same directory, fsync, os.replace, then fsync of the directory so
+    the rename itself survives a power cut.
+    """
+    tmp = path.with_name(f".{path.name}.tmp")
+    with open(tmp, "w", encoding="utf-8") as out:
+        json.dump(data, out, indent=2, ensure_ascii=False)
+        out.write("\n")
+        out.flush()
+        os.fsync(out.fileno())
+    os.replace(tmp, path)
+    fsync_dir(path.parent)
+
+
+def fsync_dir(path: Path) -> None:
+    """fsync a directory so that entries created or renamed in it are durable."""
+    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+class AppendFile:
+    """A file opened for unbuffered appends: each ``write`` is one write(2) of whole records.
+
+    Unbuffered so that the order of records across a take's files on disk is the order they
+    were written in (a frame before its pts line), which recovery relies on.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o640)
+
+    def write(self, data: bytes) -> None:
+        view = memoryview(data)
+        while view:
+            written = os.write(self.fd, view)
+            view = view[written:]
+
+    def sync(self) -> None:
+        os.fsync(self.fd)
+
+    def close(self) -> None:
+        if self.fd < 0:
+            return
+        try:
+            os.fsync(self.fd)
+        except OSError as error:
+            log.warning("%s: final fsync failed: %s", self.path, error)
+        finally:
+            os.close(self.fd)
+            self.fd = -1
+
+
+class PeriodicSync:
+    """A background thread that fsyncs some files every ``interval_s`` seconds of wall time.
+
+    fsync on an SD card can take hundreds of milliseconds; doing it here keeps it off the mic
+    and encoder threads. Files are synced in the order given (media before their index).
+    """
+
+    def __init__(self, files: list[AppendFile], interval_s: float = SYNC_INTERVAL_S) -> None:
+        self._files = files
+        self._interval_s = interval_s
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="take-fsync", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while not self._stop.wait(self._interval_s):
+            for f in self._files:
+                try:
+                    f.sync()
+                except OSError:
+                    # Closed under us at the end of the take, or a disk error the writer
+                    # will meet on its next write; either way nothing to do here.
+                    pass
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join()
