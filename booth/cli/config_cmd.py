@@ -1,0 +1,46 @@
+"""`booth config check`: validate the booth settings and the installed interviews."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from booth.cli.main import add_config_option
+from booth.config.check import check_config
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "config",
+        help="check the booth settings and interviews",
+        description="Work with the booth's settings and interview definitions.",
+    )
+    sub = parser.add_subparsers(dest="config_command", metavar="COMMAND")
+    sub.required = True
+    check = sub.add_parser(
+        "check",
+        help="validate settings and every interview",
+        description=(
+            "Validate the settings file and every interview (interview.toml, media, codes.csv). "
+            "Exit 0 when all is valid; otherwise exit 2 and print one line per problem: "
+            "FILE:LINE: key: what is wrong (what is expected)."
+        ),
+    )
+    add_config_option(check)
+    check.add_argument(
+        "--interviews",
+        metavar="DIR",
+        type=Path,
+        help="check the interviews in DIR instead of the settings' paths.interviews",
+    )
+    check.set_defaults(func=run_check)
+
+
+def run_check(args: argparse.Namespace) -> int:
+    report = check_config(Path(args.config), args.interviews)
+    if report.ok:
+        print(report.summary())
+        return 0
+    for problem in report.problems:
+        print(problem)
+    return 2

@@ -1,0 +1,333 @@
+"""Invitation codes (`codes.csv`): who may record, and with which accommodations.
+
+A recruiter writes the source form, in clear:
+
+    code,candidate_ref,extra_time_percent,extra_takes
+    123456,CAND-0001,,
+    234567,CAND-0002,50,1
+
+Installing an interview (`hash_codes`) replaces each code with a salted scrypt hash, one salt
+per interview so a lookup costs one hash (about 20 ms on a PC, under 100 ms on a Pi 4):
+
+    code_hash,candidate_ref,extra_time_percent,extra_takes
+    scrypt$8192$8$1$<salt>$<hash>,CAND-0001,0,0
+
+Six-digit codes cannot resist an offline search of a stolen file; the hash keeps them out of
+sight of anyone reading the booth's disk, and the code screen's lockout limits guessing.
+No code, clear or hashed, is ever put in a message, a log or a repr.
+"""
+
+from __future__ import annotations
+
+import base64
+import csv
+import hashlib
+import hmac
+import io
+import os
+import re
+import secrets
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from booth.config.errors import ConfigError, ConfigProblem
+
+CODE = re.compile(r"[0-9]{4,12}")
+CODE_RULE = "4 to 12 digits"
+CANDIDATE_REF = re.compile(r"[^\x00-\x1f\x7f,;]{1,64}")
+COLUMNS = ("candidate_ref", "extra_time_percent", "extra_takes")
+SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**13, 8, 1  # 8 MiB of memory per lookup
+_HASH = re.compile(r"scrypt\$(\d+)\$(\d+)\$(\d+)\$([A-Za-z0-9+/=]+)\$([A-Za-z0-9+/=]+)")
+
+
+@dataclass(frozen=True)
+class Invitation:
+    """One candidate's invitation: their reference for the recruiter and their accommodations.
+
+    `extra_time_percent` lengthens think and answer time (50 = half as long again);
+    `extra_takes` adds takes to every question that has a limit.
+    """
+
+    candidate_ref: str
+    extra_time_percent: int = 0
+    extra_takes: int = 0
+
+    def seconds(self, base_seconds: int) -> int:
+        """A think or answer time in seconds with the extra time, rounded up to whole seconds."""
+        return -(-base_seconds * (100 + self.extra_time_percent) // 100)
+
+    def takes(self, max_takes: int) -> int:
+        """Takes allowed on a question with `max_takes` (0 = unlimited stays unlimited)."""
+        return 0 if max_takes == 0 else max_takes + self.extra_takes
+
+
+@dataclass(frozen=True)
+class _Scrypt:
+    n: int
+    r: int
+    p: int
+    salt: bytes
+
+    def digest(self, code: str) -> bytes:
+        return hashlib.scrypt(
+            code.encode(), salt=self.salt, n=self.n, r=self.r, p=self.p, maxmem=64 << 20, dklen=32
+        )
+
+    def encode(self, digest: bytes) -> str:
+        b64 = base64.b64encode
+        return f"scrypt${self.n}${self.r}${self.p}${b64(self.salt).decode()}${b64(digest).decode()}"
+
+
+class CodeBook:
+    """The invitations of one interview, looked up by code without keeping codes in clear.
+
+    Entries are keyed by a digest of the code: scrypt for the installed form, and for the source
+    form an HMAC under a key made at load time. So a lookup compares digests, never codes, and
+    the dictionary's timing says nothing about the code.
+    """
+
+    def __init__(self, entries: dict[bytes, Invitation], digest: Callable[[str], bytes]) -> None:
+        self._entries = entries
+        self._digest = digest
+
+    @classmethod
+    def empty(cls) -> CodeBook:
+        return cls({}, lambda code: b"")
+
+    def lookup(self, code: str) -> Invitation | None:
+        """The invitation for `code`, or None when no invitation has it."""
+        if not self._entries or not CODE.fullmatch(code):
+            return None
+        return self._entries.get(self._digest(code))
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def __repr__(self) -> str:
+        return f"<CodeBook of {len(self)} invitations>"
+
+
+def _int_cell(text: str, low: int, high: int) -> int | None:
+    text = text.strip()
+    if text == "":
+        return 0
+    if not text.isascii() or not text.isdigit() or not low <= int(text) <= high:
+        return None
+    return int(text)
+
+
+def _parse_hash(text: str) -> tuple[_Scrypt, bytes] | None:
+    m = _HASH.fullmatch(text.strip())
+    if not m:
+        return None
+    n, r, p = (int(g) for g in m.groups()[:3])
+    # Bounded so that a crafted file cannot make a lookup take seconds or gigabytes.
+    if n < 2 or n & (n - 1) or n > 2**16 or not 1 <= r <= 16 or not 1 <= p <= 4:
+        return None
+    try:
+        salt = base64.b64decode(m.group(4), validate=True)
+        digest = base64.b64decode(m.group(5), validate=True)
+    except ValueError:
+        return None
+    return _Scrypt(n, r, p, salt), digest
+
+
+class _CodesFile:
+    """One pass over a codes.csv: its rows in either form, and every problem found."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.problems: list[ConfigProblem] = []
+        self.hashed = False
+        self.scrypt: _Scrypt | None = None
+        self.scrypt_line = 0
+        self.rows: list[tuple[str, Invitation]] = []  # (code or encoded hash, invitation)
+        self._seen: dict[bytes | str, int] = {}
+        self._read()
+
+    def problem(self, line: int | None, key: str, message: str, expected: str) -> None:
+        self.problems.append(ConfigProblem(self.path, line, key, message, expected))
+
+    def _read(self) -> None:
+        try:
+            text = self.path.read_text(encoding="utf-8-sig")
+        except FileNotFoundError:
+            self.problem(
+                None, "codes.csv", "file not found", "a codes.csv with header code,candidate_ref"
+            )
+            return
+        except (OSError, UnicodeDecodeError) as err:
+            reason = getattr(err, "strerror", None) or "not UTF-8 text"
+            self.problem(None, "codes.csv", f"cannot be read: {reason}", "a UTF-8 CSV file")
+            return
+        first = next((ln for ln in text.splitlines() if ln.strip()), "")
+        # Spreadsheets in Swedish save CSV with semicolons.
+        delimiter = ";" if ";" in first and "," not in first else ","
+        reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+        header: list[str] | None = None
+        try:
+            for cells in reader:
+                if not any(c.strip() for c in cells) or cells[0].lstrip().startswith("#"):
+                    continue
+                if header is None:
+                    header = [c.strip().lower() for c in cells]
+                    if not self._header(header, reader.line_num):
+                        return
+                elif len(cells) != len(header):
+                    self.problem(
+                        reader.line_num,
+                        "row",
+                        f"has {len(cells)} fields, the header has {len(header)}",
+                        "one value per column",
+                    )
+                else:
+                    self._row(dict(zip(header, cells, strict=True)), reader.line_num)
+        except csv.Error as err:
+            self.problem(
+                reader.line_num, "codes.csv", f"not valid CSV: {err}", "one invitation per line"
+            )
+        if header is None:
+            self.problem(1, "header", "missing header", "a first line code,candidate_ref")
+
+    def _header(self, header: list[str], line: int) -> bool:
+        if header[0] not in ("code", "code_hash"):
+            self.problem(
+                line,
+                "header",
+                "missing header" if CODE.fullmatch(header[0]) else "first column is not code",
+                "a first line code,candidate_ref[,extra_time_percent,extra_takes]",
+            )
+            return False
+        self.hashed = header[0] == "code_hash"
+        for name in header[1:]:
+            if name not in COLUMNS or header.count(name) > 1:
+                self.problem(
+                    line,
+                    "header",
+                    f"unknown or repeated column {name[:40]!r}",
+                    "columns: code, " + ", ".join(COLUMNS),
+                )
+        if "candidate_ref" not in header:
+            self.problem(line, "candidate_ref", "column missing", "a candidate_ref column")
+        return not self.problems
+
+    def _row(self, row: dict[str, str], line: int) -> None:
+        secret = row["code_hash" if self.hashed else "code"].strip()
+        key: bytes | str
+        if self.hashed:
+            parsed = _parse_hash(secret)
+            if parsed is None:
+                self.problem(
+                    line,
+                    "code_hash",
+                    "is not a booth code hash",
+                    "the output of booth interviews add",
+                )
+                return
+            scrypt, key = parsed
+            if self.scrypt is None:
+                self.scrypt, self.scrypt_line = scrypt, line
+            elif scrypt != self.scrypt:
+                self.problem(
+                    line,
+                    "code_hash",
+                    f"uses another salt than line {self.scrypt_line}",
+                    "one salt per interview: hash the codes again",
+                )
+                return
+        elif CODE.fullmatch(secret):
+            key = secret
+        else:
+            self.problem(line, "code", "is not a code (value not shown)", CODE_RULE)
+            return
+        ref = row["candidate_ref"].strip()
+        extra_time = _int_cell(row.get("extra_time_percent", ""), 0, 300)
+        extra_takes = _int_cell(row.get("extra_takes", ""), 0, 20)
+        ok = True
+        if not CANDIDATE_REF.fullmatch(ref):
+            self.problem(
+                line,
+                "candidate_ref",
+                "is empty or not a plain reference",
+                "1 to 64 characters, no , ;",
+            )
+            ok = False
+        if extra_time is None:
+            self.problem(
+                line,
+                "extra_time_percent",
+                "is not a whole percentage",
+                "an integer from 0 to 300, or empty",
+            )
+            ok = False
+        if extra_takes is None:
+            self.problem(
+                line,
+                "extra_takes",
+                "is not a whole number of takes",
+                "an integer from 0 to 20, or empty",
+            )
+            ok = False
+        if key in self._seen:
+            self.problem(
+                line,
+                "code",
+                f"is the same code as line {self._seen[key]}",
+                "a different code on every line",
+            )
+            ok = False
+        else:
+            self._seen[key] = line
+        if ok:
+            self.rows.append((secret, Invitation(ref, extra_time or 0, extra_takes or 0)))
+
+
+def load_codes(path: Path) -> CodeBook:
+    """Read `codes.csv` in either form; raises ConfigError naming line and column, never a code."""
+    rows = _CodesFile(path)
+    if rows.problems:
+        raise ConfigError(rows.problems)
+    if rows.hashed:
+        scrypt = rows.scrypt
+        entries = {}
+        for encoded, invitation in rows.rows:
+            parsed = _parse_hash(encoded)
+            assert parsed is not None
+            entries[parsed[1]] = invitation
+        return CodeBook(entries, scrypt.digest if scrypt else (lambda code: b""))
+    key = secrets.token_bytes(32)
+
+    def keyed(code: str) -> bytes:
+        return hmac.new(key, code.encode(), hashlib.sha256).digest()
+
+    return CodeBook({keyed(code): inv for code, inv in rows.rows}, keyed)
+
+
+def hash_codes(src_csv: Path, dst_csv: Path) -> None:
+    """Write the installed form of `src_csv` to `dst_csv` (atomically); codes become hashes.
+
+    A file that is already hashed is copied as it is. Raises ConfigError on a broken file.
+    """
+    rows = _CodesFile(src_csv)
+    if rows.problems:
+        raise ConfigError(rows.problems)
+    scrypt = _Scrypt(SCRYPT_N, SCRYPT_R, SCRYPT_P, os.urandom(16))
+    out = io.StringIO(newline="")
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(("code_hash",) + COLUMNS)
+    for secret, inv in rows.rows:
+        encoded = secret if rows.hashed else scrypt.encode(scrypt.digest(secret))
+        writer.writerow((encoded, inv.candidate_ref, inv.extra_time_percent, inv.extra_takes))
+    dst_csv.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=".codes-", suffix=".tmp", dir=dst_csv.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
+            f.write(out.getvalue())
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, dst_csv)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

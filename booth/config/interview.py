@@ -1,0 +1,282 @@
+"""Interview definitions: a directory with `interview.toml`, its media files and `codes.csv`.
+
+`load_interview` checks everything a candidate could stumble on (missing clips, a deadline before
+the start, a path leading out of the directory, texts missing in a language) and raises
+`ConfigError` with all problems. config/interviews/example/interview.toml shows every key.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path, PurePosixPath
+
+from booth.config.codes import CodeBook, load_codes
+from booth.config.errors import ConfigError, ConfigProblem
+from booth.config.reader import REQUIRED, Table, read_toml
+
+INTERVIEW_FILE = "interview.toml"
+CODES_FILE = "codes.csv"
+INTERVIEW_ID = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")
+QUESTION_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,31}")
+LANGUAGE = re.compile(r"[a-z]{2,3}")
+MAX_SECONDS = 3600
+
+
+@dataclass(frozen=True)
+class Practice:
+    """The practice question: recorded and reviewed, never kept or uploaded."""
+
+    text: dict[str, str]
+    think_seconds: int
+    answer_seconds: int
+
+
+@dataclass(frozen=True)
+class Question:
+    """One question; `think_seconds` 0 = no think time, `max_takes` 0 = unlimited takes."""
+
+    id: str
+    text: dict[str, str]
+    clip: Path | None
+    think_seconds: int
+    answer_seconds: int
+    max_takes: int
+    review: bool
+
+
+@dataclass(frozen=True)
+class Interview:
+    """One installed interview. Times are aware datetimes; media paths are absolute."""
+
+    id: str
+    directory: Path
+    employer: str
+    title: dict[str, str]
+    languages: tuple[str, ...]
+    valid_from: datetime
+    deadline: datetime
+    intro_clips: tuple[Path, ...]
+    replay_allowed: bool
+    practice: Practice | None
+    questions: tuple[Question, ...]
+    codes: CodeBook = field(repr=False, compare=False)
+
+    def text_for(self, mapping: dict[str, str], language: str) -> str:
+        """The text in `language`, else in the interview's first language."""
+        return mapping.get(language) or mapping.get(self.languages[0], "")
+
+    def is_valid_at(self, now: datetime) -> bool:
+        """Whether invitations may be used at `now` (an aware datetime)."""
+        return self.valid_from <= now < self.deadline
+
+
+def _texts(t: Table, key: str, languages: tuple[str, ...]) -> dict[str, str]:
+    """A per-language text table like `{ sv = "...", en = "..." }`, complete for `languages`."""
+    example = ", ".join(f'{lang} = "..."' for lang in languages or ("sv", "en"))
+    expected = f"a text per language, e.g. {{ {example} }}"
+    value = t.anything(key)
+    if value is None:
+        t.problem(key, "missing", expected)
+        return {}
+    if not isinstance(value, dict):
+        t.problem(key, "is not a table of texts", expected)
+        return {}
+    texts: dict[str, str] = {}
+    for lang, text in value.items():
+        if lang not in languages:
+            t.problem(key, f"language {lang} is not in languages", expected, sub=(lang,))
+        elif not isinstance(text, str) or not text.strip():
+            t.problem(key, f"text for {lang} is empty or not a string", expected, sub=(lang,))
+        else:
+            texts[lang] = text.strip()
+    for lang in languages:
+        if lang not in value:
+            t.problem(key, f"no text for {lang}", expected)
+    return texts
+
+
+def _media(
+    t: Table, key: str, name: object, directory: Path, sub: tuple[int, ...] = ()
+) -> Path | None:
+    """The absolute path of a media file named relative to the interview directory."""
+    expected = "a file name inside the interview directory"
+    if not isinstance(name, str) or not name.strip() or any(ord(c) < 32 for c in name):
+        t.problem(key, "is not a file name", expected, sub=sub)
+        return None
+    relative = PurePosixPath(name)
+    if relative.is_absolute() or ".." in relative.parts or "\\" in name:
+        t.problem(key, f"{name!r} leaves the interview directory", expected, sub=sub)
+        return None
+    root = directory.resolve()
+    path = root / relative
+    try:
+        if not path.resolve().is_relative_to(root):
+            t.problem(
+                key, f"{name!r} leads out of the interview directory (symlink)", expected, sub=sub
+            )
+            return None
+        if not path.is_file():
+            t.problem(key, f"file {name!r} not found in {directory}", "an existing file", sub=sub)
+            return None
+    except (OSError, RuntimeError) as err:  # RuntimeError: a symlink loop
+        t.problem(key, f"{name!r} cannot be opened: {err}", expected, sub=sub)
+        return None
+    return path
+
+
+def _seconds(t: Table, key: str, default: object, minimum: int) -> int:
+    return t.integer(
+        key,
+        default,
+        minimum=minimum,
+        maximum=MAX_SECONDS,
+        expected=f"whole seconds from {minimum} to {MAX_SECONDS}",
+    )
+
+
+def _practice(t: Table, languages: tuple[str, ...]) -> Practice:
+    practice = Practice(
+        text=_texts(t, "text", languages),
+        think_seconds=_seconds(t, "think_seconds", 0, 0),
+        answer_seconds=_seconds(t, "answer_seconds", 30, 1),
+    )
+    t.finish()
+    return practice
+
+
+def _question(t: Table, languages: tuple[str, ...], directory: Path) -> Question:
+    qid = t.string("id", pattern=QUESTION_ID, expected="letters, digits, _ and -, e.g. q1")
+    text = _texts(t, "text", languages)
+    clip_name = t.anything("clip")
+    question = Question(
+        id=qid,
+        text=text,
+        clip=None if clip_name is None else _media(t, "clip", clip_name, directory),
+        think_seconds=_seconds(t, "think_seconds", 0, 0),
+        answer_seconds=_seconds(t, "answer_seconds", REQUIRED, 1),
+        max_takes=t.integer(
+            "max_takes", 1, minimum=0, maximum=99, expected="0 (unlimited) to 99 takes"
+        ),
+        review=t.boolean("review", True),
+    )
+    t.finish()
+    return question
+
+
+def load_interview(directory: Path) -> Interview:
+    """Read and check the interview in `directory`; raises ConfigError with every problem."""
+    toml = read_toml(directory / INTERVIEW_FILE)
+    root = toml.root()
+    iid = root.string("id", pattern=INTERVIEW_ID, expected="lower-case letters, digits, _ and -")
+    employer = root.string(
+        "employer", pattern=re.compile(r"(?s).*\S.*"), expected="the employer's name"
+    )
+    languages = root.strings(
+        "languages", pattern=LANGUAGE, non_empty=True, expected='languages like ["sv", "en"]'
+    )
+    if len(set(languages)) != len(languages):
+        root.problem("languages", "repeats a language", "each language once")
+    title = _texts(root, "title", languages)
+    valid_from = root.datetime_with_offset("valid_from")
+    deadline = root.datetime_with_offset("deadline")
+    if valid_from and deadline and deadline <= valid_from:
+        root.problem("deadline", "is not after valid_from", "a deadline later than valid_from")
+    clips_value = root.anything("intro_clips")
+    intro_clips: list[Path] = []
+    if clips_value is None:
+        root.problem("intro_clips", "missing", 'a list of file names, e.g. ["intro.mp4"], or []')
+    elif not isinstance(clips_value, list):
+        root.problem(
+            "intro_clips", "is not a list", 'a list of file names, e.g. ["intro.mp4"], or []'
+        )
+    else:
+        for i, name in enumerate(clips_value):
+            path = _media(root, "intro_clips", name, directory, sub=(i,))
+            if path is not None:
+                intro_clips.append(path)
+    replay_allowed = root.boolean("replay_allowed", True)
+    practice_table = root.table("practice")
+    practice = (
+        _practice(practice_table, languages) if practice_table and practice_table.data else None
+    )
+    questions = [_question(t, languages, directory) for t in root.tables("questions")]
+    if root.data.get("questions", []) == []:
+        root.problem("questions", "no questions", "at least one [[questions]] table")
+    seen: set[str] = set()
+    for i, q in enumerate(questions):
+        if q.id and q.id in seen:
+            root.problem(
+                "questions",
+                f"id {q.id!r} is used twice",
+                "a different id for each question",
+                sub=(i, "id"),
+            )
+        seen.add(q.id)
+    root.finish()
+    codes = CodeBook.empty()
+    try:
+        codes = load_codes(directory / CODES_FILE)
+    except ConfigError as err:
+        toml.problems.extend(err.problems)
+    if toml.problems:
+        raise ConfigError(toml.problems)
+    assert valid_from is not None and deadline is not None
+    return Interview(
+        id=iid,
+        directory=directory.resolve(),
+        employer=employer.strip(),
+        title=title,
+        languages=languages,
+        valid_from=valid_from,
+        deadline=deadline,
+        intro_clips=tuple(intro_clips),
+        replay_allowed=replay_allowed,
+        practice=practice,
+        questions=tuple(questions),
+        codes=codes,
+    )
+
+
+def load_interviews(root: Path) -> tuple[list[Interview], list[ConfigProblem]]:
+    """Every interview in the subdirectories of `root` that hold an interview.toml, by name.
+
+    Returns the valid ones and the problems of the others; a duplicate id is a problem too.
+    """
+    problems: list[ConfigProblem] = []
+    interviews: list[Interview] = []
+    try:
+        directories = sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith("."))
+    except OSError as err:
+        reason = (
+            "directory not found"
+            if isinstance(err, FileNotFoundError)
+            else f"cannot be read: {err.strerror}"
+        )
+        return [], [
+            ConfigProblem(root, None, "paths.interviews", reason, "a directory of interviews")
+        ]
+    ids: dict[str, Path] = {}
+    for directory in directories:
+        if not (directory / INTERVIEW_FILE).is_file():
+            continue
+        try:
+            interview = load_interview(directory)
+        except ConfigError as err:
+            problems.extend(err.problems)
+            continue
+        if interview.id in ids:
+            problems.append(
+                ConfigProblem(
+                    directory / INTERVIEW_FILE,
+                    1,
+                    "id",
+                    f"{interview.id!r} is also the id of {ids[interview.id]}",
+                    "a different id for each interview",
+                )
+            )
+            continue
+        ids[interview.id] = directory
+        interviews.append(interview)
+    return interviews, problems

@@ -1,0 +1,325 @@
+"""Booth settings: what one booth is made of and how it behaves (`/etc/booth/booth.toml`).
+
+`load_settings` returns built-in defaults when there is no file, and otherwise checks every key,
+raising `ConfigError` with all problems at once. config/booth.example.toml documents each key.
+"""
+
+from __future__ import annotations
+
+import re
+import socket
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from booth.config.errors import ConfigError
+from booth.config.hours import WEEKDAYS, OpeningHours, parse_day
+from booth.config.reader import Table, read_toml
+
+PI_MODEL_FILE = Path("/proc/device-tree/model")
+LANGUAGE = re.compile(r"[a-z]{2,3}")
+BOOTH_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,62}")
+# BCM GPIO numbers on the 40-pin header.
+GPIO = {"minimum": 2, "maximum": 27}
+
+
+def detect_backend(model_file: Path = PI_MODEL_FILE) -> str:
+    """`"pi"` on a Raspberry Pi (per the device tree's model string), else `"sim"`."""
+    try:
+        return "pi" if "Raspberry Pi" in model_file.read_text(errors="replace") else "sim"
+    except OSError:
+        return "sim"
+
+
+@dataclass(frozen=True)
+class Display:
+    """The candidate's screen: its video mode in pixels, how it is mounted, fullscreen or not."""
+
+    width: int = 800
+    height: int = 480
+    rotation: int = 0  # degrees clockwise the picture is turned to match the mounting
+    fullscreen: bool = True
+
+    @property
+    def size(self) -> tuple[int, int]:
+        """(width, height) in pixels, as pygame.display.set_mode wants it."""
+        return (self.width, self.height)
+
+
+@dataclass(frozen=True)
+class Buttons:
+    """Arcade buttons (BCM GPIO numbers, wired to ground) and their optional LEDs (None: none)."""
+
+    record: int = 17
+    next: int = 27
+    back: int = 22
+    record_led: int | None = None
+    next_led: int | None = None
+    back_led: int | None = None
+
+
+@dataclass(frozen=True)
+class Devices:
+    """Which hardware the booth drives, and where it is connected.
+
+    `light_frequency_hz` is the ring light's PWM frequency. The camera's rolling shutter films
+    each row over the exposure time, so a PWM period that does not fit a whole number of times
+    into the exposure shows as horizontal bands. In a 50 Hz country the camera locks exposure
+    to multiples of 10 ms (the 100 Hz flicker of ceiling lights); a multiple of 100 Hz fits
+    those exactly. 1000 Hz puts ten PWM periods into each 10 ms, so even a short exposure sees
+    little ripple, while staying well inside software PWM (lgpio: up to 10 kHz, where 1 % duty
+    steps of 10 µs are still larger than its timing jitter).
+    """
+
+    backend: str = "sim"  # "pi" or "sim"
+    light_pin: int = 18
+    light_frequency_hz: int = 1000
+    light_level: float = 0.6  # constant duty cycle 0..1 until the light controller drives it
+    buttons: Buttons = field(default_factory=Buttons)
+    mic_device: str = ""  # ALSA card name, e.g. "USB"; "" = the default device
+    speaker_device: str = ""
+
+
+@dataclass(frozen=True)
+class Recording:
+    """How takes are recorded: video mode, bitrate, audio rate, and the free disk kept spare."""
+
+    width: int = 1920
+    height: int = 1080
+    fps: int = 30
+    bitrate_bps: int = 8_000_000
+    audio_rate: int = 48_000
+    flicker_period_us: int = 10_000  # mains flicker the camera avoids; 0 = none (60 Hz: 8333)
+    disk_margin_bytes: int = 500_000_000
+
+
+@dataclass(frozen=True)
+class Paths:
+    """Where interviews are installed, where finished sessions wait for upload, and state."""
+
+    interviews: Path = Path("/var/lib/booth/interviews")
+    spool: Path = Path("/var/lib/booth/spool")
+    state: Path = Path("/var/lib/booth/state")
+
+
+@dataclass(frozen=True)
+class Timing:
+    """How long the booth waits, in seconds, and how it limits wrong invitation codes."""
+
+    inactivity_seconds: int = 60  # no input on a screen → "are you still there?"
+    inactive_grace_seconds: int = 20  # then the session ends, keeping what was kept
+    done_seconds: int = 15  # the done screen returns to idle
+    countdown_seconds: int = 3
+    code_attempts: int = 5  # wrong codes in a row before a pause
+    code_lockout_seconds: int = 30
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything a booth is configured with. `source` is the file read, or None for defaults."""
+
+    source: Path | None = None
+    booth_id: str = field(default_factory=socket.gethostname)
+    language: str = "sv"
+    languages: tuple[str, ...] = ("sv", "en")
+    display: Display = field(default_factory=Display)
+    devices: Devices = field(default_factory=lambda: Devices(backend=detect_backend()))
+    recording: Recording = field(default_factory=Recording)
+    paths: Paths = field(default_factory=Paths)
+    hours: OpeningHours = field(default_factory=OpeningHours)
+    timing: Timing = field(default_factory=Timing)
+    sync: dict[str, Any] = field(default_factory=dict)  # checked by the sync agent
+
+
+def load_settings(path: Path | None) -> Settings:
+    """Read booth settings from `path`; built-in defaults when `path` is None or missing."""
+    if path is None or not path.exists():
+        return Settings()
+    toml = read_toml(path)
+    root = toml.root()
+    base = path.resolve().parent
+    defaults = Settings()
+    booth_id = root.string(
+        "booth_id",
+        "",
+        pattern=re.compile(f"|{BOOTH_ID.pattern}"),
+        expected="letters, digits, . _ -",
+    )
+    languages = root.strings("languages", defaults.languages, pattern=LANGUAGE, non_empty=True)
+    language = root.string("language", defaults.language, pattern=LANGUAGE)
+    if languages and language not in languages:
+        root.problem(
+            "language", f'"{language}" is not in languages', "one of " + ", ".join(languages)
+        )
+    settings = Settings(
+        source=path,
+        booth_id=booth_id or defaults.booth_id,
+        language=language,
+        languages=languages,
+        display=_display(root.table("display")),
+        devices=_devices(root.table("devices")),
+        recording=_recording(root.table("recording")),
+        paths=_paths(root.table("paths"), base),
+        hours=_hours(root.table("hours")),
+        timing=_timing(root.table("timing")),
+        sync=_sync(root),
+    )
+    root.finish()
+    if toml.problems:
+        raise ConfigError(toml.problems)
+    return settings
+
+
+def _display(t: Table | None) -> Display:
+    d = Display()
+    if t is None:
+        return d
+    display = Display(
+        width=t.integer("width", d.width, minimum=320, maximum=7680),
+        height=t.integer("height", d.height, minimum=240, maximum=4320),
+        rotation=t.integer("rotation", d.rotation, choices=(0, 90, 180, 270)),
+        fullscreen=t.boolean("fullscreen", d.fullscreen),
+    )
+    t.finish()
+    return display
+
+
+def _optional_pin(t: Table, key: str) -> int | None:
+    return t.integer(key, None, **GPIO, expected="a BCM GPIO number from 2 to 27")
+
+
+def _buttons(t: Table | None) -> Buttons:
+    b = Buttons()
+    if t is None:
+        return b
+    pin = "a BCM GPIO number from 2 to 27"
+    buttons = Buttons(
+        record=t.integer("record", b.record, **GPIO, expected=pin),
+        next=t.integer("next", b.next, **GPIO, expected=pin),
+        back=t.integer("back", b.back, **GPIO, expected=pin),
+        record_led=_optional_pin(t, "record_led"),
+        next_led=_optional_pin(t, "next_led"),
+        back_led=_optional_pin(t, "back_led"),
+    )
+    pins = [p for p in (buttons.record, buttons.next, buttons.back) if p is not None]
+    pins += [p for p in (buttons.record_led, buttons.next_led, buttons.back_led) if p is not None]
+    if len(set(pins)) != len(pins):
+        t.problem(None, "two buttons or LEDs share a GPIO", "a different pin for each")
+    t.finish()
+    return buttons
+
+
+def _devices(t: Table | None) -> Devices:
+    d = Devices()
+    if t is None:
+        return d
+    backend = t.string("backend", "auto", choices=("auto", "pi", "sim"))
+    devices = Devices(
+        backend=detect_backend() if backend == "auto" else backend,
+        light_pin=t.integer("light_pin", d.light_pin, **GPIO, expected="a BCM GPIO number"),
+        light_frequency_hz=t.integer(
+            "light_frequency_hz", d.light_frequency_hz, minimum=50, maximum=100_000
+        ),
+        light_level=t.number("light_level", d.light_level, minimum=0.0, maximum=1.0),
+        buttons=_buttons(t.table("buttons")),
+        mic_device=t.string("mic_device", d.mic_device, expected='an ALSA card name, or ""'),
+        speaker_device=t.string(
+            "speaker_device", d.speaker_device, expected='an ALSA card name, or ""'
+        ),
+    )
+    button_pins = (devices.buttons.record, devices.buttons.next, devices.buttons.back)
+    if devices.light_pin in button_pins:
+        t.problem("light_pin", "is also a button's pin", "a pin of its own")
+    t.finish()
+    return devices
+
+
+def _recording(t: Table | None) -> Recording:
+    r = Recording()
+    if t is None:
+        return r
+    recording = Recording(
+        width=t.integer("width", r.width, minimum=160, maximum=3840),
+        height=t.integer("height", r.height, minimum=120, maximum=2160),
+        fps=t.integer("fps", r.fps, minimum=1, maximum=120),
+        bitrate_bps=t.integer("bitrate_bps", r.bitrate_bps, minimum=100_000, maximum=100_000_000),
+        audio_rate=t.integer("audio_rate", r.audio_rate, choices=(16_000, 32_000, 44_100, 48_000)),
+        flicker_period_us=t.integer(
+            "flicker_period_us", r.flicker_period_us, minimum=0, maximum=100_000
+        ),
+        disk_margin_bytes=t.integer("disk_margin_bytes", r.disk_margin_bytes, minimum=0),
+    )
+    if recording.width % 2 or recording.height % 2:
+        t.problem("width", "width and height must be even for H.264", "even numbers")
+    t.finish()
+    return recording
+
+
+def _path(t: Table, key: str, default: Path, base: Path) -> Path:
+    text = t.string(key, str(default), expected="a directory path")
+    if not text or "\0" in text:
+        t.problem(key, "is empty or not a path", "a directory path")
+        return default
+    path = Path(text).expanduser()
+    return path if path.is_absolute() else base / path
+
+
+def _paths(t: Table | None, base: Path) -> Paths:
+    p = Paths()
+    if t is None:
+        return p
+    paths = Paths(
+        interviews=_path(t, "interviews", p.interviews, base),
+        spool=_path(t, "spool", p.spool, base),
+        state=_path(t, "state", p.state, base),
+    )
+    t.finish()
+    return paths
+
+
+def _hours(t: Table | None) -> OpeningHours:
+    if t is None or not t.data:
+        return OpeningHours()
+    days = []
+    for day in WEEKDAYS:
+        text = t.string(day, "closed", expected='opening hours like "08:00-17:00", or "closed"')
+        try:
+            days.append(parse_day(text))
+        except ValueError as err:
+            t.problem(day, str(err), 'hours like "08:00-17:00" or "08:00-12:00, 13:00-16:00"')
+            days.append(())
+    t.finish()
+    return OpeningHours(tuple(days))
+
+
+def _timing(t: Table | None) -> Timing:
+    d = Timing()
+    if t is None:
+        return d
+    seconds = {"minimum": 1, "maximum": 3600}
+    timing = Timing(
+        inactivity_seconds=t.integer("inactivity_seconds", d.inactivity_seconds, **seconds),
+        inactive_grace_seconds=t.integer(
+            "inactive_grace_seconds", d.inactive_grace_seconds, **seconds
+        ),
+        done_seconds=t.integer("done_seconds", d.done_seconds, **seconds),
+        countdown_seconds=t.integer(
+            "countdown_seconds", d.countdown_seconds, minimum=0, maximum=10
+        ),
+        code_attempts=t.integer("code_attempts", d.code_attempts, minimum=1, maximum=100),
+        code_lockout_seconds=t.integer(
+            "code_lockout_seconds", d.code_lockout_seconds, minimum=0, maximum=3600
+        ),
+    )
+    t.finish()
+    return timing
+
+
+def _sync(root: Table) -> dict[str, Any]:
+    value = root.anything("sync")
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        root.problem("sync", "is not a table", "a [sync] table")
+        return {}
+    return dict(value)
