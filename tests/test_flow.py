@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from booth.config.codes import Invitation
 from booth.session.clock import VirtualClock
 from booth.session.effects import (
     DiscardTake,
@@ -22,13 +23,6 @@ from booth.session.effects import (
 from booth.session.flow import Flow, Timing
 
 NOW = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
-
-
-@dataclass
-class Invitation:
-    candidate_ref: str
-    extra_time_percent: int = 0
-    extra_takes: int = 0
 
 
 @dataclass

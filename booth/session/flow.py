@@ -383,8 +383,6 @@ class Flow:
         self.message, self.wrong_codes = None, 0
         if self.language not in interview.languages:
             self.language = interview.languages[0]
-        extra_time = 1 + getattr(invitation, "extra_time_percent", 0) / 100
-        extra_takes = getattr(invitation, "extra_takes", 0)
         steps = []
         if interview.practice is not None:
             steps.append(self._practice_step(interview.practice))
@@ -394,9 +392,10 @@ class Flow:
                     id=q.id,
                     text=dict(q.text),
                     clip=q.clip,
-                    think_seconds=q.think_seconds * extra_time,
-                    answer_seconds=q.answer_seconds * extra_time,
-                    max_takes=q.max_takes + extra_takes if q.max_takes else 0,
+                    # The invitation's accommodations: more time, more takes.
+                    think_seconds=float(invitation.seconds(q.think_seconds)),
+                    answer_seconds=float(invitation.seconds(q.answer_seconds)),
+                    max_takes=invitation.takes(q.max_takes),
                     review=q.review,
                 )
             )
