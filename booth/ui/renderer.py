@@ -1,0 +1,103 @@
+"""Draws a `View` of the session on a pygame surface and says where the touch targets are.
+
+The kiosk's main loop owns the window; once per frame it calls `Renderer.draw` with
+the latest View, camera frame and microphone level, and turns touches into actions
+with the returned hit boxes (see `booth.ui.input`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from pathlib import Path
+
+import numpy as np
+import pygame
+
+from booth.session.view import SCREENS, View
+from booth.ui import palette, screens_path, screens_take
+from booth.ui.canvas import Canvas, HitBox, TextBox
+from booth.ui.fonts import FontBook
+from booth.ui.i18n import translator
+from booth.ui.widgets import Live, MicLevel
+
+Painter = Callable[[Canvas, View, Live], None]
+
+PAINTERS: dict[str, Painter] = {
+    "idle": screens_path.idle,
+    "code": screens_path.code,
+    "welcome": screens_path.welcome,
+    "consent": screens_path.consent,
+    "check": screens_path.check,
+    "intro": screens_take.intro,
+    "practice": screens_take.practice,
+    "question": screens_take.question,
+    "think": screens_take.think,
+    "countdown": screens_take.countdown,
+    "recording": screens_take.recording,
+    "review": screens_take.review,
+    "done": screens_path.done,
+    "help": screens_path.help_screen,
+    "inactive": screens_path.inactive,
+    "closed": screens_path.closed,
+    "out-of-order": screens_path.out_of_order,
+}
+assert set(PAINTERS) == set(SCREENS), "every screen id needs a painter"
+
+
+class Renderer:
+    """Draws every screen of the booth at any size from 800×480 to 1920×1080.
+
+    size: the surface size (pixels) it will usually draw on; layouts follow the size of
+    the surface actually passed to `draw`. font_path: a .ttf with å ä ö (default DejaVu
+    Sans; a "-Bold" file beside it is used for bold). help_text: how candidates call
+    staff, per language code (or one text for all); default: a help bell or the number
+    on the booth.
+    """
+
+    def __init__(
+        self,
+        size: tuple[int, int],
+        font_path: Path | None = None,
+        *,
+        help_text: Mapping[str, str] | str | None = None,
+    ) -> None:
+        self.size = size
+        self.fonts = FontBook(font_path)
+        self.help_text = help_text
+        self._text_cache: dict = {}
+        self.text_boxes: list[TextBox] = []  # what the last draw wrote where
+        self.preview_rect: pygame.Rect | None = None  # where the last draw put the preview
+        self.clip_rect: pygame.Rect | None = None  # where clip or replay frames go
+
+    def _help_for(self, language: str) -> str | None:
+        if isinstance(self.help_text, str):
+            return self.help_text
+        if self.help_text:
+            return self.help_text.get(language)
+        return None
+
+    def draw(
+        self,
+        surface: pygame.Surface,
+        view: View,
+        preview: np.ndarray | None,
+        mic: MicLevel | None,
+        now: float,
+        *,
+        clip_frame: np.ndarray | None = None,
+    ) -> list[HitBox]:
+        """Draw `view` over the whole `surface`; returns the touch targets, in surface pixels.
+
+        preview: the camera's RGB frame (H, W, 3 uint8) as the camera sees it; it is
+        shown mirrored. clip_frame: a decoded frame of the intro or question clip, or of
+        the take being replayed on review, drawn unmirrored in the clip area.
+        """
+        surface.fill(palette.BACKGROUND)
+        canvas = Canvas(surface, self.fonts, translator(view.language), self._text_cache)
+        live = Live(preview, mic, clip_frame, now, self._help_for(view.language))
+        painter = PAINTERS.get(view.screen, screens_path.out_of_order)
+        painter(canvas, view, live)
+        self.text_boxes = canvas.text_boxes
+        self.preview_rect = canvas.preview_rect
+        self.clip_rect = canvas.clip_rect
+        return canvas.hitboxes

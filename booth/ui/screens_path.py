@@ -1,0 +1,331 @@
+"""Screens around the recording: idle, code, welcome, consent, check, done, and the
+screens that interrupt the path (help, inactive, closed, out-of-order)."""
+
+from __future__ import annotations
+
+import pygame
+
+from booth.session.view import View
+from booth.ui import palette, texts
+from booth.ui.blocks import Line, stack
+from booth.ui.canvas import BODY, HEADING, SMALL, TITLE, Canvas
+from booth.ui.i18n import N_
+from booth.ui.widgets import (
+    Btn,
+    Live,
+    button_row,
+    fit_aspect,
+    frame,
+    frame_aspect,
+    meter_height,
+    mic_meter,
+    preview,
+    top_bar,
+)
+
+DEFAULT_HELP = N_("Press the help bell by the door or call the number on the booth.")
+
+
+def idle(c: Canvas, v: View, live: Live) -> None:
+    tr = c.tr
+    area = frame(c, v, tr("Video interview booth"), [
+        Btn(tr("Practise first"), "practice", left=True),
+        Btn(tr("Start"), "start", kind="primary"),
+    ])  # fmt: skip
+    stack(c, area, [
+        Line(tr("Record your video interview here"), TITLE + 1, bold=True, space_after_u=4),
+        Line(tr("Have the code from your invitation ready, then press Start."), HEADING - 0.6,
+             color=palette.TEXT_MUTED),
+        Line(tr("Want to try first? Practise: nothing is saved."), BODY,
+             color=palette.TEXT_MUTED),
+    ], align="center", valign="middle")  # fmt: skip
+
+
+def code(c: Canvas, v: View, live: Live) -> None:
+    tr = c.tr
+    area = top_bar(c, v, tr("Enter your invitation code"))
+    locked = v.locked_seconds > 0
+    if c.portrait:
+        entry = pygame.Rect(area.x, area.y, area.w, round(17 * c.u))
+        msg = pygame.Rect(area.x, entry.bottom + c.gap, area.w, round(12 * c.u))
+        back = pygame.Rect(area.x, area.bottom - c.button_height, round(30 * c.u), c.button_height)
+        pad = pygame.Rect(area.x, msg.bottom + c.gap, area.w, back.y - c.gap - msg.bottom - c.gap)
+    else:
+        left_w = round(area.w * 0.44)
+        entry = pygame.Rect(area.x, area.y, left_w, round(19 * c.u))
+        back = pygame.Rect(area.x, area.bottom - c.button_height, round(30 * c.u), c.button_height)
+        msg = pygame.Rect(
+            area.x, entry.bottom + c.gap, left_w, back.y - c.gap - entry.bottom - c.gap
+        )
+        pad = pygame.Rect(area.x + left_w + 2 * c.gap, area.y, area.w - left_w - 2 * c.gap, area.h)
+    c.panel(entry)
+    shown = " ".join(v.code_entry) if v.code_entry else "–  –  –  –"
+    color = palette.TEXT if v.code_entry else palette.TEXT_MUTED
+    c.text(
+        shown,
+        entry.inflate(-round(4 * c.u), -round(2 * c.u)),
+        TITLE + 3,
+        bold=True,
+        color=color,
+        align="center",
+        valign="middle",
+    )
+    message = texts.code_message(tr, v.message, v.locked_seconds)
+    if message:
+        c.text(message, msg, BODY, color=palette.WARNING)
+    else:
+        c.text(
+            tr("The code is in your invitation email or letter."),
+            msg,
+            BODY,
+            color=palette.TEXT_MUTED,
+        )
+    c.button(back, tr("Back"), "back")
+    keypad(c, pad, enabled=not locked)
+
+
+def keypad(c: Canvas, area: pygame.Rect, enabled: bool) -> None:
+    """Digits 0–9 with Delete and OK, three across, four down."""
+    tr = c.tr
+    keys = [(d, "digit", d, "secondary") for d in "123456789"]
+    keys += [(tr("Delete"), "delete", None, "secondary"), ("0", "digit", "0", "secondary"),
+             (tr("OK"), "confirm", None, "primary")]  # fmt: skip
+    gap = round(c.gap * 0.8)
+    kw = (area.w - 2 * gap) // 3
+    kh = (area.h - 3 * gap) // 4
+    for i, (label, action, value, kind) in enumerate(keys):
+        row, col = divmod(i, 3)
+        rect = pygame.Rect(area.x + col * (kw + gap), area.y + row * (kh + gap), kw, kh)
+        size = TITLE - 1 if action == "digit" else BODY
+        c.button(rect, label, action, value, kind=kind, enabled=enabled, size_u=size)
+
+
+def _facts(c: Canvas, area: pygame.Rect, facts: list[tuple[str, str]]) -> None:
+    """Label-over-value pairs in a grid: two across in landscape, one in portrait."""
+    cols = 1 if c.portrait else 2
+    rows = -(-len(facts) // cols)
+    cw = (area.w - (cols - 1) * c.gap) // cols
+    ch = (area.h - (rows - 1) * c.gap) // rows if rows else 0
+    for i, (label, value) in enumerate(facts):
+        row, col = divmod(i, cols)
+        cell = pygame.Rect(area.x + col * (cw + c.gap), area.y + row * (ch + c.gap), cw, ch)
+        c.panel(cell)
+        stack(c, cell.inflate(-round(5 * c.u), -round(3 * c.u)), [
+            Line(label, SMALL, color=palette.TEXT_MUTED, space_after_u=0.8),
+            Line(value, BODY + 0.4, bold=True),
+        ], valign="middle")  # fmt: skip
+
+
+def welcome(c: Canvas, v: View, live: Live) -> None:
+    tr = c.tr
+    area = frame(c, v, tr("Welcome"), [
+        Btn(tr("Back"), "back", left=True),
+        Btn(tr("Continue"), "next", kind="primary"),
+    ])  # fmt: skip
+    iv = v.interview
+    if iv is None:  # a practice-only session has no interview to describe
+        stack(c, area, [Line(tr("Practice session"), TITLE, bold=True),
+                        Line(tr("Nothing you record is saved or sent."), BODY)])  # fmt: skip
+        return
+    natural = (
+        c.text_height(iv.employer, area.w, TITLE, bold=True) + round(c.u)
+        + c.text_height(iv.title, area.w, HEADING)
+    )  # fmt: skip
+    head_h = min(natural, round(area.h * (0.45 if c.portrait else 0.36)))
+    stack(c, pygame.Rect(area.x, area.y, area.w, head_h), [
+        Line(iv.employer, TITLE, bold=True, space_after_u=1),
+        Line(iv.title, HEADING, color=palette.TEXT_MUTED),
+    ])  # fmt: skip
+    takes = (
+        tr("as many as you need") if iv.max_takes == 0
+        else tr("up to {n}").format(n=iv.max_takes)
+    )  # fmt: skip
+    facts = [
+        (tr("Questions"), str(iv.question_count)),
+        (tr("Time per answer"),
+         tr("up to {time}").format(time=texts.duration(tr, iv.answer_seconds_max))),
+        (tr("Takes per question"), takes),
+        (tr("Record before"), texts.date_time(tr, iv.deadline)),
+    ]  # fmt: skip
+    grid = pygame.Rect(area.x, area.y + head_h + c.gap, area.w, area.h - head_h - c.gap)
+    _facts(c, grid, facts)
+
+
+def consent(c: Canvas, v: View, live: Live) -> None:
+    tr = c.tr
+    area = frame(c, v, tr("Before we start"), [
+        Btn(tr("No, end here"), "decline", left=True),
+        Btn(tr("Yes, I agree"), "accept", kind="primary"),
+    ])  # fmt: skip
+    employer = v.interview.employer if v.interview else tr("the employer")
+    blocks = [
+        (tr("What is recorded"),
+         tr("Video and sound of your answers. The practice answer is never saved.")),
+        (tr("Who receives it"), tr("{employer}, and no one else.").format(employer=employer)),
+        (tr("How long it is kept"),
+         tr("The booth deletes your answers once {employer} has received them. "
+            "{employer} keeps them as your invitation describes.").format(employer=employer)),
+    ]  # fmt: skip
+    question_h = round(8 * c.u)
+    body = pygame.Rect(area.x, area.y, area.w, area.h - question_h - c.gap)
+    n = len(blocks)
+    # Longer texts get more room, so no block has to shrink its text alone.
+    weights = [min(1.6, max(1.0, len(text) / 90)) for _, text in blocks]
+    free = (body.h if c.portrait else body.w) - (n - 1) * c.gap
+    cells, at = [], body.y if c.portrait else body.x
+    for weight in weights:
+        share = round(free * weight / sum(weights))
+        if c.portrait:
+            cells.append(pygame.Rect(body.x, at, body.w, share))
+        else:
+            cells.append(pygame.Rect(at, body.y, share, body.h))
+        at += share + c.gap
+    for cell, (label, text) in zip(cells, blocks, strict=True):
+        c.panel(cell)
+        stack(c, cell.inflate(-round(4 * c.u), -round(4 * c.u)), [
+            Line(label, SMALL + 0.4, bold=True, color=palette.TEXT_MUTED, space_after_u=1.2),
+            Line(text, BODY),
+        ])  # fmt: skip
+    c.text(
+        tr("Do you agree to be recorded?"),
+        pygame.Rect(area.x, area.bottom - question_h, area.w, question_h),
+        HEADING - 0.6,
+        bold=True,
+        valign="middle",
+    )
+
+
+def check(c: Canvas, v: View, live: Live) -> None:
+    tr = c.tr
+    title = tr("Check how you look and sound")
+    go = Btn(tr("Looks good, continue"), "next", kind="primary")
+    tips = [
+        Line(tr("Say your name and watch the bar move."), BODY, bold=True, space_after_u=2.4),
+        Line("• " + tr("Sit so that your eyes are on the dashed line and your face fits "
+                       "the oval."), BODY - 0.4, space_after_u=1.4),
+        Line("• " + tr("When you answer, look into the camera above the screen."), BODY - 0.4,
+             space_after_u=1.4),
+        Line("• " + tr("Plain clothes without busy patterns look best on video."), BODY - 0.4),
+    ]  # fmt: skip
+    mh = meter_height(c)
+    if c.portrait:
+        area = frame(c, v, title, [go])
+        pv = pygame.Rect(area.x, area.y, area.w, round(area.h * 0.5))
+        shown = preview(c, pv, live.preview, guide=True)
+        meter = pygame.Rect(area.x, shown.bottom + c.gap, area.w, mh)
+        tips_area = pygame.Rect(
+            area.x, meter.bottom + c.gap, area.w, area.bottom - meter.bottom - c.gap
+        )
+    else:
+        # The preview takes the whole height; the button sits under the tips.
+        area = top_bar(c, v, title)
+        pv = fit_aspect(
+            pygame.Rect(area.x, area.y, round(area.w * 0.56), area.h), frame_aspect(live.preview)
+        )
+        pv.x = area.x
+        shown = preview(c, pv, live.preview, guide=True)
+        side_x = shown.right + 2 * c.gap
+        side = button_row(c, pygame.Rect(side_x, area.y, area.right - side_x, area.h), [go])
+        meter = pygame.Rect(side.x, side.y, side.w, mh)
+        tips_area = pygame.Rect(
+            side.x, meter.bottom + 2 * c.gap, side.w, side.bottom - meter.bottom - 2 * c.gap
+        )
+    mic_meter(c, meter, live.mic)
+    stack(c, tips_area, tips)
+
+
+def done(c: Canvas, v: View, live: Live) -> None:
+    tr = c.tr
+    area = frame(c, v, "", [Btn(tr("Finish"), "next", kind="primary")])
+    outcome = v.extra.get("outcome")
+    if v.practice_only:
+        body = tr("That was a practice session. Nothing was saved or sent.")
+    elif outcome == "declined":
+        body = tr("Nothing was recorded. You are welcome back before the deadline.")
+    elif outcome == "ended-early":
+        body = tr("The session has ended. The answers you kept will be sent to the employer.")
+    else:
+        body = tr(
+            "Your answers are saved. The booth sends them to the employer by itself, so "
+            "you do not need to do anything more. The employer will contact you about "
+            "the next step."
+        )
+    lines = [
+        Line(tr("Thank you!"), TITLE + 2, bold=True, space_after_u=3),
+        Line(body, HEADING - 0.8),
+    ]
+    if outcome != "declined":
+        lines.append(
+            Line(
+                tr("Relax, be yourself, and good luck!"), BODY, bold=True, color=palette.TEXT_MUTED
+            )
+        )
+    if v.seconds_left > 0:
+        lines[-1] = Line(lines[-1].text, lines[-1].size_u, lines[-1].bold, lines[-1].color, 4)
+        lines.append(
+            Line(
+                tr("This screen clears in {seconds} seconds.").format(
+                    seconds=texts.seconds_up(v.seconds_left)
+                ),
+                SMALL,
+                color=palette.TEXT_MUTED,
+            )
+        )
+    stack(c, area, lines, align="center", valign="middle")
+
+
+def help_screen(c: Canvas, v: View, live: Live) -> None:
+    tr = c.tr
+    area = frame(c, v, tr("Help"), [Btn(tr("Back"), "back", kind="primary")])
+    stack(c, area, [
+        Line(tr("Need help?"), TITLE, bold=True, space_after_u=3),
+        Line(live.help_text or tr(DEFAULT_HELP), HEADING - 0.4, space_after_u=3),
+        Line(tr("Press Back to carry on where you were."), BODY, color=palette.TEXT_MUTED),
+    ], align="center", valign="middle")  # fmt: skip
+
+
+def inactive(c: Canvas, v: View, live: Live) -> None:
+    tr = c.tr
+    inner = c.inner()
+    bw = max(round(inner.w * 0.5), round(40 * c.u))
+    bh = round(20 * c.u)
+    button = pygame.Rect(0, 0, min(bw, inner.w), bh)
+    button.midbottom = (inner.centerx, inner.bottom - round(4 * c.u))
+    c.button(button, tr("I'm here"), "back", kind="primary", size_u=HEADING)
+    seconds = texts.seconds_up(v.seconds_left)
+    stack(c, pygame.Rect(inner.x, inner.y, inner.w, button.y - c.gap - inner.y), [
+        Line(tr("Are you still there?"), TITLE + 2, bold=True, space_after_u=3),
+        Line(tr("Touch the button to carry on. Otherwise the session ends in {seconds} "
+                "seconds; the answers you kept are saved.").format(seconds=seconds),
+             HEADING - 0.6),
+    ], align="center", valign="middle")  # fmt: skip
+
+
+def closed(c: Canvas, v: View, live: Live) -> None:
+    tr = c.tr
+    area = top_bar(c, v, tr("Video interview booth"))
+    lines = [Line(tr("The booth is closed right now."), TITLE, bold=True, space_after_u=3)]
+    if v.opens_at is not None:
+        lines.append(
+            Line(
+                tr("It opens {when}.").format(when=texts.opening_time(tr, v.opens_at)),
+                HEADING - 0.4,
+            )
+        )
+    hours = v.extra.get("opening_hours")
+    if hours:
+        lines.append(
+            Line(tr("Opening hours: {hours}").format(hours=hours), BODY, color=palette.TEXT_MUTED)
+        )
+    stack(c, area, lines, align="center", valign="middle")
+
+
+def out_of_order(c: Canvas, v: View, live: Live) -> None:
+    tr = c.tr
+    area = top_bar(c, v, tr("Video interview booth"))
+    stack(c, area, [
+        Line(tr("Sorry, you cannot record here right now."), TITLE, bold=True, space_after_u=3),
+        Line(texts.out_of_order_text(tr, v.reason), HEADING - 0.4, space_after_u=3),
+        Line(tr("Please tell the staff, or come back later."), HEADING - 0.4,
+             color=palette.TEXT_MUTED),
+    ], align="center", valign="middle")  # fmt: skip

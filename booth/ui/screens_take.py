@@ -1,0 +1,277 @@
+"""Screens of the questions: intro clips, practice, question, think, 3-2-1, recording, review."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pygame
+
+from booth.session.view import View
+from booth.ui import palette, texts
+from booth.ui.blocks import Line, stack
+from booth.ui.canvas import BODY, HEADING, TITLE, Canvas
+from booth.ui.widgets import (
+    Btn,
+    Live,
+    clip_area,
+    fit_aspect,
+    frame,
+    frame_aspect,
+    look_here,
+    meter_height,
+    mic_meter,
+    preview,
+    rec_indicator,
+)
+
+
+def question_label(c: Canvas, v: View) -> str:
+    if v.is_practice:
+        return c.tr("Practice question")
+    return c.tr("Question {k} of {n}").format(k=v.question_index, n=v.question_count)
+
+
+def take_label(c: Canvas, v: View) -> str:
+    if v.max_takes == 0:
+        return c.tr("Take {k}").format(k=v.take_number)
+    return c.tr("Take {k} of {n}").format(k=v.take_number, n=v.max_takes)
+
+
+def _status_line(c: Canvas, area: pygame.Rect) -> tuple[pygame.Rect, pygame.Rect]:
+    """Split `area` into a clip area and a one-line status below it."""
+    line_h = round(11 * c.u)
+    return (
+        pygame.Rect(area.x, area.y, area.w, area.h - line_h - c.gap // 2),
+        pygame.Rect(area.x, area.bottom - line_h, area.w, line_h),
+    )
+
+
+def intro(c: Canvas, v: View, live: Live) -> None:
+    tr = c.tr
+    title = tr("About the job: clip {k} of {n}").format(k=v.intro_index, n=v.intro_count)
+    area = frame(c, v, title, [Btn(tr("Next"), "next", kind="primary", enabled=v.clip_played)])
+    clip, status = _status_line(c, area)
+    state = tr("Played") if v.clip_played else tr("Playing…")
+    clip_area(c, clip, _clip_name(v), state, live.clip_frame)
+    hint = (
+        tr("Press Next when you are ready.") if v.clip_played
+        else tr("Watch the whole clip; Next is ready when it ends.")
+    )  # fmt: skip
+    c.text(hint, status, BODY, color=palette.TEXT_MUTED, align="center", valign="middle")
+
+
+def _clip_name(v: View) -> str:
+    return v.clip_path.replace("\\", "/").rsplit("/", 1)[-1] if v.clip_path else ""
+
+
+def practice(c: Canvas, v: View, live: Live) -> None:
+    tr = c.tr
+    area = frame(c, v, tr("Practice question"), [
+        Btn(tr("Skip practice"), "next", left=True),
+        Btn(tr("Record a practice answer"), "record", kind="primary"),
+    ])  # fmt: skip
+    lines = [
+        Line(tr("Try it once before the real questions. A practice answer is never saved "
+                "or sent."), BODY, color=palette.TEXT_MUTED, space_after_u=4),
+        Line(v.question_text, TITLE - 0.6, bold=True, space_after_u=4),
+    ]  # fmt: skip
+    if v.answer_seconds:
+        lines.append(
+            Line(
+                tr("You have {time} to answer.").format(time=texts.duration(tr, v.answer_seconds)),
+                BODY,
+                color=palette.TEXT_MUTED,
+            )
+        )
+    stack(c, area, lines, valign="middle")
+
+
+def question(c: Canvas, v: View, live: Live) -> None:
+    tr = c.tr
+    area = frame(c, v, question_label(c, v), [Btn(tr("Next"), "next", kind="primary")])
+    times = []
+    if v.think_seconds:
+        times.append(tr("Time to think: {time}").format(time=texts.duration(tr, v.think_seconds)))
+    times.append(tr("Time to answer: {time}").format(time=texts.duration(tr, v.answer_seconds)))
+    lines = [
+        Line(v.question_text, TITLE - 0.6, bold=True, space_after_u=4),
+        Line("\n".join(times), BODY, color=palette.TEXT_MUTED),
+    ]
+    if not v.clip_path:
+        stack(c, area, lines, valign="middle")
+        return
+    if c.portrait:
+        clip = pygame.Rect(area.x, area.y, area.w, round(area.h * 0.45))
+        rest = pygame.Rect(area.x, clip.bottom + c.gap, area.w, area.bottom - clip.bottom - c.gap)
+    else:
+        clip = pygame.Rect(area.x, area.y, round(area.w * 0.55), area.h)
+        rest = pygame.Rect(clip.right + 2 * c.gap, area.y, area.w - clip.w - 2 * c.gap, area.h)
+    state = tr("Played") if v.clip_played else tr("Playing…")
+    shown = clip_area(c, clip, _clip_name(v), state, live.clip_frame)
+    if not c.portrait:
+        rest = pygame.Rect(
+            shown.right + 2 * c.gap, area.y, area.right - shown.right - 2 * c.gap, area.h
+        )
+    lines[0] = Line(v.question_text, HEADING, bold=True, space_after_u=4)
+    stack(c, rest, lines, valign="middle")
+
+
+def think(c: Canvas, v: View, live: Live) -> None:
+    tr = c.tr
+    area = frame(c, v, question_label(c, v), [Btn(tr("Start now"), "record", kind="primary")])
+    timer_h = round(26 * c.u)
+    text_area = pygame.Rect(area.x, area.y, area.w, area.h - timer_h - c.gap)
+    stack(c, text_area, [Line(v.question_text, TITLE - 0.6, bold=True)], valign="middle")
+    timer = pygame.Rect(area.x, area.bottom - timer_h, area.w, timer_h)
+    stack(c, timer, [
+        Line(tr("Time to think"), BODY, color=palette.TEXT_MUTED, space_after_u=0.5),
+        Line(texts.clock(v.seconds_left), TITLE * 2, bold=True),
+    ], align="center", valign="middle")  # fmt: skip
+
+
+@dataclass(frozen=True)
+class TakeLayout:
+    """Where things go while the camera is the point: the lens end of the screen for the
+    question, the preview in the middle, status beside (landscape) or below it (portrait)."""
+
+    question: pygame.Rect
+    preview: pygame.Rect
+    status: pygame.Rect  # REC, time left, question and take numbers
+    meter: pygame.Rect
+    button: pygame.Rect
+
+
+QUESTION_NEAR_LENS = HEADING - 0.6
+
+
+def take_layout(c: Canvas, aspect: float, question_text: str) -> TakeLayout:
+    inner = c.inner()
+    top = look_here(c)
+    # The question sits just under the lens; a long one takes room from the preview
+    # rather than becoming too small to read.
+    q_w = inner.w - round(12 * c.u)
+    wanted = c.text_height(question_text, q_w, QUESTION_NEAR_LENS, bold=True)
+    q_h = max(round(10 * c.u), min(wanted, round((46 if c.portrait else 26) * c.u)))
+    q = pygame.Rect(inner.x + round(6 * c.u), top + c.gap // 2, q_w, q_h)
+    body = pygame.Rect(inner.x, q.bottom + c.gap, inner.w, inner.bottom - q.bottom - c.gap)
+    bh, mh = c.button_height, meter_height(c)
+    if c.portrait:
+        button = pygame.Rect(body.x, body.bottom - bh, body.w, bh)
+        meter = pygame.Rect(body.x, button.y - c.gap - mh, body.w, mh)
+        status_h = round(26 * c.u)
+        status = pygame.Rect(body.x, meter.y - c.gap - status_h, body.w, status_h)
+        pv = pygame.Rect(body.x, body.y, body.w, status.y - c.gap - body.y)
+        return TakeLayout(q, fit_aspect(pv, aspect), status, meter, button)
+    side = round(body.w * 0.25)
+    status = pygame.Rect(body.x, body.y, side, body.h)
+    right = pygame.Rect(body.right - side, body.y, side, body.h)
+    button = pygame.Rect(right.x, right.bottom - bh, right.w, bh)
+    meter = pygame.Rect(right.x, right.y, right.w, mh)
+    pv = pygame.Rect(status.right + c.gap, body.y, body.w - 2 * side - 2 * c.gap, body.h)
+    return TakeLayout(q, fit_aspect(pv, aspect), status, meter, button)
+
+
+def countdown(c: Canvas, v: View, live: Live) -> None:
+    tr = c.tr
+    lay = take_layout(c, frame_aspect(live.preview), v.question_text)
+    c.text(
+        v.question_text, lay.question, QUESTION_NEAR_LENS, bold=True, align="center",
+        valign="middle",
+    )  # fmt: skip
+    shown = preview(c, lay.preview, live.preview)
+    # The number sits on a solid disc so it reads over any picture.
+    radius = round(min(shown.w, shown.h) * 0.3)
+    pygame.draw.circle(c.surface, palette.BACKGROUND, shown.center, radius)
+    pygame.draw.circle(c.surface, palette.OUTLINE, shown.center, radius, max(2, round(0.5 * c.u)))
+    number = pygame.Rect(0, 0, round(radius * 1.4), round(radius * 1.4))
+    number.center = shown.center
+    c.text(
+        str(max(1, int(-(-v.seconds_left // 1)))),
+        number,
+        radius * 1.1 / c.u,
+        bold=True,
+        align="center",
+        valign="middle",
+    )
+    side = lay.status.union(lay.meter) if c.portrait else lay.status
+    stack(c, side, [
+        Line(tr("Recording starts in a moment."), BODY, bold=True, space_after_u=3),
+        Line(tr("Smile, and look into the camera."), BODY, color=palette.TEXT_MUTED),
+    ], valign="middle" if c.portrait else "top")  # fmt: skip
+    if not c.portrait:
+        stack(c, pygame.Rect(lay.meter.x, lay.meter.y, lay.meter.w, lay.status.h), [
+            Line(question_label(c, v), BODY - 0.4, bold=True, space_after_u=1),
+            Line(take_label(c, v), BODY - 0.4, color=palette.TEXT_MUTED),
+        ])  # fmt: skip
+
+
+def recording(c: Canvas, v: View, live: Live) -> None:
+    tr = c.tr
+    lay = take_layout(c, frame_aspect(live.preview), v.question_text)
+    c.text(
+        v.question_text, lay.question, QUESTION_NEAR_LENS, bold=True, align="center",
+        valign="middle",
+    )  # fmt: skip
+    preview(c, lay.preview, live.preview)
+    s = lay.status
+    rec_h = round(7 * c.u)
+    rec_indicator(c, pygame.Rect(s.x, s.y, s.w, rec_h))
+    rest = pygame.Rect(s.x, s.y + rec_h + c.gap, s.w, s.h - rec_h - c.gap)
+    time_lines = [
+        Line(texts.clock(v.seconds_left), TITLE * 1.6, bold=True, space_after_u=0.2),
+        Line(tr("left to answer"), BODY, color=palette.TEXT_MUTED, space_after_u=3),
+    ]
+    numbers = [
+        Line(question_label(c, v), BODY - 0.4, bold=True, space_after_u=1),
+        Line(take_label(c, v), BODY - 0.4, color=palette.TEXT_MUTED),
+    ]
+    if c.portrait:
+        half = rest.w // 2
+        stack(c, pygame.Rect(rest.x, rest.y, half, rest.h), time_lines)
+        stack(c, pygame.Rect(rest.x + half + c.gap, rest.y, rest.w - half - c.gap, rest.h), numbers)
+    else:
+        stack(c, rest, time_lines + numbers)
+    mic_meter(c, lay.meter, live.mic)
+    c.button(lay.button, tr("Stop"), "stop", kind="primary")
+
+
+def review(c: Canvas, v: View, live: Live) -> None:
+    tr = c.tr
+    buttons = [Btn(tr("Watch again"), "replay", left=True)]
+    if v.can_retake:
+        buttons.append(Btn(tr("Record again"), "retake"))
+    keep = tr("Continue") if v.is_practice else tr("Keep this answer")
+    buttons.append(Btn(keep, "keep", kind="primary"))
+    area = frame(c, v, question_label(c, v), buttons)
+    if v.is_practice:
+        takes = tr("This was practice: it is not saved.")
+    elif v.takes_left is None:
+        takes = tr("You may record again as often as you like.")
+    elif v.can_retake:
+        takes = tr("Takes left: {n}").format(n=v.takes_left)
+    else:
+        takes = tr("That was your last take. It will be kept.")
+    lines = [
+        Line(tr("How did it go?"), HEADING, bold=True, space_after_u=2),
+        Line(take_label(c, v), BODY, space_after_u=1.5),
+        Line(takes, BODY, color=palette.TEXT_MUTED),
+    ]
+    if c.portrait:
+        clip = pygame.Rect(area.x, area.y, area.w, round(area.h * 0.55))
+        shown = clip_area(c, clip, "", tr("Press Watch again to see your answer."), live.clip_frame)
+        stack(
+            c,
+            pygame.Rect(area.x, shown.bottom + c.gap, area.w, area.bottom - shown.bottom - c.gap),
+            lines,
+        )
+    else:
+        clip = pygame.Rect(area.x, area.y, round(area.w * 0.58), area.h)
+        shown = clip_area(c, clip, "", tr("Press Watch again to see your answer."), live.clip_frame)
+        stack(
+            c,
+            pygame.Rect(
+                shown.right + 2 * c.gap, area.y, area.right - shown.right - 2 * c.gap, area.h
+            ),
+            lines,
+            valign="middle",
+        )

@@ -1,0 +1,127 @@
+"""Texts that depend on the view's ids and numbers: messages, reasons, times, dates.
+
+Everything here returns text already translated with the `tr` it is given.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from datetime import datetime
+
+from booth.ui.i18n import N_
+
+Translate = Callable[[str], str]
+
+# Code-screen message ids (booth.session.view.MESSAGES) → what the candidate reads.
+CODE_MESSAGES = {
+    "code.wrong": N_("We could not find that code. Check your invitation and try again."),
+    "code.expired": N_("The deadline for this invitation has passed. Please contact the employer."),
+    "code.not_yet_valid": N_(
+        "This invitation is not open yet. Please come back on the date in your invitation."
+    ),
+    "code.locked": N_("Too many tries. Please wait {seconds} seconds and try again."),
+    "code.empty": N_("Type the code from your invitation first."),
+    "code.used": N_("This invitation has already been used to record an interview."),
+}
+
+# Out-of-order reason ids → a calm sentence for the candidate. Staff read the
+# details in `booth status`, never here.
+OUT_OF_ORDER_REASONS = {
+    "camera": N_("The camera is not working right now."),
+    "microphone": N_("The microphone is not working right now."),
+    "disk": N_("The booth has no room for new recordings right now."),
+    "clock": N_("The booth's clock needs to be set."),
+    "light": N_("The light is not working right now."),
+}
+OUT_OF_ORDER_DEFAULT = N_("The booth cannot record right now.")
+
+MONTHS = (
+    N_("January"),
+    N_("February"),
+    N_("March"),
+    N_("April"),
+    N_("May"),
+    N_("June"),
+    N_("July"),
+    N_("August"),
+    N_("September"),
+    N_("October"),
+    N_("November"),
+    N_("December"),
+)
+WEEKDAYS = (
+    N_("Monday"),
+    N_("Tuesday"),
+    N_("Wednesday"),
+    N_("Thursday"),
+    N_("Friday"),
+    N_("Saturday"),
+    N_("Sunday"),
+)
+
+
+def code_message(tr: Translate, message: str | None, locked_seconds: float) -> str:
+    """The code screen's message for a message id, or "" when there is none."""
+    if not message:
+        return ""
+    msgid = CODE_MESSAGES.get(message)
+    if msgid is None:
+        return tr("Something went wrong. Please try again.")
+    return tr(msgid).format(seconds=seconds_up(locked_seconds))
+
+
+def seconds_up(seconds: float) -> int:
+    """Whole seconds left, rounded up and at least 1: a wait never reads "0 seconds"."""
+    return max(1, math.ceil(seconds - 1e-9))
+
+
+def out_of_order_text(tr: Translate, reason: str | None) -> str:
+    """What the candidate reads about why the booth cannot record."""
+    return tr(OUT_OF_ORDER_REASONS.get(reason or "", OUT_OF_ORDER_DEFAULT))
+
+
+def clock(seconds: float) -> str:
+    """A countdown as m:ss, rounded up so that 0:00 only shows at the very end."""
+    whole = max(0, int(-(-seconds // 1)))
+    return f"{whole // 60}:{whole % 60:02d}"
+
+
+def duration(tr: Translate, seconds: float) -> str:
+    """A length of time in words: "90 seconds", "2 minutes", "2 min 30 s"."""
+    whole = max(0, round(seconds))
+    if whole == 1:
+        return tr("1 second")
+    if whole < 60:
+        return tr("{n} seconds").format(n=whole)
+    minutes, rest = divmod(whole, 60)
+    if rest == 0:
+        return tr("{n} minutes").format(n=minutes) if minutes != 1 else tr("1 minute")
+    return tr("{m} min {s} s").format(m=minutes, s=rest)
+
+
+def date_time(tr: Translate, when: datetime) -> str:
+    """A date and time in the candidate's language, in the time's own zone."""
+    return tr("{day} {month} {year} at {time}").format(
+        day=when.day,
+        month=tr(MONTHS[when.month - 1]),
+        year=when.year,
+        time=when.strftime("%H:%M"),
+    )
+
+
+def opening_time(tr: Translate, opens: datetime, now: datetime | None = None) -> str:
+    """When the booth opens: "today at 08:00", "tomorrow at 08:00" or "Monday 3 March at 08:00"."""
+    hhmm = opens.strftime("%H:%M")
+    if now is not None:
+        days = (opens.date() - now.date()).days
+        if days == 0:
+            return tr("today at {time}").format(time=hhmm)
+        if days == 1:
+            return tr("tomorrow at {time}").format(time=hhmm)
+    return tr("{weekday} {day} {month} at {time}").format(
+        weekday=tr(WEEKDAYS[opens.weekday()]),
+        day=opens.day,
+        month=tr(MONTHS[opens.month - 1]),
+        time=hhmm,
+    )
