@@ -1,0 +1,222 @@
+"""A virtual microphone: real ALSA capture (pyalsaaudio) of audio that the simulator writes.
+
+alsa-lib's `file` PCM plugin, with the `null` plugin as its slave, returns data read from its
+`infile` on every capture read. Its own reads are not paced, and at the end of a regular file
+it silently returns stale memory. So the infile here is a FIFO (named pipe) that the simulator
+feeds:
+
+- a capture read blocks until the simulator has written, exactly as a real sound card blocks
+  until the next period is captured; it can never return stale data while the FIFO is open;
+- the simulator writes whole ALSA periods only (the plugin makes one read() per period, and a
+  pipe hands a reader whole writes of up to a page), so every read is one complete period;
+- the writer end is opened read-write, so opening it never blocks and ALSA's own open of the
+  infile (read-only, blocking) returns at once; it is non-blocking, so the simulator never
+  waits for a reader.
+
+If nobody reads for a long time the FIFO fills up; further periods are then dropped and counted
+in `overruns`, as a real ring buffer would overflow (the Microphone does not see those: the
+`file` plugin cannot report an overrun).
+
+ALSA configuration: alsa-lib reads ALSA_CONFIG_PATH again whenever a PCM is opened and the
+setting or the files changed (tried with alsa-lib 1.2.8), so `install()` must only run before
+the `Microphone` is opened. The simulator should still call it early, before anything else
+opens ALSA, so every ALSA user in the process sees the same configuration.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import stat
+import struct
+import termios
+import threading
+from collections import deque
+from pathlib import Path
+
+import numpy as np
+
+from booth.sim.voice import Voice
+
+PCM_NAME = "booth_sim_mic"
+ALSA_MAIN_CONFIG = "/usr/share/alsa/alsa.conf"
+CLICK_S = 0.005
+"""Length of the clapperboard click: a full-scale 2 kHz square burst."""
+_F_SETPIPE_SZ = 1031
+_FIFO_BYTES = 256 * 1024  # about 2.7 s of 48 kHz mono: the "ring buffer" of this microphone
+
+
+def asoundrc_text(infile: Path | str, pcm_name: str = PCM_NAME) -> str:
+    """ALSA configuration defining `pcm_name` as a capture device reading raw S16 from infile."""
+    return (
+        f"# Written by booth's simulator: a virtual microphone fed through {infile}\n"
+        f"pcm.{pcm_name} {{\n"
+        f"    type file\n"
+        f'    slave.pcm "null"\n'
+        f'    file "/dev/null"\n'
+        f'    infile "{infile}"\n'
+        f'    format "raw"\n'
+        f"}}\n"
+    )
+
+
+class VirtualMic:
+    """The simulator's side of the virtual microphone.
+
+    directory: where the FIFO and the ALSA configuration file are made.
+    voice: the speech source (None: room noise only, the candidate is silent).
+    rate, channels, period_frames: must match the Microphone that reads it.
+    start_ns: virtual time of sample 0.
+    pcm_name: ALSA PCM name to define.
+    """
+
+    def __init__(
+        self,
+        directory: Path | str,
+        voice: Voice | None = None,
+        rate: int = 48_000,
+        channels: int = 1,
+        period_frames: int = 1600,
+        start_ns: int = 0,
+        pcm_name: str = PCM_NAME,
+    ) -> None:
+        self.directory = Path(directory)
+        self.voice = voice if voice is not None else Voice(rate=rate, level_dbfs=-200.0)
+        self.rate = rate
+        self.channels = channels
+        self.period_frames = period_frames
+        self.start_ns = start_ns
+        self.pcm_name = pcm_name
+        self.silence = False
+        """True: the microphone delivers only zeros (a dead input), for the out-of-order path."""
+        self.produced = 0
+        self.overruns = 0
+        self._clicks: list[int] = []
+        self._partial = np.zeros((0, channels), dtype=np.int16)
+        self._in_fifo: deque[int] = deque()  # first sample index of each period in the FIFO
+        self._lock = threading.Lock()
+        self.directory.mkdir(parents=True, exist_ok=True)
+        self.fifo_path = self.directory / "mic.fifo"
+        if self.fifo_path.exists() and not stat.S_ISFIFO(self.fifo_path.stat().st_mode):
+            self.fifo_path.unlink()
+        if not self.fifo_path.exists():
+            os.mkfifo(self.fifo_path)
+        self.config_path = self.directory / "asoundrc"
+        self.config_path.write_text(asoundrc_text(self.fifo_path, pcm_name))
+        self._fd = os.open(self.fifo_path, os.O_RDWR | os.O_NONBLOCK)
+        try:
+            fcntl.fcntl(self._fd, _F_SETPIPE_SZ, _FIFO_BYTES)
+        except OSError:
+            pass  # the default 64 KiB still works, it only overflows sooner
+        capacity = fcntl.fcntl(self._fd, _F_SETPIPE_SZ + 1)  # F_GETPIPE_SZ
+        self._period_bytes = period_frames * channels * 2
+        # A pipe holds a fixed number of pages, and a write that does not fit whole into the
+        # last page starts new ones: count in pages, not bytes.
+        page = os.sysconf("SC_PAGE_SIZE")
+        self.capacity_periods = capacity // page // -(-self._period_bytes // page)
+
+    def install(self) -> None:
+        """Point alsa-lib at the generated configuration (before opening the Microphone)."""
+        os.environ["ALSA_CONFIG_PATH"] = f"{ALSA_MAIN_CONFIG}:{self.config_path}"
+
+    def time_of_sample(self, index: int) -> int:
+        """Virtual time in ns of sample `index`."""
+        return self.start_ns + index * 1_000_000_000 // self.rate
+
+    def sample_at(self, t_ns: int) -> int:
+        """Index of the sample nearest to virtual time `t_ns` (within half a sample)."""
+        return ((t_ns - self.start_ns) * self.rate + 500_000_000) // 1_000_000_000
+
+    def click_at(self, at_ns: int) -> None:
+        """Put a click (clapperboard) into the audio starting at virtual time `at_ns`."""
+        index = self.sample_at(at_ns)
+        if index < self.produced:
+            raise ValueError("the click falls in audio that was already produced")
+        self._clicks.append(index)
+
+    def produce_until(self, now_ns: int) -> int:
+        """Produce every sample whose time is before `now_ns`; return how many were added."""
+        due = -(-(now_ns - self.start_ns) * self.rate // 1_000_000_000)  # ceil
+        n = max(0, due - self.produced)
+        self.produce(n)
+        return n
+
+    def produce(self, n: int) -> None:
+        """Produce the next `n` samples and hand every completed period to the FIFO."""
+        if n <= 0:
+            return
+        start = self.produced
+        if self.silence:
+            mono = np.zeros(n, dtype=np.int16)
+        else:
+            mono = np.rint(self.voice.samples(start, n) * 32767).astype(np.int16)
+            self._add_clicks(mono, start)
+        block = np.repeat(mono[:, None], self.channels, axis=1)
+        self.produced += n
+        pending = np.concatenate([self._partial, block])
+        whole = len(pending) // self.period_frames * self.period_frames
+        first = start - len(self._partial)
+        for k in range(0, whole, self.period_frames):
+            self._write_period(pending[k : k + self.period_frames], first + k)
+        self._partial = pending[whole:]
+
+    def _add_clicks(self, mono: np.ndarray, start: int) -> None:
+        length = round(CLICK_S * self.rate)
+        half_cycle = max(1, self.rate // 4000)
+        for at in self._clicks:
+            lo, hi = max(at, start), min(at + length, start + len(mono))
+            if lo >= hi:
+                continue
+            k = np.arange(lo, hi) - at
+            mono[lo - start : hi - start] = np.where((k // half_cycle) % 2 == 0, 32767, -32767)
+        self._clicks = [at for at in self._clicks if at + length > start + len(mono)]
+
+    def _write_period(self, period: np.ndarray, first_sample: int) -> None:
+        data = period.astype("<i2").tobytes()
+        with self._lock:
+            self._forget_consumed()
+            if len(self._in_fifo) >= self.capacity_periods:
+                self.overruns += 1
+                return
+            try:
+                os.write(self._fd, data)
+            except BlockingIOError:
+                self.overruns += 1
+                return
+            self._in_fifo.append(first_sample)
+
+    def _forget_consumed(self) -> None:
+        waiting = self._fifo_bytes() // self._period_bytes
+        while len(self._in_fifo) > waiting:
+            self._in_fifo.popleft()
+
+    def _fifo_bytes(self) -> int:
+        raw = fcntl.ioctl(self._fd, termios.FIONREAD, b"\0\0\0\0")
+        return struct.unpack("i", raw)[0]
+
+    @property
+    def pending_frames(self) -> int:
+        """Frames written to the FIFO and not yet read by the Microphone."""
+        return self._fifo_bytes() // (2 * self.channels)
+
+    def next_read_time_ns(self) -> int | None:
+        """Virtual time of the first sample the next capture read will return (None: nothing
+        waiting). Call it from the reading side, just before `Microphone.read`."""
+        with self._lock:
+            self._forget_consumed()
+            return self.time_of_sample(self._in_fifo[0]) if self._in_fifo else None
+
+    def close(self) -> None:
+        """Close the FIFO. A reader still blocked in a read first gets one period of silence,
+        so it wakes with zeros rather than stale memory; stop reading before closing, since
+        reads after the close return stale memory again."""
+        if self._fd < 0:
+            return
+        try:
+            if self._fifo_bytes() == 0:
+                os.write(self._fd, bytes(self._period_bytes))
+        except BlockingIOError:
+            pass
+        finally:
+            os.close(self._fd)
+            self._fd = -1

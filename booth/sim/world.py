@@ -1,0 +1,139 @@
+"""The simulated world on one virtual clock: the booth scene, the candidate's voice, the clap.
+
+The kiosk in simulation runs frame by frame:
+
+    world = SimWorld(1280, 720, 30, seed=1, mic_dir=run_dir / "mic")
+    world.install_alsa_config()          # before the Microphone is opened
+    mic = Microphone(world.mic_device, period_frames=world.period_frames)
+    camera = SimCamera(world.width, world.height, world.fps, world.scene, ring_light)
+    camera.start()
+    while running:
+        t = world.tick()                 # next frame's virtual time; audio up to t is ready
+        frame = camera.capture(t)
+        for chunk in world.read_mic(mic):    # the periods now captured, timestamped
+            ...
+
+`clap()` flashes the scene white for exactly one frame and starts a click in the audio at the
+same virtual instant, so an MP4 of a take shows the audio/video offset end to end.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from booth.sim.scene import Scene
+from booth.sim.virtual_mic import PCM_NAME, VirtualMic
+from booth.sim.voice import Voice
+
+if TYPE_CHECKING:  # devices build on sim, not the other way round
+    from booth.devices.microphone import AudioChunk, Microphone
+
+NS = 1_000_000_000
+
+
+class SimWorld:
+    """Scene, voice, virtual microphone and clock of one simulated booth.
+
+    width, height, fps: the camera's recording size and frame rate.
+    seed: makes head sway, voice and noise deterministic.
+    start_ns: virtual time of frame 0 and audio sample 0.
+    ambient_lux: the room's light on the face and backdrop.
+    mic_dir: where the virtual microphone's FIFO and ALSA config go (None: no microphone).
+    rate, period_frames: the microphone's sample rate and ALSA period.
+    """
+
+    def __init__(
+        self,
+        width: int,
+        height: int,
+        fps: float,
+        seed: int = 0,
+        start_ns: int = 0,
+        ambient_lux: float = 150.0,
+        mic_dir: Path | str | None = None,
+        rate: int = 48_000,
+        period_frames: int | None = None,
+    ) -> None:
+        self.width, self.height, self.fps = width, height, float(fps)
+        self.start_ns = start_ns
+        self.scene = Scene(ambient_lux=ambient_lux, seed=seed)
+        self.voice = Voice(rate=rate, seed=seed)
+        self.rate = rate
+        self.period_frames = period_frames or round(rate / self.fps)
+        self.frame_index = -1
+        self.now_ns = start_ns
+        self.mic: VirtualMic | None = None
+        if mic_dir is not None:
+            self.mic = VirtualMic(
+                mic_dir, self.voice, rate, 1, self.period_frames, start_ns=start_ns
+            )
+
+    @property
+    def mic_device(self) -> str:
+        """The ALSA PCM name the Microphone opens."""
+        return PCM_NAME
+
+    def install_alsa_config(self) -> None:
+        """Make the virtual microphone visible to ALSA in this process (see VirtualMic)."""
+        if self.mic is None:
+            raise RuntimeError("this SimWorld has no microphone (mic_dir=None)")
+        self.mic.install()
+
+    @property
+    def frame_period_ns(self) -> float:
+        return NS / self.fps
+
+    def frame_time(self, index: int) -> int:
+        """Virtual time of frame `index` (frame 0 at start_ns), in ns."""
+        return self.start_ns + round(index * NS / self.fps)
+
+    def tick(self) -> int:
+        """Move to the next frame; make the audio before it available; return its time."""
+        self.frame_index += 1
+        self.advance_to(self.frame_time(self.frame_index))
+        return self.now_ns
+
+    def advance_to(self, now_ns: int) -> None:
+        """Set the clock to `now_ns` and produce the microphone's audio up to it."""
+        self.now_ns = now_ns
+        if self.mic is not None:
+            self.mic.produce_until(now_ns)
+
+    def clap(self, at_ns: int | None = None) -> int:
+        """Flash white for exactly one frame and click, both at the first frame time at or after
+        `at_ns` (default: the next frame). Returns that instant, in ns."""
+        index = self.frame_index + 1
+        if at_ns is not None:
+            index = max(index, math.floor((at_ns - self.start_ns) * self.fps / NS) - 1)
+            while self.frame_time(index) < at_ns:
+                index += 1
+        t = self.frame_time(index)
+        # The flash lasts one frame period, so exactly one frame time falls inside it.
+        self.scene.flash(t, round(self.frame_period_ns))
+        if self.mic is not None:
+            self.mic.click_at(t)
+        return t
+
+    def set_silent_mic(self, silent: bool = True) -> None:
+        """Make the microphone deliver only zeros (a dead input) from now on."""
+        if self.mic is not None:
+            self.mic.silence = silent
+
+    def read_mic(self, mic: Microphone) -> Iterator[AudioChunk]:
+        """Read every complete period waiting in the virtual microphone, with its virtual time.
+
+        Never blocks: a read happens only when a whole period is waiting.
+        """
+        if self.mic is None:
+            return
+        while self.mic.pending_frames >= mic.period_frames:
+            chunk = mic.read(timestamp_ns=self.mic.next_read_time_ns())
+            if chunk is not None:
+                yield chunk
+
+    def close(self) -> None:
+        if self.mic is not None:
+            self.mic.close()
