@@ -23,7 +23,7 @@ test: lint
 	SDL_VIDEODRIVER=dummy SDL_AUDIODRIVER=dummy $(VENV)/bin/pytest -q
 
 demo: venv
-	$(VENV)/bin/booth demo
+	$(VENV)/bin/booth demo --config config/demo.toml
 
 bench: venv
 	$(PY) -m bench

@@ -491,3 +491,20 @@ def test_presses_at_the_wrong_moment_are_refused_not_fatal():
         b.press(action)
     assert b.screen == "idle"
     assert sum(1 for e in b.of(Event) if e.name == "refused") == 8
+
+
+def test_shutdown_mid_take_keeps_the_take_and_ends_the_session_early():
+    b = Booth().to_question_1().press("next").press("record").wait(3)
+    b.effects += b.flow.shutdown()
+    assert b.of(StopTake) == [StopTake("q1", 1, False)]
+    assert b.of(KeepTake) == [KeepTake("q1", 1)]
+    assert b.of(FinishSession) == [FinishSession("ended-early")]
+
+
+def test_inactivity_counts_from_the_moment_review_opens_after_a_long_answer():
+    b = Booth().to_question_1().press("next").press("record").wait(3).wait(30)
+    assert b.screen == "review"
+    b.wait(59)
+    assert b.screen == "review"
+    b.wait(1)
+    assert b.screen == "inactive"

@@ -52,6 +52,12 @@ class VirtualClock:
             raise ValueError("virtual time cannot go backwards")
         self._ns += ns
 
+    def set_ns(self, ns: int) -> None:
+        """Move to `ns` (the simulated world's frame time); never backwards."""
+        if ns < self._ns:
+            raise ValueError("virtual time cannot go backwards")
+        self._ns = ns
+
     def monotonic(self) -> float:
         return self._ns / 1e9
 

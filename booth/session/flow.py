@@ -48,7 +48,16 @@ _NO_INACTIVITY = {
 # Screens from which help can be opened (not while the camera is rolling).
 _NO_HELP = {"recording", "countdown", "help", "inactive", "out-of-order"}
 # Screens where the language can be switched.
-_LANGUAGE_SCREENS = {"idle", "code", "welcome", "consent", "check", "help"}
+_LANGUAGE_SCREENS = {
+    "idle",
+    "code",
+    "welcome",
+    "consent",
+    "check",
+    "help",
+    "closed",
+    "out-of-order",
+}
 
 
 class Question(Protocol):
@@ -133,6 +142,7 @@ class Flow:
         self.invitation: Any = None
         self.practice_only = False
         self.session_open = False
+        self.outcome: str | None = None  # how the session ended, for the done screen
         self.steps: list[Step] = []
         self.step_index = 0  # index into self.steps
         self.intro_index = 0
@@ -162,6 +172,8 @@ class Flow:
 
     def _goto(self, screen: str, out: list[Effect], **fields: Any) -> None:
         self.screen = screen
+        # The inactivity guard counts from the moment a screen starts waiting for the candidate.
+        self.last_input = self._now()
         out.append(Event("screen", {"screen": screen, **fields}))
 
     def _start_timer(self, seconds: float) -> None:
@@ -208,7 +220,8 @@ class Flow:
             self.locked_until = 0.0
             self.wrong_codes = 0
             self.message = None
-        if self.paused_left is None and now >= self.timer_end:
+        # A microsecond of slack: frame times are whole nanoseconds, timers are float seconds.
+        if self.paused_left is None and now >= self.timer_end - 1e-6:
             if self.screen == "think":
                 self._enter_countdown(out)
             elif self.screen == "countdown":
@@ -263,6 +276,13 @@ class Flow:
             self._end_early(out, reason="fault", to_idle=False)
         self._reset()
         self._goto("out-of-order", out, reason=reason)
+        return out
+
+    def shutdown(self) -> list[Effect]:
+        """The kiosk is stopping: end any session as ended-early, keeping what was recorded."""
+        out: list[Effect] = []
+        if self.session_open or self.screen == "recording":
+            self._end_early(out, reason="shutdown", to_idle=False)
         return out
 
     def clear_fault(self) -> list[Effect]:
@@ -437,6 +457,7 @@ class Flow:
             self._open_session(out)
             out.append(FinishSession("declined"))
             self.session_open = False
+            self.outcome = "declined"
             self._enter_done(out)
             return True
         if action == "back":
@@ -601,6 +622,7 @@ class Flow:
         if self.session_open:
             out.append(FinishSession("complete"))
             self.session_open = False
+        self.outcome = self.outcome or "complete"
         self._enter_done(out)
 
     def _enter_done(self, out: list[Effect]) -> None:
@@ -717,5 +739,6 @@ class Flow:
             recording=self.screen == "recording",
             return_screen=self.return_screen,
             reason=self._fault if self.screen == "out-of-order" else None,
+            extra={"outcome": self.outcome} if self.outcome else {},
             **fields,
         )

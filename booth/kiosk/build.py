@@ -1,0 +1,134 @@
+"""Assembles a kiosk from settings: the simulated booth, piece by piece.
+
+Simulation uses the real libraries on simulated hardware: gpiozero on its
+MockFactory with PWM pins, pyalsaaudio on an ALSA `file` PCM fed by the
+simulated voice, PyAV for the takes. The Pi backend (picamera2) is imported
+only on a Pi and is not built here.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import datetime
+from pathlib import Path
+
+import pygame
+
+from booth.config.errors import ConfigError
+from booth.config.hours import is_open
+from booth.config.interview import load_interviews
+from booth.config.settings import Settings
+from booth.devices.buttons import Buttons
+from booth.devices.camera import SimCamera
+from booth.devices.gpio import sim_pin_factory
+from booth.devices.level_meter import LevelMeter
+from booth.devices.light import RingLight
+from booth.devices.microphone import Microphone
+from booth.kiosk.clips import ClipClock
+from booth.kiosk.events import EventLog
+from booth.kiosk.loop import Devices, Kiosk
+from booth.kiosk.recorder import Recorder, RecordingFormat
+from booth.media.spool import Spool
+from booth.session.clock import VirtualClock
+from booth.session.flow import Flow, Timing
+from booth.sim.world import SimWorld
+from booth.ui.i18n import translator
+from booth.ui.renderer import Renderer
+
+
+def flow_timing(settings: Settings) -> Timing:
+    """The flow's timing from the `[timing]` settings (same names)."""
+    names = {f.name for f in dataclasses.fields(Timing)}
+    values = {k: v for k, v in dataclasses.asdict(settings.timing).items() if k in names}
+    return Timing(**values)
+
+
+def load_installed(interviews_dir: Path) -> list:
+    """The interviews in `interviews_dir`; any problem stops the start with all of them listed."""
+    interviews, problems = load_interviews(interviews_dir)
+    if problems:
+        raise ConfigError(problems)
+    return interviews
+
+
+def build_sim_kiosk(
+    settings: Settings,
+    interviews_dir: Path,
+    out: Path,
+    surface: pygame.Surface,
+    start: datetime | None = None,
+    realtime: bool = False,
+    seed: int = 1,
+) -> tuple[Kiosk, VirtualClock]:
+    """A booth on simulated hardware whose spool, state, screens and events go to `out`."""
+    interviews = load_installed(interviews_dir)
+    clock = VirtualClock(start)
+    rec = settings.recording
+    spool = Spool(out / "spool")
+    state = out / "state"
+    state.mkdir(parents=True, exist_ok=True)
+    events = EventLog(out / "events.jsonl")
+    for recovered in spool.recover(clock.now()):
+        events.write(
+            0.0,
+            clock.now(),
+            "take.recovered",
+            {"session": recovered.session_id, "takes": len(recovered.takes)},
+        )
+
+    world = SimWorld(
+        rec.width, rec.height, rec.fps, seed=seed, mic_dir=state / "mic", rate=rec.audio_rate
+    )
+    world.install_alsa_config()
+    mic = Microphone(world.mic_device, rate=rec.audio_rate, period_frames=world.period_frames)
+    pins = sim_pin_factory()
+    dev = settings.devices
+    light = RingLight(dev.light_pin, dev.light_frequency_hz, pin_factory=pins)
+    light.set(dev.light_level)
+    camera = SimCamera(
+        rec.width,
+        rec.height,
+        rec.fps,
+        world.scene,
+        light,
+        flicker_period_us=rec.flicker_period_us or None,
+    )
+    camera.start()
+
+    flow = Flow(
+        interviews,
+        settings.languages,
+        clock,
+        timing=flow_timing(settings),
+        is_open=lambda now: is_open(settings.hours, now),
+        language=settings.language,
+    )
+    recorder = Recorder(
+        spool,
+        state / "practice",
+        camera,
+        RecordingFormat(rec.width, rec.height, rec.fps, rec.bitrate_bps, rec.audio_rate, 1),
+        settings.booth_id,
+        realtime=realtime,
+    )
+    kiosk = Kiosk(
+        flow=flow,
+        devices=Devices(camera=camera, light=light, mic=mic, world=world),
+        recorder=recorder,
+        surface=surface,
+        renderer=Renderer(surface.get_size()),
+        translators=translator,
+        events=events,
+        clips=ClipClock(),
+        meter=LevelMeter(rec.audio_rate),
+        fps=rec.fps,
+        screenshots=out / "screens",
+        realtime=realtime,
+    )
+    buttons = dev.buttons
+    kiosk.devices.buttons = Buttons(
+        {"record": buttons.record, "next": buttons.next, "back": buttons.back},
+        on_action=kiosk.post_button,
+        pin_factory=pins,
+    )
+    return kiosk, clock

@@ -1,0 +1,232 @@
+"""The kiosk: one frame at a time, the flow, the devices, the takes and the screen.
+
+`Kiosk.step()` is one frame period. Headless simulation calls it in virtual
+time as fast as the work allows; the real booth and the windowed demo call it
+from `run()`, paced by the frame clock. Actions arrive on one queue from touch,
+keys and GPIO buttons alike (gpiozero calls back from its own thread).
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pygame
+
+from booth.devices.level_meter import LevelMeter
+from booth.kiosk.events import EventLog
+from booth.kiosk.recorder import Recorder
+from booth.session import effects as fx
+from booth.session.flow import DEFAULT_PRACTICE_TEXT, Flow
+from booth.session.view import View
+from booth.ui.input import primary_action, record_stop_action
+from booth.ui.widgets import MicLevel
+
+log = logging.getLogger("booth.kiosk")
+
+BUTTON = "button"
+
+
+def button_action(button: str, screen: str) -> str | None:
+    """What an arcade button does on a screen: record/stop, next (the screen's main step), back."""
+    if button == "record":
+        return record_stop_action(screen)
+    if button == "next":
+        return primary_action(screen)
+    if button == "back":
+        return "back"
+    return None
+
+
+@dataclass
+class Devices:
+    """What the kiosk drives. `world` is the simulated world, None on a real booth."""
+
+    camera: Any
+    light: Any
+    mic: Any
+    buttons: Any = None
+    world: Any = None
+
+    def close(self) -> None:
+        """Release pins and devices; the microphone before the world that feeds it."""
+        for part in (self.buttons, self.light, self.mic, self.world):
+            if part is not None:
+                part.close()
+        self.camera.stop()
+
+
+class Kiosk:
+    def __init__(
+        self,
+        flow: Flow,
+        devices: Devices,
+        recorder: Recorder,
+        surface: pygame.Surface,
+        renderer: Any,
+        translators: Any,
+        events: EventLog,
+        clips: Any,
+        meter: LevelMeter,
+        fps: int,
+        screenshots: Path | None = None,
+        realtime: bool = False,
+    ) -> None:
+        self.flow = flow
+        self.devices = devices
+        self.recorder = recorder
+        self.surface = surface
+        self.renderer = renderer
+        self.translators = translators
+        self.events = events
+        self.clips = clips
+        self.fps = fps
+        self.frame_ns = round(1e9 / fps)
+        self.screenshots = screenshots
+        self.realtime = realtime
+        self.actions: queue.SimpleQueue[tuple[str, str | None]] = queue.SimpleQueue()
+        self.preview: np.ndarray | None = None
+        self.meter = meter
+        self.hitboxes: list = []
+        self._shots = 0
+        self._last_screen = ""
+        self._take_limit: float | None = None
+        self._log_event("kiosk.start", {"screen": flow.screen})
+        self._screen_changed()
+
+    # -------------------------------------------------------------- inputs
+    def post(self, action: str, value: str | None = None) -> None:
+        """Queue an action; safe from any thread (GPIO callbacks)."""
+        self.actions.put((action, value))
+
+    def clap(self) -> None:
+        world = self.devices.world
+        if world is None:
+            raise RuntimeError("clap needs the simulated world")
+        world.clap(self.flow.clock.monotonic_ns())
+        self._log_event("clap", {})
+
+    def post_button(self, name: str) -> None:
+        """An arcade button was pressed (from gpiozero's thread): queue it."""
+        self.actions.put((BUTTON, name))
+
+    def process_actions(self) -> None:
+        """Hand every queued action to the flow, in the order they came."""
+        while True:
+            try:
+                action, value = self.actions.get_nowait()
+            except queue.Empty:
+                return
+            if action == BUTTON:
+                # A button means what the screen offers at the moment it is handled.
+                action = button_action(value or "", self.flow.screen)
+                value = None
+                if action is None:
+                    continue
+            self._apply(self.flow.handle(action, value))
+
+    # --------------------------------------------------------------- frame
+    def step(self) -> None:
+        """One frame period: inputs, time, devices, effects, screen."""
+        world = self.devices.world
+        if world is not None:
+            # In simulation the world's frame clock is the time; audio up to it is ready.
+            self.flow.clock.set_ns(world.tick())
+        self.process_actions()
+        self._apply(self.flow.tick())
+        self._capture()
+        if self.clips.finished(self.flow.clock.monotonic()):
+            self._apply(self.flow.clip_finished())
+
+    def _capture(self) -> None:
+        now_ns = self.flow.clock.monotonic_ns()
+        frame = self.devices.camera.capture(now_ns)
+        self.preview = frame.preview
+        world, mic = self.devices.world, self.devices.mic
+        if world is not None and mic is not None:
+            for chunk in world.read_mic(mic):
+                self.meter.feed(chunk.samples)
+                self.recorder.audio(chunk.samples, chunk.timestamp_ns)
+
+    # ------------------------------------------------------------- effects
+    def _apply(self, effects: list) -> None:
+        flow = self.flow
+        for e in effects:
+            wall = flow.clock.now()
+            if isinstance(e, fx.Event):
+                self._log_event(e.name, e.fields)
+            elif isinstance(e, fx.OpenSession):
+                sid = self.recorder.open_session(e.interview_id, e.candidate_ref, wall)
+                self._log_event("session.open", {"session": sid, "interview": e.interview_id})
+            elif isinstance(e, fx.StartTake):
+                self.recorder.start_take(e.question_id, e.take, e.practice, e.max_seconds, wall)
+                self._take_limit = e.max_seconds
+                self._log_event("take.start", _take_fields(e))
+            elif isinstance(e, fx.StopTake):
+                # The last frame period may overshoot the limit by a frame: cap it.
+                self.recorder.stop_take(self._take_limit)
+                self._log_event("take.stop", _take_fields(e))
+            elif isinstance(e, fx.KeepTake):
+                self.recorder.keep_take(e.question_id, e.take)
+                self._log_event("take.keep", _take_fields(e))
+            elif isinstance(e, fx.DiscardTake):
+                self.recorder.discard_take(e.question_id, e.take, e.practice)
+                self._log_event("take.discard", _take_fields(e))
+            elif isinstance(e, fx.ReplayTake):
+                self._log_event("take.replay", _take_fields(e))
+            elif isinstance(e, fx.FinishSession):
+                self.recorder.finish_session(e.status, wall)
+                self._log_event("session.finish", {"status": e.status})
+        if flow.screen != self._last_screen:
+            self._screen_changed()
+        view = flow.view()
+        self.clips.follow(view, flow.clock.monotonic())
+
+    def _screen_changed(self) -> None:
+        self._last_screen = self.flow.screen
+        if self.screenshots is not None:
+            self._shots += 1
+            self.screenshot(f"{self._shots:03d}-{self.flow.screen}")
+
+    def _log_event(self, name: str, fields: dict) -> None:
+        clock = self.flow.clock
+        self.events.write(clock.monotonic(), clock.now(), name, fields)
+
+    # -------------------------------------------------------------- screen
+    def current_view(self) -> View:
+        view = self.flow.view()
+        if view.question_text == DEFAULT_PRACTICE_TEXT:
+            view = replace(view, question_text=self.translators(view.language)(view.question_text))
+        return view
+
+    def render(self) -> None:
+        view = self.current_view()
+        meter = self.meter
+        mic = MicLevel(meter.rms_dbfs, meter.peak_dbfs, meter.clipping, meter.too_quiet)
+        self.hitboxes = self.renderer.draw(
+            self.surface, view, self.preview, mic, self.flow.clock.monotonic()
+        )
+
+    def screenshot(self, name: str) -> Path:
+        assert self.screenshots is not None
+        self.render()
+        self.screenshots.mkdir(parents=True, exist_ok=True)
+        path = self.screenshots / f"{name}.png"
+        pygame.image.save(self.surface, str(path))
+        return path
+
+    def close(self) -> None:
+        """Stop: a session still open ends as ended-early with what it recorded."""
+        self._apply(self.flow.shutdown())
+        self.recorder.close()
+        self.devices.close()
+        self._log_event("kiosk.stop", {"screen": self.flow.screen})
+        self.events.close()
+
+
+def _take_fields(e: Any) -> dict:
+    return {"question": e.question_id, "take": e.take, "practice": getattr(e, "practice", False)}

@@ -1,0 +1,212 @@
+"""Carries out the flow's take and session effects with the camera, microphone and spool.
+
+The flow says *what* happens to takes (start, stop, keep, discard, finish); this
+module does it: it opens the crash-safe take files, hands the encoder to the
+camera, feeds microphone chunks to the audio writer, and turns stopped takes
+into MP4s on a single background worker, so the order of spool changes is the
+order the candidate made them and the screen never waits for a mux.
+
+Practice takes go to a scratch directory in the state directory and are deleted
+when the candidate moves on: they never reach the spool.
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from booth.media.audio import AudioWriter
+from booth.media.mux import mux_take
+from booth.media.spool import Spool, SpoolSession
+from booth.media.takefiles import TakeFiles
+from booth.media.video import VideoWriter
+
+log = logging.getLogger("booth.recorder")
+
+
+@dataclass(frozen=True)
+class RecordingFormat:
+    """What a take is recorded as (from the `[recording]` settings)."""
+
+    width: int
+    height: int
+    fps: int
+    bitrate_bps: int
+    sample_rate: int = 48000
+    channels: int = 1
+
+
+@dataclass
+class _Take:
+    question_id: str
+    take: int
+    practice: bool
+    files: TakeFiles
+    out_path: Path
+    video: VideoWriter
+    audio: AudioWriter
+    result: Future | None = None
+
+
+class Recorder:
+    """Takes and sessions on disk, one candidate at a time."""
+
+    def __init__(
+        self,
+        spool: Spool,
+        practice_dir: Path,
+        camera: Any,
+        fmt: RecordingFormat,
+        booth_id: str,
+        realtime: bool,
+    ) -> None:
+        self.spool = spool
+        self.practice_dir = practice_dir
+        self.camera = camera
+        self.fmt = fmt
+        self.booth_id = booth_id
+        self.realtime = realtime
+        self.session: SpoolSession | None = None
+        self.current: _Take | None = None
+        self._stopped: dict[tuple[str, int, bool], _Take] = {}
+        self._jobs = ThreadPoolExecutor(max_workers=1, thread_name_prefix="takes")
+        self.errors: list[str] = []
+        # Practice takes of an earlier run (a crash) are of no use to anybody.
+        shutil.rmtree(practice_dir, ignore_errors=True)
+
+    # ------------------------------------------------------------ sessions
+    def open_session(self, interview_id: str, candidate_ref: str, started: datetime) -> str:
+        self.session = self.spool.open_session(
+            booth_id=self.booth_id,
+            interview_id=interview_id,
+            candidate_ref=candidate_ref,
+            started=started,
+        )
+        return self.session.session_id
+
+    def finish_session(self, status: str, finished: datetime) -> None:
+        session = self.session
+        self.session = None
+        if session is not None:
+            self._run(session.finish, status, finished)
+
+    # --------------------------------------------------------------- takes
+    def start_take(
+        self, question_id: str, take: int, practice: bool, max_seconds: float, now: datetime
+    ) -> None:
+        if self.current is not None:
+            raise RuntimeError("a take is already being recorded")
+        meta = dict(
+            width=self.fmt.width,
+            height=self.fmt.height,
+            fps=self.fmt.fps,
+            sample_rate=self.fmt.sample_rate,
+            channels=self.fmt.channels,
+            started=now.isoformat(),
+            max_seconds=max_seconds,
+        )
+        if practice:
+            self.practice_dir.mkdir(parents=True, exist_ok=True)
+            files = TakeFiles(self.practice_dir / f".take-{question_id}-{take}").create(
+                question_id=question_id, take=take, **meta
+            )
+            out_path = self.practice_dir / f"{question_id}-take{take}.mp4"
+        else:
+            if self.session is None:
+                raise RuntimeError("a take needs an open session")
+            files = self.session.new_take(question_id, take, **meta)
+            out_path = self.session.take_path(question_id, take)
+        video = VideoWriter(
+            files,
+            self.fmt.width,
+            self.fmt.height,
+            self.fmt.fps,
+            self.fmt.bitrate_bps,
+            realtime=self.realtime,
+        )
+        audio = AudioWriter(files, self.fmt.sample_rate, self.fmt.channels)
+        self.current = _Take(question_id, take, practice, files, out_path, video, audio)
+        self.camera.start_encoder(video)
+
+    def audio(self, samples: np.ndarray, timestamp_ns: int) -> None:
+        """A microphone chunk; written only while a take is being recorded."""
+        take = self.current
+        if take is not None:
+            take.audio.write(samples, timestamp_ns)
+
+    def stop_take(self, max_seconds: float | None = None) -> None:
+        take, self.current = self.current, None
+        if take is None:
+            return
+        self.camera.stop_encoder()
+        stats = take.video.close()
+        take.audio.close()
+        if stats.dropped:
+            log.warning("take %s/%d dropped %d frames", take.question_id, take.take, stats.dropped)
+        take.result = self._run(mux_take, take.files, take.out_path, max_seconds)
+        self._stopped[(take.question_id, take.take, take.practice)] = take
+
+    def keep_take(self, question_id: str, take: int) -> None:
+        stopped = self._stopped.pop((question_id, take, False), None)
+        session = self.session
+        if stopped is None or session is None:
+            log.error("keep of unknown take %s/%d", question_id, take)
+            return
+        result = stopped.result
+
+        # The spool deletes the take's raw files and the question's earlier takes.
+        self._run(lambda: session.keep_take(question_id, take, result.result()))
+
+    def discard_take(self, question_id: str, take: int, practice: bool) -> None:
+        stopped = self._stopped.pop((question_id, take, practice), None)
+        session = self.session
+
+        def discard() -> None:
+            if stopped is not None and stopped.result is not None:
+                stopped.result.exception()  # wait for the mux to end before deleting
+            if practice:
+                if stopped is not None:
+                    shutil.rmtree(stopped.files.path, ignore_errors=True)
+                    stopped.out_path.unlink(missing_ok=True)
+            elif session is not None:
+                session.discard_take(question_id, take)
+
+        self._run(discard)
+
+    def take_mp4(self, question_id: str, take: int, practice: bool) -> Path | None:
+        """The MP4 of a stopped take, once muxed (for replay)."""
+        stopped = self._stopped.get((question_id, take, practice))
+        if stopped is None or stopped.result is None or not stopped.result.done():
+            return None
+        return stopped.out_path if stopped.result.exception() is None else None
+
+    # ------------------------------------------------------------- worker
+    def _run(self, fn, *args) -> Future:
+        future = self._jobs.submit(fn, *args)
+        future.add_done_callback(self._report)
+        if not self.realtime:
+            # Headless runs are deterministic: each job is done before the next step.
+            future.exception()
+        return future
+
+    def _report(self, future: Future) -> None:
+        err = future.exception()
+        if err is not None:
+            log.error("take work failed: %s", err, exc_info=err)
+            self.errors.append(str(err))
+
+    def close(self) -> None:
+        """Stop any take (it is kept on disk for recovery) and finish pending work."""
+        if self.current is not None:
+            self.camera.stop_encoder()
+            self.current.video.close()
+            self.current.audio.close()
+            self.current = None
+        self._jobs.shutdown(wait=True)
