@@ -68,9 +68,7 @@ def read_state(state_dir: Path) -> KioskState | None:
 
 def activity_of(screen: str) -> str:
     """The activity a screen stands for."""
-    if screen in ("idle", "closed", "out-of-order"):
-        return screen if screen != "idle" else "idle"
-    return "session"
+    return screen if screen in ("idle", "closed", "out-of-order") else "session"
 
 
 def iso(dt: datetime) -> str:
