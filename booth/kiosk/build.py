@@ -26,6 +26,7 @@ from booth.devices.light import RingLight
 from booth.devices.microphone import Microphone
 from booth.kiosk.clips import ClipClock
 from booth.kiosk.events import EventLog
+from booth.kiosk.health import Health
 from booth.kiosk.loop import Devices, Kiosk
 from booth.kiosk.recorder import Recorder, RecordingFormat
 from booth.media.spool import Spool
@@ -103,6 +104,7 @@ def build_sim_kiosk(
         is_open=lambda now: is_open(settings.hours, now),
         language=settings.language,
     )
+    meter = LevelMeter(rec.audio_rate)
     recorder = Recorder(
         spool,
         state / "practice",
@@ -120,8 +122,18 @@ def build_sim_kiosk(
         translators=translator,
         events=events,
         clips=ClipClock(),
-        meter=LevelMeter(rec.audio_rate),
+        meter=meter,
         fps=rec.fps,
+        health=Health(
+            camera,
+            meter,
+            spool.root,
+            interviews,
+            rec.bitrate_bps,
+            rec.audio_rate,
+            rec.disk_margin_bytes,
+        ),
+        state_dir=state,
         screenshots=out / "screens",
         realtime=realtime,
     )

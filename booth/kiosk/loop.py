@@ -9,6 +9,7 @@ keys and GPIO buttons alike (gpiozero calls back from its own thread).
 from __future__ import annotations
 
 import logging
+import os
 import queue
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -17,12 +18,16 @@ from typing import Any
 import numpy as np
 import pygame
 
+from booth.devices.camera import CameraError
 from booth.devices.level_meter import LevelMeter
 from booth.kiosk.events import EventLog
+from booth.kiosk.health import Fault, Health
 from booth.kiosk.recorder import Recorder
+from booth.media.takefiles import TakeWriteError
 from booth.session import effects as fx
 from booth.session.flow import DEFAULT_PRACTICE_TEXT, Flow
 from booth.session.view import View
+from booth.state import KioskState, activity_of, iso
 from booth.ui.input import primary_action, record_stop_action
 from booth.ui.widgets import MicLevel
 
@@ -73,6 +78,8 @@ class Kiosk:
         clips: Any,
         meter: LevelMeter,
         fps: int,
+        health: Health | None = None,
+        state_dir: Path | None = None,
         screenshots: Path | None = None,
         realtime: bool = False,
     ) -> None:
@@ -95,8 +102,14 @@ class Kiosk:
         self._shots = 0
         self._last_screen = ""
         self._take_limit: float | None = None
+        self.health = health
+        self.state_dir = state_dir
+        self.fault: Fault | None = None
+        self._frames = 0
+        self._idle_since: str | None = None
         self._log_event("kiosk.start", {"screen": flow.screen})
         self._screen_changed()
+        self.write_state()
 
     # -------------------------------------------------------------- inputs
     def post(self, action: str, value: str | None = None) -> None:
@@ -139,18 +152,70 @@ class Kiosk:
         self.process_actions()
         self._apply(self.flow.tick())
         self._capture()
+        self._frames += 1
+        if self._frames % self.fps == 0:
+            self._check_health()
         if self.clips.finished(self.flow.clock.monotonic()):
             self._apply(self.flow.clip_finished())
 
     def _capture(self) -> None:
         now_ns = self.flow.clock.monotonic_ns()
-        frame = self.devices.camera.capture(now_ns)
-        self.preview = frame.preview
+        try:
+            frame = self.devices.camera.capture(now_ns)
+            self.preview = frame.preview
+        except CameraError as err:
+            log.error("camera: %s", err)
+            self.preview = None
+        except TakeWriteError as err:
+            self._cut_short(err)
         world, mic = self.devices.world, self.devices.mic
         if world is not None and mic is not None:
             for chunk in world.read_mic(mic):
                 self.meter.feed(chunk.samples)
-                self.recorder.audio(chunk.samples, chunk.timestamp_ns)
+                try:
+                    self.recorder.audio(chunk.samples, chunk.timestamp_ns)
+                except TakeWriteError as err:
+                    self._cut_short(err)
+
+    def _cut_short(self, err: Exception) -> None:
+        """The disk refused the take (full?): stop it cleanly and keep what is on disk."""
+        log.error("take stopped early: %s", err)
+        self._log_event("take.write_error", {"error": str(err)})
+        self._apply(self.flow.take_cut_short())
+
+    def _check_health(self) -> None:
+        if self.health is None:
+            return
+        fault = self.health.check(in_session=self.flow.session_open)
+        if fault != self.fault:
+            self.fault = fault
+            if fault is not None:
+                log.error("out of order: %s", fault.detail)
+                self._log_event("fault", {"fault": fault.id, "detail": fault.detail})
+                self._apply(self.flow.fault(fault.id))
+            else:
+                self._log_event("fault.cleared", {})
+                self._apply(self.flow.clear_fault())
+        self.write_state()
+
+    def write_state(self) -> None:
+        """Publish what the kiosk is doing for the sync agent and `booth status`."""
+        if self.state_dir is None:
+            return
+        activity = activity_of(self.flow.screen)
+        now = self.flow.clock.now()
+        if activity != "idle":
+            self._idle_since = None
+        elif self._idle_since is None:
+            self._idle_since = iso(now)
+        KioskState(
+            activity=activity,
+            screen=self.flow.screen,
+            fault=self.fault.detail if self.fault else None,
+            updated=iso(now),
+            idle_since=self._idle_since,
+            pid=os.getpid(),
+        ).write(self.state_dir)
 
     # ------------------------------------------------------------- effects
     def _apply(self, effects: list) -> None:
@@ -183,6 +248,7 @@ class Kiosk:
                 self._log_event("session.finish", {"status": e.status})
         if flow.screen != self._last_screen:
             self._screen_changed()
+            self.write_state()
         view = flow.view()
         self.clips.follow(view, flow.clock.monotonic())
 

@@ -13,6 +13,7 @@ when the candidate moves on: they never reach the spool.
 from __future__ import annotations
 
 import logging
+import os
 import shutil
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
@@ -29,6 +30,10 @@ from booth.media.takefiles import TakeFiles
 from booth.media.video import VideoWriter
 
 log = logging.getLogger("booth.recorder")
+
+RESERVE_NAME = ".reserve"
+AAC_BPS = 64_000
+RESERVE_SLACK_BYTES = 2 * 1024 * 1024  # manifests, MP4 headers
 
 
 @dataclass(frozen=True)
@@ -77,6 +82,8 @@ class Recorder:
         self.current: _Take | None = None
         self._stopped: dict[tuple[str, int, bool], _Take] = {}
         self._jobs = ThreadPoolExecutor(max_workers=1, thread_name_prefix="takes")
+        self.reserve_path = spool.root / RESERVE_NAME
+        self._release_reserve()
         self.errors: list[str] = []
         # Practice takes of an earlier run (a crash) are of no use to anybody.
         shutil.rmtree(practice_dir, ignore_errors=True)
@@ -133,7 +140,30 @@ class Recorder:
         )
         audio = AudioWriter(files, self.fmt.sample_rate, self.fmt.channels)
         self.current = _Take(question_id, take, practice, files, out_path, video, audio)
+        if not practice:
+            self._reserve(max_seconds)
         self.camera.start_encoder(video)
+
+    def _reserve(self, max_seconds: float) -> None:
+        """Set aside the room this take's MP4 and manifest will need.
+
+        Should something else fill the disk during the take, the raw files stop growing
+        and the take ends early; releasing this reserve then leaves room to mux what was
+        recorded, so the take is kept rather than lost. posix_fallocate claims the blocks
+        without writing them.
+        """
+        need = int(max_seconds * (self.fmt.bitrate_bps + AAC_BPS) / 8) + RESERVE_SLACK_BYTES
+        try:
+            fd = os.open(self.reserve_path, os.O_WRONLY | os.O_CREAT, 0o600)
+            try:
+                os.posix_fallocate(fd, 0, need)
+            finally:
+                os.close(fd)
+        except OSError as err:
+            log.warning("cannot reserve %d bytes for the take: %s", need, err)
+
+    def _release_reserve(self) -> None:
+        self.reserve_path.unlink(missing_ok=True)
 
     def audio(self, samples: np.ndarray, timestamp_ns: int) -> None:
         """A microphone chunk; written only while a take is being recorded."""
@@ -148,6 +178,7 @@ class Recorder:
         self.camera.stop_encoder()
         stats = take.video.close()
         take.audio.close()
+        self._release_reserve()
         if stats.dropped:
             log.warning("take %s/%d dropped %d frames", take.question_id, take.take, stats.dropped)
         take.result = self._run(mux_take, take.files, take.out_path, max_seconds)

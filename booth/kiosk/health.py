@@ -1,0 +1,90 @@
+"""Is the booth fit to record? Camera, microphone and disk, checked about once a second.
+
+A fault has an id the candidate's screen translates ("camera", "microphone",
+"disk") and a detail for staff, shown by `booth status`: what is wrong and
+what to do about it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from booth.media.spool import disk_free_bytes, worst_case_bytes
+
+
+@dataclass(frozen=True)
+class Fault:
+    id: str  # camera | microphone | disk
+    detail: str  # for staff
+
+
+def _gb(n: float) -> str:
+    return f"{n / 1e9:.1f} GB"
+
+
+def session_budget_bytes(
+    interview: Any, bitrate_bps: int, sample_rate: int, margin_bytes: int
+) -> int:
+    """The disk one session of `interview` can need at most (every take at full length)."""
+    questions = [(q.answer_seconds, q.max_takes) for q in interview.questions]
+    return worst_case_bytes(questions, bitrate_bps, sample_rate, 1, margin_bytes)
+
+
+class Health:
+    """Checks the devices and the disk; the kiosk turns a fault into out-of-order."""
+
+    def __init__(
+        self,
+        camera: Any,
+        meter: Any,
+        spool_root: Path,
+        interviews: Sequence[Any],
+        bitrate_bps: int,
+        sample_rate: int,
+        margin_bytes: int,
+    ) -> None:
+        self.camera = camera
+        self.meter = meter
+        self.spool_root = spool_root
+        self.budgets = {
+            iv.id: session_budget_bytes(iv, bitrate_bps, sample_rate, margin_bytes)
+            for iv in interviews
+        }
+
+    def disk_fault(self) -> Fault | None:
+        """A session may start only when the disk holds the largest interview's worst case."""
+        if not self.budgets:
+            return None
+        interview_id, need = max(self.budgets.items(), key=lambda item: item[1])
+        free = disk_free_bytes(self.spool_root)
+        if free >= need:
+            return None
+        return Fault(
+            "disk",
+            f"only {_gb(free)} free in {self.spool_root}, but a session of interview "
+            f"{interview_id!r} may need {_gb(need)}: let the sync agent upload "
+            "(booth sync --once), or free space on the disk",
+        )
+
+    def check(self, in_session: bool) -> Fault | None:
+        camera_fault = getattr(self.camera, "fault", None)
+        if camera_fault:
+            return Fault(
+                "camera",
+                f"camera: {camera_fault} (check its ribbon cable; `booth doctor` tests it)",
+            )
+        mic_fault = self.meter.fault
+        if mic_fault:
+            return Fault(
+                "microphone",
+                f"microphone: {mic_fault} (check the USB microphone and its mute switch; "
+                "`booth mic test` shows its level)",
+            )
+        # The disk guard refuses new sessions; a session under way finishes its takes, and a
+        # take that meets a full disk stops cleanly and is kept.
+        if not in_session:
+            return self.disk_fault()
+        return None
