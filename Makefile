@@ -4,7 +4,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 PYTHON ?= python3
 
-.PHONY: venv test lint demo bench i18n clean
+.PHONY: venv test lint demo bench i18n screenshots clean
 
 venv: $(STAMP)
 
@@ -27,6 +27,10 @@ demo: venv
 
 bench: venv
 	$(PY) -m bench
+
+# The README's screenshots, made by the simulator (Swedish 800x480, English 1920x1080).
+screenshots: venv
+	./docs/screens/make.sh
 
 # Recompile the translation catalogs after editing a .po file.
 i18n:
