@@ -42,7 +42,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from booth.kiosk.build import build_sim_kiosk
-    from booth.kiosk.window import open_display
+    from booth.kiosk.window import Screen, open_display
     from booth.kiosk.window import run as run_window
 
     if not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
@@ -53,17 +53,18 @@ def run(args: argparse.Namespace) -> int:
     start = parse_start(args.start)
     settings, interviews_dir = settings_for(args.config, args.interviews)
     args.out.mkdir(parents=True, exist_ok=True)
-    surface = open_display(settings.display.size, fullscreen=False, title="booth demo")
+    display = open_display(settings.display.size, fullscreen=False, title="booth demo")
+    screen = Screen(display, settings.display.rotation)
     try:
         kiosk, _ = build_sim_kiosk(
-            settings, interviews_dir, args.out, surface, start=start, realtime=True
+            settings, interviews_dir, args.out, screen.picture, start=start, realtime=True
         )
     except ConfigError as err:
         raise UserError("\n".join(str(p) for p in err.problems)) from None
     kiosk.screenshots = None
     print(f"booth demo: takes go to {args.out / 'spool'}; close the window to stop.")
     try:
-        run_window(kiosk, allow_window_close=True)
+        run_window(kiosk, screen, allow_window_close=True)
     finally:
         kiosk.close()
     return 0
