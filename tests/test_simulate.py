@@ -255,3 +255,8 @@ def test_the_command_line_entry_point_runs_a_script(tmp_path, small_booth):
     )
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "o" / "screens" / "002-code.png").exists()
+
+
+def test_a_missing_settings_file_is_named(tmp_path, capsys):
+    assert simulate(tmp_path, tmp_path / "nope.toml", "expect idle\n") == 2
+    assert "nope.toml: no such settings file" in capsys.readouterr().err

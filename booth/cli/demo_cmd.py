@@ -26,6 +26,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         ),
     )
     add_config_option(parser)
+    parser.set_defaults(config=None)
     parser.add_argument(
         "--interviews",
         metavar="DIR",

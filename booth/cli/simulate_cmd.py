@@ -7,7 +7,7 @@ import sys
 from datetime import datetime
 from pathlib import Path
 
-from booth.cli.main import UserError, add_config_option
+from booth.cli.main import DEFAULT_CONFIG, UserError, add_config_option
 from booth.config.errors import ConfigError
 from booth.config.settings import Settings, load_settings
 
@@ -26,6 +26,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         ),
     )
     add_config_option(parser)
+    # With --interviews and no --config the simulator uses the built-in defaults.
+    parser.set_defaults(config=None)
     parser.add_argument(
         "--interviews",
         metavar="DIR",
@@ -57,11 +59,23 @@ def parse_start(text: str | None) -> datetime | None:
     return start if start.tzinfo else start.astimezone()
 
 
-def settings_for(config: str, interviews: Path | None) -> tuple[Settings, Path]:
-    """The settings (defaults when the file does not exist) and the interviews directory."""
-    path = Path(config)
+def settings_for(config: str | None, interviews: Path | None) -> tuple[Settings, Path]:
+    """The settings and the interviews directory.
+
+    No --config: the booth's own settings file, or the built-in defaults when --interviews
+    is given (a simulation on a staff laptop should not pick up /etc/booth by accident).
+    A --config that does not exist is an error, not a silent fall-back to defaults.
+    """
+    if config is None:
+        path = None if interviews is not None else Path(DEFAULT_CONFIG)
+        if path is not None and not path.exists():
+            path = None
+    else:
+        path = Path(config)
+        if not path.is_file():
+            raise UserError(f"{path}: no such settings file (check the --config path)")
     try:
-        settings = load_settings(path if path.exists() else None)
+        settings = load_settings(path)
     except ConfigError as err:
         raise UserError("\n".join(str(p) for p in err.problems)) from None
     interviews_dir = interviews or settings.paths.interviews
