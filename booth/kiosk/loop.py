@@ -96,6 +96,7 @@ class Kiosk:
         self.screenshots = screenshots
         self.realtime = realtime
         self.actions: queue.SimpleQueue[tuple[str, str | None]] = queue.SimpleQueue()
+        self._audio: queue.SimpleQueue = queue.SimpleQueue()
         self.preview: np.ndarray | None = None
         self.meter = meter
         self.hitboxes: list = []
@@ -170,12 +171,27 @@ class Kiosk:
             self._cut_short(err)
         world, mic = self.devices.world, self.devices.mic
         if world is not None and mic is not None:
-            for chunk in world.read_mic(mic):
-                self.meter.feed(chunk.samples)
-                try:
-                    self.recorder.audio(chunk.samples, chunk.timestamp_ns)
-                except TakeWriteError as err:
-                    self._cut_short(err)
+            chunks = list(world.read_mic(mic))
+        else:
+            chunks = self._drain_audio()
+        for chunk in chunks:
+            self.meter.feed(chunk.samples)
+            try:
+                self.recorder.audio(chunk.samples, chunk.timestamp_ns)
+            except TakeWriteError as err:
+                self._cut_short(err)
+
+    def on_audio(self, chunk: Any) -> None:
+        """A microphone chunk from the reader thread of a real booth; safe from any thread."""
+        self._audio.put(chunk)
+
+    def _drain_audio(self) -> list:
+        chunks = []
+        while True:
+            try:
+                chunks.append(self._audio.get_nowait())
+            except queue.Empty:
+                return chunks
 
     def _cut_short(self, err: Exception) -> None:
         """The disk refused the take (full?): stop it cleanly and keep what is on disk."""
