@@ -26,7 +26,7 @@ class KioskState:
     """What the kiosk is doing.
 
     activity: "idle" (no candidate: uploads may run), "session" (a candidate is in the booth),
-    "closed" (outside opening hours) or "out-of-order".
+    "closed" (outside opening hours), "out-of-order", or "stopped" (the kiosk shut down).
     screen: the screen id showing.
     fault: why the booth is out of order, in words for staff (None when healthy).
     updated: when this record was written (wall clock, ISO 8601 with offset).
@@ -47,7 +47,9 @@ class KioskState:
 
     @property
     def running(self) -> bool:
-        """Whether the process that wrote this record is still alive."""
+        """Whether the kiosk that wrote this record is still running."""
+        if self.activity == "stopped":
+            return False
         try:
             os.kill(self.pid, 0)
         except ProcessLookupError:

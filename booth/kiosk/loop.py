@@ -214,11 +214,11 @@ class Kiosk:
                 self._apply(self.flow.clear_fault())
         self.write_state()
 
-    def write_state(self) -> None:
+    def write_state(self, stopped: bool = False) -> None:
         """Publish what the kiosk is doing for the sync agent and `booth status`."""
         if self.state_dir is None:
             return
-        activity = activity_of(self.flow.screen)
+        activity = "stopped" if stopped else activity_of(self.flow.screen)
         now = self.flow.clock.now()
         if activity != "idle":
             self._idle_since = None
@@ -306,6 +306,7 @@ class Kiosk:
         self._apply(self.flow.shutdown())
         self.recorder.close()
         self.devices.close()
+        self.write_state(stopped=True)
         self._log_event("kiosk.stop", {"screen": self.flow.screen})
         self.events.close()
 

@@ -1,0 +1,129 @@
+"""`booth status`: what the booth is doing and whether anything needs staff, at a glance."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+from booth import __version__
+from booth.cli.main import UserError, add_config_option
+from booth.config.errors import ConfigError
+from booth.config.interview import load_interviews
+from booth.config.settings import Settings, load_settings
+from booth.kiosk.health import session_budget_bytes
+from booth.media.spool import Spool
+from booth.state import read_state
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "status",
+        help="what the booth is doing, its interviews, disk and upload queue",
+        description=(
+            "Show the kiosk's state and screen, the installed interviews, free disk, the "
+            "sessions waiting in the spool and the last error. --json for scripts."
+        ),
+    )
+    add_config_option(parser)
+    parser.add_argument("--json", action="store_true", help="print JSON instead of text")
+    parser.set_defaults(func=run)
+
+
+def gather(settings: Settings) -> dict[str, Any]:
+    """Everything `booth status` shows, as plain data."""
+    paths = settings.paths
+    state = read_state(paths.state)
+    kiosk: dict[str, Any] | None = None
+    if state is not None:
+        kiosk = {
+            "running": state.running,
+            "activity": state.activity if state.running else "stopped",
+            "pid": state.pid,
+            "screen": state.screen,
+            "fault": state.fault,
+            "updated": state.updated,
+            "idle_since": state.idle_since,
+        }
+    interviews, problems = (
+        load_interviews(paths.interviews) if paths.interviews.is_dir() else ([], [])
+    )
+    rec = settings.recording
+    listed = [
+        {
+            "id": iv.id,
+            "employer": iv.employer,
+            "deadline": iv.deadline.isoformat(),
+            "questions": len(iv.questions),
+            "invitations": len(iv.codes),
+            "session_budget_bytes": session_budget_bytes(
+                iv, rec.bitrate_bps, rec.audio_rate, rec.disk_margin_bytes
+            ),
+        }
+        for iv in interviews
+    ]
+    disk: dict[str, Any] = {"path": str(paths.spool)}
+    probe = paths.spool
+    while not probe.exists() and probe != probe.parent:
+        probe = probe.parent
+    usage = shutil.disk_usage(probe)
+    disk.update(free_bytes=usage.free, total_bytes=usage.total)
+    sessions = Spool(paths.spool).sessions() if paths.spool.is_dir() else []
+    by_status: dict[str, int] = {}
+    for entry in sessions:
+        status = (entry.manifest or {}).get("status", "unreadable")
+        by_status[status] = by_status.get(status, 0) + 1
+    return {
+        "version": __version__,
+        "booth_id": settings.booth_id,
+        "kiosk": kiosk,
+        "interviews": listed,
+        "interview_problems": [str(p) for p in problems],
+        "disk": disk,
+        "spool": {"sessions": len(sessions), "by_status": by_status},
+        "last_error": kiosk["fault"] if kiosk and kiosk["fault"] else None,
+    }
+
+
+def _gb(n: int) -> str:
+    return f"{n / 1e9:.1f} GB"
+
+
+def render(status: dict[str, Any]) -> str:
+    lines = [f"booth {status['booth_id']}  (software {status['version']})"]
+    kiosk = status["kiosk"]
+    if kiosk is None:
+        lines.append("kiosk: never started on this booth (no state record)")
+    elif not kiosk["running"]:
+        lines.append(f"kiosk: NOT RUNNING (last seen {kiosk['updated']} on {kiosk['screen']})")
+    else:
+        lines.append(f"kiosk: {kiosk['activity']}, screen {kiosk['screen']} ({kiosk['updated']})")
+    if kiosk and kiosk["fault"]:
+        lines.append(f"OUT OF ORDER: {kiosk['fault']}")
+    lines.append(f"interviews: {len(status['interviews'])}")
+    for iv in status["interviews"]:
+        lines.append(
+            f"  {iv['id']}: {iv['employer']}, {iv['questions']} questions, "
+            f"{iv['invitations']} invitations, deadline {iv['deadline']}"
+        )
+    for problem in status["interview_problems"]:
+        lines.append(f"  problem: {problem}")
+    disk = status["disk"]
+    lines.append(f"disk: {_gb(disk['free_bytes'])} free of {_gb(disk['total_bytes'])}")
+    spool = status["spool"]
+    counts = ", ".join(f"{n} {s}" for s, n in sorted(spool["by_status"].items())) or "empty"
+    lines.append(f"spool: {spool['sessions']} sessions ({counts})")
+    return "\n".join(lines)
+
+
+def run(args: argparse.Namespace) -> int:
+    path = Path(args.config)
+    try:
+        settings = load_settings(path if path.exists() else None)
+    except ConfigError as err:
+        raise UserError("\n".join(str(p) for p in err.problems)) from None
+    status = gather(settings)
+    print(json.dumps(status, indent=2, ensure_ascii=False) if args.json else render(status))
+    return 0
