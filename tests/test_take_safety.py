@@ -133,7 +133,7 @@ def test_the_disk_guard_refuses_a_session_the_disk_cannot_hold(tmp_path, capsys)
         == 0
     )
     state = read_state(out / "state")
-    assert state.activity == "out-of-order"
+    assert state.screen == "out-of-order"
     assert "free" in state.fault and "example" in state.fault and "booth sync" in state.fault
 
 

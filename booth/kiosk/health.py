@@ -48,6 +48,7 @@ class Health:
     ) -> None:
         self.camera = camera
         self.meter = meter
+        self.mic: Any = None  # the microphone reader of a real booth, once it runs
         self.spool_root = spool_root
         self.budgets = {
             iv.id: session_budget_bytes(iv, bitrate_bps, sample_rate, margin_bytes)
@@ -76,7 +77,8 @@ class Health:
                 "camera",
                 f"camera: {camera_fault} (check its ribbon cable; `booth doctor` tests it)",
             )
-        mic_fault = self.meter.fault
+        # A reader thread that died (USB microphone pulled) feeds the meter nothing at all.
+        mic_fault = getattr(self.mic, "fault", None) or self.meter.fault
         if mic_fault:
             return Fault(
                 "microphone",

@@ -55,7 +55,7 @@ class _Take:
     practice: bool
     files: TakeFiles
     out_path: Path
-    video: VideoWriter
+    video: Any  # VideoWriter, or the camera's take_writer (TakeVideoOutput on a Pi)
     audio: AudioWriter
     result: Future | None = None
 
@@ -130,14 +130,19 @@ class Recorder:
                 raise RuntimeError("a take needs an open session")
             files = self.session.new_take(question_id, take, **meta)
             out_path = self.session.take_path(question_id, take)
-        video = VideoWriter(
-            files,
-            self.fmt.width,
-            self.fmt.height,
-            self.fmt.fps,
-            self.fmt.bitrate_bps,
-            realtime=self.realtime,
-        )
+        take_writer = getattr(self.camera, "take_writer", None)
+        if take_writer is not None:
+            # The Pi camera's own H.264 encoder writes the take's video files.
+            video = take_writer(files)
+        else:
+            video = VideoWriter(
+                files,
+                self.fmt.width,
+                self.fmt.height,
+                self.fmt.fps,
+                self.fmt.bitrate_bps,
+                realtime=self.realtime,
+            )
         audio = AudioWriter(files, self.fmt.sample_rate, self.fmt.channels)
         self.current = _Take(question_id, take, practice, files, out_path, video, audio)
         if not practice:

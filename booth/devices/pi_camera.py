@@ -1,0 +1,364 @@
+"""The Raspberry Pi camera (Camera Module 3 or HQ) through picamera2, on Raspberry Pi OS Bookworm.
+
+One libcamera configuration serves the whole session:
+
+- the *main* stream (the recording size, YUV420) goes only to the H.264 encoder, frame by frame,
+  inside picamera2's camera thread; the kiosk never copies it;
+- the *lores* stream (at most 640 pixels wide, YUV420, the only lores format a Pi 4 offers) is
+  what `capture()` returns as the preview, converted to RGB;
+- every request's metadata (ExposureTime, AnalogueGain, …) goes to the light controller.
+
+Each take gets a fresh encoder through `Picamera2.start_encoder`/`stop_encoder`: `stop_recording`
+would stop the camera and the candidate's preview with it. A Pi 4 encodes in hardware
+(`H264Encoder`, the VideoCore's codec at /dev/video11); a Pi 5 has no video encoder and uses
+`LibavH264Encoder` (libx264 "ultrafast" in software). Both write the take's files through
+`booth.devices.pi_output.TakeVideoOutput`.
+
+picamera2 comes from apt (python3-picamera2, with libcamera's Python bindings) and cannot be
+installed from PyPI off a Pi, so it is imported only when a `PiCamera` is made; everything else
+in this module is plain Python that the tests run anywhere.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+from collections.abc import Collection, Mapping
+from importlib import import_module
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import numpy as np
+
+from booth.devices.camera import METADATA_KEYS, CameraError, CameraFrame, preview_size
+from booth.devices.pi_output import TakeVideoOutput
+from booth.media.takefiles import TakeFiles, TakeWriteError
+
+log = logging.getLogger(__name__)
+
+HARDWARE = "hardware"
+SOFTWARE = "software"
+PI_MODEL_FILE = Path("/proc/device-tree/model")
+_PI5_FAMILY = re.compile(r"Raspberry Pi (5|500)\b|Compute Module 5")
+FRAME_TIMEOUT_S = 2.0
+"""No frame for this long means the camera is gone (ribbon cable, sensor fault)."""
+
+PICAMERA2_MISSING = (
+    "the Raspberry Pi camera needs picamera2, which cannot be imported here ({error}). "
+    "On Raspberry Pi OS Bookworm: `sudo apt install python3-picamera2`, and make the booth's "
+    "venv with `python3 -m venv --system-site-packages` so that it sees apt's picamera2 and "
+    'libcamera (they are not on PyPI). Off a Pi, use `backend = "sim"` in [devices].'
+)
+
+
+class PiCameraUnavailable(CameraError):
+    """picamera2 (or libcamera) is not importable: not a Pi, or the venv cannot see apt's."""
+
+
+def import_picamera2() -> ModuleType:
+    """picamera2, imported now; `PiCameraUnavailable` naming the fix when that fails."""
+    try:
+        picamera2 = import_module("picamera2")
+        import_module("picamera2.encoders")
+        import_module("picamera2.outputs")
+    except ImportError as error:
+        raise PiCameraUnavailable(PICAMERA2_MISSING.format(error=error)) from error
+    return picamera2
+
+
+# ----------------------------------------------------------------- pure parts
+def read_pi_model(model_file: Path = PI_MODEL_FILE) -> str:
+    """The board's model string from the device tree ("" when it is not a Pi)."""
+    try:
+        return model_file.read_text(errors="replace").rstrip("\x00\n ")
+    except OSError:
+        return ""
+
+
+def choose_encoder(pi_model: str, has_hardware_encoder: bool) -> str:
+    """Which H.264 encoder a board has: `HARDWARE` or `SOFTWARE`.
+
+    pi_model: the device tree's model string, e.g. "Raspberry Pi 4 Model B Rev 1.5".
+    has_hardware_encoder: whether picamera2 found the VideoCore encoder (see
+    `hardware_encoder_present`). The Pi 5 family (5, 500, Compute Module 5) has no H.264
+    encoder at all; older boards have one unless the bcm2835-codec driver is not loaded.
+    """
+    if _PI5_FAMILY.search(pi_model):
+        return SOFTWARE
+    return HARDWARE if has_hardware_encoder else SOFTWARE
+
+
+def hardware_encoder_present(encoders: ModuleType) -> bool:
+    """Whether picamera2 found the VideoCore encoder: its `encoders` package opens /dev/video11
+    at import, checks that the card is "bcm2835-codec-encode", and otherwise makes
+    `H264Encoder` another name for `LibavH264Encoder`."""
+    return encoders.H264Encoder is not encoders.LibavH264Encoder
+
+
+def camera_controls(
+    fps: float,
+    flicker_period_us: int,
+    available: Collection[str],
+    flicker_manual: Any,
+) -> dict[str, Any]:
+    """libcamera controls for the booth: a fixed frame rate, and exposure locked to the flicker.
+
+    fps: frames per second; the frame duration is pinned to 1/fps, so the auto-exposure cannot
+    lengthen frames in a dark room (it raises the gain instead: the light controller's signal).
+    flicker_period_us: the mains flicker period to avoid (10000 at 50 Hz, 8333 at 60 Hz;
+    0 = none). libcamera then keeps exposure times at whole multiples of it, which also spans
+    whole periods of the ring light's PWM (see booth.devices.light).
+    available: names of the controls the camera offers (`Picamera2.camera_controls`); flicker
+    avoidance needs libcamera 0.1 or newer and is skipped, with a warning, without it.
+    flicker_manual: libcamera's `AeFlickerModeEnum.Manual` (passed in, as libcamera is only
+    importable on a Pi).
+    """
+    frame_us = round(1e6 / fps)
+    controls: dict[str, Any] = {"FrameDurationLimits": (frame_us, frame_us)}
+    if flicker_period_us:
+        if {"AeFlickerMode", "AeFlickerPeriod"} <= set(available):
+            controls["AeFlickerMode"] = flicker_manual
+            controls["AeFlickerPeriod"] = int(flicker_period_us)
+        else:
+            log.warning("this libcamera has no AeFlickerMode: mains flicker is not avoided")
+    return controls
+
+
+def frame_metadata(raw: Mapping[str, Any], frame_duration_us: int) -> dict[str, Any]:
+    """picamera2's request metadata reduced to the keys and types of `CameraFrame.metadata`.
+
+    ExposureTime (µs, int), AnalogueGain and DigitalGain (float), Lux (float; NaN when the
+    camera's tuning file has no lux calibration), FrameDuration (µs, int; `frame_duration_us`
+    if absent), SensorTimestamp (ns, int, CLOCK_MONOTONIC; the time of reading if absent).
+    """
+    stamp = raw.get("SensorTimestamp")
+    metadata = {
+        "ExposureTime": int(raw.get("ExposureTime", 0)),
+        "AnalogueGain": float(raw.get("AnalogueGain", 1.0)),
+        "DigitalGain": float(raw.get("DigitalGain", 1.0)),
+        "Lux": float(raw.get("Lux", float("nan"))),
+        "FrameDuration": int(raw.get("FrameDuration", frame_duration_us)),
+        "SensorTimestamp": int(stamp) if stamp is not None else time.monotonic_ns(),
+    }
+    assert tuple(metadata) == METADATA_KEYS
+    return metadata
+
+
+def yuv420_to_rgb(array: np.ndarray, width: int, height: int) -> np.ndarray:
+    """An RGB image (height, width, 3) uint8 from a picamera2 YUV420 (I420) array.
+
+    picamera2 hands YUV420 out as a (height * 3 / 2, stride) uint8 array: the Y plane's rows of
+    `stride` bytes, then the U and then the V plane, each (height / 2) rows of stride / 2 bytes;
+    bytes past `width` on a row are padding. Colours: BT.709 limited range, the colour space
+    picamera2 gives a video configuration of 1280×720 or more (smaller ones get BT.601, a slight
+    hue shift that a preview can live with). Integer arithmetic: about 2-4 ms for a 640×360
+    preview on a 2-core x86 test machine; not yet timed on a Pi.
+    """
+    stride = array.shape[1] if array.ndim == 2 else width
+    flat = np.asarray(array).reshape(-1)
+    rows, half = height // 2, stride // 2
+    u_at = height * stride
+    v_at = u_at + rows * half
+    y = flat[:u_at].reshape(height, stride)[:, :width].astype(np.int32) - 16
+    u = flat[u_at:v_at].reshape(rows, half)[:, : width // 2].astype(np.int32) - 128
+    v = flat[v_at : v_at + rows * half].reshape(rows, half)[:, : width // 2].astype(np.int32) - 128
+    u = u.repeat(2, axis=0).repeat(2, axis=1)
+    v = v.repeat(2, axis=0).repeat(2, axis=1)
+    luma = 298 * y + 128  # 255/219 in 1/256ths, plus rounding
+    rgb = np.empty((height, width, 3), dtype=np.uint8)
+    rgb[..., 0] = np.clip((luma + 459 * v) >> 8, 0, 255)
+    rgb[..., 1] = np.clip((luma - 55 * u - 136 * v) >> 8, 0, 255)
+    rgb[..., 2] = np.clip((luma + 541 * u) >> 8, 0, 255)
+    return rgb
+
+
+# ------------------------------------------------------------------ the camera
+class PiCamera:
+    """The booth's camera on a Raspberry Pi (the `Camera` protocol of booth.devices.camera).
+
+    width, height: recording size in pixels (main stream); fps: frames per second.
+    bitrate_bps: H.264 bit rate in bits per second, for both encoders.
+    flicker_period_us: mains flicker period to lock exposure to (0 = none).
+    camera_num: which camera, if several are connected.
+    encoder: force `HARDWARE` or `SOFTWARE`; None detects the board's (see `choose_encoder`).
+
+    Raises `PiCameraUnavailable` when picamera2 cannot be imported and `CameraError` when no
+    camera answers, both with what staff can do about it.
+    """
+
+    def __init__(
+        self,
+        width: int = 1920,
+        height: int = 1080,
+        fps: float = 30,
+        bitrate_bps: int = 8_000_000,
+        flicker_period_us: int = 10_000,
+        camera_num: int = 0,
+        encoder: str | None = None,
+    ) -> None:
+        self._lib = import_picamera2()
+        self.size = (width, height)
+        self.fps = float(fps)
+        self.bitrate_bps = bitrate_bps
+        self.flicker_period_us = flicker_period_us
+        self.encoder = encoder or choose_encoder(
+            read_pi_model(), hardware_encoder_present(self._lib.encoders)
+        )
+        self.frame_duration_us = round(1e6 / self.fps)
+        self.fault: str | None = None
+        self.preview_size = preview_size(width, height)
+        try:
+            self._picam2 = self._lib.Picamera2(camera_num)
+        except Exception as error:  # IndexError or RuntimeError, by picamera2 version
+            raise CameraError(
+                f"no camera found ({error}): check the ribbon cable and "
+                "`rpicam-hello --list-cameras`"
+            ) from error
+        self.model = str(self._picam2.camera_properties.get("Model", "unknown"))
+        self._encoder: Any = None
+        self._output: TakeVideoOutput | None = None
+        self._running = False
+
+    # -------------------------------------------------------------- streaming
+    def start(self) -> None:
+        """Configure main + lores streams with the booth's controls and start streaming."""
+        from libcamera import controls as lc  # only importable on a Pi
+
+        picam2 = self._picam2
+        available = getattr(picam2, "camera_controls", {}) or {}
+        config = picam2.create_video_configuration(
+            main={"size": self.size, "format": "YUV420"},
+            lores={"size": self.preview_size, "format": "YUV420"},
+            controls=camera_controls(
+                self.fps, self.flicker_period_us, available, lc.AeFlickerModeEnum.Manual
+            ),
+            encode="main",
+            display=None,
+        )
+        try:
+            picam2.configure(config)
+            picam2.start()
+        except Exception as error:
+            raise CameraError(f"camera {self.model} did not start: {error}") from error
+        lores = picam2.camera_configuration()["lores"]
+        self.preview_size = tuple(lores["size"])
+        self._running = True
+        log.info(
+            "camera %s: %dx%d at %g fps, preview %dx%d, %s H.264",
+            self.model,
+            *self.size,
+            self.fps,
+            *self.preview_size,
+            self.encoder,
+        )
+
+    def stop(self) -> None:
+        self.stop_encoder()
+        if self._running:
+            self._running = False
+            self._picam2.stop()
+
+    def close(self) -> None:
+        """Stop and release the camera for other programs (rpicam-hello, booth doctor)."""
+        self.stop()
+        self._picam2.close()
+
+    def capture(self, now_ns: int) -> CameraFrame:
+        """Wait for the next frame (at most `FRAME_TIMEOUT_S`) and return its preview and
+        metadata. `now_ns` is ignored: the sensor keeps its own time.
+
+        `CameraFrame.image` is the preview too: on a Pi the full-size frames go straight from
+        the camera to the encoder, and copying them here would cost the kiosk its frame rate.
+        Raises `TakeWriteError` once the take's video could not be written (disk full).
+        """
+        if self.fault:
+            raise CameraError(self.fault)
+        try:
+            request = self._picam2.capture_request(wait=FRAME_TIMEOUT_S)
+        except Exception as error:  # picamera2 raises TimeoutError, or libcamera's errors
+            self.fault = f"camera {self.model} delivers no frames ({error or 'timeout'})"
+            raise CameraError(self.fault) from error
+        try:
+            lores = request.make_array("lores")
+            metadata = frame_metadata(request.get_metadata(), self.frame_duration_us)
+        finally:
+            request.release()
+        preview = yuv420_to_rgb(lores, *self.preview_size)
+        output = self._output
+        if output is not None and output.error is not None:
+            # As the software writer does: the kiosk stops the take and keeps what is on disk.
+            raise TakeWriteError(output.error)
+        return CameraFrame(image=preview, preview=preview, metadata=metadata)
+
+    # -------------------------------------------------------------- recording
+    def take_writer(self, files: TakeFiles) -> TakeVideoOutput:
+        """The video writer of one take (give it to `start_encoder`)."""
+        return TakeVideoOutput(files, self._first_timestamp_us, self.fps)
+
+    def start_encoder(self, writer: TakeVideoOutput) -> None:
+        """Start a fresh H.264 encoder on the main stream, writing into `writer`."""
+        if not isinstance(writer, TakeVideoOutput):
+            raise TypeError("PiCamera encodes in picamera2: pass it PiCamera.take_writer(files)")
+        if self._encoder is not None:
+            raise RuntimeError("an encoder is already running; stop_encoder() first")
+        encoder = self._new_encoder()
+        output = _as_picamera2_output(writer, self._lib.outputs.Output)
+        self._encoder, self._output = encoder, writer
+        try:
+            self._picam2.start_encoder(encoder, output, name="main")
+        except Exception:
+            self._encoder = self._output = None
+            raise
+
+    def stop_encoder(self) -> None:
+        """Flush and stop the take's encoder and close its files; the preview keeps running."""
+        encoder, output = self._encoder, self._output
+        if encoder is None:
+            return
+        try:
+            self._picam2.stop_encoder(encoder)
+        finally:
+            self._encoder = self._output = None
+            if output is not None:
+                output.close()
+
+    def _new_encoder(self) -> Any:
+        iperiod = max(1, round(self.fps))  # a keyframe a second: a cut file still plays
+        if self.encoder == HARDWARE:
+            return self._lib.encoders.H264Encoder(
+                bitrate=self.bitrate_bps, repeat=True, iperiod=iperiod
+            )
+        return self._lib.encoders.LibavH264Encoder(
+            bitrate=self.bitrate_bps, repeat=True, iperiod=iperiod, framerate=self.fps
+        )
+
+    def _first_timestamp_us(self) -> int | None:
+        encoder = self._encoder
+        return None if encoder is None else getattr(encoder, "firsttimestamp", None)
+
+
+def _as_picamera2_output(target: TakeVideoOutput, output_class: type) -> Any:
+    """`target` dressed as a picamera2 `Output`, which `Encoder.output` insists on."""
+
+    class ForwardingOutput(output_class):  # type: ignore[misc, valid-type]
+        def __init__(self) -> None:
+            super().__init__()
+            self.needs_pacing = target.needs_pacing
+
+        def start(self) -> None:
+            super().start()
+            target.start()
+
+        def stop(self) -> None:
+            super().stop()
+            target.stop()
+
+        def outputframe(self, frame, keyframe=True, timestamp=None, packet=None, audio=False):
+            target.outputframe(frame, keyframe, timestamp, packet, audio)
+
+        def _add_stream(self, *args, **kwargs) -> None:
+            target._add_stream(*args, **kwargs)
+
+    return ForwardingOutput()

@@ -1,0 +1,184 @@
+"""Assembles the kiosk of a real booth: the Raspberry Pi's camera, pins and USB microphone.
+
+The counterpart of booth.kiosk.build's simulated booth, with the same flow, recorder, renderer
+and spool, on real devices:
+
+- `PiCamera` (picamera2): preview and exposure metadata per frame, a fresh H.264 encoder per
+  take writing the take's files directly (hardware on a Pi 4, libx264 on a Pi 5);
+- `RingLight` and `Buttons` on gpiozero's default pin factory (lgpio on a Pi 5);
+- the USB microphone, found by card name, read on its own thread by `MicReader`, whose chunks
+  the kiosk drains once per frame into the level meter and the take's audio;
+- the system clock: CLOCK_MONOTONIC for timers, the same clock as SensorTimestamp and ALSA's
+  htimestamp, so audio and video line up.
+
+Nothing here imports picamera2 at module level; `build_pi_kiosk` fails with
+`PiCameraUnavailable` (naming python3-picamera2 and the venv's --system-site-packages) where
+it cannot be imported, before touching any pin or sound card.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pygame
+from gpiozero.pins import Factory
+
+from booth.config.hours import is_open
+from booth.config.settings import Settings
+from booth.devices.buttons import Buttons
+from booth.devices.level_meter import LevelMeter
+from booth.devices.light import RingLight
+from booth.devices.mic_reader import MicReader
+from booth.devices.microphone import Microphone, find_card
+from booth.devices.pi_camera import PiCamera
+from booth.kiosk.build import flow_timing, load_installed
+from booth.kiosk.clips import ClipClock
+from booth.kiosk.events import EventLog
+from booth.kiosk.health import Health
+from booth.kiosk.loop import Devices, Kiosk
+from booth.kiosk.recorder import Recorder, RecordingFormat
+from booth.media.spool import Spool
+from booth.session.clock import SystemClock
+from booth.session.flow import Flow
+from booth.ui.i18n import translator
+from booth.ui.renderer import Renderer
+
+
+def pi_camera(settings: Settings) -> PiCamera:
+    """The booth's camera as `[recording]` describes it (raises `PiCameraUnavailable` off a Pi)."""
+    rec = settings.recording
+    return PiCamera(
+        rec.width,
+        rec.height,
+        rec.fps,
+        bitrate_bps=rec.bitrate_bps,
+        flicker_period_us=rec.flicker_period_us,
+    )
+
+
+def mic_device(settings: Settings) -> str:
+    """The ALSA capture device for `[devices] mic_device` ("" = ALSA's default device)."""
+    name = settings.devices.mic_device
+    return find_card(name) if name else "default"
+
+
+def build_pi_kiosk(
+    settings: Settings,
+    surface: pygame.Surface,
+    interviews_dir: Path | None = None,
+    pin_factory: Factory | None = None,
+    camera: Any = None,
+) -> Kiosk:
+    """The booth's kiosk on its real hardware, ready for `booth.kiosk.window.run`.
+
+    settings: the booth's settings (`[paths]` gives the spool and state directories).
+    surface: the screen to draw on (see `booth.kiosk.window.open_display`).
+    interviews_dir: installed interviews (default `[paths] interviews`).
+    pin_factory: gpiozero pin factory for the light and buttons; None = gpiozero's default.
+    camera: a started camera to use instead of the Pi camera (for trying the assembly off a Pi).
+
+    Unfinished takes of a previous run (power cut, kill -9) are recovered into the spool first.
+    Raises `PiCameraUnavailable`, `CameraError`, `MicrophoneError`, `ConfigError` or gpiozero's
+    errors with what staff can do; the caller turns them into one line for the journal.
+    """
+    # The camera first: without picamera2 nothing else is worth opening, and no pin is claimed.
+    own_camera = camera is None
+    if own_camera:
+        camera = pi_camera(settings)
+    try:
+        if own_camera:
+            camera.start()
+        kiosk = _assemble(settings, surface, camera, interviews_dir, pin_factory)
+    except BaseException:
+        if own_camera:
+            camera.close()
+        raise
+    return kiosk
+
+
+def _assemble(
+    settings: Settings,
+    surface: pygame.Surface,
+    camera: Any,
+    interviews_dir: Path | None,
+    pin_factory: Factory | None,
+) -> Kiosk:
+    rec, dev, paths = settings.recording, settings.devices, settings.paths
+    interviews = load_installed(interviews_dir or paths.interviews)
+    clock = SystemClock()
+    events = EventLog(None)  # the journal has the events of a real booth
+    spool = Spool(paths.spool)
+    for recovered in spool.recover(clock.now()):
+        events.write(
+            clock.monotonic(),
+            clock.now(),
+            "take.recovered",
+            {"session": recovered.session_id, "takes": len(recovered.takes)},
+        )
+    paths.state.mkdir(parents=True, exist_ok=True)
+
+    mic = Microphone(mic_device(settings), rate=rec.audio_rate)
+    light = buttons = None
+    try:
+        light = RingLight(dev.light_pin, dev.light_frequency_hz, pin_factory=pin_factory)
+        light.set(dev.light_level)
+        flow = Flow(
+            interviews,
+            settings.languages,
+            clock,
+            timing=flow_timing(settings),
+            is_open=lambda now: is_open(settings.hours, now),
+            language=settings.language,
+        )
+        recorder = Recorder(
+            spool,
+            paths.state / "practice",
+            camera,
+            RecordingFormat(rec.width, rec.height, rec.fps, rec.bitrate_bps, rec.audio_rate, 1),
+            settings.booth_id,
+            realtime=True,
+        )
+        meter = LevelMeter(rec.audio_rate)
+        kiosk = Kiosk(
+            flow=flow,
+            devices=Devices(camera=camera, light=light, mic=None),
+            recorder=recorder,
+            surface=surface,
+            renderer=Renderer(surface.get_size()),
+            translators=translator,
+            events=events,
+            clips=ClipClock(),
+            meter=meter,
+            fps=rec.fps,
+            health=Health(
+                camera,
+                meter,
+                spool.root,
+                interviews,
+                rec.bitrate_bps,
+                rec.audio_rate,
+                rec.disk_margin_bytes,
+            ),
+            state_dir=paths.state,
+            realtime=True,
+        )
+        b = dev.buttons
+        leds = {"record": b.record_led, "next": b.next_led, "back": b.back_led}
+        buttons = Buttons(
+            {"record": b.record, "next": b.next, "back": b.back},
+            on_action=kiosk.post_button,
+            pin_factory=pin_factory,
+            leds={name: pin for name, pin in leds.items() if pin is not None},
+        )
+        kiosk.devices.buttons = buttons
+    except BaseException:
+        for part in (buttons, light, mic):
+            if part is not None:
+                part.close()
+        raise
+    # Devices.close() closes the reader, which stops its thread before closing the sound card.
+    kiosk.devices.mic = MicReader(mic, on_chunk=kiosk.on_audio).start()
+    if kiosk.health is not None:
+        kiosk.health.mic = kiosk.devices.mic
+    return kiosk

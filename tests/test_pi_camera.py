@@ -1,0 +1,142 @@
+"""The Pi camera backend's parts that run anywhere; picamera2 itself only exists on a Pi."""
+
+import importlib
+import importlib.util
+import sys
+
+import av
+import numpy as np
+import pytest
+
+from booth.devices.camera import METADATA_KEYS, CameraError
+from booth.devices.pi_camera import (
+    HARDWARE,
+    SOFTWARE,
+    PiCamera,
+    PiCameraUnavailable,
+    camera_controls,
+    choose_encoder,
+    frame_metadata,
+    import_picamera2,
+    read_pi_model,
+    yuv420_to_rgb,
+)
+
+ON_A_PI = importlib.util.find_spec("picamera2") is not None
+off_a_pi = pytest.mark.skipif(ON_A_PI, reason="picamera2 is installed here")
+MANUAL = "AeFlickerModeEnum.Manual"  # stands in for libcamera's enum value, passed through
+
+
+@pytest.mark.parametrize(
+    ("model", "hardware_found", "expected"),
+    [
+        ("Raspberry Pi 4 Model B Rev 1.5", True, HARDWARE),
+        ("Raspberry Pi 400 Rev 1.0", True, HARDWARE),
+        ("Raspberry Pi Compute Module 4 Rev 1.1", True, HARDWARE),
+        ("Raspberry Pi 3 Model B Plus Rev 1.3", True, HARDWARE),
+        ("Raspberry Pi 4 Model B Rev 1.5", False, SOFTWARE),  # bcm2835-codec not loaded
+        ("Raspberry Pi 5 Model B Rev 1.0", False, SOFTWARE),
+        ("Raspberry Pi 5 Model B Rev 1.0", True, SOFTWARE),
+        ("Raspberry Pi 500 Rev 1.0", False, SOFTWARE),
+        ("Raspberry Pi Compute Module 5 Rev 1.0", False, SOFTWARE),
+    ],
+)
+def test_a_pi_5_encodes_in_software_and_a_pi_4_in_hardware(model, hardware_found, expected):
+    assert choose_encoder(model, hardware_found) == expected
+
+
+def test_the_board_model_is_read_from_the_device_tree(tmp_path):
+    model = tmp_path / "model"
+    model.write_bytes(b"Raspberry Pi 5 Model B Rev 1.0\x00")
+    assert read_pi_model(model) == "Raspberry Pi 5 Model B Rev 1.0"
+    assert read_pi_model(tmp_path / "missing") == ""
+
+
+def test_frame_rate_is_pinned_and_exposure_locked_to_the_mains_flicker():
+    available = {"FrameDurationLimits": 0, "AeFlickerMode": 0, "AeFlickerPeriod": 0}
+    assert camera_controls(30, 10_000, available, MANUAL) == {
+        "FrameDurationLimits": (33_333, 33_333),
+        "AeFlickerMode": MANUAL,
+        "AeFlickerPeriod": 10_000,
+    }
+    assert camera_controls(25, 8_333, available, MANUAL)["AeFlickerPeriod"] == 8_333
+
+
+def test_no_flicker_control_when_none_is_configured_or_libcamera_lacks_it(caplog):
+    assert camera_controls(30, 0, {"AeFlickerMode", "AeFlickerPeriod"}, MANUAL) == {
+        "FrameDurationLimits": (33_333, 33_333)
+    }
+    assert "AeFlickerMode" not in camera_controls(30, 10_000, {"ExposureTime"}, MANUAL)
+    assert "mains flicker is not avoided" in caplog.text
+
+
+def test_request_metadata_is_shaped_for_the_light_controller():
+    raw = {
+        "ExposureTime": 29_999,
+        "AnalogueGain": 5,
+        "DigitalGain": 1.0123,
+        "Lux": 87.5,
+        "FrameDuration": 33_334,
+        "SensorTimestamp": 9_876_543_210_123,
+        "ColourTemperature": 4000,
+        "FocusFoM": 812,
+    }
+    metadata = frame_metadata(raw, 33_333)
+    assert tuple(metadata) == METADATA_KEYS
+    assert metadata["ExposureTime"] == 29_999 and isinstance(metadata["AnalogueGain"], float)
+    assert metadata["SensorTimestamp"] == 9_876_543_210_123
+    assert metadata["FrameDuration"] == 33_334
+
+
+def test_missing_metadata_gets_neutral_values():
+    metadata = frame_metadata({"ExposureTime": 10_000, "AnalogueGain": 2.0}, 33_333)
+    assert metadata["DigitalGain"] == 1.0 and np.isnan(metadata["Lux"])
+    assert metadata["FrameDuration"] == 33_333
+    assert metadata["SensorTimestamp"] > 0
+
+
+def picamera2_yuv420(rgb: np.ndarray, stride: int) -> np.ndarray:
+    """An I420 frame laid out as picamera2 hands YUV420 out, (h * 3/2, stride), with padding
+    bytes at each row's end; made by swscale (PyAV) in BT.709 limited range."""
+    frame = av.VideoFrame.from_ndarray(rgb, format="rgb24")
+    yuv = frame.reformat(format="yuv420p", dst_colorspace="ITU709", dst_color_range="MPEG")
+    planes = []
+    for plane, plane_stride in zip(yuv.planes, (stride, stride // 2, stride // 2), strict=True):
+        rows = np.frombuffer(bytes(plane), np.uint8).reshape(plane.height, plane.line_size)
+        padded = np.full((plane.height, plane_stride), 77, dtype=np.uint8)
+        padded[:, : plane.width] = rows[:, : plane.width]
+        planes.append(padded.ravel())
+    height = rgb.shape[0]
+    return np.concatenate(planes).reshape(height * 3 // 2, stride)
+
+
+def test_the_lores_preview_converts_to_the_colours_the_camera_saw():
+    width, height = 160, 120
+    colours = np.random.default_rng(3).integers(0, 256, (4, 4, 3), dtype=np.uint8)
+    rgb = colours.repeat(30, axis=0).repeat(40, axis=1)  # 16 patches of one colour each
+    preview = yuv420_to_rgb(picamera2_yuv420(rgb, stride=192), width, height)
+    assert preview.shape == (height, width, 3) and preview.dtype == np.uint8
+    centres = preview[15::30, 20::40].astype(int)
+    assert np.abs(centres - colours).max() <= 2  # padding bytes never leak in
+
+
+def test_picamera2_is_not_imported_by_the_pi_modules():
+    for name in ("booth.devices.pi_camera", "booth.devices.pi_output", "booth.kiosk.pi"):
+        importlib.import_module(name)
+    assert "picamera2" not in sys.modules
+
+
+@off_a_pi
+def test_without_picamera2_the_error_says_how_to_install_it():
+    with pytest.raises(PiCameraUnavailable) as caught:
+        import_picamera2()
+    message = str(caught.value)
+    assert "sudo apt install python3-picamera2" in message
+    assert "--system-site-packages" in message
+    assert isinstance(caught.value, CameraError)
+
+
+@off_a_pi
+def test_making_a_pi_camera_off_a_pi_fails_with_that_message():
+    with pytest.raises(PiCameraUnavailable, match="python3-picamera2"):
+        PiCamera(160, 120, 30)
