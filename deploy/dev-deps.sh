@@ -11,6 +11,8 @@ packages=(
   ffmpeg           # ffprobe checks the MP4s in tests
   gettext          # msgfmt compiles the translation catalogs
   fonts-dejavu-core  # a font with å ä ö, loaded by explicit path
+  systemd          # systemd-analyze verify/security check the units in deploy/systemd
+  shellcheck       # lints deploy/*.sh and .ci/run
 )
 
 missing=()

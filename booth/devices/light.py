@@ -1,10 +1,16 @@
 """The ring light around the camera lens.
 
 A 12 V or 24 V LED ring switched by a logic-level MOSFET whose gate is driven by a PWM-capable
-GPIO pin (see hardware/). Brightness is the PWM duty cycle, 0.0 (off) to 1.0 (fully on).
+GPIO pin (see hardware/). Two drivers make the PWM, behind one `LightDriver` interface:
+gpiozero's `PWMLED` (software PWM on a Pi 5) and the kernel's hardware PWM through sysfs
+(booth/devices/hw_pwm.py). `RingLight` adds what the light means to people and to the camera:
+light output (linear, what the camera sees), CIE lightness (what the eye sees) and the LED
+driver's minimum duty.
 """
 
 from __future__ import annotations
+
+from typing import Protocol
 
 from gpiozero import PWMLED
 from gpiozero.pins import Factory
@@ -19,6 +25,68 @@ lgpio software PWM limits of a Pi 5 (≤ 10 kHz, 1 % steps). gpiozero's own defa
 """
 
 
+# CIE 1976 lightness: the eye responds to light roughly as a cube root, so a light dimmed in
+# equal steps of duty seems to jump at the bottom and barely move at the top. Staff levels are
+# lightness (L*/100, 0..1); the controller and the camera work in light output (Y, 0..1).
+_KAPPA = 24389 / 27  # CIE: L* = κ·Y below the linear/cube-root break
+_EPSILON = 216 / 24389  # CIE: the break, in Y
+
+
+def output_for_lightness(lightness: float) -> float:
+    """Light output Y (0..1) that looks like `lightness` (L*/100, 0..1)."""
+    lstar = 100.0 * min(1.0, max(0.0, float(lightness)))
+    if lstar > _KAPPA * _EPSILON:
+        return ((lstar + 16.0) / 116.0) ** 3
+    return lstar / _KAPPA
+
+
+def lightness_for_output(output: float) -> float:
+    """Lightness (L*/100, 0..1) of light output `output` (Y, 0..1); inverse of the above."""
+    y = min(1.0, max(0.0, float(output)))
+    if y > _EPSILON:
+        return (116.0 * y ** (1.0 / 3.0) - 16.0) / 100.0
+    return _KAPPA * y / 100.0
+
+
+class LightDriver(Protocol):
+    """A PWM output: duty cycle 0..1 at a frequency in hertz."""
+
+    @property
+    def duty(self) -> float: ...
+
+    @duty.setter
+    def duty(self, value: float) -> None: ...
+
+    @property
+    def frequency(self) -> float | None: ...
+
+    def close(self) -> None: ...
+
+
+class GpiozeroPWM:
+    """gpiozero's PWMLED on BCM pin `pin` at `frequency` Hz, as a light driver."""
+
+    def __init__(self, pin: int, frequency: float, pin_factory: Factory | None = None) -> None:
+        self._led = PWMLED(pin, frequency=frequency, initial_value=0.0, pin_factory=pin_factory)
+
+    @property
+    def duty(self) -> float:
+        return float(self._led.value)
+
+    @duty.setter
+    def duty(self, value: float) -> None:
+        self._led.value = min(1.0, max(0.0, float(value)))
+
+    @property
+    def frequency(self) -> float | None:
+        return self._led.frequency
+
+    def close(self) -> None:
+        if not self._led.closed:
+            self._led.off()
+            self._led.close()
+
+
 class RingLight:
     """The ring light: one PWM output whose duty sets the light on the candidate's face.
 
@@ -26,37 +94,67 @@ class RingLight:
     frequency: PWM frequency in hertz (see `DEFAULT_PWM_HZ`).
     pin_factory: gpiozero pin factory; None for gpiozero's default (the real pins on a Pi,
     `booth.devices.gpio.sim_pin_factory()` in simulation).
+    driver: another `LightDriver` (e.g. `SysfsPWM`) instead of gpiozero on `pin`.
+    min_duty: the duty below which the LED driver stays dark; any output above 0 starts there,
+    so the first step of the light is visible.
     """
 
     def __init__(
-        self, pin: int, frequency: int = DEFAULT_PWM_HZ, pin_factory: Factory | None = None
+        self,
+        pin: int = 18,
+        frequency: int = DEFAULT_PWM_HZ,
+        pin_factory: Factory | None = None,
+        *,
+        driver: LightDriver | None = None,
+        min_duty: float = 0.0,
     ) -> None:
+        if not 0.0 <= min_duty < 1.0:
+            raise ValueError(f"min_duty {min_duty} must be at least 0 and below 1")
         self.pin = pin
-        self._led = PWMLED(pin, frequency=frequency, initial_value=0.0, pin_factory=pin_factory)
+        self.min_duty = min_duty
+        self.driver: LightDriver = driver or GpiozeroPWM(pin, frequency, pin_factory)
+        self._output = 0.0
 
     @property
     def level(self) -> float:
-        """Current duty cycle, 0..1, as gpiozero last set it on the pin."""
-        return float(self._led.value)
+        """Current duty cycle, 0..1, as the driver last set it (what lights the scene)."""
+        return self.driver.duty
 
     @level.setter
     def level(self, value: float) -> None:
         self.set(value)
 
     @property
-    def frequency(self) -> float | None:
-        """PWM frequency in hertz, as the pin reports it."""
-        return self._led.frequency
+    def output(self) -> float:
+        """Light output, 0..1 of the ring's full light, as last set."""
+        return self._output
 
-    def set(self, level: float) -> None:
-        """Set the duty cycle; values outside 0..1 are clamped (a controller may overshoot)."""
-        self._led.value = min(1.0, max(0.0, float(level)))
+    @property
+    def lightness(self) -> float:
+        """How bright the light looks (CIE L*/100, 0..1)."""
+        return lightness_for_output(self._output)
+
+    @property
+    def frequency(self) -> float | None:
+        """PWM frequency in hertz, as the driver reports it."""
+        return self.driver.frequency
+
+    def set(self, output: float) -> None:
+        """Set the light output (0..1 of full light; clamped: a controller may overshoot).
+
+        Output 0 is off; above 0 the duty runs from `min_duty` to 1.
+        """
+        out = min(1.0, max(0.0, float(output)))
+        self._output = out
+        self.driver.duty = 0.0 if out == 0.0 else self.min_duty + (1.0 - self.min_duty) * out
+
+    def set_lightness(self, lightness: float) -> None:
+        """Set how bright the light looks (CIE L*/100, 0..1): equal steps look equal."""
+        self.set(output_for_lightness(lightness))
 
     def off(self) -> None:
-        self._led.off()
+        self.set(0.0)
 
     def close(self) -> None:
         """Switch off and release the pin."""
-        if not self._led.closed:
-            self._led.off()
-            self._led.close()
+        self.driver.close()

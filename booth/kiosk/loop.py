@@ -150,16 +150,19 @@ class Kiosk:
         if world is not None:
             # In simulation the world's frame clock is the time; audio up to it is ready.
             self.flow.clock.set_ns(world.tick())
+        # Sound up to now belongs to a take still running, even if this frame ends it.
+        self._listen()
         self.process_actions()
         self._apply(self.flow.tick())
-        self._capture()
+        self._look()
         self._frames += 1
         if self._frames % self.fps == 0:
             self._check_health()
         if self.clips.finished(self.flow.clock.monotonic()):
             self._apply(self.flow.clip_finished())
 
-    def _capture(self) -> None:
+    def _look(self) -> None:
+        """This frame from the camera: the preview, and the take's video while recording."""
         now_ns = self.flow.clock.monotonic_ns()
         try:
             frame = self.devices.camera.capture(now_ns)
@@ -169,6 +172,9 @@ class Kiosk:
             self.preview = None
         except TakeWriteError as err:
             self._cut_short(err)
+
+    def _listen(self) -> None:
+        """The microphone's chunks since the last frame: the level meter, and the take's audio."""
         world, mic = self.devices.world, self.devices.mic
         if world is not None and mic is not None:
             chunks = list(world.read_mic(mic))
