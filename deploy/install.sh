@@ -1,0 +1,500 @@
+#!/usr/bin/env bash
+# Installs a booth on Raspberry Pi OS Bookworm Lite (64-bit), or updates it to this version.
+#
+#   sudo deploy/install.sh              install or update (safe to run again: changes only what differs)
+#   sudo deploy/install.sh --dry-run    print every action without doing any of it
+#   sudo deploy/install.sh --rollback   go back to the release that was installed before
+#   sudo deploy/install.sh --uninstall  remove the software, units and boot settings;
+#                                       keeps settings, interviews and takes (--purge removes them)
+#
+# What it does: Debian packages (python3-picamera2 and the build tools), a Python venv per
+# release under /opt/booth/releases/<version> with --system-site-packages (picamera2 only
+# comes from apt) and /opt/booth/current pointing at the one in use, the `booth` user and its
+# groups, /etc/booth and /var/lib/booth with safe permissions, the boot configuration
+# (hardware/config.txt, and no console blanking) and the two systemd units, enabled.
+#
+# BOOTH_ROOT=DIR is for tests: every file is read and written under DIR, and system commands
+# (apt-get, useradd, chown, systemctl, pip) are printed instead of run.
+set -euo pipefail
+
+ROOT="${BOOTH_ROOT:-}"
+SOURCE=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+
+OPT=/opt/booth
+ETC=/etc/booth
+VAR=/var/lib/booth
+BIN_LINK=/usr/local/bin/booth
+UNIT_DIR=/etc/systemd/system
+UNITS=(booth-kiosk.service booth-sync.service)
+USER_NAME=booth
+# video: camera and encoder; render: GPU; audio: mic and speaker; gpio: pins and PWM; input: touch.
+GROUPS_NEEDED=(video render audio gpio input)
+TOKEN=$ETC/upload.token
+BLOCK_BEGIN="# >>> booth (managed by deploy/install.sh from hardware/config.txt)"
+BLOCK_END="# <<< booth"
+# Kernel command line: no console blanking, no blinking cursor behind the kiosk.
+CMDLINE_SETTINGS=(consoleblank=0 vt.global_cursor_default=0)
+APT_PACKAGES=(
+  python3-picamera2 python3-venv python3-dev
+  gcc pkg-config libasound2-dev libsystemd-dev # pyalsaaudio and systemd-python build from source
+  ffmpeg alsa-utils fonts-dejavu-core
+)
+
+usage() {
+  sed -n '2,17p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+  cat <<'EOF'
+Options:
+  --dry-run        print what would be done, change nothing
+  --force          install on a machine that is not a Raspberry Pi (or purge with takes left)
+  --version V      release name (default: the version in pyproject.toml)
+  --source PATH    what pip installs (default: this source tree; a wheel works too)
+  --rollback       switch back to the previous release
+  --uninstall      remove the booth software; add --purge to remove its data and user too
+EOF
+}
+
+DRY_RUN=0
+FORCE=0
+MODE=install
+PURGE=0
+VERSION=""
+PIP_SOURCE=$SOURCE
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --dry-run) DRY_RUN=1 ;;
+    --force) FORCE=1 ;;
+    --rollback) MODE=rollback ;;
+    --uninstall) MODE=uninstall ;;
+    --purge) PURGE=1 ;;
+    --version)
+      VERSION=${2:?--version needs a value}
+      shift
+      ;;
+    --source)
+      PIP_SOURCE=${2:?--source needs a path}
+      shift
+      ;;
+    -h | --help)
+      usage
+      exit 0
+      ;;
+    *)
+      echo "install.sh: unknown option $1 (see --help)" >&2
+      exit 2
+      ;;
+  esac
+  shift
+done
+
+CHANGED_BOOT=0
+
+say() { printf '==> %s\n' "$*"; }
+die() {
+  printf 'install.sh: %s\n' "$*" >&2
+  exit 1
+}
+# The path of a system file, under BOOTH_ROOT when testing.
+at() { printf '%s%s' "$ROOT" "$1"; }
+
+# Runs a system command; prints it instead under --dry-run or BOOTH_ROOT.
+run() {
+  local shown="" arg
+  for arg in "$@"; do
+    if [[ "$arg" =~ ^[A-Za-z0-9_./:=,@+%-]+$ ]]; then
+      shown+=" $arg"
+    else
+      shown+=" $(printf '%q' "$arg")"
+    fi
+  done
+  if [ "$DRY_RUN" = 1 ]; then
+    printf 'would run:%s\n' "$shown"
+  elif [ -n "$ROOT" ]; then
+    printf 'skipped (BOOTH_ROOT):%s\n' "$shown"
+  else
+    printf '+%s\n' "$shown"
+    "$@"
+  fi
+}
+
+# File actions act under BOOTH_ROOT, and only print under --dry-run.
+make_dir() { # PATH MODE OWNER:GROUP
+  if [ -d "$(at "$1")" ]; then
+    if [ "$DRY_RUN" = 1 ]; then
+      printf 'would set %s to mode %s\n' "$1" "$2"
+    else
+      chmod "$2" "$(at "$1")"
+    fi
+  elif [ "$DRY_RUN" = 1 ]; then
+    printf 'would create directory %s (mode %s, %s)\n' "$1" "$2" "$3"
+  else
+    printf '+ mkdir %s\n' "$1"
+    mkdir -p "$(at "$1")"
+    chmod "$2" "$(at "$1")"
+  fi
+  run chown "$3" "$1"
+}
+
+# Replaces FILE with the text on stdin when it differs (an existing file keeps its mode);
+# shows the difference. Returns 1 when nothing changed.
+update_file() { # PATH MODE
+  local path target tmp
+  path=$1
+  target=$(at "$path")
+  tmp=$(mktemp)
+  cat >"$tmp"
+  if [ -f "$target" ] && cmp -s "$tmp" "$target"; then
+    rm -f "$tmp"
+    return 1
+  fi
+  if [ "$DRY_RUN" = 1 ]; then
+    if [ -f "$target" ]; then
+      printf 'would change %s:\n' "$path"
+      diff -u "$target" "$tmp" | tail -n +3 || true
+    else
+      printf 'would create %s (mode %s)\n' "$path" "$2"
+    fi
+    rm -f "$tmp"
+    return 0
+  fi
+  printf '+ write %s\n' "$path"
+  mkdir -p "$(dirname "$target")"
+  # Written beside the target and renamed over it, so a power cut leaves the old file or
+  # the new one, never half of one (this matters for config.txt).
+  local next
+  next=$(mktemp "$target.booth.XXXXXX")
+  cat "$tmp" >"$next"
+  rm -f "$tmp"
+  if [ -f "$target" ]; then
+    chmod --reference="$target" "$next" 2>/dev/null || true
+  else
+    chmod "$2" "$next" 2>/dev/null || true
+  fi
+  mv -f "$next" "$target"
+}
+
+remove() { # PATH...
+  local path
+  for path in "$@"; do
+    if [ -e "$(at "$path")" ] || [ -L "$(at "$path")" ]; then
+      if [ "$DRY_RUN" = 1 ]; then
+        printf 'would remove %s\n' "$path"
+      else
+        printf '+ rm -rf %s\n' "$path"
+        rm -rf "$(at "$path")"
+      fi
+    fi
+  done
+}
+
+link() { # TARGET LINK: points LINK at TARGET atomically
+  local current
+  current=$(readlink "$(at "$2")" 2>/dev/null || true)
+  [ "$current" = "$1" ] && return 0
+  if [ "$DRY_RUN" = 1 ]; then
+    printf 'would link %s -> %s\n' "$2" "$1"
+    return 0
+  fi
+  printf '+ ln -s %s %s\n' "$1" "$2"
+  mkdir -p "$(dirname "$(at "$2")")"
+  ln -sfn "$1" "$(at "$2").new"
+  mv -fT "$(at "$2").new" "$(at "$2")"
+}
+
+# --- checks ----------------------------------------------------------------------------
+
+require_root() {
+  if [ "$DRY_RUN" = 0 ] && [ -z "$ROOT" ] && [ "$(id -u)" -ne 0 ]; then
+    die "run it as root: sudo $0 (add --dry-run to only see what it would do)"
+  fi
+}
+
+is_pi() { grep -q "Raspberry Pi" "$(at /proc/device-tree/model)" 2>/dev/null; }
+
+preflight() {
+  if ! is_pi; then
+    if [ "$DRY_RUN" = 1 ]; then
+      say "Not a Raspberry Pi: showing what would be done anyway."
+    elif [ "$FORCE" = 1 ]; then
+      say "Not a Raspberry Pi: going on because of --force (simulated devices only)."
+    else
+      die "this is not a Raspberry Pi ($(at /proc/device-tree/model) does not say so). A booth needs a Pi 4 or 5 with Raspberry Pi OS Bookworm. Use --dry-run to see what would be done, or --force to install anyway."
+    fi
+  fi
+  local codename=""
+  if [ -r "$(at /etc/os-release)" ]; then
+    codename=$(sed -n 's/^VERSION_CODENAME=//p' "$(at /etc/os-release)")
+  fi
+  if [ "$codename" != bookworm ]; then
+    say "Warning: made for Raspberry Pi OS Bookworm; this is '${codename:-unknown}'."
+  fi
+}
+
+release_version() {
+  if [ -n "$VERSION" ]; then
+    printf '%s' "$VERSION"
+  else
+    sed -n 's/^version = "\(.*\)"$/\1/p' "$SOURCE/pyproject.toml" | head -n 1
+  fi
+}
+
+# --- install steps -----------------------------------------------------------------------
+
+install_packages() {
+  local missing=() p
+  for p in "${APT_PACKAGES[@]}"; do
+    if [ -n "$ROOT" ] || ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed"; then
+      missing+=("$p")
+    fi
+  done
+  if [ ${#missing[@]} -eq 0 ]; then
+    say "Debian packages: all there."
+    return
+  fi
+  say "Debian packages: ${missing[*]}"
+  run apt-get update -q
+  run env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"
+}
+
+install_user() {
+  local group
+  for group in "${GROUPS_NEEDED[@]}"; do
+    getent group "$group" >/dev/null || run groupadd --system "$group"
+  done
+  if ! getent passwd "$USER_NAME" >/dev/null; then
+    say "User $USER_NAME"
+    run useradd --system --user-group --home-dir "$VAR" --no-create-home \
+      --shell /usr/sbin/nologin --comment "Video interview booth" "$USER_NAME"
+  fi
+  local have add=()
+  have=" $(id -nG "$USER_NAME" 2>/dev/null || true) "
+  for group in "${GROUPS_NEEDED[@]}"; do
+    [[ "$have" == *" $group "* ]] || add+=("$group")
+  done
+  if [ ${#add[@]} -gt 0 ]; then
+    run usermod --append --groups "$(
+      IFS=,
+      echo "${add[*]}"
+    )" "$USER_NAME"
+  fi
+}
+
+install_directories() {
+  say "Directories"
+  # Settings: readable by the booth, writable by root only.
+  make_dir "$ETC" 0750 "root:$USER_NAME"
+  if [ ! -e "$(at "$ETC/booth.toml")" ]; then
+    update_file "$ETC/booth.toml" 0640 <"$SOURCE/config/booth.example.toml" || true
+  fi
+  run chown "root:$USER_NAME" "$ETC/booth.toml"
+  # The upload token: the booth's secret, readable by the booth user alone.
+  if [ ! -e "$(at "$TOKEN")" ]; then
+    update_file "$TOKEN" 0600 </dev/null || true
+    say "Put the upload token in $TOKEN (one line)."
+  elif [ "$DRY_RUN" = 1 ]; then
+    printf 'would set %s to mode 0600\n' "$TOKEN"
+  else
+    chmod 0600 "$(at "$TOKEN")"
+  fi
+  run chown "$USER_NAME:$USER_NAME" "$TOKEN"
+  # Takes and state: the booth's own; systemd's StateDirectory= keeps the same modes.
+  make_dir "$VAR" 0750 "$USER_NAME:$USER_NAME"
+  local sub
+  for sub in interviews spool state; do
+    make_dir "$VAR/$sub" 0750 "$USER_NAME:$USER_NAME"
+  done
+  make_dir "$OPT" 0755 root:root
+  make_dir "$OPT/releases" 0755 root:root
+}
+
+install_release() {
+  local version release
+  version=$(release_version)
+  [ -n "$version" ] || die "no version: pass --version V"
+  release=$OPT/releases/$version
+  if [ -f "$(at "$release/.installed")" ]; then
+    say "Release $version: already installed."
+  else
+    say "Release $version"
+    # A release without its marker was interrupted: start it again from nothing.
+    remove "$release"
+    run python3 -m venv --system-site-packages "$release"
+    run "$release/bin/pip" install --quiet "$PIP_SOURCE"
+    if [ "$DRY_RUN" = 1 ]; then
+      printf 'would mark %s as installed\n' "$release"
+    else
+      mkdir -p "$(at "$release")"
+      date -u +%Y-%m-%dT%H:%M:%SZ >"$(at "$release/.installed")"
+    fi
+  fi
+  switch_to "$release"
+  link "$OPT/current/bin/booth" "$BIN_LINK"
+}
+
+# Points `current` at RELEASE, remembers the one before as `previous`, drops older ones.
+switch_to() {
+  local release=$1 current keep name
+  current=$(readlink "$(at "$OPT/current")" 2>/dev/null || true)
+  if [ "$current" = "$release" ]; then
+    return 0
+  fi
+  if [ -n "$current" ]; then
+    link "$current" "$OPT/previous"
+  fi
+  link "$release" "$OPT/current"
+  keep=" $release ${current:-} "
+  for name in "$(at "$OPT/releases")"/*; do
+    [ -d "$name" ] || continue
+    name=$OPT/releases/${name##*/}
+    [[ "$keep" == *" $name "* ]] || remove "$name"
+  done
+}
+
+# config.txt: the fragment between markers, replacing an earlier one; nothing else touched.
+boot_config_file() {
+  if [ -f "$(at /boot/firmware/config.txt)" ]; then
+    printf '/boot/firmware/config.txt'
+  elif [ -f "$(at /boot/config.txt)" ]; then
+    printf '/boot/config.txt'
+  fi
+}
+
+without_block() { # FILE: its text without the booth block and trailing blank lines
+  awk -v b="$BLOCK_BEGIN" -v e="$BLOCK_END" '
+    $0 == b { skip = 1; next }
+    $0 == e { skip = 0; next }
+    !skip { lines[++n] = $0 }
+    END { while (n > 0 && lines[n] == "") n--; for (i = 1; i <= n; i++) print lines[i] }
+  ' "$1"
+}
+
+edit_cmdline() { # FILE add|remove
+  local file=$1 mode=$2 tokens=() out=() t s key found
+  read -r -a tokens <"$(at "$file")" || true
+  for t in "${tokens[@]}"; do
+    key=${t%%=*}
+    found=0
+    for s in "${CMDLINE_SETTINGS[@]}"; do
+      if [ "$key" = "${s%%=*}" ]; then
+        found=1
+        [ "$mode" = remove ] && [ "$t" != "$s" ] && out+=("$t")
+      fi
+    done
+    [ "$found" = 1 ] || out+=("$t")
+  done
+  if [ "$mode" = add ]; then
+    out+=("${CMDLINE_SETTINGS[@]}")
+  fi
+  printf '%s\n' "${out[*]}" | update_file "$file" 0755
+}
+
+install_boot_config() {
+  local config cmdline
+  config=$(boot_config_file)
+  if [ -z "$config" ]; then
+    say "Boot configuration: no config.txt under /boot/firmware or /boot; skipped."
+    return
+  fi
+  say "Boot configuration: $config"
+  cmdline=$(dirname "$config")/cmdline.txt
+  if {
+    without_block "$(at "$config")"
+    printf '\n%s\n' "$BLOCK_BEGIN"
+    # The fragment without its header paragraph, which speaks about this script.
+    sed '1,/^$/d' "$SOURCE/hardware/config.txt"
+    printf '%s\n' "$BLOCK_END"
+  } | update_file "$config" 0755; then
+    CHANGED_BOOT=1
+  fi
+  if [ -f "$(at "$cmdline")" ] && edit_cmdline "$cmdline" add; then
+    CHANGED_BOOT=1
+  fi
+}
+
+install_units() {
+  say "systemd units"
+  local unit changed=0
+  for unit in "${UNITS[@]}"; do
+    if update_file "$UNIT_DIR/$unit" 0644 <"$SOURCE/deploy/systemd/$unit"; then
+      changed=1
+    fi
+  done
+  if [ "$changed" = 1 ]; then
+    run systemctl daemon-reload
+  fi
+  run systemctl enable "${UNITS[@]}"
+  # The kiosk owns the console: no login prompt on tty1 behind it.
+  run systemctl disable getty@tty1.service
+  # Restarts only what runs, so a booth installed before its first boot starts then.
+  run systemctl try-restart "${UNITS[@]}"
+}
+
+do_install() {
+  preflight
+  install_packages
+  install_user
+  install_directories
+  install_release
+  install_boot_config
+  install_units
+  if [ "$CHANGED_BOOT" = 1 ]; then
+    say "Boot configuration changed: reboot to apply it (sudo reboot)."
+  fi
+  if [ "$DRY_RUN" = 1 ]; then
+    say "Dry run: nothing was changed."
+  else
+    say "Done. Check the booth with: booth doctor"
+  fi
+}
+
+do_rollback() {
+  local current previous
+  current=$(readlink "$(at "$OPT/current")" 2>/dev/null || true)
+  previous=$(readlink "$(at "$OPT/previous")" 2>/dev/null || true)
+  if [ -z "$previous" ] || [ ! -f "$(at "$previous/.installed")" ]; then
+    die "there is no previous release to go back to (in $OPT/releases)."
+  fi
+  say "Rolling back from ${current##*/} to ${previous##*/}"
+  link "$previous" "$OPT/current"
+  link "$current" "$OPT/previous"
+  run systemctl try-restart "${UNITS[@]}"
+}
+
+do_uninstall() {
+  say "Removing the booth software"
+  run systemctl disable --now "${UNITS[@]}"
+  local unit
+  for unit in "${UNITS[@]}"; do
+    remove "$UNIT_DIR/$unit"
+  done
+  run systemctl daemon-reload
+  run systemctl enable getty@tty1.service
+  remove "$BIN_LINK" "$OPT"
+  local config
+  config=$(boot_config_file)
+  if [ -n "$config" ]; then
+    without_block "$(at "$config")" | update_file "$config" 0755 || true
+    local cmdline
+    cmdline=$(dirname "$config")/cmdline.txt
+    if [ -f "$(at "$cmdline")" ]; then
+      edit_cmdline "$cmdline" remove || true
+    fi
+  fi
+  if [ "$PURGE" = 0 ]; then
+    say "Kept $ETC (settings, token) and $VAR (interviews, takes): --uninstall --purge removes them."
+    return
+  fi
+  if [ -n "$(ls -A "$(at "$VAR/spool")" 2>/dev/null)" ] && [ "$FORCE" = 0 ]; then
+    die "$VAR/spool still holds sessions that may not be uploaded yet. Upload them (booth sync --once) or add --force to delete them."
+  fi
+  remove "$ETC" "$VAR"
+  if getent passwd "$USER_NAME" >/dev/null; then
+    run userdel "$USER_NAME"
+  fi
+}
+
+require_root
+case "$MODE" in
+  install) do_install ;;
+  rollback) do_rollback ;;
+  uninstall) do_uninstall ;;
+esac
