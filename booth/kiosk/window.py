@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import signal
+from collections.abc import Callable
 
 import pygame
 
@@ -88,8 +89,16 @@ def open_display(size: tuple[int, int], fullscreen: bool, title: str = "booth") 
     return surface
 
 
-def run(kiosk: Kiosk, screen: Screen, allow_window_close: bool) -> None:
-    """Run until the window is closed (demo) or the process is asked to stop (SIGTERM)."""
+def run(
+    kiosk: Kiosk,
+    screen: Screen,
+    allow_window_close: bool,
+    each_frame: Callable[[], None] | None = None,
+) -> None:
+    """Run until the window is closed (demo) or the process is asked to stop (SIGTERM).
+
+    `each_frame` runs once per frame (the service's watchdog and status).
+    """
     stopping = False
 
     def stop(_signum, _frame) -> None:
@@ -114,6 +123,8 @@ def run(kiosk: Kiosk, screen: Screen, allow_window_close: bool) -> None:
             elif mapped is not None:
                 kiosk.post(*mapped)
         kiosk.step()
+        if each_frame is not None:
+            each_frame()
         frame += 1
         if kiosk.flow.screen not in _STILL_SCREENS or frame % _STILL_REDRAW_EVERY == 0:
             kiosk.render()
