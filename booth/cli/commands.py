@@ -1,5 +1,13 @@
 """The list of subcommand modules, in the order `booth --help` shows them."""
 
-from booth.cli import config_cmd, demo_cmd, kiosk_cmd, simulate_cmd, status_cmd, takes_cmd
+from booth.cli import (
+    config_cmd,
+    demo_cmd,
+    doctor_cmd,
+    kiosk_cmd,
+    simulate_cmd,
+    status_cmd,
+    takes_cmd,
+)
 
-MODULES = [status_cmd, config_cmd, takes_cmd, kiosk_cmd, simulate_cmd, demo_cmd]
+MODULES = [status_cmd, doctor_cmd, config_cmd, takes_cmd, kiosk_cmd, simulate_cmd, demo_cmd]

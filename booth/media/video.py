@@ -21,6 +21,9 @@ from booth.media.takefiles import AppendFile, PeriodicSync, TakeFiles, TakeWrite
 log = logging.getLogger(__name__)
 
 QUEUE_FRAMES = 8
+# Without real time the caller waits for the encoder anyway: a deeper queue would only hold
+# more full-size frames in memory (about 6 MB each at 1080p).
+QUEUE_FRAMES_WAITING = 2
 """Frames that may wait for the encoder: about a quarter second at 30 fps."""
 
 _US = Fraction(1, 1_000_000)
@@ -74,7 +77,8 @@ class VideoWriter:
         self._video = AppendFile(files.video)
         self._pts = AppendFile(files.pts)
         self._sync = PeriodicSync([self._video, self._pts])
-        self._queue: queue.Queue[tuple[np.ndarray, int] | None] = queue.Queue(QUEUE_FRAMES)
+        depth = QUEUE_FRAMES if realtime else QUEUE_FRAMES_WAITING
+        self._queue: queue.Queue[tuple[np.ndarray, int] | None] = queue.Queue(depth)
         self._first_ns: int | None = None
         self._last_pts = -1
         self._stamps: dict[int, int] = {}
