@@ -10,8 +10,9 @@ import pytest
 from conftest import EXAMPLE_INTERVIEWS
 from gpiozero.pins.mock import MockFactory, MockPWMPin
 
-from booth.config.settings import Devices, Paths, Recording, Settings
+from booth.config.settings import Devices, LightSettings, Paths, Recording, Settings
 from booth.devices.camera import SimCamera
+from booth.devices.light import output_for_lightness
 from booth.devices.pi_camera import PiCameraUnavailable
 from booth.kiosk.pi import build_pi_kiosk, mic_device
 from booth.sim.scene import Scene
@@ -92,7 +93,9 @@ def test_the_mic_thread_feeds_the_level_meter_of_the_real_booths_kiosk(
             time.sleep(0.01)
         assert kiosk.meter.rms_dbfs > -40  # the voice reached the meter
         assert kiosk.flow.screen == "idle"
-        assert pins.pin(18).frequency == 1000 and pins.pin(18).state == pytest.approx(0.6)
+        # Idle: the light controller holds the idle level (lightness 0.3) at 1 kHz.
+        idle = output_for_lightness(LightSettings().idle_lightness)
+        assert pins.pin(18).frequency == 1000 and pins.pin(18).state == pytest.approx(idle)
     finally:
         kiosk.close()  # stops the reader while the card still delivers, then closes ALSA
         stop.set()

@@ -5,9 +5,19 @@ from booth.cli import (
     demo_cmd,
     doctor_cmd,
     kiosk_cmd,
+    light_cmd,
     simulate_cmd,
     status_cmd,
     takes_cmd,
 )
 
-MODULES = [status_cmd, doctor_cmd, config_cmd, takes_cmd, kiosk_cmd, simulate_cmd, demo_cmd]
+MODULES = [
+    status_cmd,
+    doctor_cmd,
+    config_cmd,
+    takes_cmd,
+    light_cmd,
+    kiosk_cmd,
+    simulate_cmd,
+    demo_cmd,
+]

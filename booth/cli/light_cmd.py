@@ -11,13 +11,14 @@ import argparse
 import dataclasses
 import json
 import sys
+import time
 from datetime import datetime
 from pathlib import Path
 
 from booth.cli.main import UserError, add_config_option
 from booth.config.errors import ConfigError
 from booth.config.settings import Settings, load_settings
-from booth.light.calibrate import FACE_KEY, CalibrationError, calibrate
+from booth.light.calibrate import FACE_KEY, CalibrationError, calibrate, calibrate_simulated
 from booth.light.curve import CurvePoint, LightCurve
 from booth.light.face import face_brightness
 from booth.light.override import write_override
@@ -138,37 +139,36 @@ def run_calibrate(args: argparse.Namespace) -> int:
 
 def calibrate_booth(settings: Settings, light: LightSettings, progress=None) -> LightCurve:
     """Calibrate this booth's light with its camera: simulated hardware, or the Pi's."""
-    from booth.devices.camera import SimCamera
-    from booth.devices.gpio import sim_pin_factory
     from booth.light.settings import open_ring_light
-    from booth.sim.world import SimWorld
 
     dev, rec = settings.devices, settings.recording
-    if dev.backend == "pi":
-        from booth.devices.pi_camera import PiCamera
+    if dev.backend != "pi":
+        from booth.devices.gpio import sim_pin_factory
+        from booth.sim.world import SimWorld
 
-        camera = PiCamera(rec.width, rec.height, rec.fps, rec.bitrate_bps, rec.flicker_period_us)
-        ring = open_ring_light(light, dev.light_pin, dev.light_frequency_hz)
-        world = None
-    else:
-        width, height = SIM_CALIBRATION_SIZE
-        world = SimWorld(width, height, rec.fps)
+        world = SimWorld(*SIM_CALIBRATION_SIZE, rec.fps)
         sim_light = dataclasses.replace(light, driver="gpiozero")
         ring = open_ring_light(sim_light, dev.light_pin, dev.light_frequency_hz, sim_pin_factory())
-        camera = SimCamera(
-            width,
-            height,
-            rec.fps,
-            world.scene,
-            ring,
-            flicker_period_us=rec.flicker_period_us or None,
-        )
+        try:
+            return calibrate_simulated(
+                world.scene,
+                ring,
+                rec.fps,
+                rec.flicker_period_us or None,
+                SIM_CALIBRATION_SIZE,
+                progress,
+            )
+        finally:
+            ring.close()
+    from booth.devices.pi_camera import PiCamera
+
+    camera = PiCamera(rec.width, rec.height, rec.fps, rec.bitrate_bps, rec.flicker_period_us)
+    ring = open_ring_light(light, dev.light_pin, dev.light_frequency_hz)
     camera.start()
     try:
 
         def next_metadata():
-            now_ns = world.tick() if world is not None else 0
-            frame = camera.capture(now_ns)
+            frame = camera.capture(time.monotonic_ns())
             return {**frame.metadata, FACE_KEY: face_brightness(frame.preview)}
 
         return calibrate(

@@ -22,7 +22,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
             "writes OUT/screens/*.png, OUT/events.jsonl and OUT/spool/. Exit 0 when the "
             "script completes, 1 when an `expect` fails, 2 on bad arguments or config. "
             "Script commands: press ACTION [VALUE], type TEXT, wait SECONDS, expect SCREEN, "
-            "screenshot NAME, clap; # starts a comment."
+            "screenshot NAME, clap, ambient LUX; # starts a comment."
         ),
     )
     add_config_option(parser)

@@ -18,6 +18,7 @@ from booth.config.reader import Table, read_toml
 
 PI_MODEL_FILE = Path("/proc/device-tree/model")
 LANGUAGE = re.compile(r"[a-z]{2,3}")
+PWMCHIP = re.compile(r"auto|pwmchip\d+")
 BOOTH_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,62}")
 # BCM GPIO numbers on the 40-pin header.
 GPIO = {"minimum": 2, "maximum": 27}
@@ -93,6 +94,48 @@ class Recording:
     disk_margin_bytes: int = 500_000_000
 
 
+DRIVERS = ("gpiozero", "sysfs")
+
+
+@dataclass(frozen=True)
+class LightSettings:
+    """How the ring light is driven and controlled.
+
+    driver: "gpiozero" (PWMLED on `devices.light_pin`, software PWM on a Pi 5) or "sysfs"
+    (the kernel's hardware PWM, `/sys/class/pwm`; needs `dtoverlay=pwm` in config.txt).
+    pwmchip: "auto" (find the chip that drives `devices.light_pin` by its device path) or the
+    chip's name, e.g. "pwmchip2". channel: the chip's channel, -1 = from the pin.
+    sysfs_frequency_hz: hardware PWM frequency; 20 kHz puts 200 periods into a 10 ms exposure,
+    so rolling-shutter rows never see a part-period, and is above hearing (coil whine).
+    min_duty: duty below which the LED driver stays dark; the light's first step starts there.
+    target_exposure_us × target_gain: the exposure × gain the controller keeps the camera at.
+    30 ms (three 10 ms mains flicker periods, inside a 30 fps frame) at gain 2 keeps noise low.
+    idle_lightness: the light while nobody is in the booth (0 = off), as lightness 0..1.
+    deadband: relative exposure × gain error left alone, against hunting.
+    slew_per_s: fastest change of light output (of full light per second) in a session.
+    recording_slew_per_s: fastest change while recording (0 = hold), so takes do not pulse.
+    ramp_s: seconds of a soft ramp at session start and end (from off to full).
+    """
+
+    driver: str = "gpiozero"
+    pwmchip: str = "auto"
+    channel: int = -1
+    sysfs_frequency_hz: int = 20_000
+    min_duty: float = 0.0
+    target_exposure_us: float = 30_000.0
+    target_gain: float = 2.0
+    idle_lightness: float = 0.3
+    deadband: float = 0.02
+    slew_per_s: float = 4.0
+    recording_slew_per_s: float = 0.02
+    ramp_s: float = 2.0
+
+    @property
+    def target_exposure_gain(self) -> float:
+        """Target exposure time × total gain, in µs."""
+        return self.target_exposure_us * self.target_gain
+
+
 @dataclass(frozen=True)
 class Paths:
     """Where interviews are installed, where finished sessions wait for upload, and state."""
@@ -128,6 +171,7 @@ class Settings:
     paths: Paths = field(default_factory=Paths)
     hours: OpeningHours = field(default_factory=OpeningHours)
     timing: Timing = field(default_factory=Timing)
+    light: LightSettings = field(default_factory=LightSettings)
     sync: dict[str, Any] = field(default_factory=dict)  # checked by the sync agent
 
 
@@ -162,6 +206,7 @@ def load_settings(path: Path | None) -> Settings:
         paths=_paths(root.table("paths"), base),
         hours=_hours(root.table("hours")),
         timing=_timing(root.table("timing")),
+        light=_light(root.table("light")),
         sync=_sync(root),
     )
     root.finish()
@@ -313,6 +358,39 @@ def _timing(t: Table | None) -> Timing:
     )
     t.finish()
     return timing
+
+
+def _light(t: Table | None) -> LightSettings:
+    d = LightSettings()
+    if t is None:
+        return d
+    light = LightSettings(
+        driver=t.string("driver", d.driver, choices=DRIVERS),
+        pwmchip=t.string(
+            "pwmchip",
+            d.pwmchip,
+            pattern=re.compile(r"auto|pwmchip\d+"),
+            expected="auto or pwmchipN",
+        ),
+        channel=t.integer("channel", d.channel, minimum=-1, maximum=15),
+        sysfs_frequency_hz=t.integer(
+            "sysfs_frequency_hz", d.sysfs_frequency_hz, minimum=1000, maximum=1_000_000
+        ),
+        min_duty=t.number("min_duty", d.min_duty, minimum=0.0, maximum=0.99),
+        target_exposure_us=t.number(
+            "target_exposure_us", d.target_exposure_us, minimum=100, maximum=66_666
+        ),
+        target_gain=t.number("target_gain", d.target_gain, minimum=1.0, maximum=16.0),
+        idle_lightness=t.number("idle_lightness", d.idle_lightness, minimum=0.0, maximum=1.0),
+        deadband=t.number("deadband", d.deadband, minimum=0.0, maximum=0.2),
+        slew_per_s=t.number("slew_per_s", d.slew_per_s, minimum=0.01, maximum=100.0),
+        recording_slew_per_s=t.number(
+            "recording_slew_per_s", d.recording_slew_per_s, minimum=0.0, maximum=1.0
+        ),
+        ramp_s=t.number("ramp_s", d.ramp_s, minimum=0.0, maximum=30.0),
+    )
+    t.finish()
+    return light
 
 
 def _sync(root: Table) -> dict[str, Any]:

@@ -9,6 +9,7 @@ only on a Pi and is not built here.
 from __future__ import annotations
 
 import dataclasses
+import logging
 from datetime import datetime
 from pathlib import Path
 
@@ -29,12 +30,19 @@ from booth.kiosk.events import EventLog
 from booth.kiosk.health import Health
 from booth.kiosk.loop import Devices, Kiosk
 from booth.kiosk.recorder import Recorder, RecordingFormat
+from booth.light.calibrate import calibrate_simulated
+from booth.light.controller import LightController
+from booth.light.curve import CurveError, LightCurve, load_curve
+from booth.light.settings import open_ring_light
 from booth.media.spool import Spool
 from booth.session.clock import VirtualClock
 from booth.session.flow import Flow, Timing
+from booth.sim.scenarios import RING_LUX_AT_FULL
 from booth.sim.world import SimWorld
 from booth.ui.i18n import translator
 from booth.ui.renderer import Renderer
+
+log = logging.getLogger("booth.kiosk")
 
 
 def flow_timing(settings: Settings) -> Timing:
@@ -50,6 +58,19 @@ def load_installed(interviews_dir: Path) -> list:
     if problems:
         raise ConfigError(problems)
     return interviews
+
+
+def simulated_curve(world: SimWorld, light: RingLight, state: Path, rec) -> LightCurve:
+    """The light's calibration curve: stored in the state directory, else measured now."""
+    try:
+        curve = load_curve(state)
+    except CurveError as err:
+        log.warning("%s; calibrating again", err)
+        curve = None
+    if curve is None:
+        curve = calibrate_simulated(world.scene, light, rec.fps, rec.flicker_period_us or None)
+        curve.save(state)
+    return curve
 
 
 def build_sim_kiosk(
@@ -84,8 +105,11 @@ def build_sim_kiosk(
     mic = Microphone(world.mic_device, rate=rec.audio_rate, period_frames=world.period_frames)
     pins = sim_pin_factory()
     dev = settings.devices
-    light = RingLight(dev.light_pin, dev.light_frequency_hz, pin_factory=pins)
-    light.set(dev.light_level)
+    # The simulated booth has no kernel PWM: its light is always gpiozero's, on mock pins.
+    light_settings = dataclasses.replace(settings.light, driver="gpiozero")
+    light = open_ring_light(light_settings, dev.light_pin, dev.light_frequency_hz, pins)
+    world.scene.ring_lux_at_full = RING_LUX_AT_FULL
+    controller = LightController(light_settings, simulated_curve(world, light, state, rec))
     camera = SimCamera(
         rec.width,
         rec.height,
@@ -134,6 +158,7 @@ def build_sim_kiosk(
             rec.disk_margin_bytes,
         ),
         state_dir=state,
+        light_controller=controller,
         screenshots=out / "screens",
         realtime=realtime,
     )

@@ -23,6 +23,8 @@ from booth.devices.level_meter import LevelMeter
 from booth.kiosk.events import EventLog
 from booth.kiosk.health import Fault, Health
 from booth.kiosk.recorder import Recorder
+from booth.light.controller import LightController, light_mode
+from booth.light.override import OverrideWatch
 from booth.media.takefiles import TakeWriteError
 from booth.session import effects as fx
 from booth.session.flow import DEFAULT_PRACTICE_TEXT, Flow
@@ -80,6 +82,7 @@ class Kiosk:
         fps: int,
         health: Health | None = None,
         state_dir: Path | None = None,
+        light_controller: LightController | None = None,
         screenshots: Path | None = None,
         realtime: bool = False,
     ) -> None:
@@ -105,6 +108,8 @@ class Kiosk:
         self._take_limit: float | None = None
         self.health = health
         self.state_dir = state_dir
+        self.light_controller = light_controller
+        self.light_override = OverrideWatch(state_dir) if state_dir is not None else None
         self.fault: Fault | None = None
         self._frames = 0
         self._idle_since: str | None = None
@@ -166,12 +171,32 @@ class Kiosk:
         now_ns = self.flow.clock.monotonic_ns()
         try:
             frame = self.devices.camera.capture(now_ns)
-            self.preview = frame.preview
         except CameraError as err:
             log.error("camera: %s", err)
             self.preview = None
+            return
         except TakeWriteError as err:
             self._cut_short(err)
+            return
+        self.preview = frame.preview
+        self._follow_light(frame.metadata, now_ns)
+
+    def _follow_light(self, metadata: dict, now_ns: int) -> None:
+        """The ring light follows the camera's exposure (or staff's `booth light set`)."""
+        if self.light_controller is None or self.devices.light is None:
+            return
+        override = self.light_override.poll() if self.light_override is not None else None
+        mode = light_mode(self.flow.screen, override)
+        output = self.light_controller.update(metadata, now_ns / 1e9, mode, override)
+        self.devices.light.set(output)
+
+    def set_ambient(self, lux: float) -> None:
+        """Simulation: the room's light changes to `lux` from now on (script `ambient LUX`)."""
+        world = self.devices.world
+        if world is None:
+            raise RuntimeError("ambient needs the simulated world")
+        world.scene.ambient_lux = lux
+        self._log_event("ambient", {"lux": lux})
 
     def _listen(self) -> None:
         """The microphone's chunks since the last frame: the level meter, and the take's audio."""

@@ -18,6 +18,7 @@ it cannot be imported, before touching any pin or sound card.
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +29,6 @@ from booth.config.hours import is_open
 from booth.config.settings import Settings
 from booth.devices.buttons import Buttons
 from booth.devices.level_meter import LevelMeter
-from booth.devices.light import RingLight
 from booth.devices.mic_reader import MicReader
 from booth.devices.microphone import Microphone, find_card
 from booth.devices.pi_camera import PiCamera
@@ -38,11 +38,26 @@ from booth.kiosk.events import EventLog
 from booth.kiosk.health import Health
 from booth.kiosk.loop import Devices, Kiosk
 from booth.kiosk.recorder import Recorder, RecordingFormat
+from booth.light.controller import LightController
+from booth.light.curve import CurveError, LightCurve, load_curve
+from booth.light.settings import open_ring_light
 from booth.media.spool import Spool
 from booth.session.clock import SystemClock
 from booth.session.flow import Flow
 from booth.ui.i18n import translator
 from booth.ui.renderer import Renderer
+
+log = logging.getLogger("booth.kiosk")
+
+
+def light_curve(state_dir: Path) -> LightCurve | None:
+    """The light's calibration curve (`booth light calibrate`), or None to run without it."""
+    try:
+        return load_curve(state_dir)
+    except CurveError as err:
+        # Without the curve the light still follows the camera, only more slowly.
+        log.error("%s; the light runs without its curve until it is calibrated again", err)
+        return None
 
 
 def pi_camera(settings: Settings) -> PiCamera:
@@ -121,8 +136,7 @@ def _assemble(
     mic = Microphone(mic_device(settings), rate=rec.audio_rate)
     light = buttons = None
     try:
-        light = RingLight(dev.light_pin, dev.light_frequency_hz, pin_factory=pin_factory)
-        light.set(dev.light_level)
+        light = open_ring_light(settings.light, dev.light_pin, dev.light_frequency_hz, pin_factory)
         flow = Flow(
             interviews,
             settings.languages,
@@ -161,6 +175,7 @@ def _assemble(
                 rec.disk_margin_bytes,
             ),
             state_dir=paths.state,
+            light_controller=LightController(settings.light, light_curve(paths.state)),
             realtime=True,
         )
         b = dev.buttons

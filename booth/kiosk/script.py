@@ -8,7 +8,7 @@ One command per line; `#` starts a comment:
     expect SCREEN          stop with exit 1 unless this screen is showing
     screenshot NAME        write DIR/screens/NAME.png now
     clap                   flash the simulated scene white for one frame, with a click
-    clip-end               (also automatic) the clip on screen has played to its end
+    ambient LUX            the simulated room's light from now on, in lux
 """
 
 from __future__ import annotations
@@ -17,8 +17,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from booth.session.view import ACTIONS, SCREENS
+from booth.sim.scenarios import parse_ambient
 
-COMMANDS = ("press", "type", "wait", "expect", "screenshot", "clap")
+COMMANDS = ("press", "type", "wait", "expect", "screenshot", "clap", "ambient")
 
 
 class ScriptError(Exception):
@@ -95,4 +96,6 @@ def _parse_line(number: int, line: str) -> Command:
         if rest:
             raise ValueError("clap: takes no argument")
         return Command(number, "clap")
+    if name == "ambient":
+        return Command(number, "ambient", str(parse_ambient(rest)))
     raise ValueError(f"unknown command {name!r} (known: {', '.join(COMMANDS)})")

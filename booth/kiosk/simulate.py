@@ -55,6 +55,8 @@ def run_script(kiosk, commands: list[Command], source: str) -> Outcome:
             kiosk.screenshot(cmd.arg)
         elif cmd.name == "clap":
             kiosk.clap()
+        elif cmd.name == "ambient":
+            kiosk.set_ambient(float(cmd.arg))
     return Outcome(0, f"{source}: script completed on screen {kiosk.flow.screen!r}")
 
 

@@ -1,0 +1,128 @@
+"""The kernel's hardware PWM through sysfs: flicker-free dimming at 10 kHz and more.
+
+`dtoverlay=pwm` (or `pwm-2chan`) in config.txt hands GPIO18 to a PWM block and makes it appear
+as `/sys/class/pwm/pwmchipN`. Userspace exports a channel (`echo M > pwmchipN/export`), which
+creates `pwmchipN/pwmM/` with `period` and `duty_cycle` in nanoseconds and `enable`.
+
+Which chip and channel drive a pin depends on the model, and on a Pi 5 the chip's *number*
+changes between kernels, so the chip is found by its device path (the PWM block's address),
+never by its number:
+
+- Pi 5: the RP1's PWM0, `1f00098000.pwm`: GPIO12, 13, 18, 19 are its channels 0, 1, 2, 3.
+- Pi 4, 3, 2, 1, Zero: the SoC's PWM, `fe20c000.pwm` / `3f20c000.pwm` / `2020c000.pwm`:
+  GPIO12 and GPIO18 are channel 0, GPIO13 and GPIO19 channel 1. The 3.5 mm audio jack uses
+  both channels: a booth dimming with hardware PWM plays sound through HDMI or USB.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+SYSFS_PWM = Path("/sys/class/pwm")
+EXPORT_WAIT_S = 2.0
+"""udev may take a moment to create an exported channel's files and fix their permissions."""
+
+PWM_BLOCKS: dict[str, dict[int, int]] = {
+    "1f00098000.pwm": {12: 0, 13: 1, 18: 2, 19: 3},
+    "fe20c000.pwm": {12: 0, 18: 0, 13: 1, 19: 1},
+    "3f20c000.pwm": {12: 0, 18: 0, 13: 1, 19: 1},
+    "2020c000.pwm": {12: 0, 18: 0, 13: 1, 19: 1},
+}
+"""Device name of each known PWM block → {BCM GPIO: channel}."""
+
+
+class PwmError(Exception):
+    """Hardware PWM cannot be used; the message names the path and the fix."""
+
+
+def find_pwm_channel(gpio: int, sysfs: Path = SYSFS_PWM) -> tuple[Path, int]:
+    """The pwmchip directory and channel that drive BCM GPIO `gpio`, found by device path."""
+    chips = sorted(sysfs.glob("pwmchip*")) if sysfs.is_dir() else []
+    for chip in chips:
+        device = Path(os.path.realpath(chip)).parts
+        for block, channels in PWM_BLOCKS.items():
+            if block in device and gpio in channels:
+                return chip, channels[gpio]
+    seen = ", ".join(f"{c.name} → {os.path.realpath(c)}" for c in chips) or "no pwmchip at all"
+    raise PwmError(
+        f"{sysfs}: no hardware PWM chip drives GPIO{gpio} ({seen}); add `dtoverlay=pwm` "
+        "(GPIO18) or `dtoverlay=pwm-2chan` to /boot/firmware/config.txt and reboot, or set "
+        '[light] pwmchip and channel, or use driver = "gpiozero"'
+    )
+
+
+class SysfsPWM:
+    """One hardware PWM channel, as a light driver.
+
+    chip: the pwmchip directory, e.g. /sys/class/pwm/pwmchip2 (see `find_pwm_channel`).
+    channel: the channel on that chip.
+    frequency: PWM frequency in hertz (period = 1e9 / frequency nanoseconds).
+    """
+
+    def __init__(self, chip: Path, channel: int, frequency: float) -> None:
+        self.chip = Path(chip)
+        self.channel = channel
+        self.path = self.chip / f"pwm{channel}"
+        if not self.path.is_dir():
+            self._write(self.chip / "export", str(channel))
+            self._wait_for_channel()
+        self._period_ns = 0
+        self._duty = 0.0
+        self._write(self.path / "enable", "0")
+        self._write(self.path / "duty_cycle", "0")
+        self.frequency = frequency
+        self._write(self.path / "enable", "1")
+
+    @property
+    def frequency(self) -> float:
+        """PWM frequency in hertz."""
+        return 1e9 / self._period_ns
+
+    @frequency.setter
+    def frequency(self, hz: float) -> None:
+        if not 1 <= hz <= 50_000_000:
+            raise ValueError(f"PWM frequency {hz} Hz is out of range (1 Hz to 50 MHz)")
+        period = round(1e9 / hz)
+        # The kernel refuses a duty cycle longer than the period: shrink the duty first.
+        self._write(self.path / "duty_cycle", "0")
+        self._write(self.path / "period", str(period))
+        self._period_ns = period
+        self.duty = self._duty
+
+    @property
+    def duty(self) -> float:
+        """Duty cycle 0..1, as last written."""
+        return self._duty
+
+    @duty.setter
+    def duty(self, value: float) -> None:
+        self._duty = min(1.0, max(0.0, float(value)))
+        self._write(self.path / "duty_cycle", str(round(self._duty * self._period_ns)))
+
+    def close(self) -> None:
+        """Switch off, stop the channel and give it back to the kernel."""
+        if self.path.is_dir():
+            self._write(self.path / "duty_cycle", "0")
+            self._write(self.path / "enable", "0")
+            self._write(self.chip / "unexport", str(self.channel))
+
+    def _wait_for_channel(self) -> None:
+        deadline = time.monotonic() + EXPORT_WAIT_S
+        while not (self.path / "duty_cycle").exists():
+            if time.monotonic() > deadline:
+                raise PwmError(f"{self.path}: did not appear after export; is the chip busy?")
+            time.sleep(0.01)
+
+    @staticmethod
+    def _write(path: Path, text: str) -> None:
+        try:
+            path.write_text(text)
+        except PermissionError:
+            raise PwmError(
+                f"{path}: permission denied; add the booth user to the gpio group "
+                "(Raspberry Pi OS's udev rules give it /sys/class/pwm)"
+            ) from None
+        except OSError as err:
+            raise PwmError(f"{path}: {err.strerror or err}") from None

@@ -1,0 +1,212 @@
+"""The acceptance recording's devices on a real booth: Pi camera, USB mic, screen and speaker.
+
+The flash-and-beep is a white screen and a short square-wave beep from the speaker, started
+together. What the recording then measures is the whole chain a candidate goes through: the
+camera and microphone, and also the screen's and speaker's own delays (a display shows a frame
+one refresh or more after it is drawn; a speaker plays after ALSA's buffer), so a booth that
+passes here is in sync for candidates too.
+
+The camera comes from booth.devices.pi_camera, imported only here and only on a Pi.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import alsaaudio
+import numpy as np
+
+from booth.config.settings import Settings
+from booth.devices.camera import FrameWriter
+from booth.devices.microphone import AudioChunk, Microphone, MicrophoneError, find_card
+from booth.media.takefiles import TakeFiles
+
+log = logging.getLogger(__name__)
+
+FLASH_S = 0.1
+"""How long the screen stays white: a few camera frames, so a slow panel still shows it."""
+BEEP_S = 0.02
+BEEP_HZ = 2000
+BEEP_PERIOD_FRAMES = 256
+"""ALSA playback period: small, so the beep leaves the speaker a few ms after it is written."""
+
+
+class ScreenFlash:
+    """Turns the booth's screen white on `flash()` and black again `FLASH_S` later.
+
+    surface: the pygame display surface (the kiosk's screen, fullscreen on a booth).
+    """
+
+    def __init__(self, surface: Any) -> None:
+        import pygame
+
+        self._pygame = pygame
+        self.surface = surface
+        self.white_until: float | None = None
+        self._show((0, 0, 0))
+
+    def flash(self, now: float | None = None) -> None:
+        self._show((255, 255, 255))
+        self.white_until = (time.monotonic() if now is None else now) + FLASH_S
+
+    def update(self, now: float | None = None) -> None:
+        """Call once a frame: ends the flash when its time is up."""
+        now = time.monotonic() if now is None else now
+        if self.white_until is not None and now >= self.white_until:
+            self._show((0, 0, 0))
+            self.white_until = None
+
+    def _show(self, colour: tuple[int, int, int]) -> None:
+        self.surface.fill(colour)
+        self._pygame.display.flip()
+
+
+def beep_samples(rate: int) -> np.ndarray:
+    """A full-scale `BEEP_HZ` square wave of `BEEP_S`, as mono int16 samples."""
+    count = round(BEEP_S * rate)
+    half_cycle = max(1, round(rate / BEEP_HZ / 2))
+    k = np.arange(count)
+    return np.where((k // half_cycle) % 2 == 0, 32767, -32767).astype(np.int16)
+
+
+class Beeper:
+    """A short beep on the speaker through ALSA (pyalsaaudio playback).
+
+    device: ALSA PCM name ("default", "plughw:CARD=Headphones,DEV=0", …); rate in Hz.
+    """
+
+    def __init__(self, device: str = "default", rate: int = 48_000) -> None:
+        self.device = device
+        try:
+            self._pcm = alsaaudio.PCM(
+                type=alsaaudio.PCM_PLAYBACK,
+                device=device,
+                rate=rate,
+                channels=1,
+                format=alsaaudio.PCM_FORMAT_S16_LE,
+                periodsize=BEEP_PERIOD_FRAMES,
+            )
+        except alsaaudio.ALSAAudioError as error:
+            raise MicrophoneError(
+                f"cannot open speaker {device!r}: {error} "
+                "(check the [devices] speaker_device setting and `aplay -L`)"
+            ) from error
+        samples = beep_samples(rate)
+        # Whole periods: the rest of the last one is silence.
+        padded = -(-len(samples) // BEEP_PERIOD_FRAMES) * BEEP_PERIOD_FRAMES
+        self._beep = np.pad(samples, (0, padded - len(samples))).astype("<i2").tobytes()
+
+    def beep(self) -> None:
+        """Start the beep now (returns once ALSA has it; playback was idle and restarts)."""
+        self._pcm.write(self._beep)
+
+    def close(self) -> None:
+        self._pcm.close()
+
+
+class MicReader:
+    """Reads the microphone on its own thread, as the kiosk does, into a queue."""
+
+    def __init__(self, mic: Microphone) -> None:
+        self.mic = mic
+        self._chunks: queue.SimpleQueue[AudioChunk] = queue.SimpleQueue()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="doctor-mic", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            chunk = self.mic.read()
+            if chunk is not None:
+                self._chunks.put(chunk)
+
+    def chunks(self) -> Iterator[AudioChunk]:
+        while True:
+            try:
+                yield self._chunks.get_nowait()
+            except queue.Empty:
+                return
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=1.0)
+
+
+class PiRig:
+    """A real booth for `record_acceptance`: camera, microphone, screen and speaker, opened."""
+
+    def __init__(self, camera: Any, mic: Microphone, screen: ScreenFlash, beeper: Beeper) -> None:
+        from booth.devices.pi_camera import HARDWARE
+
+        self.camera = camera
+        self.mic = mic
+        self.mic_device = mic.device
+        self.screen = screen
+        self.beeper = beeper
+        kind = "VideoCore H264Encoder" if camera.encoder == HARDWARE else "libx264 via libav"
+        self.encoder = f"{camera.encoder} ({kind})"
+        self._reader = MicReader(mic)
+
+    def take_writer(self, files: TakeFiles) -> FrameWriter:
+        return self.camera.take_writer(files)
+
+    def next_frame_ns(self) -> int:
+        # The camera keeps its own time; this frame's moment is a good time to end a flash.
+        self.screen.update()
+        return time.monotonic_ns()
+
+    def audio(self) -> Iterator[AudioChunk]:
+        return self._reader.chunks()
+
+    def flash_and_beep(self) -> None:
+        self.beeper.beep()
+        self.screen.flash()
+
+    @property
+    def overruns(self) -> int:
+        return self.mic.overruns
+
+    def close(self) -> None:
+        self._reader.stop()
+        self.mic.close()
+        self.beeper.close()
+        self.camera.close()
+
+
+def build_pi_rig(settings: Settings, work_dir: Path) -> PiRig:
+    """Open the booth's camera, microphone, screen and speaker as the settings describe them.
+
+    The kiosk must not be running: it holds the camera. Raises CameraError or MicrophoneError
+    with what staff can do.
+    """
+    import pygame
+
+    from booth.devices.pi_camera import PiCamera
+
+    rec, dev = settings.recording, settings.devices
+    camera = PiCamera(
+        rec.width, rec.height, rec.fps, rec.bitrate_bps, flicker_period_us=rec.flicker_period_us
+    )
+    camera.start()
+    try:
+        mic = Microphone(find_card(dev.mic_device or "default"), rate=rec.audio_rate)
+        beeper = Beeper(find_speaker(dev.speaker_device), rec.audio_rate)
+        pygame.display.init()
+        flags = pygame.FULLSCREEN if settings.display.fullscreen else 0
+        screen = ScreenFlash(pygame.display.set_mode(settings.display.size, flags))
+    except Exception:
+        camera.close()
+        raise
+    return PiRig(camera, mic, screen, beeper)
+
+
+def find_speaker(name: str) -> str:
+    """The ALSA playback device for a card given by name ("" = the default device)."""
+    # Cards are named the same for playback as for capture.
+    return find_card(name) if name else "default"

@@ -1,0 +1,235 @@
+"""The ring light controller: the camera's exposure metadata in, the ring light's output out.
+
+Two loops, one fast and open, one slow and closed:
+
+- Feed-forward (every frame). A frame's `Lux` is the scene's light measured from that very
+  frame, so a lamp switched on shows in the next frame's metadata, while auto-exposure needs
+  15–20 frames to follow. The calibration curve says how much of that lux is the ring's own
+  light; the rest is the room. The output that brings room + ring to the lux the target
+  exposure × gain needs is found in one step, and the light moves there in one move (at the
+  slew limit). The room estimate is the median of the last three frames, so one odd frame
+  (a clap, a hand in front of the lens) moves nothing.
+- Trim (slow). Only once auto-exposure has settled (exposure × gain steady for a while after
+  the light last moved) does the controller compare the real exposure × gain with its target
+  and correct the curve's scale. Waiting for the settle keeps this loop slower than the camera's
+  own, so the two never chase each other. Without a calibration curve this is the only loop:
+  a step, a settle, a step.
+
+While recording, the target changes: auto-exposure holds the whole frame's brightness, and the
+ring lights the face far more than the backdrop, so keeping exposure × gain on target while the
+room changes would brighten or dim the face against the backdrop. From the take's first frame
+the controller instead keeps the face's predicted brightness (calibration curve) where it was,
+moving at most `recording_slew_per_s`; without a face curve it holds the light.
+
+On top: a deadband (no move for a predicted error under `deadband`), slew limits (fast in a
+session, at most `recording_slew_per_s` while recording, soft `ramp_s` ramps when a session
+starts or ends and for idle, closed and override levels), the idle level, off when closed.
+
+Units: light output is the share of the ring's full light, 0..1 (linear, what the camera sees;
+the driver maps it to duty). Staff levels and the idle level are CIE lightness
+(booth.devices.light.output_for_lightness).
+"""
+
+from __future__ import annotations
+
+import math
+import statistics
+from collections import deque
+from collections.abc import Mapping
+from typing import Any
+
+from booth.devices.light import output_for_lightness
+from booth.light.curve import LightCurve
+from booth.light.settings import LightSettings
+
+IDLE, SESSION, RECORDING, CLOSED, OVERRIDE = "idle", "session", "recording", "closed", "override"
+MODES = (IDLE, SESSION, RECORDING, CLOSED, OVERRIDE)
+
+SETTLE_FRAMES = 20
+"""Frames after the light last moved before the trim trusts exposure × gain: libcamera's AGC
+needs about 15–20 frames to settle (speed 0.2, two frames of sensor delay)."""
+STEADY_FRAMES = 6
+STEADY_SPREAD = 0.03
+"""Exposure × gain counts as settled when it spread less than this over `STEADY_FRAMES`."""
+ROOM_MEDIAN_FRAMES = 3
+TRIM_WEIGHT = 0.3
+"""Share of a settled frame's observed scene constant taken into the estimate per frame."""
+TRIM_PLAUSIBLE = 0.25
+NO_CURVE_STEP = 0.25
+"""Without a curve: output change per unit of log(exposure×gain / target) per settled step."""
+
+
+def light_mode(screen: str, override: float | None = None) -> str:
+    """The controller's mode for the kiosk's screen (booth.session.view.SCREENS) and the staff
+    override (`OverrideWatch.poll()`): override wins; closed is off; idle and out of order are
+    the idle level; the recording screen holds; every other screen is a session."""
+    if override is not None:
+        return OVERRIDE
+    if screen == "closed":
+        return CLOSED
+    if screen in ("idle", "out-of-order"):
+        return IDLE
+    return RECORDING if screen == "recording" else SESSION
+
+
+def exposure_gain(metadata: Mapping[str, Any]) -> float:
+    """Exposure time × analogue gain × digital gain of a frame, in µs."""
+    return (
+        float(metadata["ExposureTime"])
+        * float(metadata.get("AnalogueGain", 1.0))
+        * float(metadata.get("DigitalGain", 1.0))
+    )
+
+
+class LightController:
+    """Keeps the camera at the target exposure × gain by moving the ring light.
+
+    settings: the `[light]` settings (target, deadband, slews, ramps, idle level).
+    curve: the calibration curve, None when the booth was never calibrated (slow trim only).
+    output: the light output the ring shows now (0..1), e.g. 0 at start-up.
+
+    Call `update` once per camera frame with that frame's metadata; set the returned output on
+    the light at once. Pure: no clock, no I/O.
+    """
+
+    def __init__(
+        self, settings: LightSettings, curve: LightCurve | None = None, output: float = 0.0
+    ) -> None:
+        self.settings = settings
+        self.curve = curve
+        self.output = min(1.0, max(0.0, output))
+        self.auto_output: float | None = None
+        """What the automatic loops want (held between moves by the deadband)."""
+        self.room_lux: float | None = None
+        """The room's share of the camera's lux reading, as last estimated."""
+        self.scene_constant = curve.scene_constant if curve else None
+        self.mode = CLOSED
+        self._ramping = True
+        self._last_s: float | None = None
+        self._lit: deque[tuple[float, float]] = deque(maxlen=16)
+        self._rooms: deque[float] = deque(maxlen=ROOM_MEDIAN_FRAMES)
+        self._exposures: deque[float] = deque(maxlen=STEADY_FRAMES)
+        self._still_frames = 0
+        self._take_face: float | None = None
+
+    @property
+    def target_exposure_gain(self) -> float:
+        return self.settings.target_exposure_gain
+
+    def update(
+        self,
+        metadata: Mapping[str, Any] | None,
+        now_s: float,
+        mode: str,
+        override: float | None = None,
+    ) -> float:
+        """One camera frame: returns the light output (0..1) to set now.
+
+        metadata: the frame's picamera2 metadata (ExposureTime, AnalogueGain, DigitalGain, Lux,
+        SensorTimestamp), or None when there is no frame (camera stopped): the light still
+        ramps and holds.
+        now_s: the time now, in seconds on the clock of SensorTimestamp (CLOCK_MONOTONIC).
+        mode: what the booth is doing: idle, session, recording, closed, or override.
+        override: the staff's lightness (0..1) for mode override.
+        """
+        if mode not in MODES:
+            raise ValueError(f"unknown light mode {mode!r} (known: {', '.join(MODES)})")
+        dt = 0.0 if self._last_s is None else min(0.2, max(0.0, now_s - self._last_s))
+        self._last_s = now_s
+        self._enter(mode)
+        if metadata is not None:
+            self._measure(metadata)
+        want = self._wanted(mode, override)
+        rate = self._rate(mode)
+        step = max(-rate * dt, min(rate * dt, want - self.output))
+        self.output = min(1.0, max(0.0, self.output + step))
+        if self._ramping and abs(want - self.output) < 1e-6:
+            self._ramping = False
+        self._still_frames = 0 if abs(step) > 1e-4 else self._still_frames + 1
+        self._lit.append((now_s, self.output))
+        return self.output
+
+    # ------------------------------------------------------------------ modes
+    def _enter(self, mode: str) -> None:
+        if mode == RECORDING and self.mode != RECORDING:
+            self._take_face = self._face_now()
+        if mode == self.mode or (
+            mode in (SESSION, RECORDING) and self.mode in (SESSION, RECORDING)
+        ):
+            self.mode = mode
+            return
+        # A session starting or ending, idle, closed and override all move softly.
+        self.mode = mode
+        self._ramping = True
+
+    def _wanted(self, mode: str, override: float | None) -> float:
+        if mode == CLOSED:
+            return 0.0
+        if mode == IDLE:
+            return output_for_lightness(self.settings.idle_lightness)
+        if mode == OVERRIDE:
+            return output_for_lightness(override if override is not None else 0.0)
+        if mode == RECORDING:
+            if self._take_face is None or self.room_lux is None or self.curve is None:
+                return self.output
+            return self.curve.output_for_face(self.room_lux, self._take_face)
+        return self.output if self.auto_output is None else self.auto_output
+
+    def _rate(self, mode: str) -> float:
+        """Largest change of output per second in this mode."""
+        s = self.settings
+        if mode == RECORDING:
+            return s.recording_slew_per_s
+        ramp = 1.0 / s.ramp_s if s.ramp_s > 0 else math.inf
+        return ramp if self._ramping or mode != SESSION else s.slew_per_s
+
+    # ------------------------------------------------------------ measurement
+    def _lit_by(self, metadata: Mapping[str, Any]) -> float:
+        """The output that lit this frame: the last one set before its exposure started."""
+        stamp = metadata.get("SensorTimestamp")
+        if stamp is None:
+            return self.output
+        t = int(stamp) / 1e9
+        lit = None
+        for set_at, output in self._lit:
+            if set_at < t:
+                lit = output
+        return self.output if lit is None else lit
+
+    def _measure(self, metadata: Mapping[str, Any]) -> None:
+        e = exposure_gain(metadata)
+        lux = metadata.get("Lux")
+        self._exposures.append(e)
+        settled = self._settled()
+        lit = self._lit_by(metadata)
+        curve, target = self.curve, self.target_exposure_gain
+        if curve is None or lux is None or not math.isfinite(lux) or lux <= 0:
+            if settled and abs(math.log(e / target)) > math.log1p(self.settings.deadband):
+                base = self.output if self.auto_output is None else self.auto_output
+                self.auto_output = min(1.0, max(0.0, base + NO_CURVE_STEP * math.log(e / target)))
+                self._still_frames = 0
+            return
+        assert self.scene_constant is not None
+        observed = e * lux
+        # Far from the constant means auto-exposure is at a limit (top gain, clipping): then the
+        # product says nothing about the scene.
+        if settled and abs(observed / self.scene_constant - 1.0) < TRIM_PLAUSIBLE:
+            self.scene_constant += TRIM_WEIGHT * (observed - self.scene_constant)
+        self._rooms.append(lux - curve.ring_lux(lit))
+        self.room_lux = statistics.median(self._rooms)
+        target_lux = self.scene_constant / target
+        held = self.output if self.auto_output is None else self.auto_output
+        predicted = self.scene_constant / max(1e-6, self.room_lux + curve.ring_lux(held))
+        if self.auto_output is None or abs(predicted / target - 1.0) > self.settings.deadband:
+            self.auto_output = curve.output_for(target_lux - self.room_lux)
+
+    def _face_now(self) -> float | None:
+        curve = self.curve
+        if curve is None or not curve.has_face or self.room_lux is None:
+            return None
+        return float(curve.predicted_face(self.room_lux, self.output))
+
+    def _settled(self) -> bool:
+        if self._still_frames < SETTLE_FRAMES or len(self._exposures) < STEADY_FRAMES:
+            return False
+        return max(self._exposures) <= min(self._exposures) * (1.0 + STEADY_SPREAD)

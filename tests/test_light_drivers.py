@@ -1,0 +1,141 @@
+"""The ring light's drivers: gpiozero's PWMLED on mock pins, and hardware PWM in a sysfs tree."""
+
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from booth.devices.gpio import reset_sim_pins, sim_pin_factory
+from booth.devices.hw_pwm import PwmError, SysfsPWM, find_pwm_channel
+from booth.devices.light import (
+    DEFAULT_PWM_HZ,
+    RingLight,
+    lightness_for_output,
+    output_for_lightness,
+)
+from booth.light.settings import LightSettings, open_ring_light
+
+
+@pytest.fixture
+def pins():
+    factory = sim_pin_factory()
+    yield factory
+    reset_sim_pins()
+
+
+def test_the_light_runs_at_the_cameras_frequency_not_gpiozeros_100_hz(pins):
+    light = RingLight(18, pin_factory=pins)
+    light.set(0.5)
+    assert pins.pin(18).frequency == DEFAULT_PWM_HZ == 1000
+    assert pins.pin(18).state == pytest.approx(0.5)
+    light.close()
+
+
+def test_output_above_zero_starts_at_the_led_drivers_minimum_duty(pins):
+    light = RingLight(18, pin_factory=pins, min_duty=0.1)
+    light.set(0.0)
+    assert pins.pin(18).state == 0.0
+    light.set(0.01)
+    assert pins.pin(18).state == pytest.approx(0.1 + 0.9 * 0.01)
+    light.set(1.0)
+    assert pins.pin(18).state == pytest.approx(1.0)
+    light.close()
+
+
+def test_equal_lightness_steps_are_cie_lightness_not_equal_duty(pins):
+    light = RingLight(18, pin_factory=pins)
+    light.set_lightness(0.5)
+    # L* 50 is 18.4 % of full light: half as bright to the eye, not half the duty.
+    assert pins.pin(18).state == pytest.approx(0.1842, abs=1e-3)
+    assert light.lightness == pytest.approx(0.5)
+    for lightness in (0.0, 0.05, 0.08, 0.3, 0.99, 1.0):
+        assert lightness_for_output(output_for_lightness(lightness)) == pytest.approx(lightness)
+    light.close()
+
+
+# ------------------------------------------------------------ hardware PWM
+def make_chip(root: Path, number: int, device: str, exported: tuple[int, ...] = ()) -> Path:
+    """A sysfs tree as the kernel makes it: class/pwm/pwmchipN → devices/.../<device>/pwm/..."""
+    real = root / "devices/platform/axi/1000120000.pcie" / device / "pwm" / f"pwmchip{number}"
+    real.mkdir(parents=True)
+    for name in ("export", "unexport"):
+        (real / name).write_text("")
+    (real / "npwm").write_text("4\n")
+    for channel in exported:
+        export_channel(real, channel)
+    link = root / "class/pwm" / f"pwmchip{number}"
+    link.parent.mkdir(parents=True, exist_ok=True)
+    link.symlink_to(real)
+    return link
+
+
+def export_channel(chip: Path, channel: int) -> None:
+    d = chip / f"pwm{channel}"
+    d.mkdir()
+    for name, value in (("period", "0"), ("duty_cycle", "0"), ("enable", "0")):
+        (d / name).write_text(value)
+
+
+def test_the_pi5_chip_for_gpio18_is_found_by_its_device_path_not_its_number(tmp_path):
+    make_chip(tmp_path, 0, "1f0009c000.pwm")  # the RP1's other PWM block (the fan's)
+    make_chip(tmp_path, 2, "1f00098000.pwm")
+    chip, channel = find_pwm_channel(18, tmp_path / "class/pwm")
+    assert (chip.name, channel) == ("pwmchip2", 2)
+
+
+def test_on_a_pi4_gpio18_is_channel_0_of_the_socs_pwm(tmp_path):
+    make_chip(tmp_path, 0, "fe20c000.pwm")
+    chip, channel = find_pwm_channel(18, tmp_path / "class/pwm")
+    assert (chip.name, channel) == ("pwmchip0", 0)
+
+
+def test_without_the_overlay_staff_are_told_what_to_add_to_config_txt(tmp_path):
+    (tmp_path / "class/pwm").mkdir(parents=True)
+    with pytest.raises(PwmError, match="dtoverlay=pwm"):
+        find_pwm_channel(18, tmp_path / "class/pwm")
+
+
+def test_hardware_pwm_sets_period_duty_and_enable_in_nanoseconds(tmp_path):
+    chip = make_chip(tmp_path, 2, "1f00098000.pwm", exported=(2,))
+    pwm = SysfsPWM(chip, 2, 20_000)
+    channel = chip / "pwm2"
+    assert (channel / "period").read_text() == "50000"
+    assert (channel / "enable").read_text() == "1"
+    pwm.duty = 0.25
+    assert (channel / "duty_cycle").read_text() == "12500"
+    pwm.frequency = 10_000
+    assert (channel / "period").read_text() == "100000"
+    assert (channel / "duty_cycle").read_text() == "25000"  # the duty follows the new period
+    pwm.close()
+    assert (channel / "enable").read_text() == "0"
+    assert (chip / "unexport").read_text() == "2"
+
+
+def test_an_unexported_channel_is_exported_and_waited_for(tmp_path):
+    chip = make_chip(tmp_path, 2, "1f00098000.pwm")
+
+    def kernel():  # creates the channel once something is written to export, as the kernel does
+        deadline = time.monotonic() + 2
+        while time.monotonic() < deadline:
+            if (chip / "export").read_text().strip() == "2":
+                export_channel(chip, 2)
+                return
+            time.sleep(0.005)
+
+    thread = threading.Thread(target=kernel)
+    thread.start()
+    pwm = SysfsPWM(chip, 2, 20_000)
+    thread.join()
+    assert (chip / "pwm2/enable").read_text() == "1"
+    pwm.close()
+
+
+def test_the_sysfs_driver_is_chosen_by_settings_and_keeps_the_min_duty(tmp_path):
+    chip = make_chip(tmp_path, 3, "1f00098000.pwm", exported=(2,))
+    settings = LightSettings(driver="sysfs", min_duty=0.2)
+    light = open_ring_light(settings, 18, 1000, sysfs=tmp_path / "class/pwm")
+    light.set(0.5)
+    assert (chip / "pwm2/duty_cycle").read_text() == str(round(0.6 * 50_000))
+    assert light.level == pytest.approx(0.6)
+    light.close()

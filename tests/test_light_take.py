@@ -1,0 +1,90 @@
+"""An MP4 take recorded while the room's light changes keeps the candidate's face steady.
+
+The simulated world, camera, ring light (gpiozero mock pins), the light controller and the
+media writers, wired by hand the way the kiosk does it; the face is measured in the decoded MP4.
+"""
+
+import av
+import numpy as np
+import pytest
+
+from booth.devices.camera import SimCamera
+from booth.devices.gpio import reset_sim_pins, sim_pin_factory
+from booth.devices.light import RingLight
+from booth.light.calibrate import FACE_KEY, calibrate
+from booth.light.controller import LightController
+from booth.light.face import face_brightness, face_luma
+from booth.light.settings import LightSettings
+from booth.light.trial import take_change_pct
+from booth.media.audio import AudioWriter
+from booth.media.mux import mux_take
+from booth.media.takefiles import TakeFiles
+from booth.media.video import VideoWriter
+from booth.sim.scenarios import RING_LUX_AT_FULL, parse_ambient
+from booth.sim.world import SimWorld
+
+W, H, FPS, RATE = 320, 240, 30, 48_000
+# The script a staff member would write for `booth simulate`: the room brightens in steps
+# while the candidate answers (seconds into the take → `ambient LUX`).
+AMBIENT_SCRIPT = {0.0: "200", 3.0: "210", 5.0: "220", 7.0: "232", 9.0: "244"}
+TAKE_S = 12.0
+
+
+@pytest.fixture
+def booth():
+    pins = sim_pin_factory()
+    world = SimWorld(W, H, FPS, seed=3, ambient_lux=200.0)
+    world.scene.ring_lux_at_full = RING_LUX_AT_FULL
+    light = RingLight(18, pin_factory=pins)
+    camera = SimCamera(W, H, FPS, world.scene, light, flicker_period_us=10_000)
+    camera.start()
+    yield world, light, camera
+    camera.stop()
+    light.close()
+    world.close()
+    reset_sim_pins()
+
+
+def test_a_take_recorded_while_the_room_brightens_keeps_the_face_within_2_percent(booth, tmp_path):
+    world, light, camera = booth
+
+    def next_metadata():
+        frame = camera.capture(world.tick())
+        return {**frame.metadata, FACE_KEY: face_brightness(frame.preview)}
+
+    curve = calibrate(light.set, next_metadata)
+    controller = LightController(LightSettings(), curve, output=0.0)
+
+    def step(mode: str):
+        frame = camera.capture(world.tick())
+        light.set(controller.update(frame.metadata, world.now_ns / 1e9, mode))
+
+    for _ in range(3 * FPS):  # the equipment check: the light settles
+        step("session")
+
+    files = TakeFiles(tmp_path / ".take-q1-1").create(
+        question_id="q1", take=1, width=W, height=H, fps=FPS, sample_rate=RATE, channels=1
+    )
+    video = VideoWriter(files, W, H, FPS, 1_500_000, realtime=False)
+    audio = AudioWriter(files, RATE, 1)
+    camera.start_encoder(video)
+    take_start_ns = world.now_ns + world.frame_period_ns
+    for i in range(round(TAKE_S * FPS)):
+        t = i / FPS
+        for at, lux in AMBIENT_SCRIPT.items():
+            if abs(t - at) < 0.5 / FPS:
+                world.scene.ambient_lux = parse_ambient(lux)
+        step("recording")
+        audio.write(np.zeros(RATE // FPS, dtype=np.int16), world.now_ns)
+    camera.stop_encoder()
+    audio.close()
+    result = mux_take(files, tmp_path / "q1-take1.mp4")
+    assert world.now_ns > take_start_ns
+
+    with av.open(str(result.path)) as container:
+        faces = np.array(
+            [face_luma(f.to_ndarray(format="rgb24")) for f in container.decode(video=0)]
+        )
+    assert len(faces) >= TAKE_S * FPS - 1
+    assert world.scene.ambient_lux == 244.0  # the room did change by 22 %
+    assert take_change_pct(faces) <= 2.0
