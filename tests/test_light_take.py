@@ -88,3 +88,52 @@ def test_a_take_recorded_while_the_room_brightens_keeps_the_face_within_2_percen
     assert len(faces) >= TAKE_S * FPS - 1
     assert world.scene.ambient_lux == 244.0  # the room did change by 22 %
     assert take_change_pct(faces) <= 2.0
+
+
+def test_booth_simulate_with_ambient_changes_keeps_the_face_in_the_kept_take(tmp_path):
+    """The same check end to end: the kiosk's own light wiring, `ambient` in a script.
+
+    With the light held during the take (`recording_slew_per_s = 0`) this measures 2.7 %.
+    """
+    import json
+
+    from conftest import EXAMPLE_INTERVIEWS
+
+    from booth.cli.main import main
+
+    config = tmp_path / "booth.toml"
+    config.write_text("[recording]\nwidth = 320\nheight = 240\nbitrate_bps = 1_500_000\n")
+    script = tmp_path / "s.txt"
+    script.write_text(
+        "ambient 200\npress start\ntype 123456\npress confirm\npress next\npress accept\n"
+        "wait 3\npress next\nwait 10.4\npress next\npress next\npress next\npress record\n"
+        "wait 3\nexpect recording\nwait 3\nambient 210\nwait 2\nambient 220\nwait 2\n"
+        "ambient 232\nwait 2\nambient 244\nwait 3\npress stop\npress keep\n"
+    )
+    out = tmp_path / "out"
+    assert (
+        main(
+            [
+                "simulate",
+                "--config",
+                str(config),
+                "--interviews",
+                str(EXAMPLE_INTERVIEWS),
+                "--headless",
+                "--script",
+                str(script),
+                "--out",
+                str(out),
+            ]
+        )
+        == 0
+    )
+    events = [json.loads(x) for x in (out / "events.jsonl").read_text().splitlines()]
+    assert [e["lux"] for e in events if e["event"] == "ambient"] == [200, 210, 220, 232, 244]
+    (take,) = out.glob("spool/*/q1-take1.mp4")
+    with av.open(str(take)) as container:
+        faces = np.array(
+            [face_luma(f.to_ndarray(format="rgb24")) for f in container.decode(video=0)]
+        )
+    assert len(faces) >= 11 * FPS
+    assert take_change_pct(faces) <= 2.0
