@@ -19,8 +19,10 @@ lint: venv
 	$(VENV)/bin/ruff check booth tests bench
 	$(VENV)/bin/ruff format --check booth tests bench
 
+# The venv's bin first: its node and npm run the tus server of the upload tests.
 test: lint
-	SDL_VIDEODRIVER=dummy SDL_AUDIODRIVER=dummy $(VENV)/bin/pytest -q
+	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" SDL_VIDEODRIVER=dummy SDL_AUDIODRIVER=dummy \
+		$(VENV)/bin/pytest -q
 
 demo: venv
 	$(VENV)/bin/booth demo --config config/demo.toml

@@ -8,6 +8,7 @@ from booth.cli import (
     light_cmd,
     simulate_cmd,
     status_cmd,
+    sync_cmd,
     takes_cmd,
 )
 
@@ -16,6 +17,7 @@ MODULES = [
     doctor_cmd,
     config_cmd,
     takes_cmd,
+    sync_cmd,
     light_cmd,
     kiosk_cmd,
     simulate_cmd,

@@ -1,0 +1,1 @@
+"""Uploading finished sessions: the queue, its SQLite store, the tus client and the agent."""

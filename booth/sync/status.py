@@ -1,0 +1,86 @@
+"""The upload queue as staff see it in `booth status` (and `booth status --json`)."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from booth.config.errors import ConfigError
+from booth.config.settings import Settings
+from booth.media.spool import Spool
+from booth.sync.agent import scan_spool
+from booth.sync.config import sync_settings
+from booth.sync.queue import STATES, summarize
+from booth.sync.store import STORE_FILE, Event, UploadStore
+
+
+def sync_status(settings: Settings) -> dict[str, Any]:
+    """The queue: sessions, files and bytes per state (pending, uploading, confirmed), how many
+    sessions are still being recorded, the last success and the last error (times in ISO 8601),
+    and `problem` when the settings or the store cannot be read. JSON-ready."""
+    status: dict[str, Any] = {"configured": False, "url": None, "problem": None}
+    try:
+        sync = sync_settings(settings)
+        status["configured"] = sync.url is not None
+        status["url"] = sync.url
+    except ConfigError as err:
+        status["problem"] = str(err)
+    records = {}
+    last_success = last_error = None
+    if (Path(settings.paths.state) / STORE_FILE).exists():
+        try:
+            store = UploadStore(settings.paths.state, read_only=True)
+            try:
+                records = store.records()
+                last_success, last_error = store.last("success"), store.last("error")
+            finally:
+                store.close()
+        except sqlite3.Error as err:
+            status["problem"] = f"{settings.paths.state / STORE_FILE}: cannot be read: {err}"
+    sessions, still_open = scan_spool(Spool(settings.paths.spool))
+    summary = summarize(sessions, records)
+    status.update(
+        sessions=summary.sessions,
+        files=summary.files,
+        bytes=summary.bytes,
+        sent_bytes=summary.sent_bytes,
+        open_sessions=still_open,
+        last_success=_event(last_success),
+        last_error=_event(last_error),
+    )
+    return status
+
+
+def status_lines(status: dict[str, Any]) -> list[str]:
+    """The status as a few lines of text for `booth status`."""
+    lines = [f"uploads to {status['url']}" if status["configured"] else "uploads: not configured"]
+    for state in STATES:
+        lines.append(
+            f"  {state:<10} {status['sessions'][state]:>4} sessions {status['files'][state]:>5} "
+            f"files {_size(status['bytes'][state]):>10}"
+        )
+    if status["open_sessions"]:
+        lines.append(f"  being recorded: {status['open_sessions']} session(s), not uploaded yet")
+    for key, label in (("last_success", "last success"), ("last_error", "last error")):
+        event = status[key]
+        lines.append(f"  {label}: {event['at']} {event['message']}" if event else f"  {label}: -")
+    if status["problem"]:
+        lines.append(f"  problem: {status['problem']}")
+    return lines
+
+
+def _event(event: Event | None) -> dict[str, str] | None:
+    if event is None:
+        return None
+    at = datetime.fromtimestamp(event.at, UTC).astimezone().isoformat(timespec="seconds")
+    return {"at": at, "message": event.message}
+
+
+def _size(n: int) -> str:
+    for unit in ("B", "kB", "MB", "GB"):
+        if n < 1000 or unit == "GB":
+            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+        n /= 1000
+    return f"{n} B"

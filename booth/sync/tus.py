@@ -1,0 +1,337 @@
+"""A tus 1.0 client (core, creation and checksum extensions) on the standard library.
+
+Why not wrap tuspy, the maintained Python client: it always sends an Upload-Metadata header
+(harmless here, we always have metadata), but its requests have no timeout, so one dead
+connection hangs the agent for good; it reads a whole chunk into memory; it pulls requests,
+aiohttp and tinydb onto the booth; and its URL store would duplicate what our SQLite store
+already persists. The protocol part the booth needs (OPTIONS, POST, HEAD, PATCH) is small, and
+owning it lets every request carry a timeout, lets a PATCH stop between 64 KiB pieces within
+a second of a candidate arriving, and lets the speed limit pace the bytes as they go out.
+Memory stays at one piece whatever `chunk_bytes` is: a chunk is read once to compute its sha1
+(for Upload-Checksum, which must precede the body) and once more, from the page cache, to send.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import http.client
+import ssl
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urljoin, urlsplit
+
+TUS_VERSION = "1.0.0"
+PIECE_BYTES = 64 * 1024
+_BURST_SECONDS = 0.25
+# Servers close idle keep-alive connections (Node after 5 s); a fresh one avoids the race.
+_IDLE_REUSE_SECONDS = 2.0
+
+
+class TusError(Exception):
+    """An upload request failed; the message says what happened, in words for staff."""
+
+
+class Refused(TusError):
+    """401/403: the server does not accept this booth's token. Retrying cannot help."""
+
+
+class Gone(TusError):
+    """404/410 for an upload URL: the server has forgotten that upload."""
+
+
+class ChecksumMismatch(TusError):
+    """460: the chunk arrived different from what was sent; the server stored none of it."""
+
+
+class OffsetConflict(TusError):
+    """409: the server holds a different number of bytes than the client thought."""
+
+
+class Rejected(TusError):
+    """The server answered another 4xx: it will not take this upload as it is."""
+
+
+class Unavailable(TusError):
+    """No usable answer (timeout, reset, refused connection, 5xx): worth trying again later."""
+
+
+class Stopped(TusError):
+    """The caller asked to stop in the middle of a chunk."""
+
+
+@dataclass(frozen=True)
+class ServerInfo:
+    """What the server announced to OPTIONS."""
+
+    extensions: frozenset[str]
+    checksum_algorithms: frozenset[str]
+
+    @property
+    def sha1(self) -> bool:
+        """Whether chunks can carry a sha1 Upload-Checksum."""
+        return "checksum" in self.extensions and "sha1" in self.checksum_algorithms
+
+
+class RateLimit:
+    """Paces bytes to `bytes_per_second` on average (0 = unlimited), allowing a quarter second
+    of burst so that short pauses do not turn into a flood afterwards."""
+
+    def __init__(
+        self,
+        bytes_per_second: int,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.bytes_per_second = bytes_per_second
+        self._clock = clock
+        self._sleep = sleep
+        self._due = 0.0
+
+    def take(self, n: int) -> None:
+        """Wait until `n` more bytes may go out."""
+        if self.bytes_per_second <= 0:
+            return
+        now = self._clock()
+        self._due = max(self._due, now - _BURST_SECONDS) + n / self.bytes_per_second
+        if self._due > now:
+            self._sleep(self._due - now)
+
+
+def encode_metadata(metadata: Mapping[str, str]) -> str:
+    """tus Upload-Metadata: `key base64(value)` pairs, comma separated (empty value: key only)."""
+    pairs = []
+    for key, value in metadata.items():
+        if not key or any(c in key for c in " ,") or not key.isascii():
+            raise ValueError(f"tus metadata key {key!r} must be ASCII without spaces or commas")
+        encoded = base64.b64encode(value.encode("utf-8")).decode("ascii")
+        pairs.append(f"{key} {encoded}" if value else key)
+    return ",".join(pairs)
+
+
+class TusClient:
+    """Talks tus 1.0 to one endpoint (e.g. `https://example.org/files/`).
+
+    token: sent as `Authorization: Bearer <token>` (None: no header).
+    timeout_seconds: the longest a connect, a send or the wait for an answer may take.
+    ca_file: CA bundle for https (None: the system's).
+    rate: paces the bytes of PATCH bodies.
+    """
+
+    def __init__(
+        self,
+        endpoint: str,
+        token: str | None = None,
+        timeout_seconds: float = 30.0,
+        ca_file: Path | None = None,
+        rate: RateLimit | None = None,
+    ) -> None:
+        self.endpoint = endpoint
+        self.token = token
+        self.timeout_seconds = timeout_seconds
+        self.rate = rate or RateLimit(0)
+        self._ssl = ssl.create_default_context(cafile=str(ca_file) if ca_file else None)
+        self._connections: dict[tuple[str, str], http.client.HTTPConnection] = {}
+        self._last_used: dict[tuple[str, str], float] = {}
+        self._info: ServerInfo | None = None
+
+    def close(self) -> None:
+        for conn in self._connections.values():
+            conn.close()
+        self._connections.clear()
+
+    # -- requests -------------------------------------------------------------------------
+
+    def server_info(self) -> ServerInfo:
+        """OPTIONS on the endpoint (asked once per client)."""
+        if self._info is None:
+            response, _ = self._request("OPTIONS", self.endpoint)
+            if response.status not in (200, 204):
+                raise self._failure("OPTIONS", self.endpoint, response)
+            self._info = ServerInfo(
+                extensions=_words(response.getheader("Tus-Extension")),
+                checksum_algorithms=_words(response.getheader("Tus-Checksum-Algorithm")),
+            )
+        return self._info
+
+    def create(self, length: int, metadata: Mapping[str, str]) -> str:
+        """POST a new upload of `length` bytes; returns its absolute URL."""
+        headers = {"Upload-Length": str(length), "Upload-Metadata": encode_metadata(metadata)}
+        response, _ = self._request("POST", self.endpoint, headers)
+        location = response.getheader("Location")
+        if response.status != 201 or not location:
+            raise self._failure("POST", self.endpoint, response)
+        return urljoin(self.endpoint, location)
+
+    def offset(self, url: str) -> tuple[int, int | None]:
+        """HEAD an upload: (bytes the server holds, the upload's length if it knows it)."""
+        response, _ = self._request("HEAD", url)
+        if response.status != 200:
+            raise self._failure("HEAD", url, response)
+        length = response.getheader("Upload-Length")
+        return _offset(response, url), int(length) if length and length.isdigit() else None
+
+    def send_chunk(
+        self,
+        url: str,
+        path: Path,
+        offset: int,
+        length: int,
+        checksum: bool,
+        should_stop: Callable[[], bool] = lambda: False,
+    ) -> int:
+        """PATCH `length` bytes of `path` from `offset`; returns the server's new offset.
+
+        With `checksum`, the chunk carries its sha1 and the server verifies it (460 if not).
+        `should_stop` is asked between 64 KiB pieces; when it says yes the connection is
+        dropped and Stopped raised (the server keeps what it acknowledged, or nothing).
+        """
+        headers = {
+            "Upload-Offset": str(offset),
+            "Content-Type": "application/offset+octet-stream",
+            "Content-Length": str(length),
+        }
+        with open(path, "rb") as file:
+            if checksum:
+                digest = hashlib.sha1()
+                file.seek(offset)
+                for piece in _pieces(file, length, path):
+                    if should_stop():
+                        raise Stopped("stopped before sending a chunk")
+                    digest.update(piece)
+                headers["Upload-Checksum"] = "sha1 " + base64.b64encode(digest.digest()).decode()
+            file.seek(offset)
+            response, _ = self._request("PATCH", url, headers, file, length, should_stop)
+        if response.status != 204:
+            raise self._failure("PATCH", url, response)
+        return _offset(response, url)
+
+    # -- plumbing -------------------------------------------------------------------------
+
+    def _connection(self, url: str) -> tuple[http.client.HTTPConnection, bool]:
+        parts = urlsplit(url)
+        key = (parts.scheme, parts.netloc)
+        conn = self._connections.get(key)
+        idle = time.monotonic() - self._last_used.get(key, 0.0)
+        if conn is not None and idle > _IDLE_REUSE_SECONDS:
+            self._drop(url)
+        elif conn is not None:
+            return conn, True
+        if parts.scheme == "https":
+            conn = http.client.HTTPSConnection(
+                parts.hostname, parts.port, timeout=self.timeout_seconds, context=self._ssl
+            )
+        else:
+            conn = http.client.HTTPConnection(
+                parts.hostname, parts.port, timeout=self.timeout_seconds
+            )
+        self._connections[key] = conn
+        return conn, False
+
+    def _drop(self, url: str) -> None:
+        parts = urlsplit(url)
+        conn = self._connections.pop((parts.scheme, parts.netloc), None)
+        if conn is not None:
+            conn.close()
+
+    def _request(
+        self,
+        method: str,
+        url: str,
+        headers: Mapping[str, str] | None = None,
+        body: object = None,
+        length: int = 0,
+        should_stop: Callable[[], bool] = lambda: False,
+    ) -> tuple[http.client.HTTPResponse, bytes]:
+        """One request with the tus headers; a keep-alive connection the server closed while
+        idle is reopened once at once (nothing reached the server, so nothing is repeated)."""
+        all_headers = {"Tus-Resumable": TUS_VERSION, **(headers or {})}
+        if self.token is not None:
+            all_headers["Authorization"] = f"Bearer {self.token}"
+        if method in ("POST", "HEAD", "OPTIONS"):
+            all_headers.setdefault("Content-Length", "0")
+        start = body.tell() if body is not None else 0  # type: ignore[attr-defined]
+        for attempt in (1, 2):
+            conn, reused = self._connection(url)
+            try:
+                conn.putrequest(method, _target(url), skip_accept_encoding=True)
+                for name, value in all_headers.items():
+                    conn.putheader(name, value)
+                conn.endheaders()
+                if body is not None:
+                    body.seek(start)  # type: ignore[attr-defined]
+                    for piece in _pieces(body, length, url):
+                        if should_stop():
+                            self._drop(url)
+                            raise Stopped("stopped in the middle of a chunk")
+                        self.rate.take(len(piece))
+                        conn.send(piece)
+                response = conn.getresponse()
+                data = response.read()
+            except TimeoutError:
+                self._drop(url)
+                raise Unavailable(
+                    f"{method} {url}: no answer within {self.timeout_seconds:g} s"
+                ) from None
+            except (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError) as err:
+                self._drop(url)
+                if reused and attempt == 1 and isinstance(err, http.client.RemoteDisconnected):
+                    continue
+                raise Unavailable(f"{method} {url}: connection lost ({_why(err)})") from None
+            except (OSError, http.client.HTTPException) as err:
+                self._drop(url)
+                raise Unavailable(f"{method} {url}: {_why(err)}") from None
+            if response.will_close:
+                self._drop(url)
+            else:
+                self._last_used[(urlsplit(url).scheme, urlsplit(url).netloc)] = time.monotonic()
+            return response, data
+        raise AssertionError("unreachable")
+
+    def _failure(self, method: str, url: str, response: http.client.HTTPResponse) -> TusError:
+        status = response.status
+        what = f"{method} {url}: the server answered {status} {response.reason}".rstrip()
+        if status in (401, 403):
+            return Refused(f"{what}: it does not accept this booth's token (sync.token_file)")
+        if status in (404, 410) and method in ("HEAD", "PATCH"):
+            return Gone(f"{what}: the server no longer has this upload")
+        if status == 460:
+            return ChecksumMismatch(f"{what}: the chunk arrived damaged")
+        if status == 409:
+            return OffsetConflict(f"{what}: the server holds a different offset")
+        if 400 <= status < 500 and status not in (408, 429):
+            return Rejected(what)
+        return Unavailable(what)
+
+
+def _pieces(file, length: int, name: object):
+    """Read `length` bytes from `file` in pieces of at most 64 KiB."""
+    left = length
+    while left > 0:
+        piece = file.read(min(PIECE_BYTES, left))
+        if not piece:
+            raise Rejected(f"{name}: the file is shorter than expected")
+        left -= len(piece)
+        yield piece
+
+
+def _target(url: str) -> str:
+    parts = urlsplit(url)
+    return (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+
+
+def _offset(response: http.client.HTTPResponse, url: str) -> int:
+    text = response.getheader("Upload-Offset") or ""
+    if not text.isdigit():
+        raise Unavailable(f"{url}: the server's answer has no valid Upload-Offset ({text!r})")
+    return int(text)
+
+
+def _words(header: str | None) -> frozenset[str]:
+    return frozenset(w.strip().lower() for w in (header or "").split(",") if w.strip())
+
+
+def _why(err: BaseException) -> str:
+    return getattr(err, "strerror", None) or str(err) or type(err).__name__
