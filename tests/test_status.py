@@ -43,6 +43,7 @@ def test_status_json_shows_the_kiosk_the_interviews_and_the_spool(tmp_path, caps
     assert [iv["id"] for iv in status["interviews"]] == ["example"]
     assert status["spool"] == {"sessions": 1, "by_status": {"declined": 1}}
     assert status["disk"]["free_bytes"] > 0
+    assert status["uploads"]["configured"] is False  # no [sync] url in these settings
     assert main(["status", "--config", str(config)]) == 0
     text = capsys.readouterr().out
     assert "kiosk: NOT RUNNING" in text and "example" in text and "1 declined" in text

@@ -16,6 +16,7 @@ from booth.config.settings import Settings, load_settings
 from booth.kiosk.health import session_budget_bytes
 from booth.media.spool import Spool
 from booth.state import read_state
+from booth.sync.status import status_lines, sync_status
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -75,6 +76,7 @@ def gather(settings: Settings) -> dict[str, Any]:
     for entry in sessions:
         status = (entry.manifest or {}).get("status", "unreadable")
         by_status[status] = by_status.get(status, 0) + 1
+    uploads = sync_status(settings)
     return {
         "version": __version__,
         "booth_id": settings.booth_id,
@@ -83,7 +85,10 @@ def gather(settings: Settings) -> dict[str, Any]:
         "interview_problems": [str(p) for p in problems],
         "disk": disk,
         "spool": {"sessions": len(sessions), "by_status": by_status},
-        "last_error": kiosk["fault"] if kiosk and kiosk["fault"] else None,
+        "uploads": uploads,
+        "last_error": (kiosk["fault"] if kiosk and kiosk["fault"] else None)
+        or (uploads.get("last_error") or {}).get("message")
+        or uploads.get("problem"),
     }
 
 
@@ -115,6 +120,9 @@ def render(status: dict[str, Any]) -> str:
     spool = status["spool"]
     counts = ", ".join(f"{n} {s}" for s, n in sorted(spool["by_status"].items())) or "empty"
     lines.append(f"spool: {spool['sessions']} sessions ({counts})")
+    lines.extend(status_lines(status["uploads"]))
+    if status["last_error"]:
+        lines.append(f"last error: {status['last_error']}")
     return "\n".join(lines)
 
 

@@ -9,6 +9,7 @@ import sys
 import threading
 from pathlib import Path
 
+from booth import service
 from booth.cli.main import UserError, add_config_option
 from booth.config.errors import ConfigError
 from booth.config.settings import Settings, load_settings
@@ -52,8 +53,11 @@ def load(config: Path) -> tuple[Settings, SyncSettings]:
 
 def run(args: argparse.Namespace) -> int:
     settings, sync = load(Path(args.config))
-    if not (logging.getLogger().handlers):
-        logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
+    if args.once:
+        if not logging.getLogger().handlers:
+            logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
+    else:
+        service.setup_logging("booth-sync")
     progress = _terminal_progress if sys.stdout.isatty() else _line_progress
     agent = SyncAgent(sync, settings.paths.spool, settings.paths.state, progress=progress)
     try:
@@ -66,7 +70,17 @@ def run(args: argparse.Namespace) -> int:
         stop = threading.Event()
         for sig in (signal.SIGTERM, signal.SIGINT):
             signal.signal(sig, lambda *_: stop.set())
-        agent.run(stop)
+        # Under systemd (booth-sync.service, Type=notify): ready, and a watchdog on its own
+        # thread, since one chunk on a slow uplink can outlast half the watchdog interval;
+        # every request has a timeout, so a hang is bounded anyway.
+        watchdog = service.Watchdog.from_environment()
+        service.notify_ready(f"uploading to {sync.url} when the booth is idle")
+        watchdog.start()
+        try:
+            agent.run(stop)
+        finally:
+            watchdog.stop()
+            service.notify_stopping()
         return 0
     except ConfigError as err:
         raise UserError("\n".join(str(p) for p in err.problems)) from None
