@@ -25,7 +25,7 @@ test: lint
 		$(VENV)/bin/pytest -q
 
 demo: venv
-	$(VENV)/bin/booth demo --config config/demo.toml
+	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(VENV)/bin/booth demo --config config/demo.toml
 
 bench: venv
 	$(PY) -m bench

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import threading
 from pathlib import Path
 
 from booth.cli.main import UserError, add_config_option
@@ -22,7 +23,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
             "Open the booth in a window on simulated hardware: a simulated camera and "
             "microphone, the light and buttons on gpiozero's mock pins. Use the mouse as a "
             "touchscreen, or the keys: digits, Enter (next/confirm), Space (record/stop), "
-            "Backspace, Esc (back), F1 (help), L (language). Takes go to OUT/spool."
+            "Backspace, Esc (back), F1 (help), L (language). Takes go to OUT/spool; a local tus "
+            "server (OUT/server) and the sync agent receive them once the booth is idle."
         ),
     )
     add_config_option(parser)
@@ -63,9 +65,59 @@ def run(args: argparse.Namespace) -> int:
     except ConfigError as err:
         raise UserError("\n".join(str(p) for p in err.problems)) from None
     kiosk.screenshots = None
+    uploads = DemoUploads(args.out)
     print(f"booth demo: takes go to {args.out / 'spool'}; close the window to stop.")
     try:
+        uploads.start()
         run_window(kiosk, screen, allow_window_close=True)
     finally:
         kiosk.close()
+        uploads.stop()
     return 0
+
+
+class DemoUploads:
+    """A local tus server and the sync agent beside the demo, so takes can be seen arriving."""
+
+    def __init__(self, out: Path) -> None:
+        self.out = out
+        self.server = None
+        self.agent = None
+        self.thread: threading.Thread | None = None
+        self.stopping = threading.Event()
+
+    def start(self) -> None:
+        from booth.sync.agent import SyncAgent
+        from booth.sync.config import SyncSettings
+        from booth.sync.local_server import LocalServerError, LocalTusServer
+
+        try:
+            self.server = LocalTusServer(self.out / "server").start()
+        except LocalServerError as err:
+            print(f"booth demo: no local upload server ({err}); the booth runs without it")
+            return
+        # Short waits, so that in a demo the takes arrive a few seconds after a session.
+        sync = SyncSettings(url=self.server.url, idle_seconds=5, poll_seconds=2)
+        self.agent = SyncAgent(sync, self.out / "spool", self.out / "state", progress=_arrived)
+        self.thread = threading.Thread(
+            target=self.agent.run, args=(self.stopping,), name="sync", daemon=True
+        )
+        self.thread.start()
+        print(
+            f"booth demo: uploads go to the local tus server {self.server.url} "
+            f"(files in {self.out / 'server'}) when the booth has been idle 5 s"
+        )
+
+    def stop(self) -> None:
+        self.stopping.set()
+        if self.thread is not None:
+            self.thread.join(timeout=10)
+        if self.agent is not None:
+            self.agent.close()
+        if self.server is not None:
+            self.server.stop()
+
+
+def _arrived(file, offset: int) -> None:
+    if offset >= file.length:
+        print(f"booth demo: uploaded {file.session_id}/{file.name} ({file.length} bytes)")
