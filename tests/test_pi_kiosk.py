@@ -17,6 +17,7 @@ from booth.devices.pi_camera import PiCameraUnavailable
 from booth.kiosk.pi import build_pi_kiosk, mic_device
 from booth.sim.scene import Scene
 from booth.sim.virtual_mic import PCM_NAME, VirtualMic
+from booth.sim.virtual_speaker import VirtualSpeaker
 from booth.sim.voice import Voice
 
 PERIOD = 1600
@@ -38,11 +39,11 @@ def pins():
     factory.close()
 
 
-def booth_settings(tmp_path, mic: str = "") -> Settings:
+def booth_settings(tmp_path, mic: str = "", speaker: str = "") -> Settings:
     return dataclasses.replace(
         Settings(),
         booth_id="pi-test",
-        devices=Devices(backend="pi", mic_device=mic),
+        devices=Devices(backend="pi", mic_device=mic, speaker_device=speaker),
         recording=Recording(width=160, height=120, bitrate_bps=300_000),
         paths=Paths(EXAMPLE_INTERVIEWS, tmp_path / "spool", tmp_path / "state"),
     )
@@ -72,11 +73,12 @@ def test_the_mic_thread_feeds_the_level_meter_of_the_real_booths_kiosk(
     monkeypatch.setenv("ALSA_CONFIG_PATH", "")
     vmic = VirtualMic(tmp_path / "mic", Voice(seed=2, level_dbfs=-20.0), period_frames=PERIOD)
     vmic.install()
+    speaker = VirtualSpeaker(tmp_path / "speaker")  # the clips' sound, on real ALSA too
+    speaker.install()
     camera = SimCamera(160, 120, 30, Scene(seed=1))
     camera.start()
-    kiosk = build_pi_kiosk(
-        booth_settings(tmp_path, mic=PCM_NAME), surface, pin_factory=pins, camera=camera
-    )
+    settings = booth_settings(tmp_path, mic=PCM_NAME, speaker=speaker.device)
+    kiosk = build_pi_kiosk(settings, surface, pin_factory=pins, camera=camera)
     stop = threading.Event()
 
     def sound_card() -> None:

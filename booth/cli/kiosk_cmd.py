@@ -32,6 +32,7 @@ def run(args: argparse.Namespace) -> int:
     from booth import service
     from booth.devices.camera import CameraError
     from booth.devices.microphone import MicrophoneError
+    from booth.devices.speaker import SpeakerError
     from booth.kiosk.window import Screen, open_display
     from booth.kiosk.window import run as run_window
 
@@ -52,7 +53,7 @@ def run(args: argparse.Namespace) -> int:
     screen = Screen(open_display(display.size, fullscreen=display.fullscreen), display.rotation)
     try:
         kiosk = build_pi_kiosk(settings, screen.picture)
-    except (CameraError, MicrophoneError) as err:
+    except (CameraError, MicrophoneError, SpeakerError) as err:
         raise UserError(str(err)) from None
     except ConfigError as err:
         raise UserError("\n".join(str(p) for p in err.problems)) from None

@@ -25,7 +25,7 @@ from booth.devices.gpio import sim_pin_factory
 from booth.devices.level_meter import LevelMeter
 from booth.devices.light import RingLight
 from booth.devices.microphone import Microphone
-from booth.kiosk.clips import ClipClock
+from booth.devices.speaker import Speaker
 from booth.kiosk.events import EventLog
 from booth.kiosk.health import Health
 from booth.kiosk.loop import Devices, Kiosk
@@ -34,10 +34,12 @@ from booth.light.calibrate import calibrate_simulated
 from booth.light.controller import LightController
 from booth.light.curve import CurveError, LightCurve, load_curve
 from booth.light.settings import open_ring_light
+from booth.media.player import ClipPlayer
 from booth.media.spool import Spool
 from booth.session.clock import VirtualClock
 from booth.session.flow import Flow, Timing
 from booth.sim.scenarios import RING_LUX_AT_FULL
+from booth.sim.virtual_speaker import VirtualSpeaker
 from booth.sim.world import SimWorld
 from booth.ui.i18n import translator
 from booth.ui.renderer import Renderer
@@ -102,6 +104,11 @@ def build_sim_kiosk(
         rec.width, rec.height, rec.fps, seed=seed, mic_dir=state / "mic", rate=rec.audio_rate
     )
     world.install_alsa_config()
+    # After the microphone's: the speaker adds its ALSA file to ALSA_CONFIG_PATH.
+    sim_speaker = VirtualSpeaker(state / "speaker", paced=realtime)
+    sim_speaker.install()
+    speaker = Speaker(sim_speaker.device)
+    speaker.latency_s = sim_speaker.latency_s(speaker.buffer_frames)
     mic = Microphone(world.mic_device, rate=rec.audio_rate, period_frames=world.period_frames)
     pins = sim_pin_factory()
     dev = settings.devices
@@ -139,13 +146,13 @@ def build_sim_kiosk(
     )
     kiosk = Kiosk(
         flow=flow,
-        devices=Devices(camera=camera, light=light, mic=mic, world=world),
+        devices=Devices(camera=camera, light=light, mic=mic, world=world, speaker=sim_speaker),
         recorder=recorder,
         surface=surface,
         renderer=Renderer(surface.get_size()),
         translators=translator,
         events=events,
-        clips=ClipClock(),
+        clips=ClipPlayer(speaker, realtime=realtime),
         meter=meter,
         fps=rec.fps,
         health=Health(

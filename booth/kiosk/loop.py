@@ -31,6 +31,7 @@ from booth.session.flow import DEFAULT_PRACTICE_TEXT, Flow
 from booth.session.view import View
 from booth.state import KioskState, activity_of, iso
 from booth.ui.input import primary_action, record_stop_action
+from booth.ui.subtitles_draw import draw_subtitle
 from booth.ui.widgets import MicLevel
 
 log = logging.getLogger("booth.kiosk")
@@ -58,10 +59,11 @@ class Devices:
     mic: Any
     buttons: Any = None
     world: Any = None
+    speaker: Any = None  # the simulator's virtual speaker, None on a real booth
 
     def close(self) -> None:
         """Release pins and devices; the microphone before the world that feeds it."""
-        for part in (self.buttons, self.light, self.mic, self.world):
+        for part in (self.buttons, self.light, self.mic, self.world, self.speaker):
             if part is not None:
                 part.close()
         self.camera.stop()
@@ -165,6 +167,12 @@ class Kiosk:
             self._check_health()
         if self.clips.finished(self.flow.clock.monotonic()):
             self._apply(self.flow.clip_finished())
+        self._log_clip_report()
+
+    def _log_clip_report(self) -> None:
+        report = self.clips.take_report()
+        if report is not None:
+            self._log_event("clip.played", report)
 
     def _look(self) -> None:
         """This frame from the camera: the preview, and the take's video while recording."""
@@ -298,6 +306,7 @@ class Kiosk:
             self.write_state()
         view = flow.view()
         self.clips.follow(view, flow.clock.monotonic())
+        self._log_clip_report()
 
     def _screen_changed(self) -> None:
         self._last_screen = self.flow.screen
@@ -320,9 +329,16 @@ class Kiosk:
         view = self.current_view()
         meter = self.meter
         mic = MicLevel(meter.rms_dbfs, meter.peak_dbfs, meter.clipping, meter.too_quiet)
+        now = self.flow.clock.monotonic()
+        clip_frame = self.clips.frame(now)
         self.hitboxes = self.renderer.draw(
-            self.surface, view, self.preview, mic, self.flow.clock.monotonic()
+            self.surface, view, self.preview, mic, now, clip_frame=clip_frame
         )
+        clip_rect = self.renderer.clip_rect
+        if clip_rect is not None and view.clip_path:
+            self.clips.shown_size = clip_rect.size  # later frames are decoded at this size
+            subtitle = self.clips.subtitle(now, view.language)
+            draw_subtitle(self.surface, clip_rect, subtitle, self.renderer.fonts)
 
     def screenshot(self, name: str) -> Path:
         assert self.screenshots is not None
@@ -335,6 +351,8 @@ class Kiosk:
     def close(self) -> None:
         """Stop: a session still open ends as ended-early with what it recorded."""
         self._apply(self.flow.shutdown())
+        self.clips.close()
+        self._log_clip_report()
         self.recorder.close()
         self.devices.close()
         self.write_state(stopped=True)

@@ -32,8 +32,8 @@ from booth.devices.level_meter import LevelMeter
 from booth.devices.mic_reader import MicReader
 from booth.devices.microphone import Microphone, find_card
 from booth.devices.pi_camera import PiCamera
+from booth.devices.speaker import Speaker, speaker_pcm
 from booth.kiosk.build import flow_timing, load_installed
-from booth.kiosk.clips import ClipClock
 from booth.kiosk.events import EventLog
 from booth.kiosk.health import Health
 from booth.kiosk.loop import Devices, Kiosk
@@ -41,6 +41,7 @@ from booth.kiosk.recorder import Recorder, RecordingFormat
 from booth.light.controller import LightController
 from booth.light.curve import CurveError, LightCurve, load_curve
 from booth.light.settings import open_ring_light
+from booth.media.player import ClipPlayer
 from booth.media.spool import Spool
 from booth.session.clock import SystemClock
 from booth.session.flow import Flow
@@ -162,7 +163,7 @@ def _assemble(
             renderer=Renderer(surface.get_size()),
             translators=translator,
             events=events,
-            clips=ClipClock(),
+            clips=ClipPlayer(Speaker(speaker_pcm(dev.speaker_device)), realtime=True),
             meter=meter,
             fps=rec.fps,
             health=Health(

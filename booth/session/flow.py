@@ -146,6 +146,7 @@ class Flow:
         self.steps: list[Step] = []
         self.step_index = 0  # index into self.steps
         self.intro_index = 0
+        self.intros_watched: set[int] = set()  # intro clips played to their end once
         self.clip_playing = False
         self.clip_played = False
         self.takes: dict[str, int] = {}  # question id -> takes recorded so far
@@ -252,6 +253,8 @@ class Flow:
         self.clip_played = True
         self.last_input = self._now()
         out.append(Event("clip.finished", {"screen": self.screen}))
+        if self.screen == "intro":
+            self.intros_watched.add(self.intro_index)
         if self.screen == "intro" and self.intro_index + 1 < len(self.interview.intro_clips):
             self.intro_index += 1
             self._start_clip()
@@ -486,6 +489,11 @@ class Flow:
         self.clip_played = False
 
     def _on_intro(self, action: str, value: str | None, out: list[Effect]) -> bool:
+        if action == "next" and self.clip_playing and self.intro_index in self.intros_watched:
+            # Skip is offered only for an intro clip already watched to its end.
+            out.append(Event("clip.skip", {"intro": self.intro_index + 1}))
+            out.extend(self.clip_finished())
+            return True
         if action == "next" and self.clip_played and not self.clip_playing:
             self._enter_first_step(out)
             return True
@@ -735,6 +743,9 @@ class Flow:
             practice_only=self.practice_only,
             clip_played=self.clip_played,
             clip_playing=self.clip_playing,
+            clip_skippable=self.screen == "intro"
+            and self.clip_playing
+            and self.intro_index in self.intros_watched,
             seconds_left=seconds_left,
             recording=self.screen == "recording",
             return_screen=self.return_screen,

@@ -92,6 +92,7 @@ class View:
     clip_path: str | None = None  # the clip to play on intro/question screens
     clip_played: bool = False  # the current clip has played to its end once
     clip_playing: bool = False  # the clip is playing now (the kiosk plays it)
+    clip_skippable: bool = False  # an intro clip already watched: Next skips the rest of it
 
     # questions: practice is question 0
     is_practice: bool = False
