@@ -29,6 +29,7 @@ from booth.devices.speaker import Speaker
 from booth.kiosk.events import EventLog
 from booth.kiosk.health import Health
 from booth.kiosk.loop import Devices, Kiosk
+from booth.kiosk.memory import keep_frames_out_of_the_heap
 from booth.kiosk.recorder import Recorder, RecordingFormat
 from booth.light.calibrate import calibrate_simulated
 from booth.light.controller import LightController
@@ -85,6 +86,7 @@ def build_sim_kiosk(
     seed: int = 1,
 ) -> tuple[Kiosk, VirtualClock]:
     """A booth on simulated hardware whose spool, state, screens and events go to `out`."""
+    keep_frames_out_of_the_heap()
     interviews = load_installed(interviews_dir)
     clock = VirtualClock(start)
     rec = settings.recording

@@ -37,6 +37,7 @@ from booth.kiosk.build import flow_timing, load_installed
 from booth.kiosk.events import EventLog
 from booth.kiosk.health import Health
 from booth.kiosk.loop import Devices, Kiosk
+from booth.kiosk.memory import keep_frames_out_of_the_heap
 from booth.kiosk.recorder import Recorder, RecordingFormat
 from booth.light.controller import LightController
 from booth.light.curve import CurveError, LightCurve, load_curve
@@ -98,6 +99,7 @@ def build_pi_kiosk(
     Raises `PiCameraUnavailable`, `CameraError`, `MicrophoneError`, `ConfigError` or gpiozero's
     errors with what staff can do; the caller turns them into one line for the journal.
     """
+    keep_frames_out_of_the_heap()
     # The camera first: without picamera2 nothing else is worth opening, and no pin is claimed.
     own_camera = camera is None
     if own_camera:
