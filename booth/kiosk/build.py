@@ -63,6 +63,94 @@ def load_installed(interviews_dir: Path) -> list:
     return interviews
 
 
+def open_spool(spool_dir: Path, clock, events: EventLog) -> Spool:
+    """The spool, after turning what a crash left behind into playable takes."""
+    spool = Spool(spool_dir)
+    for recovered in spool.recover(clock.now()):
+        events.write(
+            clock.monotonic(),
+            clock.now(),
+            "take.recovered",
+            {"session": recovered.session_id, "takes": len(recovered.takes)},
+        )
+    return spool
+
+
+def assemble_kiosk(
+    settings: Settings,
+    interviews: list,
+    clock,
+    devices: Devices,
+    surface: pygame.Surface,
+    spool: Spool,
+    state: Path,
+    events: EventLog,
+    clips,
+    light_controller: LightController,
+    realtime: bool,
+    screenshots: Path | None = None,
+) -> Kiosk:
+    """The kiosk around its devices: flow, recorder, meter, health; the same for every booth."""
+    rec = settings.recording
+    flow = Flow(
+        interviews,
+        settings.languages,
+        clock,
+        timing=flow_timing(settings),
+        is_open=lambda now: is_open(settings.hours, now),
+        language=settings.language,
+    )
+    recorder = Recorder(
+        spool,
+        state / "practice",
+        devices.camera,
+        RecordingFormat(rec.width, rec.height, rec.fps, rec.bitrate_bps, rec.audio_rate, 1),
+        settings.booth_id,
+        realtime=realtime,
+    )
+    meter = LevelMeter(rec.audio_rate)
+    health = Health(
+        devices.camera,
+        meter,
+        spool.root,
+        interviews,
+        rec.bitrate_bps,
+        rec.audio_rate,
+        rec.disk_margin_bytes,
+    )
+    return Kiosk(
+        flow=flow,
+        devices=devices,
+        recorder=recorder,
+        surface=surface,
+        renderer=Renderer(surface.get_size()),
+        translators=translator,
+        events=events,
+        clips=clips,
+        meter=meter,
+        fps=rec.fps,
+        health=health,
+        state_dir=state,
+        light_controller=light_controller,
+        screenshots=screenshots,
+        realtime=realtime,
+    )
+
+
+def attach_buttons(kiosk: Kiosk, settings: Settings, pin_factory) -> Buttons:
+    """The arcade buttons (and their LEDs, where wired), posting to the kiosk's action queue."""
+    b = settings.devices.buttons
+    leds = {"record": b.record_led, "next": b.next_led, "back": b.back_led}
+    buttons = Buttons(
+        {"record": b.record, "next": b.next, "back": b.back},
+        on_action=kiosk.post_button,
+        pin_factory=pin_factory,
+        leds={name: pin for name, pin in leds.items() if pin is not None},
+    )
+    kiosk.devices.buttons = buttons
+    return buttons
+
+
 def simulated_curve(world: SimWorld, light: RingLight, state: Path, rec) -> LightCurve:
     """The light's calibration curve: stored in the state directory, else measured now."""
     try:
@@ -90,17 +178,10 @@ def build_sim_kiosk(
     interviews = load_installed(interviews_dir)
     clock = VirtualClock(start)
     rec = settings.recording
-    spool = Spool(out / "spool")
     state = out / "state"
     state.mkdir(parents=True, exist_ok=True)
     events = EventLog(out / "events.jsonl")
-    for recovered in spool.recover(clock.now()):
-        events.write(
-            0.0,
-            clock.now(),
-            "take.recovered",
-            {"session": recovered.session_id, "takes": len(recovered.takes)},
-        )
+    spool = open_spool(out / "spool", clock, events)
 
     world = SimWorld(
         rec.width, rec.height, rec.fps, seed=seed, mic_dir=state / "mic", rate=rec.audio_rate
@@ -129,52 +210,19 @@ def build_sim_kiosk(
     )
     camera.start()
 
-    flow = Flow(
+    kiosk = assemble_kiosk(
+        settings,
         interviews,
-        settings.languages,
         clock,
-        timing=flow_timing(settings),
-        is_open=lambda now: is_open(settings.hours, now),
-        language=settings.language,
-    )
-    meter = LevelMeter(rec.audio_rate)
-    recorder = Recorder(
+        Devices(camera=camera, light=light, mic=mic, world=world, speaker=sim_speaker),
+        surface,
         spool,
-        state / "practice",
-        camera,
-        RecordingFormat(rec.width, rec.height, rec.fps, rec.bitrate_bps, rec.audio_rate, 1),
-        settings.booth_id,
-        realtime=realtime,
-    )
-    kiosk = Kiosk(
-        flow=flow,
-        devices=Devices(camera=camera, light=light, mic=mic, world=world, speaker=sim_speaker),
-        recorder=recorder,
-        surface=surface,
-        renderer=Renderer(surface.get_size()),
-        translators=translator,
-        events=events,
-        clips=ClipPlayer(speaker, realtime=realtime),
-        meter=meter,
-        fps=rec.fps,
-        health=Health(
-            camera,
-            meter,
-            spool.root,
-            interviews,
-            rec.bitrate_bps,
-            rec.audio_rate,
-            rec.disk_margin_bytes,
-        ),
-        state_dir=state,
-        light_controller=controller,
+        state,
+        events,
+        ClipPlayer(speaker, realtime=realtime),
+        controller,
+        realtime,
         screenshots=out / "screens",
-        realtime=realtime,
     )
-    buttons = dev.buttons
-    kiosk.devices.buttons = Buttons(
-        {"record": buttons.record, "next": buttons.next, "back": buttons.back},
-        on_action=kiosk.post_button,
-        pin_factory=pins,
-    )
+    attach_buttons(kiosk, settings, pins)
     return kiosk, clock

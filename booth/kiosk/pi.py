@@ -25,29 +25,20 @@ from typing import Any
 import pygame
 from gpiozero.pins import Factory
 
-from booth.config.hours import is_open
 from booth.config.settings import Settings
-from booth.devices.buttons import Buttons
-from booth.devices.level_meter import LevelMeter
 from booth.devices.mic_reader import MicReader
 from booth.devices.microphone import Microphone, find_card
 from booth.devices.pi_camera import PiCamera
 from booth.devices.speaker import Speaker, speaker_pcm
-from booth.kiosk.build import flow_timing, load_installed
+from booth.kiosk.build import assemble_kiosk, attach_buttons, load_installed, open_spool
 from booth.kiosk.events import EventLog
-from booth.kiosk.health import Health
 from booth.kiosk.loop import Devices, Kiosk
 from booth.kiosk.memory import keep_frames_out_of_the_heap
-from booth.kiosk.recorder import Recorder, RecordingFormat
 from booth.light.controller import LightController
 from booth.light.curve import CurveError, LightCurve, load_curve
 from booth.light.settings import open_ring_light
 from booth.media.player import ClipPlayer
-from booth.media.spool import Spool
 from booth.session.clock import SystemClock
-from booth.session.flow import Flow
-from booth.ui.i18n import translator
-from booth.ui.renderer import Renderer
 
 log = logging.getLogger("booth.kiosk")
 
@@ -126,70 +117,27 @@ def _assemble(
     interviews = load_installed(interviews_dir or paths.interviews)
     clock = SystemClock()
     events = EventLog(None)  # the journal has the events of a real booth
-    spool = Spool(paths.spool)
-    for recovered in spool.recover(clock.now()):
-        events.write(
-            clock.monotonic(),
-            clock.now(),
-            "take.recovered",
-            {"session": recovered.session_id, "takes": len(recovered.takes)},
-        )
+    spool = open_spool(paths.spool, clock, events)
     paths.state.mkdir(parents=True, exist_ok=True)
 
     mic = Microphone(mic_device(settings), rate=rec.audio_rate)
     light = buttons = None
     try:
         light = open_ring_light(settings.light, dev.light_pin, dev.light_frequency_hz, pin_factory)
-        flow = Flow(
+        kiosk = assemble_kiosk(
+            settings,
             interviews,
-            settings.languages,
             clock,
-            timing=flow_timing(settings),
-            is_open=lambda now: is_open(settings.hours, now),
-            language=settings.language,
-        )
-        recorder = Recorder(
+            Devices(camera=camera, light=light, mic=None),
+            surface,
             spool,
-            paths.state / "practice",
-            camera,
-            RecordingFormat(rec.width, rec.height, rec.fps, rec.bitrate_bps, rec.audio_rate, 1),
-            settings.booth_id,
+            paths.state,
+            events,
+            ClipPlayer(Speaker(speaker_pcm(dev.speaker_device)), realtime=True),
+            LightController(settings.light, light_curve(paths.state)),
             realtime=True,
         )
-        meter = LevelMeter(rec.audio_rate)
-        kiosk = Kiosk(
-            flow=flow,
-            devices=Devices(camera=camera, light=light, mic=None),
-            recorder=recorder,
-            surface=surface,
-            renderer=Renderer(surface.get_size()),
-            translators=translator,
-            events=events,
-            clips=ClipPlayer(Speaker(speaker_pcm(dev.speaker_device)), realtime=True),
-            meter=meter,
-            fps=rec.fps,
-            health=Health(
-                camera,
-                meter,
-                spool.root,
-                interviews,
-                rec.bitrate_bps,
-                rec.audio_rate,
-                rec.disk_margin_bytes,
-            ),
-            state_dir=paths.state,
-            light_controller=LightController(settings.light, light_curve(paths.state)),
-            realtime=True,
-        )
-        b = dev.buttons
-        leds = {"record": b.record_led, "next": b.next_led, "back": b.back_led}
-        buttons = Buttons(
-            {"record": b.record, "next": b.next, "back": b.back},
-            on_action=kiosk.post_button,
-            pin_factory=pin_factory,
-            leds={name: pin for name, pin in leds.items() if pin is not None},
-        )
-        kiosk.devices.buttons = buttons
+        buttons = attach_buttons(kiosk, settings, pin_factory)
     except BaseException:
         for part in (buttons, light, mic):
             if part is not None:
