@@ -6,9 +6,8 @@ import argparse
 import logging
 from pathlib import Path
 
-from booth.cli.main import UserError, add_config_option
+from booth.cli.main import UserError, add_config_option, load_booth_settings
 from booth.config.errors import ConfigError
-from booth.config.settings import load_settings
 
 log = logging.getLogger("booth.kiosk")
 
@@ -37,11 +36,8 @@ def run(args: argparse.Namespace) -> int:
     from booth.kiosk.window import run as run_window
 
     service.setup_logging("booth-kiosk")
-    path = Path(args.config)
-    try:
-        settings = load_settings(path if path.exists() else None)
-    except ConfigError as err:
-        raise UserError("\n".join(str(p) for p in err.problems)) from None
+    settings = load_booth_settings(args.config)
+    path = settings.source or Path(args.config)
     if settings.devices.backend != "pi":
         raise UserError(
             f"{path}: devices.backend is {settings.devices.backend!r}; `booth kiosk` drives a "

@@ -15,9 +15,8 @@ import time
 from datetime import datetime
 from pathlib import Path
 
-from booth.cli.main import UserError, add_config_option
-from booth.config.errors import ConfigError
-from booth.config.settings import Settings, load_settings
+from booth.cli.main import UserError, add_config_option, load_booth_settings
+from booth.config.settings import Settings
 from booth.light.calibrate import FACE_KEY, CalibrationError, calibrate, calibrate_simulated
 from booth.light.curve import CurvePoint, LightCurve
 from booth.light.face import face_brightness
@@ -67,11 +66,7 @@ def parse_level(text: str) -> float:
 
 
 def _settings(config: str) -> Settings:
-    path = Path(config)
-    try:
-        return load_settings(path if path.exists() else None)
-    except ConfigError as err:
-        raise UserError("\n".join(str(p) for p in err.problems)) from None
+    return load_booth_settings(config)
 
 
 def _light_settings(settings: Settings) -> LightSettings:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from booth import __version__
 
@@ -23,6 +24,32 @@ class UserError(Exception):
     def __init__(self, message: str, exit_code: int = 2) -> None:
         super().__init__(message)
         self.exit_code = exit_code
+
+
+def config_error(err: Exception) -> UserError:
+    """A settings problem as one line per problem: FILE:LINE: key: what is wrong (fix)."""
+    problems = getattr(err, "problems", None)
+    return UserError("\n".join(str(p) for p in problems) if problems else str(err))
+
+
+def load_booth_settings(config: str | Path | None):
+    """The settings of `--config`: built-in defaults when the default file does not exist.
+
+    A file named on the command line that does not exist is an error (a typo must not run
+    the booth on defaults); the default /etc/booth/booth.toml may be missing on a new booth.
+    """
+    from booth.config.errors import ConfigError
+    from booth.config.settings import load_settings
+
+    path = Path(config) if config is not None else Path(DEFAULT_CONFIG)
+    if not path.exists():
+        if str(path) != DEFAULT_CONFIG:
+            raise UserError(f"{path}: no such settings file (check the --config path)")
+        return load_settings(None)
+    try:
+        return load_settings(path)
+    except ConfigError as err:
+        raise config_error(err) from None
 
 
 def add_config_option(parser: argparse.ArgumentParser) -> None:

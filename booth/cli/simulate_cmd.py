@@ -7,7 +7,7 @@ import sys
 from datetime import datetime
 from pathlib import Path
 
-from booth.cli.main import DEFAULT_CONFIG, UserError, add_config_option
+from booth.cli.main import UserError, add_config_option, load_booth_settings
 from booth.config.errors import ConfigError
 from booth.config.settings import Settings, load_settings
 
@@ -66,18 +66,10 @@ def settings_for(config: str | None, interviews: Path | None) -> tuple[Settings,
     is given (a simulation on a staff laptop should not pick up /etc/booth by accident).
     A --config that does not exist is an error, not a silent fall-back to defaults.
     """
-    if config is None:
-        path = None if interviews is not None else Path(DEFAULT_CONFIG)
-        if path is not None and not path.exists():
-            path = None
+    if config is None and interviews is not None:
+        settings = load_settings(None)
     else:
-        path = Path(config)
-        if not path.is_file():
-            raise UserError(f"{path}: no such settings file (check the --config path)")
-    try:
-        settings = load_settings(path)
-    except ConfigError as err:
-        raise UserError("\n".join(str(p) for p in err.problems)) from None
+        settings = load_booth_settings(config)
     interviews_dir = interviews or settings.paths.interviews
     if not interviews_dir.is_dir():
         raise UserError(

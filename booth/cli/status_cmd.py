@@ -5,14 +5,12 @@ from __future__ import annotations
 import argparse
 import json
 import shutil
-from pathlib import Path
 from typing import Any
 
 from booth import __version__
-from booth.cli.main import UserError, add_config_option
-from booth.config.errors import ConfigError
+from booth.cli.main import add_config_option, load_booth_settings
 from booth.config.interview import load_interviews
-from booth.config.settings import Settings, load_settings
+from booth.config.settings import Settings
 from booth.kiosk.health import session_budget_bytes
 from booth.media.spool import Spool
 from booth.state import read_state
@@ -127,11 +125,6 @@ def render(status: dict[str, Any]) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    path = Path(args.config)
-    try:
-        settings = load_settings(path if path.exists() else None)
-    except ConfigError as err:
-        raise UserError("\n".join(str(p) for p in err.problems)) from None
-    status = gather(settings)
+    status = gather(load_booth_settings(args.config))
     print(json.dumps(status, indent=2, ensure_ascii=False) if args.json else render(status))
     return 0

@@ -10,9 +10,9 @@ import threading
 from pathlib import Path
 
 from booth import service
-from booth.cli.main import UserError, add_config_option
+from booth.cli.main import UserError, add_config_option, config_error, load_booth_settings
 from booth.config.errors import ConfigError
-from booth.config.settings import Settings, load_settings
+from booth.config.settings import Settings
 from booth.sync.agent import SyncAgent
 from booth.sync.config import SyncSettings, sync_settings
 from booth.sync.queue import SpoolFile
@@ -37,11 +37,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def load(config: Path) -> tuple[Settings, SyncSettings]:
     """The booth settings and their checked [sync] table; staff-readable UserError if bad."""
+    settings = load_booth_settings(config)
     try:
-        settings = load_settings(config)
         sync = sync_settings(settings)
     except ConfigError as err:
-        raise UserError("\n".join(str(p) for p in err.problems)) from None
+        raise config_error(err) from None
     if not sync.url:
         where = settings.source or config
         raise UserError(

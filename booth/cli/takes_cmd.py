@@ -7,9 +7,8 @@ import json
 from datetime import datetime
 from pathlib import Path
 
-from booth.cli.main import UserError, add_config_option
-from booth.config.errors import ConfigError
-from booth.config.settings import Settings, load_settings
+from booth.cli.main import UserError, add_config_option, load_booth_settings
+from booth.config.settings import Settings
 from booth.media.spool import Spool
 from booth.state import read_state
 
@@ -48,11 +47,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _settings(config: str) -> Settings:
-    path = Path(config)
-    try:
-        return load_settings(path if path.exists() else None)
-    except ConfigError as err:
-        raise UserError("\n".join(str(p) for p in err.problems)) from None
+    return load_booth_settings(config)
 
 
 def _spool(args: argparse.Namespace, settings: Settings) -> Spool:
