@@ -130,7 +130,7 @@ def test_unknown_keys_name_the_known_ones(tmp_path):
     problems = problems_of(make_interview(tmp_path, text))
     assert ":14: questions[1].max_take: unknown key, did you mean max_takes?" in problems[0]
     assert (
-        "known keys: id, text, clip, think_seconds, answer_seconds, max_takes, review"
+        "known keys: id, text, clip, audio, think_seconds, answer_seconds, max_takes, review"
         in problems[0]
     )
     assert ":1: colour: unknown key" in problems[1] and "employer" in problems[1]
@@ -249,3 +249,44 @@ def test_two_interviews_with_one_id(tmp_path):
 def test_a_missing_interviews_directory_is_a_problem(tmp_path):
     interviews, problems = load_interviews(tmp_path / "absent")
     assert interviews == [] and "paths.interviews: directory not found" in str(problems[0])
+
+
+def _with_audio(audio_line: str) -> str:
+    return MINIMAL.replace('id = "q1"', f'id = "q1"\n{audio_line}')
+
+
+def test_a_question_read_aloud_has_a_file_per_language(tmp_path):
+    directory = make_interview(tmp_path, _with_audio('audio = { sv = "q1.sv.m4a" }'))
+    (directory / "q1.sv.m4a").write_bytes(b"sound")
+    (q,) = load_interview(directory).questions
+    assert q.audio == {"sv": directory.resolve() / "q1.sv.m4a"}  # no English reading: text only
+
+
+def test_one_audio_file_reads_the_question_in_every_language(tmp_path):
+    directory = make_interview(tmp_path, _with_audio('audio = "q1.m4a"'))
+    (directory / "q1.m4a").write_bytes(b"sound")
+    (q,) = load_interview(directory).questions
+    assert q.audio == {"sv": directory.resolve() / "q1.m4a", "en": directory.resolve() / "q1.m4a"}
+
+
+def test_spoken_question_files_are_checked_like_clips(tmp_path):
+    (tmp_path / "outside.m4a").write_bytes(b"x")
+    line = 'audio = { sv = "missing.m4a", en = "../outside.m4a", de = "q.m4a" }'
+    problems = problems_of(make_interview(tmp_path / "interviews", _with_audio(line)))
+    assert len(problems) == 3
+    assert ":11: questions[1].audio.sv: file 'missing.m4a' not found" in problems[0]
+    assert "questions[1].audio.en: '../outside.m4a' leaves the interview directory" in problems[1]
+    assert "questions[1].audio.de: language de is not in languages" in problems[2]
+
+
+@pytest.mark.parametrize(
+    ("line", "wrong"),
+    [('audio = "q1.m4a"\nclip = "q1.mp4"', "is given with clip"),
+     ("audio = 3", "is not a file name or a table of file names")],
+)  # fmt: skip
+def test_audio_is_a_file_or_a_table_and_not_beside_a_clip(tmp_path, line, wrong):
+    directory = make_interview(tmp_path, _with_audio(line))
+    for name in ("q1.m4a", "q1.mp4"):
+        (directory / name).write_bytes(b"x")
+    (problem,) = problems_of(directory)
+    assert f"questions[1].audio: {wrong}" in problem and 'sv = "q3.sv.m4a"' in problem

@@ -78,3 +78,14 @@ def test_an_unreadable_file_is_rejected_naming_it(tmp_path):
     with pytest.raises(ConversionError, match=r"question-2\.mp4: cannot be read as a video"):
         convert_clip(src, dst)
     assert not dst.exists()
+
+
+def test_a_damaged_clip_leaves_nothing_behind(tmp_path):
+    whole = Path(__file__).resolve().parents[1] / "config/interviews/example/question-2.mp4"
+    src = tmp_path / "cut.mp4"
+    src.write_bytes(whole.read_bytes()[: whole.stat().st_size // 2])  # cut off half-way
+    out = tmp_path / "out"
+    out.mkdir()
+    with pytest.raises(ConversionError, match=r"cut\.mp4"):
+        convert_clip(src, out / "cut.mp4")
+    assert list(out.iterdir()) == []

@@ -44,6 +44,7 @@ class Q:
     answer_seconds: int = 30
     max_takes: int = 2
     review: bool = True
+    audio: dict = field(default_factory=dict)
 
 
 @dataclass
@@ -385,12 +386,6 @@ def test_unlimited_takes_show_take_k_without_a_limit():
         assert (v.take_number, v.max_takes, v.takes_left, v.can_retake) == (k, 0, None, True)
 
 
-def test_replay_plays_the_take_under_review():
-    b = Booth().to_question_1().press("next").press("record").wait(3).press("stop")
-    b.press("replay")
-    assert b.of(ReplayTake) == [ReplayTake("q1", 1, False)] and b.screen == "review"
-
-
 def test_a_full_session_completes_and_done_returns_to_idle_with_nothing_left():
     b = Booth().to_question_1()
     b.press("next").press("record").wait(3).press("stop").press("keep")
@@ -508,3 +503,184 @@ def test_inactivity_counts_from_the_moment_review_opens_after_a_long_answer():
     assert b.screen == "review"
     b.wait(1)
     assert b.screen == "inactive"
+
+
+# ------------------------------------------- clips: pause, skip, spoken question
+def intro_booth(replay_allowed=True, clips=("a.mp4",), timing=None):
+    iv = Interview(intro_clips=tuple(Path(c) for c in clips), replay_allowed=replay_allowed)
+    b = Booth(interview=iv, timing=timing).to_check().press("next")
+    assert b.screen == "intro"
+    return b
+
+
+def test_pause_toggles_a_playing_intro_clip():
+    b = intro_booth()
+    assert b.flow.view().clip_pausable and not b.flow.view().clip_paused
+    b.press("pause")
+    v = b.flow.view()
+    assert v.clip_paused and v.clip_playing and v.clip_pausable
+    b.press("pause")
+    assert not b.flow.view().clip_paused
+    assert [e.name for e in b.of(Event) if e.name.startswith("clip.")][-2:] == [
+        "clip.pause",
+        "clip.resume",
+    ]
+
+
+def test_pause_is_refused_when_the_interview_does_not_allow_replay():
+    b = intro_booth(replay_allowed=False).press("pause")
+    v = b.flow.view()
+    assert not v.clip_paused and not v.clip_pausable
+    assert b.of(Event)[-1] == Event("refused", {"action": "pause", "screen": "intro"})
+    b.clip_ends().press("replay")
+    assert not b.flow.view().clip_playing  # no replay either
+
+
+def test_pause_is_refused_when_no_clip_plays():
+    b = intro_booth().clip_ends().press("pause")
+    assert not b.flow.view().clip_paused and b.of(Event)[-1].name == "refused"
+
+
+def test_inactivity_counts_while_a_clip_is_paused():
+    b = intro_booth(timing=Timing(inactivity_seconds=5)).wait(30)
+    assert b.screen == "intro"  # playing: the candidate is watching
+    b.press("pause").wait(5)
+    assert b.screen == "inactive"
+    b.press("next")  # "I'm still here": back to the paused clip
+    assert b.screen == "intro" and b.flow.view().clip_paused
+
+
+def test_help_over_a_playing_clip_lets_the_inactivity_guard_run():
+    b = intro_booth(timing=Timing(inactivity_seconds=5)).press("help").wait(5)
+    assert b.screen == "inactive"
+
+
+def test_a_clip_ending_or_starting_clears_the_pause():
+    b = intro_booth(clips=("a.mp4", "b.mp4")).press("pause").clip_ends()
+    v = b.flow.view()
+    assert (v.intro_index, v.clip_playing, v.clip_paused) == (2, True, False)
+    b.clip_ends().press("replay").press("pause")
+    assert b.flow.view().clip_paused
+    b.press("next")  # skip the watched clip
+    assert not b.flow.view().clip_paused and not b.flow.view().clip_playing
+
+
+def test_only_a_watched_intro_clip_can_be_skipped():
+    b = intro_booth()
+    assert not b.flow.view().clip_skippable
+    b.press("next")
+    assert b.screen == "intro" and b.flow.view().clip_playing  # refused: not watched yet
+    b.clip_ends()
+    assert b.flow.view().clip_replayable
+    b.press("replay")
+    v = b.flow.view()
+    assert v.clip_playing and v.clip_skippable and not v.clip_replayable
+    b.press("next")  # Skip
+    assert b.screen == "intro" and not b.flow.view().clip_playing
+    assert any(e.name == "clip.skip" for e in b.of(Event))
+    b.press("next")
+    assert b.screen == "practice"
+
+
+def test_replay_is_refused_while_the_clip_plays():
+    b = intro_booth().press("replay")
+    assert b.of(Event)[-1] == Event("refused", {"action": "replay", "screen": "intro"})
+
+
+def spoken_interview(audio, clip=None, replay_allowed=True):
+    q = Q("q1", {"sv": "Läst fråga", "en": "Read question"}, clip=clip, audio=audio)
+    return Interview(practice=None, questions=(q,), replay_allowed=replay_allowed)
+
+
+def test_a_spoken_question_plays_before_next_like_a_clip():
+    audio = {"sv": Path("q1.sv.m4a"), "en": Path("q1.en.m4a")}
+    b = Booth(interview=spoken_interview(audio)).to_check().press("next")
+    v = b.flow.view()
+    assert b.screen == "question"
+    assert (v.question_audio, v.clip_path, v.clip_playing) == ("q1.sv.m4a", None, True)
+    assert v.question_text == "Läst fråga" and v.clip_pausable
+    b.press("next")
+    assert b.screen == "question"  # refused while it is read aloud
+    b.press("pause").press("pause").clip_ends()
+    assert b.flow.view().clip_replayable
+    b.press("replay")
+    assert b.flow.view().clip_playing and b.of(Event)[-1].name == "clip.replay"
+    b.clip_ends().press("next")
+    assert b.screen == "think"
+
+
+def test_the_spoken_question_is_in_the_candidates_language():
+    audio = {"sv": Path("q1.sv.m4a"), "en": Path("q1.en.m4a")}
+    b = Booth(interview=spoken_interview(audio)).press("language").press("start")
+    b.type("123456").press("confirm").press("next").press("accept").press("next")
+    assert b.flow.view().question_audio == "q1.en.m4a"
+
+
+def test_a_language_without_spoken_audio_shows_the_text_only():
+    b = Booth(interview=spoken_interview({"en": Path("q1.en.m4a")})).to_check().press("next")
+    v = b.flow.view()
+    assert v.question_audio is None and not v.clip_playing and v.clip_played
+    b.press("next")
+    assert b.screen == "think"
+
+
+def test_a_question_clip_wins_over_spoken_audio():
+    iv = spoken_interview({"sv": Path("q1.sv.m4a")}, clip=Path("q1.mp4"))
+    v = Booth(interview=iv).to_check().press("next").flow.view()
+    assert (v.clip_path, v.question_audio) == ("q1.mp4", None)
+
+
+# ------------------------------------------------------ take replay on review
+def to_review(b):
+    b.to_question_1().press("next").press("record").wait(3).press("stop")
+    assert b.screen == "review"
+    return b
+
+
+def test_replay_plays_the_take_under_review_until_it_ends():
+    b = to_review(Booth())
+    assert b.flow.view().clip_replayable and not b.flow.view().replaying
+    b.press("replay")
+    v = b.flow.view()
+    assert b.of(ReplayTake) == [ReplayTake("q1", 1, False)] and b.screen == "review"
+    assert v.replaying and v.clip_playing and v.clip_pausable and not v.clip_replayable
+    assert v.clip_path is None  # the kiosk knows where the take is, not the flow
+    b.press("replay")
+    assert len(b.of(ReplayTake)) == 1  # refused while it plays
+    b.clip_ends()
+    v = b.flow.view()
+    assert not v.replaying and not v.clip_playing and b.screen == "review"
+    b.press("replay")
+    assert len(b.of(ReplayTake)) == 2
+
+
+def test_no_inactivity_while_the_take_plays_back_but_it_counts_when_paused():
+    b = to_review(Booth(timing=Timing(inactivity_seconds=5))).press("replay").wait(30)
+    assert b.screen == "review" and b.flow.view().replaying
+    b.press("pause").wait(5)
+    assert b.screen == "inactive"
+
+
+def test_stop_ends_the_replay_and_stays_on_review():
+    b = to_review(Booth()).press("stop")
+    assert b.of(Event)[-1].name == "refused"  # nothing to stop
+    b.press("replay").press("stop")
+    v = b.flow.view()
+    assert b.screen == "review" and not v.replaying and not v.clip_playing
+    assert b.of(Event)[-1] == Event("take.replay_stopped", {"question": "q1"})
+
+
+@pytest.mark.parametrize("action, screen", [("keep", "question"), ("retake", "countdown")])
+def test_keep_or_retake_during_replay_stops_it(action, screen):
+    b = to_review(Booth()).press("replay").press("pause").press(action)
+    v = b.flow.view()
+    assert b.screen == screen
+    assert not (v.replaying or v.clip_playing or v.clip_paused)
+    assert any(e.name == "take.replay_stopped" for e in b.of(Event))
+
+
+def test_a_refused_retake_leaves_the_replay_playing():
+    iv = Interview(practice=None, questions=(Q("q1", {"sv": "a"}, think_seconds=0, max_takes=1),))
+    b = Booth(interview=iv).to_check().press("next").press("next").wait(3).press("stop")
+    b.press("replay").press("retake")
+    assert b.screen == "review" and b.flow.view().replaying

@@ -63,10 +63,15 @@ def test_space_records_or_stops():
     ("k", "action"),
     [(pygame.K_ESCAPE, "back"), (pygame.K_BACKSPACE, "delete"), (pygame.K_F1, "help"),
      (pygame.K_h, "help"), (pygame.K_l, "language"), (pygame.K_r, "retake"),
-     (pygame.K_p, "replay")],
+     (pygame.K_p, "replay"), (pygame.K_k, "pause"), (pygame.K_PAUSE, "pause")],
 )  # fmt: skip
 def test_named_keys(k, action):
     assert mapped(key(k), "review") == (action, None)
+
+
+@pytest.mark.parametrize("screen", ["intro", "question", "review"])
+def test_space_pauses_and_plays_on_the_clip_screens(screen):
+    assert mapped(key(pygame.K_SPACE), screen) == ("pause", None)
 
 
 @pytest.mark.parametrize(

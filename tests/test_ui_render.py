@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import time
+from dataclasses import replace
 from itertools import combinations
 
 os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
@@ -235,3 +236,69 @@ def test_recording_frame_draws_quickly_at_1080p(renderers):
     for _ in range(5):
         renderers[size].draw(surface, view, frame, sample_mic("x"), 0.0)
     assert (time.perf_counter() - start) / 5 < 0.1
+
+
+CLIP_SIZES = [(800, 480), (1920, 1080)]
+
+
+def _labelled(renderer, hits, action):
+    """The texts written inside the hit boxes of `action`."""
+    rects = [h.rect for h in hits if h.action == action]
+    return {b.text for b in renderer.text_boxes if any(r.contains(b.rect) for r in rects)}
+
+
+@pytest.mark.parametrize("size", CLIP_SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+@pytest.mark.parametrize("language", ["sv", "en"])
+@pytest.mark.parametrize(
+    ("name", "label"),
+    [("intro", "Pause"), ("intro-paused", "Play"), ("question-audio", "Pause"),
+     ("review-replay", "Play")],
+)  # fmt: skip
+def test_playing_clips_have_a_pause_and_play_button(renderers, size, language, name, label):
+    renderer = renderers[size]
+    _, hits = draw(renderer, size, sample_views(language)[name])
+    assert _labelled(renderer, hits, "pause") == {translator(language)(label)}
+    assert "replay" not in {h.action for h in hits}
+
+
+@pytest.mark.parametrize("size", CLIP_SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+@pytest.mark.parametrize("language", ["sv", "en"])
+def test_a_watched_intro_clip_offers_skip_where_next_was(renderers, size, language):
+    tr, renderer, views = translator(language), renderers[size], sample_views(language)
+    _, hits = draw(renderer, size, views["intro-skip"])
+    assert _labelled(renderer, hits, "next") == {tr("Skip")}
+    _, hits = draw(renderer, size, views["intro-played"])
+    assert _labelled(renderer, hits, "next") == {tr("Next")}
+    assert _labelled(renderer, hits, "replay") == {tr("Watch again")}
+    _, hits = draw(renderer, size, views["intro"])
+    assert "next" not in {h.action for h in hits}  # first viewing: neither Next nor Skip yet
+    assert tr("Skip") not in {b.text for b in renderer.text_boxes}
+
+
+def test_no_pause_button_where_the_interview_does_not_allow_it(renderers):
+    view = replace(sample_views("en")["intro"], clip_pausable=False)
+    _, hits = draw(renderers[(800, 480)], (800, 480), view)
+    assert "pause" not in {h.action for h in hits}
+
+
+def test_a_paused_clip_shows_a_pause_sign_over_its_frame(renderers):
+    renderer = renderers[(800, 480)]
+    clip = np.full((90, 160, 3), (0, 200, 0), np.uint8)
+    surface, _ = draw(renderer, (800, 480), sample_views("en")["intro-paused"], clip_frame=clip)
+    rect = renderer.clip_rect
+    assert surface.get_at(rect.center)[:3] != (0, 200, 0)
+    assert surface.get_at((rect.x + 4, rect.y + 4))[:3] == (0, 200, 0)
+
+
+def test_a_question_read_aloud_shows_its_text_large_and_waits_for_the_end(renderers):
+    renderer = renderers[(800, 480)]
+    view = sample_views("en")["question-audio"]
+    _, hits = draw(renderer, (800, 480), view)
+    assert "next" not in {h.action for h in hits}
+    assert "The question is read aloud." in {b.text for b in renderer.text_boxes}
+    assert renderer.clip_rect is None  # no video area: the text is the question
+    done = replace(view, clip_playing=False, clip_pausable=False, clip_played=True,
+                   clip_replayable=True)  # fmt: skip
+    _, hits = draw(renderer, (800, 480), done)
+    assert "next" in {h.action for h in hits}
+    assert _labelled(renderer, hits, "replay") == {"Listen again"}

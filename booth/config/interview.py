@@ -35,7 +35,11 @@ class Practice:
 
 @dataclass(frozen=True)
 class Question:
-    """One question; `think_seconds` 0 = no think time, `max_takes` 0 = unlimited takes."""
+    """One question; `think_seconds` 0 = no think time, `max_takes` 0 = unlimited takes.
+
+    audio: the question read aloud, per language (a language without a file has none); played
+    on the question screen of a question without a clip.
+    """
 
     id: str
     text: dict[str, str]
@@ -44,6 +48,7 @@ class Question:
     answer_seconds: int
     max_takes: int
     review: bool
+    audio: dict[str, Path] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -126,6 +131,34 @@ def _media(
     return path
 
 
+def _audio(
+    t: Table, languages: tuple[str, ...], directory: Path, has_clip: bool
+) -> dict[str, Path]:
+    """The spoken question: one file for every language, or a table with a file per language."""
+    value = t.anything("audio")
+    if value is None:
+        return {}
+    expected = 'a file name, or one per language, e.g. { sv = "q3.sv.m4a", en = "q3.en.m4a" }'
+    if has_clip:
+        t.problem("audio", "is given with clip: the clip already asks the question", expected)
+        return {}
+    if isinstance(value, str):
+        path = _media(t, "audio", value, directory)
+        return {lang: path for lang in languages} if path is not None else {}
+    if not isinstance(value, dict):
+        t.problem("audio", "is not a file name or a table of file names", expected)
+        return {}
+    audio: dict[str, Path] = {}
+    for lang, name in value.items():
+        if lang not in languages:
+            t.problem("audio", f"language {lang} is not in languages", expected, sub=(lang,))
+            continue
+        path = _media(t, "audio", name, directory, sub=(lang,))
+        if path is not None:
+            audio[lang] = path
+    return audio
+
+
 def _seconds(t: Table, key: str, default: object, minimum: int) -> int:
     return t.integer(
         key,
@@ -150,16 +183,19 @@ def _question(t: Table, languages: tuple[str, ...], directory: Path) -> Question
     qid = t.string("id", pattern=QUESTION_ID, expected="letters, digits, _ and -, e.g. q1")
     text = _texts(t, "text", languages)
     clip_name = t.anything("clip")
+    clip = None if clip_name is None else _media(t, "clip", clip_name, directory)
+    audio = _audio(t, languages, directory, has_clip=clip_name is not None)
     question = Question(
         id=qid,
         text=text,
-        clip=None if clip_name is None else _media(t, "clip", clip_name, directory),
+        clip=clip,
         think_seconds=_seconds(t, "think_seconds", 0, 0),
         answer_seconds=_seconds(t, "answer_seconds", REQUIRED, 1),
         max_takes=t.integer(
             "max_takes", 1, minimum=0, maximum=99, expected="0 (unlimited) to 99 takes"
         ),
         review=t.boolean("review", True),
+        audio=audio,
     )
     t.finish()
     return question

@@ -37,6 +37,8 @@ from booth.ui.widgets import MicLevel
 log = logging.getLogger("booth.kiosk")
 
 BUTTON = "button"
+# How long a take replay waits for the take's MP4 (muxed in the background) before giving up.
+REPLAY_WAIT_S = 5.0
 
 
 def button_action(button: str, screen: str) -> str | None:
@@ -108,6 +110,8 @@ class Kiosk:
         self._shots = 0
         self._last_screen = ""
         self._take_limit: float | None = None
+        self._replay: fx.ReplayTake | None = None  # the take the review screen plays back
+        self._replay_asked = 0.0
         self.health = health
         self.state_dir = state_dir
         self.light_controller = light_controller
@@ -167,7 +171,25 @@ class Kiosk:
             self._check_health()
         if self.clips.finished(self.flow.clock.monotonic()):
             self._apply(self.flow.clip_finished())
+        self._check_replay()
         self._log_clip_report()
+
+    def _replay_path(self) -> Path | None:
+        """The MP4 of the take the review screen plays back, once it is muxed."""
+        e = self._replay
+        if e is None:
+            return None
+        return self.recorder.take_mp4(e.question_id, e.take, e.practice)
+
+    def _check_replay(self) -> None:
+        """A take whose MP4 never comes (its mux failed) must not hold the review screen."""
+        if self._replay is None or not self.flow.replaying:
+            return
+        waited = self.flow.clock.monotonic() - self._replay_asked
+        if self._replay_path() is None and waited >= REPLAY_WAIT_S:
+            self._log_event("take.replay_unavailable", _take_fields(self._replay))
+            self._replay = None
+            self._apply(self.flow.clip_finished())
 
     def _log_clip_report(self) -> None:
         report = self.clips.take_report()
@@ -297,6 +319,7 @@ class Kiosk:
                 self.recorder.discard_take(e.question_id, e.take, e.practice)
                 self._log_event("take.discard", _take_fields(e))
             elif isinstance(e, fx.ReplayTake):
+                self._replay, self._replay_asked = e, flow.clock.monotonic()
                 self._log_event("take.replay", _take_fields(e))
             elif isinstance(e, fx.FinishSession):
                 self.recorder.finish_session(e.status, wall)
@@ -304,8 +327,7 @@ class Kiosk:
         if flow.screen != self._last_screen:
             self._screen_changed()
             self.write_state()
-        view = flow.view()
-        self.clips.follow(view, flow.clock.monotonic())
+        self.clips.follow(self.current_view(), flow.clock.monotonic())
         self._log_clip_report()
 
     def _screen_changed(self) -> None:
@@ -320,9 +342,14 @@ class Kiosk:
 
     # -------------------------------------------------------------- screen
     def current_view(self) -> View:
+        """The flow's view, with what only the kiosk knows: translated default texts and the
+        MP4 of a take being replayed on review."""
         view = self.flow.view()
         if view.question_text == DEFAULT_PRACTICE_TEXT:
             view = replace(view, question_text=self.translators(view.language)(view.question_text))
+        if view.replaying:
+            path = self._replay_path()
+            view = replace(view, clip_path=str(path) if path is not None else None)
         return view
 
     def render(self) -> None:

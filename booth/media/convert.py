@@ -73,11 +73,17 @@ def convert_clip(
             return _convert(source, video_in, audio_in, src, dst, duration, progress)
         except av.error.FFmpegError as err:
             dst.unlink(missing_ok=True)
+            partial_path(dst).unlink(missing_ok=True)
             raise ConversionError(f"{src}: damaged, conversion stopped ({err})") from err
 
 
+def partial_path(dst: Path) -> Path:
+    """Where a conversion writes until it is complete: a half-written clip never looks finished."""
+    return dst.with_name(dst.name + ".part")
+
+
 def _convert(source, video_in, audio_in, src, dst, duration, progress) -> Converted:
-    part = dst.with_name(dst.name + ".part")  # a half-written clip never looks finished
+    part = partial_path(dst)
     width = height = 0
     fps = Fraction(0)
     origin = source.start_time / av.time_base if source.start_time else 0.0

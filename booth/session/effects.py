@@ -60,7 +60,11 @@ class DiscardTake:
 
 @dataclass(frozen=True)
 class ReplayTake:
-    """Play back a recorded take on the review screen."""
+    """Play back a recorded take on the review screen.
+
+    The flow shows `View.replaying` (and `clip_playing`) until the kiosk reports the end with
+    `Flow.clip_finished`; the kiosk finds the take's MP4 and plays it in the review's video area.
+    """
 
     question_id: str
     take: int

@@ -11,7 +11,7 @@ Screens are named after what the candidate sees (see `booth.session.view`).
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -60,10 +60,15 @@ _LANGUAGE_SCREENS = {
 }
 
 
+# Screens where a clip (or the spoken question, or a take's replay) plays.
+_CLIP_SCREENS = {"intro", "question", "review"}
+
+
 class Question(Protocol):
     id: str
     text: dict[str, str]
     clip: Any
+    audio: dict[str, Any]  # the question read aloud, per language (may lack a language)
     think_seconds: int
     answer_seconds: int
     max_takes: int
@@ -95,6 +100,7 @@ class Step:
     max_takes: int  # 0 = unlimited
     review: bool
     practice: bool = False
+    audio: dict[str, Any] = field(default_factory=dict)  # spoken question, per language
 
 
 def pick_language(texts: dict[str, str], language: str, fallbacks: Sequence[str]) -> str:
@@ -149,6 +155,8 @@ class Flow:
         self.intros_watched: set[int] = set()  # intro clips played to their end once
         self.clip_playing = False
         self.clip_played = False
+        self.clip_paused = False
+        self.replaying = False  # review: the take is being played back
         self.takes: dict[str, int] = {}  # question id -> takes recorded so far
         self.pending_take: tuple[Step, int] | None = None  # recorded, not yet kept
         self.timer_end = 0.0
@@ -237,7 +245,7 @@ class Flow:
             return out
         if (
             self.screen not in _NO_INACTIVITY
-            and not self.clip_playing
+            and not self._clip_running()
             and now - self.last_input >= self.timing.inactivity_seconds
         ):
             self._open_overlay("inactive", out)
@@ -245,14 +253,19 @@ class Flow:
         return out
 
     def clip_finished(self) -> list[Effect]:
-        """The clip on the intro or question screen has played to its end."""
+        """The clip on the intro or question screen (or the take replayed on review) has
+        played to its end, or could not be played at all."""
         out: list[Effect] = []
         if not self.clip_playing:
             return out
         self.clip_playing = False
-        self.clip_played = True
+        self.clip_paused = False
         self.last_input = self._now()
         out.append(Event("clip.finished", {"screen": self.screen}))
+        if self.replaying:
+            self.replaying = False
+            return out
+        self.clip_played = True
         if self.screen == "intro":
             self.intros_watched.add(self.intro_index)
         if self.screen == "intro" and self.intro_index + 1 < len(self.interview.intro_clips):
@@ -420,6 +433,7 @@ class Flow:
                     answer_seconds=float(invitation.seconds(q.answer_seconds)),
                     max_takes=invitation.takes(q.max_takes),
                     review=q.review,
+                    audio=dict(q.audio),
                 )
             )
         self.steps = steps
@@ -487,6 +501,59 @@ class Flow:
     def _start_clip(self) -> None:
         self.clip_playing = True
         self.clip_played = False
+        self.clip_paused = False
+
+    def _clip_running(self) -> bool:
+        """A clip is moving on screen now: not paused, not covered by help or inactivity."""
+        return self.clip_playing and not self.clip_paused and self.screen in _CLIP_SCREENS
+
+    def _question_audio(self, step: Step) -> Any:
+        """The spoken question in the candidate's language, if it has one and no clip."""
+        if step.clip is not None:
+            return None
+        return step.audio.get(self.language)
+
+    def _has_media(self) -> bool:
+        """The screen has something to play: an intro clip, a question clip or spoken question."""
+        if self.screen == "intro":
+            return True
+        return self.screen == "question" and (
+            self.step.clip is not None or self._question_audio(self.step) is not None
+        )
+
+    def _can_pause(self) -> bool:
+        if not self.clip_playing:
+            return False
+        if self.screen == "review":
+            return self.replaying
+        return self._has_media() and self.interview.replay_allowed
+
+    def _can_replay(self) -> bool:
+        if self.screen == "review":
+            return not self.replaying
+        return (
+            self._has_media()
+            and self.clip_played
+            and not self.clip_playing
+            and self.interview.replay_allowed
+        )
+
+    def _toggle_pause(self, out: list[Effect]) -> bool:
+        if not self._can_pause():
+            return False
+        self.clip_paused = not self.clip_paused
+        out.append(
+            Event("clip.pause" if self.clip_paused else "clip.resume", {"screen": self.screen})
+        )
+        return True
+
+    def _replay_clip(self, out: list[Effect], **fields: Any) -> bool:
+        if not self._can_replay():
+            return False
+        self.clip_playing = True
+        self.clip_paused = False
+        out.append(Event("clip.replay", fields))
+        return True
 
     def _on_intro(self, action: str, value: str | None, out: list[Effect]) -> bool:
         if action == "next" and self.clip_playing and self.intro_index in self.intros_watched:
@@ -497,10 +564,10 @@ class Flow:
         if action == "next" and self.clip_played and not self.clip_playing:
             self._enter_first_step(out)
             return True
-        if action == "replay" and self.clip_played and self.interview.replay_allowed:
-            self.clip_playing = True
-            out.append(Event("clip.replay", {"intro": self.intro_index + 1}))
-            return True
+        if action == "replay":
+            return self._replay_clip(out, intro=self.intro_index + 1)
+        if action == "pause":
+            return self._toggle_pause(out)
         return False
 
     def _enter_first_step(self, out: list[Effect]) -> None:
@@ -515,8 +582,11 @@ class Flow:
     # ---------------------------------------------------------- questions
     def _enter_question(self, out: list[Effect]) -> None:
         step = self.step
-        self.clip_played = step.clip is None
-        self.clip_playing = step.clip is not None
+        # A clip, or the question read aloud, plays before the candidate may go on.
+        media = step.clip is not None or self._question_audio(step) is not None
+        self.clip_played = not media
+        self.clip_playing = media
+        self.clip_paused = False
         self._goto("question", out, question=step.id)
 
     def _on_practice(self, action: str, value: str | None, out: list[Effect]) -> bool:
@@ -536,11 +606,10 @@ class Flow:
             else:
                 self._enter_countdown(out)
             return True
-        if action == "replay" and self.clip_played and self.step.clip is not None:
-            if self.interview.replay_allowed:
-                self.clip_playing = True
-                out.append(Event("clip.replay", {"question": self.step.id}))
-                return True
+        if action == "replay":
+            return self._replay_clip(out, question=self.step.id)
+        if action == "pause":
+            return self._toggle_pause(out)
         return False
 
     def _on_think(self, action: str, value: str | None, out: list[Effect]) -> bool:
@@ -590,7 +659,22 @@ class Flow:
     def _on_review(self, action: str, value: str | None, out: list[Effect]) -> bool:
         assert self.pending_take is not None
         step, take = self.pending_take
+        if action == "replay":
+            if self.replaying:
+                return False
+            self.replaying = self.clip_playing = True
+            self.clip_paused = False
+            out.append(ReplayTake(step.id, take, step.practice))
+            return True
+        if action == "pause":
+            return self._toggle_pause(out)
+        if action == "stop":
+            if not self.replaying:
+                return False
+            self._stop_replay(out)
+            return True
         if action in ("keep", "next"):
+            self._stop_replay(out)
             self._keep_pending(out)
             self._after_step(out)
             return True
@@ -598,14 +682,19 @@ class Flow:
             left = self._takes_left(step)
             if left is not None and left <= 0:
                 return False
+            self._stop_replay(out)
             out.append(DiscardTake(step.id, take, step.practice))
             self.pending_take = None
             self._enter_countdown(out)
             return True
-        if action == "replay":
-            out.append(ReplayTake(step.id, take, step.practice))
-            return True
         return False
+
+    def _stop_replay(self, out: list[Effect]) -> None:
+        """The candidate moved on (or pressed stop) while the take played back."""
+        if not self.replaying:
+            return
+        self.replaying = self.clip_playing = self.clip_paused = False
+        out.append(Event("take.replay_stopped", {"question": self.step.id}))
 
     def _keep_pending(self, out: list[Effect]) -> None:
         if self.pending_take is None:
@@ -718,6 +807,9 @@ class Flow:
             )
             if self.screen == "question" and step.clip is not None:
                 fields["clip_path"] = str(step.clip)
+            audio = self._question_audio(step)
+            if self.screen == "question" and audio is not None:
+                fields["question_audio"] = str(audio)
         if self.screen == "intro" and interview is not None:
             fields.update(
                 intro_index=self.intro_index + 1,
@@ -743,9 +835,13 @@ class Flow:
             practice_only=self.practice_only,
             clip_played=self.clip_played,
             clip_playing=self.clip_playing,
+            clip_paused=self.clip_paused,
+            clip_pausable=self.screen in _CLIP_SCREENS and self._can_pause(),
+            clip_replayable=self.screen in _CLIP_SCREENS and self._can_replay(),
             clip_skippable=self.screen == "intro"
             and self.clip_playing
             and self.intro_index in self.intros_watched,
+            replaying=self.screen == "review" and self.replaying,
             seconds_left=seconds_left,
             recording=self.screen == "recording",
             return_screen=self.return_screen,

@@ -49,6 +49,7 @@ ACTIONS = (
     "keep",
     "retake",
     "replay",
+    "pause",  # pause a playing clip, or play on from where it was paused
     "help",
 )
 
@@ -89,9 +90,14 @@ class View:
     # intro clips
     intro_index: int = 0  # 1-based
     intro_count: int = 0
-    clip_path: str | None = None  # the clip to play on intro/question screens
-    clip_played: bool = False  # the current clip has played to its end once
-    clip_playing: bool = False  # the clip is playing now (the kiosk plays it)
+    # The clip to play: the intro or question clip; on review, the take being replayed (the
+    # kiosk fills that in: only it knows where the take's MP4 is).
+    clip_path: str | None = None
+    clip_played: bool = False  # the current clip (or spoken question) has played to its end once
+    clip_playing: bool = False  # the clip is playing now, paused or not (the kiosk plays it)
+    clip_paused: bool = False  # the candidate paused it: picture and sound hold where they are
+    clip_pausable: bool = False  # the pause action works now (a clip plays and may be paused)
+    clip_replayable: bool = False  # the replay action works now (play it again from the start)
     clip_skippable: bool = False  # an intro clip already watched: Next skips the rest of it
 
     # questions: practice is question 0
@@ -99,6 +105,8 @@ class View:
     question_index: int = 0  # 1-based; 0 for the practice question
     question_count: int = 0
     question_text: str = ""
+    # The question read aloud (a sound file), played on the question screen when it has no clip.
+    question_audio: str | None = None
     think_seconds: float = 0.0  # full think time of this question
     answer_seconds: float = 0.0  # full answer time of this question
 
@@ -108,6 +116,7 @@ class View:
     takes_left: int | None = None  # None = unlimited
     can_retake: bool = False
     review_allowed: bool = False
+    replaying: bool = False  # review: the take is being played back (clip_playing too)
 
     # countdowns: think, countdown (3-2-1), recording (time left), done, inactive
     seconds_left: float = 0.0

@@ -73,6 +73,8 @@ def sample_views(language: str, long_texts: bool = False) -> dict[str, View]:
         "max_takes": 3,
         "takes_left": 1,
     }
+    # an intro clip playing for the first time, in an interview that allows pausing it
+    intro = {"intro_index": 1, "intro_count": 2, "clip_playing": True, "clip_pausable": True}
     p = {**base, "is_practice": True, "question_text": s["practice"], "answer_seconds": 60}
     return {
         "idle": View("idle", language, langs),
@@ -83,7 +85,10 @@ def sample_views(language: str, long_texts: bool = False) -> dict[str, View]:
         "consent": View("consent", **base),
         "check": View("check", **base),
         "check-quiet": View("check", **base, extra={"mic": "quiet"}),
-        "intro": View("intro", **base, intro_index=1, intro_count=2, clip_path="intro-1.mp4"),
+        "intro": View("intro", **base, **intro, clip_path="intro-1.mp4"),
+        "intro-paused": View(
+            "intro", **base, **intro, clip_path="intro-1.mp4", clip_paused=True
+        ),  # fmt: skip
         "intro-played": View(
             "intro",
             **base,
@@ -91,10 +96,22 @@ def sample_views(language: str, long_texts: bool = False) -> dict[str, View]:
             intro_count=2,
             clip_path="i/intro-2.mp4",
             clip_played=True,
+            clip_replayable=True,
+        ),  # fmt: skip
+        "intro-skip": View(
+            "intro",
+            **base,
+            **{**intro, "intro_index": 2},
+            clip_path="i/intro-2.mp4",
+            clip_played=True,
+            clip_skippable=True,
         ),  # fmt: skip
         "practice": View("practice", **p),
         "question": View("question", **q),
         "question-clip": View("question", **{**q, "clip_path": "q2.mp4"}),
+        "question-audio": View(
+            "question", **q, question_audio="q3.sv.m4a", clip_playing=True, clip_pausable=True
+        ),  # fmt: skip
         "think": View("think", **q, seconds_left=24.3),
         "countdown": View("countdown", **q, seconds_left=2.4),
         "recording": View("recording", **q, seconds_left=83.2, recording=True),
@@ -105,6 +122,16 @@ def sample_views(language: str, long_texts: bool = False) -> dict[str, View]:
             recording=True,
         ),  # fmt: skip
         "review": View("review", **q, can_retake=True, review_allowed=True),
+        "review-replay": View(
+            "review",
+            **q,
+            can_retake=True,
+            review_allowed=True,
+            replaying=True,
+            clip_playing=True,
+            clip_pausable=True,
+            clip_paused=True,
+        ),  # fmt: skip
         "review-last": View(
             "review", **{**q, "take_number": 3, "takes_left": 0}, review_allowed=True
         ),

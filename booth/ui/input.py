@@ -5,9 +5,11 @@ presses all end up as `(action, value)` pairs from `booth.session.view.ACTIONS`.
 Keys:
     0–9 (and the keypad's)  digit            Backspace  delete
     Enter                   the screen's main step (confirm, next, accept, keep, record, stop)
-    Space                   record, or stop while recording
+    Space                   record, or stop while recording; pause/play a clip (intro, question)
+                            or a take played back (review)
     Esc                     back              F1 or H   help
     L                       language          R         retake        P   replay
+    K or Pause              pause/play a clip, as on most video players
 No key or key combination quits: the kiosk is for candidates. Closing the window
 quits only in windowed demo mode (`allow_window_close=True`), as ("quit", None).
 """
@@ -41,6 +43,8 @@ PRIMARY_ACTIONS = {
 }
 # What Space (and an arcade record/stop button) means on each screen.
 RECORD_STOP_ACTIONS = {"practice": "record", "think": "record", "recording": "stop"}
+# Screens where Space pauses and plays on what is playing (the arcade buttons do not).
+PAUSE_SCREENS = {"intro", "question", "review"}
 
 _LETTER_KEYS = {
     pygame.K_ESCAPE: "back",
@@ -50,6 +54,8 @@ _LETTER_KEYS = {
     pygame.K_l: "language",
     pygame.K_r: "retake",
     pygame.K_p: "replay",
+    pygame.K_k: "pause",
+    pygame.K_PAUSE: "pause",
 }
 _DIGIT_KEYS = {getattr(pygame, f"K_{d}"): str(d) for d in range(10)} | {
     getattr(pygame, f"K_KP{d}"): str(d) for d in range(10)
@@ -73,7 +79,7 @@ def key_action(key: int, screen: str) -> Action | None:
     if key in (pygame.K_RETURN, pygame.K_KP_ENTER):
         action = primary_action(screen)
     elif key == pygame.K_SPACE:
-        action = record_stop_action(screen)
+        action = record_stop_action(screen) or ("pause" if screen in PAUSE_SCREENS else None)
     else:
         action = _LETTER_KEYS.get(key)
     return (action, None) if action else None

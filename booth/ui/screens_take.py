@@ -20,6 +20,7 @@ from booth.ui.widgets import (
     look_here,
     meter_height,
     mic_meter,
+    paused_badge,
     preview,
     rec_indicator,
 )
@@ -46,17 +47,48 @@ def _status_line(c: Canvas, area: pygame.Rect) -> tuple[pygame.Rect, pygame.Rect
     )
 
 
+def _clip_buttons(c: Canvas, v: View, again: str) -> list[Btn]:
+    """Pause/Play while a clip plays (where the interview allows it), else `again` to replay."""
+    if v.clip_pausable:
+        return [Btn(c.tr("Play") if v.clip_paused else c.tr("Pause"), "pause", left=True)]
+    if v.clip_replayable:
+        return [Btn(again, "replay", left=True)]
+    return []
+
+
+def _clip_state(c: Canvas, v: View) -> str:
+    if v.clip_paused:
+        return c.tr("Paused")
+    return c.tr("Playing…") if v.clip_playing else c.tr("Played")
+
+
+def _clip(c: Canvas, area: pygame.Rect, v: View, caption: str, live: Live) -> pygame.Rect:
+    """The clip area, with a pause sign over the frame that holds while paused."""
+    shown = clip_area(c, area, caption, _clip_state(c, v), live.clip_frame)
+    if v.clip_paused and live.clip_frame is not None:
+        paused_badge(c, shown)
+    return shown
+
+
 def intro(c: Canvas, v: View, live: Live) -> None:
     tr = c.tr
     title = tr("About the job: clip {k} of {n}").format(k=v.intro_index, n=v.intro_count)
-    area = frame(c, v, title, [Btn(tr("Next"), "next", kind="primary", enabled=v.clip_played)])
+    buttons = _clip_buttons(c, v, tr("Watch again"))
+    # Skip is offered only for a clip the candidate has already watched to its end.
+    label = tr("Skip") if v.clip_skippable else tr("Next")
+    can_go_on = v.clip_skippable or (v.clip_played and not v.clip_playing)
+    buttons.append(Btn(label, "next", kind="primary", enabled=can_go_on))
+    area = frame(c, v, title, buttons)
     clip, status = _status_line(c, area)
-    state = tr("Played") if v.clip_played else tr("Playing…")
-    clip_area(c, clip, _clip_name(v), state, live.clip_frame)
-    hint = (
-        tr("Press Next when you are ready.") if v.clip_played
-        else tr("Watch the whole clip; Next is ready when it ends.")
-    )  # fmt: skip
+    _clip(c, clip, v, _clip_name(v), live)
+    if v.clip_paused:
+        hint = tr("Paused. Press Play to go on watching.")
+    elif v.clip_skippable:
+        hint = tr("You have seen this clip before: Skip ends it.")
+    elif v.clip_played:
+        hint = tr("Press Next when you are ready.")
+    else:
+        hint = tr("Watch the whole clip; Next is ready when it ends.")
     c.text(hint, status, BODY, color=palette.TEXT_MUTED, align="center", valign="middle")
 
 
@@ -88,7 +120,11 @@ def practice(c: Canvas, v: View, live: Live) -> None:
 
 def question(c: Canvas, v: View, live: Live) -> None:
     tr = c.tr
-    area = frame(c, v, question_label(c, v), [Btn(tr("Next"), "next", kind="primary")])
+    again = tr("Listen again") if v.question_audio else tr("Watch again")
+    buttons = _clip_buttons(c, v, again)
+    # The clip (or the question read aloud) plays to its end before the candidate goes on.
+    buttons.append(Btn(tr("Next"), "next", kind="primary", enabled=not v.clip_playing))
+    area = frame(c, v, question_label(c, v), buttons)
     times = []
     if v.think_seconds:
         times.append(tr("Time to think: {time}").format(time=texts.duration(tr, v.think_seconds)))
@@ -98,6 +134,9 @@ def question(c: Canvas, v: View, live: Live) -> None:
         Line("\n".join(times), BODY, color=palette.TEXT_MUTED),
     ]
     if not v.clip_path:
+        if v.question_audio and v.clip_playing:
+            listen = tr("Paused") if v.clip_paused else tr("The question is read aloud.")
+            lines.append(Line(listen, BODY, bold=True, color=palette.TEXT_MUTED))
         stack(c, area, lines, valign="middle")
         return
     if c.portrait:
@@ -106,8 +145,7 @@ def question(c: Canvas, v: View, live: Live) -> None:
     else:
         clip = pygame.Rect(area.x, area.y, round(area.w * 0.55), area.h)
         rest = pygame.Rect(clip.right + 2 * c.gap, area.y, area.w - clip.w - 2 * c.gap, area.h)
-    state = tr("Played") if v.clip_played else tr("Playing…")
-    shown = clip_area(c, clip, _clip_name(v), state, live.clip_frame)
+    shown = _clip(c, clip, v, _clip_name(v), live)
     if not c.portrait:
         rest = pygame.Rect(
             shown.right + 2 * c.gap, area.y, area.right - shown.right - 2 * c.gap, area.h
@@ -237,7 +275,10 @@ def recording(c: Canvas, v: View, live: Live) -> None:
 
 def review(c: Canvas, v: View, live: Live) -> None:
     tr = c.tr
-    buttons = [Btn(tr("Watch again"), "replay", left=True)]
+    if v.replaying:
+        buttons = [Btn(tr("Play") if v.clip_paused else tr("Pause"), "pause", left=True)]
+    else:
+        buttons = [Btn(tr("Watch again"), "replay", left=True)]
     if v.can_retake:
         buttons.append(Btn(tr("Record again"), "retake"))
     keep = tr("Continue") if v.is_practice else tr("Keep this answer")
@@ -258,7 +299,7 @@ def review(c: Canvas, v: View, live: Live) -> None:
     ]
     if c.portrait:
         clip = pygame.Rect(area.x, area.y, area.w, round(area.h * 0.55))
-        shown = clip_area(c, clip, "", tr("Press Watch again to see your answer."), live.clip_frame)
+        shown = _replay_area(c, clip, v, live)
         stack(
             c,
             pygame.Rect(area.x, shown.bottom + c.gap, area.w, area.bottom - shown.bottom - c.gap),
@@ -266,7 +307,7 @@ def review(c: Canvas, v: View, live: Live) -> None:
         )
     else:
         clip = pygame.Rect(area.x, area.y, round(area.w * 0.58), area.h)
-        shown = clip_area(c, clip, "", tr("Press Watch again to see your answer."), live.clip_frame)
+        shown = _replay_area(c, clip, v, live)
         stack(
             c,
             pygame.Rect(
@@ -275,3 +316,10 @@ def review(c: Canvas, v: View, live: Live) -> None:
             lines,
             valign="middle",
         )
+
+
+def _replay_area(c: Canvas, area: pygame.Rect, v: View, live: Live) -> pygame.Rect:
+    """Where the take plays back: its frames while replaying, else how to see it."""
+    if not v.replaying:
+        return clip_area(c, area, "", c.tr("Press Watch again to see your answer."), None)
+    return _clip(c, area, v, "", live)

@@ -327,3 +327,15 @@ def clip_area(
         align="center",
     )
     return rect
+
+
+def paused_badge(c: Canvas, rect: pygame.Rect) -> None:
+    """A pause sign (two bars on a disc) in the middle of a clip that is paused."""
+    radius = round(min(rect.w, rect.h) * 0.16)
+    pygame.draw.circle(c.surface, palette.BACKGROUND, rect.center, radius)
+    pygame.draw.circle(c.surface, palette.OUTLINE, rect.center, radius, max(2, round(0.4 * c.u)))
+    bar_w, bar_h = round(radius * 0.28), round(radius * 0.9)
+    for dx in (-0.3, 0.3):
+        bar = pygame.Rect(0, 0, bar_w, bar_h)
+        bar.center = (round(rect.centerx + dx * radius), rect.centery)
+        pygame.draw.rect(c.surface, palette.TEXT, bar, border_radius=max(1, bar_w // 4))
