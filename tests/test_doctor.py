@@ -96,11 +96,6 @@ def test_a_failing_recording_exits_1(tmp_path, small_booth, monkeypatch, capsys)
     assert "FAIL:" in capsys.readouterr().out
 
 
-def test_plain_doctor_points_to_record():
-    with pytest.raises(UserError, match="booth doctor --record"):
-        doctor()
-
-
 def test_bad_settings_stop_the_doctor_with_file_and_key(tmp_path):
     config = tmp_path / "booth.toml"
     config.write_text("[recording]\nfps = 'fast'\n")

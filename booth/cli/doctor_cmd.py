@@ -1,4 +1,5 @@
-"""`booth doctor`: check a booth's hardware; `--record` is the acceptance recording."""
+"""`booth doctor`: check a booth's parts (pass, warn or fail, each with its fix); `--record` is
+the acceptance recording."""
 
 from __future__ import annotations
 
@@ -8,9 +9,8 @@ import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from booth.cli.main import UserError, add_config_option
-from booth.config.errors import ConfigError
-from booth.config.settings import Settings, load_settings
+from booth.cli.main import UserError, add_config_option, load_booth_settings
+from booth.config.settings import Settings
 
 if TYPE_CHECKING:  # imported when used: `booth --help` stays fast
     from booth.doctor.record import Acceptance, Rig
@@ -19,8 +19,13 @@ if TYPE_CHECKING:  # imported when used: `booth --help` stays fast
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "doctor",
-        help="check the booth's hardware (--record: the acceptance recording)",
+        help="check every part of the booth, each with its fix (--record: A/V recording)",
         description=(
+            "Check the booth's camera, microphone, ring light, display, buttons, disk, clock, "
+            "upload server and token, under-voltage and temperature. Each check passes, warns "
+            "or fails, with a one-line fix. Exit 0 when none fails (warnings do not), 1 "
+            "otherwise, 2 on bad settings. While the kiosk runs it holds the camera, "
+            "microphone and pins: they are then reported as the kiosk sees them. "
             "With --record: record 10 s as a candidate would be recorded while the screen "
             "flashes white and the speaker beeps every 2 s, then measure the MP4: "
             "audio/video offset and drift, frame rate, dropped frames, plus the camera, "
@@ -34,7 +39,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--record", action="store_true", help="make the acceptance recording and measure it"
     )
-    parser.add_argument("--json", action="store_true", help="print the report as JSON")
+    parser.add_argument(
+        "--json",
+        action="store_true",
+        help="print JSON: a list of {check, result, detail, fix} (with --record: the report)",
+    )
     parser.add_argument(
         "--out",
         metavar="DIR",
@@ -45,12 +54,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    if not args.record:
-        raise UserError(
-            "nothing to check yet without --record: run `booth doctor --record` "
-            "(10 s acceptance recording; see `booth doctor --help`)"
-        )
     settings = load(args.config)
+    if not args.record:
+        return check(settings, args.json)
     out = args.out or Path(tempfile.mkdtemp(prefix="booth-doctor-"))
     result = record(settings, out)
     if args.json:
@@ -62,13 +68,21 @@ def run(args: argparse.Namespace) -> int:
     return 0 if result.passed else 1
 
 
+def check(settings: Settings, as_json: bool) -> int:
+    """Run every check, print the verdicts; 0 when none failed, else 1."""
+    from booth.doctor.checkup import exit_code, format_checks, run_checks
+
+    results = run_checks(settings)
+    if as_json:
+        print(json.dumps([c.to_dict() for c in results], indent=2, ensure_ascii=False))
+    else:
+        print(format_checks(results))
+    return exit_code(results)
+
+
 def load(config: str) -> Settings:
-    """The booth settings (built-in defaults when the file does not exist)."""
-    path = Path(config)
-    try:
-        return load_settings(path if path.exists() else None)
-    except ConfigError as err:
-        raise UserError("\n".join(str(p) for p in err.problems)) from None
+    """The booth settings of --config (built-in defaults when the default file is missing)."""
+    return load_booth_settings(config)
 
 
 def record(settings: Settings, out: Path) -> Acceptance:

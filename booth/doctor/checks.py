@@ -1,0 +1,390 @@
+"""`booth doctor`'s checks of the board and its parts: each one small, taking what it reads.
+
+Every check returns a `Check`: pass, warn or fail, what was seen, and one line telling staff
+what to do. The paths each check reads are arguments, so tests point them at temporary trees
+laid out like /sys; `booth.doctor.checkup` composes the checks for a booth's settings. The
+camera, microphone and server checks live in `booth.doctor.device_checks` and
+`booth.doctor.server_check`.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import subprocess
+import warnings
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from gpiozero import LED, Button
+from gpiozero.exc import BadPinFactory, PinFactoryFallback
+from gpiozero.pins import Factory
+
+from booth.config.settings import Buttons, Devices, LightSettings, Recording
+from booth.devices.hw_pwm import SYSFS_PWM
+from booth.kiosk.health import Health
+from booth.light.curve import CurveError, load_curve
+from booth.light.settings import open_ring_light
+from booth.media.spool import disk_free_bytes
+
+PASS, WARN, FAIL = "pass", "warn", "fail"
+SEVERITY = {PASS: 0, WARN: 1, FAIL: 2}
+
+THERMAL_ZONE = Path("/sys/class/thermal/thermal_zone0/temp")
+WARN_CELSIUS = 70.0
+"""The Pi 4 and 5 start to throttle at 80 °C (85 °C hard): 70 °C leaves no headroom for a
+summer afternoon in a closed booth."""
+FAIL_CELSIUS = 80.0
+GET_THROTTLED = Path("/sys/devices/platform/soc/soc:firmware/get_throttled")
+SYS_DRM = Path("/sys/class/drm")
+DEV_DRI = Path("/dev/dri")
+
+# The firmware's throttle flags (vcgencmd get_throttled): bits 0-3 now, 16-19 since boot.
+THROTTLE_FLAGS = {
+    0: "under-voltage",
+    1: "ARM frequency capped",
+    2: "throttled",
+    3: "soft temperature limit",
+}
+UNDERVOLTAGE_BITS = (1 << 0) | (1 << 16)
+HEAT_BITS = (1 << 3) | (1 << 19)
+POWER_FIX = (
+    "use the official power supply (Pi 4: 5.1 V 3 A, Pi 5: 5.1 V 5 A) on its own cable, and "
+    "power the ring light from its own supply, not from the Pi"
+)
+COOLING_FIX = "give the Pi a heatsink or fan and keep the case's vents free"
+
+
+@dataclass(frozen=True)
+class Check:
+    """One verdict: `check` (camera, microphone, …), `result` (pass, warn or fail), `detail`
+    (what was seen, for staff), `fix` (what to do; None when nothing needs doing)."""
+
+    check: str
+    result: str
+    detail: str
+    fix: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def worst(*results: str) -> str:
+    """The worst of some results (fail over warn over pass)."""
+    return max(results, key=SEVERITY.__getitem__, default=PASS)
+
+
+# ------------------------------------------------------------------------ board
+def temperature_check(on_pi: bool, zone: Path = THERMAL_ZONE) -> Check:
+    """The SoC temperature from the kernel's thermal zone (millidegrees Celsius)."""
+    try:
+        celsius = int(zone.read_text().strip()) / 1000
+    except (OSError, ValueError):
+        if not on_pi:
+            return Check("temperature", PASS, f"no temperature sensor at {zone} (not a Pi)")
+        return Check(
+            "temperature", WARN, f"cannot read {zone}", "update Raspberry Pi OS (the kernel)"
+        )
+    detail = f"{celsius:.1f} °C"
+    if celsius >= FAIL_CELSIUS:
+        return Check("temperature", FAIL, f"{detail}: the Pi is throttling", COOLING_FIX)
+    if celsius >= WARN_CELSIUS:
+        return Check("temperature", WARN, f"{detail}: close to throttling (80 °C)", COOLING_FIX)
+    return Check("temperature", PASS, detail)
+
+
+def read_throttled(sysfs: Path = GET_THROTTLED, vcgencmd: str = "vcgencmd") -> int | None:
+    """The firmware's throttle flags: from sysfs (hex), else `vcgencmd get_throttled`
+    ("throttled=0x50000"); None when neither answers."""
+    try:
+        return int(sysfs.read_text().strip(), 16)
+    except (OSError, ValueError):
+        pass
+    try:
+        done = subprocess.run(
+            [vcgencmd, "get_throttled"], capture_output=True, text=True, timeout=5
+        )
+        return int(done.stdout.strip().partition("=")[2], 16)
+    except (OSError, ValueError, subprocess.SubprocessError):
+        return None
+
+
+def throttling_check(on_pi: bool, flags: int | None) -> Check:
+    """Under-voltage and throttling as the firmware reports them (see `read_throttled`):
+    a condition now fails, one that happened since boot warns."""
+    if not on_pi:
+        return Check("throttling", PASS, "not a Pi")
+    if flags is None:
+        return Check(
+            "throttling",
+            WARN,
+            "cannot read the firmware's throttle flags (no get_throttled, no vcgencmd)",
+            "install vcgencmd: sudo apt install raspi-utils",
+        )
+    now = [name for bit, name in THROTTLE_FLAGS.items() if flags & (1 << bit)]
+    past = [name for bit, name in THROTTLE_FLAGS.items() if flags & (1 << (bit + 16))]
+    if not now and not past:
+        return Check("throttling", PASS, "no under-voltage or throttling since boot (0x0)")
+    parts = []
+    if now:
+        parts.append("now: " + ", ".join(now))
+    if past:
+        parts.append("since boot: " + ", ".join(past))
+    fixes = []
+    if flags & UNDERVOLTAGE_BITS:
+        fixes.append(POWER_FIX)
+    if flags & HEAT_BITS:
+        fixes.append(COOLING_FIX)
+    fix = "; ".join(fixes) or f"{POWER_FIX}; {COOLING_FIX}"
+    return Check("throttling", FAIL if now else WARN, f"{'; '.join(parts)} ({flags:#x})", fix)
+
+
+def display_check(simulated: bool, drm: Path = SYS_DRM, dev_dri: Path = DEV_DRI) -> Check:
+    """A KMS/DRM device with a screen connected (`/sys/class/drm/card*-*/status`)."""
+    if simulated:
+        return Check("display", PASS, "simulated")
+    if not sorted(dev_dri.glob("card*")):
+        return Check(
+            "display",
+            FAIL,
+            f"no display device ({dev_dri}/card*)",
+            "enable KMS: dtoverlay=vc4-kms-v3d in /boot/firmware/config.txt, then reboot",
+        )
+    statuses: dict[str, str] = {}
+    for connector in sorted(drm.glob("card*-*")):
+        try:
+            statuses[connector.name.partition("-")[2]] = (connector / "status").read_text().strip()
+        except OSError:
+            continue
+    connected = [name for name, status in statuses.items() if status == "connected"]
+    if connected:
+        return Check("display", PASS, "screen on " + ", ".join(connected))
+    seen = ", ".join(f"{name} {status}" for name, status in statuses.items()) or "no connectors"
+    screen_fix = (
+        "check the screen's power and cable (a Pi 4's HDMI 0 is the port next to the power "
+        "socket), then restart the kiosk: sudo systemctl restart booth-kiosk"
+    )
+    if "unknown" in statuses.values():
+        return Check("display", WARN, f"the screen's connection is unknown ({seen})", screen_fix)
+    return Check("display", FAIL, f"no screen connected ({seen})", screen_fix)
+
+
+# ------------------------------------------------------------------------ clock
+TIME_ERROR = 5
+"""adjtimex's answer when the kernel clock is not synchronised (STA_UNSYNC)."""
+
+
+def kernel_clock_synchronized() -> bool | None:
+    """The kernel's own flag (adjtimex, read only); None when it cannot be asked."""
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+        # struct timex with modes = 0 only reads; 512 zero bytes cover it on every ABI.
+        state = libc.adjtimex(ctypes.create_string_buffer(512))
+    except (OSError, AttributeError):
+        return None
+    return None if state < 0 else state != TIME_ERROR
+
+
+def ntp_synchronized(timedatectl: str = "timedatectl") -> tuple[bool | None, str]:
+    """Whether the clock is synchronised, and who said so: systemd's "timedatectl", else the
+    "kernel" (adjtimex)."""
+    try:
+        done = subprocess.run(
+            [timedatectl, "show", "-p", "NTPSynchronized", "--value"],
+            capture_output=True,
+            text=True,
+            timeout=5,
+        )
+        answer = done.stdout.strip()
+        if done.returncode == 0 and answer in ("yes", "no"):
+            return answer == "yes", "timedatectl"
+    except (OSError, subprocess.SubprocessError):
+        pass
+    return kernel_clock_synchronized(), "kernel"
+
+
+def clock_check(synchronized: bool | None, source: str) -> Check:
+    """Session times, opening hours and https certificates all need the right time.
+
+    Only systemd's answer fails the check: the kernel's flag stays "unsynchronised" when the
+    clock is set by a daemon that does not discipline the kernel, so from it only a warning.
+    """
+    fix = (
+        "check the network and NTP (timedatectl timesync-status); the Pi has no battery "
+        "clock, so after a power cut the time is wrong until NTP answers"
+    )
+    if synchronized:
+        return Check("clock", PASS, f"synchronised ({source})")
+    if synchronized is None:
+        return Check("clock", WARN, "cannot tell whether the clock is synchronised", fix)
+    if source == "timedatectl":
+        return Check("clock", FAIL, "not synchronised (timedatectl: NTPSynchronized=no)", fix)
+    return Check("clock", WARN, "the kernel says its clock is not synchronised", fix)
+
+
+# ------------------------------------------------------------------------- disk
+def _gb(n: float) -> str:
+    return f"{n / 1e9:.1f} GB"
+
+
+def disk_check(spool: Path, interviews: Sequence[Any], recording: Recording) -> Check:
+    """Free disk against the largest interview's worst case: the kiosk's own disk guard."""
+    health = Health(
+        None,
+        None,
+        spool,
+        interviews,
+        recording.bitrate_bps,
+        recording.audio_rate,
+        recording.disk_margin_bytes,
+    )
+    free = disk_free_bytes(spool)
+    if not health.budgets:
+        return Check(
+            "disk",
+            WARN,
+            f"{_gb(free)} free in {spool}; no interview installed to size a session by",
+            "install an interview: booth interviews add DIR",
+        )
+    fault = health.disk_fault()
+    if fault is not None:
+        return Check(
+            "disk",
+            FAIL,
+            fault.detail,
+            "let the sync agent upload (booth sync --once), or free space on the disk",
+        )
+    need = max(health.budgets.values())
+    return Check("disk", PASS, f"{_gb(free)} free in {spool}; a session needs at most {_gb(need)}")
+
+
+# ------------------------------------------------------------- light and buttons
+def light_check(
+    light: LightSettings,
+    devices: Devices,
+    state_dir: Path,
+    pin_factory: Factory | None = None,
+    sysfs: Path = SYSFS_PWM,
+) -> Check:
+    """The ring light's driver opens (gpiozero pin, or the sysfs PWM chip), and its
+    calibration curve is in the state directory (a warning without: the light still follows
+    the camera, only more slowly)."""
+    where = (
+        f"GPIO{devices.light_pin} at {devices.light_frequency_hz} Hz (gpiozero)"
+        if light.driver == "gpiozero"
+        else f"GPIO{devices.light_pin} on {sysfs} (sysfs PWM)"
+    )
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", PinFactoryFallback)
+            ring = open_ring_light(
+                light, devices.light_pin, devices.light_frequency_hz, pin_factory, sysfs
+            )
+    except Exception as error:  # PwmError, or any of gpiozero's pin errors
+        return Check(
+            "light",
+            FAIL,
+            f"cannot drive the light on {where}: {_why(error)}",
+            _pin_fix(
+                error,
+                "check [devices] light_pin and [light] driver; stop anything else using the pin",
+            ),
+        )
+    ring.close()
+    return with_curve(Check("light", PASS, f"driver opens: {where}"), state_dir)
+
+
+def with_curve(check: Check, state_dir: Path) -> Check:
+    """`check` of the light's driver, with whether its calibration curve is stored."""
+    try:
+        curve = load_curve(state_dir)
+    except CurveError as error:
+        return Check("light", worst(check.result, WARN), f"{check.detail}; {error}", check.fix)
+    if curve is None:
+        return Check(
+            "light",
+            worst(check.result, WARN),
+            f"{check.detail}; not calibrated (no curve in {state_dir})",
+            check.fix or "booth light calibrate (with the kiosk stopped)",
+        )
+    when = f", measured {curve.measured}" if curve.measured else ""
+    return Check("light", check.result, f"{check.detail}; calibrated{when}", check.fix)
+
+
+def buttons_check(buttons: Buttons, pin_factory: Factory | None = None) -> Check:
+    """Each button's and LED's pin can be claimed; a button that reads pressed at rest is
+    stuck or wired to 3V3 instead of ground."""
+    pins = {"record": buttons.record, "next": buttons.next, "back": buttons.back}
+    leds = {
+        f"{name} LED": pin
+        for name, pin in (
+            ("record", buttons.record_led),
+            ("next", buttons.next_led),
+            ("back", buttons.back_led),
+        )
+        if pin is not None
+    }
+    # gpiozero warns about each pin library it tries; the check reports the outcome itself.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", PinFactoryFallback)
+        return _claim_buttons(pins, leds, pin_factory)
+
+
+def _claim_buttons(
+    pins: dict[str, int], leds: dict[str, int], pin_factory: Factory | None
+) -> Check:
+    opened: list[Any] = []
+    pressed = []
+    try:
+        for name, pin in pins.items():
+            try:
+                button = Button(pin, pull_up=True, pin_factory=pin_factory)
+            except Exception as error:
+                return _pin_failure(name, pin, error)
+            opened.append(button)
+            if button.is_pressed:
+                pressed.append(f"{name} (GPIO{pin})")
+        for name, pin in leds.items():
+            try:
+                opened.append(LED(pin, pin_factory=pin_factory))
+            except Exception as error:
+                return _pin_failure(name, pin, error)
+    finally:
+        for device in opened:
+            device.close()
+    claimed = ", ".join(f"{name} GPIO{pin}" for name, pin in {**pins, **leds}.items())
+    if pressed:
+        return Check(
+            "buttons",
+            WARN,
+            f"{', '.join(pressed)} reads pressed at rest ({claimed})",
+            "check the button's wiring: pin to one contact, ground (not 3V3) to the other",
+        )
+    return Check("buttons", PASS, f"pins claimed: {claimed}")
+
+
+def _pin_failure(name: str, pin: int, error: Exception) -> Check:
+    return Check(
+        "buttons",
+        FAIL,
+        f"cannot claim the {name} pin GPIO{pin}: {_why(error)}",
+        _pin_fix(
+            error,
+            "check [devices.buttons]; stop anything else using the pin (is the kiosk running?)",
+        ),
+    )
+
+
+def _pin_fix(error: Exception, otherwise: str) -> str:
+    if isinstance(error, BadPinFactory):
+        return (
+            "gpiozero finds no GPIO library: sudo apt install python3-lgpio, with the venv "
+            'made by deploy/install.sh (--system-site-packages); off a Pi use backend = "sim"'
+        )
+    return otherwise
+
+
+def _why(error: Exception) -> str:
+    return f"{type(error).__name__}: {error}" if str(error) else type(error).__name__

@@ -1,0 +1,126 @@
+"""`booth doctor`: every check of a booth, in the order staff would walk round it.
+
+The checks themselves are in booth.doctor.checks, device_checks and server_check; this module
+picks their inputs for the settings' backend (real devices and /sys on a Pi, the simulated
+devices in simulation) and formats the verdicts.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from booth.config.interview import load_interviews
+from booth.config.settings import PI_MODEL_FILE, Settings, detect_backend
+from booth.devices.gpio import sim_pin_factory
+from booth.devices.hw_pwm import SYSFS_PWM
+from booth.doctor import checks
+from booth.doctor.checks import FAIL, PASS, Check
+from booth.doctor.device_checks import camera_check, held_by_kiosk, microphone_check
+from booth.doctor.live_mic import open_live_mic
+from booth.doctor.server_check import server_check
+from booth.doctor.still_camera import opened_camera
+from booth.state import KioskState, read_state
+
+
+@dataclass(frozen=True)
+class Board:
+    """Where the board's facts are read; tests point these at temporary trees."""
+
+    model_file: Path = PI_MODEL_FILE
+    thermal_zone: Path = checks.THERMAL_ZONE
+    get_throttled: Path = checks.GET_THROTTLED
+    vcgencmd: str = "vcgencmd"
+    drm: Path = checks.SYS_DRM
+    dev_dri: Path = checks.DEV_DRI
+    pwm: Path = SYSFS_PWM
+    timedatectl: str = "timedatectl"
+
+
+def run_checks(settings: Settings, board: Board | None = None) -> list[Check]:
+    """Check the booth the settings describe; returns one `Check` per part, in order.
+
+    The kiosk, while it runs, holds the camera, microphone, light and button pins: those are
+    then not opened, and the camera and microphone are reported as the kiosk sees them.
+    """
+    board = board or Board()
+    simulated = settings.devices.backend != "pi"
+    on_pi = detect_backend(board.model_file) == "pi"
+    paths = settings.paths
+    kiosk = running_kiosk(paths.state)
+    kiosk_running = kiosk is not None
+    # In simulation the light and buttons are gpiozero's mock pins; on a Pi its default pins.
+    pins = sim_pin_factory() if simulated else None
+    light = dataclasses.replace(settings.light, driver="gpiozero") if simulated else settings.light
+    interviews = load_interviews(paths.interviews)[0] if paths.interviews.is_dir() else []
+
+    steps: list[Callable[[], Check]] = []
+    if kiosk_running:
+        assert kiosk is not None
+        steps += [
+            functools.partial(held_by_kiosk, "camera", kiosk),
+            functools.partial(held_by_kiosk, "microphone", kiosk),
+            lambda: checks.with_curve(_held("light", kiosk.pid), paths.state),
+        ]
+    else:
+        steps += [
+            functools.partial(camera_check, functools.partial(opened_camera, settings)),
+            functools.partial(microphone_check, functools.partial(open_live_mic, settings)),
+            functools.partial(
+                checks.light_check, light, settings.devices, paths.state, pins, board.pwm
+            ),
+        ]
+    steps.append(functools.partial(checks.display_check, simulated, board.drm, board.dev_dri))
+    if kiosk_running:
+        assert kiosk is not None
+        steps.append(functools.partial(_held, "buttons", kiosk.pid))
+    else:
+        steps.append(functools.partial(checks.buttons_check, settings.devices.buttons, pins))
+    steps += [
+        functools.partial(checks.disk_check, paths.spool, interviews, settings.recording),
+        lambda: checks.clock_check(*checks.ntp_synchronized(board.timedatectl)),
+        functools.partial(server_check, settings),
+        lambda: checks.throttling_check(
+            on_pi, checks.read_throttled(board.get_throttled, board.vcgencmd) if on_pi else None
+        ),
+        functools.partial(checks.temperature_check, on_pi, board.thermal_zone),
+    ]
+    return [step() for step in steps]
+
+
+def running_kiosk(state_dir: Path) -> KioskState | None:
+    """The state record of the kiosk if one is running now (it holds camera, mic and pins)."""
+    state = read_state(state_dir)
+    return state if state is not None and state.running else None
+
+
+def _held(check: str, pid: int) -> Check:
+    return Check(check, PASS, f"pins in use by the running kiosk (pid {pid}); not opened")
+
+
+def exit_code(results: list[Check]) -> int:
+    """0 when nothing failed (warnings do not fail a booth), 1 otherwise."""
+    return 1 if any(c.result == FAIL for c in results) else 0
+
+
+def format_checks(results: list[Check]) -> str:
+    """One line per check, its fix indented under it:
+
+    PASS  camera      simulated, 160x120: exposure 30.0 ms, …
+    WARN  light       driver opens: …; not calibrated
+                      fix: booth light calibrate
+    """
+    width = max((len(c.check) for c in results), default=0) + 2
+    lines = []
+    for c in results:
+        lines.append(f"{c.result.upper():<4}  {c.check:<{width}}{c.detail}")
+        if c.fix and c.result != PASS:
+            lines.append(f"{'':<6}{'':<{width}}fix: {c.fix}")
+    failed = sum(c.result == FAIL for c in results)
+    warned = sum(c.result == checks.WARN for c in results)
+    verdict = "all checks pass" if not failed and not warned else f"{failed} failed, {warned} warn"
+    lines.append(verdict)
+    return "\n".join(lines)

@@ -1,0 +1,120 @@
+"""`booth doctor`'s camera and microphone checks.
+
+Both open the device, as the kiosk would, and judge what it delivers: a frame with exposure
+metadata, a second of audio that is not digital silence. While the kiosk runs it holds both
+devices, so then the kiosk's own verdict (the fault in its state record) is reported instead.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from contextlib import AbstractContextManager
+from typing import Any
+
+import numpy as np
+
+from booth.devices.camera import CameraError
+from booth.devices.level_meter import LevelMeter
+from booth.devices.microphone import MicrophoneError
+from booth.devices.pi_camera import PiCameraUnavailable
+from booth.doctor.checks import FAIL, PASS, WARN, Check
+from booth.doctor.live_mic import LiveMic
+from booth.doctor.still_camera import describe_exposure, settled_frame
+from booth.state import KioskState
+
+CAMERA_FIX = "check the ribbon cable at both ends, then `rpicam-hello --list-cameras`"
+PICAMERA2_FIX = (
+    "sudo apt install python3-picamera2, with the venv made by deploy/install.sh "
+    "(--system-site-packages)"
+)
+MIC_FIX = (
+    "plug in the USB microphone, check [devices] mic_device against `arecord -l`, "
+    "and its mute switch"
+)
+BLACK_LEVEL = 4
+"""A settled frame whose brightest pixels stay below this (of 255) shows nothing: a lens cap."""
+
+
+def held_by_kiosk(check: str, kiosk: KioskState) -> Check:
+    """`check` ("camera" or "microphone") as the running kiosk sees it: its fault, if about
+    this device (the kiosk words its faults "camera: …" and "microphone: …")."""
+    fault = kiosk.fault or ""
+    if fault.startswith(f"{check}:"):
+        return Check(
+            check,
+            FAIL,
+            f"the running kiosk reports {fault}",
+            f"see the journal: booth logs; stop the kiosk to let booth doctor open the {check}",
+        )
+    return Check(check, PASS, f"in use by the running kiosk (pid {kiosk.pid}), which sees no fault")
+
+
+def camera_check(open_camera: Callable[[], AbstractContextManager[Any]]) -> Check:
+    """Open the camera, let auto-exposure settle a second, and look at the last frame.
+
+    open_camera: makes the context manager of a started camera (`still_camera.opened_camera`).
+    """
+    try:
+        with open_camera() as camera:
+            frame = settled_frame(camera)
+            model = getattr(camera, "model", "camera")
+    except PiCameraUnavailable as error:
+        return Check("camera", FAIL, str(error), PICAMERA2_FIX)
+    except CameraError as error:
+        return Check("camera", FAIL, str(error), CAMERA_FIX)
+    metadata = frame.metadata
+    height, width = frame.image.shape[:2]
+    if not metadata.get("ExposureTime"):
+        return Check(
+            "camera",
+            FAIL,
+            f"{model}: frames come without exposure metadata",
+            "update Raspberry Pi OS (libcamera and picamera2): sudo apt full-upgrade",
+        )
+    detail = f"{model}, {width}x{height}: {describe_exposure(metadata)}"
+    if int(np.max(frame.image)) < BLACK_LEVEL:
+        return Check("camera", WARN, f"{detail}; the picture is black", "take off the lens cap")
+    return Check("camera", PASS, detail)
+
+
+def microphone_check(open_mic: Callable[[], LiveMic], seconds: float = 1.0) -> Check:
+    """Open the microphone and listen for `seconds`: it must deliver, and not only zeros (a
+    working microphone always hears some room noise)."""
+    try:
+        mic = open_mic()
+    except MicrophoneError as error:
+        return Check("microphone", FAIL, str(error), MIC_FIX)
+    try:
+        samples = mic.record(seconds)
+        fault = mic.fault
+        device = mic.device
+        rate = mic.rate
+    finally:
+        mic.close()
+    if fault or len(samples) < seconds * rate / 2:
+        got = len(samples) / rate
+        return Check(
+            "microphone",
+            FAIL,
+            f"{device}: delivered {got:.2f} s of audio in {seconds:g} s"
+            + (f" ({fault})" if fault else ""),
+            MIC_FIX,
+        )
+    meter = LevelMeter(rate, window_s=len(samples) / rate)
+    meter.feed(samples)
+    level = f"{device}: {meter.rms_dbfs:.0f} dBFS RMS, peak {meter.peak_dbfs:.0f} dBFS"
+    if meter.rms_dbfs <= meter.silence_dbfs:
+        return Check(
+            "microphone",
+            FAIL,
+            f"{level}: only silence",
+            "unmute it (its switch, or `alsamixer -c CARD`, F4 capture) and check its cable",
+        )
+    if meter.clipping:
+        return Check(
+            "microphone",
+            WARN,
+            f"{level}: clipping",
+            "turn the capture level down (`alsamixer`, F4) or move the microphone further away",
+        )
+    return Check("microphone", PASS, level)

@@ -1,0 +1,90 @@
+"""One settled frame from the booth's camera, for `booth camera snapshot` and `booth doctor`.
+
+On a Pi: the `PiCamera` (picamera2), whose frames are the preview stream (at most 640 pixels
+wide: the full-size stream goes only to the encoder). In simulation: the `SimCamera` filming
+the simulated booth, lit by the ring light at `[devices] light_level`.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from booth.config.settings import Settings
+from booth.devices.camera import CameraFrame, SimCamera
+from booth.devices.gpio import sim_pin_factory
+from booth.devices.light import RingLight
+from booth.sim.scenarios import RING_LUX_AT_FULL
+from booth.sim.world import SimWorld
+
+SETTLE_S = 1.0
+"""Auto-exposure starts from 1 ms and gain 1; a second of frames brings it to the room."""
+
+
+@contextmanager
+def opened_camera(settings: Settings) -> Iterator[Any]:
+    """The started camera of the settings' backend, stopped and released afterwards.
+
+    Raises CameraError (PiCameraUnavailable off a Pi) with what staff can do.
+    """
+    rec = settings.recording
+    if settings.devices.backend == "pi":
+        from booth.devices.pi_camera import PiCamera
+
+        camera = PiCamera(
+            rec.width,
+            rec.height,
+            rec.fps,
+            bitrate_bps=rec.bitrate_bps,
+            flicker_period_us=rec.flicker_period_us,
+        )
+        try:
+            camera.start()
+            yield camera
+        finally:
+            camera.close()
+        return
+    world = SimWorld(rec.width, rec.height, rec.fps, seed=1)
+    world.scene.ring_lux_at_full = RING_LUX_AT_FULL
+    dev = settings.devices
+    light = RingLight(dev.light_pin, dev.light_frequency_hz, pin_factory=sim_pin_factory())
+    light.set(dev.light_level)
+    camera = SimCamera(
+        rec.width,
+        rec.height,
+        rec.fps,
+        world.scene,
+        light,
+        flicker_period_us=rec.flicker_period_us or None,
+    )
+    camera.start()
+    try:
+        yield camera
+    finally:
+        camera.stop()
+        light.close()
+
+
+def settled_frame(camera: Any, seconds: float = SETTLE_S) -> CameraFrame:
+    """The last of `seconds` of frames (at least one). A Pi camera keeps its own time; the
+    simulated one is given frame times one period apart."""
+    frames = max(1, round(seconds * camera.fps))
+    period_ns = 1_000_000_000 / camera.fps
+    start = time.monotonic_ns()
+    frame = None
+    for i in range(frames):
+        frame = camera.capture(start + round(i * period_ns))
+    assert frame is not None
+    return frame
+
+
+def describe_exposure(metadata: dict[str, Any]) -> str:
+    """The frame's exposure in staff words: "exposure 30.0 ms, gain 2.00 × 1.00, 150 lux"."""
+    lux = metadata.get("Lux", float("nan"))
+    return (
+        f"exposure {metadata['ExposureTime'] / 1000:.1f} ms, "
+        f"gain {metadata['AnalogueGain']:.2f} × {metadata['DigitalGain']:.2f} (analogue × digital)"
+        + ("" if lux != lux else f", {lux:.0f} lux")
+    )
