@@ -3,7 +3,10 @@
 Both run through the same scenarios (booth/sim/scenarios.py) on the same simulated booth (AE
 like libcamera's, two frames of sensor delay, the scenarios' 1200 lux ring) in the same run,
 on the timeline of booth/light/trial.py: a session from 2 s, the lamp at 20 s in `lamp-on`,
-a 60 s take from 40 s. Figures:
+a 60 s take from 40 s. The booth's camera locks its exposure during the take, with the small
+face-holding gain trim of booth.light.hold; the baseline gets the camera as it comes, with
+auto-exposure running through the take (the lock and the trim are part of the design being
+measured, and a proportional loop on exposure × gain would fight the trim). Figures:
 
 - settle_frames, overshoot_pct, oscillations: the step response to the lamp (4× the room's
   light), see `trial.step_response`;
@@ -24,7 +27,9 @@ import numpy as np
 from booth.light.controller import LightController, exposure_gain
 from booth.light.settings import LightSettings
 from booth.light.trial import (
+    FPS,
     TAKE_AT_S,
+    TAKE_S,
     Trial,
     calibrate_sim,
     reversals,
@@ -34,9 +39,13 @@ from booth.light.trial import (
     take_change_pct,
     take_face,
 )
-from booth.sim.scenarios import SCENARIOS, STEP_AT_S
+from booth.sim.scenarios import DOOR_OPEN_S, SCENARIOS, STEP_AT_S
 
 PNG = Path(__file__).resolve().parent / "light_step.png"
+TAKE_RESOLUTION_PCT = 0.05
+"""take_change_pct of a take with the light and the exposure frozen is 0.04 % (sensor noise and
+the head's sway in the face patch's one-second means): differences under this are noise, and
+count as a tie when the booth is compared with the baseline."""
 TARGETS = {
     "settle_frames": 45,
     "overshoot_pct": 5.0,
@@ -69,18 +78,21 @@ def run() -> dict:
     rows: list[list] = [["scenario", "controller", *FIGURES]]
     results: dict = {"target_exposure_gain_us": target, "scenarios": {}}
     steps: dict[str, Trial] = {}
+    doors: dict[str, Trial] = {}
     for name, scenario in SCENARIOS.items():
         per: dict = {}
-        for label, controller in (
-            ("booth", LightController(settings, curve)),
-            ("proportional", ProportionalController(target)),
+        for label, controller, lock in (
+            ("booth", LightController(settings, curve), True),
+            ("proportional", ProportionalController(target), False),
         ):
-            trial = run_trial(scenario, controller, target)
+            trial = run_trial(scenario, controller, target, lock_exposure=lock)
             figures = _figures(trial, step=name == "lamp-on")
             per[label] = figures
             rows.append([name, label, *(_cell(figures.get(f)) for f in FIGURES)])
             if name == "lamp-on":
                 steps[label] = trial
+            if name == "door":
+                doors[label] = trial
         results["scenarios"][name] = per
     step = results["scenarios"]["lamp-on"]
     ours, base = step["booth"], step["proportional"]
@@ -101,10 +113,15 @@ def run() -> dict:
     results["better_than_proportional"] = {
         f: _better(ours[f], base[f]) for f in ("settle_frames", "overshoot_pct", "oscillations")
     } | {
-        f: all(_better(s["booth"][f], s["proportional"][f]) for s in results["scenarios"].values())
+        f: all(
+            _better(
+                s["booth"][f], s["proportional"][f], TAKE_RESOLUTION_PCT * (f == "take_change_pct")
+            )
+            for s in results["scenarios"].values()
+        )
         for f in ("steady_error_pct", "take_change_pct", "reversals")
     }
-    draw_steps(steps, PNG)
+    draw_steps(steps, doors, PNG)
     results["png"] = str(PNG)
     results["table"] = rows
     return results
@@ -134,10 +151,11 @@ def _figures(trial: Trial, step: bool) -> dict:
     return figures
 
 
-def _better(ours, base) -> bool:
+def _better(ours, base, tie: float = 0.0) -> bool:
+    """At least as good as the baseline (lower), within `tie`."""
     if base is None:
         return ours is not None
-    return bool(ours is not None and ours <= base)
+    return bool(ours is not None and ours <= base + tie)
 
 
 def _cell(value) -> str:
@@ -145,47 +163,60 @@ def _cell(value) -> str:
 
 
 # ------------------------------------------------------------------- drawing
-def draw_steps(steps: dict[str, Trial], path: Path) -> None:
-    """Two panels over the lamp step: light output, and face brightness (luma)."""
+def draw_steps(steps: dict[str, Trial], doors: dict[str, Trial], path: Path) -> None:
+    """Three panels: light output and face brightness over the lamp step, and the face's
+    brightness through the take in the door scenario (one-second means, % of the first)."""
     os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
     import pygame
 
     pygame.font.init()
-    width, height = 1000, 720
+    width, height = 1000, 1060
     surface = pygame.Surface((width, height))
     surface.fill((255, 255, 255))
     font = pygame.font.Font(None, 22)
     title = pygame.font.Font(None, 28)
     colours = {"booth": (20, 90, 200), "proportional": (220, 80, 30)}
     t0, t1 = STEP_AT_S - 2.0, min(TAKE_AT_S, STEP_AT_S + 8.0)
-    surface.blit(
-        title.render(
-            "Lamp switched on at 20 s (room light 60 -> 240 lux): booth controller vs proportional",
-            True,
-            (0, 0, 0),
-        ),
-        (20, 12),
+    lines = (
+        "Lamp switched on at 20 s (room light 60 -> 240 lux): booth controller vs proportional",
+        f"Door opened {DOOR_OPEN_S[0]:g}-{DOOR_OPEN_S[1]:g} s (180 -> 240 lux) inside the take "
+        f"{TAKE_AT_S:g}-{TAKE_AT_S + TAKE_S:g} s",
     )
+    for i, line in enumerate(lines):
+        surface.blit(title.render(line, True, (0, 0, 0)), (20, 12 + 24 * i))
+    step_window = {n: tr.window(t0, t1) for n, tr in steps.items()}
     panels = [
-        ("light output (share of full light)", lambda tr: tr.output, (0.0, 1.0)),
-        ("face brightness (luma, 0-255)", lambda tr: tr.face, None),
+        (
+            "lamp: light output (share of full light)",
+            {n: (tr.t[step_window[n]], tr.output[step_window[n]]) for n, tr in steps.items()},
+            (t0, t1, 1.0),
+            (0.0, 1.0),
+        ),
+        (
+            "lamp: face brightness (luma, 0-255)",
+            {n: (tr.t[step_window[n]], tr.face[step_window[n]]) for n, tr in steps.items()},
+            (t0, t1, 1.0),
+            None,
+        ),
+        (
+            "door: face brightness in the take (1 s means, % of the take's first second)",
+            {n: _take_seconds(tr) for n, tr in doors.items()},
+            (TAKE_AT_S, TAKE_AT_S + TAKE_S, 5.0),
+            _round_limits([_take_seconds(tr)[1] for tr in doors.values()]),
+        ),
     ]
-    for k, (label, pick, limits) in enumerate(panels):
-        box = pygame.Rect(80, 60 + k * 330, width - 110, 260)
-        series = {}
-        for name, trial in steps.items():
-            w = trial.window(t0, t1)
-            series[name] = (trial.t[w], pick(trial)[w])
+    for k, (label, series, xs, limits) in enumerate(panels):
+        box = pygame.Rect(80, 90 + k * 320, width - 110, 250)
         if limits is None:
             lo = min(float(v.min()) for _, v in series.values())
             hi = max(float(v.max()) for _, v in series.values())
             pad = 0.05 * (hi - lo or 1.0)
             limits = (lo - pad, hi + pad)
-        _axes(surface, font, box, (t0, t1), limits, label)
+        _axes(surface, font, box, xs, limits, label)
         for name, (t, v) in series.items():
             points = [
                 (
-                    box.left + (x - t0) / (t1 - t0) * box.width,
+                    box.left + (x - xs[0]) / (xs[1] - xs[0]) * box.width,
                     box.bottom - (y - limits[0]) / (limits[1] - limits[0]) * box.height,
                 )
                 for x, y in zip(t, v, strict=True)
@@ -198,7 +229,24 @@ def draw_steps(steps: dict[str, Trial], path: Path) -> None:
     pygame.image.save(surface, str(path))
 
 
+def _round_limits(series: list[np.ndarray]) -> tuple[float, float]:
+    """Whole-number axis limits around `series` whose five grid steps are whole numbers."""
+    lo = float(np.floor(min(float(v.min()) for v in series))) - 1.0
+    hi = max(float(v.max()) for v in series) + 0.5
+    return lo, lo + 5.0 * np.ceil((hi - lo) / 5.0)
+
+
+def _take_seconds(trial: Trial) -> tuple[np.ndarray, np.ndarray]:
+    """The take's one-second means of face brightness, in % of the first, at each second's
+    middle (what take_change_pct measures)."""
+    face = take_face(trial)
+    seconds = len(face) // FPS
+    means = face[: seconds * FPS].reshape(seconds, FPS).mean(axis=1)
+    return TAKE_AT_S + 0.5 + np.arange(seconds), 100.0 * means / means[0]
+
+
 def _axes(surface, font, box, xs, ys, label) -> None:
+    """Grid, tick labels and frame; xs = (first, last, tick step) in seconds."""
     import pygame
 
     grey, black = (215, 215, 215), (0, 0, 0)
@@ -208,7 +256,7 @@ def _axes(surface, font, box, xs, ys, label) -> None:
         pygame.draw.line(surface, grey, (box.left, y), (box.right, y))
         text = font.render(f"{value:.2f}" if ys[1] - ys[0] < 5 else f"{value:.0f}", True, black)
         surface.blit(text, (box.left - text.get_width() - 6, y - 7))
-    for s in np.arange(np.ceil(xs[0]), xs[1] + 1e-9, 1.0):
+    for s in np.arange(np.ceil(xs[0]), xs[1] + 1e-9, xs[2]):
         x = box.left + (s - xs[0]) / (xs[1] - xs[0]) * box.width
         pygame.draw.line(surface, grey, (x, box.top), (x, box.bottom))
         text = font.render(f"{s:g}", True, black)

@@ -69,6 +69,41 @@ def test_while_recording_the_light_moves_at_most_2_percent_per_second():
     assert max(per_second) <= 0.02 + 1e-9
 
 
+def locked_frame(t: float, room: float, output: float) -> dict:
+    """Metadata of a frame with the exposure locked for a take (libcamera's AeState idle)."""
+    lux = room + 300.0 * output
+    return {**frame(0.0, 200.0, 0.5), "Lux": lux, "SensorTimestamp": round(t * 1e9), "AeState": 0}
+
+
+def test_with_the_exposure_locked_the_ring_gives_back_what_the_room_adds():
+    c = LightController(SETTINGS, CURVE, output=0.5)
+    run(c, 3, "session", room=100.0)
+    start = c.output
+    outputs = []
+    for i in range(round(8 * FPS)):
+        t = 3 + i / FPS
+        room = 100.0 if i < FPS else 130.0
+        outputs.append(c.update(locked_frame(t, room, c.output), t, "recording"))
+    # Without face points the frame's lux is what is held: 30 lux more room, 30 lux less ring
+    # (to within the recording deadband's 0.3 %).
+    wanted = CURVE.output_for(CURVE.ring_lux(start) - 30.0)
+    assert outputs[-1] == pytest.approx(wanted, abs=0.005)
+    per_second = [abs(b - a) * FPS for a, b in zip(outputs, outputs[1:], strict=False)]
+    assert max(per_second) <= SETTINGS.recording_slew_per_s + 1e-9
+
+
+def test_a_session_screen_over_a_locked_take_keeps_the_recording_slew():
+    # "Are you still there?" shown while the take runs: the camera stays locked.
+    c = LightController(SETTINGS, CURVE, output=0.5)
+    run(c, 3, "session", room=100.0)
+    outputs = []
+    for i in range(round(2 * FPS)):
+        t = 3 + i / FPS
+        outputs.append(c.update(locked_frame(t, 400.0, c.output), t, "session"))
+    per_second = [abs(b - a) * FPS for a, b in zip(outputs, outputs[1:], strict=False)]
+    assert max(per_second) <= SETTINGS.recording_slew_per_s + 1e-9
+
+
 def test_a_change_inside_the_deadband_moves_nothing():
     c = LightController(SETTINGS, CURVE, output=0.0)
     run(c, 4, "session", room=100.0)

@@ -20,7 +20,7 @@ from booth.media.audio import AudioWriter
 from booth.media.mux import mux_take
 from booth.media.takefiles import TakeFiles
 from booth.media.video import VideoWriter
-from booth.sim.scenarios import RING_LUX_AT_FULL, parse_ambient
+from booth.sim.scenarios import DOOR_OPEN_S, RING_LUX_AT_FULL, SCENARIOS, parse_ambient
 from booth.sim.world import SimWorld
 
 W, H, FPS, RATE = 320, 240, 30, 48_000
@@ -91,10 +91,7 @@ def test_a_take_recorded_while_the_room_brightens_keeps_the_face_within_2_percen
 
 
 def test_booth_simulate_with_ambient_changes_keeps_the_face_in_the_kept_take(tmp_path):
-    """The same check end to end: the kiosk's own light wiring, `ambient` in a script.
-
-    With the light held during the take (`recording_slew_per_s = 0`) this measures 2.7 %.
-    """
+    """The same check end to end: the kiosk's own light wiring, `ambient` in a script."""
     import json
 
     from conftest import EXAMPLE_INTERVIEWS
@@ -136,4 +133,58 @@ def test_booth_simulate_with_ambient_changes_keeps_the_face_in_the_kept_take(tmp
             [face_luma(f.to_ndarray(format="rgb24")) for f in container.decode(video=0)]
         )
     assert len(faces) >= 11 * FPS
+    assert take_change_pct(faces) <= 2.0
+
+
+def door_script() -> str:
+    """`booth simulate` script: a take in which a door to a lit corridor swings open and,
+    4 s later, shut, following the `door` scenario's light (`ambient` every 0.1 s while it
+    swings), with the time it stands open shortened to keep the test quick."""
+    door = SCENARIOS["door"]
+    opened, shut = DOOR_OPEN_S
+
+    def swing(start: float) -> str:
+        steps = [door.lux(start + k / 10) for k in range(-1, 18)]
+        return "".join(f"ambient {lux:.1f}\nwait 0.1\n" for lux in steps)
+
+    return (
+        f"ambient {door.lux(0.0):.1f}\npress start\ntype 123456\npress confirm\npress next\n"
+        "press accept\nwait 3\npress next\nwait 10.4\npress next\npress next\npress next\n"
+        "press record\nwait 3\nexpect recording\nwait 2\n"
+        + swing(opened)
+        + "wait 2\n"
+        + swing(shut)
+        + "wait 1.5\npress stop\npress keep\n"
+    )
+
+
+def test_booth_simulate_keeps_the_face_within_2_percent_while_a_door_opens_and_shuts(tmp_path):
+    """The door of the benchmark, end to end: a 33 % brighter room within 1.5 s, and back.
+
+    Measured: 0.6 %; 2.5 % with auto-exposure running through the take, 2.3 % with the
+    exposure locked but no gain trim (the ring alone, at 2 %/s, is too slow for the swing).
+    """
+    import json
+
+    from conftest import EXAMPLE_INTERVIEWS
+
+    from booth.cli.main import main
+
+    config = tmp_path / "booth.toml"
+    config.write_text("[recording]\nwidth = 320\nheight = 240\nbitrate_bps = 1_500_000\n")
+    script = tmp_path / "door.txt"
+    script.write_text(door_script())
+    out = tmp_path / "out"
+    args = ["simulate", "--config", str(config), "--interviews", str(EXAMPLE_INTERVIEWS)]
+    assert main([*args, "--headless", "--script", str(script), "--out", str(out)]) == 0
+
+    events = [json.loads(x) for x in (out / "events.jsonl").read_text().splitlines()]
+    lux = [e["lux"] for e in events if e["event"] == "ambient"]
+    assert min(lux) == 180.0 and max(lux) == 240.0
+    (take,) = out.glob("spool/*/q1-take1.mp4")
+    with av.open(str(take)) as container:
+        faces = np.array(
+            [face_luma(f.to_ndarray(format="rgb24")) for f in container.decode(video=0)]
+        )
+    assert len(faces) >= 9 * FPS  # 2 s, the door, 2 s open, the door, 1.5 s
     assert take_change_pct(faces) <= 2.0

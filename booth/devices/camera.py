@@ -8,6 +8,11 @@ preview and the metering, and each request's metadata carries ExposureTime, Anal
 Recording: `start_encoder(writer)` attaches a sink that receives every full-size frame with its
 SensorTimestamp until `stop_encoder()`, which closes the sink. On a Pi, picamera2's own encoder
 takes that role; the preview keeps running between takes either way.
+
+While an encoder is attached the exposure is locked: auto-exposure stops at the exposure time
+and gains it had when the take started, and resumes when the take stops; only a small gain
+trim holds the face while the ring light catches up with a change of the room (see
+booth.light.hold for why). Frames report the lock the way libcamera ≥ 0.5 does, `AeState` idle.
 """
 
 from __future__ import annotations
@@ -19,6 +24,8 @@ from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
+from booth.light.face import face_brightness
+from booth.light.hold import Exposure, FaceHold
 from booth.sim.exposure import AgcTuning, AutoExposure
 from booth.sim.scene import Scene
 from booth.sim.sensor import Sensor
@@ -34,7 +41,11 @@ METADATA_KEYS = (
     "Lux",
     "FrameDuration",
     "SensorTimestamp",
+    "AeState",
 )
+AE_STATE_IDLE, AE_STATE_SEARCHING, AE_STATE_CONVERGED = 0, 1, 2
+"""libcamera's `AeState`: idle = exposure time and gain are both manual (our lock while
+recording); searching = auto-exposure is still moving; converged = it has settled."""
 
 
 class CameraError(Exception):
@@ -51,7 +62,8 @@ class CameraFrame:
     modify them in place.
     metadata: picamera2's per-frame metadata: ExposureTime (µs, int), AnalogueGain (float),
     DigitalGain (float), Lux (float), FrameDuration (µs, int), SensorTimestamp (ns, int, on
-    CLOCK_MONOTONIC on a Pi, virtual time in simulation).
+    CLOCK_MONOTONIC on a Pi, virtual time in simulation), AeState (int, `AE_STATE_*`: idle
+    while the exposure is locked for a take).
     """
 
     image: np.ndarray
@@ -94,9 +106,13 @@ class Camera(Protocol):
         backend waits for the sensor instead and ignores it."""
         ...
 
-    def start_encoder(self, writer: FrameWriter) -> None: ...
+    def start_encoder(self, writer: FrameWriter) -> None:
+        """Attach a take's writer and lock the exposure at its current values."""
+        ...
 
-    def stop_encoder(self) -> None: ...
+    def stop_encoder(self) -> None:
+        """Detach and close the writer; auto-exposure resumes."""
+        ...
 
 
 class LightLevel(Protocol):
@@ -121,6 +137,8 @@ class SimCamera:
 
     width, height: recording size in pixels; fps: frame rate.
     flicker_period_us: like picamera2's AeFlickerPeriod (None: no flicker avoidance).
+    lock_exposure: hold exposure and gains while an encoder is attached (see the module's
+    docstring); False leaves auto-exposure running through takes.
     """
 
     model = "simulated"
@@ -135,6 +153,7 @@ class SimCamera:
         tuning: AgcTuning | None = None,
         flicker_period_us: float | None = None,
         sensor: Sensor | None = None,
+        lock_exposure: bool = True,
     ) -> None:
         self.size = (width, height)
         self.fps = float(fps)
@@ -143,10 +162,12 @@ class SimCamera:
         self.tuning = tuning
         self.flicker_period_us = flicker_period_us
         self.sensor = sensor or Sensor(seed=scene.seed)
+        self.lock_exposure = lock_exposure
         self.fault: str | None = None
         self.frame_duration_us = round(1e6 / self.fps)
         self.frames_captured = 0
         self._ae: AutoExposure | None = None
+        self._hold: FaceHold | None = None
         self._applied: deque[tuple[int, float, float]] = deque()
         self._writer: FrameWriter | None = None
         self._lock = threading.Lock()
@@ -163,6 +184,11 @@ class SimCamera:
     @property
     def running(self) -> bool:
         return self._ae is not None
+
+    @property
+    def exposure_locked(self) -> bool:
+        """Whether auto-exposure is held (a take is being recorded)."""
+        return self._hold is not None
 
     def fail(self, reason: str) -> None:
         """Simulate a camera fault (cable out, sensor dead): later captures raise CameraError."""
@@ -186,6 +212,11 @@ class SimCamera:
             small = self.scene.render(pw, ph, now_ns, level)
             preview = self.sensor.image_from_palette(small, palette, self.frames_captured)
         luma = self.sensor.meter(view, exposure_us, again)
+        hold = self._hold
+        if hold is not None:
+            state = AE_STATE_IDLE
+        else:
+            state = AE_STATE_CONVERGED if self._ae.converged else AE_STATE_SEARCHING
         metadata = {
             "ExposureTime": int(exposure_us),
             "AnalogueGain": float(again),
@@ -193,9 +224,16 @@ class SimCamera:
             "Lux": float(self.sensor.lux(view, luma, exposure_us, again)),
             "FrameDuration": int(self.frame_duration_us),
             "SensorTimestamp": int(now_ns),
+            "AeState": state,
         }
         # Sensors apply new exposure and gain a couple of frames after they are requested.
-        self._applied.append(self._ae.update(luma, exposure_us, again))
+        if hold is not None:
+            taken = Exposure(exposure_us, again, dgain)
+            asked = hold.update(face_brightness(preview), taken)
+            request = (round(asked.exposure_us), asked.analogue_gain, asked.digital_gain)
+        else:
+            request = self._ae.update(luma, exposure_us, again)
+        self._applied.append(request)
         self._applied.popleft()
         self.frames_captured += 1
         frame = CameraFrame(image=image, preview=preview, metadata=metadata)
@@ -205,15 +243,24 @@ class SimCamera:
         return frame
 
     def start_encoder(self, writer: FrameWriter) -> None:
-        """Hand every following full-size frame to `writer` (one writer per take)."""
+        """Hand every following full-size frame to `writer` (one writer per take), and lock
+        the exposure until `stop_encoder` (unless `lock_exposure` is False)."""
         with self._lock:
             if self._writer is not None:
                 raise RuntimeError("an encoder is already attached; stop_encoder() first")
             self._writer = writer
+        if self.lock_exposure and self._ae is not None:
+            # The AGC's last choice, as libcamera's manual mode adopts it: the frames already
+            # in the sensor's pipeline were asked with it too, so the lock brings no jump.
+            exposure_us, again, dgain = self._ae.settings
+            locked = Exposure(exposure_us, again, dgain)
+            self._hold = FaceHold(locked, self._ae.tuning.max_analogue_gain)
 
     def stop_encoder(self) -> None:
-        """Detach and close the writer, if any; the preview keeps running."""
+        """Detach and close the writer, if any; the preview keeps running and auto-exposure
+        resumes from where it was held."""
         with self._lock:
             writer, self._writer = self._writer, None
+        self._hold = None
         if writer is not None:
             writer.close()

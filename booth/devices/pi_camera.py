@@ -8,6 +8,13 @@ One libcamera configuration serves the whole session:
   what `capture()` returns as the preview, converted to RGB;
 - every request's metadata (ExposureTime, AnalogueGain, …) goes to the light controller.
 
+While a take's encoder runs, auto-exposure is off: `start_encoder` fixes exposure time and
+analogue gain at the values of the last frame (exposure rounded to whole flicker periods), and
+`stop_encoder` hands them back to auto-exposure; in between the face-holding gain trim of
+booth.light.hold runs on the preview. libcamera 0.5 replaced `AeEnable` by `ExposureTimeMode`
+and `AnalogueGainMode` (its Raspberry Pi IPA ignores `AeEnable` since, picamera2 issue 1269),
+so the controls are chosen by what the camera advertises (`exposure_lock_controls`).
+
 Each take gets a fresh encoder through `Picamera2.start_encoder`/`stop_encoder`: `stop_recording`
 would stop the camera and the candidate's preview with it. A Pi 4 encodes in hardware
 (`H264Encoder`, the VideoCore's codec at /dev/video11); a Pi 5 has no video encoder and uses
@@ -32,8 +39,18 @@ from typing import Any
 
 import numpy as np
 
-from booth.devices.camera import METADATA_KEYS, CameraError, CameraFrame, preview_size
+from booth.devices.camera import (
+    AE_STATE_CONVERGED,
+    AE_STATE_IDLE,
+    AE_STATE_SEARCHING,
+    METADATA_KEYS,
+    CameraError,
+    CameraFrame,
+    preview_size,
+)
 from booth.devices.pi_output import TakeVideoOutput
+from booth.light.face import face_brightness
+from booth.light.hold import Exposure, FaceHold
 from booth.media.takefiles import TakeFiles, TakeWriteError
 
 log = logging.getLogger(__name__)
@@ -126,13 +143,23 @@ def camera_controls(
     return controls
 
 
-def frame_metadata(raw: Mapping[str, Any], frame_duration_us: int) -> dict[str, Any]:
+def frame_metadata(
+    raw: Mapping[str, Any], frame_duration_us: int, locked: bool = False
+) -> dict[str, Any]:
     """picamera2's request metadata reduced to the keys and types of `CameraFrame.metadata`.
 
     ExposureTime (µs, int), AnalogueGain and DigitalGain (float), Lux (float; NaN when the
     camera's tuning file has no lux calibration), FrameDuration (µs, int; `frame_duration_us`
-    if absent), SensorTimestamp (ns, int, CLOCK_MONOTONIC; the time of reading if absent).
+    if absent), SensorTimestamp (ns, int, CLOCK_MONOTONIC; the time of reading if absent),
+    AeState (int): idle while `locked` (the booth locked the exposure for a take), else
+    libcamera's own AeState, or from the older `AeLocked` (converged) where that is all there is.
     """
+    if locked:
+        state = AE_STATE_IDLE
+    elif "AeState" in raw:
+        state = int(raw["AeState"])
+    else:
+        state = AE_STATE_CONVERGED if raw.get("AeLocked") else AE_STATE_SEARCHING
     stamp = raw.get("SensorTimestamp")
     metadata = {
         "ExposureTime": int(raw.get("ExposureTime", 0)),
@@ -141,9 +168,53 @@ def frame_metadata(raw: Mapping[str, Any], frame_duration_us: int) -> dict[str, 
         "Lux": float(raw.get("Lux", float("nan"))),
         "FrameDuration": int(raw.get("FrameDuration", frame_duration_us)),
         "SensorTimestamp": int(stamp) if stamp is not None else time.monotonic_ns(),
+        "AeState": state,
     }
     assert tuple(metadata) == METADATA_KEYS
     return metadata
+
+
+MANUAL, AUTO = 1, 0
+"""libcamera's ExposureTimeModeEnum / AnalogueGainModeEnum values (Manual = 1, Auto = 0)."""
+FLICKER_SNAP = 0.02
+"""An exposure within 2 % of whole flicker periods is that many periods: sensors report exposure
+in whole lines, e.g. 29 994 µs for 30 000."""
+
+
+def locked_exposure(metadata: Mapping[str, Any], flicker_period_us: int) -> Exposure:
+    """The exposure a take is locked at: the last frame's exposure time and analogue gain, the
+    exposure snapped to whole flicker periods (the gain makes up the difference), so the lock
+    can never bring the banding that auto-exposure's flicker avoidance kept out."""
+    exposure = float(metadata["ExposureTime"])
+    gain = float(metadata.get("AnalogueGain", 1.0))
+    if flicker_period_us and exposure >= flicker_period_us * (1 - FLICKER_SNAP):
+        whole = max(1, round(exposure / flicker_period_us)) * flicker_period_us
+        if abs(whole / exposure - 1.0) <= FLICKER_SNAP:
+            gain *= exposure / whole
+            exposure = float(whole)
+    return Exposure(exposure, gain)
+
+
+def exposure_lock_controls(locked: Exposure, available: Collection[str]) -> dict[str, Any]:
+    """picamera2 controls that fix exposure time and analogue gain at `locked`.
+
+    available: the controls the camera advertises (`Picamera2.camera_controls`). libcamera 0.5
+    and later want `ExposureTimeMode`/`AnalogueGainMode` Manual. Older ones fix each value
+    that is set; `AeEnable` False is left out, as picamera2's maintainers advise (issue 933):
+    it makes the AGC adopt its *current* values, racing the explicit ones in the same request.
+    """
+    values = {"ExposureTime": round(locked.exposure_us), "AnalogueGain": locked.analogue_gain}
+    if {"ExposureTimeMode", "AnalogueGainMode"} <= set(available):
+        return {"ExposureTimeMode": MANUAL, "AnalogueGainMode": MANUAL, **values}
+    return values
+
+
+def exposure_unlock_controls(available: Collection[str]) -> dict[str, Any]:
+    """picamera2 controls that hand exposure time and analogue gain back to auto-exposure:
+    the modes Auto on libcamera 0.5 and later, a value of 0 ("the algorithm's") before."""
+    if {"ExposureTimeMode", "AnalogueGainMode"} <= set(available):
+        return {"ExposureTimeMode": AUTO, "AnalogueGainMode": AUTO}
+    return {"ExposureTime": 0, "AnalogueGain": 0.0}
 
 
 def yuv420_to_rgb(array: np.ndarray, width: int, height: int) -> np.ndarray:
@@ -220,6 +291,9 @@ class PiCamera:
         self._encoder: Any = None
         self._output: TakeVideoOutput | None = None
         self._running = False
+        self._last_raw: Mapping[str, Any] | None = None
+        self._hold: FaceHold | None = None
+        self._asked_gain: float | None = None
 
     # -------------------------------------------------------------- streaming
     def start(self) -> None:
@@ -282,10 +356,14 @@ class PiCamera:
             raise CameraError(self.fault) from error
         try:
             lores = request.make_array("lores")
-            metadata = frame_metadata(request.get_metadata(), self.frame_duration_us)
+            raw = request.get_metadata()
+            metadata = frame_metadata(raw, self.frame_duration_us, self._hold is not None)
         finally:
             request.release()
+        self._last_raw = raw
         preview = yuv420_to_rgb(lores, *self.preview_size)
+        if self._hold is not None:
+            self._trim_gain(face_brightness(preview), metadata)
         output = self._output
         if output is not None and output.error is not None:
             # As the software writer does: the kiosk stops the take and keeps what is on disk.
@@ -298,7 +376,8 @@ class PiCamera:
         return TakeVideoOutput(files, self._first_timestamp_us, self.fps)
 
     def start_encoder(self, writer: TakeVideoOutput) -> None:
-        """Start a fresh H.264 encoder on the main stream, writing into `writer`."""
+        """Start a fresh H.264 encoder on the main stream, writing into `writer`, and lock the
+        exposure for the take (see the module's docstring)."""
         if not isinstance(writer, TakeVideoOutput):
             raise TypeError("PiCamera encodes in picamera2: pass it PiCamera.take_writer(files)")
         if self._encoder is not None:
@@ -311,18 +390,64 @@ class PiCamera:
         except Exception:
             self._encoder = self._output = None
             raise
+        self._lock_exposure()
 
     def stop_encoder(self) -> None:
-        """Flush and stop the take's encoder and close its files; the preview keeps running."""
+        """Flush and stop the take's encoder and close its files; the preview keeps running and
+        auto-exposure takes over again."""
         encoder, output = self._encoder, self._output
         if encoder is None:
             return
         try:
+            self._unlock_exposure()
             self._picam2.stop_encoder(encoder)
         finally:
             self._encoder = self._output = None
             if output is not None:
                 output.close()
+
+    # ---------------------------------------------------------- exposure lock
+    def _available_controls(self) -> Mapping[str, Any]:
+        """Control name → (min, max, default), as picamera2's `camera_controls` has them."""
+        return getattr(self._picam2, "camera_controls", {}) or {}
+
+    def _lock_exposure(self) -> None:
+        raw = self._last_raw
+        if raw is None or not raw.get("ExposureTime"):
+            log.warning("no frame yet to lock the exposure at: the take runs on auto-exposure")
+            return
+        locked = locked_exposure(raw, self.flicker_period_us)
+        available = self._available_controls()
+        top = (available.get("AnalogueGain") or (None, None, None))[1] or 16.0
+        try:
+            self._picam2.set_controls(exposure_lock_controls(locked, available))
+        except Exception as error:  # the take matters more than the lock
+            log.warning("cannot lock the exposure (%s): the take runs on auto-exposure", error)
+            return
+        self._hold = FaceHold(locked, float(top))
+        self._asked_gain = locked.analogue_gain
+        log.info("exposure locked at %d µs, gain %.2f", locked.exposure_us, locked.analogue_gain)
+
+    def _unlock_exposure(self) -> None:
+        if self._hold is None:
+            return
+        self._hold = self._asked_gain = None
+        try:
+            self._picam2.set_controls(exposure_unlock_controls(self._available_controls()))
+        except Exception as error:
+            log.error("cannot hand the exposure back to auto-exposure: %s", error)
+
+    def _trim_gain(self, face: float, metadata: Mapping[str, Any]) -> None:
+        """The face-holding gain trim: a new AnalogueGain only when it moved (every request
+        carries the controls set since the last one)."""
+        assert self._hold is not None
+        frame = Exposure(
+            metadata["ExposureTime"], metadata["AnalogueGain"], metadata["DigitalGain"]
+        )
+        gain = self._hold.update(face, frame).analogue_gain
+        if self._asked_gain is None or abs(gain / self._asked_gain - 1.0) > 1e-4:
+            self._picam2.set_controls({"AnalogueGain": gain})
+            self._asked_gain = gain
 
     def _new_encoder(self) -> Any:
         iperiod = max(1, round(self.fps))  # a keyframe a second: a cut file still plays

@@ -108,22 +108,42 @@ class LightCurve:
     def has_face(self) -> bool:
         return all(p.face is not None and p.face > 0 for p in self.points)
 
+    @property
+    def _face_per_exposure(self) -> np.ndarray:
+        """Face brightness per µs of exposure × gain at each step (the face's illuminance in
+        the picture's units)."""
+        return np.array([(p.face or 0.0) / p.exposure_gain for p in self.points])
+
+    def face_light(self, room_lux: float, output: float | np.ndarray) -> float | np.ndarray:
+        """The face's illuminance in units of face brightness per µs of exposure × gain: the
+        face's brightness in a frame is this times the frame's exposure × gain. Needs
+        `has_face`.
+
+        room_lux: the room's share of the lux reading; output: the ring's output (0..1, a number
+        or an array). The room's part scales from the light-off step; the ring's part is the
+        measured rise over it.
+        """
+        per_exposure = self._face_per_exposure
+        room = per_exposure[0] * room_lux / self.points[0].lux
+        return room + np.interp(output, self._outputs, per_exposure) - per_exposure[0]
+
+    def output_for_face_light(self, room_lux: float, face_light: float) -> float:
+        """The output (0..1) at which `face_light(room_lux, output)` is `face_light`."""
+        grid = np.linspace(0.0, 1.0, 201)
+        lights = np.maximum.accumulate(np.asarray(self.face_light(room_lux, grid)))
+        return float(np.interp(face_light, lights, grid))
+
     def predicted_face(self, room_lux: float, output: float | np.ndarray) -> float | np.ndarray:
         """The face's brightness in the picture (calibration's units) once auto-exposure has
         settled, with the room at `room_lux` (its share of the lux reading) and the ring at
         `output` (a number or an array). Needs `has_face`.
 
-        Face brightness = exposure × gain × face illuminance. Exposure × gain follows from the
-        scene constant; the face's illuminance, in units of face brightness per exposure × gain,
-        is the room's part (scaled from the light-off step) plus the ring's part at `output`.
+        Face brightness = exposure × gain × `face_light`, and a settled auto-exposure puts
+        exposure × gain at the scene constant over the lux reading.
         """
-        outputs = self._outputs
-        per_exposure = np.array([(p.face or 0.0) / p.exposure_gain for p in self.points])
-        face_light = per_exposure[0] * room_lux / self.points[0].lux + (
-            np.interp(output, outputs, per_exposure) - per_exposure[0]
-        )
-        ring = np.interp(output, outputs, self._ring)
-        return self.scene_constant / np.maximum(1e-6, room_lux + ring) * face_light
+        ring = np.interp(output, self._outputs, self._ring)
+        total = np.maximum(1e-6, room_lux + ring)
+        return self.scene_constant / total * self.face_light(room_lux, output)
 
     def output_for_face(self, room_lux: float, face: float) -> float:
         """The output (0..1) at which `predicted_face` is `face` in a room of `room_lux`."""

@@ -45,6 +45,16 @@ class RingOutput:
         self.level = min(1.0, max(0.0, output))
 
 
+class NoVideo:
+    """A take's video writer that keeps nothing (the trial measures the frames itself)."""
+
+    def write(self, rgb: np.ndarray, timestamp_ns: int) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+
 def booth_mode(t: float) -> str:
     """What the booth does at `t` seconds on the trial's timeline."""
     if t < SESSION_AT_S:
@@ -54,11 +64,28 @@ def booth_mode(t: float) -> str:
     return SESSION
 
 
-def sim_rig(ambient_lux: float, width: int = 160, height: int = 120, seed: int = 0):
-    """(scene, ring, camera) of a simulated booth with the scenarios' ring light."""
+def sim_rig(
+    ambient_lux: float,
+    width: int = 160,
+    height: int = 120,
+    seed: int = 0,
+    lock_exposure: bool = True,
+):
+    """(scene, ring, camera) of a simulated booth with the scenarios' ring light.
+
+    lock_exposure: the camera locks its exposure during takes (False: auto-exposure runs
+    through them, as a camera does out of the box)."""
     scene = Scene(ambient_lux=ambient_lux, ring_lux_at_full=RING_LUX_AT_FULL, seed=seed)
     ring = RingOutput()
-    camera = SimCamera(width, height, FPS, scene, ring, flicker_period_us=FLICKER_PERIOD_US)
+    camera = SimCamera(
+        width,
+        height,
+        FPS,
+        scene,
+        ring,
+        flicker_period_us=FLICKER_PERIOD_US,
+        lock_exposure=lock_exposure,
+    )
     camera.start()
     return scene, ring, camera
 
@@ -90,15 +117,30 @@ def run_trial(
     target_exposure_gain: float,
     end_s: float = END_S,
     mode: Callable[[float], str] = booth_mode,
+    lock_exposure: bool = True,
 ) -> Trial:
-    """Run `controller` in the simulated booth through `scenario`."""
-    scene, ring, camera = sim_rig(scenario.lux(0.0))
+    """Run `controller` in the simulated booth through `scenario`.
+
+    mode: what the booth does at each time (idle, session, recording); while recording, a
+    take's encoder is attached to the camera, which locks its exposure unless `lock_exposure`
+    is False.
+    """
+    scene, ring, camera = sim_rig(scenario.lux(0.0), lock_exposure=lock_exposure)
     n = round(end_s * FPS)
     rows = np.zeros((n, 5))
+    recording = False
     for i in range(n):
         t_ns = round(i * 1e9 / FPS)
         t = t_ns / 1e9
         scene.ambient_lux = scenario.lux(t)
+        # As the kiosk does: the take's encoder is attached while the booth records (which
+        # locks the camera's exposure).
+        if (mode(t) == RECORDING) != recording:
+            recording = not recording
+            if recording:
+                camera.start_encoder(NoVideo())
+            else:
+                camera.stop_encoder()
         frame = camera.capture(t_ns)
         ring.level = controller.update(frame.metadata, t, mode(t))
         ratio = exposure_gain(frame.metadata) / target_exposure_gain

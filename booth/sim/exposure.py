@@ -78,6 +78,9 @@ class AutoExposure:
         self.analogue_gain = INITIAL_GAIN
         self.digital_gain = 1.0
         self.frame_count = 0
+        self.converged = False
+        """Whether the last frame's target was inside the stable region (libcamera's AeState
+        Converged, as opposed to Searching)."""
         self._filtered: float | None = None
 
     @property
@@ -129,6 +132,9 @@ class AutoExposure:
         if self.frame_count <= t.startup_frames:
             speed, stable = 1.0, 0.0
         f = self._filtered
+        self.converged = f is not None and f * (1 - t.stable_region) < target < f * (
+            1 + t.stable_region
+        )
         if f is None:
             self._filtered = target
         elif f * (1 - stable) < target < f * (1 + stable):
