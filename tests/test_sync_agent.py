@@ -196,3 +196,13 @@ def test_sync_without_a_url_tells_staff_what_to_set(tmp_path):
     args = sync_parser().parse_args(["sync", "--once", "--config", str(config)])
     with pytest.raises(UserError, match=r"sync.url: not set"):
         args.func(args)
+
+
+def test_a_ca_file_that_is_no_certificate_bundle_is_reported_with_the_setting(tmp_path):
+    (tmp_path / "ca.pem").write_text("not a certificate\n", encoding="utf-8")
+    config = booth_config(tmp_path, "https://127.0.0.1:9/files/", ca_file=str(tmp_path / "ca.pem"))
+    session = finished_session(tmp_path / "spool")
+    result = make_agent(config).run_once()
+    assert not result.ok
+    assert "sync.ca_file" in result.reason and "not a usable CA bundle" in result.reason
+    assert session.dir.exists()

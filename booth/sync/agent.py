@@ -34,6 +34,7 @@ from booth.sync.queue import (
 from booth.sync.store import UploadStore
 from booth.sync.tus import (
     ChecksumMismatch,
+    ChunkSha1,
     Gone,
     OffsetConflict,
     RateLimit,
@@ -205,12 +206,29 @@ class SyncAgent:
             url = client.create(file.length, file.metadata)
             self.store.created(file.session_id, file.name, url, file.length, file.sha256)
             offset = 0
+        sha1 = ChunkSha1(file.path, file.length, self.sync.chunk_bytes) if info.sha1 else None
+        try:
+            self._send_chunks(client, file, url, offset, sha1)
+        finally:
+            if sha1 is not None:
+                sha1.close()
+        final, length = client.offset(url)
+        if final != file.length or length not in (None, file.length):
+            raise Unavailable(f"{url}: the server holds {final} of {file.length} bytes")
+        self.store.confirm(file.session_id, file.name, self.clock())
+        self.store.note("success", self.clock(), f"uploaded {file.session_id}/{file.name}")
+        log.info("sync: uploaded %s (%d bytes)", file.path, file.length)
+
+    def _send_chunks(
+        self, client: TusClient, file: SpoolFile, url: str, offset: int, sha1: ChunkSha1 | None
+    ) -> None:
+        """Send `file` from `offset` chunk by chunk, each with its sha1 when `sha1` is given."""
         damaged = 0
         while offset < file.length:
             size = min(self.sync.chunk_bytes, file.length - offset)
             try:
                 offset = client.send_chunk(
-                    url, file.path, offset, size, info.sha1, self._should_stop
+                    url, file.path, offset, size, sha1 is not None, self._should_stop, sha1
                 )
             except ChecksumMismatch:
                 damaged += 1
@@ -225,12 +243,6 @@ class SyncAgent:
             self.store.acknowledged(file.session_id, file.name, offset)
             if self.progress:
                 self.progress(file, offset)
-        final, length = client.offset(url)
-        if final != file.length or length not in (None, file.length):
-            raise Unavailable(f"{url}: the server holds {final} of {file.length} bytes")
-        self.store.confirm(file.session_id, file.name, self.clock())
-        self.store.note("success", self.clock(), f"uploaded {file.session_id}/{file.name}")
-        log.info("sync: uploaded %s (%d bytes)", file.path, file.length)
 
     def delete_confirmed(self) -> list[str]:
         """Delete sessions the server confirmed whole at least retention_hours ago; returns
