@@ -10,8 +10,6 @@ locked in tests/tus/package-lock.json) with Node ≥ 20.19, installing the npm p
 from __future__ import annotations
 
 import argparse
-import ctypes
-import ctypes.util
 import json
 import os
 import re
@@ -75,15 +73,6 @@ def ensure_installed(server_dir: Path = SERVER_DIR) -> None:
         raise LocalServerError(f"npm ci in {server_dir} failed:\n{done.stderr[-2000:]}")
 
 
-def _die_with_parent() -> None:
-    """In the child before exec: end the server when its starter dies (a killed test run)."""
-    libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
-    libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
-
-
-PR_SET_PDEATHSIG = 1  # linux/prctl.h
-
-
 class LocalTusServer:
     """One server process on 127.0.0.1 storing uploads in `store_dir`.
 
@@ -118,11 +107,7 @@ class LocalTusServer:
             command += ["--token-file", str(self.token_file)]
         command += ["--checksum"] * self.checksum + ["--faults"] * self.faults
         self.process = subprocess.Popen(
-            command,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-            preexec_fn=_die_with_parent,
+            command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
         )
         assert self.process.stdout is not None
         line = self.process.stdout.readline()
