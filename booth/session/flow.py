@@ -11,9 +11,8 @@ Screens are named after what the candidate sees (see `booth.session.view`).
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any
 
 from booth.session.clock import Clock
 from booth.session.effects import (
@@ -27,11 +26,18 @@ from booth.session.effects import (
     StartTake,
     StopTake,
 )
-from booth.session.view import InterviewSummary, View
-
-# Shown in a practice-only session, which has no interview. The kiosk translates it.
-DEFAULT_PRACTICE_TEXT = "Tell us briefly about yourself and what you are good at."
-PRACTICE_ID = "practice"
+from booth.session.snapshot import CLIP_SCREENS, snapshot
+from booth.session.steps import (  # noqa: F401 (re-exported for the kiosk and tests)
+    DEFAULT_PRACTICE_TEXT,
+    PRACTICE_ID,
+    Question,
+    Step,
+    Timing,
+    interview_steps,
+    pick_language,
+    practice_step,
+)
+from booth.session.view import View
 
 # Screens where the inactivity guard does not run: the candidate is busy, a timer
 # of the screen itself moves things on, or there is no session to guard.
@@ -60,57 +66,6 @@ _LANGUAGE_SCREENS = {
 }
 
 
-# Screens where a clip (or the spoken question, or a take's replay) plays.
-_CLIP_SCREENS = {"intro", "question", "review"}
-
-
-class Question(Protocol):
-    id: str
-    text: dict[str, str]
-    clip: Any
-    audio: dict[str, Any]  # the question read aloud, per language (may lack a language)
-    think_seconds: int
-    answer_seconds: int
-    max_takes: int
-    review: bool
-
-
-@dataclass(frozen=True)
-class Timing:
-    """How long the booth waits, in seconds (from the `[timing]` settings)."""
-
-    inactivity_seconds: float = 60.0
-    inactive_grace_seconds: float = 20.0
-    done_seconds: float = 15.0
-    countdown_seconds: float = 3.0
-    code_attempts: int = 5
-    code_lockout_seconds: float = 30.0
-    code_max_digits: int = 12
-
-
-@dataclass(frozen=True)
-class Step:
-    """One question as this candidate meets it: accommodations already applied."""
-
-    id: str
-    text: dict[str, str]
-    clip: Any
-    think_seconds: float
-    answer_seconds: float
-    max_takes: int  # 0 = unlimited
-    review: bool
-    practice: bool = False
-    audio: dict[str, Any] = field(default_factory=dict)  # spoken question, per language
-
-
-def pick_language(texts: dict[str, str], language: str, fallbacks: Sequence[str]) -> str:
-    """The text in `language`, else in the first fallback language that has one."""
-    for lang in (language, *fallbacks):
-        if texts.get(lang):
-            return texts[lang]
-    return next(iter(texts.values()), "")
-
-
 class Flow:
     """One booth's candidate flow, from idle through one session and back to idle."""
 
@@ -131,7 +86,7 @@ class Flow:
         self.clock = clock
         self.timing = timing or Timing()
         self._is_open = is_open or (lambda _now: True)
-        self._fault: str | None = None
+        self.fault_reason: str | None = None
         self._reset()
         self.screen = "idle" if self._is_open(clock.now()) else "closed"
 
@@ -188,7 +143,7 @@ class Flow:
     def _start_timer(self, seconds: float) -> None:
         self.timer_end = self._now() + seconds
 
-    def _timer_left(self) -> float:
+    def timer_left(self) -> float:
         if self.paused_left is not None:
             return self.paused_left
         return max(0.0, self.timer_end - self._now())
@@ -285,7 +240,7 @@ class Flow:
     def fault(self, reason: str) -> list[Effect]:
         """A device reports a fault: end any session safely and show out-of-order."""
         out: list[Effect] = []
-        self._fault = reason
+        self.fault_reason = reason
         if self.screen == "out-of-order":
             return out
         if self.session_open or self.screen in ("recording",):
@@ -304,7 +259,7 @@ class Flow:
     def clear_fault(self) -> list[Effect]:
         """The fault is gone: back to idle."""
         out: list[Effect] = []
-        self._fault = None
+        self.fault_reason = None
         if self.screen == "out-of-order":
             self._to_idle(out)
         return out
@@ -315,7 +270,7 @@ class Flow:
         if self.screen not in ("help", "inactive"):
             self.return_screen = self.screen
             # The think and done countdowns wait while the candidate reads help.
-            self.paused_left = self._timer_left() if self.screen in ("think", "done") else None
+            self.paused_left = self.timer_left() if self.screen in ("think", "done") else None
         self._goto(screen, out)
 
     def _close_overlay(self, out: list[Effect]) -> None:
@@ -350,7 +305,7 @@ class Flow:
             return True
         if action == "practice":
             self.practice_only = True
-            self.steps = [self._practice_step()]
+            self.steps = [practice_step()]
             self.step_index = 0
             self._goto("practice", out)
             return True
@@ -419,41 +374,11 @@ class Flow:
         self.message, self.wrong_codes = None, 0
         if self.language not in interview.languages:
             self.language = interview.languages[0]
-        steps = []
-        if interview.practice is not None:
-            steps.append(self._practice_step(interview.practice))
-        for q in interview.questions:
-            steps.append(
-                Step(
-                    id=q.id,
-                    text=dict(q.text),
-                    clip=q.clip,
-                    # The invitation's accommodations: more time, more takes.
-                    think_seconds=float(invitation.seconds(q.think_seconds)),
-                    answer_seconds=float(invitation.seconds(q.answer_seconds)),
-                    max_takes=invitation.takes(q.max_takes),
-                    review=q.review,
-                    audio=dict(q.audio),
-                )
-            )
+        steps = interview_steps(interview, invitation)
         self.steps = steps
         self.step_index = 0
         out.append(Event("session.begin", {"interview": interview.id}))
         self._goto("welcome", out)
-
-    def _practice_step(self, practice: Any = None) -> Step:
-        if practice is None:
-            return Step(PRACTICE_ID, {}, None, 20.0, 60.0, 0, True, practice=True)
-        return Step(
-            PRACTICE_ID,
-            dict(practice.text),
-            None,
-            float(practice.think_seconds),
-            float(practice.answer_seconds),
-            0,
-            True,
-            practice=True,
-        )
 
     # ------------------------------------------------ welcome, consent, check
     def _on_welcome(self, action: str, value: str | None, out: list[Effect]) -> bool:
@@ -505,9 +430,9 @@ class Flow:
 
     def _clip_running(self) -> bool:
         """A clip is moving on screen now: not paused, not covered by help or inactivity."""
-        return self.clip_playing and not self.clip_paused and self.screen in _CLIP_SCREENS
+        return self.clip_playing and not self.clip_paused and self.screen in CLIP_SCREENS
 
-    def _question_audio(self, step: Step) -> Any:
+    def question_audio(self, step: Step) -> Any:
         """The spoken question in the candidate's language, if it has one and no clip."""
         if step.clip is not None:
             return None
@@ -518,17 +443,17 @@ class Flow:
         if self.screen == "intro":
             return True
         return self.screen == "question" and (
-            self.step.clip is not None or self._question_audio(self.step) is not None
+            self.step.clip is not None or self.question_audio(self.step) is not None
         )
 
-    def _can_pause(self) -> bool:
+    def can_pause(self) -> bool:
         if not self.clip_playing:
             return False
         if self.screen == "review":
             return self.replaying
         return self._has_media() and self.interview.replay_allowed
 
-    def _can_replay(self) -> bool:
+    def can_replay(self) -> bool:
         if self.screen == "review":
             return not self.replaying
         return (
@@ -539,7 +464,7 @@ class Flow:
         )
 
     def _toggle_pause(self, out: list[Effect]) -> bool:
-        if not self._can_pause():
+        if not self.can_pause():
             return False
         self.clip_paused = not self.clip_paused
         out.append(
@@ -548,7 +473,7 @@ class Flow:
         return True
 
     def _replay_clip(self, out: list[Effect], **fields: Any) -> bool:
-        if not self._can_replay():
+        if not self.can_replay():
             return False
         self.clip_playing = True
         self.clip_paused = False
@@ -583,7 +508,7 @@ class Flow:
     def _enter_question(self, out: list[Effect]) -> None:
         step = self.step
         # A clip, or the question read aloud, plays before the candidate may go on.
-        media = step.clip is not None or self._question_audio(step) is not None
+        media = step.clip is not None or self.question_audio(step) is not None
         self.clip_played = not media
         self.clip_playing = media
         self.clip_paused = False
@@ -651,7 +576,7 @@ class Flow:
             self._keep_pending(out)
             self._after_step(out)
 
-    def _takes_left(self, step: Step) -> int | None:
+    def takes_left(self, step: Step) -> int | None:
         if step.max_takes == 0:
             return None
         return max(0, step.max_takes - self.takes.get(step.id, 0))
@@ -679,7 +604,7 @@ class Flow:
             self._after_step(out)
             return True
         if action == "retake":
-            left = self._takes_left(step)
+            left = self.takes_left(step)
             if left is not None and left <= 0:
                 return False
             self._stop_replay(out)
@@ -757,8 +682,8 @@ class Flow:
             step, take = self.pending_take
             out.append(DiscardTake(step.id, take, True))
         self._reset()
-        if self._fault is not None:
-            self._goto("out-of-order", out, reason=self._fault)
+        if self.fault_reason is not None:
+            self._goto("out-of-order", out, reason=self.fault_reason)
         elif self._is_open(self.clock.now()):
             self._goto("idle", out)
         else:
@@ -767,85 +692,4 @@ class Flow:
     # ---------------------------------------------------------------- view
     def view(self) -> View:
         """What the screen shows now."""
-        interview = self.interview
-        summary = None
-        if interview is not None:
-            questions = [s for s in self.steps if not s.practice]
-            summary = InterviewSummary(
-                employer=interview.employer,
-                title=pick_language(interview.title, self.language, interview.languages),
-                question_count=len(questions),
-                answer_seconds_max=int(max((s.answer_seconds for s in questions), default=0)),
-                max_takes=0
-                if any(s.max_takes == 0 for s in questions)
-                else max((s.max_takes for s in questions), default=1),
-                deadline=interview.deadline,
-                has_practice=any(s.practice for s in self.steps),
-            )
-        fields: dict[str, Any] = {}
-        if self.steps and self.screen not in ("idle", "code", "welcome", "consent", "done"):
-            step = self.step
-            question_count = sum(1 for s in self.steps if not s.practice)
-            first_question = 1 if self.steps[0].practice else 0
-            text = pick_language(step.text, self.language, self.languages)
-            if step.practice and not text:
-                text = DEFAULT_PRACTICE_TEXT
-            take = self.takes.get(step.id, 0)
-            left = self._takes_left(step)
-            fields.update(
-                is_practice=step.practice,
-                question_index=0 if step.practice else self.step_index + 1 - first_question,
-                question_count=question_count,
-                question_text=text,
-                think_seconds=step.think_seconds,
-                answer_seconds=step.answer_seconds,
-                take_number=take,
-                max_takes=step.max_takes,
-                takes_left=left,
-                can_retake=step.review and (left is None or left > 0),
-                review_allowed=step.review,
-            )
-            if self.screen == "question" and step.clip is not None:
-                fields["clip_path"] = str(step.clip)
-            audio = self._question_audio(step)
-            if self.screen == "question" and audio is not None:
-                fields["question_audio"] = str(audio)
-        if self.screen == "intro" and interview is not None:
-            fields.update(
-                intro_index=self.intro_index + 1,
-                intro_count=len(interview.intro_clips),
-                clip_path=str(interview.intro_clips[self.intro_index]),
-            )
-        shown = self.return_screen if self.screen in ("help", "inactive") else self.screen
-        if self.screen == "inactive":
-            seconds_left = max(0.0, self.inactive_end - self._now())
-        elif shown in ("think", "countdown", "recording", "done"):
-            seconds_left = self._timer_left()
-        else:
-            seconds_left = 0.0
-        locked_left = max(0.0, self.locked_until - self._now())
-        return View(
-            screen=self.screen,
-            language=self.language,
-            languages=self.languages,
-            code_entry=self.code_entry,
-            message=self.message,
-            locked_seconds=locked_left,
-            interview=summary,
-            practice_only=self.practice_only,
-            clip_played=self.clip_played,
-            clip_playing=self.clip_playing,
-            clip_paused=self.clip_paused,
-            clip_pausable=self.screen in _CLIP_SCREENS and self._can_pause(),
-            clip_replayable=self.screen in _CLIP_SCREENS and self._can_replay(),
-            clip_skippable=self.screen == "intro"
-            and self.clip_playing
-            and self.intro_index in self.intros_watched,
-            replaying=self.screen == "review" and self.replaying,
-            seconds_left=seconds_left,
-            recording=self.screen == "recording",
-            return_screen=self.return_screen,
-            reason=self._fault if self.screen == "out-of-order" else None,
-            extra={"outcome": self.outcome} if self.outcome else {},
-            **fields,
-        )
+        return snapshot(self)

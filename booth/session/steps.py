@@ -1,0 +1,100 @@
+"""The steps a candidate meets: each question as it applies to this invitation.
+
+Pure data: the flow walks through a list of `Step`s built here from an interview and an
+invitation, with the invitation's accommodations (extra time, extra takes) already applied.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+# Shown in a practice-only session, which has no interview. The kiosk translates it.
+DEFAULT_PRACTICE_TEXT = "Tell us briefly about yourself and what you are good at."
+PRACTICE_ID = "practice"
+
+
+class Question(Protocol):
+    id: str
+    text: dict[str, str]
+    clip: Any
+    audio: dict[str, Any]  # the question read aloud, per language (may lack a language)
+    think_seconds: int
+    answer_seconds: int
+    max_takes: int
+    review: bool
+
+
+@dataclass(frozen=True)
+class Timing:
+    """How long the booth waits, in seconds (from the `[timing]` settings)."""
+
+    inactivity_seconds: float = 60.0
+    inactive_grace_seconds: float = 20.0
+    done_seconds: float = 15.0
+    countdown_seconds: float = 3.0
+    code_attempts: int = 5
+    code_lockout_seconds: float = 30.0
+    code_max_digits: int = 12
+
+
+@dataclass(frozen=True)
+class Step:
+    """One question as this candidate meets it: accommodations already applied."""
+
+    id: str
+    text: dict[str, str]
+    clip: Any
+    think_seconds: float
+    answer_seconds: float
+    max_takes: int  # 0 = unlimited
+    review: bool
+    practice: bool = False
+    audio: dict[str, Any] = field(default_factory=dict)  # spoken question, per language
+
+
+def pick_language(texts: dict[str, str], language: str, fallbacks: Sequence[str]) -> str:
+    """The text in `language`, else in the first fallback language that has one."""
+    for lang in (language, *fallbacks):
+        if texts.get(lang):
+            return texts[lang]
+    return next(iter(texts.values()), "")
+
+
+def practice_step(practice: Any = None) -> Step:
+    """The practice question: the interview's, or the booth's own for a practice-only visit."""
+    if practice is None:
+        return Step(PRACTICE_ID, {}, None, 20.0, 60.0, 0, True, practice=True)
+    return Step(
+        PRACTICE_ID,
+        dict(practice.text),
+        None,
+        float(practice.think_seconds),
+        float(practice.answer_seconds),
+        0,
+        True,
+        practice=True,
+    )
+
+
+def interview_steps(interview: Any, invitation: Any) -> list[Step]:
+    """Practice (if any), then every question, with the invitation's accommodations."""
+    steps = []
+    if interview.practice is not None:
+        steps.append(practice_step(interview.practice))
+    for q in interview.questions:
+        steps.append(
+            Step(
+                id=q.id,
+                text=dict(q.text),
+                clip=q.clip,
+                # The invitation's accommodations: more time, more takes.
+                think_seconds=float(invitation.seconds(q.think_seconds)),
+                answer_seconds=float(invitation.seconds(q.answer_seconds)),
+                max_takes=invitation.takes(q.max_takes),
+                review=q.review,
+                audio=dict(q.audio),
+            )
+        )
+    return steps
