@@ -143,6 +143,18 @@ class SimCamera:
 
     model = "simulated"
 
+    @classmethod
+    def for_recording(cls, recording: Any, scene: Scene, light: LightLevel | None) -> SimCamera:
+        """A simulated camera as the `[recording]` settings describe: size, frame rate, flicker."""
+        return cls(
+            recording.width,
+            recording.height,
+            recording.fps,
+            scene,
+            light,
+            flicker_period_us=recording.flicker_period_us or None,
+        )
+
     def __init__(
         self,
         width: int,

@@ -46,14 +46,7 @@ class SimRig:
             pin_factory=sim_pin_factory(),
         )
         self.light.set(settings.devices.light_level)
-        self.camera = SimCamera(
-            rec.width,
-            rec.height,
-            rec.fps,
-            self.world.scene,
-            self.light,
-            flicker_period_us=rec.flicker_period_us or None,
-        )
+        self.camera = SimCamera.for_recording(rec, self.world.scene, self.light)
         self.camera.start()
 
     def take_writer(self, files: TakeFiles) -> VideoWriter:

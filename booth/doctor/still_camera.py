@@ -51,14 +51,7 @@ def opened_camera(settings: Settings) -> Iterator[Any]:
     dev = settings.devices
     light = RingLight(dev.light_pin, dev.light_frequency_hz, pin_factory=sim_pin_factory())
     light.set(dev.light_level)
-    camera = SimCamera(
-        rec.width,
-        rec.height,
-        rec.fps,
-        world.scene,
-        light,
-        flicker_period_us=rec.flicker_period_us or None,
-    )
+    camera = SimCamera.for_recording(rec, world.scene, light)
     camera.start()
     try:
         yield camera

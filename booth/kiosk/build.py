@@ -200,14 +200,7 @@ def build_sim_kiosk(
     light = open_ring_light(light_settings, dev.light_pin, dev.light_frequency_hz, pins)
     world.scene.ring_lux_at_full = RING_LUX_AT_FULL
     controller = LightController(light_settings, simulated_curve(world, light, state, rec))
-    camera = SimCamera(
-        rec.width,
-        rec.height,
-        rec.fps,
-        world.scene,
-        light,
-        flicker_period_us=rec.flicker_period_us or None,
-    )
+    camera = SimCamera.for_recording(rec, world.scene, light)
     camera.start()
 
     kiosk = assemble_kiosk(
