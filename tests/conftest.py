@@ -25,3 +25,25 @@ def small_booth(tmp_path: Path) -> Path:
         encoding="utf-8",
     )
     return config
+
+
+def simulate_booth(
+    config: Path | None,
+    script: str | Path,
+    out: Path,
+    interviews: Path = EXAMPLE_INTERVIEWS,
+    *extra: str,
+) -> int:
+    """`booth simulate --headless` in this process; `script` is a file or the script's text."""
+    from booth.cli.main import main
+
+    if not isinstance(script, Path):
+        path = out.parent / f"{out.name}-script.txt"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(script, encoding="utf-8")
+        script = path
+    args = ["simulate", "--interviews", str(interviews), "--headless"]
+    args += ["--script", str(script), "--out", str(out), *extra]
+    if config is not None:
+        args += ["--config", str(config)]
+    return main(args)

@@ -94,9 +94,7 @@ def test_booth_simulate_with_ambient_changes_keeps_the_face_in_the_kept_take(tmp
     """The same check end to end: the kiosk's own light wiring, `ambient` in a script."""
     import json
 
-    from conftest import EXAMPLE_INTERVIEWS
-
-    from booth.cli.main import main
+    from conftest import simulate_booth
 
     config = tmp_path / "booth.toml"
     config.write_text("[recording]\nwidth = 320\nheight = 240\nbitrate_bps = 1_500_000\n")
@@ -108,23 +106,7 @@ def test_booth_simulate_with_ambient_changes_keeps_the_face_in_the_kept_take(tmp
         "ambient 232\nwait 2\nambient 244\nwait 3\npress stop\npress keep\n"
     )
     out = tmp_path / "out"
-    assert (
-        main(
-            [
-                "simulate",
-                "--config",
-                str(config),
-                "--interviews",
-                str(EXAMPLE_INTERVIEWS),
-                "--headless",
-                "--script",
-                str(script),
-                "--out",
-                str(out),
-            ]
-        )
-        == 0
-    )
+    assert simulate_booth(config, script, out) == 0
     events = [json.loads(x) for x in (out / "events.jsonl").read_text().splitlines()]
     assert [e["lux"] for e in events if e["event"] == "ambient"] == [200, 210, 220, 232, 244]
     (take,) = out.glob("spool/*/q1-take1.mp4")

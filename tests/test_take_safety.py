@@ -11,7 +11,7 @@ import sys
 import time
 
 import pytest
-from conftest import EXAMPLE_INTERVIEWS
+from conftest import EXAMPLE_INTERVIEWS, simulate_booth
 from test_simulate import probe
 
 from booth.cli.main import main
@@ -115,23 +115,7 @@ def test_the_disk_guard_refuses_a_session_the_disk_cannot_hold(tmp_path, capsys)
         "expect out-of-order\nscreenshot full\n"
     )
     out = tmp_path / "out"
-    assert (
-        main(
-            [
-                "simulate",
-                "--config",
-                str(config),
-                "--interviews",
-                str(EXAMPLE_INTERVIEWS),
-                "--headless",
-                "--script",
-                str(script),
-                "--out",
-                str(out),
-            ]
-        )
-        == 0
-    )
+    assert simulate_booth(config, script, out) == 0
     state = read_state(out / "state")
     assert state.screen == "out-of-order"
     assert "free" in state.fault and "example" in state.fault and "booth sync" in state.fault
