@@ -271,10 +271,12 @@ def _agent_rss_mb(work: Path, take: Path) -> float:
     _session(root / "spool", take)
     with LocalTusServer(work / "server-rss") as server:
         config = _config(root, server.url)
+        # VmHWM, not ru_maxrss: Linux keeps a process's ru_maxrss across execve, so a child
+        # of a big benchmark process would report its parent's peak.
         code = (
-            "import resource, sys; from bench.sync_upload import _run; code = _run(sys.argv[1:]); "
-            "print('maxrss_kb', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, "
-            "file=sys.stderr); sys.exit(code)"
+            "import sys; from bench.sync_upload import _run; code = _run(sys.argv[1:]); "
+            "hwm = [l.split()[1] for l in open('/proc/self/status') if l.startswith('VmHWM')]; "
+            "print('maxrss_kb', hwm[0], file=sys.stderr); sys.exit(code)"
         )
         child = subprocess.run(
             [sys.executable, "-c", code, "--once", "--config", str(config)],
