@@ -4,9 +4,10 @@ Both run through the same scenarios (booth/sim/scenarios.py) on the same simulat
 like libcamera's, two frames of sensor delay, the scenarios' 1200 lux ring) in the same run,
 on the timeline of booth/light/trial.py: a session from 2 s, the lamp at 20 s in `lamp-on`,
 a 60 s take from 40 s. The booth's camera locks its exposure during the take, with the small
-face-holding gain trim of booth.light.hold; the baseline gets the camera as it comes, with
-auto-exposure running through the take (the lock and the trim are part of the design being
-measured, and a proportional loop on exposure × gain would fight the trim). Figures:
+face-holding gain trim of booth.devices.exposure_hold; the baseline gets the camera as it
+comes, with auto-exposure running through the take (the lock and the trim are part of the
+design being measured, and a proportional loop on exposure × gain would fight the trim).
+Figures:
 
 - settle_frames, overshoot_pct, oscillations: the step response to the lamp (4× the room's
   light), see `trial.step_response`;

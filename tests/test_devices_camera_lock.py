@@ -9,14 +9,14 @@ from booth.devices.camera import (
     AE_STATE_SEARCHING,
     SimCamera,
 )
+from booth.devices.exposure_hold import Exposure
+from booth.devices.face_meter import face_luma
 from booth.devices.pi_camera import (
     exposure_lock_controls,
     exposure_unlock_controls,
     frame_metadata,
     locked_exposure,
 )
-from booth.light.face import face_luma
-from booth.light.hold import Exposure
 from booth.sim.scene import Scene
 
 FRAME_NS = 33_333_333

@@ -1,8 +1,8 @@
-"""The take's locked exposure and its face-holding gain trim (booth.light.hold)."""
+"""The take's locked exposure and its face-holding gain trim (booth.devices.exposure_hold)."""
 
 import pytest
 
-from booth.light.hold import MAX_TRIM, Exposure, FaceHold
+from booth.devices.exposure_hold import MAX_TRIM, Exposure, FaceHold
 
 LOCKED = Exposure(30_000, 2.0)
 

@@ -9,11 +9,11 @@ import numpy as np
 import pytest
 
 from booth.devices.camera import SimCamera
+from booth.devices.face_meter import face_brightness, face_luma
 from booth.devices.gpio import reset_sim_pins, sim_pin_factory
 from booth.devices.light import RingLight
 from booth.light.calibrate import FACE_KEY, calibrate
 from booth.light.controller import LightController
-from booth.light.face import face_brightness, face_luma
 from booth.light.settings import LightSettings
 from booth.light.trial import take_change_pct
 from booth.media.audio import AudioWriter

@@ -17,9 +17,9 @@ from pathlib import Path
 
 from booth.cli.main import UserError, add_config_option, load_booth_settings
 from booth.config.settings import Settings
+from booth.devices.face_meter import face_brightness
 from booth.light.calibrate import FACE_KEY, CalibrationError, calibrate, calibrate_simulated
 from booth.light.curve import CurvePoint, LightCurve
-from booth.light.face import face_brightness
 from booth.light.override import write_override
 from booth.light.settings import LightSettings
 

@@ -12,7 +12,8 @@ takes that role; the preview keeps running between takes either way.
 While an encoder is attached the exposure is locked: auto-exposure stops at the exposure time
 and gains it had when the take started, and resumes when the take stops; only a small gain
 trim holds the face while the ring light catches up with a change of the room (see
-booth.light.hold for why). Frames report the lock the way libcamera ≥ 0.5 does, `AeState` idle.
+booth.devices.exposure_hold for why). Frames report the lock the way libcamera ≥ 0.5 does,
+`AeState` idle.
 """
 
 from __future__ import annotations
@@ -24,8 +25,8 @@ from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
-from booth.light.face import face_brightness
-from booth.light.hold import Exposure, FaceHold
+from booth.devices.exposure_hold import Exposure, FaceHold
+from booth.devices.face_meter import face_brightness
 from booth.sim.exposure import AgcTuning, AutoExposure
 from booth.sim.scene import Scene
 from booth.sim.sensor import Sensor

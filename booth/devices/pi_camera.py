@@ -11,9 +11,10 @@ One libcamera configuration serves the whole session:
 While a take's encoder runs, auto-exposure is off: `start_encoder` fixes exposure time and
 analogue gain at the values of the last frame (exposure rounded to whole flicker periods), and
 `stop_encoder` hands them back to auto-exposure; in between the face-holding gain trim of
-booth.light.hold runs on the preview. libcamera 0.5 replaced `AeEnable` by `ExposureTimeMode`
-and `AnalogueGainMode` (its Raspberry Pi IPA ignores `AeEnable` since, picamera2 issue 1269),
-so the controls are chosen by what the camera advertises (`exposure_lock_controls`).
+booth.devices.exposure_hold runs on the preview. libcamera 0.5 replaced `AeEnable` by
+`ExposureTimeMode` and `AnalogueGainMode` (its Raspberry Pi IPA ignores `AeEnable` since,
+picamera2 issue 1269), so the controls are chosen by what the camera advertises
+(`exposure_lock_controls`).
 
 Each take gets a fresh encoder through `Picamera2.start_encoder`/`stop_encoder`: `stop_recording`
 would stop the camera and the candidate's preview with it. A Pi 4 encodes in hardware
@@ -48,9 +49,9 @@ from booth.devices.camera import (
     CameraFrame,
     preview_size,
 )
+from booth.devices.exposure_hold import Exposure, FaceHold
+from booth.devices.face_meter import face_brightness
 from booth.devices.pi_output import TakeVideoOutput
-from booth.light.face import face_brightness
-from booth.light.hold import Exposure, FaceHold
 from booth.media.takefiles import TakeFiles, TakeWriteError
 
 log = logging.getLogger(__name__)

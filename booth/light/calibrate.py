@@ -13,10 +13,10 @@ from datetime import datetime
 from typing import Any
 
 from booth.devices.camera import SimCamera
+from booth.devices.face_meter import face_brightness
 from booth.devices.light import RingLight
 from booth.light.controller import exposure_gain
 from booth.light.curve import CurvePoint, LightCurve
-from booth.light.face import face_brightness
 from booth.sim.scene import Scene
 
 STEPS: tuple[float, ...] = (0.0, 0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0)

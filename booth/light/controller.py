@@ -20,23 +20,22 @@ started, which exposure × gain on target does not give (auto-exposure holds the
 brightness, and the ring lights the face far more than the backdrop). How the controller keeps
 the face depends on the camera:
 
-- Exposure locked (frames report `AeState` idle: the booth's cameras lock it while an encoder
-  is attached, see booth.light.hold). The picture then changes only when the light on the face
-  does, so the controller keeps that light, room + ring, where it was in the take's first
+- Exposure locked (frames report `AeState` idle: the booth's cameras lock it while an encoder is
+  attached, see booth.devices.exposure_hold). The picture then changes only when the light on the
+  face does, so the controller keeps that light, room + ring, where it was in the take's first
   locked frame: the room's share comes from each frame's lux reading, the ring's from the
-  calibration curve (its face points, or the whole frame's lux without them), and the output
-  that makes up the difference is found in one step, reached at `recording_slew_per_s` (2 % of
-  full light per second). A door that opens in 1.5 s outruns that slew for two or three
-  seconds; meanwhile the camera's small face-holding gain trim keeps the picture steady, and as
-  the ring catches up the trim returns to 1. Measured in the simulated booth (bench/light.py):
-  the door moves the face 0.7 % within a take, against 3.6 % with auto-exposure running and
-  the same controller, 2.7 % with the lock but no trim, 5.4 % for a proportional loop.
-  Nothing jumps at the take's start: the lock keeps auto-exposure's last choice (already in the
-  sensor's pipeline) and the reference is what that first frame shows, so a take that starts
-  while the light is still ramping holds the face there and finishes the move no faster than
-  the recording slew. While the exposure is locked the trim and the no-curve loop stop (a
-  frozen exposure × gain says nothing about the light), and a session screen shown over a
-  recording (the camera still locked) keeps the recording's rules.
+  calibration curve (its face points, or the whole frame's lux without them), and the output that
+  makes up the difference is found in one step, reached at `recording_slew_per_s` (2 % of full light
+  per second). A door that opens in 1.5 s outruns that slew for two or three seconds; meanwhile the
+  camera's small face-holding gain trim keeps the picture steady, and as the ring catches up the
+  trim returns to 1. Measured in the simulated booth (bench/light.py): the door moves the face 0.7 %
+  within a take, against 3.6 % with auto-exposure running and the same controller, 2.7 % with the
+  lock but no trim, 5.4 % for a proportional loop. Nothing jumps at the take's start: the lock keeps
+  auto-exposure's last choice (already in the sensor's pipeline) and the reference is what that
+  first frame shows, so a take that starts while the light is still ramping holds the face there and
+  finishes the move no faster than the recording slew. While the exposure is locked the trim and the
+  no-curve loop stop (a frozen exposure × gain says nothing about the light), and a session screen
+  shown over a recording (the camera still locked) keeps the recording's rules.
 - Auto-exposure running (a camera that cannot lock). From the take's first frame the
   controller keeps the face's predicted brightness once auto-exposure settles (calibration
   curve) where it was, moving at most `recording_slew_per_s`; without a face curve it holds the

@@ -69,8 +69,9 @@ class FaceHold:
         self._wanted: deque[float] = deque(maxlen=TRIM_FRAMES)
 
     def update(self, face: float, frame: Exposure) -> Exposure:
-        """One frame's face brightness (linear, 0..1, see booth.light.face.face_brightness) and
-        the settings it was really taken with (its metadata); returns the settings to request.
+        """One frame's face brightness (linear, 0..1, see
+        booth.devices.face_meter.face_brightness) and the settings it was really taken with
+        (its metadata); returns the settings to request.
         """
         if face <= 0.0 or frame.total <= 0.0:
             return self.request
