@@ -24,7 +24,7 @@ from booth.config.interview import Interview, load_interviews
 from booth.config.settings import Settings, load_settings
 from booth.state import read_state
 
-RESTART_HINT = "The kiosk shows the change after a restart: sudo systemctl restart booth-kiosk"
+KIOSK_HINT = "The kiosk takes the change within a few seconds, once nobody is in the booth."
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -220,7 +220,7 @@ def run_add(args: argparse.Namespace) -> int:
         f"{len(iv.questions)} questions, {len(iv.codes)} invitations (codes stored hashed), "
         f"{len(installed.clips)} clips converted."
     )
-    print(RESTART_HINT)
+    print(KIOSK_HINT)
     return 0
 
 
@@ -267,5 +267,5 @@ def run_remove(args: argparse.Namespace) -> int:
             f"({err.strerror or err}); run as the booth user (sudo -u booth)"
         ) from None
     print(f"Removed interview {args.interview_id} ({directory}).")
-    print(RESTART_HINT)
+    print(KIOSK_HINT)
     return 0

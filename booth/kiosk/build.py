@@ -28,6 +28,7 @@ from booth.devices.microphone import Microphone
 from booth.devices.speaker import Speaker
 from booth.kiosk.events import EventLog
 from booth.kiosk.health import Health
+from booth.kiosk.installed import InstalledInterviews
 from booth.kiosk.loop import Devices, Kiosk
 from booth.kiosk.memory import keep_frames_out_of_the_heap
 from booth.kiosk.recorder import Recorder, RecordingFormat
@@ -88,6 +89,7 @@ def assemble_kiosk(
     clips,
     light_controller: LightController,
     realtime: bool,
+    interviews_dir: Path | None = None,
     screenshots: Path | None = None,
 ) -> Kiosk:
     """The kiosk around its devices: flow, recorder, meter, health; the same for every booth."""
@@ -132,6 +134,7 @@ def assemble_kiosk(
         health=health,
         state_dir=state,
         light_controller=light_controller,
+        installed=InstalledInterviews(interviews_dir) if interviews_dir is not None else None,
         screenshots=screenshots,
         realtime=realtime,
     )
@@ -215,6 +218,7 @@ def build_sim_kiosk(
         ClipPlayer(speaker, realtime=realtime),
         controller,
         realtime,
+        interviews_dir=interviews_dir,
         screenshots=out / "screens",
     )
     attach_buttons(kiosk, settings, pins)

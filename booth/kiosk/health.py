@@ -50,10 +50,12 @@ class Health:
         self.meter = meter
         self.mic: Any = None  # the microphone reader of a real booth, once it runs
         self.spool_root = spool_root
-        self.budgets = {
-            iv.id: session_budget_bytes(iv, bitrate_bps, sample_rate, margin_bytes)
-            for iv in interviews
-        }
+        self._budget = (bitrate_bps, sample_rate, margin_bytes)
+        self.set_interviews(interviews)
+
+    def set_interviews(self, interviews: Sequence[Any]) -> None:
+        """The installed interviews the disk guard sizes a session by."""
+        self.budgets = {iv.id: session_budget_bytes(iv, *self._budget) for iv in interviews}
 
     def disk_fault(self) -> Fault | None:
         """A session may start only when the disk holds the largest interview's worst case."""

@@ -22,6 +22,7 @@ from booth.devices.camera import CameraError
 from booth.devices.level_meter import LevelMeter
 from booth.kiosk.events import EventLog
 from booth.kiosk.health import Fault, Health
+from booth.kiosk.installed import InstalledInterviews
 from booth.kiosk.recorder import Recorder
 from booth.light.controller import LightController, light_mode
 from booth.light.override import OverrideWatch
@@ -87,6 +88,7 @@ class Kiosk:
         health: Health | None = None,
         state_dir: Path | None = None,
         light_controller: LightController | None = None,
+        installed: InstalledInterviews | None = None,
         screenshots: Path | None = None,
         realtime: bool = False,
     ) -> None:
@@ -115,6 +117,7 @@ class Kiosk:
         self.health = health
         self.state_dir = state_dir
         self.light_controller = light_controller
+        self.installed = installed
         self.light_override = OverrideWatch(state_dir) if state_dir is not None else None
         self.fault: Fault | None = None
         self._frames = 0
@@ -260,7 +263,25 @@ class Kiosk:
         self._log_event("take.write_error", {"error": str(err)})
         self._apply(self.flow.take_cut_short())
 
+    def _check_installed(self) -> None:
+        """Take interviews staff installed or removed, while nobody is in the booth."""
+        if self.installed is None or self.flow.screen not in ("idle", "closed", "out-of-order"):
+            return
+        if not self.installed.changed():
+            return
+        interviews, problems = self.installed.load()
+        if problems:
+            for problem in problems:
+                log.error("installed interviews not taken: %s", problem)
+            self._log_event("interviews.problem", {"problems": [str(p) for p in problems]})
+            return
+        self.flow.interviews = list(interviews)
+        if self.health is not None:
+            self.health.set_interviews(interviews)
+        self._log_event("interviews.loaded", {"interviews": [iv.id for iv in interviews]})
+
     def _check_health(self) -> None:
+        self._check_installed()
         if self.health is None:
             return
         fault = self.health.check(in_session=self.flow.session_open)

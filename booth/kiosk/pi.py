@@ -136,6 +136,7 @@ def _assemble(
             ClipPlayer(Speaker(speaker_pcm(dev.speaker_device)), realtime=True),
             LightController(settings.light, light_curve(paths.state)),
             realtime=True,
+            interviews_dir=interviews_dir or paths.interviews,
         )
         buttons = attach_buttons(kiosk, settings, pin_factory)
     except BaseException:
