@@ -331,7 +331,7 @@ class Kiosk:
                 self._log_event("take.start", _take_fields(e))
             elif isinstance(e, fx.StopTake):
                 # The last frame period may overshoot the limit by a frame: cap it.
-                self.recorder.stop_take(self._take_limit)
+                self.recorder.stop_take(self._take_limit, self.flow.clock.monotonic_ns())
                 self._log_event("take.stop", _take_fields(e))
             elif isinstance(e, fx.KeepTake):
                 self.recorder.keep_take(e.question_id, e.take)

@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 import os
 import shutil
+import threading
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
@@ -34,6 +35,9 @@ log = logging.getLogger("booth.recorder")
 RESERVE_NAME = ".reserve"
 AAC_BPS = 64_000
 RESERVE_SLACK_BYTES = 2 * 1024 * 1024  # manifests, MP4 headers
+# How long the worker waits for a stopped take's last sound: ALSA delivers a period (~33 ms)
+# after it was spoken, and the kiosk drains the reader's queue once a frame.
+AUDIO_TAIL_WAIT_S = 0.5
 
 
 @dataclass(frozen=True)
@@ -58,6 +62,9 @@ class _Take:
     video: Any  # VideoWriter, or the camera's take_writer (TakeVideoOutput on a Pi)
     audio: AudioWriter
     result: Future | None = None
+    # Real time: sound up to this instant still belongs to the stopped take (see stop_take).
+    audio_until_ns: int | None = None
+    audio_done: threading.Event | None = None
 
 
 class Recorder:
@@ -82,6 +89,8 @@ class Recorder:
         self.current: _Take | None = None
         self._stopped: dict[tuple[str, int, bool], _Take] = {}
         self._jobs = ThreadPoolExecutor(max_workers=1, thread_name_prefix="takes")
+        self._tail: _Take | None = None  # a stopped take still taking its last sound
+        self._tail_lock = threading.Lock()
         self.reserve_path = spool.root / RESERVE_NAME
         self._release_reserve()
         self.errors: list[str] = []
@@ -171,23 +180,55 @@ class Recorder:
         self.reserve_path.unlink(missing_ok=True)
 
     def audio(self, samples: np.ndarray, timestamp_ns: int) -> None:
-        """A microphone chunk; written only while a take is being recorded."""
+        """A microphone chunk; written while a take is recorded, and to a stopped take's tail."""
         take = self.current
         if take is not None:
             take.audio.write(samples, timestamp_ns)
+        with self._tail_lock:
+            tail = self._tail
+            if tail is None or tail.audio_until_ns is None or tail.audio_done is None:
+                return
+            if timestamp_ns < tail.audio_until_ns:
+                tail.audio.write(samples, timestamp_ns)
+            end_ns = timestamp_ns + round(len(samples) * 1e9 / self.fmt.sample_rate)
+            if end_ns >= tail.audio_until_ns:
+                tail.audio_done.set()
 
-    def stop_take(self, max_seconds: float | None = None) -> None:
+    def stop_take(self, max_seconds: float | None = None, now_ns: int | None = None) -> None:
+        """Stop the take: video at once; in real time the sound that was spoken before
+        `now_ns` but is still on its way from the sound card (a period or two) is waited for
+        on the worker, before the mux, so the take does not end in a gap of silence."""
         take, self.current = self.current, None
         if take is None:
             return
         self.camera.stop_encoder()
         stats = take.video.close()
-        take.audio.close()
+        if self.realtime and now_ns is not None:
+            take.audio_until_ns, take.audio_done = now_ns, threading.Event()
+            with self._tail_lock:
+                self._tail = take
+        else:
+            take.audio.close()
         self._release_reserve()
         if stats.dropped:
             log.warning("take %s/%d dropped %d frames", take.question_id, take.take, stats.dropped)
-        take.result = self._run(mux_take, take.files, take.out_path, max_seconds)
+        take.result = self._run(self._finish, take, max_seconds)
         self._stopped[(take.question_id, take.take, take.practice)] = take
+
+    def _finish(self, take: _Take, max_seconds: float | None):
+        """On the worker: the take's sound complete (or given up on), then its MP4."""
+        if take.audio_done is not None:
+            if not take.audio_done.wait(AUDIO_TAIL_WAIT_S):
+                log.warning(
+                    "take %s/%d: the microphone's last sound did not come",
+                    take.question_id,
+                    take.take,
+                )
+            with self._tail_lock:
+                if self._tail is take:
+                    self._tail = None
+                take.audio.close()
+        return mux_take(take.files, take.out_path, max_seconds)
 
     def keep_take(self, question_id: str, take: int) -> None:
         stopped = self._stopped.pop((question_id, take, False), None)
