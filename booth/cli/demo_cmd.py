@@ -60,11 +60,16 @@ def run(args: argparse.Namespace) -> int:
     screen = Screen(display, settings.display.rotation)
     try:
         kiosk, _ = build_sim_kiosk(
-            settings, interviews_dir, args.out, screen.picture, start=start, realtime=True
+            settings,
+            interviews_dir,
+            args.out,
+            screen.picture,
+            start=start,
+            realtime=True,
+            screenshots=False,
         )
     except ConfigError as err:
         raise UserError("\n".join(str(p) for p in err.problems)) from None
-    kiosk.screenshots = None
     uploads = DemoUploads(args.out)
     print(f"booth demo: takes go to {args.out / 'spool'}; close the window to stop.")
     try:

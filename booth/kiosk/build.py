@@ -175,6 +175,7 @@ def build_sim_kiosk(
     start: datetime | None = None,
     realtime: bool = False,
     seed: int = 1,
+    screenshots: bool = True,
 ) -> tuple[Kiosk, VirtualClock]:
     """A booth on simulated hardware whose spool, state, screens and events go to `out`."""
     keep_frames_out_of_the_heap()
@@ -219,7 +220,7 @@ def build_sim_kiosk(
         controller,
         realtime,
         interviews_dir=interviews_dir,
-        screenshots=out / "screens",
+        screenshots=out / "screens" if screenshots else None,
     )
     attach_buttons(kiosk, settings, pins)
     return kiosk, clock
