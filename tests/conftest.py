@@ -47,3 +47,10 @@ def simulate_booth(
     if config is not None:
         args += ["--config", str(config)]
     return main(args)
+
+
+def read_events(out: Path) -> list[dict]:
+    """The events a simulated run wrote to OUT/events.jsonl, one dict per line."""
+    import json
+
+    return [json.loads(line) for line in (out / "events.jsonl").read_text().splitlines()]

@@ -9,7 +9,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from booth.cli.main import main
+from conftest import simulate_booth
+
 from booth.media.analyze import analyze_take
 
 MAX_OFFSET_MS = 20.0
@@ -74,8 +75,7 @@ def test_claps_during_a_simulated_take_are_in_sync_on_the_mp4(tmp_path: Path):
     script = tmp_path / "claps.txt"
     script.write_text(SCRIPT, encoding="utf-8")
     out = tmp_path / "out"
-    argv = ["simulate", "--config", str(config), "--interviews", str(tmp_path / "interviews")]
-    assert main([*argv, "--headless", "--script", str(script), "--out", str(out)]) == 0
+    assert simulate_booth(config, script, out, tmp_path / "interviews") == 0
 
     (manifest,) = out.glob("spool/*/manifest.json")
     (take,) = json.loads(manifest.read_text())["takes"]

@@ -3,7 +3,6 @@ skips it, plays back a practice take on review and hears a question read aloud."
 
 from __future__ import annotations
 
-import json
 import math
 import shutil
 from fractions import Fraction
@@ -13,9 +12,9 @@ import av
 import numpy as np
 import pygame
 import pytest
-from conftest import EXAMPLE_INTERVIEWS
+from conftest import EXAMPLE_INTERVIEWS, simulate_booth
+from conftest import read_events as events
 
-from booth.cli.main import main
 from booth.kiosk.loop import REPLAY_WAIT_S
 from booth.kiosk.recorder import Recorder
 
@@ -99,14 +98,8 @@ def run(tmp_path_factory) -> Path:
     script = tmp / "script.txt"
     script.write_text(SCRIPT, encoding="utf-8")
     out = tmp / "out"
-    args = ["simulate", "--config", str(config), "--interviews", str(tmp / "interviews")]
-    args += ["--headless", "--script", str(script), "--out", str(out)]
-    assert main(args) == 0
+    assert simulate_booth(config, script, out, tmp / "interviews") == 0
     return out
-
-
-def events(out: Path) -> list[dict]:
-    return [json.loads(line) for line in (out / "events.jsonl").read_text().splitlines()]
 
 
 def played(out: Path, clip: str) -> list[dict]:
@@ -165,8 +158,7 @@ def test_a_take_whose_mp4_never_comes_does_not_hold_the_review_screen(
         "press replay\nwait 4.9\nscreenshot waiting\nwait 0.2\npress replay\n",
         encoding="utf-8",
     )
-    args = ["simulate", "--config", str(small_booth), "--interviews", str(EXAMPLE_INTERVIEWS)]
-    assert main(args + ["--headless", "--script", str(script), "--out", str(tmp_path)]) == 0
+    assert simulate_booth(small_booth, script, tmp_path) == 0
     log = events(tmp_path)
     names = [e["event"] for e in log]
     assert names.count("take.replay") == 2  # Watch again works again after giving up

@@ -13,7 +13,7 @@ from pathlib import Path
 import av
 import numpy as np
 import pytest
-from conftest import EXAMPLE_INTERVIEWS
+from conftest import EXAMPLE_INTERVIEWS, simulate_booth
 
 from booth.cli.interviews_cmd import ProgressPrinter
 from booth.cli.main import build_parser, main
@@ -170,10 +170,8 @@ def test_simulate_reaches_welcome_with_the_installed_interview(example_booth, tm
     script.write_text(
         "expect idle\npress start\nexpect code\ntype 123456\npress confirm\nexpect welcome\n"
     )
-    args = ["simulate", "--config", str(example_booth / "booth.toml")]
-    args += ["--interviews", str(example_booth / "interviews"), "--headless"]
-    args += ["--script", str(script), "--out", str(tmp_path / "out")]
-    assert main(args) == 0
+    booth = example_booth / "booth.toml"
+    assert simulate_booth(booth, script, tmp_path / "out", example_booth / "interviews") == 0
 
 
 def test_a_recruiters_mov_clip_is_converted_renamed_and_keeps_its_subtitles(tmp_path, capsys):

@@ -7,6 +7,7 @@ media writers, wired by hand the way the kiosk does it; the face is measured in 
 import av
 import numpy as np
 import pytest
+from conftest import read_events, simulate_booth
 
 from booth.devices.camera import SimCamera
 from booth.devices.face_meter import face_brightness, face_luma
@@ -92,9 +93,6 @@ def test_a_take_recorded_while_the_room_brightens_keeps_the_face_within_2_percen
 
 def test_booth_simulate_with_ambient_changes_keeps_the_face_in_the_kept_take(tmp_path):
     """The same check end to end: the kiosk's own light wiring, `ambient` in a script."""
-    import json
-
-    from conftest import simulate_booth
 
     config = tmp_path / "booth.toml"
     config.write_text("[recording]\nwidth = 320\nheight = 240\nbitrate_bps = 1_500_000\n")
@@ -107,7 +105,7 @@ def test_booth_simulate_with_ambient_changes_keeps_the_face_in_the_kept_take(tmp
     )
     out = tmp_path / "out"
     assert simulate_booth(config, script, out) == 0
-    events = [json.loads(x) for x in (out / "events.jsonl").read_text().splitlines()]
+    events = read_events(out)
     assert [e["lux"] for e in events if e["event"] == "ambient"] == [200, 210, 220, 232, 244]
     (take,) = out.glob("spool/*/q1-take1.mp4")
     with av.open(str(take)) as container:
@@ -146,21 +144,15 @@ def test_booth_simulate_keeps_the_face_within_2_percent_while_a_door_opens_and_s
     Measured: 0.6 %; 2.5 % with auto-exposure running through the take, 2.3 % with the
     exposure locked but no gain trim (the ring alone, at 2 %/s, is too slow for the swing).
     """
-    import json
-
-    from conftest import EXAMPLE_INTERVIEWS
-
-    from booth.cli.main import main
 
     config = tmp_path / "booth.toml"
     config.write_text("[recording]\nwidth = 320\nheight = 240\nbitrate_bps = 1_500_000\n")
     script = tmp_path / "door.txt"
     script.write_text(door_script())
     out = tmp_path / "out"
-    args = ["simulate", "--config", str(config), "--interviews", str(EXAMPLE_INTERVIEWS)]
-    assert main([*args, "--headless", "--script", str(script), "--out", str(out)]) == 0
+    assert simulate_booth(config, script, out) == 0
 
-    events = [json.loads(x) for x in (out / "events.jsonl").read_text().splitlines()]
+    events = read_events(out)
     lux = [e["lux"] for e in events if e["event"] == "ambient"]
     assert min(lux) == 180.0 and max(lux) == 240.0
     (take,) = out.glob("spool/*/q1-take1.mp4")

@@ -11,6 +11,7 @@ import numpy as np
 import pygame
 import pytest
 from conftest import EXAMPLE_INTERVIEWS
+from conftest import read_events as events
 
 from booth.cli.main import main
 
@@ -110,10 +111,6 @@ def simulate(tmp_path: Path, config: Path, script: str, *extra: str, out: str = 
             *extra,
         ]
     )
-
-
-def events(out: Path) -> list[dict]:
-    return [json.loads(line) for line in (out / "events.jsonl").read_text().splitlines()]
 
 
 def probe(path: Path) -> dict:

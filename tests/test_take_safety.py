@@ -11,7 +11,7 @@ import sys
 import time
 
 import pytest
-from conftest import EXAMPLE_INTERVIEWS, simulate_booth
+from conftest import EXAMPLE_INTERVIEWS, read_events, simulate_booth
 from test_simulate import probe
 
 from booth.cli.main import main
@@ -158,7 +158,7 @@ def test_a_take_that_fills_the_disk_stops_cleanly_and_is_kept(tmp_path, small_di
         assert kiosk.flow.screen != "recording"
     finally:
         kiosk.close()
-    events = [json.loads(x) for x in (tmp_path / "out" / "events.jsonl").read_text().splitlines()]
+    events = read_events(tmp_path / "out")
     assert any(e["event"] == "take.write_error" for e in events)
     (session,) = [p for p in small_disk.iterdir() if p.is_dir()]
     manifest = json.loads((session / "manifest.json").read_text())
