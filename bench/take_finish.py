@@ -30,10 +30,10 @@ from pathlib import Path
 
 import numpy as np
 
-from booth.devices.camera import SimCamera
 from booth.media.mux import mux_take
 from booth.media.takefiles import TakeFiles
 from booth.media.video import VideoWriter
+from booth.sim.camera import SimCamera
 from booth.sim.voice import Voice
 from booth.sim.world import SimWorld
 

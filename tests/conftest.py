@@ -54,3 +54,14 @@ def read_events(out: Path) -> list[dict]:
     import json
 
     return [json.loads(line) for line in (out / "events.jsonl").read_text().splitlines()]
+
+
+def read_waiting(world, mic) -> list:
+    """Read, on the test's own thread, every whole period waiting in a SimWorld's virtual
+    microphone (never blocks; the kiosk reads on a `MicReader` thread instead)."""
+    chunks = []
+    while world.mic.pending_frames >= mic.period_frames:
+        chunk = mic.read()
+        if chunk is not None:
+            chunks.append(chunk)
+    return chunks

@@ -9,7 +9,7 @@ import pygame
 import pytest
 
 from booth.cli.main import main
-from booth.devices.gpio import reset_sim_pins
+from booth.sim.pins import reset_sim_pins
 from booth.state import KioskState
 
 

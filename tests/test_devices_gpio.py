@@ -5,8 +5,8 @@ from gpiozero import Device
 from gpiozero.exc import GPIOPinInUse
 
 from booth.devices.buttons import Buttons
-from booth.devices.gpio import reset_sim_pins, sim_pin_factory
 from booth.devices.light import DEFAULT_PWM_HZ, RingLight
+from booth.sim.pins import reset_sim_pins, sim_pin_factory
 
 
 @pytest.fixture

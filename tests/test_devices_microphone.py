@@ -6,6 +6,7 @@ import time
 
 import numpy as np
 import pytest
+from conftest import read_waiting
 
 from booth.devices.level_meter import SILENCE_FAULT, LevelMeter
 from booth.devices.microphone import Microphone, MicrophoneError, find_card, match_card
@@ -29,7 +30,7 @@ def world(tmp_path, monkeypatch):
 
 @pytest.fixture
 def mic(world):
-    m = Microphone(world.mic_device, rate=RATE, period_frames=world.period_frames)
+    m = Microphone(world.mic_device, rate=RATE, period_frames=world.period_frames, stamps=world.mic)
     yield m
     m.close()
 
@@ -42,7 +43,7 @@ def test_reads_the_simulated_voice_byte_exact_through_alsa(world, mic):
     chunks = []
     for _ in range(31):
         world.tick()
-        chunks.extend(world.read_mic(mic))
+        chunks.extend(read_waiting(world, mic))
     audio = np.concatenate([c.samples for c in chunks])
     assert audio.dtype == np.int16 and audio.shape == (30 * PERIOD, 1)
     assert np.array_equal(audio[:, 0], expected_voice(world, 0, 30 * PERIOD))
@@ -53,18 +54,18 @@ def test_each_chunk_carries_the_virtual_time_of_its_first_sample(world, mic):
     chunks = []
     for _ in range(11):
         world.tick()
-        chunks.extend(world.read_mic(mic))
-    assert [c.timestamp_ns for c in chunks] == [
-        START_NS + k * PERIOD * 1_000_000_000 // RATE for k in range(10)
-    ]
-    assert chunks[0].end_ns == chunks[1].timestamp_ns
+        chunks.extend(read_waiting(world, mic))
+    expected = [START_NS + k * PERIOD * 1_000_000_000 // RATE for k in range(10)]
+    # Within a nanosecond: the device reports whole nanoseconds.
+    assert all(abs(c.timestamp_ns - t) <= 1 for c, t in zip(chunks, expected, strict=True))
+    assert abs(chunks[0].end_ns - chunks[1].timestamp_ns) <= 1
 
 
 def test_a_read_waits_for_the_simulator_and_never_returns_stale_data(world, mic):
     world.tick()
     world.tick()
-    assert [c.frames for c in world.read_mic(mic)] == [PERIOD]
-    assert list(world.read_mic(mic)) == []  # nothing due yet: no read, no stale data
+    assert [c.frames for c in read_waiting(world, mic)] == [PERIOD]
+    assert list(read_waiting(world, mic)) == []  # nothing due yet: no read, no stale data
 
     result = {}
     reader = threading.Thread(target=lambda: result.update(chunk=mic.read()))
@@ -81,21 +82,23 @@ def test_half_a_period_is_held_back_until_the_period_is_complete(tmp_path, monke
     monkeypatch.setenv("ALSA_CONFIG_PATH", "")
     vmic = VirtualMic(tmp_path, Voice(seed=1), period_frames=PERIOD)
     vmic.install()
-    mic = Microphone(PCM_NAME, period_frames=PERIOD)
+    mic = Microphone(PCM_NAME, period_frames=PERIOD, stamps=vmic)
     vmic.produce(PERIOD // 2)
     assert vmic.pending_frames == 0
     vmic.produce(PERIOD // 2 + 100)
     assert vmic.pending_frames == PERIOD
-    chunk = mic.read(timestamp_ns=vmic.next_read_time_ns())
+    chunk = mic.read()
     assert chunk.timestamp_ns == 0 and chunk.frames == PERIOD
     mic.close()
     vmic.close()
 
 
-def test_without_a_given_time_chunks_are_stamped_on_clock_monotonic(world, mic):
+def test_with_alsa_timestamps_chunks_are_stamped_on_clock_monotonic(world):
+    mic = Microphone(world.mic_device, rate=RATE, period_frames=world.period_frames)
     world.tick()
     world.tick()
     chunk = mic.read()
+    mic.close()
     now = time.clock_gettime_ns(time.CLOCK_MONOTONIC)
     # alsa's null device reports its whole buffer as waiting, so allow a buffer's length.
     assert now - 1_000_000_000 < chunk.timestamp_ns < now
@@ -110,7 +113,7 @@ def test_overrun_is_counted_and_recording_goes_on(world, mic):
     assert mic.overruns == 2
     world.tick()
     world.tick()
-    assert [c.frames for c in world.read_mic(mic)] == [PERIOD]
+    assert [c.frames for c in read_waiting(world, mic)] == [PERIOD]
 
 
 def test_other_read_errors_are_reported_not_swallowed(mic):
@@ -122,7 +125,7 @@ def test_virtual_mic_drops_periods_nobody_reads_like_a_full_ring_buffer(world, m
     for _ in range(30 * 5):  # 5 s of audio, more than the FIFO holds
         world.tick()
     assert world.mic.overruns > 0
-    first = next(world.read_mic(mic))
+    first = read_waiting(world, mic)[0]
     assert first.timestamp_ns == START_NS  # what was kept is still correctly timed
 
 
@@ -131,7 +134,7 @@ def test_silent_microphone_delivers_zeros_and_the_meter_calls_it_a_fault(world, 
     meter = LevelMeter(RATE, silent_after_s=3.0)
     for _ in range(30 * 4):
         world.tick()
-        for chunk in world.read_mic(mic):
+        for chunk in read_waiting(world, mic):
             assert not chunk.samples.any()
             meter.feed(chunk.samples)
     assert meter.fault == SILENCE_FAULT

@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import json
 import subprocess
-from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 
@@ -20,7 +19,7 @@ from booth.devices.microphone import AudioChunk
 from booth.doctor.pi_rig import FLASH_S, Beeper, ScreenFlash, beep_samples
 from booth.doctor.record import clap_frames, record_acceptance
 from booth.doctor.report import format_report
-from booth.doctor.sim_rig import SimRig
+from booth.sim.staff import SimRig
 
 
 @pytest.fixture(autouse=True)
@@ -72,9 +71,8 @@ class LateMicRig(SimRig):
     """A booth whose microphone stamps each chunk 40 ms after its sound was captured (a USB
     mic with latency it does not report), so the sound lands 40 ms late."""
 
-    def audio(self) -> Iterator[AudioChunk]:
-        for chunk in super().audio():
-            yield replace(chunk, timestamp_ns=chunk.timestamp_ns + 40_000_000)
+    def audio(self) -> list[AudioChunk]:
+        return [replace(c, timestamp_ns=c.timestamp_ns + 40_000_000) for c in super().audio()]
 
 
 def test_sound_40_ms_late_fails_naming_the_offset(tmp_path, small_booth):

@@ -15,6 +15,7 @@ from gpiozero.pins.mock import MockFactory, MockPWMPin
 from sync_support import booth_config, start_server, write_token
 
 from booth.cli import doctor_cmd
+from booth.cli.hardware import hardware_for
 from booth.config.interview import load_interviews
 from booth.config.settings import (
     Buttons,
@@ -24,15 +25,15 @@ from booth.config.settings import (
     Settings,
     load_settings,
 )
-from booth.devices.gpio import reset_sim_pins
 from booth.doctor import checks
 from booth.doctor.checks import FAIL, PASS, WARN
 from booth.doctor.checkup import Board, exit_code, format_checks, run_checks
 from booth.doctor.device_checks import camera_check, microphone_check
-from booth.doctor.live_mic import open_live_mic
+from booth.doctor.live_mic import PiLiveMic
 from booth.doctor.server_check import server_check
-from booth.doctor.still_camera import opened_camera
+from booth.doctor.still_camera import opened_pi_camera
 from booth.light.curve import CurvePoint, LightCurve
+from booth.sim.pins import reset_sim_pins
 from booth.state import KioskState
 
 CHECKS = [
@@ -265,27 +266,27 @@ def test_a_booth_without_a_sync_url_only_warns(tmp_path):
 # ------------------------------------------------------------ camera and mic
 def test_the_simulated_camera_delivers_a_frame_with_its_exposure(tmp_path):
     settings = load_settings(sim_booth(tmp_path))
-    check = camera_check(lambda: opened_camera(settings))
+    check = camera_check(hardware_for(settings).open_camera)
     assert check.result == PASS
     assert check.detail.startswith("simulated, 160x120: exposure ")
 
 
 def test_the_pi_camera_off_a_pi_fails_naming_picamera2():
     pi = Settings(devices=Devices(backend="pi"), recording=Recording(width=160, height=120))
-    check = camera_check(lambda: opened_camera(pi))
+    check = camera_check(lambda: opened_pi_camera(pi))
     assert check.result == FAIL
     assert "picamera2" in check.detail and "python3-picamera2" in check.fix
 
 
 def test_the_simulated_microphone_hears_the_candidate(tmp_path):
     settings = load_settings(sim_booth(tmp_path))
-    check = microphone_check(lambda: open_live_mic(settings))
+    check = microphone_check(hardware_for(settings).open_mic)
     assert check.result == PASS and check.detail.startswith("booth_sim_mic: ")
 
 
 def test_a_microphone_card_that_is_not_there_fails_naming_the_cards(tmp_path):
     settings = Settings(devices=Devices(backend="pi", mic_device="USB"))
-    check = microphone_check(lambda: open_live_mic(settings))
+    check = microphone_check(lambda: PiLiveMic(settings))
     assert check.result == FAIL
     assert "no sound card named 'USB'" in check.detail and "arecord -l" in check.fix
 
@@ -336,7 +337,7 @@ def test_while_the_kiosk_runs_its_own_verdict_is_reported_and_nothing_is_opened(
         pid=os.getpid(),
     ).write(settings.paths.state)
     board = Board(model_file=tmp_path / "no-model")
-    results = {c.check: c for c in run_checks(settings, board)}
+    results = {c.check: c for c in run_checks(settings, hardware_for(settings), board)}
     assert list(results) == CHECKS
     assert results["camera"].result == PASS and "running kiosk" in results["camera"].detail
     assert results["microphone"].result == FAIL

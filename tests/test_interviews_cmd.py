@@ -395,27 +395,27 @@ def test_a_running_kiosk_takes_an_interview_installed_while_it_is_idle(tmp_path)
     import shutil
 
     from booth.config.settings import load_settings
-    from booth.kiosk.build import build_sim_kiosk
-    from booth.kiosk.script import parse_script
-    from booth.kiosk.simulate import headless_display, run_script
+    from booth.sim.booth import build_sim_booth
+    from booth.sim.script import parse_script
+    from booth.sim.simulate import headless_display, run_script
 
     installed = tmp_path / "interviews"
     installed.mkdir()
     config = tmp_path / "booth.toml"
     config.write_text("[recording]\nwidth = 160\nheight = 120\n")
     settings = load_settings(config)
-    kiosk, _ = build_sim_kiosk(
+    booth = build_sim_booth(
         settings, installed, tmp_path / "out", headless_display(settings.display.size)
     )
     try:
         attempt = "press start\ntype 123456\npress confirm\n"
-        assert run_script(kiosk, parse_script(attempt + "expect code\npress back\n"), "s")
-        assert kiosk.flow.view().screen == "idle"
+        assert run_script(booth, parse_script(attempt + "expect code\npress back\n"), "s")
+        assert booth.kiosk.flow.view().screen == "idle"
         # Installed while the booth stands idle (a copy, as `interviews add` would leave it).
         shutil.copytree(EXAMPLE, installed / "example")
-        outcome = run_script(kiosk, parse_script("wait 1.5\n" + attempt + "expect welcome\n"), "s")
+        outcome = run_script(booth, parse_script("wait 1.5\n" + attempt + "expect welcome\n"), "s")
         assert outcome.exit_code == 0, outcome.message
     finally:
-        kiosk.close()
+        booth.close()
     events = (tmp_path / "out" / "events.jsonl").read_text()
     assert '"event": "interviews.loaded", "interviews": ["example"]' in events

@@ -6,7 +6,6 @@ from pathlib import Path
 
 import pytest
 
-from booth.devices.gpio import reset_sim_pins, sim_pin_factory
 from booth.devices.hw_pwm import PwmError, SysfsPWM, find_pwm_channel
 from booth.devices.light import (
     DEFAULT_PWM_HZ,
@@ -15,6 +14,7 @@ from booth.devices.light import (
     output_for_lightness,
 )
 from booth.light.settings import LightSettings, open_ring_light
+from booth.sim.pins import reset_sim_pins, sim_pin_factory
 
 
 @pytest.fixture

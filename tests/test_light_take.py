@@ -9,9 +9,7 @@ import numpy as np
 import pytest
 from conftest import read_events, simulate_booth
 
-from booth.devices.camera import SimCamera
 from booth.devices.face_meter import face_brightness, face_luma
-from booth.devices.gpio import reset_sim_pins, sim_pin_factory
 from booth.devices.light import RingLight
 from booth.light.calibrate import FACE_KEY, calibrate
 from booth.light.controller import LightController
@@ -21,6 +19,8 @@ from booth.media.audio import AudioWriter
 from booth.media.mux import mux_take
 from booth.media.takefiles import TakeFiles
 from booth.media.video import VideoWriter
+from booth.sim.camera import SimCamera
+from booth.sim.pins import reset_sim_pins, sim_pin_factory
 from booth.sim.scenarios import DOOR_OPEN_S, RING_LUX_AT_FULL, SCENARIOS, parse_ambient
 from booth.sim.world import SimWorld
 

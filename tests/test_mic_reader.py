@@ -127,11 +127,11 @@ class OverrunningMicrophone(Microphone):
         self.overrun_every = overrun_every
         self.reads = 0
 
-    def read(self, timestamp_ns=None):
+    def read(self):
         self.reads += 1
         if self.reads % self.overrun_every == 0:
             return self.take(-errno.EPIPE, b"")
-        return super().read(timestamp_ns)
+        return super().read()
 
 
 def test_overruns_are_counted_and_reading_goes_on(vmic, readers):

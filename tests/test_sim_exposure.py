@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from booth.devices.camera import SimCamera
+from booth.sim.camera import SimCamera
 from booth.sim.exposure import AgcTuning, AutoExposure
 from booth.sim.scene import Scene
 from booth.sim.sensor import Sensor

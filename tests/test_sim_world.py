@@ -2,9 +2,10 @@
 
 import numpy as np
 import pytest
+from conftest import read_waiting
 
-from booth.devices.camera import SimCamera
 from booth.devices.microphone import Microphone
+from booth.sim.camera import SimCamera
 from booth.sim.voice import Voice
 from booth.sim.world import SimWorld
 
@@ -22,7 +23,7 @@ def world(tmp_path, monkeypatch):
 
 
 def run(world, frames, clap_at=None):
-    mic = Microphone(world.mic_device, period_frames=world.period_frames)
+    mic = Microphone(world.mic_device, period_frames=world.period_frames, stamps=world.mic)
     camera = SimCamera(world.width, world.height, world.fps, world.scene, None)
     camera.start()
     white, chunks, clap_time = [], [], None
@@ -33,7 +34,7 @@ def run(world, frames, clap_at=None):
         frame = camera.capture(t)
         if (frame.image == 255).all():
             white.append(frame.timestamp_ns)
-        chunks.extend(world.read_mic(mic))
+        chunks.extend(read_waiting(world, mic))
     mic.close()
     return white, chunks, clap_time
 

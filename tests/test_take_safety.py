@@ -16,9 +16,9 @@ from test_simulate import probe
 
 from booth.cli.main import main
 from booth.config.settings import load_settings
-from booth.kiosk.build import build_sim_kiosk
-from booth.kiosk.script import parse_script
-from booth.kiosk.simulate import headless_display, run_script
+from booth.sim.booth import build_sim_booth
+from booth.sim.script import parse_script
+from booth.sim.simulate import headless_display, run_script
 from booth.state import read_state
 
 TO_Q3_RECORDING = """
@@ -90,11 +90,15 @@ def test_takes_recover_closes_an_open_session_and_leaves_finished_ones(tmp_path,
     script.write_text(start_recording_q1("wait 4\n"))
     settings = load_settings(small_booth)
     surface = headless_display(settings.display.size)
-    kiosk, _ = build_sim_kiosk(settings, EXAMPLE_INTERVIEWS, out, surface)
-    assert run_script(kiosk, parse_script(script.read_text()), "s").exit_code == 0
-    kiosk.recorder.current.video.close()  # a crash: no stop, no mux, no manifest update
-    kiosk.recorder.current.audio.close()
-    kiosk.devices.close()
+    booth = build_sim_booth(settings, EXAMPLE_INTERVIEWS, out, surface)
+    assert run_script(booth, parse_script(script.read_text()), "s").exit_code == 0
+    recorder = booth.kiosk.recorder
+    recorder.current.video.close()  # a crash: no stop, no mux, no manifest update
+    recorder.current.audio.close()
+    booth.reader.request_stop()
+    booth.world.close()
+    booth.kiosk.devices.close()
+    booth.speaker.close()
     (session,) = [p for p in (out / "spool").iterdir() if p.is_dir()]
     assert main(["takes", "recover", "--spool", str(out / "spool")]) == 0
     manifest = json.loads((session / "manifest.json").read_text())
@@ -138,10 +142,10 @@ def test_a_take_that_fills_the_disk_stops_cleanly_and_is_kept(tmp_path, small_di
     )
     settings = load_settings(config)
     surface = headless_display(settings.display.size)
-    kiosk, _ = build_sim_kiosk(settings, EXAMPLE_INTERVIEWS, tmp_path / "out", surface)
+    booth = build_sim_booth(settings, EXAMPLE_INTERVIEWS, tmp_path / "out", surface)
     try:
         commands = parse_script(start_recording_q1("wait 2\n"))
-        assert run_script(kiosk, commands, "s").exit_code == 0
+        assert run_script(booth, commands, "s").exit_code == 0
         # Something else fills the disk while the candidate answers.
         ballast = small_disk / "ballast"
         with open(ballast, "wb") as f:
@@ -154,10 +158,10 @@ def test_a_take_that_fills_the_disk_stops_cleanly_and_is_kept(tmp_path, small_di
         with open(ballast, "wb") as f:  # leave room for the MP4 of what was recorded
             f.write(b"\0" * (os.statvfs(small_disk).f_bavail * 4096 - 400_000))
         commands = parse_script("wait 30\n")
-        assert run_script(kiosk, commands, "s").exit_code == 0
-        assert kiosk.flow.screen != "recording"
+        assert run_script(booth, commands, "s").exit_code == 0
+        assert booth.kiosk.flow.screen != "recording"
     finally:
-        kiosk.close()
+        booth.close()
     events = read_events(tmp_path / "out")
     assert any(e["event"] == "take.write_error" for e in events)
     (session,) = [p for p in small_disk.iterdir() if p.is_dir()]
@@ -169,12 +173,12 @@ def test_a_take_that_fills_the_disk_stops_cleanly_and_is_kept(tmp_path, small_di
 def test_a_microphone_that_delivers_only_silence_puts_the_booth_out_of_order(tmp_path, small_booth):
     settings = load_settings(small_booth)
     surface = headless_display(settings.display.size)
-    kiosk, _ = build_sim_kiosk(settings, EXAMPLE_INTERVIEWS, tmp_path / "out", surface)
+    booth = build_sim_booth(settings, EXAMPLE_INTERVIEWS, tmp_path / "out", surface)
     try:
-        assert run_script(kiosk, parse_script("wait 2\nexpect idle\n"), "s").exit_code == 0
-        kiosk.devices.world.set_silent_mic()
-        assert run_script(kiosk, parse_script("wait 8\nexpect out-of-order\n"), "s").exit_code == 0
+        assert run_script(booth, parse_script("wait 2\nexpect idle\n"), "s").exit_code == 0
+        booth.world.set_silent_mic()
+        assert run_script(booth, parse_script("wait 8\nexpect out-of-order\n"), "s").exit_code == 0
         assert "silence" in read_state(tmp_path / "out" / "state").fault
-        assert kiosk.flow.view().reason == "microphone"
+        assert booth.kiosk.flow.view().reason == "microphone"
     finally:
-        kiosk.close()
+        booth.close()

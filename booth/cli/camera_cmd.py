@@ -50,8 +50,9 @@ def save_picture(rgb: np.ndarray, path: Path) -> None:
 
 
 def run_snapshot(args: argparse.Namespace) -> int:
+    from booth.cli.hardware import hardware_for
     from booth.doctor.checkup import running_kiosk
-    from booth.doctor.still_camera import describe_exposure, opened_camera, settled_frame
+    from booth.doctor.still_camera import describe_exposure, settled_frame
 
     path: Path = args.file
     if path.suffix.lower() not in FORMATS:
@@ -66,7 +67,7 @@ def run_snapshot(args: argparse.Namespace) -> int:
             "(sudo systemctl stop booth-kiosk)"
         )
     try:
-        with opened_camera(settings) as camera:
+        with hardware_for(settings).open_camera() as camera:
             frame = settled_frame(camera)
             model = getattr(camera, "model", "camera")
     except CameraError as error:

@@ -44,7 +44,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from booth.kiosk.build import build_sim_kiosk
     from booth.kiosk.window import Screen, open_display
     from booth.kiosk.window import run as run_window
 
@@ -58,8 +57,10 @@ def run(args: argparse.Namespace) -> int:
     args.out.mkdir(parents=True, exist_ok=True)
     display = open_display(settings.display.size, fullscreen=False, title="booth demo")
     screen = Screen(display, settings.display.rotation)
+    from booth.sim.booth import build_sim_booth
+
     try:
-        kiosk, _ = build_sim_kiosk(
+        booth = build_sim_booth(
             settings,
             interviews_dir,
             args.out,
@@ -74,9 +75,9 @@ def run(args: argparse.Namespace) -> int:
     print(f"booth demo: takes go to {args.out / 'spool'}; close the window to stop.")
     try:
         uploads.start()
-        run_window(kiosk, screen, allow_window_close=True)
+        run_window(booth.kiosk, screen, allow_window_close=True, step=booth.step)
     finally:
-        kiosk.close()
+        booth.close()
         uploads.stop()
     return 0
 

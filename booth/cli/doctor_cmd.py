@@ -70,9 +70,10 @@ def run(args: argparse.Namespace) -> int:
 
 def check(settings: Settings, as_json: bool) -> int:
     """Run every check, print the verdicts; 0 when none failed, else 1."""
+    from booth.cli.hardware import hardware_for
     from booth.doctor.checkup import exit_code, format_checks, run_checks
 
-    results = run_checks(settings)
+    results = run_checks(settings, hardware_for(settings))
     if as_json:
         print(json.dumps([c.to_dict() for c in results], indent=2, ensure_ascii=False))
     else:
@@ -106,10 +107,6 @@ def record(settings: Settings, out: Path) -> Acceptance:
 
 
 def _open_rig(settings: Settings, out: Path) -> Rig:
-    if settings.devices.backend == "pi":
-        from booth.doctor.pi_rig import build_pi_rig
+    from booth.cli.hardware import hardware_for
 
-        return build_pi_rig(settings, out)
-    from booth.doctor.sim_rig import SimRig
-
-    return SimRig(settings, out)
+    return hardware_for(settings).record_rig(out)

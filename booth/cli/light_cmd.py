@@ -18,7 +18,7 @@ from pathlib import Path
 from booth.cli.main import UserError, add_config_option, load_booth_settings
 from booth.config.settings import Settings
 from booth.devices.face_meter import face_brightness
-from booth.light.calibrate import FACE_KEY, CalibrationError, calibrate, calibrate_simulated
+from booth.light.calibrate import FACE_KEY, CalibrationError, calibrate
 from booth.light.curve import CurvePoint, LightCurve
 from booth.light.override import write_override
 from booth.light.settings import LightSettings
@@ -138,7 +138,8 @@ def calibrate_booth(settings: Settings, light: LightSettings, progress=None) -> 
 
     dev, rec = settings.devices, settings.recording
     if dev.backend != "pi":
-        from booth.devices.gpio import sim_pin_factory
+        from booth.sim.calibration import calibrate_simulated
+        from booth.sim.pins import sim_pin_factory
         from booth.sim.world import SimWorld
 
         world = SimWorld(*SIM_CALIBRATION_SIZE, rec.fps)

@@ -77,8 +77,8 @@ def meter_line(meter: LevelMeter) -> str:
 
 
 def run_test(args: argparse.Namespace) -> int:
+    from booth.cli.hardware import hardware_for
     from booth.doctor.checkup import running_kiosk
-    from booth.doctor.live_mic import open_live_mic
 
     settings = load_booth_settings(args.config)
     kiosk = running_kiosk(settings.paths.state)
@@ -93,7 +93,7 @@ def run_test(args: argparse.Namespace) -> int:
     if seconds is not None and seconds <= 0:
         raise UserError(f"--seconds {seconds:g}: give a positive number of seconds")
     try:
-        mic = open_live_mic(settings)
+        mic = hardware_for(settings).open_mic()
     except MicrophoneError as error:
         raise UserError(str(error)) from None
     try:

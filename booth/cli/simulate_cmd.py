@@ -80,8 +80,8 @@ def settings_for(config: str | None, interviews: Path | None) -> tuple[Settings,
 
 
 def run(args: argparse.Namespace) -> int:
-    from booth.kiosk.script import ScriptError, load_script
-    from booth.kiosk.simulate import simulate
+    from booth.sim.script import ScriptError, load_script
+    from booth.sim.simulate import simulate
 
     start = parse_start(args.start)
     settings, interviews_dir = settings_for(args.config, args.interviews)

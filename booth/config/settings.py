@@ -158,6 +158,26 @@ class Timing:
 
 
 @dataclass(frozen=True)
+class Simulation:
+    """How far the simulated devices are from perfect (`[simulation]`; all 0: one perfect
+    clock). Only the simulator reads these; a real booth ignores them.
+
+    mic_clock_ppm: the USB microphone's sample clock error against the camera's, in ppm.
+    mic_latency_ms: how long after a sound its samples reach the reader (reported to the
+    booth as ALSA reports a driver's delay).
+    mic_jitter_ms: jitter (standard deviation) of the microphone's period timestamps.
+    frame_jitter_ms: jitter (standard deviation) of the camera frames' timestamps.
+    dropped_frames_per_minute: frames the simulated camera drops, on average.
+    """
+
+    mic_clock_ppm: float = 0.0
+    mic_latency_ms: float = 0.0
+    mic_jitter_ms: float = 0.0
+    frame_jitter_ms: float = 0.0
+    dropped_frames_per_minute: float = 0.0
+
+
+@dataclass(frozen=True)
 class Settings:
     """Everything a booth is configured with. `source` is the file read, or None for defaults."""
 
@@ -172,6 +192,7 @@ class Settings:
     hours: OpeningHours = field(default_factory=OpeningHours)
     timing: Timing = field(default_factory=Timing)
     light: LightSettings = field(default_factory=LightSettings)
+    simulation: Simulation = field(default_factory=Simulation)
     sync: dict[str, Any] = field(default_factory=dict)  # checked by the sync agent
 
 
@@ -207,6 +228,7 @@ def load_settings(path: Path | None) -> Settings:
         hours=_hours(root.table("hours")),
         timing=_timing(root.table("timing")),
         light=_light(root.table("light")),
+        simulation=_simulation(root.table("simulation")),
         sync=_sync(root),
     )
     root.finish()
@@ -358,6 +380,23 @@ def _timing(t: Table | None) -> Timing:
     )
     t.finish()
     return timing
+
+
+def _simulation(t: Table | None) -> Simulation:
+    s = Simulation()
+    if t is None:
+        return s
+    simulation = Simulation(
+        mic_clock_ppm=t.number("mic_clock_ppm", s.mic_clock_ppm, minimum=-5000, maximum=5000),
+        mic_latency_ms=t.number("mic_latency_ms", s.mic_latency_ms, minimum=0, maximum=1000),
+        mic_jitter_ms=t.number("mic_jitter_ms", s.mic_jitter_ms, minimum=0, maximum=20),
+        frame_jitter_ms=t.number("frame_jitter_ms", s.frame_jitter_ms, minimum=0, maximum=10),
+        dropped_frames_per_minute=t.number(
+            "dropped_frames_per_minute", s.dropped_frames_per_minute, minimum=0, maximum=600
+        ),
+    )
+    t.finish()
+    return simulation
 
 
 def _light(t: Table | None) -> LightSettings:

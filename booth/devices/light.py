@@ -93,7 +93,7 @@ class RingLight:
     pin: GPIO number (BCM) of the MOSFET gate, e.g. 18 (PWM0 on every Pi model).
     frequency: PWM frequency in hertz (see `DEFAULT_PWM_HZ`).
     pin_factory: gpiozero pin factory; None for gpiozero's default (the real pins on a Pi,
-    `booth.devices.gpio.sim_pin_factory()` in simulation).
+    `booth.sim.pins.sim_pin_factory()` in simulation).
     driver: another `LightDriver` (e.g. `SysfsPWM`) instead of gpiozero on `pin`.
     min_duty: the duty below which the LED driver stays dark; any output above 0 starts there,
     so the first step of the light is visible.

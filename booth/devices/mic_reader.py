@@ -2,16 +2,16 @@
 
 A USB microphone fills ALSA's ring buffer whether anybody reads or not; if the kiosk read it only
 between frames, a slow frame (a screen change, a mux finishing) would overflow the buffer and
-lose audio. So on a real booth one thread does nothing but block in `Microphone.read()` and hand
-each chunk on, stamped by ALSA's `htimestamp()` on CLOCK_MONOTONIC. The kiosk queues the chunks
-and, on its own thread, feeds the level meter and the take's audio writer.
-
-In simulation the kiosk reads the virtual microphone itself, in virtual time, and needs no thread.
+lose audio. So one thread does nothing but block in `Microphone.read()` and hand each chunk on,
+stamped on CLOCK_MONOTONIC. The kiosk queues the chunks and, on its own thread, feeds the level
+meter and the take's audio writer. The simulated booth runs the same thread on its virtual
+microphone (an ALSA `file` PCM fed through a FIFO), so a simulation exercises this hand-over.
 """
 
 from __future__ import annotations
 
 import logging
+import queue
 import threading
 from collections.abc import Callable
 
@@ -41,6 +41,8 @@ class MicReader:
         self.on_chunk = on_chunk
         self.fault: str | None = None
         self.chunks = 0
+        """Chunks handed on so far."""
+        self._handed_on = threading.Condition()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="mic-reader", daemon=True)
 
@@ -68,11 +70,29 @@ class MicReader:
                 return
             if chunk is None or self._stop.is_set():
                 continue  # an overrun (counted by the Microphone), or stopping
-            self.chunks += 1
             try:
                 self.on_chunk(chunk)
             except Exception:
                 log.exception("microphone chunk handler failed; reading goes on")
+            with self._handed_on:
+                self.chunks += 1
+                self._handed_on.notify_all()
+
+    def wait_for(self, chunks: int, timeout: float) -> bool:
+        """Wait until `chunks` chunks in all have been handed on (or the thread ended);
+        True when they were. The simulator waits so for the sound of each virtual frame."""
+        with self._handed_on:
+            return (
+                self._handed_on.wait_for(
+                    lambda: self.chunks >= chunks or not self._thread.is_alive(), timeout
+                )
+                and self.chunks >= chunks
+            )
+
+    def request_stop(self) -> None:
+        """Ask the thread to end after its current read, without waiting (then wake the read:
+        the simulated microphone does so when it closes)."""
+        self._stop.set()
 
     def stop(self, timeout: float = STOP_TIMEOUT_S) -> bool:
         """Ask the thread to end after its current read and wait for it; True once it ended.
@@ -92,3 +112,13 @@ class MicReader:
         """Stop reading, then close the microphone (in that order: never close under a read)."""
         if self.stop():
             self.mic.close()
+
+
+def drain(chunks: queue.SimpleQueue[AudioChunk]) -> list[AudioChunk]:
+    """Everything waiting in a queue that a reader's `on_chunk` fills; never blocks."""
+    out = []
+    while True:
+        try:
+            out.append(chunks.get_nowait())
+        except queue.Empty:
+            return out

@@ -2,7 +2,12 @@
 
 Each `read()` returns one ALSA period of 16-bit samples with the CLOCK_MONOTONIC time of its
 first sample, the clock that picamera2's SensorTimestamp uses, so audio and video of a take
-can be lined up afterwards.
+can be lined up afterwards. That time comes from what the device reports after each read
+(`CaptureStamps`): ALSA's `htimestamp()` on a booth, the virtual device's report in
+simulation. The booth corrects for what is reported: the frames that were still waiting, and
+the delay a device reports for sound it has captured but not yet delivered. A latency that
+nothing reports (inside a USB microphone's own converter) is not seen here: `booth doctor
+--record` measures it as the audio/video offset.
 
 Overruns (the kiosk read too late and ALSA's ring buffer overflowed) lose audio but are not a
 reason to stop a take: pyalsaaudio 0.11 reports them by returning a length of -EPIPE and an
@@ -15,6 +20,7 @@ import errno
 import logging
 import time
 from dataclasses import dataclass
+from typing import Protocol
 
 import alsaaudio
 import numpy as np
@@ -57,11 +63,51 @@ class AudioChunk:
         return self.timestamp_ns + self.duration_ns
 
 
+@dataclass(frozen=True)
+class CaptureStamp:
+    """What a capture device reports right after a read.
+
+    tstamp_ns: CLOCK_MONOTONIC time of the device's last position update, in ns.
+    delay_frames: frames the device had captured after the chunk just read, by `tstamp_ns`:
+    those waiting in the buffer (ALSA's avail), plus those a driver reports as captured but
+    still on their way.
+    """
+
+    tstamp_ns: int
+    delay_frames: int
+
+
+class CaptureStamps(Protocol):
+    """Where a microphone's timing comes from: ALSA's report, or the simulated device's."""
+
+    def after_read(self) -> CaptureStamp | None:
+        """The device's report right after a read; None when it has none."""
+        ...
+
+
+class AlsaStamps:
+    """ALSA's report through pyalsaaudio: `htimestamp()` gives the time of the last pointer
+    update and the frames then available (pyalsaaudio 0.11 has no snd_pcm_delay, so a
+    driver's own delay is not seen)."""
+
+    def __init__(self, pcm: alsaaudio.PCM) -> None:
+        self._pcm = pcm
+
+    def after_read(self) -> CaptureStamp | None:
+        try:
+            sec, nsec, avail = self._pcm.htimestamp()
+        except alsaaudio.ALSAAudioError:
+            return None
+        stamp = sec * 1_000_000_000 + nsec
+        return CaptureStamp(stamp, avail) if stamp > 0 else None
+
+
 class Microphone:
     """A capture PCM on an ALSA device, read one period at a time.
 
     device: ALSA PCM name, e.g. "plughw:CARD=Device,DEV=0" (see `find_card`) or "default".
     rate: samples per second; channels: 1 for mono; period_frames: samples per read.
+    stamps: where the chunks' times come from; None = ALSA's htimestamp (a real sound card).
     """
 
     def __init__(
@@ -70,6 +116,7 @@ class Microphone:
         rate: int = DEFAULT_RATE,
         channels: int = 1,
         period_frames: int = DEFAULT_PERIOD_FRAMES,
+        stamps: CaptureStamps | None = None,
     ) -> None:
         self.device = device
         self.rate = rate
@@ -95,6 +142,7 @@ class Microphone:
         # The hardware may round the period; reads return what it chose.
         self.period_frames = int(self._pcm.info().get("period_size", period_frames))
         self._enable_monotonic_timestamps()
+        self.stamps: CaptureStamps = stamps if stamps is not None else AlsaStamps(self._pcm)
 
     def _enable_monotonic_timestamps(self) -> None:
         try:
@@ -103,17 +151,14 @@ class Microphone:
         except (alsaaudio.ALSAAudioError, RuntimeError) as e:
             log.warning("microphone %s: no ALSA timestamps (%s); using read time", self.device, e)
 
-    def read(self, timestamp_ns: int | None = None) -> AudioChunk | None:
-        """Block until one period is captured and return it; None after an overrun.
-
-        timestamp_ns: time of the chunk's first sample when the caller knows it (simulation);
-        None to take it from ALSA's `htimestamp()` on CLOCK_MONOTONIC.
-        """
+    def read(self) -> AudioChunk | None:
+        """Block until one period is captured and return it, stamped with the time of its
+        first sample on CLOCK_MONOTONIC; None after an overrun."""
         try:
             length, data = self._pcm.read()
         except alsaaudio.ALSAAudioError as e:
             raise MicrophoneError(f"microphone {self.device!r} stopped delivering: {e}") from e
-        return self.take(length, data, timestamp_ns)
+        return self.take(length, data)
 
     def take(self, length: int, data: bytes, timestamp_ns: int | None = None) -> AudioChunk | None:
         """Turn one result of pyalsaaudio's `PCM.read()` into a chunk, counting overruns.
@@ -137,19 +182,12 @@ class Microphone:
         return AudioChunk(samples=samples, timestamp_ns=int(timestamp_ns), rate=self.rate)
 
     def _first_sample_time(self, frames: int) -> int:
-        """CLOCK_MONOTONIC time of the first of the `frames` just read.
-
-        htimestamp() gives the time of ALSA's last pointer update together with the frames that
-        were then waiting in the buffer; those arrived after our chunk.
-        """
-        try:
-            sec, nsec, avail = self._pcm.htimestamp()
-        except alsaaudio.ALSAAudioError:
-            sec = nsec = avail = 0
-        stamp = sec * 1_000_000_000 + nsec
-        if stamp <= 0:
-            stamp, avail = time.clock_gettime_ns(time.CLOCK_MONOTONIC), 0
-        return stamp - (avail + frames) * 1_000_000_000 // self.rate
+        """CLOCK_MONOTONIC time of the first of the `frames` just read: the device's last
+        position update, less the frames it had captured after them by then, less the chunk."""
+        report = self.stamps.after_read()
+        if report is None:
+            report = CaptureStamp(time.clock_gettime_ns(time.CLOCK_MONOTONIC), 0)
+        return report.tstamp_ns - (report.delay_frames + frames) * 1_000_000_000 // self.rate
 
     def close(self) -> None:
         """Close the PCM; stop the thread that reads from it first."""

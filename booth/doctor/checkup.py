@@ -1,8 +1,8 @@
 """`booth doctor`: every check of a booth, in the order staff would walk round it.
 
 The checks themselves are in booth.doctor.checks, device_checks and server_check; this module
-picks their inputs for the settings' backend (real devices and /sys on a Pi, the simulated
-devices in simulation) and formats the verdicts.
+gives them their inputs (the devices through a `Hardware`, the Pi's or the simulator's, which
+the CLI picks; /sys and the board's tools through a `Board`) and formats the verdicts.
 """
 
 from __future__ import annotations
@@ -15,14 +15,12 @@ from pathlib import Path
 
 from booth.config.interview import load_interviews
 from booth.config.settings import PI_MODEL_FILE, Settings, detect_backend
-from booth.devices.gpio import sim_pin_factory
 from booth.devices.hw_pwm import SYSFS_PWM
 from booth.doctor import checks
 from booth.doctor.checks import FAIL, PASS, Check
 from booth.doctor.device_checks import camera_check, held_by_kiosk, microphone_check
-from booth.doctor.live_mic import open_live_mic
+from booth.doctor.hardware import Hardware
 from booth.doctor.server_check import server_check
-from booth.doctor.still_camera import opened_camera
 from booth.state import KioskState, read_state
 
 
@@ -40,20 +38,19 @@ class Board:
     timedatectl: str = "timedatectl"
 
 
-def run_checks(settings: Settings, board: Board | None = None) -> list[Check]:
+def run_checks(settings: Settings, hardware: Hardware, board: Board | None = None) -> list[Check]:
     """Check the booth the settings describe; returns one `Check` per part, in order.
 
     The kiosk, while it runs, holds the camera, microphone, light and button pins: those are
     then not opened, and the camera and microphone are reported as the kiosk sees them.
     """
     board = board or Board()
-    simulated = settings.devices.backend != "pi"
+    simulated = hardware.simulated
     on_pi = detect_backend(board.model_file) == "pi"
     paths = settings.paths
     kiosk = running_kiosk(paths.state)
     kiosk_running = kiosk is not None
-    # In simulation the light and buttons are gpiozero's mock pins; on a Pi its default pins.
-    pins = sim_pin_factory() if simulated else None
+    pins = hardware.pins
     light = dataclasses.replace(settings.light, driver="gpiozero") if simulated else settings.light
     interviews = load_interviews(paths.interviews)[0] if paths.interviews.is_dir() else []
 
@@ -67,8 +64,8 @@ def run_checks(settings: Settings, board: Board | None = None) -> list[Check]:
         ]
     else:
         steps += [
-            functools.partial(camera_check, functools.partial(opened_camera, settings)),
-            functools.partial(microphone_check, functools.partial(open_live_mic, settings)),
+            functools.partial(camera_check, hardware.open_camera),
+            functools.partial(microphone_check, hardware.open_mic),
             functools.partial(
                 checks.light_check, light, settings.devices, paths.state, pins, board.pwm
             ),

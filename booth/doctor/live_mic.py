@@ -1,24 +1,19 @@
 """The booth's microphone read as it happens, for `booth mic test` and `booth doctor`.
 
 On a Pi: the USB microphone found by card name, read on its own thread (`MicReader`), exactly
-as the kiosk reads it. In simulation: the virtual microphone of a `SimWorld`, whose virtual
-clock follows the wall clock here, so the meter moves at the speed of speech.
+as the kiosk reads it (`PiLiveMic`). The simulator's counterpart is booth.sim.staff.SimLiveMic.
 """
 
 from __future__ import annotations
 
 import queue
-import shutil
-import tempfile
 import time
-from pathlib import Path
 
 import numpy as np
 
 from booth.config.settings import Settings
-from booth.devices.mic_reader import MicReader
+from booth.devices.mic_reader import MicReader, drain
 from booth.devices.microphone import AudioChunk, Microphone, find_card
-from booth.sim.world import SimWorld
 
 
 class LiveMic:
@@ -65,12 +60,7 @@ class PiLiveMic(LiveMic):
         self._reader = MicReader(self._mic, self._queue.put).start()
 
     def chunks(self) -> list[AudioChunk]:
-        out = []
-        while True:
-            try:
-                out.append(self._queue.get_nowait())
-            except queue.Empty:
-                return out
+        return drain(self._queue)
 
     @property
     def fault(self) -> str | None:
@@ -79,47 +69,3 @@ class PiLiveMic(LiveMic):
     def close(self) -> None:
         self._reader.stop()
         self._mic.close()
-
-
-class SimLiveMic(LiveMic):
-    """The simulated candidate's voice through the virtual microphone (real ALSA capture)."""
-
-    def __init__(self, settings: Settings, seed: int = 1) -> None:
-        rec = settings.recording
-        self.rate = rec.audio_rate
-        self._dir = Path(tempfile.mkdtemp(prefix="booth-mic-"))
-        self._world = SimWorld(
-            rec.width, rec.height, rec.fps, seed=seed, mic_dir=self._dir, rate=rec.audio_rate
-        )
-        self._world.install_alsa_config()
-        self._mic = Microphone(
-            self._world.mic_device, rate=rec.audio_rate, period_frames=self._world.period_frames
-        )
-        self.device = self._mic.device
-        self._start = time.monotonic_ns()
-
-    def chunks(self) -> list[AudioChunk]:
-        world = self._world
-        now = time.monotonic_ns() - self._start
-        step = world.period_frames * 1_000_000_000 // self.rate
-        out: list[AudioChunk] = []
-        # A period at a time, reading as it goes: the FIFO holds only a few seconds.
-        while world.now_ns < now:
-            world.advance_to(min(now, world.now_ns + step))
-            out.extend(world.read_mic(self._mic))
-        return out
-
-    def close(self) -> None:
-        self._mic.close()
-        self._world.close()
-        shutil.rmtree(self._dir, ignore_errors=True)
-
-
-def open_live_mic(settings: Settings) -> LiveMic:
-    """The microphone of the settings' backend, opened and delivering.
-
-    Raises MicrophoneError (card not found, cannot open) with what staff can do.
-    """
-    if settings.devices.backend == "pi":
-        return PiLiveMic(settings)
-    return SimLiveMic(settings)

@@ -13,9 +13,7 @@ from __future__ import annotations
 
 import logging
 import queue
-import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -23,9 +21,8 @@ import alsaaudio
 import numpy as np
 
 from booth.config.settings import Settings
-from booth.devices.camera import FrameWriter
+from booth.devices.mic_reader import MicReader, drain
 from booth.devices.microphone import AudioChunk, Microphone, MicrophoneError, find_card
-from booth.media.takefiles import TakeFiles
 
 log = logging.getLogger(__name__)
 
@@ -110,34 +107,6 @@ class Beeper:
         self._pcm.close()
 
 
-class MicReader:
-    """Reads the microphone on its own thread, as the kiosk does, into a queue."""
-
-    def __init__(self, mic: Microphone) -> None:
-        self.mic = mic
-        self._chunks: queue.SimpleQueue[AudioChunk] = queue.SimpleQueue()
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="doctor-mic", daemon=True)
-        self._thread.start()
-
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            chunk = self.mic.read()
-            if chunk is not None:
-                self._chunks.put(chunk)
-
-    def chunks(self) -> Iterator[AudioChunk]:
-        while True:
-            try:
-                yield self._chunks.get_nowait()
-            except queue.Empty:
-                return
-
-    def stop(self) -> None:
-        self._stop.set()
-        self._thread.join(timeout=1.0)
-
-
 class PiRig:
     """A real booth for `record_acceptance`: camera, microphone, screen and speaker, opened."""
 
@@ -151,18 +120,16 @@ class PiRig:
         self.beeper = beeper
         kind = "VideoCore H264Encoder" if camera.encoder == HARDWARE else "libx264 via libav"
         self.encoder = f"{camera.encoder} ({kind})"
-        self._reader = MicReader(mic)
-
-    def take_writer(self, files: TakeFiles) -> FrameWriter:
-        return self.camera.take_writer(files)
+        self._chunks: queue.SimpleQueue[AudioChunk] = queue.SimpleQueue()
+        self._reader = MicReader(mic, self._chunks.put).start()
 
     def next_frame_ns(self) -> int:
         # The camera keeps its own time; this frame's moment is a good time to end a flash.
         self.screen.update()
         return time.monotonic_ns()
 
-    def audio(self) -> Iterator[AudioChunk]:
-        return self._reader.chunks()
+    def audio(self) -> list[AudioChunk]:
+        return drain(self._chunks)
 
     def flash_and_beep(self) -> None:
         self.beeper.beep()

@@ -5,7 +5,7 @@ microphone, the crash-safe take files, the muxer), while every `CLAP_EVERY_S` th
 white and the speaker beeps at the same moment: a clapperboard. The MP4 then shows what a
 recruiter will get: the audio/video offset and its drift, the real frame rate and any dropped
 frames. The devices come from a `Rig`: the Pi's camera, screen and speaker on a booth
-(booth.doctor.pi_rig), the simulated world elsewhere (booth.doctor.sim_rig).
+(booth.doctor.pi_rig), the simulated world elsewhere (booth.sim.staff).
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-from booth.devices.camera import Camera, FrameWriter
+from booth.devices.camera import Camera
 from booth.devices.microphone import AudioChunk
 from booth.media.analyze import SyncReport, analyze_take
 from booth.media.audio import AudioWriter
@@ -53,10 +53,6 @@ class Rig(Protocol):
     camera: Camera
     encoder: str
     mic_device: str
-
-    def take_writer(self, files: TakeFiles) -> FrameWriter:
-        """The video writer of the recording, for `camera.start_encoder`."""
-        ...
 
     def next_frame_ns(self) -> int:
         """The time to capture the next frame at (simulation: advances the virtual clock)."""
@@ -199,7 +195,7 @@ def record_acceptance(
         sample_rate=sample_rate,
         channels=1,
     )
-    video = rig.take_writer(files)
+    video = camera.take_writer(files)
     audio = AudioWriter(files, sample_rate, 1)
     claps = set(clap_frames(seconds, fps))
     # As in the kiosk, the camera runs before a take starts: auto-exposure settles first.

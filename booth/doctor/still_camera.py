@@ -1,8 +1,8 @@
 """One settled frame from the booth's camera, for `booth camera snapshot` and `booth doctor`.
 
 On a Pi: the `PiCamera` (picamera2), whose frames are the preview stream (at most 640 pixels
-wide: the full-size stream goes only to the encoder). In simulation: the `SimCamera` filming
-the simulated booth, lit by the ring light at `[devices] light_level`.
+wide: the full-size stream goes only to the encoder). The simulator's counterpart is
+booth.sim.staff.opened_sim_camera.
 """
 
 from __future__ import annotations
@@ -13,51 +13,33 @@ from contextlib import contextmanager
 from typing import Any
 
 from booth.config.settings import Settings
-from booth.devices.camera import CameraFrame, SimCamera
-from booth.devices.gpio import sim_pin_factory
-from booth.devices.light import RingLight
-from booth.sim.scenarios import RING_LUX_AT_FULL
-from booth.sim.world import SimWorld
+from booth.devices.camera import CameraFrame
 
 SETTLE_S = 1.0
 """Auto-exposure starts from 1 ms and gain 1; a second of frames brings it to the room."""
 
 
 @contextmanager
-def opened_camera(settings: Settings) -> Iterator[Any]:
-    """The started camera of the settings' backend, stopped and released afterwards.
+def opened_pi_camera(settings: Settings) -> Iterator[Any]:
+    """The booth's Pi camera, started, and released afterwards.
 
     Raises CameraError (PiCameraUnavailable off a Pi) with what staff can do.
     """
-    rec = settings.recording
-    if settings.devices.backend == "pi":
-        from booth.devices.pi_camera import PiCamera
+    from booth.devices.pi_camera import PiCamera
 
-        camera = PiCamera(
-            rec.width,
-            rec.height,
-            rec.fps,
-            bitrate_bps=rec.bitrate_bps,
-            flicker_period_us=rec.flicker_period_us,
-        )
-        try:
-            camera.start()
-            yield camera
-        finally:
-            camera.close()
-        return
-    world = SimWorld(rec.width, rec.height, rec.fps, seed=1)
-    world.scene.ring_lux_at_full = RING_LUX_AT_FULL
-    dev = settings.devices
-    light = RingLight(dev.light_pin, dev.light_frequency_hz, pin_factory=sim_pin_factory())
-    light.set(dev.light_level)
-    camera = SimCamera.for_recording(rec, world.scene, light)
-    camera.start()
+    rec = settings.recording
+    camera = PiCamera(
+        rec.width,
+        rec.height,
+        rec.fps,
+        bitrate_bps=rec.bitrate_bps,
+        flicker_period_us=rec.flicker_period_us,
+    )
     try:
+        camera.start()
         yield camera
     finally:
-        camera.stop()
-        light.close()
+        camera.close()
 
 
 def settled_frame(camera: Any, seconds: float = SETTLE_S) -> CameraFrame:

@@ -1,9 +1,12 @@
 """The kiosk: one frame at a time, the flow, the devices, the takes and the screen.
 
-`Kiosk.step()` is one frame period. Headless simulation calls it in virtual
-time as fast as the work allows; the real booth and the windowed demo call it
-from `run()`, paced by the frame clock. Actions arrive on one queue from touch,
-keys and GPIO buttons alike (gpiozero calls back from its own thread).
+`Kiosk.step()` is one frame period. The real booth and the windowed demo call it
+from `run()`, paced by the frame clock; the headless simulator calls it in
+virtual time as fast as the work allows, after moving its world on a frame. The
+kiosk cannot tell which: it reads the time from its clock, frames from its
+camera, sound from the microphone reader's queue, and hands take work to the
+recorder's worker. Actions arrive on one queue from touch, keys and GPIO
+buttons alike (gpiozero calls back from its own thread).
 """
 
 from __future__ import annotations
@@ -13,13 +16,15 @@ import os
 import queue
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 import pygame
 
-from booth.devices.camera import CameraError
+from booth.devices.camera import Camera, CameraError
 from booth.devices.level_meter import LevelMeter
+from booth.devices.light import RingLight
+from booth.devices.microphone import AudioChunk
 from booth.kiosk.events import EventLog
 from booth.kiosk.health import Fault, Health
 from booth.kiosk.installed import InstalledInterviews
@@ -53,20 +58,23 @@ def button_action(button: str, screen: str) -> str | None:
     return None
 
 
+class Part(Protocol):
+    def close(self) -> None: ...
+
+
 @dataclass
 class Devices:
-    """What the kiosk drives. `world` is the simulated world, None on a real booth."""
+    """What the kiosk drives: the camera, the ring light, the microphone's reader thread
+    (a `MicReader`, whose chunks reach `Kiosk.on_audio`) and the arcade buttons."""
 
-    camera: Any
-    light: Any
-    mic: Any
-    buttons: Any = None
-    world: Any = None
-    speaker: Any = None  # the simulator's virtual speaker, None on a real booth
+    camera: Camera
+    light: RingLight | None
+    mic: Part | None
+    buttons: Part | None = None
 
     def close(self) -> None:
-        """Release pins and devices; the microphone before the world that feeds it."""
-        for part in (self.buttons, self.light, self.mic, self.world, self.speaker):
+        """Release pins and devices: the reader stops before its microphone closes."""
+        for part in (self.buttons, self.light, self.mic):
             if part is not None:
                 part.close()
         self.camera.stop()
@@ -90,7 +98,6 @@ class Kiosk:
         light_controller: LightController | None = None,
         installed: InstalledInterviews | None = None,
         screenshots: Path | None = None,
-        realtime: bool = False,
     ) -> None:
         self.flow = flow
         self.devices = devices
@@ -101,11 +108,9 @@ class Kiosk:
         self.events = events
         self.clips = clips
         self.fps = fps
-        self.frame_ns = round(1e9 / fps)
         self.screenshots = screenshots
-        self.realtime = realtime
         self.actions: queue.SimpleQueue[tuple[str, str | None]] = queue.SimpleQueue()
-        self._audio: queue.SimpleQueue = queue.SimpleQueue()
+        self._audio: queue.SimpleQueue[AudioChunk] = queue.SimpleQueue()
         self.preview: np.ndarray | None = None
         self.meter = meter
         self.hitboxes: list = []
@@ -131,13 +136,6 @@ class Kiosk:
         """Queue an action; safe from any thread (GPIO callbacks)."""
         self.actions.put((action, value))
 
-    def clap(self) -> None:
-        world = self.devices.world
-        if world is None:
-            raise RuntimeError("clap needs the simulated world")
-        world.clap(self.flow.clock.monotonic_ns())
-        self._log_event("clap", {})
-
     def post_button(self, name: str) -> None:
         """An arcade button was pressed (from gpiozero's thread): queue it."""
         self.actions.put((BUTTON, name))
@@ -160,15 +158,12 @@ class Kiosk:
     # --------------------------------------------------------------- frame
     def step(self) -> None:
         """One frame period: inputs, time, devices, effects, screen."""
-        world = self.devices.world
-        if world is not None:
-            # In simulation the world's frame clock is the time; audio up to it is ready.
-            self.flow.clock.set_ns(world.tick())
         # Sound up to now belongs to a take still running, even if this frame ends it.
         self._listen()
         self.process_actions()
         self._apply(self.flow.tick())
         self._look()
+        self.recorder.tick(self.flow.clock.monotonic_ns())
         self._frames += 1
         if self._frames % self.fps == 0:
             self._check_health()
@@ -223,33 +218,20 @@ class Kiosk:
         output = self.light_controller.update(metadata, now_ns / 1e9, mode, override)
         self.devices.light.set(output)
 
-    def set_ambient(self, lux: float) -> None:
-        """Simulation: the room's light changes to `lux` from now on (script `ambient LUX`)."""
-        world = self.devices.world
-        if world is None:
-            raise RuntimeError("ambient needs the simulated world")
-        world.scene.ambient_lux = lux
-        self._log_event("ambient", {"lux": lux})
-
     def _listen(self) -> None:
         """The microphone's chunks since the last frame: the level meter, and the take's audio."""
-        world, mic = self.devices.world, self.devices.mic
-        if world is not None and mic is not None:
-            chunks = list(world.read_mic(mic))
-        else:
-            chunks = self._drain_audio()
-        for chunk in chunks:
+        for chunk in self._drain_audio():
             self.meter.feed(chunk.samples)
             try:
                 self.recorder.audio(chunk.samples, chunk.timestamp_ns)
             except TakeWriteError as err:
                 self._cut_short(err)
 
-    def on_audio(self, chunk: Any) -> None:
-        """A microphone chunk from the reader thread of a real booth; safe from any thread."""
+    def on_audio(self, chunk: AudioChunk) -> None:
+        """A microphone chunk from the reader thread; safe from any thread."""
         self._audio.put(chunk)
 
-    def _drain_audio(self) -> list:
+    def _drain_audio(self) -> list[AudioChunk]:
         chunks = []
         while True:
             try:

@@ -19,6 +19,7 @@ it cannot be imported, before touching any pin or sound card.
 from __future__ import annotations
 
 import logging
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -26,11 +27,16 @@ import pygame
 from gpiozero.pins import Factory
 
 from booth.config.settings import Settings
-from booth.devices.mic_reader import MicReader
 from booth.devices.microphone import Microphone, find_card
 from booth.devices.pi_camera import PiCamera
 from booth.devices.speaker import Speaker, speaker_pcm
-from booth.kiosk.build import assemble_kiosk, attach_buttons, load_installed, open_spool
+from booth.kiosk.build import (
+    assemble_kiosk,
+    attach_buttons,
+    load_installed,
+    open_spool,
+    start_microphone,
+)
 from booth.kiosk.events import EventLog
 from booth.kiosk.loop import Devices, Kiosk
 from booth.kiosk.memory import keep_frames_out_of_the_heap
@@ -135,7 +141,7 @@ def _assemble(
             events,
             ClipPlayer(Speaker(speaker_pcm(dev.speaker_device)), realtime=True),
             LightController(settings.light, light_curve(paths.state)),
-            realtime=True,
+            ThreadPoolExecutor(max_workers=1, thread_name_prefix="takes"),
             interviews_dir=interviews_dir or paths.interviews,
         )
         buttons = attach_buttons(kiosk, settings, pin_factory)
@@ -145,7 +151,5 @@ def _assemble(
                 part.close()
         raise
     # Devices.close() closes the reader, which stops its thread before closing the sound card.
-    kiosk.devices.mic = MicReader(mic, on_chunk=kiosk.on_audio).start()
-    if kiosk.health is not None:
-        kiosk.health.mic = kiosk.devices.mic
+    start_microphone(kiosk, mic)
     return kiosk

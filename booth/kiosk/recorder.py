@@ -1,10 +1,16 @@
 """Carries out the flow's take and session effects with the camera, microphone and spool.
 
 The flow says *what* happens to takes (start, stop, keep, discard, finish); this
-module does it: it opens the crash-safe take files, hands the encoder to the
-camera, feeds microphone chunks to the audio writer, and turns stopped takes
-into MP4s on a single background worker, so the order of spool changes is the
-order the candidate made them and the screen never waits for a mux.
+module does it: it opens the crash-safe take files, hands the camera's encoder
+its writer, feeds microphone chunks to the audio writer, and turns stopped takes
+into MP4s on a single background worker (`jobs`), so the order of spool changes
+is the order the candidate made them and the screen never waits for a mux.
+
+A stopped take still takes the sound spoken before the stop that is on its way
+from the sound card (a period or two, more with a slow USB microphone): its mux,
+and every job after it, waits until a chunk reaches the stop or, on the kiosk's
+own clock, `AUDIO_TAIL_WAIT_S` has passed. Nothing blocks while it waits, so
+the same code runs in real time on a booth and in virtual time in simulation.
 
 Practice takes go to a scratch directory in the state directory and are deleted
 when the candidate moves on: they never reach the spool.
@@ -15,8 +21,9 @@ from __future__ import annotations
 import logging
 import os
 import shutil
-import threading
-from concurrent.futures import Future, ThreadPoolExecutor
+from collections import deque
+from collections.abc import Callable
+from concurrent.futures import Executor, Future
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -24,20 +31,21 @@ from typing import Any
 
 import numpy as np
 
+from booth.devices.camera import Camera, FrameWriter
 from booth.media.audio import AudioWriter
-from booth.media.mux import mux_take
+from booth.media.mux import TakeResult, mux_take
 from booth.media.spool import Spool, SpoolSession
 from booth.media.takefiles import TakeFiles
-from booth.media.video import VideoWriter
 
 log = logging.getLogger("booth.recorder")
 
 RESERVE_NAME = ".reserve"
 AAC_BPS = 64_000
 RESERVE_SLACK_BYTES = 2 * 1024 * 1024  # manifests, MP4 headers
-# How long the worker waits for a stopped take's last sound: ALSA delivers a period (~33 ms)
-# after it was spoken, and the kiosk drains the reader's queue once a frame.
 AUDIO_TAIL_WAIT_S = 0.5
+"""How long a stopped take waits for its last sound: ALSA delivers a period (~33 ms) after it
+was spoken, a USB microphone adds its latency, and the kiosk drains the reader's queue once a
+frame."""
 
 
 @dataclass(frozen=True)
@@ -59,38 +67,46 @@ class _Take:
     practice: bool
     files: TakeFiles
     out_path: Path
-    video: Any  # VideoWriter, or the camera's take_writer (TakeVideoOutput on a Pi)
+    video: FrameWriter
     audio: AudioWriter
-    result: Future | None = None
-    # Real time: sound up to this instant still belongs to the stopped take (see stop_take).
-    audio_until_ns: int | None = None
-    audio_done: threading.Event | None = None
+    result: Future[TakeResult] | None = None
+    # Sound up to this instant still belongs to the stopped take; it waits for it until then.
+    audio_until_ns: int = 0
+    tail_deadline_ns: int = 0
+
+
+Job = tuple[Future, Callable[..., Any], tuple[Any, ...]]
 
 
 class Recorder:
     """Takes and sessions on disk, one candidate at a time."""
 
+    """Takes and sessions on disk, one candidate at a time.
+
+    jobs: the single worker that muxes takes and changes the spool, in order (a
+    ThreadPoolExecutor with one thread; the simulator's waits for it at every step).
+    """
+
     def __init__(
         self,
         spool: Spool,
         practice_dir: Path,
-        camera: Any,
+        camera: Camera,
         fmt: RecordingFormat,
         booth_id: str,
-        realtime: bool,
+        jobs: Executor,
     ) -> None:
         self.spool = spool
         self.practice_dir = practice_dir
         self.camera = camera
         self.fmt = fmt
         self.booth_id = booth_id
-        self.realtime = realtime
         self.session: SpoolSession | None = None
         self.current: _Take | None = None
         self._stopped: dict[tuple[str, int, bool], _Take] = {}
-        self._jobs = ThreadPoolExecutor(max_workers=1, thread_name_prefix="takes")
+        self._jobs = jobs
         self._tail: _Take | None = None  # a stopped take still taking its last sound
-        self._tail_lock = threading.Lock()
+        self._backlog: deque[Job] = deque()  # jobs waiting behind the tail's mux
         self.reserve_path = spool.root / RESERVE_NAME
         self._release_reserve()
         self.errors: list[str] = []
@@ -139,19 +155,7 @@ class Recorder:
                 raise RuntimeError("a take needs an open session")
             files = self.session.new_take(question_id, take, **meta)
             out_path = self.session.take_path(question_id, take)
-        take_writer = getattr(self.camera, "take_writer", None)
-        if take_writer is not None:
-            # The Pi camera's own H.264 encoder writes the take's video files.
-            video = take_writer(files)
-        else:
-            video = VideoWriter(
-                files,
-                self.fmt.width,
-                self.fmt.height,
-                self.fmt.fps,
-                self.fmt.bitrate_bps,
-                realtime=self.realtime,
-            )
+        video = self.camera.take_writer(files)
         audio = AudioWriter(files, self.fmt.sample_rate, self.fmt.channels)
         self.current = _Take(question_id, take, practice, files, out_path, video, audio)
         if not practice:
@@ -184,51 +188,51 @@ class Recorder:
         take = self.current
         if take is not None:
             take.audio.write(samples, timestamp_ns)
-        with self._tail_lock:
-            tail = self._tail
-            if tail is None or tail.audio_until_ns is None or tail.audio_done is None:
-                return
-            if timestamp_ns < tail.audio_until_ns:
-                tail.audio.write(samples, timestamp_ns)
-            end_ns = timestamp_ns + round(len(samples) * 1e9 / self.fmt.sample_rate)
-            if end_ns >= tail.audio_until_ns:
-                tail.audio_done.set()
+        tail = self._tail
+        if tail is None:
+            return
+        if timestamp_ns < tail.audio_until_ns:
+            tail.audio.write(samples, timestamp_ns)
+        end_ns = timestamp_ns + round(len(samples) * 1e9 / self.fmt.sample_rate)
+        if end_ns >= tail.audio_until_ns:
+            self._end_tail()
 
-    def stop_take(self, max_seconds: float | None = None, now_ns: int | None = None) -> None:
-        """Stop the take: video at once; in real time the sound that was spoken before
-        `now_ns` but is still on its way from the sound card (a period or two) is waited for
-        on the worker, before the mux, so the take does not end in a gap of silence."""
+    def tick(self, now_ns: int) -> None:
+        """Once a frame: a stopped take whose last sound does not come is muxed without it."""
+        tail = self._tail
+        if tail is not None and now_ns >= tail.tail_deadline_ns:
+            log.warning(
+                "take %s/%d: the microphone's last sound did not come", tail.question_id, tail.take
+            )
+            self._end_tail()
+
+    def stop_take(self, max_seconds: float | None, now_ns: int) -> None:
+        """Stop the take: video at once; the sound spoken before `now_ns` that is still on
+        its way from the sound card is waited for (see the module's docstring), then the mux."""
         take, self.current = self.current, None
         if take is None:
             return
         self.camera.stop_encoder()
         stats = take.video.close()
-        if self.realtime and now_ns is not None:
-            take.audio_until_ns, take.audio_done = now_ns, threading.Event()
-            with self._tail_lock:
-                self._tail = take
-        else:
-            take.audio.close()
         self._release_reserve()
         if stats.dropped:
             log.warning("take %s/%d dropped %d frames", take.question_id, take.take, stats.dropped)
-        take.result = self._run(self._finish, take, max_seconds)
+        if self._tail is not None:
+            self._end_tail()
+        take.audio_until_ns = now_ns
+        take.tail_deadline_ns = now_ns + round(AUDIO_TAIL_WAIT_S * 1e9)
+        self._tail = take
+        take.result = self._run(mux_take, take.files, take.out_path, max_seconds)
         self._stopped[(take.question_id, take.take, take.practice)] = take
 
-    def _finish(self, take: _Take, max_seconds: float | None):
-        """On the worker: the take's sound complete (or given up on), then its MP4."""
-        if take.audio_done is not None:
-            if not take.audio_done.wait(AUDIO_TAIL_WAIT_S):
-                log.warning(
-                    "take %s/%d: the microphone's last sound did not come",
-                    take.question_id,
-                    take.take,
-                )
-            with self._tail_lock:
-                if self._tail is take:
-                    self._tail = None
-                take.audio.close()
-        return mux_take(take.files, take.out_path, max_seconds)
+    def _end_tail(self) -> None:
+        """The stopped take has its sound: close its audio, let its mux and the jobs behind
+        it run."""
+        tail, self._tail = self._tail, None
+        if tail is not None:
+            tail.audio.close()
+        while self._backlog:
+            self._submit(*self._backlog.popleft())
 
     def keep_take(self, question_id: str, take: int) -> None:
         stopped = self._stopped.pop((question_id, take, False), None)
@@ -265,13 +269,27 @@ class Recorder:
         return stopped.out_path if stopped.result.exception() is None else None
 
     # ------------------------------------------------------------- worker
-    def _run(self, fn, *args) -> Future:
-        future = self._jobs.submit(fn, *args)
-        future.add_done_callback(self._report)
-        if not self.realtime:
-            # Headless runs are deterministic: each job is done before the next step.
-            future.exception()
-        return future
+    def _run(self, fn: Callable[..., Any], *args: Any) -> Future:
+        """Queue `fn(*args)` for the worker, after everything queued before it (behind a
+        stopped take's mux while that take waits for its last sound)."""
+        done: Future = Future()
+        done.add_done_callback(self._report)
+        if self._tail is not None:
+            self._backlog.append((done, fn, args))
+        else:
+            self._submit(done, fn, args)
+        return done
+
+    def _submit(self, done: Future, fn: Callable[..., Any], args: tuple[Any, ...]) -> None:
+        def job() -> None:
+            if not done.set_running_or_notify_cancel():
+                return
+            try:
+                done.set_result(fn(*args))
+            except BaseException as err:  # reported by _report, and to whoever waits
+                done.set_exception(err)
+
+        self._jobs.submit(job)
 
     def _report(self, future: Future) -> None:
         err = future.exception()
@@ -286,4 +304,5 @@ class Recorder:
             self.current.video.close()
             self.current.audio.close()
             self.current = None
+        self._end_tail()
         self._jobs.shutdown(wait=True)

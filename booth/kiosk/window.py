@@ -94,11 +94,15 @@ def run(
     screen: Screen,
     allow_window_close: bool,
     each_frame: Callable[[], None] | None = None,
+    step: Callable[[], None] | None = None,
 ) -> None:
     """Run until the window is closed (demo) or the process is asked to stop (SIGTERM).
 
-    `each_frame` runs once per frame (the service's watchdog and status).
+    `each_frame` runs once per frame (the service's watchdog and status). `step` moves the
+    booth on one frame: `kiosk.step` on a booth; the simulated booth's step, which moves its
+    world first, in the demo.
     """
+    step = step or kiosk.step
     stopping = False
 
     def stop(_signum, _frame) -> None:
@@ -122,7 +126,7 @@ def run(
                 stopping = True
             elif mapped is not None:
                 kiosk.post(*mapped)
-        kiosk.step()
+        step()
         if each_frame is not None:
             each_frame()
         frame += 1

@@ -12,12 +12,8 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from booth.devices.camera import SimCamera
-from booth.devices.face_meter import face_brightness
-from booth.devices.light import RingLight
 from booth.light.controller import exposure_gain
 from booth.light.curve import CurvePoint, LightCurve
-from booth.sim.scene import Scene
 
 STEPS: tuple[float, ...] = (0.0, 0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0)
 """Light outputs measured; denser at the bottom, where LED drivers are least linear."""
@@ -92,33 +88,3 @@ def _settle(output: float, next_metadata: Callable[[], Metadata]) -> CurvePoint:
         f"auto-exposure did not settle within {MAX_FRAMES} frames at output {output:.2f}: "
         "is the room's light changing, or someone moving in front of the camera?"
     )
-
-
-def calibrate_simulated(
-    scene: Scene,
-    light: RingLight,
-    fps: float,
-    flicker_period_us: float | None = None,
-    size: tuple[int, int] = (320, 240),
-    progress: Callable[[float, CurvePoint], None] | None = None,
-) -> LightCurve:
-    """Calibrate `light` on a simulated `scene` with a throwaway simulated camera.
-
-    The metadata does not depend on the frame size, so a small camera keeps this under a second;
-    its virtual clock is its own, so a SimWorld's clock does not move.
-    """
-    camera = SimCamera(size[0], size[1], fps, scene, light, flicker_period_us=flicker_period_us)
-    camera.start()
-    frame = [0]
-
-    def next_metadata() -> Metadata:
-        frame[0] += 1
-        captured = camera.capture(round(frame[0] * 1e9 / fps))
-        return {**captured.metadata, FACE_KEY: face_brightness(captured.preview)}
-
-    try:
-        return calibrate(
-            light.set, next_metadata, measured=datetime.now().astimezone(), progress=progress
-        )
-    finally:
-        camera.stop()

@@ -15,11 +15,11 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from booth.devices.camera import SimCamera
 from booth.devices.face_meter import face_luma
-from booth.light.calibrate import calibrate_simulated
 from booth.light.controller import IDLE, RECORDING, SESSION, exposure_gain
 from booth.light.curve import LightCurve
+from booth.sim.calibration import calibrate_simulated
+from booth.sim.camera import SimCamera
 from booth.sim.scenarios import RING_LUX_AT_FULL, STEP_AT_S, Scenario
 from booth.sim.scene import Scene
 

@@ -59,12 +59,15 @@ class AudioTiming:
     period_ns: float
 
 
-def measure_audio_timing(marks: list[tuple[int, int]], sample_rate: int) -> AudioTiming | None:
+def measure_audio_timing(
+    marks: list[tuple[int, int]], sample_rate: int, correct_drift: bool = True
+) -> AudioTiming | None:
     """Fit a line through the ``(sample_index, ns)`` marks of ``audio.ts``.
 
     Each mark's timestamp jitters by the ALSA period; a least-squares line over the whole take
     averages that out and measures the real sample period. Falls back to the nominal period
-    when there are too few marks or the fit is implausible.
+    when there are too few marks or the fit is implausible, and with ``correct_drift`` False
+    (which only shows what the correction is worth: the offset then grows with the take).
     """
     if not marks:
         return None
@@ -72,7 +75,7 @@ def measure_audio_timing(marks: list[tuple[int, int]], sample_rate: int) -> Audi
     index = np.array([m[0] for m in marks], dtype=np.float64)
     base = marks[0][1]
     stamp = np.array([m[1] - base for m in marks], dtype=np.float64)
-    if len(marks) >= 2 and index[-1] - index[0] >= sample_rate:
+    if correct_drift and len(marks) >= 2 and index[-1] - index[0] >= sample_rate:
         period, origin = np.polyfit(index - index[0], stamp, 1)
         origin -= period * index[0]
         if abs(period / nominal - 1) <= MAX_CLOCK_ERROR:
@@ -88,7 +91,14 @@ class AlignedAudio:
     """The take's audio re-sampled onto the video timeline: output sample j is the sound at
     ``first_frame_ns + j / sample_rate`` seconds; silence where the mic has no sample."""
 
-    def __init__(self, files: TakeFiles, sample_rate: int, channels: int, first_frame_ns: int):
+    def __init__(
+        self,
+        files: TakeFiles,
+        sample_rate: int,
+        channels: int,
+        first_frame_ns: int,
+        correct_drift: bool = True,
+    ):
         self.sample_rate = sample_rate
         self.channels = channels
         frame_bytes = 2 * channels
@@ -100,7 +110,7 @@ class AlignedAudio:
             else np.zeros((0, channels), dtype=np.int16)
         )
         marks = [m for m in read_audio_ts(files.audio_ts) if m[0] < self.count]
-        timing = measure_audio_timing(marks, sample_rate)
+        timing = measure_audio_timing(marks, sample_rate, correct_drift)
         self.drift = 0.0
         if timing is None:
             log.warning("take %s: no audio, writing silence", files.path.name)
@@ -142,13 +152,15 @@ def mux_take(
     out_path: Path,
     max_seconds: float | None = None,
     recovered: bool = False,
+    correct_drift: bool = True,
 ) -> TakeResult:
     """Mux a take's files into ``out_path`` (MP4, H.264 + AAC, faststart), atomically.
 
     ``max_seconds`` caps the length (frames past it are left out). With ``recovered`` the
     files are taken to be cut off by a crash: only the frames that have both their packet and
     their timestamp are used, and the very last packet is dropped in case it is incomplete.
-    Raises ``TakeUnusable`` when no frame can be used.
+    ``correct_drift`` False leaves the microphone's clock error in (for the check that the
+    correction matters). Raises ``TakeUnusable`` when no frame can be used.
     """
     meta = files.read_meta()
     fps = float(meta.get("fps") or 30.0)
@@ -162,9 +174,8 @@ def mux_take(
 
     tmp = out_path.with_name(f".{out_path.name}.tmp")
     try:
-        frames, end_ns = _write_mp4(
-            files, tmp, stamps, period_ns, limit_ns, recovered, sample_rate, channels
-        )
+        audio = AlignedAudio(files, sample_rate, channels, stamps[0], correct_drift)
+        frames, end_ns = _write_mp4(files, tmp, stamps, period_ns, limit_ns, recovered, audio)
         with open(tmp, "rb") as f:
             os.fsync(f.fileno())
         os.replace(tmp, out_path)
@@ -182,14 +193,13 @@ def _write_mp4(
     period_ns: int,
     limit_ns: int | None,
     recovered: bool,
-    sample_rate: int,
-    channels: int,
+    audio: AlignedAudio,
 ) -> tuple[int, int]:
+    sample_rate, channels = audio.sample_rate, audio.channels
     try:
         source = av.open(str(files.video), format="h264")
     except av.FFmpegError as error:
         raise TakeUnusable(f"{files.video}: {error}") from error
-    audio = AlignedAudio(files, sample_rate, channels, first_frame_ns=stamps[0])
     out_channels = 2 if channels == 2 else 1
     try:
         with (

@@ -13,6 +13,13 @@ feeds:
   infile (read-only, blocking) returns at once; it is non-blocking, so the simulator never
   waits for a reader.
 
+Real-world clocks: a USB microphone's sample clock is never exactly the camera's
+(`clock_ppm`), its sound reaches the reader some time after it was spoken (`latency_ns`), and
+the times of its position updates wander (`jitter_ns`). The virtual microphone plays all three
+and reports its timing the way ALSA reports a real card's (`after_read`, booth.devices
+.microphone's `CaptureStamps`): the time of its last position update, and how many frames it
+had captured after the chunk just read by then (waiting in the FIFO, or still on their way).
+
 If nobody reads for a long time the FIFO fills up; further periods are then dropped and counted
 in `overruns`, as a real ring buffer would overflow (the Microphone does not see those: the
 `file` plugin cannot report an overrun).
@@ -26,7 +33,9 @@ opens ALSA, so every ALSA user in the process sees the same configuration.
 from __future__ import annotations
 
 import fcntl
+import math
 import os
+import random
 import stat
 import struct
 import termios
@@ -36,6 +45,7 @@ from pathlib import Path
 
 import numpy as np
 
+from booth.devices.microphone import CaptureStamp
 from booth.sim.voice import Voice
 
 PCM_NAME = "booth_sim_mic"
@@ -68,6 +78,12 @@ class VirtualMic:
     rate, channels, period_frames: must match the Microphone that reads it.
     start_ns: virtual time of sample 0.
     pcm_name: ALSA PCM name to define.
+    clock_ppm: the sample clock's error against the virtual clock, in parts per million
+    (+150: 48 000 samples take 150 µs less than a second).
+    latency_ns: how long after its sound a period reaches the reader (reported to the reader
+    as captured-but-not-delivered frames, as a driver reports its delay).
+    jitter_ns: standard deviation of the reported position-update times.
+    seed: makes the jitter reproducible.
     """
 
     def __init__(
@@ -79,6 +95,10 @@ class VirtualMic:
         period_frames: int = 1600,
         start_ns: int = 0,
         pcm_name: str = PCM_NAME,
+        clock_ppm: float = 0.0,
+        latency_ns: int = 0,
+        jitter_ns: float = 0.0,
+        seed: int = 0,
     ) -> None:
         self.directory = Path(directory)
         self.voice = voice if voice is not None else Voice(rate=rate, level_dbfs=-200.0)
@@ -87,6 +107,10 @@ class VirtualMic:
         self.period_frames = period_frames
         self.start_ns = start_ns
         self.pcm_name = pcm_name
+        self.true_rate = rate * (1 + clock_ppm / 1e6)
+        self.latency_ns = int(latency_ns)
+        self.jitter_ns = float(jitter_ns)
+        self._jitter = random.Random(seed * 104729 + 3)
         self.silence = False
         """True: the microphone delivers only zeros (a dead input), for the out-of-order path."""
         self.produced = 0
@@ -94,6 +118,8 @@ class VirtualMic:
         self._clicks: list[int] = []
         self._partial = np.zeros((0, channels), dtype=np.int16)
         self._in_fifo: deque[int] = deque()  # first sample index of each period in the FIFO
+        self.periods_written = 0
+        self._last_update_ns: int | None = None  # reported time of the last period's arrival
         self._lock = threading.Lock()
         self.directory.mkdir(parents=True, exist_ok=True)
         self.fifo_path = self.directory / "mic.fifo"
@@ -120,12 +146,12 @@ class VirtualMic:
         os.environ["ALSA_CONFIG_PATH"] = f"{ALSA_MAIN_CONFIG}:{self.config_path}"
 
     def time_of_sample(self, index: int) -> int:
-        """Virtual time in ns of sample `index`."""
-        return self.start_ns + index * 1_000_000_000 // self.rate
+        """Virtual time in ns at which sample `index` was taken (by the microphone's clock)."""
+        return self.start_ns + round(index * 1e9 / self.true_rate)
 
     def sample_at(self, t_ns: int) -> int:
         """Index of the sample nearest to virtual time `t_ns` (within half a sample)."""
-        return ((t_ns - self.start_ns) * self.rate + 500_000_000) // 1_000_000_000
+        return round((t_ns - self.start_ns) * self.true_rate / 1e9)
 
     def click_at(self, at_ns: int) -> None:
         """Put a click (clapperboard) into the audio starting at virtual time `at_ns`."""
@@ -135,8 +161,10 @@ class VirtualMic:
         self._clicks.append(index)
 
     def produce_until(self, now_ns: int) -> int:
-        """Produce every sample whose time is before `now_ns`; return how many were added."""
-        due = -(-(now_ns - self.start_ns) * self.rate // 1_000_000_000)  # ceil
+        """Produce every sample that has reached the reader by `now_ns` (taken before
+        `now_ns - latency_ns`); return how many were added."""
+        taken_by = now_ns - self.latency_ns - self.start_ns
+        due = math.ceil(taken_by * self.true_rate / 1e9) if taken_by > 0 else 0
         n = max(0, due - self.produced)
         self.produce(n)
         return n
@@ -173,6 +201,11 @@ class VirtualMic:
 
     def _write_period(self, period: np.ndarray, first_sample: int) -> None:
         data = period.astype("<i2").tobytes()
+        # The period reaches the reader `latency_ns` after its last sample was taken.
+        arrival = self.time_of_sample(first_sample + len(period)) + self.latency_ns
+        if self.jitter_ns > 0:
+            spread = self._jitter.gauss(0.0, self.jitter_ns)
+            arrival += round(max(-3 * self.jitter_ns, min(3 * self.jitter_ns, spread)))
         with self._lock:
             self._forget_consumed()
             if len(self._in_fifo) >= self.capacity_periods:
@@ -184,6 +217,8 @@ class VirtualMic:
                 self.overruns += 1
                 return
             self._in_fifo.append(first_sample)
+            self.periods_written += 1
+            self._last_update_ns = arrival
 
     def _forget_consumed(self) -> None:
         waiting = self._fifo_bytes() // self._period_bytes
@@ -199,12 +234,17 @@ class VirtualMic:
         """Frames written to the FIFO and not yet read by the Microphone."""
         return self._fifo_bytes() // (2 * self.channels)
 
-    def next_read_time_ns(self) -> int | None:
-        """Virtual time of the first sample the next capture read will return (None: nothing
-        waiting). Call it from the reading side, just before `Microphone.read`."""
+    def after_read(self) -> CaptureStamp | None:
+        """The device's report after a read, as ALSA's htimestamp gives it for a real card: the
+        time of the last position update (the last period's arrival), and the frames taken
+        after the chunk just read by then: those waiting in the FIFO plus those still on their
+        way (`latency_ns`), the delay a driver reports."""
         with self._lock:
-            self._forget_consumed()
-            return self.time_of_sample(self._in_fifo[0]) if self._in_fifo else None
+            if self._last_update_ns is None:
+                return None
+            waiting = self._fifo_bytes() // (2 * self.channels)
+            in_flight = round(self.latency_ns * self.true_rate / 1e9)
+            return CaptureStamp(self._last_update_ns, waiting + in_flight)
 
     def close(self) -> None:
         """Close the FIFO. A reader still blocked in a read first gets one period of silence,

@@ -1,35 +1,34 @@
 """The simulated world on one virtual clock: the booth scene, the candidate's voice, the clap.
 
-The kiosk in simulation runs frame by frame:
+A simulated booth (booth.sim.booth) moves it one camera frame at a time:
 
     world = SimWorld(1280, 720, 30, seed=1, mic_dir=run_dir / "mic")
     world.install_alsa_config()          # before the Microphone is opened
-    mic = Microphone(world.mic_device, period_frames=world.period_frames)
+    mic = Microphone(world.mic_device, period_frames=world.period_frames, stamps=world.mic)
+    reader = MicReader(mic, on_chunk=...).start()    # the same reader thread as on a Pi
     camera = SimCamera(world.width, world.height, world.fps, world.scene, ring_light)
-    camera.start()
     while running:
-        t = world.tick()                 # next frame's virtual time; audio up to t is ready
-        frame = camera.capture(t)
-        for chunk in world.read_mic(mic):    # the periods now captured, timestamped
-            ...
+        t = world.tick()                 # the next frame's time; the audio that reached the
+        ...                              # microphone by then is in its FIFO
 
 `clap()` flashes the scene white for exactly one frame and starts a click in the audio at the
 same virtual instant, so an MP4 of a take shows the audio/video offset end to end.
+
+Real-world clocks (the `[simulation]` settings, `Simulation`): the microphone's sample clock
+error, its latency and the jitter of its reports (booth.sim.virtual_mic), the jitter of frame
+timestamps (booth.sim.camera), and frames the camera drops (here: `tick` skips a frame time).
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
+import random
 from pathlib import Path
-from typing import TYPE_CHECKING
 
+from booth.config.settings import Simulation
 from booth.sim.scene import Scene
 from booth.sim.virtual_mic import PCM_NAME, VirtualMic
 from booth.sim.voice import Voice
-
-if TYPE_CHECKING:  # devices build on sim, not the other way round
-    from booth.devices.microphone import AudioChunk, Microphone
 
 NS = 1_000_000_000
 
@@ -43,6 +42,7 @@ class SimWorld:
     ambient_lux: the room's light on the face and backdrop.
     mic_dir: where the virtual microphone's FIFO and ALSA config go (None: no microphone).
     rate, period_frames: the microphone's sample rate and ALSA period.
+    real: the devices' imperfections (default: none).
     """
 
     def __init__(
@@ -56,7 +56,9 @@ class SimWorld:
         mic_dir: Path | str | None = None,
         rate: int = 48_000,
         period_frames: int | None = None,
+        real: Simulation | None = None,
     ) -> None:
+        self.real = real or Simulation()
         self.width, self.height, self.fps = width, height, float(fps)
         self.start_ns = start_ns
         self.scene = Scene(ambient_lux=ambient_lux, seed=seed)
@@ -65,11 +67,28 @@ class SimWorld:
         self.period_frames = period_frames or round(rate / self.fps)
         self.frame_index = -1
         self.now_ns = start_ns
+        self.dropped_frames = 0
+        self._clap_frames: set[int] = set()  # a clap's frame is never the one dropped
+        self._drops = random.Random(seed * 15485863 + 5)
         self.mic: VirtualMic | None = None
         if mic_dir is not None:
             self.mic = VirtualMic(
-                mic_dir, self.voice, rate, 1, self.period_frames, start_ns=start_ns
+                mic_dir,
+                self.voice,
+                rate,
+                1,
+                self.period_frames,
+                start_ns=start_ns,
+                clock_ppm=self.real.mic_clock_ppm,
+                latency_ns=round(self.real.mic_latency_ms * 1e6),
+                jitter_ns=self.real.mic_jitter_ms * 1e6,
+                seed=seed,
             )
+
+    @property
+    def frame_jitter_ns(self) -> float:
+        """For the simulated camera: the jitter of its frames' SensorTimestamps."""
+        return self.real.frame_jitter_ms * 1e6
 
     @property
     def mic_device(self) -> str:
@@ -91,8 +110,14 @@ class SimWorld:
         return self.start_ns + round(index * NS / self.fps)
 
     def tick(self) -> int:
-        """Move to the next frame; make the audio before it available; return its time."""
+        """Move to the next frame the camera delivers (skipping one it drops); make the audio
+        that reached the microphone by then available; return the frame's time."""
         self.frame_index += 1
+        per_frame = self.real.dropped_frames_per_minute / (60.0 * self.fps)
+        dropped = per_frame > 0 and self._drops.random() < per_frame
+        if dropped and self.frame_index > 0 and self.frame_index not in self._clap_frames:
+            self.frame_index += 1
+            self.dropped_frames += 1
         self.advance_to(self.frame_time(self.frame_index))
         return self.now_ns
 
@@ -111,6 +136,7 @@ class SimWorld:
             while self.frame_time(index) < at_ns:
                 index += 1
         t = self.frame_time(index)
+        self._clap_frames.add(index)
         # The flash lasts one frame period, so exactly one frame time falls inside it.
         self.scene.flash(t, round(self.frame_period_ns))
         if self.mic is not None:
@@ -121,18 +147,6 @@ class SimWorld:
         """Make the microphone deliver only zeros (a dead input) from now on."""
         if self.mic is not None:
             self.mic.silence = silent
-
-    def read_mic(self, mic: Microphone) -> Iterator[AudioChunk]:
-        """Read every complete period waiting in the virtual microphone, with its virtual time.
-
-        Never blocks: a read happens only when a whole period is waiting.
-        """
-        if self.mic is None:
-            return
-        while self.mic.pending_frames >= mic.period_frames:
-            chunk = mic.read(timestamp_ns=self.mic.next_read_time_ns())
-            if chunk is not None:
-                yield chunk
 
     def close(self) -> None:
         if self.mic is not None:

@@ -7,7 +7,6 @@ from booth.devices.camera import (
     AE_STATE_CONVERGED,
     AE_STATE_IDLE,
     AE_STATE_SEARCHING,
-    SimCamera,
 )
 from booth.devices.exposure_hold import Exposure
 from booth.devices.face_meter import face_luma
@@ -17,6 +16,7 @@ from booth.devices.pi_camera import (
     frame_metadata,
     locked_exposure,
 )
+from booth.sim.camera import SimCamera
 from booth.sim.scene import Scene
 
 FRAME_NS = 33_333_333

@@ -3,9 +3,10 @@
 import numpy as np
 import pytest
 
-from booth.devices.camera import METADATA_KEYS, CameraError, SimCamera, preview_size
-from booth.devices.gpio import reset_sim_pins, sim_pin_factory
+from booth.devices.camera import METADATA_KEYS, CameraError, preview_size
 from booth.devices.light import RingLight
+from booth.sim.camera import SimCamera
+from booth.sim.pins import reset_sim_pins, sim_pin_factory
 from booth.sim.scene import Scene
 
 FRAME_NS = 33_333_333

@@ -16,7 +16,8 @@ from datetime import datetime
 from pathlib import Path
 
 from booth.config.settings import Settings
-from booth.kiosk.script import Command
+from booth.sim.booth import SimBooth
+from booth.sim.script import Command
 
 log = logging.getLogger("booth.simulate")
 
@@ -27,12 +28,9 @@ class Outcome:
     message: str = ""
 
 
-class ExpectFailed(Exception):
-    pass
-
-
-def run_script(kiosk, commands: list[Command], source: str) -> Outcome:
-    """Run a parsed script against a kiosk in virtual time."""
+def run_script(booth: SimBooth, commands: list[Command], source: str) -> Outcome:
+    """Run a parsed script against a simulated booth in virtual time."""
+    kiosk = booth.kiosk
     for cmd in commands:
         if cmd.name == "press":
             kiosk.post(cmd.arg, cmd.value)
@@ -42,8 +40,7 @@ def run_script(kiosk, commands: list[Command], source: str) -> Outcome:
                 kiosk.post("digit", ch)
             kiosk.process_actions()
         elif cmd.name == "wait":
-            for _ in range(round(cmd.seconds * kiosk.fps)):
-                kiosk.step()
+            booth.run_for(cmd.seconds)
         elif cmd.name == "expect":
             if kiosk.flow.screen != cmd.arg:
                 return Outcome(
@@ -54,9 +51,9 @@ def run_script(kiosk, commands: list[Command], source: str) -> Outcome:
         elif cmd.name == "screenshot":
             kiosk.screenshot(cmd.arg)
         elif cmd.name == "clap":
-            kiosk.clap()
+            booth.clap()
         elif cmd.name == "ambient":
-            kiosk.set_ambient(float(cmd.arg))
+            booth.set_ambient(float(cmd.arg or 0))
     return Outcome(0, f"{source}: script completed on screen {kiosk.flow.screen!r}")
 
 
@@ -81,12 +78,12 @@ def simulate(
     start: datetime | None = None,
 ) -> Outcome:
     """Build a simulated booth in `out`, recover what an earlier run left, run the script."""
-    from booth.kiosk.build import build_sim_kiosk
+    from booth.sim.booth import build_sim_booth
 
     out.mkdir(parents=True, exist_ok=True)
     surface = headless_display(settings.display.size)
-    kiosk, _ = build_sim_kiosk(settings, interviews_dir, out, surface, start=start)
+    booth = build_sim_booth(settings, interviews_dir, out, surface, start=start)
     try:
-        return run_script(kiosk, commands, source)
+        return run_script(booth, commands, source)
     finally:
-        kiosk.close()
+        booth.close()

@@ -1,0 +1,228 @@
+"""The simulated camera: the `Camera` protocol of booth.devices.camera, filming the simulated
+scene with an auto-exposure that moves like libcamera's.
+
+Like the Pi camera it delivers, per frame, the full-size image, a preview at most 640 px wide
+and picamera2's metadata; its takes are encoded in software (libx264 through PyAV, tuned like
+picamera2's Pi 5 path) on the encoder's own thread. Real-world imperfections are optional:
+`frame_jitter_ns` spreads the frames' SensorTimestamps the way a sensor's do.
+"""
+
+from __future__ import annotations
+
+import random
+import threading
+from collections import deque
+from typing import Any
+
+from booth.devices.camera import (
+    AE_STATE_CONVERGED,
+    AE_STATE_IDLE,
+    AE_STATE_SEARCHING,
+    CONTROL_DELAY_FRAMES,
+    CameraError,
+    CameraFrame,
+    FrameWriter,
+    LightLevel,
+    preview_size,
+)
+from booth.devices.exposure_hold import Exposure, FaceHold
+from booth.devices.face_meter import face_brightness
+from booth.media.takefiles import TakeFiles
+from booth.media.video import VideoWriter
+from booth.sim.exposure import AgcTuning, AutoExposure
+from booth.sim.scene import Scene
+from booth.sim.sensor import Sensor
+
+DEFAULT_BITRATE_BPS = 4_000_000
+
+
+class SimCamera:
+    """A simulated camera filming the simulated `Scene`, with libcamera-like auto-exposure.
+
+    The caller drives it in virtual time: one `capture(now_ns)` per frame period. The scene is
+    lit by its ambient light plus `light.level` (the ring light's duty as gpiozero set it).
+
+    width, height: recording size in pixels; fps: frame rate.
+    flicker_period_us: like picamera2's AeFlickerPeriod (None: no flicker avoidance).
+    lock_exposure: hold exposure and gains while an encoder is attached (see
+    booth.devices.camera); False leaves auto-exposure running through takes.
+    bitrate_bps: the takes' H.264 bit rate.
+    realtime: False (virtual time): a take's encoder makes the caller wait rather than drop a
+    frame it has no time for; True (a demo in a window): frames are dropped as on a busy Pi.
+    frame_jitter_ns: standard deviation of the SensorTimestamps around the frame times given to
+    `capture` (a real sensor's timestamps wander by a fraction of a millisecond).
+    """
+
+    model = "simulated"
+
+    @classmethod
+    def for_recording(
+        cls,
+        recording: Any,
+        scene: Scene,
+        light: LightLevel | None,
+        realtime: bool = False,
+        frame_jitter_ns: float = 0.0,
+    ) -> SimCamera:
+        """A simulated camera as the `[recording]` settings describe: size, frame rate, flicker,
+        bit rate."""
+        return cls(
+            recording.width,
+            recording.height,
+            recording.fps,
+            scene,
+            light,
+            flicker_period_us=recording.flicker_period_us or None,
+            bitrate_bps=recording.bitrate_bps,
+            realtime=realtime,
+            frame_jitter_ns=frame_jitter_ns,
+        )
+
+    def __init__(
+        self,
+        width: int,
+        height: int,
+        fps: float,
+        scene: Scene,
+        light: LightLevel | None = None,
+        tuning: AgcTuning | None = None,
+        flicker_period_us: float | None = None,
+        sensor: Sensor | None = None,
+        lock_exposure: bool = True,
+        bitrate_bps: int = DEFAULT_BITRATE_BPS,
+        realtime: bool = False,
+        frame_jitter_ns: float = 0.0,
+    ) -> None:
+        self.size = (width, height)
+        self.fps = float(fps)
+        self.scene = scene
+        self.light = light
+        self.tuning = tuning
+        self.flicker_period_us = flicker_period_us
+        self.sensor = sensor or Sensor(seed=scene.seed)
+        self.lock_exposure = lock_exposure
+        self.fault: str | None = None
+        self.frame_duration_us = round(1e6 / self.fps)
+        self.frames_captured = 0
+        self._ae: AutoExposure | None = None
+        self._hold: FaceHold | None = None
+        self._applied: deque[tuple[int, float, float]] = deque()
+        self._writer: FrameWriter | None = None
+        self._lock = threading.Lock()
+        self.bitrate_bps = bitrate_bps
+        self.realtime = realtime
+        self.frame_jitter_ns = frame_jitter_ns
+        self._jitter = random.Random(scene.seed * 7919 + 1)
+        self._last_stamp_ns: int | None = None
+
+    def start(self) -> None:
+        """Start streaming; auto-exposure restarts from 1 ms and gain 1, as libcamera's does."""
+        self._ae = AutoExposure(self.frame_duration_us, self.tuning, self.flicker_period_us)
+        self._applied = deque([self._ae.settings] * (CONTROL_DELAY_FRAMES + 1))
+
+    def stop(self) -> None:
+        self.stop_encoder()
+        self._ae = None
+
+    @property
+    def running(self) -> bool:
+        return self._ae is not None
+
+    @property
+    def exposure_locked(self) -> bool:
+        """Whether auto-exposure is held (a take is being recorded)."""
+        return self._hold is not None
+
+    def fail(self, reason: str) -> None:
+        """Simulate a camera fault (cable out, sensor dead): later captures raise CameraError."""
+        self.fault = reason
+
+    def capture(self, now_ns: int) -> CameraFrame:
+        if self.fault:
+            raise CameraError(self.fault)
+        if self._ae is None:
+            raise RuntimeError("SimCamera.capture() before start()")
+        width, height = self.size
+        level = self.light.level if self.light is not None else 0.0
+        exposure_us, again, dgain = self._applied[0]
+        view = self.scene.render(width, height, now_ns, level)
+        palette = self.sensor.palette(view, exposure_us, again, dgain)
+        image = self.sensor.image_from_palette(view, palette, self.frames_captured)
+        pw, ph = preview_size(width, height)
+        if (pw, ph) == (width, height):
+            preview = image
+        else:
+            small = self.scene.render(pw, ph, now_ns, level)
+            preview = self.sensor.image_from_palette(small, palette, self.frames_captured)
+        luma = self.sensor.meter(view, exposure_us, again)
+        stamp_ns = self._sensor_timestamp(now_ns)
+        hold = self._hold
+        if hold is not None:
+            state = AE_STATE_IDLE
+        else:
+            state = AE_STATE_CONVERGED if self._ae.converged else AE_STATE_SEARCHING
+        metadata = {
+            "ExposureTime": int(exposure_us),
+            "AnalogueGain": float(again),
+            "DigitalGain": float(dgain),
+            "Lux": float(self.sensor.lux(view, luma, exposure_us, again)),
+            "FrameDuration": int(self.frame_duration_us),
+            "SensorTimestamp": stamp_ns,
+            "AeState": state,
+        }
+        # Sensors apply new exposure and gain a couple of frames after they are requested.
+        if hold is not None:
+            taken = Exposure(exposure_us, again, dgain)
+            asked = hold.update(face_brightness(preview), taken)
+            request = (round(asked.exposure_us), asked.analogue_gain, asked.digital_gain)
+        else:
+            request = self._ae.update(luma, exposure_us, again)
+        self._applied.append(request)
+        self._applied.popleft()
+        self.frames_captured += 1
+        frame = CameraFrame(image=image, preview=preview, metadata=metadata)
+        with self._lock:
+            if self._writer is not None:
+                self._writer.write(image, stamp_ns)
+        return frame
+
+    def _sensor_timestamp(self, now_ns: int) -> int:
+        """The frame's SensorTimestamp: its time, wandering by `frame_jitter_ns`, never
+        backwards."""
+        stamp = int(now_ns)
+        if self.frame_jitter_ns > 0:
+            spread = self._jitter.gauss(0.0, self.frame_jitter_ns)
+            limit = 3 * self.frame_jitter_ns
+            stamp += round(max(-limit, min(limit, spread)))
+        if self._last_stamp_ns is not None:
+            stamp = max(stamp, self._last_stamp_ns + 1)
+        self._last_stamp_ns = stamp
+        return stamp
+
+    def take_writer(self, files: TakeFiles) -> VideoWriter:
+        """A software H.264 encoder (libx264 through PyAV) for one take, writing `files`."""
+        width, height = self.size
+        return VideoWriter(files, width, height, self.fps, self.bitrate_bps, realtime=self.realtime)
+
+    def start_encoder(self, writer: FrameWriter) -> None:
+        """Hand every following full-size frame to `writer` (one writer per take), and lock
+        the exposure until `stop_encoder` (unless `lock_exposure` is False)."""
+        with self._lock:
+            if self._writer is not None:
+                raise RuntimeError("an encoder is already attached; stop_encoder() first")
+            self._writer = writer
+        if self.lock_exposure and self._ae is not None:
+            # The AGC's last choice, as libcamera's manual mode adopts it: the frames already
+            # in the sensor's pipeline were asked with it too, so the lock brings no jump.
+            exposure_us, again, dgain = self._ae.settings
+            locked = Exposure(exposure_us, again, dgain)
+            self._hold = FaceHold(locked, self._ae.tuning.max_analogue_gain)
+
+    def stop_encoder(self) -> None:
+        """Detach and close the writer, if any; the preview keeps running and auto-exposure
+        resumes from where it was held."""
+        with self._lock:
+            writer, self._writer = self._writer, None
+        self._hold = None
+        if writer is not None:
+            writer.close()
