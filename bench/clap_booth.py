@@ -14,10 +14,16 @@ COUNTDOWN_S = 3
 
 
 def write_clap_booth(
-    root: Path, width: int, height: int, take_seconds: int, clap_every_s: float | None
+    root: Path,
+    width: int,
+    height: int,
+    take_seconds: int,
+    clap_every_s: float | None,
+    simulation: dict[str, float] | None = None,
 ) -> tuple[Path, Path, Path]:
     """Write (settings, interviews directory, script) under `root` for a take of
-    `take_seconds` at `width`x`height`, with a clap every `clap_every_s` (None: no claps)."""
+    `take_seconds` at `width`x`height`, with a clap every `clap_every_s` (None: no claps);
+    `simulation` is the settings' [simulation] table (real-world clocks)."""
     interview = root / "interviews" / "bench"
     interview.mkdir(parents=True, exist_ok=True)
     (interview / "interview.toml").write_text(
@@ -34,7 +40,9 @@ def write_clap_booth(
     settings = root / "booth.toml"
     settings.write_text(
         'booth_id = "bench"\nlanguage = "en"\nlanguages = ["en"]\n'
-        f"[recording]\nwidth = {width}\nheight = {height}\ndisk_margin_bytes = 0\n",
+        f"[recording]\nwidth = {width}\nheight = {height}\ndisk_margin_bytes = 0\n"
+        + "[simulation]\n"
+        + "".join(f"{key} = {value}\n" for key, value in (simulation or {}).items()),
         encoding="utf-8",
     )
     lines = ["press start", f"type {CODE}", "press confirm", "press next", "press accept"]

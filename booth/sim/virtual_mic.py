@@ -240,8 +240,8 @@ class VirtualMic:
         after the chunk just read by then: those waiting in the FIFO plus those still on their
         way (`latency_ns`), the delay a driver reports."""
         with self._lock:
-            if self._last_update_ns is None:
-                return None
+            if self._last_update_ns is None or self._fd < 0:
+                return None  # nothing written yet, or closed (a reader's last, waking read)
             waiting = self._fifo_bytes() // (2 * self.channels)
             in_flight = round(self.latency_ns * self.true_rate / 1e9)
             return CaptureStamp(self._last_update_ns, waiting + in_flight)
@@ -252,11 +252,12 @@ class VirtualMic:
         reads after the close return stale memory again."""
         if self._fd < 0:
             return
-        try:
-            if self._fifo_bytes() == 0:
-                os.write(self._fd, bytes(self._period_bytes))
-        except BlockingIOError:
-            pass
-        finally:
-            os.close(self._fd)
-            self._fd = -1
+        with self._lock:
+            try:
+                if self._fifo_bytes() == 0:
+                    os.write(self._fd, bytes(self._period_bytes))
+            except BlockingIOError:
+                pass
+            finally:
+                os.close(self._fd)
+                self._fd = -1
