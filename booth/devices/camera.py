@@ -19,7 +19,7 @@ booth.devices.exposure_hold for why). Frames report the lock the way libcamera â
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
 from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
@@ -49,12 +49,14 @@ class CameraError(Exception):
     """The camera cannot deliver frames; the message says why, for `booth status`."""
 
 
-@dataclass(frozen=True)
 class CameraFrame:
     """One frame from the camera.
 
-    image: (H, W, 3) uint8 RGB at the recording size (picamera2's main stream).
-    preview: (h, w, 3) uint8 RGB at most `PREVIEW_MAX_WIDTH` wide, not mirrored (lores stream).
+    image: (H, W, 3) uint8 RGB at the recording size (picamera2's main stream; on a Pi the
+    full-size frames go straight to the encoder, so `image` is the preview there).
+    preview: (h, w, 3) uint8 RGB at most `PREVIEW_MAX_WIDTH` wide, not mirrored (lores
+    stream). A camera may give a function that makes it instead (the Pi's converts its YUV
+    lores frame only when a screen shows it, or the exposure hold needs it); it runs once.
     Both arrays may be shared with the camera (preview is image when the sizes match): do not
     modify them in place.
     metadata: picamera2's per-frame metadata: ExposureTime (Âµs, int), AnalogueGain (float),
@@ -63,9 +65,27 @@ class CameraFrame:
     while the exposure is locked for a take).
     """
 
-    image: np.ndarray
-    preview: np.ndarray
-    metadata: dict[str, Any]
+    __slots__ = ("_image", "_preview", "metadata")
+
+    def __init__(
+        self,
+        image: np.ndarray | None,
+        preview: np.ndarray | Callable[[], np.ndarray],
+        metadata: dict[str, Any],
+    ) -> None:
+        self._image = image
+        self._preview = preview
+        self.metadata = metadata
+
+    @property
+    def preview(self) -> np.ndarray:
+        if callable(self._preview):
+            self._preview = self._preview()
+        return self._preview
+
+    @property
+    def image(self) -> np.ndarray:
+        return self._image if self._image is not None else self.preview
 
     @property
     def timestamp_ns(self) -> int:

@@ -362,14 +362,16 @@ class PiCamera:
         finally:
             request.release()
         self._last_raw = raw
-        preview = yuv420_to_rgb(lores, *self.preview_size)
+        # The YUV lores frame becomes RGB only when it is looked at: by a screen that shows
+        # the preview, or by the exposure hold during a take.
+        frame = CameraFrame(None, lambda: yuv420_to_rgb(lores, *self.preview_size), metadata)
         if self._hold is not None:
-            self._trim_gain(face_brightness(preview), metadata)
+            self._trim_gain(face_brightness(frame.preview), metadata)
         output = self._output
         if output is not None and output.error is not None:
             # As the software writer does: the kiosk stops the take and keeps what is on disk.
             raise TakeWriteError(output.error)
-        return CameraFrame(image=preview, preview=preview, metadata=metadata)
+        return frame
 
     # -------------------------------------------------------------- recording
     def take_writer(self, files: TakeFiles) -> TakeVideoOutput:

@@ -21,7 +21,7 @@ from typing import Any, Protocol
 import numpy as np
 import pygame
 
-from booth.devices.camera import Camera, CameraError
+from booth.devices.camera import Camera, CameraError, CameraFrame
 from booth.devices.level_meter import LevelMeter
 from booth.devices.light import RingLight
 from booth.devices.microphone import AudioChunk
@@ -37,6 +37,7 @@ from booth.session.flow import DEFAULT_PRACTICE_TEXT, Flow
 from booth.session.view import View
 from booth.state import KioskState, activity_of, iso
 from booth.ui.input import primary_action, record_stop_action
+from booth.ui.renderer import shows_preview
 from booth.ui.subtitles_draw import draw_subtitle
 from booth.ui.widgets import MicLevel
 
@@ -111,7 +112,7 @@ class Kiosk:
         self.screenshots = screenshots
         self.actions: queue.SimpleQueue[tuple[str, str | None]] = queue.SimpleQueue()
         self._audio: queue.SimpleQueue[AudioChunk] = queue.SimpleQueue()
-        self.preview: np.ndarray | None = None
+        self.frame: CameraFrame | None = None  # the camera's latest frame
         self.meter = meter
         self.hitboxes: list = []
         self._shots = 0
@@ -201,13 +202,18 @@ class Kiosk:
             frame = self.devices.camera.capture(now_ns)
         except CameraError as err:
             log.error("camera: %s", err)
-            self.preview = None
+            self.frame = None
             return
         except TakeWriteError as err:
             self._cut_short(err)
             return
-        self.preview = frame.preview
+        self.frame = frame
         self._follow_light(frame.metadata, now_ns)
+
+    @property
+    def preview(self) -> np.ndarray | None:
+        """The latest frame's preview (made now if the camera had not made it yet)."""
+        return self.frame.preview if self.frame is not None else None
 
     def _follow_light(self, metadata: dict, now_ns: int) -> None:
         """The ring light follows the camera's exposure (or staff's `booth light set`)."""
@@ -361,8 +367,9 @@ class Kiosk:
         mic = MicLevel(meter.rms_dbfs, meter.peak_dbfs, meter.clipping, meter.too_quiet)
         now = self.flow.clock.monotonic()
         clip_frame = self.clips.frame(now)
+        preview = self.preview if shows_preview(view.screen) else None
         self.hitboxes = self.renderer.draw(
-            self.surface, view, self.preview, mic, now, clip_frame=clip_frame
+            self.surface, view, preview, mic, now, clip_frame=clip_frame
         )
         clip_rect = self.renderer.clip_rect
         if clip_rect is not None and view.clip_path:

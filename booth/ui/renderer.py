@@ -43,6 +43,15 @@ PAINTERS: dict[str, Painter] = {
 }
 assert set(PAINTERS) == set(SCREENS), "every screen id needs a painter"
 
+PREVIEW_SCREENS = frozenset({"check", "countdown", "recording"})
+"""The screens that show the live camera preview; the others never look at it, so a camera
+need not even make it (the Pi's converts its YUV frame only for these)."""
+
+
+def shows_preview(screen: str) -> bool:
+    """Whether `screen` shows the live preview."""
+    return screen in PREVIEW_SCREENS
+
 
 class Renderer:
     """Draws every screen of the booth at any size from 800×480 to 1920×1080.
