@@ -155,7 +155,7 @@ class Flow:
         self.last_input = self._now()
         # The typed digit is never logged: it is part of an invitation code.
         out.append(Event("action", {"action": action, "screen": self.screen}))
-        handler = getattr(self, "_on_" + self.screen.replace("-", "_"), None)
+        handler = SCREEN_HANDLERS.get(self.screen)
         done = False
         if action == "help" and self.screen not in _NO_HELP:
             self._open_overlay("help", out)
@@ -164,7 +164,7 @@ class Flow:
             self._cycle_language(out)
             done = True
         elif handler is not None:
-            done = handler(action, value, out)
+            done = handler(self, action, value, out)
         if not done:
             out.append(Event("refused", {"action": action, "screen": self.screen}))
         return out
@@ -693,3 +693,30 @@ class Flow:
     def view(self) -> View:
         """What the screen shows now."""
         return snapshot(self)
+
+
+Handler = Callable[[Flow, str, str | None, list[Effect]], bool]
+"""What a screen does with a candidate's action (and its value): True when it acted on it,
+False to refuse it. Effects go to the list."""
+
+# Every screen's handler (`booth.session.view.SCREENS`). The help and language actions are
+# handled before these, on the screens that offer them (see `Flow.handle`).
+SCREEN_HANDLERS: dict[str, Handler] = {
+    "idle": Flow._on_idle,
+    "code": Flow._on_code,
+    "welcome": Flow._on_welcome,
+    "consent": Flow._on_consent,
+    "check": Flow._on_check,
+    "intro": Flow._on_intro,
+    "practice": Flow._on_practice,
+    "question": Flow._on_question,
+    "think": Flow._on_think,
+    "countdown": Flow._on_countdown,
+    "recording": Flow._on_recording,
+    "review": Flow._on_review,
+    "done": Flow._on_done,
+    "help": Flow._on_help,
+    "inactive": Flow._on_inactive,
+    "closed": Flow._on_closed,
+    "out-of-order": Flow._on_out_of_order,
+}
