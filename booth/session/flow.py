@@ -32,11 +32,11 @@ from booth.session.steps import (  # noqa: F401 (re-exported for the kiosk and t
     PRACTICE_ID,
     Question,
     Step,
-    Timing,
     interview_steps,
     pick_language,
     practice_step,
 )
+from booth.session.timing import Timing  # noqa: F401 (re-exported for the kiosk and tests)
 from booth.session.view import View
 
 # Screens where the inactivity guard does not run: the candidate is busy, a timer
@@ -53,6 +53,8 @@ _NO_INACTIVITY = {
 }
 # Screens from which help can be opened (not while the camera is rolling).
 _NO_HELP = {"recording", "countdown", "help", "inactive", "out-of-order"}
+# The most digits a code entry takes: the longest invitation code (booth.config.codes: 4 to 12).
+CODE_MAX_DIGITS = 12
 # Screens where the language can be switched.
 _LANGUAGE_SCREENS = {
     "idle",
@@ -328,7 +330,7 @@ class Flow:
         if action == "digit":
             if value is None or len(value) != 1 or not value.isdigit():
                 return False
-            if len(self.code_entry) >= self.timing.code_max_digits:
+            if len(self.code_entry) >= CODE_MAX_DIGITS:
                 return False
             self.code_entry += value
             self.message = None

@@ -27,19 +27,6 @@ class Question(Protocol):
 
 
 @dataclass(frozen=True)
-class Timing:
-    """How long the booth waits, in seconds (from the `[timing]` settings)."""
-
-    inactivity_seconds: float = 60.0
-    inactive_grace_seconds: float = 20.0
-    done_seconds: float = 15.0
-    countdown_seconds: float = 3.0
-    code_attempts: int = 5
-    code_lockout_seconds: float = 30.0
-    code_max_digits: int = 12
-
-
-@dataclass(frozen=True)
 class Step:
     """One question as this candidate meets it: accommodations already applied."""
 
