@@ -738,3 +738,16 @@ def test_an_unknown_action_is_refused_and_changes_nothing(screen):
         Event("refused", {"action": "no-such-action", "screen": screen}),
     ]
     assert b.flow.view() == before
+
+
+def test_the_system_and_the_virtual_clock_are_both_clocks():
+    from booth.session.clock import Clock, SystemClock
+
+    assert isinstance(SystemClock(), Clock) and isinstance(VirtualClock(NOW), Clock)
+    clock = VirtualClock(NOW)
+    clock.advance(1.5)
+    clock.set_ns(2_000_000_001)
+    assert (clock.monotonic_ns(), clock.monotonic()) == (2_000_000_001, 2.000000001)
+    assert clock.now() == NOW + timedelta(seconds=2)
+    with pytest.raises(ValueError):
+        clock.set_ns(1)

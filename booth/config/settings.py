@@ -19,7 +19,6 @@ from booth.session.timing import Timing
 
 PI_MODEL_FILE = Path("/proc/device-tree/model")
 LANGUAGE = re.compile(r"[a-z]{2,3}")
-PWMCHIP = re.compile(r"auto|pwmchip\d+")
 BOOTH_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,62}")
 # BCM GPIO numbers on the 40-pin header.
 GPIO = {"minimum": 2, "maximum": 27}

@@ -117,7 +117,6 @@ class Flow:
         self.takes: dict[str, int] = {}  # question id -> takes recorded so far
         self.pending_take: tuple[Step, int] | None = None  # recorded, not yet kept
         self.timer_end = 0.0
-        self.recording_started = 0.0
         self.return_screen: str | None = None
         self.paused_left: float | None = None
         self.inactive_end = 0.0
@@ -556,7 +555,6 @@ class Flow:
         step = self.step
         take = self.takes.get(step.id, 0) + 1
         self.takes[step.id] = take
-        self.recording_started = self._now()
         self._start_timer(step.answer_seconds)
         out.append(StartTake(step.id, take, step.practice, step.answer_seconds))
         self._goto("recording", out, question=step.id, take=take)
