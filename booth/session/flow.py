@@ -27,16 +27,13 @@ from booth.session.effects import (
     StopTake,
 )
 from booth.session.snapshot import CLIP_SCREENS, snapshot
-from booth.session.steps import (  # noqa: F401 (re-exported for the kiosk and tests)
-    DEFAULT_PRACTICE_TEXT,
-    PRACTICE_ID,
-    Question,
+from booth.session.steps import (
+    DEFAULT_PRACTICE_TEXT,  # noqa: F401 (re-exported for the kiosk)
     Step,
     interview_steps,
-    pick_language,
     practice_step,
 )
-from booth.session.timing import Timing  # noqa: F401 (re-exported for the kiosk and tests)
+from booth.session.timing import Timing
 from booth.session.view import View
 
 # Screens where the inactivity guard does not run: the candidate is busy, a timer
