@@ -1,24 +1,34 @@
 """The kiosk's small state record, shared with the sync agent and `booth status`.
 
 The kiosk rewrites `<state>/kiosk.json` atomically whenever its state changes
-(and at least every few seconds while running). Readers never see a torn file.
+(and at least once a second while running). Readers never see a torn file.
 The two processes share nothing else but the spool, so a crash of one never
 stops the other.
+
+Whether the kiosk still runs is judged by its heartbeat as well as its pid: a kiosk that
+crashed leaves a record that says "session" for ever, and after a reboot its pid may belong to
+another process. A record not rewritten for `STALE_SECONDS` counts as stopped, so it cannot
+hold uploads back for ever.
 """
 
 from __future__ import annotations
 
 import json
 import os
-from dataclasses import asdict, dataclass
+import time
+from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
 
 from booth.media.takefiles import write_json_atomic
 
 STATE_FILE = "kiosk.json"
-# A record older than this with a dead pid means no kiosk is running.
-HEARTBEAT_SECONDS = 5.0
+WRITE_SECONDS = 1.0
+"""The kiosk rewrites its record at least this often while it runs (its health check)."""
+STALE_SECONDS = 10 * WRITE_SECONDS
+"""A record whose heartbeat is further than this from now is a stopped kiosk's, whatever its
+pid. Ten writes: a kiosk whose loop stalls for a few seconds (a slow disk; a simulated booth on
+a busy machine, whose virtual second takes longer) still counts as running."""
 
 
 @dataclass(frozen=True)
@@ -32,6 +42,8 @@ class KioskState:
     updated: when this record was written (wall clock, ISO 8601 with offset).
     idle_since: when the booth last became idle (None while not idle).
     pid: the kiosk's process id, so readers can tell a stale record from a running kiosk.
+    heartbeat: when the kiosk made this record to write it, in Unix seconds of the real clock
+    (`time.time()`), also when the kiosk runs in virtual time and `updated` is virtual.
     """
 
     activity: str
@@ -40,6 +52,7 @@ class KioskState:
     updated: str
     idle_since: str | None
     pid: int
+    heartbeat: float = field(default_factory=time.time)
 
     def write(self, state_dir: Path) -> None:
         state_dir.mkdir(parents=True, exist_ok=True)
@@ -47,8 +60,19 @@ class KioskState:
 
     @property
     def running(self) -> bool:
-        """Whether the kiosk that wrote this record is still running."""
+        """Whether the kiosk that wrote this record is still running (see `running_at`)."""
+        return self.running_at(time.time())
+
+    def running_at(self, now: float) -> bool:
+        """Whether the kiosk that wrote this record still runs at `now` (Unix seconds): it did
+        not stop, its heartbeat is fresh, and its process is alive.
+
+        A heartbeat as far in the future counts as stale too: the wall clock was set back (a Pi
+        has no clock battery), and a running kiosk rewrites its record within a second.
+        """
         if self.activity == "stopped":
+            return False
+        if not abs(now - self.heartbeat) <= STALE_SECONDS:
             return False
         try:
             os.kill(self.pid, 0)
@@ -60,9 +84,19 @@ class KioskState:
 
 
 def read_state(state_dir: Path) -> KioskState | None:
-    """The last record the kiosk wrote, or None when there is none (or it is unreadable)."""
+    """The last record the kiosk wrote, or None when there is none (or it is unreadable).
+
+    A record written before records had a heartbeat has the file's modification time as its
+    heartbeat: when it was written.
+    """
+    path = state_dir / STATE_FILE
     try:
-        data = json.loads((state_dir / STATE_FILE).read_text(encoding="utf-8"))
+        data = json.loads(path.read_text(encoding="utf-8"))
+        if not isinstance(data, dict):
+            return None
+        data.setdefault("heartbeat", path.stat().st_mtime)
+        if type(data["heartbeat"]) not in (int, float):
+            return None
         return KioskState(**data)
     except (OSError, ValueError, TypeError):
         return None

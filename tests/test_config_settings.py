@@ -229,3 +229,13 @@ def test_bad_opening_hours_are_a_problem(tmp_path):
     assert problems[0].split(": ")[1] == "hours.mon" and "ends before it starts" in problems[0]
     assert problems[1].split(": ")[1] == "hours.tue"
     assert "hours.holiday: unknown key" in problems[2] and "mon, tue, wed" in problems[2]
+
+
+def test_the_timing_table_fills_the_flows_own_timing(tmp_path):
+    from booth.session.clock import VirtualClock
+    from booth.session.flow import Flow, Timing
+
+    settings = load_settings(write(tmp_path, "[timing]\ninactivity_seconds = 7\n"))
+    assert settings.timing == Timing(inactivity_seconds=7)
+    flow = Flow([], settings.languages, VirtualClock(), timing=settings.timing)
+    assert flow.timing is settings.timing

@@ -26,9 +26,9 @@ from booth.config.settings import (
     load_settings,
 )
 from booth.doctor import checks
-from booth.doctor.checks import FAIL, PASS, WARN
+from booth.doctor.checks import FAIL, PASS, SKIP, WARN, Check
 from booth.doctor.checkup import Board, exit_code, format_checks, run_checks
-from booth.doctor.device_checks import camera_check, microphone_check
+from booth.doctor.device_checks import camera_check, held_by_kiosk, microphone_check
 from booth.doctor.live_mic import PiLiveMic
 from booth.doctor.server_check import server_check
 from booth.doctor.still_camera import opened_pi_camera
@@ -88,10 +88,10 @@ def test_temperature_warns_from_70_and_fails_from_80_degrees(tmp_path, millidegr
     assert (check.fix is None) == (result == PASS)
 
 
-def test_a_missing_thermal_zone_warns_on_a_pi_and_passes_elsewhere(tmp_path):
+def test_a_missing_thermal_zone_warns_on_a_pi_and_is_skipped_elsewhere(tmp_path):
     assert checks.temperature_check(True, tmp_path / "none").result == WARN
     elsewhere = checks.temperature_check(False, tmp_path / "none")
-    assert elsewhere.result == PASS and "not a Pi" in elsewhere.detail
+    assert elsewhere.result == SKIP and "not a Pi" in elsewhere.detail
 
 
 # ------------------------------------------------------------------ throttling
@@ -113,7 +113,8 @@ def test_throttling_since_boot_only_warns_and_a_hot_pi_is_told_to_cool_down(tmp_
 
 
 def test_throttling_is_not_asked_off_a_pi_and_warns_when_a_pi_cannot_tell(tmp_path):
-    assert checks.throttling_check(False, None).detail == "not a Pi"
+    elsewhere = checks.throttling_check(False, None)
+    assert (elsewhere.result, elsewhere.detail) == (SKIP, "not a Pi")
     flags = checks.read_throttled(tmp_path / "missing", str(tmp_path / "no-vcgencmd"))
     assert flags is None
     check = checks.throttling_check(True, flags)
@@ -305,14 +306,15 @@ def test_doctor_json_on_a_simulated_booth(tmp_path, capsys):
     assert [r["check"] for r in results] == CHECKS
     assert all(set(r) == {"check", "result", "detail", "fix"} for r in results)
     by_check = {r["check"]: r for r in results}
-    for check in ("camera", "microphone", "display", "buttons", "disk"):
+    for check in ("camera", "microphone", "buttons", "disk"):
         assert by_check[check]["result"] == PASS, by_check[check]
         assert by_check[check]["fix"] is None
-    assert by_check["display"]["detail"] == "simulated"
+    # A simulated booth has no screen: the display is not checked, and does not pass.
+    assert (by_check["display"]["result"], by_check["display"]["detail"]) == (SKIP, "simulated")
     assert by_check["light"]["result"] == WARN  # never calibrated in this state directory
     assert by_check["server"]["result"] == WARN  # no [sync] url
     failed = [r for r in results if r["result"] == FAIL]
-    assert all(r["fix"] for r in results if r["result"] != PASS)
+    assert all(r["fix"] for r in results if r["result"] in (WARN, FAIL))
     assert code == (1 if failed else 0)
 
 
@@ -323,7 +325,8 @@ def test_doctor_text_lists_each_check_with_its_fix(tmp_path, capsys):
     assert lines[0].startswith("PASS  camera ")
     assert any(line.startswith("WARN  server ") for line in lines)
     assert "fix: set [sync] url and token_file" in text
-    assert "warn" in lines[-1]
+    assert any(line.startswith("SKIP  display ") for line in lines)
+    assert "warn" in lines[-1] and "skipped" in lines[-1]
 
 
 def test_while_the_kiosk_runs_its_own_verdict_is_reported_and_nothing_is_opened(tmp_path):
@@ -343,6 +346,44 @@ def test_while_the_kiosk_runs_its_own_verdict_is_reported_and_nothing_is_opened(
     assert results["microphone"].result == FAIL
     assert "delivers only silence" in results["microphone"].detail
     assert "in use by the running kiosk" in results["buttons"].detail
+    assert results["buttons"].result == SKIP and "stop the kiosk" in results["buttons"].fix
     assert results["light"].result == WARN  # the curve is still looked for
+    assert results["light"].fix.startswith("booth light calibrate")
     assert exit_code(list(results.values())) == 1
     assert "fix: see the journal" in format_checks(list(results.values()))
+
+
+def test_the_light_the_kiosk_holds_is_skipped_not_passed_even_when_calibrated(tmp_path):
+    settings = load_settings(sim_booth(tmp_path))
+    LightCurve.from_points(
+        [CurvePoint(0.0, 60_000.0, 100.0), CurvePoint(1.0, 20_000.0, 300.0)]
+    ).save(settings.paths.state)
+    KioskState("idle", "idle", None, "2026-03-02T09:00:00+00:00", None, os.getpid()).write(
+        settings.paths.state
+    )
+    results = {
+        c.check: c
+        for c in run_checks(settings, hardware_for(settings), Board(model_file=tmp_path / "none"))
+    }
+    light = results["light"]
+    assert light.result == SKIP and "not opened" in light.detail and "calibrated" in light.detail
+    assert "stop the kiosk" in light.fix
+    assert results["camera"].result == results["microphone"].result == PASS
+    text = format_checks(list(results.values()))
+    assert "SKIP  light " in text and "fix: to check them, stop the kiosk" in text
+
+
+def test_a_camera_fault_of_the_kiosk_leaves_its_microphone_unjudged():
+    kiosk = KioskState("out-of-order", "out-of-order", "camera: no frames", "", None, 1)
+    assert held_by_kiosk("camera", kiosk).result == FAIL
+    microphone = held_by_kiosk("microphone", kiosk)
+    assert microphone.result == SKIP and "camera fault first" in microphone.detail
+
+
+def test_skipped_checks_do_not_fail_the_booth_and_are_counted():
+    results = [Check("disk", PASS, "fine"), Check("display", SKIP, "simulated")]
+    assert exit_code(results) == 0
+    assert format_checks(results).splitlines()[-1] == "all checks that ran pass, 1 skipped"
+    assert format_checks(results[:1]).splitlines()[-1] == "all checks pass"
+    assert exit_code([*results, Check("clock", FAIL, "not synchronised", "fix it")]) == 1
+    assert checks.worst(PASS, SKIP) == SKIP and checks.worst(SKIP, WARN) == WARN

@@ -20,7 +20,8 @@ from booth.session.effects import (
     StartTake,
     StopTake,
 )
-from booth.session.flow import Flow, Timing
+from booth.session.flow import SCREEN_HANDLERS, Flow, Timing
+from booth.session.view import SCREENS
 
 NOW = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
 
@@ -684,3 +685,69 @@ def test_a_refused_retake_leaves_the_replay_playing():
     b = Booth(interview=iv).to_check().press("next").press("next").wait(3).press("stop")
     b.press("replay").press("retake")
     assert b.screen == "review" and b.flow.view().replaying
+
+
+# ---------------------------------------------------------- dispatch table
+def _reach(screen):
+    """A booth showing `screen` (every one of booth.session.view.SCREENS)."""
+    intro = Interview(intro_clips=(Path("a.mp4"),))
+    recipes = {
+        "idle": lambda: Booth(),
+        "code": lambda: Booth().press("start"),
+        "welcome": lambda: Booth().press("start").type("123456").press("confirm"),
+        "consent": lambda: _reach("welcome").press("next"),
+        "check": lambda: Booth().to_check(),
+        "intro": lambda: Booth(interview=intro).to_check().press("next"),
+        "practice": lambda: Booth().to_check().press("next"),
+        "question": lambda: Booth().to_question_1(),
+        "think": lambda: Booth().to_question_1().press("next"),
+        "countdown": lambda: _reach("think").press("record"),
+        "recording": lambda: _reach("countdown").wait(3),
+        "review": lambda: _reach("recording").press("stop"),
+        "done": lambda: _reach("consent").press("decline"),
+        "help": lambda: Booth().press("start").press("help"),
+        "inactive": lambda: Booth(timing=Timing(inactivity_seconds=5)).press("start").wait(5),
+        "closed": lambda: Booth(is_open=lambda _now: False),
+        "out-of-order": lambda: _faulty(Booth().press("start")),
+    }
+    b = recipes[screen]()
+    assert b.screen == screen
+    return b
+
+
+def _faulty(b):
+    b.effects += b.flow.fault("camera")
+    return b
+
+
+def test_every_screen_has_a_handler_and_nothing_else_does():
+    assert sorted(SCREEN_HANDLERS) == sorted(SCREENS)
+    assert all(callable(handler) for handler in SCREEN_HANDLERS.values())
+
+
+@pytest.mark.parametrize("screen", SCREENS)
+def test_an_unknown_action_is_refused_and_changes_nothing(screen):
+    b = _reach(screen)
+    before = b.flow.view()
+    effects = b.flow.handle("no-such-action", "1")
+    if screen == "inactive":  # any action at all means "I'm still here"
+        assert b.screen == "code" and effects[-1] == Event("screen", {"screen": "code"})
+        return
+    assert effects == [
+        Event("action", {"action": "no-such-action", "screen": screen}),
+        Event("refused", {"action": "no-such-action", "screen": screen}),
+    ]
+    assert b.flow.view() == before
+
+
+def test_the_system_and_the_virtual_clock_are_both_clocks():
+    from booth.session.clock import Clock, SystemClock
+
+    assert isinstance(SystemClock(), Clock) and isinstance(VirtualClock(NOW), Clock)
+    clock = VirtualClock(NOW)
+    clock.advance(1.5)
+    clock.set_ns(2_000_000_001)
+    assert (clock.monotonic_ns(), clock.monotonic()) == (2_000_000_001, 2.000000001)
+    assert clock.now() == NOW + timedelta(seconds=2)
+    with pytest.raises(ValueError):
+        clock.set_ns(1)

@@ -6,6 +6,7 @@ and the status summary."""
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import subprocess
 import sys
 import threading
@@ -27,6 +28,7 @@ from booth.cli import sync_cmd
 from booth.cli.main import UserError
 from booth.config.errors import ConfigError
 from booth.config.settings import load_settings
+from booth.state import STALE_SECONDS, read_state
 from booth.sync.status import status_lines, sync_status
 
 
@@ -67,6 +69,25 @@ def test_a_stopped_kiosk_counts_as_idle_whatever_its_last_record_says(tmp_path):
         expected = expected_files(session)
         publish_kiosk(tmp_path / "state", "session", pid=dead_pid())
         assert make_agent(config).run_once().ok
+        assert_server_holds_exactly(server, expected)
+
+
+def test_a_crashed_kiosk_whose_pid_lives_on_holds_uploads_back_only_until_its_heartbeat_is_stale(
+    tmp_path,
+):
+    with start_server(tmp_path / "server") as server:
+        config = booth_config(tmp_path, server.url, idle_seconds=600)
+        session = finished_session(tmp_path / "spool")
+        expected = expected_files(session)
+        # The kiosk died in a session; its pid now belongs to another process (this one).
+        publish_kiosk(tmp_path / "state", "session")
+        agent = make_agent(config)
+        result = agent.run_once()
+        assert not result.ok and "candidate session is in progress" in result.reason
+        last = read_state(tmp_path / "state")
+        stale = dataclasses.replace(last, heartbeat=time.time() - STALE_SECONDS - 1)
+        stale.write(tmp_path / "state")
+        assert agent.run_once().ok
         assert_server_holds_exactly(server, expected)
 
 

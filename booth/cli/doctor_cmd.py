@@ -23,9 +23,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description=(
             "Check the booth's camera, microphone, ring light, display, buttons, disk, clock, "
             "upload server and token, under-voltage and temperature. Each check passes, warns "
-            "or fails, with a one-line fix. Exit 0 when none fails (warnings do not), 1 "
-            "otherwise, 2 on bad settings. While the kiosk runs it holds the camera, "
-            "microphone and pins: they are then reported as the kiosk sees them. "
+            "or fails, with a one-line fix, or is skipped (SKIP, never PASS) when it could "
+            "not be checked: a simulated screen, a Pi's temperature and throttling off a Pi. "
+            "Exit 0 when none fails (warnings and skips do not), 1 otherwise, 2 on bad "
+            "settings. While the kiosk runs it holds the camera, microphone and pins: the "
+            "camera and microphone are then reported as the kiosk sees them, the light's "
+            "driver and the buttons are skipped. "
             "With --record: record 10 s as a candidate would be recorded while the screen "
             "flashes white and the speaker beeps every 2 s, then measure the MP4: "
             "audio/video offset and drift, frame rate, dropped frames, plus the camera, "
@@ -42,7 +45,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--json",
         action="store_true",
-        help="print JSON: a list of {check, result, detail, fix} (with --record: the report)",
+        help=(
+            "print JSON: a list of {check, result, detail, fix}, result one of pass, warn, "
+            "fail, skip (with --record: the report)"
+        ),
     )
     parser.add_argument(
         "--out",

@@ -37,14 +37,16 @@ def gather(settings: Settings) -> dict[str, Any]:
     state = read_state(paths.state)
     kiosk: dict[str, Any] | None = None
     if state is not None:
+        running = state.running  # its process is alive and its heartbeat fresh
         kiosk = {
-            "running": state.running,
-            "activity": state.activity if state.running else "stopped",
+            "running": running,
+            "activity": state.activity if running else "stopped",
             "pid": state.pid,
             "screen": state.screen,
             "fault": state.fault,
             "updated": state.updated,
             "idle_since": state.idle_since,
+            "heartbeat": state.heartbeat,
         }
     interviews, problems = (
         load_interviews(paths.interviews) if paths.interviews.is_dir() else ([], [])

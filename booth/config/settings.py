@@ -15,10 +15,10 @@ from typing import Any
 from booth.config.errors import ConfigError
 from booth.config.hours import WEEKDAYS, OpeningHours, parse_day
 from booth.config.reader import Table, read_toml
+from booth.session.timing import Timing
 
 PI_MODEL_FILE = Path("/proc/device-tree/model")
 LANGUAGE = re.compile(r"[a-z]{2,3}")
-PWMCHIP = re.compile(r"auto|pwmchip\d+")
 BOOTH_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,62}")
 # BCM GPIO numbers on the 40-pin header.
 GPIO = {"minimum": 2, "maximum": 27}
@@ -143,18 +143,6 @@ class Paths:
     interviews: Path = Path("/var/lib/booth/interviews")
     spool: Path = Path("/var/lib/booth/spool")
     state: Path = Path("/var/lib/booth/state")
-
-
-@dataclass(frozen=True)
-class Timing:
-    """How long the booth waits, in seconds, and how it limits wrong invitation codes."""
-
-    inactivity_seconds: int = 60  # no input on a screen → "are you still there?"
-    inactive_grace_seconds: int = 20  # then the session ends, keeping what was kept
-    done_seconds: int = 15  # the done screen returns to idle
-    countdown_seconds: int = 3
-    code_attempts: int = 5  # wrong codes in a row before a pause
-    code_lockout_seconds: int = 30
 
 
 @dataclass(frozen=True)

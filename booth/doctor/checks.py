@@ -1,9 +1,10 @@
 """`booth doctor`'s checks of the board and its parts: each one small, taking what it reads.
 
 Every check returns a `Check`: pass, warn or fail, what was seen, and one line telling staff
-what to do. The paths each check reads are arguments, so tests point them at temporary trees
-laid out like /sys; `booth.doctor.checkup` composes the checks for a booth's settings. The
-camera, microphone and server checks live in `booth.doctor.device_checks` and
+what to do; or skip, for what it did not check (a Pi's firmware flags on another computer),
+which never passes. The paths each check reads are arguments, so tests point them at temporary
+trees laid out like /sys; `booth.doctor.checkup` composes the checks for a booth's settings.
+The camera, microphone and server checks live in `booth.doctor.device_checks` and
 `booth.doctor.server_check`.
 """
 
@@ -29,8 +30,9 @@ from booth.light.curve import CurveError, load_curve
 from booth.light.settings import open_ring_light
 from booth.media.spool import disk_free_bytes
 
-PASS, WARN, FAIL = "pass", "warn", "fail"
-SEVERITY = {PASS: 0, WARN: 1, FAIL: 2}
+PASS, SKIP, WARN, FAIL = "pass", "skip", "warn", "fail"
+# A part not checked is worse than one that passed (no one knows), better than a problem seen.
+SEVERITY = {PASS: 0, SKIP: 1, WARN: 2, FAIL: 3}
 
 THERMAL_ZONE = Path("/sys/class/thermal/thermal_zone0/temp")
 WARN_CELSIUS = 70.0
@@ -59,8 +61,9 @@ COOLING_FIX = "give the Pi a heatsink or fan and keep the case's vents free"
 
 @dataclass(frozen=True)
 class Check:
-    """One verdict: `check` (camera, microphone, …), `result` (pass, warn or fail), `detail`
-    (what was seen, for staff), `fix` (what to do; None when nothing needs doing)."""
+    """One verdict: `check` (camera, microphone, …), `result` (pass, warn or fail; skip when it
+    was not checked), `detail` (what was seen, or why it was not checked, for staff), `fix`
+    (what to do; None when nothing needs doing)."""
 
     check: str
     result: str
@@ -72,7 +75,7 @@ class Check:
 
 
 def worst(*results: str) -> str:
-    """The worst of some results (fail over warn over pass)."""
+    """The worst of some results (fail over warn over skip over pass)."""
     return max(results, key=SEVERITY.__getitem__, default=PASS)
 
 
@@ -83,7 +86,7 @@ def temperature_check(on_pi: bool, zone: Path = THERMAL_ZONE) -> Check:
         celsius = int(zone.read_text().strip()) / 1000
     except (OSError, ValueError):
         if not on_pi:
-            return Check("temperature", PASS, f"no temperature sensor at {zone} (not a Pi)")
+            return Check("temperature", SKIP, f"no temperature sensor at {zone} (not a Pi)")
         return Check(
             "temperature", WARN, f"cannot read {zone}", "update Raspberry Pi OS (the kernel)"
         )
@@ -115,7 +118,7 @@ def throttling_check(on_pi: bool, flags: int | None) -> Check:
     """Under-voltage and throttling as the firmware reports them (see `read_throttled`):
     a condition now fails, one that happened since boot warns."""
     if not on_pi:
-        return Check("throttling", PASS, "not a Pi")
+        return Check("throttling", SKIP, "not a Pi")
     if flags is None:
         return Check(
             "throttling",
@@ -144,7 +147,7 @@ def throttling_check(on_pi: bool, flags: int | None) -> Check:
 def display_check(simulated: bool, drm: Path = SYS_DRM, dev_dri: Path = DEV_DRI) -> Check:
     """A KMS/DRM device with a screen connected (`/sys/class/drm/card*-*/status`)."""
     if simulated:
-        return Check("display", PASS, "simulated")
+        return Check("display", SKIP, "simulated")
     if not sorted(dev_dri.glob("card*")):
         return Check(
             "display",
@@ -296,18 +299,23 @@ def light_check(
     return with_curve(Check("light", PASS, f"driver opens: {where}"), state_dir)
 
 
+CALIBRATE_FIX = "booth light calibrate (with the kiosk stopped)"
+
+
 def with_curve(check: Check, state_dir: Path) -> Check:
     """`check` of the light's driver, with whether its calibration curve is stored."""
+    # A driver that fails needs its own fix first; otherwise a missing curve needs calibrating.
+    fix = (check.fix if check.result == FAIL else None) or CALIBRATE_FIX
     try:
         curve = load_curve(state_dir)
     except CurveError as error:
-        return Check("light", worst(check.result, WARN), f"{check.detail}; {error}", check.fix)
+        return Check("light", worst(check.result, WARN), f"{check.detail}; {error}", fix)
     if curve is None:
         return Check(
             "light",
             worst(check.result, WARN),
             f"{check.detail}; not calibrated (no curve in {state_dir})",
-            check.fix or "booth light calibrate (with the kiosk stopped)",
+            fix,
         )
     when = f", measured {curve.measured}" if curve.measured else ""
     return Check("light", check.result, f"{check.detail}; calibrated{when}", check.fix)

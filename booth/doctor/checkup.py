@@ -17,7 +17,7 @@ from booth.config.interview import load_interviews
 from booth.config.settings import PI_MODEL_FILE, Settings, detect_backend
 from booth.devices.hw_pwm import SYSFS_PWM
 from booth.doctor import checks
-from booth.doctor.checks import FAIL, PASS, Check
+from booth.doctor.checks import FAIL, PASS, SKIP, Check
 from booth.doctor.device_checks import camera_check, held_by_kiosk, microphone_check
 from booth.doctor.hardware import Hardware
 from booth.doctor.server_check import server_check
@@ -42,7 +42,8 @@ def run_checks(settings: Settings, hardware: Hardware, board: Board | None = Non
     """Check the booth the settings describe; returns one `Check` per part, in order.
 
     The kiosk, while it runs, holds the camera, microphone, light and button pins: those are
-    then not opened, and the camera and microphone are reported as the kiosk sees them.
+    then not opened, the camera and microphone are reported as the kiosk sees them, and the
+    light's driver and the buttons are skipped (the light's calibration is still looked for).
     """
     board = board or Board()
     simulated = hardware.simulated
@@ -95,11 +96,16 @@ def running_kiosk(state_dir: Path) -> KioskState | None:
 
 
 def _held(check: str, pid: int) -> Check:
-    return Check(check, PASS, f"pins in use by the running kiosk (pid {pid}); not opened")
+    return Check(
+        check,
+        SKIP,
+        f"pins in use by the running kiosk (pid {pid}); not opened",
+        "to check them, stop the kiosk (sudo systemctl stop booth-kiosk) and run booth doctor",
+    )
 
 
 def exit_code(results: list[Check]) -> int:
-    """0 when nothing failed (warnings do not fail a booth), 1 otherwise."""
+    """0 when nothing failed (warnings and skipped checks do not fail a booth), 1 otherwise."""
     return 1 if any(c.result == FAIL for c in results) else 0
 
 
@@ -109,6 +115,7 @@ def format_checks(results: list[Check]) -> str:
     PASS  camera      simulated, 160x120: exposure 30.0 ms, …
     WARN  light       driver opens: …; not calibrated
                       fix: booth light calibrate
+    SKIP  display     simulated
     """
     width = max((len(c.check) for c in results), default=0) + 2
     lines = []
@@ -118,6 +125,10 @@ def format_checks(results: list[Check]) -> str:
             lines.append(f"{'':<6}{'':<{width}}fix: {c.fix}")
     failed = sum(c.result == FAIL for c in results)
     warned = sum(c.result == checks.WARN for c in results)
-    verdict = "all checks pass" if not failed and not warned else f"{failed} failed, {warned} warn"
-    lines.append(verdict)
+    skipped = sum(c.result == SKIP for c in results)
+    if failed or warned:
+        verdict = f"{failed} failed, {warned} warn"
+    else:
+        verdict = "all checks that ran pass" if skipped else "all checks pass"
+    lines.append(verdict + (f", {skipped} skipped" if skipped else ""))
     return "\n".join(lines)

@@ -17,7 +17,7 @@ from booth.devices.camera import CameraError
 from booth.devices.level_meter import LevelMeter
 from booth.devices.microphone import MicrophoneError
 from booth.devices.pi_camera import PiCameraUnavailable
-from booth.doctor.checks import FAIL, PASS, WARN, Check
+from booth.doctor.checks import FAIL, PASS, SKIP, WARN, Check
 from booth.doctor.live_mic import LiveMic
 from booth.doctor.still_camera import describe_exposure, settled_frame
 from booth.state import KioskState
@@ -35,9 +35,14 @@ BLACK_LEVEL = 4
 """A settled frame whose brightest pixels stay below this (of 255) shows nothing: a lens cap."""
 
 
+# The kiosk's health check judges these in this order and reports only the first fault.
+KIOSK_JUDGES = ("camera", "microphone")
+
+
 def held_by_kiosk(check: str, kiosk: KioskState) -> Check:
     """`check` ("camera" or "microphone") as the running kiosk sees it: its fault, if about
-    this device (the kiosk words its faults "camera: …" and "microphone: …")."""
+    this device (the kiosk words its faults "camera: …" and "microphone: …"); skipped when a
+    fault of a device the kiosk judges first hides it."""
     fault = kiosk.fault or ""
     if fault.startswith(f"{check}:"):
         return Check(
@@ -45,6 +50,16 @@ def held_by_kiosk(check: str, kiosk: KioskState) -> Check:
             FAIL,
             f"the running kiosk reports {fault}",
             f"see the journal: booth logs; stop the kiosk to let booth doctor open the {check}",
+        )
+    before = KIOSK_JUDGES[: KIOSK_JUDGES.index(check)]
+    hidden_by = next((d for d in before if fault.startswith(f"{d}:")), None)
+    if hidden_by is not None:
+        return Check(
+            check,
+            SKIP,
+            f"in use by the running kiosk (pid {kiosk.pid}), which reports its {hidden_by} "
+            f"fault first and does not judge the {check} until that is fixed",
+            f"fix the {hidden_by}, or stop the kiosk to let booth doctor open the {check}",
         )
     return Check(check, PASS, f"in use by the running kiosk (pid {kiosk.pid}), which sees no fault")
 

@@ -7,7 +7,6 @@ microphone's reader thread, feeding the kiosk, the same way in both.
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 from concurrent.futures import Executor
 from pathlib import Path
@@ -29,18 +28,11 @@ from booth.kiosk.loop import Devices, Kiosk
 from booth.kiosk.recorder import Recorder, RecordingFormat
 from booth.light.controller import LightController
 from booth.media.spool import Spool
-from booth.session.flow import Flow, Timing
+from booth.session.flow import Flow
 from booth.ui.i18n import translator
 from booth.ui.renderer import Renderer
 
 log = logging.getLogger("booth.kiosk")
-
-
-def flow_timing(settings: Settings) -> Timing:
-    """The flow's timing from the `[timing]` settings (same names)."""
-    names = {f.name for f in dataclasses.fields(Timing)}
-    values = {k: v for k, v in dataclasses.asdict(settings.timing).items() if k in names}
-    return Timing(**values)
 
 
 def load_installed(interviews_dir: Path) -> list:
@@ -85,7 +77,7 @@ def assemble_kiosk(
         interviews,
         settings.languages,
         clock,
-        timing=flow_timing(settings),
+        timing=settings.timing,
         is_open=lambda now: is_open(settings.hours, now),
         language=settings.language,
     )

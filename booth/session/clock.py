@@ -8,12 +8,16 @@ from __future__ import annotations
 
 import time
 from datetime import UTC, datetime, timedelta
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 
+@runtime_checkable
 class Clock(Protocol):
     def monotonic(self) -> float:
         """Seconds on a clock that never jumps (timers and durations)."""
+
+    def monotonic_ns(self) -> int:
+        """The same clock in whole nanoseconds (frame and sample timestamps)."""
 
     def now(self) -> datetime:
         """The wall-clock date and time, timezone-aware (deadlines, opening hours)."""
@@ -46,11 +50,6 @@ class VirtualClock:
         if seconds < 0:
             raise ValueError("virtual time cannot go backwards")
         self._ns += round(seconds * 1e9)
-
-    def advance_ns(self, ns: int) -> None:
-        if ns < 0:
-            raise ValueError("virtual time cannot go backwards")
-        self._ns += ns
 
     def set_ns(self, ns: int) -> None:
         """Move to `ns` (the simulated world's frame time); never backwards."""

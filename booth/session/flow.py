@@ -27,16 +27,13 @@ from booth.session.effects import (
     StopTake,
 )
 from booth.session.snapshot import CLIP_SCREENS, snapshot
-from booth.session.steps import (  # noqa: F401 (re-exported for the kiosk and tests)
-    DEFAULT_PRACTICE_TEXT,
-    PRACTICE_ID,
-    Question,
+from booth.session.steps import (
+    DEFAULT_PRACTICE_TEXT,  # noqa: F401 (re-exported for the kiosk)
     Step,
-    Timing,
     interview_steps,
-    pick_language,
     practice_step,
 )
+from booth.session.timing import Timing
 from booth.session.view import View
 
 # Screens where the inactivity guard does not run: the candidate is busy, a timer
@@ -53,6 +50,8 @@ _NO_INACTIVITY = {
 }
 # Screens from which help can be opened (not while the camera is rolling).
 _NO_HELP = {"recording", "countdown", "help", "inactive", "out-of-order"}
+# The most digits a code entry takes: the longest invitation code (booth.config.codes: 4 to 12).
+CODE_MAX_DIGITS = 12
 # Screens where the language can be switched.
 _LANGUAGE_SCREENS = {
     "idle",
@@ -115,7 +114,6 @@ class Flow:
         self.takes: dict[str, int] = {}  # question id -> takes recorded so far
         self.pending_take: tuple[Step, int] | None = None  # recorded, not yet kept
         self.timer_end = 0.0
-        self.recording_started = 0.0
         self.return_screen: str | None = None
         self.paused_left: float | None = None
         self.inactive_end = 0.0
@@ -155,7 +153,7 @@ class Flow:
         self.last_input = self._now()
         # The typed digit is never logged: it is part of an invitation code.
         out.append(Event("action", {"action": action, "screen": self.screen}))
-        handler = getattr(self, "_on_" + self.screen.replace("-", "_"), None)
+        handler = SCREEN_HANDLERS.get(self.screen)
         done = False
         if action == "help" and self.screen not in _NO_HELP:
             self._open_overlay("help", out)
@@ -164,7 +162,7 @@ class Flow:
             self._cycle_language(out)
             done = True
         elif handler is not None:
-            done = handler(action, value, out)
+            done = handler(self, action, value, out)
         if not done:
             out.append(Event("refused", {"action": action, "screen": self.screen}))
         return out
@@ -328,7 +326,7 @@ class Flow:
         if action == "digit":
             if value is None or len(value) != 1 or not value.isdigit():
                 return False
-            if len(self.code_entry) >= self.timing.code_max_digits:
+            if len(self.code_entry) >= CODE_MAX_DIGITS:
                 return False
             self.code_entry += value
             self.message = None
@@ -554,7 +552,6 @@ class Flow:
         step = self.step
         take = self.takes.get(step.id, 0) + 1
         self.takes[step.id] = take
-        self.recording_started = self._now()
         self._start_timer(step.answer_seconds)
         out.append(StartTake(step.id, take, step.practice, step.answer_seconds))
         self._goto("recording", out, question=step.id, take=take)
@@ -693,3 +690,30 @@ class Flow:
     def view(self) -> View:
         """What the screen shows now."""
         return snapshot(self)
+
+
+Handler = Callable[[Flow, str, str | None, list[Effect]], bool]
+"""What a screen does with a candidate's action (and its value): True when it acted on it,
+False to refuse it. Effects go to the list."""
+
+# Every screen's handler (`booth.session.view.SCREENS`). The help and language actions are
+# handled before these, on the screens that offer them (see `Flow.handle`).
+SCREEN_HANDLERS: dict[str, Handler] = {
+    "idle": Flow._on_idle,
+    "code": Flow._on_code,
+    "welcome": Flow._on_welcome,
+    "consent": Flow._on_consent,
+    "check": Flow._on_check,
+    "intro": Flow._on_intro,
+    "practice": Flow._on_practice,
+    "question": Flow._on_question,
+    "think": Flow._on_think,
+    "countdown": Flow._on_countdown,
+    "recording": Flow._on_recording,
+    "review": Flow._on_review,
+    "done": Flow._on_done,
+    "help": Flow._on_help,
+    "inactive": Flow._on_inactive,
+    "closed": Flow._on_closed,
+    "out-of-order": Flow._on_out_of_order,
+}

@@ -8,35 +8,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any
 
 # Shown in a practice-only session, which has no interview. The kiosk translates it.
 DEFAULT_PRACTICE_TEXT = "Tell us briefly about yourself and what you are good at."
 PRACTICE_ID = "practice"
-
-
-class Question(Protocol):
-    id: str
-    text: dict[str, str]
-    clip: Any
-    audio: dict[str, Any]  # the question read aloud, per language (may lack a language)
-    think_seconds: int
-    answer_seconds: int
-    max_takes: int
-    review: bool
-
-
-@dataclass(frozen=True)
-class Timing:
-    """How long the booth waits, in seconds (from the `[timing]` settings)."""
-
-    inactivity_seconds: float = 60.0
-    inactive_grace_seconds: float = 20.0
-    done_seconds: float = 15.0
-    countdown_seconds: float = 3.0
-    code_attempts: int = 5
-    code_lockout_seconds: float = 30.0
-    code_max_digits: int = 12
 
 
 @dataclass(frozen=True)

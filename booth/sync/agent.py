@@ -1,9 +1,10 @@
 """The sync agent: uploads finished sessions while the booth is idle, then deletes them.
 
 It shares only the spool and the kiosk's state record with the kiosk. It uploads when the kiosk
-has been idle for `idle_seconds` (or is not running at all) inside the upload windows, and
-looks at the state record between 64 KiB pieces so that it stops within a second of a
-candidate starting a session. Failed requests are retried after an exponentially growing,
+has been idle for `idle_seconds` (or is not running at all: its process is gone, or its record's
+heartbeat is stale, so a kiosk that crashed never holds uploads back) inside the upload
+windows, and looks at the state record between 64 KiB pieces so that it stops within a second
+of a candidate starting a session. Failed requests are retried after an exponentially growing,
 jittered wait; a refused token stops uploading until the token file changes.
 """
 
@@ -66,9 +67,10 @@ def upload_gate(
 ) -> str | None:
     """Why uploading must wait right now, or None when it may go ahead.
 
-    `state` is the kiosk's record and `running` whether its process is alive; `now` is an aware
-    local time. No running kiosk counts as idle, so staff can upload from a stopped booth. A
-    booth that is closed or out of order has no candidate either.
+    `state` is the kiosk's record and `running` whether that kiosk still runs (its process is
+    alive and its heartbeat fresh: `KioskState.running`); `now` is an aware local time. No
+    running kiosk counts as idle, so staff can upload from a stopped booth. A booth that is
+    closed or out of order has no candidate either.
     """
     if sync.windows and not in_window(sync.windows, now):
         return f"outside the upload windows ({describe_windows(sync.windows)})"

@@ -1,0 +1,24 @@
+"""How long the booth waits, and how it limits wrong invitation codes: the flow's timing.
+
+Defined once, here: `booth.config.settings` fills it from the `[timing]` table of the booth
+settings, and the flow takes it as it is (`Flow(..., timing=settings.timing)`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Timing:
+    """How long the booth waits, in seconds, and how it limits wrong invitation codes.
+
+    The booth settings give whole seconds; the flow counts in float seconds of its clock.
+    """
+
+    inactivity_seconds: float = 60  # no input on a screen → "are you still there?"
+    inactive_grace_seconds: float = 20  # then the session ends, keeping what was kept
+    done_seconds: float = 15  # the done screen returns to idle
+    countdown_seconds: float = 3  # the 3-2-1 before recording
+    code_attempts: int = 5  # wrong codes in a row before a pause
+    code_lockout_seconds: float = 30  # length of that pause
