@@ -14,14 +14,14 @@ from typing import Any
 
 from booth.config.errors import ConfigError
 from booth.config.hours import WEEKDAYS, OpeningHours, parse_day
-from booth.config.reader import Table, read_toml
+from booth.config.reader import IntRange, Table, read_toml
 
 PI_MODEL_FILE = Path("/proc/device-tree/model")
 LANGUAGE = re.compile(r"[a-z]{2,3}")
 PWMCHIP = re.compile(r"auto|pwmchip\d+")
 BOOTH_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,62}")
 # BCM GPIO numbers on the 40-pin header.
-GPIO = {"minimum": 2, "maximum": 27}
+GPIO: IntRange = {"minimum": 2, "maximum": 27}
 
 
 def detect_backend(model_file: Path = PI_MODEL_FILE) -> str:
@@ -341,7 +341,7 @@ def _timing(t: Table | None) -> Timing:
     d = Timing()
     if t is None:
         return d
-    seconds = {"minimum": 1, "maximum": 3600}
+    seconds: IntRange = {"minimum": 1, "maximum": 3600}
     timing = Timing(
         inactivity_seconds=t.integer("inactivity_seconds", d.inactivity_seconds, **seconds),
         inactive_grace_seconds=t.integer(
