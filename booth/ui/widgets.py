@@ -151,7 +151,7 @@ def image_surface(frame_rgb: np.ndarray, size: tuple[int, int], mirror: bool) ->
     """An RGB camera or clip frame (H, W, 3 uint8) scaled to `size`, mirrored if asked."""
     data = frame_rgb if frame_rgb.flags.c_contiguous else np.ascontiguousarray(frame_rgb)
     h, w = data.shape[:2]
-    surface = pygame.image.frombuffer(data, (w, h), "RGB")
+    surface = pygame.image.frombuffer(data.data, (w, h), "RGB")
     if (w, h) != size:
         shrink = size[0] < w
         surface = (pygame.transform.smoothscale if shrink else pygame.transform.scale)(
