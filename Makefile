@@ -18,6 +18,8 @@ $(STAMP): pyproject.toml deploy/dev-deps.sh
 lint: venv
 	$(VENV)/bin/ruff check booth tests bench
 	$(VENV)/bin/ruff format --check booth tests bench
+	$(VENV)/bin/lint-imports
+	$(VENV)/bin/mypy
 
 # The venv's bin first: its node and npm run the tus server of the upload tests.
 test: lint

@@ -66,7 +66,8 @@ def play_in_real_time(clip: Path, work: Path, shown: tuple[int, int]) -> dict:
     os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
     import pygame
 
-    from booth.media.player import ClipPlayer, Speaker
+    from booth.devices.speaker import Speaker
+    from booth.media.player import ClipPlayer
     from booth.sim.virtual_speaker import VirtualSpeaker
     from booth.ui.widgets import image_surface
 

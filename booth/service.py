@@ -28,6 +28,7 @@ log = logging.getLogger(__name__)
 # journald's native socket: present whenever journald runs, even for a process started by hand.
 JOURNAL_SOCKET = Path("/run/systemd/journal/socket")
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+HANDLER_NAME = "booth"  # the log handlers setup_logging adds, replaced when called again
 
 
 def _notify(message: str) -> bool:
@@ -177,7 +178,7 @@ def setup_logging(
     """
     root = logging.getLogger()
     for handler in list(root.handlers):
-        if getattr(handler, "_booth", False):
+        if handler.name == HANDLER_NAME:
             root.removeHandler(handler)
     handlers: list[logging.Handler] = []
     if journald_present(environ, journal_socket):
@@ -187,7 +188,7 @@ def setup_logging(
         stderr.setFormatter(logging.Formatter(LOG_FORMAT))
         handlers.append(stderr)
     for handler in handlers:
-        handler._booth = True  # type: ignore[attr-defined]
+        handler.set_name(HANDLER_NAME)
         root.addHandler(handler)
     root.setLevel(level)
     return root

@@ -17,13 +17,13 @@ from conftest import EXAMPLE_INTERVIEWS, simulate_booth
 
 from booth.cli.interviews_cmd import ProgressPrinter
 from booth.cli.main import build_parser, main
-from booth.config.install import (
+from booth.config.interview import load_interview, load_interviews
+from booth.install.interviews import (
     ClipProgress,
     inspect_interview,
     install_interview,
     rewrite_clip_names,
 )
-from booth.config.interview import load_interview, load_interviews
 from booth.media.convert import Converted
 
 EXAMPLE = EXAMPLE_INTERVIEWS / "example"

@@ -128,11 +128,11 @@ def test_logs_go_to_stderr_when_there_is_no_journald(
     root = service.setup_logging("booth-kiosk", environ={}, journal_socket=tmp_path / "none")
     try:
         logging.getLogger("booth.kiosk").warning("camera not found")
-        booth_handlers = [h for h in root.handlers if getattr(h, "_booth", False)]
+        booth_handlers = [h for h in root.handlers if h.name == service.HANDLER_NAME]
         assert [type(h) for h in booth_handlers] == [logging.StreamHandler]
         assert "WARNING booth.kiosk: camera not found" in stderr.getvalue()
     finally:
-        for handler in [h for h in root.handlers if getattr(h, "_booth", False)]:
+        for handler in [h for h in root.handlers if h.name == service.HANDLER_NAME]:
             root.removeHandler(handler)
 
 
@@ -144,7 +144,7 @@ def test_logs_go_to_the_journal_under_systemd(tmp_path: Path) -> None:
         "booth-sync", environ={"JOURNAL_STREAM": "8:1234"}, journal_socket=tmp_path / "none"
     )
     try:
-        booth_handlers = [h for h in again.handlers if getattr(h, "_booth", False)]
+        booth_handlers = [h for h in again.handlers if h.name == service.HANDLER_NAME]
         assert root is again
         assert len(booth_handlers) == 1
         assert isinstance(booth_handlers[0], journal.JournalHandler)

@@ -11,7 +11,9 @@ from typing import Any, TextIO
 
 from booth.cli.main import UserError, add_config_option
 from booth.config.errors import ConfigError, ConfigProblem
-from booth.config.install import (
+from booth.config.interview import Interview, load_interviews
+from booth.config.settings import Settings, load_settings
+from booth.install.interviews import (
     ClipProgress,
     Inspection,
     UnknownInterview,
@@ -20,8 +22,6 @@ from booth.config.install import (
     installed_ids,
     remove_interview,
 )
-from booth.config.interview import Interview, load_interviews
-from booth.config.settings import Settings, load_settings
 from booth.state import read_state
 
 KIOSK_HINT = "The kiosk takes the change within a few seconds, once nobody is in the booth."

@@ -159,7 +159,7 @@ def _audio(
     return audio
 
 
-def _seconds(t: Table, key: str, default: object, minimum: int) -> int:
+def _seconds(t: Table, key: str, default: int, minimum: int) -> int:
     return t.integer(
         key,
         default,

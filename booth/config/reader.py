@@ -14,11 +14,20 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict, overload
 
 from booth.config.errors import ConfigError, ConfigProblem, KeyLines, KeyPath, format_key
 
 REQUIRED: Any = object()
+
+
+class IntRange(TypedDict):
+    """The bounds of an integer setting, passed to `Table.integer` as `**range`."""
+
+    minimum: int
+    maximum: int
+
+
 _ABSENT = object()
 _DECODE_WHERE = re.compile(r"\s*\(at line (\d+), column (\d+)\)|\s*\(at end of document\)")
 
@@ -139,6 +148,30 @@ class Table:
 
     # -- typed getters ----------------------------------------------------------------------
 
+    @overload
+    def integer(
+        self,
+        key: str,
+        default: int = ...,
+        *,
+        minimum: int | None = None,
+        maximum: int | None = None,
+        choices: Sequence[int] | None = None,
+        expected: str | None = None,
+    ) -> int: ...
+
+    @overload
+    def integer(
+        self,
+        key: str,
+        default: None,
+        *,
+        minimum: int | None = None,
+        maximum: int | None = None,
+        choices: Sequence[int] | None = None,
+        expected: str | None = None,
+    ) -> int | None: ...
+
     def integer(
         self,
         key: str,
@@ -148,7 +181,8 @@ class Table:
         maximum: int | None = None,
         choices: Sequence[int] | None = None,
         expected: str | None = None,
-    ) -> int:
+    ) -> int | None:
+        """The integer at `key`; `default` when absent (None too), a problem when REQUIRED."""
         if expected is None:
             if choices is not None:
                 expected = "one of " + ", ".join(str(c) for c in choices)

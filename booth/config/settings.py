@@ -14,14 +14,14 @@ from typing import Any
 
 from booth.config.errors import ConfigError
 from booth.config.hours import WEEKDAYS, OpeningHours, parse_day
-from booth.config.reader import Table, read_toml
+from booth.config.reader import IntRange, Table, read_toml
 from booth.session.timing import Timing
 
 PI_MODEL_FILE = Path("/proc/device-tree/model")
 LANGUAGE = re.compile(r"[a-z]{2,3}")
 BOOTH_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,62}")
 # BCM GPIO numbers on the 40-pin header.
-GPIO = {"minimum": 2, "maximum": 27}
+GPIO: IntRange = {"minimum": 2, "maximum": 27}
 
 
 def detect_backend(model_file: Path = PI_MODEL_FILE) -> str:
@@ -351,19 +351,19 @@ def _timing(t: Table | None) -> Timing:
     d = Timing()
     if t is None:
         return d
-    seconds = {"minimum": 1, "maximum": 3600}
+    seconds: IntRange = {"minimum": 1, "maximum": 3600}
     timing = Timing(
-        inactivity_seconds=t.integer("inactivity_seconds", d.inactivity_seconds, **seconds),
+        inactivity_seconds=t.integer("inactivity_seconds", int(d.inactivity_seconds), **seconds),
         inactive_grace_seconds=t.integer(
-            "inactive_grace_seconds", d.inactive_grace_seconds, **seconds
+            "inactive_grace_seconds", int(d.inactive_grace_seconds), **seconds
         ),
-        done_seconds=t.integer("done_seconds", d.done_seconds, **seconds),
+        done_seconds=t.integer("done_seconds", int(d.done_seconds), **seconds),
         countdown_seconds=t.integer(
-            "countdown_seconds", d.countdown_seconds, minimum=0, maximum=10
+            "countdown_seconds", int(d.countdown_seconds), minimum=0, maximum=10
         ),
         code_attempts=t.integer("code_attempts", d.code_attempts, minimum=1, maximum=100),
         code_lockout_seconds=t.integer(
-            "code_lockout_seconds", d.code_lockout_seconds, minimum=0, maximum=3600
+            "code_lockout_seconds", int(d.code_lockout_seconds), minimum=0, maximum=3600
         ),
     )
     t.finish()

@@ -221,7 +221,8 @@ def frame_timing(times: np.ndarray) -> tuple[float, int]:
 
 def _video_luma(path: Path) -> tuple[np.ndarray, np.ndarray, str | None]:
     """Each frame's pts (s) and mean luma, and the encoder's mark from the first packets."""
-    times, luma = [], []
+    times: list[float] = []
+    luma: list[float] = []
     encoder = None
     with av.open(str(path)) as container:
         stream = container.streams.video[0]
@@ -230,6 +231,8 @@ def _video_luma(path: Path) -> tuple[np.ndarray, np.ndarray, str | None]:
             if encoder is None and len(times) < 2 and packet.size:
                 encoder = _encoder_mark(bytes(packet))
             for frame in packet.decode():
+                if frame.pts is None or frame.time_base is None:
+                    continue  # a frame without a time has no place in the take
                 times.append(float(frame.pts * frame.time_base))
                 luma.append(_mean_luma(frame))
     order = np.argsort(times, kind="stable")
@@ -239,7 +242,7 @@ def _video_luma(path: Path) -> tuple[np.ndarray, np.ndarray, str | None]:
 def _mean_luma(frame: av.VideoFrame) -> float:
     """Mean of the Y plane (every other row and column: plenty for a whole-frame flash)."""
     plane = frame.planes[0]
-    rows = np.frombuffer(plane, dtype=np.uint8).reshape(-1, plane.line_size)
+    rows = np.frombuffer(memoryview(plane), dtype=np.uint8).reshape(-1, plane.line_size)
     return float(rows[: plane.height : 2, : plane.width : 2].mean())
 
 
@@ -260,8 +263,9 @@ def _audio_samples(path: Path) -> tuple[float, int, np.ndarray]:
         start = None
         for frame in container.decode(stream):
             if start is None:
-                start = float(frame.pts * frame.time_base) if frame.pts is not None else 0.0
-            data = frame.to_ndarray()
+                pts, time_base = frame.pts, frame.time_base
+                start = float(pts * time_base) if pts is not None and time_base else 0.0
+            data: np.ndarray = frame.to_ndarray()
             if data.dtype.kind == "i":
                 data = data / float(np.iinfo(data.dtype).max)
             channels = len(frame.layout.channels)

@@ -101,7 +101,7 @@ class ClipDecoder(threading.Thread):
                 for frame in packet.decode():
                     if isinstance(frame, av.VideoFrame):
                         self._add_video(frame)
-                    else:
+                    elif isinstance(frame, av.AudioFrame):
                         for out in resampler.resample(frame):
                             self._add_audio(out)
                 with self.cond:

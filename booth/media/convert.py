@@ -17,6 +17,7 @@ from fractions import Fraction
 from pathlib import Path
 
 import av
+import av.container
 
 MAX_WIDTH, MAX_HEIGHT, MAX_FPS = 1280, 720, 30
 AUDIO_RATE = 48_000
@@ -82,7 +83,15 @@ def partial_path(dst: Path) -> Path:
     return dst.with_name(dst.name + ".part")
 
 
-def _convert(source, video_in, audio_in, src, dst, duration, progress) -> Converted:
+def _convert(
+    source: av.container.InputContainer,
+    video_in: av.VideoStream | None,
+    audio_in: av.AudioStream | None,
+    src: Path,
+    dst: Path,
+    duration: float,
+    progress: Callable[[float], None] | None,
+) -> Converted:
     part = partial_path(dst)
     width = height = 0
     fps = Fraction(0)
@@ -110,8 +119,10 @@ def _convert(source, video_in, audio_in, src, dst, duration, progress) -> Conver
         samples = 0
         for packet in source.demux(streams):
             for frame in packet.decode():
+                if not isinstance(frame, av.VideoFrame | av.AudioFrame):
+                    continue  # only picture and sound are demuxed
                 t = (frame.time or 0.0) - origin
-                if isinstance(frame, av.VideoFrame):
+                if isinstance(frame, av.VideoFrame) and video_out is not None:
                     # Fewer frames per second: keep the first frame falling in each new slot.
                     index = math.floor(t * fps + 1e-6)
                     if index <= last_index:
@@ -120,7 +131,7 @@ def _convert(source, video_in, audio_in, src, dst, duration, progress) -> Conver
                     picture = frame.reformat(width=width, height=height, format="yuv420p")
                     picture.pts, picture.time_base = index, 1 / fps
                     out.mux(video_out.encode(picture))
-                else:
+                elif isinstance(frame, av.AudioFrame) and audio_out is not None:
                     for chunk in resampler.resample(frame):
                         chunk.pts, chunk.time_base = samples, Fraction(1, AUDIO_RATE)
                         samples += chunk.samples

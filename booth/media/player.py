@@ -6,7 +6,7 @@ the speaker's rate, so the kiosk's frame loop only picks up finished frames.
 
 The sound is the master clock, as in every player people find smooth: a frame is shown when
 the speaker is playing its moment, never the other way round. In real time a thread feeds the
-`Speaker` (ALSA, blocking writes) and the position is what the speaker has actually played:
+sink (ALSA, blocking writes) and the position is what the speaker has actually played:
 samples written minus those still in ALSA's buffer; where a clip has no sound (or its sound
 ends first) the speaker plays silence, so the clock is always the speaker's. In virtual time
 (headless simulation) the position is the virtual time since the clip started, the audio up to
@@ -20,17 +20,53 @@ import logging
 import threading
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 
-from booth.devices.speaker import Speaker
 from booth.media.clip_decoder import ClipDecoder, ClipError
 from booth.media.subtitles import SubtitleError, Subtitles, load_subtitles
 
 log = logging.getLogger("booth.player")
 
 DEFAULT_SHOWN_SIZE = (1280, 720)
+
+
+class AudioSink(Protocol):
+    """Where a clip's sound goes: what the player needs of a speaker, and all it uses.
+
+    rate, channels: the format `play` takes. period_frames: what the device takes at a time;
+    buffer_frames: the sound queued ahead of the device at most. latency_s: the sound the
+    device holds beyond what `delay_frames` reports.
+    """
+
+    rate: int
+    channels: int
+    period_frames: int
+    buffer_frames: int
+    latency_s: float
+
+    def play(self, samples: np.ndarray) -> None:
+        """Queue (n, channels) int16 samples; in real time, blocks while the device is full."""
+        ...
+
+    def flush(self) -> None:
+        """Send what is still queued, padded with silence."""
+        ...
+
+    def unplayed_frames(self) -> int:
+        """Frames given to `play` that have not been heard yet."""
+        ...
+
+    def delay_frames(self) -> int:
+        """Frames the device holds and has not played (0 when it has run empty)."""
+        ...
+
+    def pause(self, paused: bool) -> None:
+        """Hold (or go on with) what the device holds, where it can."""
+        ...
+
+    def close(self) -> None: ...
 
 
 class Playback:
@@ -41,7 +77,7 @@ class Playback:
     sound up to it.
     """
 
-    def __init__(self, path: str, box: tuple[int, int], speaker: Speaker, realtime: bool,
+    def __init__(self, path: str, box: tuple[int, int], speaker: AudioSink, realtime: bool,
                  now: float) -> None:  # fmt: skip
         self.path = path
         self.speaker = speaker
@@ -274,7 +310,7 @@ class ClipPlayer:
 
     def __init__(
         self,
-        speaker: Speaker,
+        speaker: AudioSink,
         realtime: bool,
         shown_size: tuple[int, int] = DEFAULT_SHOWN_SIZE,
     ) -> None:

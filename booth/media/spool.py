@@ -19,6 +19,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from booth.media.mux import TakeResult, mux_take
 from booth.media.recover import recover_take
@@ -243,7 +244,7 @@ class Spool:
         directory = self.root / session_id
         self.root.mkdir(parents=True, exist_ok=True)
         directory.mkdir()
-        manifest = {
+        manifest: dict[str, Any] = {
             "booth_id": booth_id,
             "interview_id": interview_id,
             "candidate_ref": candidate_ref,

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeGuard
 
 from booth.media.spool import FINAL_STATUSES, MANIFEST
 from booth.sync.store import UploadRecord
@@ -45,7 +46,7 @@ class FinishedSession:
     files: tuple[SpoolFile, ...]
 
 
-def is_finished(manifest: Mapping | None) -> bool:
+def is_finished(manifest: Mapping | None) -> TypeGuard[Mapping]:
     """Whether the kiosk has closed this session (complete, ended early or declined)."""
     return manifest is not None and manifest.get("status") in FINAL_STATUSES
 

@@ -78,7 +78,7 @@ def _event(event: Event | None) -> dict[str, str] | None:
     return {"at": at, "message": event.message}
 
 
-def _size(n: int) -> str:
+def _size(n: float) -> str:
     for unit in ("B", "kB", "MB", "GB"):
         if n < 1000 or unit == "GB":
             return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"

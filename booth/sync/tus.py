@@ -20,11 +20,12 @@ from __future__ import annotations
 import base64
 import hashlib
 import http.client
+import io
 import os
 import ssl
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
@@ -227,16 +228,17 @@ class TusClient:
             self._drop(url)
         elif conn is not None:
             return conn, True
+        host = parts.hostname
+        if not host:  # the settings check the endpoint; an upload's URL is the server's word
+            raise Rejected(f"{url}: the URL names no server")
         if parts.scheme == "https":
             if self._ssl is None:  # loading the CA bundle takes tens of ms: only when needed
                 self._ssl = self._ssl_context()
             conn = http.client.HTTPSConnection(
-                parts.hostname, parts.port, timeout=self.timeout_seconds, context=self._ssl
+                host, parts.port, timeout=self.timeout_seconds, context=self._ssl
             )
         else:
-            conn = http.client.HTTPConnection(
-                parts.hostname, parts.port, timeout=self.timeout_seconds
-            )
+            conn = http.client.HTTPConnection(host, parts.port, timeout=self.timeout_seconds)
         self._connections[key] = conn
         return conn, False
 
@@ -257,7 +259,7 @@ class TusClient:
         method: str,
         url: str,
         headers: Mapping[str, str] | None = None,
-        body: object = None,
+        body: io.RawIOBase | None = None,
         length: int = 0,
         should_stop: Callable[[], bool] = lambda: False,
     ) -> tuple[http.client.HTTPResponse, bytes]:
@@ -268,7 +270,7 @@ class TusClient:
             all_headers["Authorization"] = f"Bearer {self.token}"
         if method in ("POST", "HEAD", "OPTIONS"):
             all_headers.setdefault("Content-Length", "0")
-        start = body.tell() if body is not None else 0  # type: ignore[attr-defined]
+        start = body.tell() if body is not None else 0
         for attempt in (1, 2):
             conn, reused = self._connection(url)
             try:
@@ -277,7 +279,7 @@ class TusClient:
                     conn.putheader(name, value)
                 conn.endheaders()
                 if body is not None:
-                    body.seek(start)  # type: ignore[attr-defined]
+                    body.seek(start)
                     for piece in _pieces(body, length, url):
                         if should_stop():
                             self._drop(url)
@@ -322,7 +324,7 @@ class TusClient:
         return Unavailable(what)
 
 
-def _pieces(file, length: int, name: object):
+def _pieces(file: io.RawIOBase, length: int, name: object) -> Iterator[memoryview]:
     """Read `length` bytes from `file` (unbuffered) in pieces of at most 64 KiB, into one
     reused buffer: each piece is valid until the next one is read."""
     buffer = memoryview(bytearray(PIECE_BYTES))

@@ -105,7 +105,7 @@ class Canvas:
             lines.append(line)
         return lines, broken
 
-    def _set(self, text: str, px: int, bold: bool, color, width: int) -> _Set:
+    def _set(self, text: str, px: int, bold: bool, color: palette.Color, width: int) -> _Set:
         key = (text, px, bold, color, width)
         found = self._cache.get(key)
         if found is not None:
@@ -133,7 +133,7 @@ class Canvas:
         rect: pygame.Rect,
         size_u: float,
         bold: bool = False,
-        color=None,
+        color: palette.Color | None = None,
         min_u: float = MIN_TEXT,
     ) -> _Set:
         """Wrap `text` into `rect`, shrinking from `size_u` until it fits."""
@@ -157,7 +157,7 @@ class Canvas:
         size_u: float = BODY,
         *,
         bold: bool = False,
-        color=None,
+        color: palette.Color | None = None,
         align: str = "left",
         valign: str = "top",
         min_u: float = MIN_TEXT,
@@ -197,7 +197,7 @@ class Canvas:
 
     # shapes and controls ----------------------------------------------------------------
 
-    def panel(self, rect: pygame.Rect, color=palette.PANEL) -> None:
+    def panel(self, rect: pygame.Rect, color: palette.Color = palette.PANEL) -> None:
         pygame.draw.rect(self.surface, color, rect, border_radius=round(2 * self.u))
 
     def button(

@@ -54,7 +54,9 @@ def translator(lang: str) -> Callable[[str], str]:
     so a misconfigured language never stops the kiosk.
     """
     try:
-        catalog = gettext.translation(DOMAIN, localedir=LOCALE_DIR, languages=[lang])
+        catalog: gettext.NullTranslations = gettext.translation(
+            DOMAIN, localedir=LOCALE_DIR, languages=[lang]
+        )
     except OSError:
         log.warning(
             "no translation catalog for language %r in %s; showing English", lang, LOCALE_DIR

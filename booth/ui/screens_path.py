@@ -87,6 +87,7 @@ def code(c: Canvas, v: View, live: Live) -> None:
 def keypad(c: Canvas, area: pygame.Rect, enabled: bool) -> None:
     """Digits 0–9 with Delete and OK, three across, four down."""
     tr = c.tr
+    keys: list[tuple[str, str, str | None, str]]
     keys = [(d, "digit", d, "secondary") for d in "123456789"]
     keys += [(tr("Delete"), "delete", None, "secondary"), ("0", "digit", "0", "secondary"),
              (tr("OK"), "confirm", None, "primary")]  # fmt: skip

@@ -156,7 +156,7 @@ def image_surface(
     quarter of the cost, for the live preview, whose next frame comes 33 ms later."""
     data = frame_rgb if frame_rgb.flags.c_contiguous else np.ascontiguousarray(frame_rgb)
     h, w = data.shape[:2]
-    surface = pygame.image.frombuffer(data, (w, h), "RGB")
+    surface = pygame.image.frombuffer(data.data, (w, h), "RGB")
     if (w, h) != size:
         shrink = smooth and size[0] < w
         surface = (pygame.transform.smoothscale if shrink else pygame.transform.scale)(
