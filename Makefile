@@ -33,8 +33,9 @@ test: lint
 	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" SDL_VIDEODRIVER=dummy SDL_AUDIODRIVER=dummy \
 		$(VENV)/bin/pytest -q
 
+# booth demo in a window, with the local tus server (tools/demo.py) receiving its takes.
 demo: venv
-	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(VENV)/bin/booth demo --config config/demo.toml
+	$(PY) -m tools.demo --config config/demo.toml
 
 bench: venv
 	$(PY) -m bench
