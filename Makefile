@@ -28,7 +28,7 @@ lint: venv
 	$(VENV)/bin/ruff check booth tests bench
 	$(VENV)/bin/ruff format --check booth tests bench
 
-# The venv's bin first: its node and npm run the tus server of the upload tests.
+# The venv's bin first: its node runs the tus server (tools/tus) of the upload tests.
 test: lint
 	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" SDL_VIDEODRIVER=dummy SDL_AUDIODRIVER=dummy \
 		$(VENV)/bin/pytest -q
