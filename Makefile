@@ -2,11 +2,14 @@
 VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
+# The npm packages of the local tus server (tools/tus), installed with the venv's npm.
+TUS    := tools/tus
+TUS_STAMP := $(TUS)/node_modules/.installed
 PYTHON ?= python3
 
 .PHONY: venv test lint demo bench i18n screenshots clean
 
-venv: $(STAMP)
+venv: $(STAMP) $(TUS_STAMP)
 
 $(STAMP): pyproject.toml deploy/dev-deps.sh
 	./deploy/dev-deps.sh
@@ -15,19 +18,26 @@ $(STAMP): pyproject.toml deploy/dev-deps.sh
 	$(PY) -m pip install -q -e '.[dev]'
 	touch $(STAMP)
 
+# After the venv (its npm), but a change to pyproject.toml alone does not re-install them.
+# npm ci empties node_modules first, so the stamp inside it goes with a failed install.
+$(TUS_STAMP): $(TUS)/package.json $(TUS)/package-lock.json | $(STAMP)
+	cd $(TUS) && PATH="$(CURDIR)/$(VENV)/bin:$$PATH" npm ci --no-audit --no-fund
+	touch $(TUS_STAMP)
+
 lint: venv
 	$(VENV)/bin/ruff check booth tests bench
 	$(VENV)/bin/ruff format --check booth tests bench
 	$(VENV)/bin/lint-imports
 	$(VENV)/bin/mypy
 
-# The venv's bin first: its node and npm run the tus server of the upload tests.
+# The venv's bin first: its node runs the tus server (tools/tus) of the upload tests.
 test: lint
 	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" SDL_VIDEODRIVER=dummy SDL_AUDIODRIVER=dummy \
 		$(VENV)/bin/pytest -q
 
+# booth demo in a window, with the local tus server (tools/demo.py) receiving its takes.
 demo: venv
-	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(VENV)/bin/booth demo --config config/demo.toml
+	$(PY) -m tools.demo --config config/demo.toml
 
 bench: venv
 	$(PY) -m bench
@@ -41,4 +51,4 @@ i18n:
 	for po in booth/locale/*/LC_MESSAGES/booth.po; do msgfmt -o $${po%.po}.mo $$po; done
 
 clean:
-	rm -rf $(VENV) build *.egg-info
+	rm -rf $(VENV) $(TUS)/node_modules build *.egg-info

@@ -2,7 +2,7 @@
 
 Both run through the same scenarios (booth/sim/scenarios.py) on the same simulated booth (AE
 like libcamera's, two frames of sensor delay, the scenarios' 1200 lux ring) in the same run,
-on the timeline of booth/light/trial.py: a session from 2 s, the lamp at 20 s in `lamp-on`,
+on the timeline of bench/light_trial.py: a session from 2 s, the lamp at 20 s in `lamp-on`,
 a 60 s take from 40 s. The booth's camera locks its exposure during the take, with the small
 face-holding gain trim of booth.devices.exposure_hold; the baseline gets the camera as it
 comes, with auto-exposure running through the take (the lock and the trim are part of the
@@ -25,9 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
-from booth.light.controller import LightController, exposure_gain
-from booth.light.settings import LightSettings
-from booth.light.trial import (
+from bench.light_trial import (
     FPS,
     TAKE_AT_S,
     TAKE_S,
@@ -40,6 +38,8 @@ from booth.light.trial import (
     take_change_pct,
     take_face,
 )
+from booth.light.controller import LightController, exposure_gain
+from booth.light.settings import LightSettings
 from booth.sim.scenarios import DOOR_OPEN_S, SCENARIOS, STEP_AT_S
 
 PNG = Path(__file__).resolve().parent / "light_step.png"

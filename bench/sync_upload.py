@@ -1,7 +1,7 @@
 """Sync agent: upload throughput against curl, bytes re-sent after an interruption, time to
 pause when a candidate arrives, and the agent's memory.
 
-Everything runs against the real @tus/server (tests/tus, started by LocalTusServer) on loopback.
+Everything runs against the real @tus/server (tools/tus, started by tools.tus_server) on loopback.
 
 Throughput: a 500 MB take of random bytes, sent in 8 MiB chunks, with the server offering sha1
 checksums (as a booth uses it) and without. Each of ROUNDS rounds runs the first two below in
@@ -52,8 +52,8 @@ from booth.media.spool import Spool
 from booth.state import KioskState
 from booth.sync.agent import SyncAgent
 from booth.sync.config import sync_settings
-from booth.sync.local_server import LocalTusServer
 from booth.sync.tus import RateLimit
+from tools.tus_server import LocalTusServer
 
 TAKE_BYTES = 500_000_000
 CHUNK = 8 * 1024 * 1024

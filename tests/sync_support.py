@@ -16,7 +16,7 @@ from booth.media.spool import Spool, SpoolSession
 from booth.state import KioskState
 from booth.sync.agent import SyncAgent
 from booth.sync.config import SyncSettings, sync_settings
-from booth.sync.local_server import LocalServerError, LocalTusServer
+from tools.tus_server import LocalServerError, LocalTusServer
 
 STARTED = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 CHUNK = 64 * 1024

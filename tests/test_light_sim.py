@@ -3,9 +3,7 @@
 import numpy as np
 import pytest
 
-from booth.light.controller import IDLE, RECORDING, SESSION, LightController
-from booth.light.settings import LightSettings
-from booth.light.trial import (
+from bench.light_trial import (
     FPS,
     TAKE_AT_S,
     TAKE_S,
@@ -17,6 +15,8 @@ from booth.light.trial import (
     take_change_pct,
     take_face,
 )
+from booth.light.controller import IDLE, RECORDING, SESSION, LightController
+from booth.light.settings import LightSettings
 from booth.sim.scenarios import DOOR_OPEN_S, RING_LUX_AT_FULL, SCENARIOS, STEP_AT_S
 
 SETTINGS = LightSettings()

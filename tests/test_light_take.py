@@ -9,12 +9,12 @@ import numpy as np
 import pytest
 from conftest import read_events, simulate_booth
 
+from bench.light_trial import take_change_pct
 from booth.devices.face_meter import face_brightness, face_luma
 from booth.devices.light import RingLight
 from booth.light.calibrate import FACE_KEY, calibrate
 from booth.light.controller import LightController
 from booth.light.settings import LightSettings
-from booth.light.trial import take_change_pct
 from booth.media.audio import AudioWriter
 from booth.media.mux import mux_take
 from booth.media.takefiles import TakeFiles

@@ -16,11 +16,11 @@ import pytest
 from booth.session.view import SCREENS, View
 from booth.ui import palette
 from booth.ui.fonts import FontBook, FontMissingError
-from booth.ui.gallery import sample_mic, sample_views, synthetic_face
 from booth.ui.i18n import translator
 from booth.ui.msgids import marked_msgids
 from booth.ui.renderer import Renderer
 from booth.ui.widgets import MicLevel
+from tools.gallery import sample_mic, sample_views, synthetic_face
 
 SIZES = [(800, 480), (1920, 1080), (480, 800)]
 FACE = synthetic_face(160, 120)

@@ -10,7 +10,7 @@ a second of a candidate arriving, and lets the speed limit pace the bytes as the
 Memory stays at one piece whatever `chunk_bytes` is: a chunk is read once to compute its sha1
 and once more, from the page cache, to send. Upload-Checksum is a header, so the sha1 must be
 known before the body goes out. The checksum-trailer extension would let it follow a chunked
-body, but @tus/server 2.x implements no checksum at all (tests/tus/server.mjs adds the plain
+body, but @tus/server 2.x implements no checksum at all (tools/tus/server.mjs adds the plain
 extension in front of it), so we cannot count on trailers. Instead `ChunkSha1` hashes the next
 chunk on a worker thread while the current one goes out and is checked by the server.
 """

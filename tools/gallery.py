@@ -1,9 +1,10 @@
 """Screenshots of every screen, at several sizes and in every language, from sample views.
 
-    python -m booth.ui.gallery OUTDIR [--size 800x480 ...] [--lang sv ...]
+    python -m tools.gallery OUTDIR [--size 800x480 ...] [--lang sv ...] [--long]
 
-writes OUTDIR/<lang>-<W>x<H>/<NN>-<name>.png. Used to look at layouts, for the README,
-and by the tests to draw every screen.
+writes OUTDIR/<lang>-<W>x<H>/<NN>-<name>.png, to look at layouts. The tests draw every screen
+from the same sample views (tests/test_ui_render.py). The README's screenshots come from the
+simulator instead (docs/screens/make.sh).
 """
 
 from __future__ import annotations
@@ -221,7 +222,7 @@ def _size(text: str) -> tuple[int, int]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m booth.ui.gallery", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m tools.gallery", description=__doc__)
     parser.add_argument("outdir", type=Path)
     parser.add_argument("--size", type=_size, action="append", help="WxH; repeatable")
     parser.add_argument("--lang", action="append", help="language code; repeatable")

@@ -1,6 +1,6 @@
 """A light controller on trial: the simulated booth, one scenario, frame by frame.
 
-Used by the tests and by bench/light.py. The booth follows one timeline: idle at first, a
+Used by bench/light.py and the light tests. The booth follows one timeline: idle at first, a
 session starts at `SESSION_AT_S`, the room changes as the scenario says (the lamp at 20 s),
 a 60 s take is recorded from `TAKE_AT_S`, then the session goes on. Every frame records the
 room's light, the ring's output, the camera's exposure × gain against the target, and the

