@@ -25,8 +25,8 @@ $(TUS_STAMP): $(TUS)/package.json $(TUS)/package-lock.json | $(STAMP)
 	touch $(TUS_STAMP)
 
 lint: venv
-	$(VENV)/bin/ruff check booth tests bench
-	$(VENV)/bin/ruff format --check booth tests bench
+	$(VENV)/bin/ruff check booth tests bench tools
+	$(VENV)/bin/ruff format --check booth tests bench tools
 	$(VENV)/bin/lint-imports
 	$(VENV)/bin/mypy
 

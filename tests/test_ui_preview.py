@@ -6,7 +6,7 @@ from __future__ import annotations
 import pygame
 import pytest
 
-from booth.ui.gallery import sample_mic, sample_views, synthetic_face
+from tools.gallery import sample_mic, sample_views, synthetic_face
 from booth.ui.renderer import PREVIEW_SCREENS, Renderer
 
 SIZE = (800, 480)
