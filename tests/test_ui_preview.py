@@ -6,8 +6,8 @@ from __future__ import annotations
 import pygame
 import pytest
 
-from tools.gallery import sample_mic, sample_views, synthetic_face
 from booth.ui.renderer import PREVIEW_SCREENS, Renderer
+from tools.gallery import sample_mic, sample_views, synthetic_face
 
 SIZE = (800, 480)
 
