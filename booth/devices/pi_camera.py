@@ -470,7 +470,7 @@ class PiCamera:
 def _as_picamera2_output(target: TakeVideoOutput, output_class: type) -> Any:
     """`target` dressed as a picamera2 `Output`, which `Encoder.output` insists on."""
 
-    class ForwardingOutput(output_class):  # type: ignore[misc, valid-type]
+    class ForwardingOutput(output_class):  # type: ignore[misc]
         def __init__(self) -> None:
             super().__init__()
             self.needs_pacing = target.needs_pacing
@@ -483,10 +483,17 @@ def _as_picamera2_output(target: TakeVideoOutput, output_class: type) -> Any:
             super().stop()
             target.stop()
 
-        def outputframe(self, frame, keyframe=True, timestamp=None, packet=None, audio=False):
+        def outputframe(
+            self,
+            frame: Any,
+            keyframe: bool = True,
+            timestamp: int | None = None,
+            packet: Any = None,
+            audio: bool = False,
+        ) -> None:
             target.outputframe(frame, keyframe, timestamp, packet, audio)
 
-        def _add_stream(self, *args, **kwargs) -> None:
+        def _add_stream(self, *args: Any, **kwargs: Any) -> None:
             target._add_stream(*args, **kwargs)
 
     return ForwardingOutput()

@@ -12,10 +12,11 @@ from concurrent.futures import Executor
 from pathlib import Path
 
 import pygame
+from gpiozero.pins import Factory
 
 from booth.config.errors import ConfigError
 from booth.config.hours import is_open
-from booth.config.interview import load_interviews
+from booth.config.interview import Interview, load_interviews
 from booth.config.settings import Settings
 from booth.devices.buttons import Buttons
 from booth.devices.level_meter import LevelMeter
@@ -27,7 +28,9 @@ from booth.kiosk.installed import InstalledInterviews
 from booth.kiosk.loop import Devices, Kiosk
 from booth.kiosk.recorder import Recorder, RecordingFormat
 from booth.light.controller import LightController
+from booth.media.player import ClipPlayer
 from booth.media.spool import Spool
+from booth.session.clock import Clock
 from booth.session.flow import Flow
 from booth.ui.i18n import translator
 from booth.ui.renderer import Renderer
@@ -43,7 +46,7 @@ def load_installed(interviews_dir: Path) -> list:
     return interviews
 
 
-def open_spool(spool_dir: Path, clock, events: EventLog) -> Spool:
+def open_spool(spool_dir: Path, clock: Clock, events: EventLog) -> Spool:
     """The spool, after turning what a crash left behind into playable takes."""
     spool = Spool(spool_dir)
     for recovered in spool.recover(clock.now()):
@@ -58,14 +61,14 @@ def open_spool(spool_dir: Path, clock, events: EventLog) -> Spool:
 
 def assemble_kiosk(
     settings: Settings,
-    interviews: list,
-    clock,
+    interviews: list[Interview],
+    clock: Clock,
     devices: Devices,
     surface: pygame.Surface,
     spool: Spool,
     state: Path,
     events: EventLog,
-    clips,
+    clips: ClipPlayer,
     light_controller: LightController,
     jobs: Executor,
     interviews_dir: Path | None = None,
@@ -118,7 +121,7 @@ def assemble_kiosk(
     )
 
 
-def attach_buttons(kiosk: Kiosk, settings: Settings, pin_factory) -> Buttons:
+def attach_buttons(kiosk: Kiosk, settings: Settings, pin_factory: Factory | None) -> Buttons:
     """The arcade buttons (and their LEDs, where wired), posting to the kiosk's action queue."""
     b = settings.devices.buttons
     leds = {"record": b.record_led, "next": b.next_led, "back": b.back_led}

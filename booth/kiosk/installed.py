@@ -24,7 +24,7 @@ class InstalledInterviews:
 
     def _signature(self) -> tuple:
         """Names and modification times of the interviews' files; changes on add/remove."""
-        entries = []
+        entries: list[tuple[str, str, int | None]] = []
         try:
             with os.scandir(self.directory) as it:
                 subdirs = sorted(e.name for e in it if e.is_dir() and not e.name.startswith("."))

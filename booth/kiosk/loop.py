@@ -33,7 +33,8 @@ from booth.light.controller import LightController, light_mode
 from booth.light.override import OverrideWatch
 from booth.media.takefiles import TakeWriteError
 from booth.session import effects as fx
-from booth.session.flow import DEFAULT_PRACTICE_TEXT, Flow
+from booth.session.flow import Flow
+from booth.session.steps import DEFAULT_PRACTICE_TEXT
 from booth.session.view import View
 from booth.state import KioskState, activity_of, iso
 from booth.ui.input import primary_action, record_stop_action
@@ -150,10 +151,10 @@ class Kiosk:
                 return
             if action == BUTTON:
                 # A button means what the screen offers at the moment it is handled.
-                action = button_action(value or "", self.flow.screen)
-                value = None
-                if action is None:
+                pressed = button_action(value or "", self.flow.screen)
+                if pressed is None:
                     continue
+                action, value = pressed, None
             self._apply(self.flow.handle(action, value))
 
     # --------------------------------------------------------------- frame

@@ -241,6 +241,7 @@ class Recorder:
             log.error("keep of unknown take %s/%d", question_id, take)
             return
         result = stopped.result
+        assert result is not None  # set when the take was stopped
 
         # The spool deletes the take's raw files and the question's earlier takes.
         self._run(lambda: session.keep_take(question_id, take, result.result()))

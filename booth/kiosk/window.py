@@ -105,7 +105,7 @@ def run(
     step = step or kiosk.step
     stopping = False
 
-    def stop(_signum, _frame) -> None:
+    def stop(_signum: int, _frame: object) -> None:
         nonlocal stopping
         stopping = True
 

@@ -267,7 +267,14 @@ def _frames(source: av.container.InputContainer, stamps: list[int], recovered: b
         yield pending
 
 
-def _mux_audio(out, stream, audio: AlignedAudio, first: int, count: int, channels: int) -> None:
+def _mux_audio(
+    out: av.container.OutputContainer,
+    stream: av.AudioStream,
+    audio: AlignedAudio,
+    first: int,
+    count: int,
+    channels: int,
+) -> None:
     data = audio.samples(first, count)
     if data.shape[1] != channels:
         data = data.mean(axis=1, keepdims=True).astype(np.int16)

@@ -153,6 +153,8 @@ class VideoWriter:
     def _emit(self, packets: list[av.Packet]) -> None:
         for packet in packets:
             self._video.write(bytes(packet))
+            # libx264 gives every packet the pts of its frame (no B-frames, one packet a frame).
+            assert packet.pts is not None
             stamp = self._stamps.pop(packet.pts)
             self._pts.write(f"{stamp}\n".encode("ascii"))
             self._frames += 1
