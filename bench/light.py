@@ -1,7 +1,7 @@
 """The ring light controller against a plain proportional controller, in every room.
 
 Both run through the same scenarios (booth/sim/scenarios.py) on the same simulated booth (AE
-like libcamera's, two frames of sensor delay, the scenarios' 1200 lux ring) in the same run,
+like libcamera's, two frames of sensor delay, the scenarios' 1400 lux ring) in the same run,
 on the timeline of bench/light_trial.py: a session from 2 s, the lamp at 20 s in `lamp-on`,
 a 60 s take from 40 s. The booth's camera locks its exposure during the take, with the small
 face-holding gain trim of booth.devices.exposure_hold; the baseline gets the camera as it

@@ -3,13 +3,8 @@
 import numpy as np
 import pytest
 
-from booth.sim.scene import (
-    EYE_LINE,
-    MATERIALS,
-    Scene,
-    face_region,
-    layout_for,
-)
+from booth.framing import FRAMING
+from booth.sim.scene import MATERIALS, Scene, layout_for
 from booth.sim.sensor import Sensor
 
 SKIN = [i for i, m in enumerate(MATERIALS) if m.name.startswith("skin")]
@@ -19,17 +14,13 @@ BACKDROP = [i for i, m in enumerate(MATERIALS) if m.name.startswith("backdrop")]
 
 @pytest.mark.parametrize("size", [(160, 120), (320, 240), (1920, 1080), (480, 800)])
 def test_face_sits_where_the_framing_guide_puts_it(size):
+    # Roughly; tests/test_framing.py checks the head against the guide's oval pixel by pixel.
     width, height = size
-    face = face_region(width, height)
-    assert 0.25 <= face.w / width <= 0.30
-    assert abs(face.x + face.w / 2 - width / 2) <= 1
-    assert face.y < EYE_LINE * height < face.y + face.h / 2
-
     view = Scene().render(width, height, t_ns=0, ring_level=0.0)
     rows, cols = np.nonzero(np.isin(view.materials, SKIN))
     assert abs(cols.mean() - width / 2) < 0.02 * width
     eye_rows, _ = np.nonzero(view.materials == EYE)
-    assert abs(eye_rows.mean() - EYE_LINE * height) <= max(1.0, 0.01 * height)
+    assert abs(eye_rows.mean() - FRAMING.eye_y(height)) <= max(1.0, 0.01 * height)
 
 
 def test_ring_light_lights_the_face_far_more_than_the_backdrop():
@@ -45,11 +36,11 @@ def test_ring_light_lights_the_face_far_more_than_the_backdrop():
 
 def test_face_is_brighter_in_the_picture_with_more_light_at_fixed_exposure():
     scene, sensor = Scene(ambient_lux=50.0), Sensor()
-    face = face_region(320, 240)
+    x, y, w, h = FRAMING.face(320, 240).rounded()
 
     def face_brightness(level):
         image = sensor.image(scene.render(320, 240, 0, level), 20_000, 2.0, 1.0, 0)
-        return image[face.y : face.y + face.h, face.x : face.x + face.w].mean()
+        return image[y : y + h, x : x + w].mean()
 
     assert face_brightness(0.0) < face_brightness(0.3) < face_brightness(1.0)
 
@@ -60,17 +51,18 @@ def test_head_sways_slowly_and_deterministically():
     b = scene.render(320, 240, 1_000_000_000, 0.0).materials
     assert not np.array_equal(a, b)
     assert np.array_equal(a, Scene(seed=4).render(320, 240, 0, 0.0).materials)
-    offsets = [abs(scene.sway_px(320, t * 33_333_333)) for t in range(300)]
+    offsets = [abs(scene.sway_px(320, 240, t * 33_333_333)) for t in range(300)]
     assert 0 < max(offsets) <= 0.015 * 320
+    assert max(offsets) <= FRAMING.sway_px(320, 240)
 
 
 def test_sway_keeps_the_face_inside_its_region():
     scene = Scene(seed=1)
-    face = face_region(640, 360)
+    x, _, w, _ = FRAMING.face(640, 360).rounded()
     for t in range(0, 10_000_000_000, 250_000_000):
         view = scene.render(640, 360, t, 0.0)
         _, cols = np.nonzero(np.isin(view.materials, SKIN[:2]))
-        assert face.x <= cols.min() and cols.max() < face.x + face.w
+        assert x <= cols.min() and cols.max() < x + w
 
 
 def test_material_image_is_built_once_per_size_and_cannot_be_altered():

@@ -18,8 +18,8 @@ from pathlib import Path
 
 import numpy as np
 
+from booth.framing import FRAMING
 from booth.session.view import InterviewSummary, View
-from booth.ui.framing import FRAMING
 from booth.ui.widgets import MicLevel
 
 SIZES = ((800, 480), (1920, 1080), (480, 800))
@@ -165,7 +165,7 @@ def synthetic_face(width: int = 640, height: int = 480) -> np.ndarray:
     img = np.empty((height, width, 3), np.float32)
     shade = 0.85 + 0.15 * (1 - y / height)
     img[...] = np.stack([96 * shade, 112 * shade, 124 * shade], axis=-1)
-    fx, fy, fw, fh = FRAMING.face_box(width, height)
+    fx, fy, fw, fh = FRAMING.oval(width, height).rounded()
     cx, cy = fx + fw / 2, fy + fh / 2
     body = ((x - cx) / (fw * 1.25)) ** 2 + ((y - (height + fh * 0.35)) / (fh * 0.8)) ** 2 < 1
     img[body] = (52, 70, 96)
@@ -175,7 +175,7 @@ def synthetic_face(width: int = 640, height: int = 480) -> np.ndarray:
     img[face] = (222, 178, 148)
     hair = face & (y < fy + fh * 0.2)
     img[hair] = (70, 48, 36)
-    eye_y = FRAMING.eye_y * height
+    eye_y = FRAMING.eye_y(height)
     for ex in (cx - fw * 0.2, cx + fw * 0.2):
         eye = ((x - ex) / (fw * 0.07)) ** 2 + ((y - eye_y) / (fh * 0.035)) ** 2 < 1
         img[eye] = (40, 40, 48)

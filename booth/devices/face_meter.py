@@ -1,28 +1,27 @@
-"""The candidate's face in a frame: how bright it looks, for calibration and the benchmarks.
+"""The candidate's face in a frame: how bright it looks, for calibration, the take's
+face-holding gain trim (simulated camera and Pi) and the benchmarks.
 
-The patch is the cheeks and nose of the framing guide's face region: between the eyes and the
-mouth, narrow enough to stay skin however the head sways, so its brightness changes only when
-the light or the exposure does.
+The patch is the cheeks and nose of the face that the framing guide asks for
+(booth.framing's meter patch): between the eyes and the mouth, narrow enough to stay skin
+however the head sways, so its brightness changes only when the light or the exposure does.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from booth.sim.scene import face_region
+from booth.framing import FRAMING
 
 LUMA = np.array([0.299, 0.587, 0.114])
 """Rec. 601 luma weights (what a video's Y channel carries)."""
 
 
 def face_patch(image: np.ndarray) -> np.ndarray:
-    """The cheeks and nose: the part of the face region between the eyes and the mouth that
+    """The cheeks and nose of a well-framed face: the part between the eyes and the mouth that
     stays skin however the head sways (no eyes, brows, mouth, hair or backdrop)."""
     h, w = image.shape[:2]
-    r = face_region(w, h)
-    x0, x1 = round(r.x + 0.375 * r.w), round(r.x + 0.625 * r.w)
-    y0, y1 = round(r.y + 0.525 * r.h), round(r.y + 0.70 * r.h)
-    return image[y0:y1, x0:x1, :3]
+    rows, cols = FRAMING.meter_patch(w, h)
+    return image[rows, cols, :3]
 
 
 def face_luma(image: np.ndarray) -> float:

@@ -1,9 +1,10 @@
 """The simulated booth as the camera sees it: a candidate in front of a plain backdrop.
 
 The figure (head oval with hair, eyes and mouth, neck, shoulders) sits where the framing guide
-asks a candidate to sit: eye line at `EYE_LINE` of the frame height from the top, face
-`FACE_WIDTH` of the frame width wide, centred horizontally. It sways slowly from side to side
-so that video is never static.
+asks a candidate to sit (booth.framing): the skin of the head oval fills the guide's face box,
+the eyes are on its eye line, and the head, hair included, stays inside the guide's oval. It
+sways slowly from side to side, by up to the `sway` the guide allows for, so that video is
+never static.
 
 Light: every surface gets the room's ambient illuminance; the ring light adds up to
 `ring_lux_at_full` lux on the face at full duty, and much less on the backdrop behind it
@@ -20,28 +21,12 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import NamedTuple
 
 import numpy as np
 
-EYE_LINE = 0.40
-"""Height of the eye line, as a fraction of the frame height from the top (the framing guide)."""
-FACE_WIDTH = 0.26
-"""Width of the face, as a fraction of the frame width (the framing guide)."""
-FACE_ASPECT = 1.35
-"""Face height / face width of the head oval."""
-SWAY_FRACTION = 0.012
-"""Largest side-to-side head movement, as a fraction of the frame width."""
+from booth.framing import FRAMING
+
 SWAY_PERIOD_S = 3.7
-
-
-class Rect(NamedTuple):
-    """A rectangle in pixels: left, top, width, height."""
-
-    x: int
-    y: int
-    w: int
-    h: int
 
 
 @dataclass(frozen=True)
@@ -151,13 +136,14 @@ class Scene:
         self._flashes = [(a, b) for a, b in self._flashes if b > t_ns - 10**9]
         return any(a <= t_ns < b for a, b in self._flashes)
 
-    def sway_px(self, width: int, t_ns: int) -> int:
-        """Horizontal offset of the figure at virtual time `t_ns`, in pixels of a `width` frame."""
+    def sway_px(self, width: int, height: int, t_ns: int) -> int:
+        """Horizontal offset of the figure at virtual time `t_ns`, in pixels of a width×height
+        frame: at most the framing guide's sway (`FRAMING.sway_px`) either way."""
         t = t_ns / 1e9
         phase = (self.seed * 0.618034) % 1.0 * 2 * math.pi
         a = math.sin(2 * math.pi * t / SWAY_PERIOD_S + phase)
         b = 0.3 * math.sin(2 * math.pi * t / 1.3 + 2 * phase)
-        return round(SWAY_FRACTION * width * (a + b) / 1.3)
+        return math.trunc(FRAMING.sway_px(width, height) * (a + b) / 1.3)
 
     def render(self, width: int, height: int, t_ns: int, ring_level: float) -> SceneView:
         """The scene at virtual time `t_ns` with the ring light at duty `ring_level`."""
@@ -165,29 +151,17 @@ class Scene:
         lux = self.ambient_lux + self.ring_lux_at_full * _clamp01(ring_level) * RING_COUPLING
         radiance = REFLECTANCE * lux[:, None]
         return SceneView(
-            materials=layout.window(self.sway_px(width, t_ns)),
+            materials=layout.window(self.sway_px(width, height, t_ns)),
             radiance=radiance,
             counts=layout.counts,
             white=self.is_flashing(t_ns),
         )
 
 
-def face_region(width: int, height: int) -> Rect:
-    """The face oval's bounding box (unswayed) in a `width` × `height` frame.
-
-    The light controller and the benchmarks measure face brightness inside it; the sway moves
-    the face by at most `SWAY_FRACTION` of the width, which stays well inside this box's edges.
-    """
-    cx, cy, rx, ry = _face_ellipse(width, height)
-    return Rect(round(cx - rx), round(cy - ry), round(2 * rx), round(2 * ry))
-
-
 def _face_ellipse(width: int, height: int) -> tuple[float, float, float, float]:
-    rx = FACE_WIDTH * width / 2
-    ry = rx * FACE_ASPECT
-    # The eyes sit a little above the middle of the head oval.
-    cy = EYE_LINE * height + 0.08 * ry
-    return width / 2, cy, rx, ry
+    """The head oval's skin (centre x, centre y, radii): the framing guide's face box."""
+    face = FRAMING.face(width, height)
+    return face.cx, face.cy, face.w / 2, face.h / 2
 
 
 @lru_cache(maxsize=8)
@@ -195,7 +169,7 @@ def layout_for(width: int, height: int) -> Layout:
     """Build (once per size) the material image of the backdrop and the figure."""
     if width < 16 or height < 16:
         raise ValueError(f"frame size {width}x{height} is too small (at least 16x16)")
-    margin = math.ceil(SWAY_FRACTION * width * 1.1) + 1
+    margin = math.ceil(FRAMING.sway_px(width, height)) + 1
     full_w = width + 2 * margin
     m = np.empty((height, full_w), dtype=np.uint8)
     bands = np.minimum((np.arange(height) * 8) // height, 7).astype(np.uint8)
@@ -203,8 +177,10 @@ def layout_for(width: int, height: int) -> Layout:
 
     fcx, fcy, rx, ry = _face_ellipse(width, height)
     cx = fcx + margin
-    # Shoulders: a wide ellipse rising from below the frame.
+    # Shoulders: a wide ellipse, and the body straight down from them to the frame's bottom
+    # (in a portrait frame, that is well below the shoulders).
     _paint_ellipse(m, cx, fcy + 2.25 * ry, 2.6 * rx, 1.25 * ry, _INDEX["shirt"])
+    _paint_rect(m, cx - 2.6 * rx, fcy + 2.25 * ry, 5.2 * rx, height, _INDEX["shirt"])
     _paint_rect(m, cx - 0.42 * rx, fcy + 0.6 * ry, 0.84 * rx, 0.75 * ry, _INDEX["neck"])
     _paint_ellipse(m, cx, fcy + 1.42 * ry, 0.9 * rx, 0.2 * ry, _INDEX["shirt"])
     _paint_ellipse(m, cx, fcy - 0.06 * ry, 1.07 * rx, 1.02 * ry, _INDEX["hair"])
@@ -213,7 +189,7 @@ def layout_for(width: int, height: int) -> Layout:
         _paint_ellipse(m, cx, fcy, rx * scale, ry * scale, _INDEX[f"skin{i}"])
     # Hair over the top of the head, down to the hairline.
     _paint_ellipse(m, cx, fcy - 0.74 * ry, 0.93 * rx, 0.34 * ry, _INDEX["hair"])
-    eye_y = EYE_LINE * height
+    eye_y = FRAMING.eye_y(height)
     for side in (-1, 1):
         ex = cx + side * 0.38 * rx
         _paint_ellipse(m, ex, eye_y, 0.17 * rx, 0.07 * ry, _INDEX["eye"])

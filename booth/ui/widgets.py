@@ -7,10 +7,10 @@ from dataclasses import dataclass
 import numpy as np
 import pygame
 
+from booth.framing import FRAMING
 from booth.session.view import View
 from booth.ui import palette
 from booth.ui.canvas import BODY, SMALL, Canvas
-from booth.ui.framing import FRAMING
 from booth.ui.i18n import N_, translator
 
 
@@ -192,11 +192,11 @@ def preview(
 
 
 def framing_guide(c: Canvas, rect: pygame.Rect) -> None:
-    """Face outline and a dashed eye line over the preview."""
-    x, y, w, h = FRAMING.face_box(rect.w, rect.h)
+    """The face oval and a dashed eye line over the preview (booth.framing's geometry)."""
+    x, y, w, h = FRAMING.oval(rect.w, rect.h).rounded()
     thick = max(2, round(0.5 * c.u))
     pygame.draw.ellipse(c.surface, palette.GUIDE, (rect.x + x, rect.y + y, w, h), thick)
-    eye_y = rect.y + round(FRAMING.eye_y * rect.h)
+    eye_y = rect.y + round(FRAMING.eye_y(rect.h))
     dash = max(6, round(2.4 * c.u))
     for x0 in range(rect.x, rect.right, 2 * dash):
         pygame.draw.line(
