@@ -163,3 +163,15 @@ def test_cards_are_matched_by_id_then_by_name_ignoring_case():
     assert match_card("yeti", cards) == "Mic"
     assert match_card("usb pnp", cards) == "Device"
     assert match_card("Rode", cards) is None
+
+
+def test_mic_latency_ms_is_added_to_the_delay_alsa_reports(world):
+    """`[devices] mic_latency_ms` (25 ms at 48 kHz: 1200 frames) joins ALSA's avail."""
+    mic = Microphone(world.mic_device, rate=RATE, period_frames=world.period_frames, latency_ms=25)
+    world.tick()
+    world.tick()
+    assert mic.read() is not None
+    report = mic.stamps.after_read()
+    mic.close()
+    assert report is not None and report.delay_frames >= 1200
+    assert mic.stamps.latency_frames == 1200

@@ -138,3 +138,13 @@ def test_the_beep_reaches_the_speaker_through_alsa(tmp_path: Path, monkeypatch):
     starts = [i for i in range(len(sound) - 1) if sound[i] == 32767 and sound[i - 1] == 0]
     assert len(starts) == 2
     assert np.array_equal(sound[starts[0] : starts[0] + len(beep)], beep)
+
+
+def test_a_late_microphone_is_told_how_to_correct_it(tmp_path, small_booth):
+    rig = LateMicRig(load_settings(small_booth), tmp_path)
+    try:
+        result = record_acceptance(rig, tmp_path, seconds=4)
+    finally:
+        rig.close()
+    (problem,) = result.problems
+    assert "add +40 to [devices] mic_latency_ms" in problem

@@ -78,6 +78,9 @@ class Devices:
     light_level: float = 0.6  # constant duty cycle 0..1 until the light controller drives it
     buttons: Buttons = field(default_factory=Buttons)
     mic_device: str = ""  # ALSA card name, e.g. "USB"; "" = the default device
+    # Sound the microphone delivers later than ALSA tells (inside its own converter): measured
+    # by `booth doctor --record` as the audio/video offset, and taken off every chunk's time.
+    mic_latency_ms: float = 0.0
     speaker_device: str = ""
 
 
@@ -278,6 +281,7 @@ def _devices(t: Table | None) -> Devices:
         light_level=t.number("light_level", d.light_level, minimum=0.0, maximum=1.0),
         buttons=_buttons(t.table("buttons")),
         mic_device=t.string("mic_device", d.mic_device, expected='an ALSA card name, or ""'),
+        mic_latency_ms=t.number("mic_latency_ms", d.mic_latency_ms, minimum=-200, maximum=500),
         speaker_device=t.string(
             "speaker_device", d.speaker_device, expected='an ALSA card name, or ""'
         ),

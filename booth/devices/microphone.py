@@ -88,10 +88,12 @@ class CaptureStamps(Protocol):
 class AlsaStamps:
     """ALSA's report through pyalsaaudio: `htimestamp()` gives the time of the last pointer
     update and the frames then available (pyalsaaudio 0.11 has no snd_pcm_delay, so a
-    driver's own delay is not seen)."""
+    driver's own delay is not seen). `latency_frames`: the delay nothing reports, measured by
+    `booth doctor --record` and set as `[devices] mic_latency_ms`."""
 
-    def __init__(self, pcm: alsaaudio.PCM) -> None:
+    def __init__(self, pcm: alsaaudio.PCM, latency_frames: int = 0) -> None:
         self._pcm = pcm
+        self.latency_frames = latency_frames
 
     def after_read(self) -> CaptureStamp | None:
         try:
@@ -99,7 +101,7 @@ class AlsaStamps:
         except alsaaudio.ALSAAudioError:
             return None
         stamp = sec * 1_000_000_000 + nsec
-        return CaptureStamp(stamp, avail) if stamp > 0 else None
+        return CaptureStamp(stamp, avail + self.latency_frames) if stamp > 0 else None
 
 
 class Microphone:
@@ -108,6 +110,8 @@ class Microphone:
     device: ALSA PCM name, e.g. "plughw:CARD=Device,DEV=0" (see `find_card`) or "default".
     rate: samples per second; channels: 1 for mono; period_frames: samples per read.
     stamps: where the chunks' times come from; None = ALSA's htimestamp (a real sound card).
+    latency_ms: with ALSA's htimestamp, the sound's delay that ALSA does not report (the
+    `[devices] mic_latency_ms` setting).
     """
 
     def __init__(
@@ -117,6 +121,7 @@ class Microphone:
         channels: int = 1,
         period_frames: int = DEFAULT_PERIOD_FRAMES,
         stamps: CaptureStamps | None = None,
+        latency_ms: float = 0.0,
     ) -> None:
         self.device = device
         self.rate = rate
@@ -142,7 +147,9 @@ class Microphone:
         # The hardware may round the period; reads return what it chose.
         self.period_frames = int(self._pcm.info().get("period_size", period_frames))
         self._enable_monotonic_timestamps()
-        self.stamps: CaptureStamps = stamps if stamps is not None else AlsaStamps(self._pcm)
+        if stamps is None:
+            stamps = AlsaStamps(self._pcm, round(latency_ms * rate / 1000))
+        self.stamps: CaptureStamps = stamps
 
     def _enable_monotonic_timestamps(self) -> None:
         try:

@@ -162,7 +162,11 @@ def build_pi_rig(settings: Settings, work_dir: Path) -> PiRig:
     )
     camera.start()
     try:
-        mic = Microphone(find_card(dev.mic_device or "default"), rate=rec.audio_rate)
+        mic = Microphone(
+            find_card(dev.mic_device or "default"),
+            rate=rec.audio_rate,
+            latency_ms=dev.mic_latency_ms,
+        )
         beeper = Beeper(find_speaker(dev.speaker_device), rec.audio_rate)
         pygame.display.init()
         flags = pygame.FULLSCREEN if settings.display.fullscreen else 0

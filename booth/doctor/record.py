@@ -107,7 +107,9 @@ class Acceptance:
             worst = max(sync.offsets_ms, key=abs)
             problems.append(
                 f"audio/video offset {worst:+.1f} ms is over ±{t.max_offset_ms:g} ms "
-                "(positive: the sound is late)"
+                "(positive: the sound is late). When it is about the same at every clap it is "
+                f"the microphone's own latency: add {sync.offset_ms:+.0f} to [devices] "
+                "mic_latency_ms in booth.toml and record again"
             )
         if sync.drift_ms is not None and abs(sync.drift_ms) > t.max_drift_ms:
             problems.append(

@@ -126,7 +126,7 @@ def _assemble(
     spool = open_spool(paths.spool, clock, events)
     paths.state.mkdir(parents=True, exist_ok=True)
 
-    mic = Microphone(mic_device(settings), rate=rec.audio_rate)
+    mic = Microphone(mic_device(settings), rate=rec.audio_rate, latency_ms=dev.mic_latency_ms)
     light = buttons = None
     try:
         light = open_ring_light(settings.light, dev.light_pin, dev.light_frequency_hz, pin_factory)
