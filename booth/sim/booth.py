@@ -184,15 +184,7 @@ def build_sim_booth(
     events = EventLog(out / "events.jsonl")
     spool = open_spool(out / "spool", clock, events)
 
-    world = SimWorld(
-        rec.width,
-        rec.height,
-        rec.fps,
-        seed=seed,
-        mic_dir=state / "mic",
-        rate=rec.audio_rate,
-        real=settings.simulation,
-    )
+    world = SimWorld.for_settings(settings, state / "mic", seed)
     world.install_alsa_config()
     assert world.mic is not None
     # After the microphone's: the speaker adds its ALSA file to ALSA_CONFIG_PATH.

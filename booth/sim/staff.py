@@ -125,15 +125,7 @@ class SimRig:
 
     def __init__(self, settings: Settings, work_dir: Path, seed: int = 1) -> None:
         rec = settings.recording
-        self.world = SimWorld(
-            rec.width,
-            rec.height,
-            rec.fps,
-            seed=seed,
-            mic_dir=work_dir / "mic",
-            rate=rec.audio_rate,
-            real=settings.simulation,
-        )
+        self.world = SimWorld.for_settings(settings, work_dir / "mic", seed)
         self._mic = SimMicrophone(self.world, rec.audio_rate)
         self.mic_device = self._mic.mic.device
         self.light = RingLight(

@@ -25,7 +25,7 @@ import math
 import random
 from pathlib import Path
 
-from booth.config.settings import Simulation
+from booth.config.settings import Settings, Simulation
 from booth.sim.scene import Scene
 from booth.sim.virtual_mic import PCM_NAME, VirtualMic
 from booth.sim.voice import Voice
@@ -84,6 +84,21 @@ class SimWorld:
                 jitter_ns=self.real.mic_jitter_ms * 1e6,
                 seed=seed,
             )
+
+    @classmethod
+    def for_settings(cls, settings: Settings, mic_dir: Path, seed: int = 1) -> SimWorld:
+        """The world of a simulated booth as its settings describe it: the camera's size and
+        frame rate, the microphone's rate, and the `[simulation]` imperfections."""
+        rec = settings.recording
+        return cls(
+            rec.width,
+            rec.height,
+            rec.fps,
+            seed=seed,
+            mic_dir=mic_dir,
+            rate=rec.audio_rate,
+            real=settings.simulation,
+        )
 
     @property
     def frame_jitter_ns(self) -> float:
