@@ -232,8 +232,8 @@ def test_bad_opening_hours_are_a_problem(tmp_path):
 
 
 def test_the_timing_table_fills_the_flows_own_timing(tmp_path):
-    from booth.session.clock import VirtualClock
     from booth.session.flow import Flow, Timing
+    from booth.sim.clock import VirtualClock
 
     settings = load_settings(write(tmp_path, "[timing]\ninactivity_seconds = 7\n"))
     assert settings.timing == Timing(inactivity_seconds=7)

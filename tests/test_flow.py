@@ -9,7 +9,6 @@ from pathlib import Path
 import pytest
 
 from booth.config.codes import Invitation
-from booth.session.clock import VirtualClock
 from booth.session.effects import (
     DiscardTake,
     Event,
@@ -22,6 +21,7 @@ from booth.session.effects import (
 )
 from booth.session.flow import SCREEN_HANDLERS, Flow, Timing
 from booth.session.view import SCREENS
+from booth.sim.clock import VirtualClock
 
 NOW = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
 

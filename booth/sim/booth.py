@@ -39,9 +39,9 @@ from booth.light.controller import LightController
 from booth.light.curve import CurveError, LightCurve, load_curve
 from booth.light.settings import open_ring_light
 from booth.media.player import ClipPlayer
-from booth.session.clock import VirtualClock
 from booth.sim.calibration import calibrate_simulated
 from booth.sim.camera import SimCamera
+from booth.sim.clock import VirtualClock
 from booth.sim.pins import sim_pin_factory
 from booth.sim.scenarios import RING_LUX_AT_FULL
 from booth.sim.virtual_speaker import VirtualSpeaker
