@@ -80,6 +80,7 @@ def settings_for(config: str | None, interviews: Path | None) -> tuple[Settings,
 
 
 def run(args: argparse.Namespace) -> int:
+    from booth.sim.booth import SimulationStuck
     from booth.sim.script import ScriptError, load_script
     from booth.sim.simulate import simulate
 
@@ -97,5 +98,7 @@ def run(args: argparse.Namespace) -> int:
         outcome = simulate(settings, interviews_dir, args.out, commands, str(args.script), start)
     except ConfigError as err:
         raise UserError("\n".join(str(p) for p in err.problems)) from None
+    except SimulationStuck as err:
+        raise UserError(f"the simulation stopped: {err}", exit_code=1) from None
     print(outcome.message, file=sys.stderr if outcome.exit_code else sys.stdout)
     return outcome.exit_code
