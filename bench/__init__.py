@@ -13,4 +13,5 @@ BENCHMARKS: list[str] = [
     "light",
     "sync_upload",
     "clips",
+    "latency",
 ]

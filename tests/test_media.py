@@ -222,12 +222,10 @@ def test_a_realtime_writer_drops_frames_instead_of_blocking_the_camera(tmp_path)
     files = TakeFiles(tmp_path / "t").create()
     video = VideoWriter(files, 1280, 720, FPS, 4_000_000, realtime=True)
     frame = np.random.default_rng(0).integers(0, 255, (720, 1280, 3), dtype=np.uint8)
-    started = time.perf_counter()
-    for i in range(60):
+    for i in range(60):  # as fast as it takes them: faster than it encodes 720p
         video.write(frame, T0 + i * FRAME_NS)
-    assert time.perf_counter() - started < 0.1
     stats = video.close()
-    assert stats.dropped > 0
+    assert stats.dropped > 0  # a waiting writer drops none (how long write takes: bench latency)
     assert stats.frames + stats.dropped == 60
     assert len(read_pts(files.pts)) == stats.frames
 
