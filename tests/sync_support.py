@@ -45,7 +45,7 @@ def booth_config(tmp_path: Path, url: str, **sync: object) -> Path:
         "chunk_bytes": CHUNK,
         "idle_seconds": 0,
         "retention_hours": 0,
-        "timeout_seconds": 0.5,
+        "timeout_seconds": 5,  # a loaded machine's server may take a second to answer
         "backoff_seconds": 0.05,
         "backoff_max_seconds": 0.2,
         "poll_seconds": 0.05,
