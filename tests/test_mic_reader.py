@@ -110,8 +110,16 @@ def test_stop_ends_the_thread_and_nothing_arrives_after_it(vmic, mic, readers):
 
 
 def test_stop_while_the_sound_card_is_silent_waits_for_the_next_period(vmic, mic, readers):
+    reading = threading.Event()
+    read = mic.read
+
+    def read_and_tell(*args, **kwargs):
+        reading.set()
+        return read(*args, **kwargs)
+
+    mic.read = read_and_tell
     reader = readers(mic, lambda chunk: None)
-    time.sleep(0.05)  # blocked in a read: nothing captured yet
+    assert reading.wait(timeout=10)  # blocked in a read: nothing captured yet
     assert not reader.stop(timeout=0.1)
     vmic.produce(PERIOD)  # a real card delivers a period every 33 ms
     assert reader.stop()
