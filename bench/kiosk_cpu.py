@@ -89,17 +89,14 @@ def measure(booth: SimBooth, clock: ThreadClock, frames: int) -> list[float]:
     kiosk = booth.kiosk
     costs = []
     for index in range(frames):
-        booth.clock.set_ns(booth.world.tick())
-        mic = booth.world.mic
-        assert mic is not None
-        booth.reader.wait_for(mic.periods_written, 10.0)
+        booth.advance()
         inside, started = clock.inside, time.thread_time()
         kiosk.step()
         if kiosk.flow.screen not in STILL_SCREENS or index % STILL_REDRAW_EVERY == 0:
             kiosk.render()
             pygame.display.flip()
         costs.append(time.thread_time() - started - (clock.inside - inside))
-        booth.jobs.drain()  # type: ignore[attr-defined]
+        booth.settle()
     return costs
 
 

@@ -108,6 +108,13 @@ class SimBooth:
     def step(self) -> None:
         """One camera frame: the world moves on, the sound of that frame reaches the kiosk,
         the kiosk runs its frame, and (in virtual time) the recorder's work is done."""
+        self.advance()
+        self.kiosk.step()
+        self.settle()
+
+    def advance(self) -> None:
+        """The world moves on to the next camera frame, and the clock with it; returns once
+        the reader thread has handed the kiosk the sound that reached the microphone."""
         self.clock.set_ns(self.world.tick())
         mic = self.world.mic
         if mic is not None and not self.reader.wait_for(mic.periods_written, SOUND_WAIT_S):
@@ -115,7 +122,9 @@ class SimBooth:
                 f"the microphone reader handed on {self.reader.chunks} of "
                 f"{mic.periods_written} periods ({self.reader.fault or 'no fault reported'})"
             )
-        self.kiosk.step()
+
+    def settle(self) -> None:
+        """In virtual time, wait for the recorder's worker to finish what the frame gave it."""
         if isinstance(self.jobs, StepExecutor):
             self.jobs.drain()
 
