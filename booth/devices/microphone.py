@@ -167,7 +167,7 @@ class Microphone:
             raise MicrophoneError(f"microphone {self.device!r} stopped delivering: {e}") from e
         return self.take(length, data)
 
-    def take(self, length: int, data: bytes, timestamp_ns: int | None = None) -> AudioChunk | None:
+    def take(self, length: int, data: bytes) -> AudioChunk | None:
         """Turn one result of pyalsaaudio's `PCM.read()` into a chunk, counting overruns.
 
         Separate from `read` so that the overrun path, which no software-only ALSA device can
@@ -183,10 +183,9 @@ class Microphone:
             return None
         samples = np.frombuffer(data, dtype="<i2", count=length * self.channels)
         samples = samples.reshape(length, self.channels)
-        if timestamp_ns is None:
-            timestamp_ns = self._first_sample_time(length)
+        timestamp_ns = self._first_sample_time(length)
         self.frames_read += length
-        return AudioChunk(samples=samples, timestamp_ns=int(timestamp_ns), rate=self.rate)
+        return AudioChunk(samples=samples, timestamp_ns=timestamp_ns, rate=self.rate)
 
     def _first_sample_time(self, frames: int) -> int:
         """CLOCK_MONOTONIC time of the first of the `frames` just read: the device's last
