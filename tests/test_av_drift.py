@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 from conftest import simulate_booth
 
+from bench.clap_booth import write_clap_booth
 from booth.kiosk import recorder
 from booth.media.analyze import analyze_take
 from booth.media.mux import mux_take
@@ -24,32 +25,19 @@ TAKE_S = 30
 CLAP_EVERY_S = 3
 
 
-def clap_booth(root: Path) -> tuple[Path, Path, str]:
-    interview = root / "interviews" / "drift"
-    interview.mkdir(parents=True)
-    (interview / "interview.toml").write_text(
-        'id = "drift"\nemployer = "Test"\ntitle = { en = "Drift" }\nlanguages = ["en"]\n'
-        "valid_from = 2025-01-01T00:00:00+01:00\ndeadline = 2035-12-31T23:59:00+01:00\n"
-        "intro_clips = []\n\n[[questions]]\n"
-        f'id = "q1"\ntext = {{ en = "Clap." }}\nanswer_seconds = {TAKE_S}\nreview = false\n'
-    )
-    (interview / "codes.csv").write_text("code,candidate_ref\n123456,DRIFT-1\n")
-    config = root / "booth.toml"
-    config.write_text(
-        'language = "en"\nlanguages = ["en"]\n'
-        "[recording]\nwidth = 160\nheight = 120\nbitrate_bps = 200_000\ndisk_margin_bytes = 0\n"
-        "[simulation]\nmic_clock_ppm = 1000\nmic_latency_ms = 30\nmic_jitter_ms = 2\n"
-        "frame_jitter_ms = 1\ndropped_frames_per_minute = 30\n"
-    )
-    lines = ["press start", "type 123456", "press confirm", "press next", "press accept"]
-    lines += ["press next", "press next", "expect countdown", "wait 3", "wait 1.5", "clap"]
-    lines += [f"wait {CLAP_EVERY_S}\nclap"] * ((TAKE_S - 3) // CLAP_EVERY_S)
-    lines += ["wait 4", "expect done"]
-    return config, root / "interviews", "\n".join(lines) + "\n"
+REAL_WORLD = {
+    "mic_clock_ppm": 1000,
+    "mic_latency_ms": 30,
+    "mic_jitter_ms": 2,
+    "frame_jitter_ms": 1,
+    "dropped_frames_per_minute": 30,
+}
 
 
 def record(tmp_path: Path):
-    config, interviews, script = clap_booth(tmp_path)
+    config, interviews, script = write_clap_booth(
+        tmp_path, 160, 120, TAKE_S, CLAP_EVERY_S, REAL_WORLD
+    )
     out = tmp_path / "out"
     assert simulate_booth(config, script, out, interviews) == 0
     (manifest,) = out.glob("spool/*/manifest.json")
@@ -59,7 +47,7 @@ def record(tmp_path: Path):
 
 def test_a_drifting_late_jittery_microphone_stays_in_sync(tmp_path):
     report = record(tmp_path)
-    assert len(report.claps) == (TAKE_S - 3) // CLAP_EVERY_S + 1
+    assert len(report.claps) == TAKE_S // CLAP_EVERY_S  # every 3 s from 1.5 s
     assert max(abs(o) for o in report.offsets_ms) <= 20
     assert abs(report.drift_ms) <= 5
     assert report.dropped_frames > 0  # the simulated camera dropped some, as told

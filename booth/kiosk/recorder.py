@@ -70,9 +70,8 @@ class _Take:
     video: FrameWriter
     audio: AudioWriter
     result: Future[TakeResult] | None = None
-    # Sound up to this instant still belongs to the stopped take; it waits for it until then.
+    # Sound up to this instant still belongs to the stopped take (see stop_take).
     audio_until_ns: int = 0
-    tail_deadline_ns: int = 0
 
 
 Job = tuple[Future, Callable[..., Any], tuple[Any, ...]]
@@ -200,7 +199,7 @@ class Recorder:
     def tick(self, now_ns: int) -> None:
         """Once a frame: a stopped take whose last sound does not come is muxed without it."""
         tail = self._tail
-        if tail is not None and now_ns >= tail.tail_deadline_ns:
+        if tail is not None and now_ns >= tail.audio_until_ns + AUDIO_TAIL_WAIT_S * 1e9:
             log.warning(
                 "take %s/%d: the microphone's last sound did not come", tail.question_id, tail.take
             )
@@ -220,7 +219,6 @@ class Recorder:
         if self._tail is not None:
             self._end_tail()
         take.audio_until_ns = now_ns
-        take.tail_deadline_ns = now_ns + round(AUDIO_TAIL_WAIT_S * 1e9)
         self._tail = take
         take.result = self._run(mux_take, take.files, take.out_path, max_seconds)
         self._stopped[(take.question_id, take.take, take.practice)] = take

@@ -58,6 +58,17 @@ class SimulationStuck(RuntimeError):
     """The simulated booth's reader thread stopped handing on sound."""
 
 
+def await_sound(world: SimWorld, reader: MicReader) -> None:
+    """Return once `reader` has handed on every period the world's microphone has produced;
+    `SimulationStuck` when it does not within `SOUND_WAIT_S`."""
+    mic = world.mic
+    if mic is not None and not reader.wait_for(mic.periods_written, SOUND_WAIT_S):
+        raise SimulationStuck(
+            f"the microphone reader handed on {reader.chunks} of {mic.periods_written} "
+            f"periods ({reader.fault or 'no fault reported'})"
+        )
+
+
 class StepExecutor(ThreadPoolExecutor):
     """The recorder's worker thread, as on a booth; `drain()` waits for everything it was
     given, so that a run in virtual time is reproducible."""
@@ -116,12 +127,7 @@ class SimBooth:
         """The world moves on to the next camera frame, and the clock with it; returns once
         the reader thread has handed the kiosk the sound that reached the microphone."""
         self.clock.set_ns(self.world.tick())
-        mic = self.world.mic
-        if mic is not None and not self.reader.wait_for(mic.periods_written, SOUND_WAIT_S):
-            raise SimulationStuck(
-                f"the microphone reader handed on {self.reader.chunks} of "
-                f"{mic.periods_written} periods ({self.reader.fault or 'no fault reported'})"
-            )
+        await_sound(self.world, self.reader)
 
     def settle(self) -> None:
         """In virtual time, wait for the recorder's worker to finish what the frame gave it."""

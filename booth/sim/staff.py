@@ -24,7 +24,7 @@ from booth.devices.mic_reader import MicReader, drain
 from booth.devices.microphone import AudioChunk, Microphone
 from booth.doctor.hardware import Hardware
 from booth.doctor.live_mic import LiveMic
-from booth.sim.booth import SOUND_WAIT_S, SimulationStuck
+from booth.sim.booth import await_sound
 from booth.sim.camera import SimCamera
 from booth.sim.pins import sim_pin_factory
 from booth.sim.scenarios import RING_LUX_AT_FULL
@@ -47,10 +47,7 @@ class SimMicrophone:
 
     def delivered(self) -> list[AudioChunk]:
         """The chunks of every period the world has produced so far."""
-        mic = self.world.mic
-        assert mic is not None
-        if not self.reader.wait_for(mic.periods_written, SOUND_WAIT_S):
-            raise SimulationStuck(f"the microphone reader handed on {self.reader.chunks} chunks")
+        await_sound(self.world, self.reader)
         return drain(self._chunks)
 
     @property
