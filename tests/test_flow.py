@@ -134,18 +134,26 @@ def test_start_on_idle_opens_code_entry():
     assert Booth().press("start").screen == "code"
 
 
-def test_practice_on_idle_starts_a_practice_only_session_that_keeps_nothing():
+def test_practice_on_idle_checks_the_equipment_then_keeps_nothing_and_ends_at_idle():
     b = Booth().press("practice")
-    assert b.screen == "practice" and b.flow.view().practice_only
+    assert b.screen == "check" and b.flow.view().practice_only
+    b.press("next")
+    assert b.screen == "practice"
+    b.press("record")
+    assert b.screen == "think"  # practice has its think time, like a real question
+    v = b.flow.view()
+    assert (v.think_seconds, v.answer_seconds) == (20, 60)
     b.press("record").wait(3)
     assert b.screen == "recording"
     b.press("stop")
     assert b.screen == "review"
     b.press("keep")
-    assert b.screen == "done"
+    assert b.screen == "idle" and b.flow.view().message == "practice.done"
     assert not b.of(KeepTake) and not b.of(OpenSession) and not b.of(FinishSession)
     assert b.of(StartTake)[0].practice
     assert b.of(DiscardTake) == [DiscardTake("practice", 1, True)]
+    b.wait(15)
+    assert b.flow.view().message is None
 
 
 def test_language_cycles_on_idle_and_code():
@@ -265,8 +273,10 @@ def test_intro_clips_play_one_after_another_and_next_waits_for_the_last():
 
 
 # --------------------------------------------------------------- practice
-def test_practice_record_goes_through_countdown_recording_and_review_to_question_1():
+def test_practice_record_goes_through_think_countdown_recording_and_review_to_question_1():
     b = Booth().to_check().press("next").press("record")
+    assert b.screen == "think" and b.flow.view().seconds_left == pytest.approx(5)
+    b.press("record")
     assert b.screen == "countdown"
     b.wait(3)
     assert b.screen == "recording" and b.of(StartTake) == [StartTake("practice", 1, True, 20.0)]
@@ -468,7 +478,8 @@ def test_a_fault_ends_the_session_and_shows_out_of_order_until_cleared():
     b = Booth().to_question_1().press("next").press("record").wait(3)
     b.effects += b.flow.fault("camera")
     assert b.screen == "out-of-order" and b.flow.view().reason == "camera"
-    assert b.of(KeepTake) == [KeepTake("q1", 1)]
+    # Take 1 of 2 with review: the candidate never chose it, so it is not sent.
+    assert not b.of(KeepTake) and b.of(DiscardTake) == [DiscardTake("q1", 1, False)]
     assert b.of(FinishSession) == [FinishSession("ended-early")]
     b.effects += b.flow.clear_fault()
     assert b.screen == "idle"
@@ -489,12 +500,16 @@ def test_presses_at_the_wrong_moment_are_refused_not_fatal():
     assert sum(1 for e in b.of(Event) if e.name == "refused") == 8
 
 
-def test_shutdown_mid_take_keeps_the_take_and_ends_the_session_early():
+def test_shutdown_mid_take_ends_the_session_early_and_sends_only_a_take_sent_as_it_is():
     b = Booth().to_question_1().press("next").press("record").wait(3)
     b.effects += b.flow.shutdown()
     assert b.of(StopTake) == [StopTake("q1", 1, False)]
-    assert b.of(KeepTake) == [KeepTake("q1", 1)]
+    assert not b.of(KeepTake) and b.of(DiscardTake) == [DiscardTake("q1", 1, False)]
     assert b.of(FinishSession) == [FinishSession("ended-early")]
+    iv = Interview(practice=None, questions=(Q("q1", {"sv": "a"}, max_takes=1, review=False),))
+    b = Booth(interview=iv).to_check().press("next").press("next").press("record").wait(3)
+    b.effects += b.flow.shutdown()
+    assert b.of(KeepTake) == [KeepTake("q1", 1)] and not b.of(DiscardTake)
 
 
 def test_inactivity_counts_from_the_moment_review_opens_after_a_long_answer():
@@ -709,6 +724,7 @@ def _reach(screen):
         "inactive": lambda: Booth(timing=Timing(inactivity_seconds=5)).press("start").wait(5),
         "closed": lambda: Booth(is_open=lambda _now: False),
         "out-of-order": lambda: _faulty(Booth().press("start")),
+        "end-confirm": lambda: _reach("question").press("end"),
     }
     b = recipes[screen]()
     assert b.screen == screen
