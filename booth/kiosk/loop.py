@@ -313,9 +313,12 @@ class Kiosk:
                 self._log_event(e.name, e.fields)
             elif isinstance(e, fx.OpenSession):
                 sid = self.recorder.open_session(e.interview_id, e.candidate_ref, wall)
+                flow.session_opened(sid)  # the done screen's receipt names it
                 self._log_event("session.open", {"session": sid, "interview": e.interview_id})
             elif isinstance(e, fx.StartTake):
-                self.recorder.start_take(e.question_id, e.take, e.practice, e.max_seconds, wall)
+                self.recorder.start_take(
+                    e.question_id, e.take, e.practice, e.max_seconds, wall, e.sent_without_keeping
+                )
                 self._take_limit = e.max_seconds
                 self._log_event("take.start", _take_fields(e))
             elif isinstance(e, fx.StopTake):
