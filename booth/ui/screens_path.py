@@ -117,15 +117,18 @@ def keypad(c: Canvas, area: pygame.Rect, enabled: bool) -> None:
         c.button(rect, label, action, value, kind=kind, enabled=enabled, size_u=size)
 
 
-def _facts(c: Canvas, area: pygame.Rect, facts: list[tuple[str, str]]) -> None:
-    """Label-over-value pairs in a grid: two across in landscape, one in portrait."""
-    cols = 1 if c.portrait else 2
-    rows = -(-len(facts) // cols)
+def _facts(c: Canvas, area: pygame.Rect, facts: list[tuple[str, str]], cols: int = 2) -> None:
+    """Label-over-value pairs in a grid: `cols` across in landscape, one in portrait; the last
+    fact takes the whole last row (the takes, whose rule for the interview may be long)."""
+    cols = 1 if c.portrait else cols
+    rows = -(-(len(facts) - 1) // cols) + 1
     cw = (area.w - (cols - 1) * c.gap) // cols
     ch = (area.h - (rows - 1) * c.gap) // rows if rows else 0
     for i, (label, value) in enumerate(facts):
         row, col = divmod(i, cols)
         cell = pygame.Rect(area.x + col * (cw + c.gap), area.y + row * (ch + c.gap), cw, ch)
+        if i == len(facts) - 1:
+            cell = pygame.Rect(area.x, area.bottom - ch, area.w, ch)
         c.panel(cell)
         stack(c, cell.inflate(-round(5 * c.u), -round(3 * c.u)), [
             Line(label, SMALL, color=palette.TEXT_MUTED, space_after_u=0.8),
@@ -163,11 +166,11 @@ def welcome(c: Canvas, v: View, live: Live) -> None:
         (tr("Questions"), str(iv.question_count)),
         (tr("Time per answer"),
          tr("up to {time}").format(time=texts.duration(tr, iv.answer_seconds_max))),
-        (tr("Takes per question"), takes),
         (tr("Record before"), texts.date_time(tr, iv.deadline)),
+        (tr("Takes per question"), takes),
     ]  # fmt: skip
     grid = pygame.Rect(area.x, area.y + head_h + c.gap, area.w, area.h - head_h - c.gap)
-    _facts(c, grid, facts)
+    _facts(c, grid, facts, cols=3)
 
 
 def consent(c: Canvas, v: View, live: Live) -> None:
