@@ -11,6 +11,7 @@ from test_config_interview import EXAMPLE, MINIMAL, make_interview, problems_of
 from booth.config.errors import ConfigError
 from booth.config.interview import load_interview
 from booth.config.settings import load_settings
+from booth.install.interviews import rewrite_clip_names
 
 CLIP = MINIMAL.replace("intro_clips = []\n", "")
 
@@ -24,10 +25,18 @@ def with_clips(tmp_path: Path, clips: str, extra: str = "") -> Path:
     return directory
 
 
-def test_the_example_names_its_clips_and_offers_more_think_time():
+def test_the_example_numbers_its_clips_and_offers_more_think_time():
     interview = load_interview(EXAMPLE)
-    assert [t.get("en") for t in interview.intro_titles] == ["About us", "About the job"]
+    assert interview.intro_titles == ({}, {})  # shown as "Clip 1 of 2", "Clip 2 of 2"
     assert interview.unreviewed_takes == "discard" and interview.extra_think_seconds == 30
+
+
+def test_the_installer_finds_a_titled_clip(tmp_path):
+    directory = with_clips(
+        tmp_path, 'intro_clips = [{ file = "a.mp4", title = { sv = "Om oss", en = "About us" } }]'
+    )
+    text = (directory / "interview.toml").read_text()
+    assert rewrite_clip_names(text, {"a.mp4": "a-2.mp4"}).count('"a-2.mp4"') == 1
 
 
 def test_intro_clips_may_be_plain_names_or_titled(tmp_path):

@@ -959,3 +959,20 @@ def test_the_code_field_has_as_many_places_as_the_installed_codes():
     iv = Interview(codes=SixDigits({"123456": Invitation("CAND-1")}))
     assert Booth(interview=iv).press("start").flow.view().code_places == 6
     assert Booth().press("start").flow.view().code_places == 0  # unknown: no places drawn
+
+
+def test_after_a_walk_in_practice_start_opens_a_clean_code_entry():
+    b = Booth().press("practice").press("next").press("record").press("record").wait(3)
+    b.press("stop").press("keep")
+    assert b.flow.view().message == "practice.done"
+    b.press("start")
+    assert (b.screen, b.flow.view().message) == ("code", None)
+
+
+def test_end_practice_on_a_walk_in_practice_returns_to_idle_and_keeps_nothing():
+    b = Booth().press("practice").press("next").press("record").press("record").wait(3)
+    b.press("stop").press("end")
+    assert b.screen == "end-confirm"
+    b.press("confirm")
+    assert b.screen == "idle" and b.of(DiscardTake) == [DiscardTake("practice", 1, True)]
+    assert not b.of(OpenSession) and not b.of(FinishSession)

@@ -361,6 +361,7 @@ class Flow:
 
     def _on_idle(self, action: str, value: str | None, out: list[Effect]) -> bool:
         if action == "start":
+            self.message = None  # "Ready? Enter your invitation code" has done its work
             self._goto("code", out)
             return True
         if action == "practice":
