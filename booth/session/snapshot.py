@@ -19,7 +19,7 @@ CLIP_SCREENS = {"intro", "question", "review"}
 
 def intro_titles(interview: Any) -> tuple[dict[str, str], ...]:
     """Each intro clip's title per language (an empty table where it has none)."""
-    titles = tuple(getattr(interview, "intro_titles", ()))
+    titles = tuple(interview.intro_titles)
     return titles + ({},) * (len(interview.intro_clips) - len(titles))
 
 

@@ -76,8 +76,8 @@ def practice_step(practice: Any = None) -> Step:
 def interview_steps(interview: Any, invitation: Any) -> list[Step]:
     """Practice (if any), then every question, with the invitation's accommodations."""
     steps = []
-    extra_think = float(getattr(interview, "extra_think_seconds", 0))
-    keep_unreviewed = getattr(interview, "unreviewed_takes", "discard") == "keep"
+    extra_think = float(interview.extra_think_seconds)
+    keep_unreviewed = interview.unreviewed_takes == "keep"
     if interview.practice is not None:
         steps.append(practice_step(interview.practice))
     for q in interview.questions:
