@@ -976,3 +976,11 @@ def test_end_practice_on_a_walk_in_practice_returns_to_idle_and_keeps_nothing():
     b.press("confirm")
     assert b.screen == "idle" and b.of(DiscardTake) == [DiscardTake("practice", 1, True)]
     assert not b.of(OpenSession) and not b.of(FinishSession)
+
+
+def test_ending_while_a_take_plays_back_stops_the_replay_before_the_take_is_deleted():
+    b = Booth().to_question_1().press("next").press("record").wait(3).press("stop")
+    b.press("replay").press("end").press("confirm")
+    names = [e.name if isinstance(e, Event) else type(e).__name__ for e in b.effects]
+    assert names.index("take.replay_stopped") < names.index("DiscardTake")
+    assert not b.flow.replaying

@@ -791,6 +791,7 @@ class Flow:
             self.screen in _OVERLAYS and self.return_screen == "recording"
         ):
             self._stop_recording_quietly(out)
+        self._stop_replay(out)  # a take playing back on review is about to be settled
         self._settle_pending(out)
         if self.session_open:
             out.append(FinishSession("ended-early"))
