@@ -147,3 +147,46 @@ def test_the_one_take_question_and_the_receipt_staff_can_look_up(tmp_path, quick
     capsys.readouterr()
     assert main(["takes", "list", "--spool", str(out / "spool")]) == 0
     assert ref in capsys.readouterr().out
+
+
+def test_the_kiosk_states_the_booths_own_retention_help_and_hours(tmp_path):
+    config = tmp_path / "booth.toml"
+    config.write_text(
+        'booth_id = "test-booth"\nlanguage = "en"\n'
+        "[recording]\nwidth = 160\nheight = 120\nbitrate_bps = 300_000\n"
+        '[help]\ntext = { sv = "Ring på klockan.", en = "Ring the bell at the desk." }\n'
+        'phone = "031-123 45 67"\n'
+        "[sync]\nretention_hours = 36\n",
+        encoding="utf-8",
+    )
+    settings = load_settings(config)
+    booth = build_sim_booth(
+        settings, EXAMPLE_INTERVIEWS, tmp_path / "out", headless_display((800, 480))
+    )
+    script = "press start\ntype 123456\npress confirm\npress next\nexpect consent\n"
+    try:
+        assert run_script(booth, parse_script(script), "s").exit_code == 0
+        booth.kiosk.render()
+        words = [b.text for b in booth.kiosk.renderer.text_boxes]
+        assert any(
+            "deletes your answers 36 hours after Kommunen Exempelstad has confirmed" in w
+            for w in words
+        )
+        assert run_script(booth, parse_script("press help\nexpect help\n"), "s").exit_code == 0
+        booth.kiosk.render()
+        words = [b.text for b in booth.kiosk.renderer.text_boxes]
+        assert "Ring the bell at the desk." in words and "Phone: 031-123 45 67" in words
+    finally:
+        booth.close()
+
+
+def test_the_closed_screen_gets_todays_hours_from_the_settings():
+    from datetime import datetime
+
+    from booth.config.hours import OpeningHours, parse_day
+    from booth.kiosk.build import hours_today
+
+    hours = OpeningHours(tuple(parse_day(d) for d in ["08:00-12:00, 13:00-17:00"] + ["closed"] * 6))
+    assert hours_today(hours, datetime(2026, 11, 30, 12, 30)) == "08:00–12:00, 13:00–17:00"
+    assert hours_today(hours, datetime(2026, 12, 1, 12, 30)) == ""
+    assert hours_today(OpeningHours(), datetime(2026, 12, 1)) == ""
