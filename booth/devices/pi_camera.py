@@ -33,6 +33,7 @@ import logging
 import re
 import time
 from collections.abc import Collection, Mapping
+from fractions import Fraction
 from importlib import import_module
 from pathlib import Path
 from types import ModuleType
@@ -113,6 +114,31 @@ def hardware_encoder_present(encoders: ModuleType) -> bool:
     at import, checks that the card is "bcm2835-codec-encode", and otherwise makes
     `H264Encoder` another name for `LibavH264Encoder`."""
     return encoders.H264Encoder is not encoders.LibavH264Encoder
+
+
+def libav_framerate(fps: float) -> Fraction:
+    """The frame rate as picamera2's `LibavH264Encoder` must be given it: an exact fraction.
+
+    The encoder hands `framerate` to PyAV's `add_stream(rate=...)`, which since PyAV 13.1
+    reads `rate.numerator`: a float raises AttributeError there, so every take on a Pi 5
+    would fail. A Fraction works with every PyAV a booth may run (av 12 of Bookworm's
+    python3-av as well as the venv's), and keeps 29.97 as 2997/100 rather than rounding it.
+    """
+    return Fraction(fps).limit_denominator(1001)
+
+
+def encoder_options(encoder: str, fps: float, bitrate_bps: int) -> dict[str, Any]:
+    """The keyword arguments of picamera2's encoder for `encoder` (`HARDWARE`: H264Encoder,
+    `SOFTWARE`: LibavH264Encoder): a keyframe a second, so a cut file still plays, and SPS/PPS
+    repeated before each one."""
+    options: dict[str, Any] = {
+        "bitrate": bitrate_bps,
+        "repeat": True,
+        "iperiod": max(1, round(fps)),
+    }
+    if encoder == SOFTWARE:
+        options["framerate"] = libav_framerate(fps)
+    return options
 
 
 def camera_controls(
@@ -385,13 +411,16 @@ class PiCamera:
             raise TypeError("PiCamera encodes in picamera2: pass it PiCamera.take_writer(files)")
         if self._encoder is not None:
             raise RuntimeError("an encoder is already running; stop_encoder() first")
-        encoder = self._new_encoder()
-        output = _as_picamera2_output(writer, self._lib.outputs.Output)
-        self._encoder, self._output = encoder, writer
+        # On any failure the take's writer is closed here (its files and its sync thread):
+        # the caller only ever sees the exception.
         try:
+            encoder = self._new_encoder()
+            output = _as_picamera2_output(writer, self._lib.outputs.Output)
+            self._encoder, self._output = encoder, writer
             self._picam2.start_encoder(encoder, output, name="main")
-        except Exception:
+        except BaseException:
             self._encoder = self._output = None
+            writer.close()
             raise
         self._lock_exposure()
 
@@ -453,14 +482,9 @@ class PiCamera:
             self._asked_gain = gain
 
     def _new_encoder(self) -> Any:
-        iperiod = max(1, round(self.fps))  # a keyframe a second: a cut file still plays
-        if self.encoder == HARDWARE:
-            return self._lib.encoders.H264Encoder(
-                bitrate=self.bitrate_bps, repeat=True, iperiod=iperiod
-            )
-        return self._lib.encoders.LibavH264Encoder(
-            bitrate=self.bitrate_bps, repeat=True, iperiod=iperiod, framerate=self.fps
-        )
+        encoders = self._lib.encoders
+        kind = encoders.H264Encoder if self.encoder == HARDWARE else encoders.LibavH264Encoder
+        return kind(**encoder_options(self.encoder, self.fps, self.bitrate_bps))
 
     def _first_timestamp_us(self) -> int | None:
         encoder = self._encoder
