@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 import queue
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +24,7 @@ import numpy as np
 from booth.config.settings import Settings
 from booth.devices.mic_reader import MicReader, drain
 from booth.devices.microphone import AudioChunk, Microphone, MicrophoneError, find_card
+from booth.devices.speaker import write_frames
 
 log = logging.getLogger(__name__)
 
@@ -76,12 +78,24 @@ class Beeper:
     """A short beep on the speaker through ALSA (pyalsaaudio playback).
 
     device: ALSA PCM name ("default", "plughw:CARD=Headphones,DEV=0", …); rate in Hz.
+    open_pcm: opens the PCM; pyalsaaudio's `alsaaudio.PCM` (tests pass the simulated card's).
+
+    Each beep fills the speaker's whole buffer (4 periods of 256 frames), so the card plays it
+    and stops in an underrun well before the next one. pyalsaaudio 0.11 answers the next write
+    with -EPIPE and writes nothing (it only prepares the stream again): that beep is written
+    again, or every other beep would be silent.
     """
 
-    def __init__(self, device: str = "default", rate: int = 48_000) -> None:
+    def __init__(
+        self,
+        device: str = "default",
+        rate: int = 48_000,
+        open_pcm: Callable[..., Any] = alsaaudio.PCM,
+    ) -> None:
         self.device = device
+        self.underruns = 0
         try:
-            self._pcm = alsaaudio.PCM(
+            self._pcm = open_pcm(
                 type=alsaaudio.PCM_PLAYBACK,
                 device=device,
                 rate=rate,
@@ -101,7 +115,7 @@ class Beeper:
 
     def beep(self) -> None:
         """Start the beep now (returns once ALSA has it; playback was idle and restarts)."""
-        self._pcm.write(self._beep)
+        self.underruns += write_frames(self._pcm, self._beep, 2)
 
     def close(self) -> None:
         self._pcm.close()

@@ -189,7 +189,8 @@ class CardPCM:
     When it has played all that was written it stops in XRUN (default stop threshold: the
     buffer size). In XRUN `avail()` returns -EPIPE, and `write()` re-prepares the stream and
     returns -EPIPE without writing, exactly as pyalsaaudio's `alsapcm_write` does. Writes
-    block while the buffer is full, as on a card. `underruns` counts the XRUNs.
+    block while the buffer is full, as on a card; one that runs out half way (a writer too
+    slow) returns the frames it wrote. `underruns` counts the XRUNs.
     """
 
     def __init__(
@@ -242,7 +243,9 @@ class CardPCM:
         done = 0
         while done < frames:
             room = self.avail()
-            if room <= 0:
+            if room < 0:
+                return done  # ran out in the middle: alsa-lib returns what it wrote
+            if room == 0:
                 time.sleep(self.period_frames / self.rate / 4)
                 continue
             part = min(room, frames - done)
