@@ -3,6 +3,7 @@
 import importlib
 import importlib.util
 import sys
+import threading
 
 import av
 import numpy as np
@@ -187,8 +188,6 @@ def test_a_take_on_a_pi_5_starts_its_encoder(standin, take_files):
 
 
 def test_a_take_that_cannot_start_leaves_no_open_files_or_threads(standin, take_files):
-    import threading
-
     class BrokenEncoder(standin.LibavH264Encoder):
         def _start(self):
             raise RuntimeError("libx264 is missing")
@@ -205,3 +204,39 @@ def test_a_take_that_cannot_start_leaves_no_open_files_or_threads(standin, take_
     assert set(threading.enumerate()) <= before  # the writer's sync thread has ended
     assert writer._video.fd == -1 and writer._pts.fd == -1  # and its files are closed
     camera.close()
+
+
+@pytest.mark.timeout(10)
+def test_a_dead_camera_says_what_timed_out_and_still_closes(standin, monkeypatch, caplog):
+    from booth.devices import pi_camera
+
+    monkeypatch.setattr(pi_camera, "FRAME_TIMEOUT_S", 0.05)
+    camera = PiCamera(160, 120, 30.0, encoder=SOFTWARE)
+    camera.start()
+    with pytest.raises(CameraError, match=r"no frame within 0.05 s \(picamera2 capture_request"):
+        camera.capture(0)
+    camera.close()  # picamera2's stop() would wait behind the timed-out request for ever
+    assert camera._picam2.closed and not camera._picam2.stopped_before_cancel
+
+
+@pytest.mark.timeout(10)
+def test_a_camera_that_never_stops_does_not_hang_the_booth(standin, monkeypatch, caplog):
+    from booth.devices import pi_camera
+
+    stuck = threading.Event()
+
+    class StuckPicamera2(standin.Picamera2):
+        def stop(self):
+            stuck.wait()  # libcamera waits for a sensor that is gone
+
+    monkeypatch.setattr(pi_camera, "STOP_TIMEOUT_S", 0.1)
+    camera = PiCamera(160, 120, 30.0, encoder=SOFTWARE)
+    camera._picam2 = StuckPicamera2()
+    camera.start()
+    try:
+        camera.close()
+        assert "picamera2 stop() did not return within 0.1 s" in caplog.text
+        with pytest.raises(CameraError, match="picamera2 stop"):
+            pi_camera.within(0.1, "picamera2 stop()", stuck.wait)
+    finally:
+        stuck.set()
