@@ -95,14 +95,63 @@ def test_a_missing_thermal_zone_warns_on_a_pi_and_is_skipped_elsewhere(tmp_path)
 
 
 # ------------------------------------------------------------------ throttling
+def fake_vcgencmd(tmp_path: Path, flags: str) -> str:
+    """A `vcgencmd` that answers `get_throttled` as the firmware's does."""
+    tool = write(tmp_path / "vcgencmd", f"#!/bin/sh\necho throttled={flags}\n")
+    tool.chmod(0o755)
+    return str(tool)
+
+
+def rpi_volt(root: Path, alarm: str, number: int = 1) -> Path:
+    """/sys/class/hwmon as a Pi's kernel lays it out: the SoC's sensor, then rpi_volt."""
+    write(root / "hwmon0/name", "cpu_thermal\n")
+    write(root / f"hwmon{number}/name", "rpi_volt\n")
+    write(root / f"hwmon{number}/in0_lcrit_alarm", alarm + "\n")
+    return root
+
+
 def test_under_voltage_now_fails_with_the_power_supply_fix(tmp_path):
-    flags = checks.read_throttled(write(tmp_path / "get_throttled", "50005\n"), "no-vcgencmd")
+    flags = checks.read_throttled(fake_vcgencmd(tmp_path, "0x50005"))
     assert flags == 0x50005
     check = checks.throttling_check(True, flags)
     assert check.result == FAIL
     assert "now: under-voltage, throttled" in check.detail
     assert "since boot: under-voltage, throttled" in check.detail
     assert "power supply" in check.fix
+
+
+def test_under_voltage_is_read_from_the_rpi_volt_hwmon_alarm_on_a_pi_4_and_a_pi_5(tmp_path):
+    hwmon = rpi_volt(tmp_path / "hwmon", "1")
+    assert checks.read_undervoltage(hwmon) is True
+    check = checks.throttling_check(True, None, checks.read_undervoltage(hwmon))
+    assert check.result == FAIL and "now: under-voltage" in check.detail
+    assert "rpi_volt" in check.detail and "power supply" in check.fix
+    calm = rpi_volt(tmp_path / "calm", "0")
+    assert checks.throttling_check(True, None, checks.read_undervoltage(calm)).result == PASS
+    assert checks.read_undervoltage(tmp_path / "no-hwmon") is None
+
+
+def test_the_doctor_reads_the_hwmon_alarm_not_the_firmwares_sysfs_file(tmp_path):
+    write(tmp_path / "model", "Raspberry Pi 5 Model B Rev 1.0\x00")
+    board = Board(
+        model_file=tmp_path / "model",
+        hwmon=rpi_volt(tmp_path / "hwmon", "1"),
+        vcgencmd=str(tmp_path / "no-vcgencmd"),
+        thermal=tmp_path / "thermal",
+    )
+    settings = load_settings(sim_booth(tmp_path))
+    results = {c.check: c for c in run_checks(settings, hardware_for(settings), board)}
+    assert results["throttling"].result == FAIL
+    assert "under-voltage" in results["throttling"].detail
+
+
+def test_the_temperature_is_the_cpu_thermal_zones(tmp_path):
+    write(tmp_path / "thermal_zone0/type", "some-sensor\n")
+    write(tmp_path / "thermal_zone1/type", "cpu-thermal\n")
+    write(tmp_path / "thermal_zone1/temp", "55123\n")
+    zone = checks.cpu_thermal_zone(tmp_path)
+    assert zone == tmp_path / "thermal_zone1/temp"
+    assert checks.temperature_check(True, zone).detail == "55.1 °C"
 
 
 def test_throttling_since_boot_only_warns_and_a_hot_pi_is_told_to_cool_down(tmp_path):
@@ -115,9 +164,9 @@ def test_throttling_since_boot_only_warns_and_a_hot_pi_is_told_to_cool_down(tmp_
 def test_throttling_is_not_asked_off_a_pi_and_warns_when_a_pi_cannot_tell(tmp_path):
     elsewhere = checks.throttling_check(False, None)
     assert (elsewhere.result, elsewhere.detail) == (SKIP, "not a Pi")
-    flags = checks.read_throttled(tmp_path / "missing", str(tmp_path / "no-vcgencmd"))
+    flags = checks.read_throttled(str(tmp_path / "no-vcgencmd"))
     assert flags is None
-    check = checks.throttling_check(True, flags)
+    check = checks.throttling_check(True, flags, checks.read_undervoltage(tmp_path / "none"))
     assert check.result == WARN and "vcgencmd" in check.fix
 
 

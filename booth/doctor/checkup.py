@@ -29,8 +29,8 @@ class Board:
     """Where the board's facts are read; tests point these at temporary trees."""
 
     model_file: Path = PI_MODEL_FILE
-    thermal_zone: Path = checks.THERMAL_ZONE
-    get_throttled: Path = checks.GET_THROTTLED
+    thermal: Path = checks.THERMAL
+    hwmon: Path = checks.HWMON
     vcgencmd: str = "vcgencmd"
     drm: Path = checks.SYS_DRM
     dev_dri: Path = checks.DEV_DRI
@@ -82,9 +82,11 @@ def run_checks(settings: Settings, hardware: Hardware, board: Board | None = Non
         lambda: checks.clock_check(*checks.ntp_synchronized(board.timedatectl)),
         functools.partial(server_check, settings),
         lambda: checks.throttling_check(
-            on_pi, checks.read_throttled(board.get_throttled, board.vcgencmd) if on_pi else None
+            on_pi,
+            checks.read_throttled(board.vcgencmd) if on_pi else None,
+            checks.read_undervoltage(board.hwmon) if on_pi else None,
         ),
-        functools.partial(checks.temperature_check, on_pi, board.thermal_zone),
+        lambda: checks.temperature_check(on_pi, checks.cpu_thermal_zone(board.thermal)),
     ]
     return [step() for step in steps]
 
