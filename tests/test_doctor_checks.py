@@ -199,6 +199,50 @@ def test_no_drm_device_fails_with_the_kms_overlay_and_simulation_passes(tmp_path
     assert checks.display_check(True).detail == "simulated"
 
 
+# The video drivers of the SDL in PyPI's pygame 2.6.1 wheels (x86_64 and aarch64 alike), as
+# `sdl_video_drivers()` reads them, and of Debian 12's / Raspberry Pi OS's libsdl2 2.26.5.
+WHEEL_SDL = ["x11", "wayland", "offscreen", "dummy", "evdev"]
+SYSTEM_SDL = ["x11", "wayland", "kmsdrm", "offscreen", "dummy", "evdev"]
+
+
+def test_pygames_sdl_without_kmsdrm_fails_the_display_naming_the_fix(tmp_path):
+    drm, dri = drm_tree(tmp_path, {"HDMI-A-1": "connected"})
+    check = checks.display_check(False, drm, dri, WHEEL_SDL)
+    assert check.result == FAIL and "no KMSDRM video driver" in check.detail
+    assert "--no-binary pygame" in check.fix and "libsdl2-dev" in check.fix
+    assert checks.display_check(False, drm, dri, SYSTEM_SDL).result == PASS
+
+
+def test_the_sdl_drivers_are_read_from_the_library_pygame_loaded():
+    import pygame  # noqa: F401  (loads SDL)
+
+    from booth.kiosk.window import sdl_library, sdl_video_drivers
+
+    library = sdl_library()
+    assert library is not None and library.exists()
+    drivers = sdl_video_drivers()
+    assert "dummy" in drivers and "offscreen" in drivers
+
+
+def test_a_booth_whose_sdl_lacks_kmsdrm_is_told_so_when_the_kiosk_opens_the_screen(monkeypatch):
+    import pygame
+
+    from booth.kiosk.window import DisplayError, open_display, sdl_video_drivers
+
+    pygame.display.quit()
+    monkeypatch.setenv("SDL_VIDEODRIVER", "kmsdrm")
+    try:
+        with pytest.raises(DisplayError) as raised:
+            open_display((320, 240), fullscreen=True)
+    finally:
+        pygame.display.quit()
+    if "kmsdrm" not in sdl_video_drivers():  # PyPI's wheel, as in this venv
+        assert "has no 'kmsdrm' video driver" in str(raised.value)
+        assert "--no-binary pygame" in str(raised.value)
+    else:  # a system SDL on a machine without a screen
+        assert "cannot open the display (kmsdrm)" in str(raised.value)
+
+
 # ----------------------------------------------------------------------- clock
 def test_the_clock_fails_when_systemd_says_unsynchronised_and_warns_when_unknown():
     assert checks.clock_check(True, "timedatectl").result == PASS

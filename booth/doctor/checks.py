@@ -26,6 +26,7 @@ from gpiozero.pins import Factory
 from booth.config.settings import Buttons, Devices, LightSettings, Recording
 from booth.devices.hw_pwm import SYSFS_PWM
 from booth.kiosk.health import Health
+from booth.kiosk.window import KMSDRM_FIX, sdl_library
 from booth.light.curve import CurveError, load_curve
 from booth.light.settings import open_ring_light
 from booth.media.spool import disk_free_bytes
@@ -184,10 +185,28 @@ def throttling_check(on_pi: bool, flags: int | None, undervoltage: bool | None =
     return Check("throttling", FAIL if now else WARN, f"{'; '.join(parts)} ({shown}{sources})", fix)
 
 
-def display_check(simulated: bool, drm: Path = SYS_DRM, dev_dri: Path = DEV_DRI) -> Check:
-    """A KMS/DRM device with a screen connected (`/sys/class/drm/card*-*/status`)."""
+def display_check(
+    simulated: bool,
+    drm: Path = SYS_DRM,
+    dev_dri: Path = DEV_DRI,
+    sdl_drivers: Sequence[str] | None = None,
+) -> Check:
+    """SDL's KMSDRM driver, and a KMS/DRM device with a screen connected
+    (`/sys/class/drm/card*-*/status`).
+
+    sdl_drivers: the video drivers of pygame's SDL (`booth.kiosk.window.sdl_video_drivers`);
+    the kiosk draws with "kmsdrm", which PyPI's pygame wheels lack."""
     if simulated:
         return Check("display", SKIP, "simulated")
+    if sdl_drivers is not None and "kmsdrm" not in sdl_drivers:
+        library = sdl_library()
+        return Check(
+            "display",
+            FAIL,
+            f"pygame's SDL ({library or 'not found'}) has no KMSDRM video driver "
+            f"({', '.join(sdl_drivers) or 'no drivers found'}): the kiosk cannot draw",
+            KMSDRM_FIX,
+        )
     if not sorted(dev_dri.glob("card*")):
         return Check(
             "display",

@@ -21,6 +21,7 @@ from booth.doctor.checks import FAIL, PASS, SKIP, Check
 from booth.doctor.device_checks import camera_check, held_by_kiosk, microphone_check
 from booth.doctor.hardware import Hardware
 from booth.doctor.server_check import server_check
+from booth.kiosk.window import sdl_video_drivers
 from booth.state import KioskState, read_state
 
 
@@ -71,7 +72,11 @@ def run_checks(settings: Settings, hardware: Hardware, board: Board | None = Non
                 checks.light_check, light, settings.devices, paths.state, pins, board.pwm
             ),
         ]
-    steps.append(functools.partial(checks.display_check, simulated, board.drm, board.dev_dri))
+    steps.append(
+        lambda: checks.display_check(
+            simulated, board.drm, board.dev_dri, None if simulated else sdl_video_drivers()
+        )
+    )
     if kiosk_running:
         assert kiosk is not None
         steps.append(functools.partial(_held, "buttons", kiosk.pid))

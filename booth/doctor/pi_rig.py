@@ -166,9 +166,8 @@ def build_pi_rig(settings: Settings, work_dir: Path) -> PiRig:
     The kiosk must not be running: it holds the camera. Raises CameraError or MicrophoneError
     with what staff can do.
     """
-    import pygame
-
     from booth.devices.pi_camera import PiCamera
+    from booth.kiosk.window import open_display
 
     rec, dev = settings.recording, settings.devices
     camera = PiCamera(
@@ -182,9 +181,8 @@ def build_pi_rig(settings: Settings, work_dir: Path) -> PiRig:
             latency_ms=dev.mic_latency_ms,
         )
         beeper = Beeper(find_speaker(dev.speaker_device), rec.audio_rate)
-        pygame.display.init()
-        flags = pygame.FULLSCREEN if settings.display.fullscreen else 0
-        screen = ScreenFlash(pygame.display.set_mode(settings.display.size, flags))
+        # The kiosk's own display opening: KMSDRM on the console, staff told what is wrong.
+        screen = ScreenFlash(open_display(settings.display.size, settings.display.fullscreen))
     except Exception:
         camera.close()
         raise
