@@ -43,6 +43,8 @@ APT_PACKAGES=(
 # the kiosk draws with; PyPI's pygame wheels bundle an SDL without it ("kmsdrm not available").
 PYGAME_REQUIREMENT="pygame==2.6.1"
 APT_PACKAGES+=(libsdl2-dev libsdl2-ttf-dev libsdl2-image-dev libsdl2-mixer-dev libfreetype-dev libportmidi-dev)
+# gpiozero's pin factory on Bookworm: pip's gpiozero does not pull in lgpio (seen by the venv).
+APT_PACKAGES+=(python3-lgpio)
 
 usage() {
   sed -n '2,17p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'

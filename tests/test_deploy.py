@@ -103,7 +103,7 @@ def test_pygame_is_built_against_the_systems_sdl_and_lgpio_comes_from_apt(pi: Pa
     # gpiozero has no pin factory on a Pi 5 without lgpio (issue 16.7).
     out = install(pi, "--dry-run").stdout
     apt = next(line for line in out.splitlines() if "apt-get install" in line)
-    for package in ("libsdl2-dev", "libsdl2-ttf-dev", "libfreetype-dev"):
+    for package in ("libsdl2-dev", "libsdl2-ttf-dev", "libfreetype-dev", "python3-lgpio"):
         assert package in apt.split(), package
     pygame = out.index("pip install --quiet --no-binary pygame pygame==2.6.1")
     assert pygame < out.index("pip install --quiet /")  # before booth, which then keeps it

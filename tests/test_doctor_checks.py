@@ -315,6 +315,7 @@ def test_the_gpiozero_light_opens_on_pwm_pins_and_fails_on_pins_without_pwm(tmp_
     pwm_pins = MockFactory(pin_class=MockPWMPin)
     check = checks.light_check(LightSettings(), Devices(), tmp_path, pwm_pins)
     assert check.result == WARN and "GPIO18 at 1000 Hz (gpiozero)" in check.detail
+    assert "pin factory mock (MockFactory)" in check.detail
     check = checks.light_check(LightSettings(), Devices(), tmp_path, MockFactory())
     assert check.result == FAIL and "PinPWMUnsupported" in check.detail
 
@@ -324,7 +325,10 @@ def test_the_buttons_claim_their_pins_and_fail_on_a_pin_in_use():
     buttons = Buttons(record_led=5)
     check = checks.buttons_check(buttons, pins)
     assert check.result == PASS
-    assert check.detail == "pins claimed: record GPIO17, next GPIO27, back GPIO22, record LED GPIO5"
+    assert check.detail == (
+        "pins claimed: record GPIO17, next GPIO27, back GPIO22, record LED GPIO5; "
+        "pin factory mock (MockFactory)"
+    )
     # Released again: a second doctor finds them free.
     assert checks.buttons_check(buttons, pins).result == PASS
     holder = Button(27, pin_factory=pins)
@@ -333,6 +337,17 @@ def test_the_buttons_claim_their_pins_and_fail_on_a_pin_in_use():
     finally:
         holder.close()
     assert check.result == FAIL and "next pin GPIO27" in check.detail
+
+
+def test_without_a_gpio_library_the_fix_is_apts_lgpio(monkeypatch):
+    # Off a Pi, as on a Pi whose venv cannot see python3-lgpio: gpiozero finds no factory.
+    from gpiozero import Device
+
+    monkeypatch.delenv("GPIOZERO_PIN_FACTORY", raising=False)
+    monkeypatch.setattr(Device, "pin_factory", None)
+    check = checks.buttons_check(Buttons(), None)
+    assert check.result == FAIL and "BadPinFactory" in check.detail
+    assert "sudo apt install python3-lgpio" in check.fix
 
 
 # ---------------------------------------------------------------------- server

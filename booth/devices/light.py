@@ -70,6 +70,11 @@ class GpiozeroPWM:
         self._led = PWMLED(pin, frequency=frequency, initial_value=0.0, pin_factory=pin_factory)
 
     @property
+    def led(self) -> PWMLED:
+        """gpiozero's device (its `pin_factory` says which GPIO library drives it)."""
+        return self._led
+
+    @property
     def duty(self) -> float:
         return float(self._led.value)
 

@@ -354,8 +354,27 @@ def light_check(
                 "check [devices] light_pin and [light] driver; stop anything else using the pin",
             ),
         )
+    led = getattr(ring.driver, "led", None)
+    if led is not None:
+        where += f", pin factory {factory_name(led.pin_factory)}"
     ring.close()
     return with_curve(Check("light", PASS, f"driver opens: {where}"), state_dir)
+
+
+PIN_FACTORIES = {
+    "LGPIOFactory": "lgpio",
+    "RPiGPIOFactory": "rpigpio",
+    "PiGPIOFactory": "pigpio",
+    "NativeFactory": "native",
+    "MockFactory": "mock",
+}
+
+
+def factory_name(factory: Factory | None) -> str:
+    """gpiozero's pin factory in staff words: "lgpio" (what a booth should use: Raspberry Pi
+    OS's python3-lgpio, every Pi model, PWM included), "native" (gpiozero's fallback, no PWM)…"""
+    kind = type(factory).__name__
+    return f"{PIN_FACTORIES.get(kind, kind)} ({kind})"
 
 
 CALIBRATE_FIX = "booth light calibrate (with the kiosk stopped)"
@@ -422,6 +441,7 @@ def _claim_buttons(
         for device in opened:
             device.close()
     claimed = ", ".join(f"{name} GPIO{pin}" for name, pin in {**pins, **leds}.items())
+    claimed += f"; pin factory {factory_name(opened[0].pin_factory)}" if opened else ""
     if pressed:
         return Check(
             "buttons",
