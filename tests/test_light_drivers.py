@@ -202,3 +202,17 @@ def test_the_driver_waits_for_udev_to_make_an_exported_channel_writable():
         assert (chip / "pwm2/period").read_text() == "50000"
     finally:
         shutil.rmtree(root)
+
+
+def test_a_booth_with_the_pwm_overlay_dims_with_hardware_pwm_by_default(tmp_path, pins):
+    chip = make_chip(tmp_path, 2, "1f00098000.pwm", exported=(2,))
+    light = open_ring_light(LightSettings(), 18, 1000, pins, sysfs=tmp_path / "class/pwm")
+    assert isinstance(light.driver, SysfsPWM) and light.driver.path == chip / "pwm2"
+    light.close()
+
+
+def test_without_the_overlay_the_default_light_is_gpiozeros(tmp_path, pins):
+    (tmp_path / "class/pwm").mkdir(parents=True)
+    light = open_ring_light(LightSettings(), 18, 1000, pins, sysfs=tmp_path / "class/pwm")
+    assert not isinstance(light.driver, SysfsPWM)
+    light.close()

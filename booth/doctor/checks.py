@@ -28,7 +28,7 @@ from booth.devices.hw_pwm import SYSFS_PWM
 from booth.kiosk.health import Health
 from booth.kiosk.window import KMSDRM_FIX, sdl_library
 from booth.light.curve import CurveError, load_curve
-from booth.light.settings import open_ring_light
+from booth.light.settings import light_driver_name, open_ring_light
 from booth.media.spool import disk_free_bytes
 
 PASS, SKIP, WARN, FAIL = "pass", "skip", "warn", "fail"
@@ -335,7 +335,7 @@ def light_check(
     the camera, only more slowly)."""
     where = (
         f"GPIO{devices.light_pin} at {devices.light_frequency_hz} Hz (gpiozero)"
-        if light.driver == "gpiozero"
+        if light_driver_name(light, devices.light_pin, sysfs) == "gpiozero"
         else f"GPIO{devices.light_pin} on {sysfs} (sysfs PWM)"
     )
     try:
