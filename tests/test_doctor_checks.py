@@ -40,6 +40,7 @@ CHECKS = [
     "camera",
     "microphone",
     "light",
+    "speaker",
     "display",
     "buttons",
     "disk",

@@ -77,7 +77,7 @@ class Devices:
     light_frequency_hz: int = 1000
     light_level: float = 0.6  # constant duty cycle 0..1 until the light controller drives it
     buttons: Buttons = field(default_factory=Buttons)
-    mic_device: str = ""  # ALSA card name, e.g. "USB"; "" = the default device
+    mic_device: str = ""  # ALSA card name, e.g. "USB"; "" = the first USB card that captures
     # Sound the microphone delivers later than ALSA tells (inside its own converter): measured
     # by `booth doctor --record` as the audio/video offset, and taken off every chunk's time.
     mic_latency_ms: float = 0.0

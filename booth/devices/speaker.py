@@ -26,20 +26,6 @@ class SpeakerError(Exception):
     """The speaker cannot be opened; the message is meant for staff."""
 
 
-def speaker_pcm(name: str) -> str:
-    """The ALSA playback PCM for the `[devices] speaker_device` setting.
-
-    "" is ALSA's default device; a PCM name ("default", "plughw:CARD=Headphones,DEV=0", the
-    simulator's "booth_sim_speaker") is used as is; any other name is a sound card's id, which
-    plughw turns into a device that accepts 48 kHz stereo whatever the card does natively.
-    """
-    if not name:
-        return "default"
-    if ":" in name or name in alsaaudio.pcms(alsaaudio.PCM_PLAYBACK):
-        return name
-    return f"plughw:CARD={name},DEV=0"
-
-
 WRITE_TRIES = 3
 """An underrun re-prepares the stream, so the next write goes through: a few tries are plenty."""
 
@@ -71,10 +57,10 @@ def write_frames(pcm: Any, data: bytes, frame_bytes: int) -> int:
 class Speaker:
     """The booth's loudspeaker: an ALSA playback device fed 16-bit samples by pyalsaaudio.
 
-    device: ALSA PCM name (see `speaker_pcm`). rate: samples per second per channel.
-    channels: 2 for stereo. period_frames × periods: ALSA's buffer, the sound that is queued
-    ahead of the speaker (1024 × 4 at 48 kHz = 85 ms). latency_s: sound the device holds
-    beyond what ALSA reports (a TV's own audio delay; the simulator's FIFO).
+    device: ALSA PCM name (see `booth.devices.sound_cards.speaker_pcm`). rate: samples per
+    second per channel. channels: 2 for stereo. period_frames × periods: ALSA's buffer, the
+    sound that is queued ahead of the speaker (1024 × 4 at 48 kHz = 85 ms). latency_s: sound
+    the device holds beyond what ALSA reports (a TV's own audio delay; the simulator's FIFO).
     open_pcm: opens the PCM; pyalsaaudio's `alsaaudio.PCM` (the simulator passes its card's).
     """
 

@@ -23,7 +23,8 @@ import numpy as np
 
 from booth.config.settings import Settings
 from booth.devices.mic_reader import MicReader, drain
-from booth.devices.microphone import AudioChunk, Microphone, MicrophoneError, find_card
+from booth.devices.microphone import AudioChunk, Microphone, MicrophoneError
+from booth.devices.sound_cards import choose_mic, speaker_pcm
 from booth.devices.speaker import write_frames
 
 log = logging.getLogger(__name__)
@@ -176,20 +177,14 @@ def build_pi_rig(settings: Settings, work_dir: Path) -> PiRig:
     camera.start()
     try:
         mic = Microphone(
-            find_card(dev.mic_device or "default"),
+            choose_mic(dev.mic_device)[0],
             rate=rec.audio_rate,
             latency_ms=dev.mic_latency_ms,
         )
-        beeper = Beeper(find_speaker(dev.speaker_device), rec.audio_rate)
+        beeper = Beeper(speaker_pcm(dev.speaker_device), rec.audio_rate)
         # The kiosk's own display opening: KMSDRM on the console, staff told what is wrong.
         screen = ScreenFlash(open_display(settings.display.size, settings.display.fullscreen))
     except Exception:
         camera.close()
         raise
     return PiRig(camera, mic, screen, beeper)
-
-
-def find_speaker(name: str) -> str:
-    """The ALSA playback device for a card given by name ("" = the default device)."""
-    # Cards are named the same for playback as for capture.
-    return find_card(name) if name else "default"
