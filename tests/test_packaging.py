@@ -52,7 +52,5 @@ def test_numpy_stays_below_2_for_apts_picamera2_stack():
     from packaging.requirements import Requirement
 
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
-    numpy = next(
-        Requirement(r) for r in project["dependencies"] if Requirement(r).name == "numpy"
-    )
+    numpy = next(Requirement(r) for r in project["dependencies"] if Requirement(r).name == "numpy")
     assert not numpy.specifier.contains("2.0.0") and numpy.specifier.contains("1.26.4")
