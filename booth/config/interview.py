@@ -264,8 +264,8 @@ def load_interview(directory: Path) -> Interview:
         )
     else:
         for i, entry in enumerate(clips_value):
-            name, clip_title = _intro_clip(root, entry, languages, i)
-            path = _media(root, "intro_clips", name, directory, sub=(i,))
+            clip_file, clip_title = _intro_clip(root, entry, languages, i)
+            path = _media(root, "intro_clips", clip_file, directory, sub=(i,))
             if path is not None:
                 intro_clips.append(path)
                 intro_titles.append(clip_title)
