@@ -17,8 +17,8 @@ from pathlib import Path
 
 from booth.cli.main import UserError, add_config_option, load_booth_settings
 from booth.config.settings import Settings
-from booth.devices.face_meter import face_brightness
-from booth.light.calibrate import FACE_KEY, CalibrationError, calibrate
+from booth.devices.face_exposure import camera_aim
+from booth.light.calibrate import CalibrationError, calibrate
 from booth.light.curve import CurvePoint, LightCurve
 from booth.light.override import write_override
 from booth.light.settings import LightSettings
@@ -153,6 +153,7 @@ def calibrate_booth(settings: Settings, light: LightSettings, progress=None) -> 
                 rec.flicker_period_us or None,
                 SIM_CALIBRATION_SIZE,
                 progress,
+                camera_aim(light),
             )
         finally:
             ring.close()
@@ -164,8 +165,7 @@ def calibrate_booth(settings: Settings, light: LightSettings, progress=None) -> 
     try:
 
         def next_metadata():
-            frame = camera.capture(time.monotonic_ns())
-            return {**frame.metadata, FACE_KEY: face_brightness(frame.preview)}
+            return camera.capture(time.monotonic_ns()).metadata
 
         return calibrate(
             ring.set, next_metadata, measured=datetime.now().astimezone(), progress=progress

@@ -140,7 +140,9 @@ def _assemble(
             paths.state,
             events,
             ClipPlayer(Speaker(speaker_pcm(dev.speaker_device)), realtime=True),
-            LightController(settings.light, light_curve(paths.state)),
+            LightController(
+                settings.light, light_curve(paths.state), flicker_period_us=rec.flicker_period_us
+            ),
             ThreadPoolExecutor(max_workers=1, thread_name_prefix="takes"),
             interviews_dir=interviews_dir or paths.interviews,
         )
