@@ -1,0 +1,201 @@
+"""The same face in any room (issue 15): the exposure aims at the face, the light before gain.
+
+End to end, takes recorded by `booth simulate` in a dark and a bright room; then the parts: the
+face meter's ExposureValue steps, the simulated AGC's metering zones, the booth's exposure mode
+in a Raspberry Pi tuning file, and the light the face is missing where the ring cannot cover.
+"""
+
+import av
+import numpy as np
+import pytest
+from conftest import simulate_booth
+
+from bench.face import corner_noise
+from booth.devices.face_exposure import (
+    HOLDOFF_FRAMES,
+    MAX_STEP_EV,
+    FaceExposure,
+    booth_exposure_profile,
+    with_booth_exposure_mode,
+)
+from booth.devices.face_meter import face_luma, linear_light
+from booth.light.controller import LightController
+from booth.light.curve import CurvePoint, LightCurve
+from booth.light.settings import LightSettings
+from booth.sim.exposure import METERING_WEIGHTS, AutoExposure
+from booth.sim.scene import Scene, zone_counts
+from booth.sim.sensor import Sensor
+
+CONFIG = (
+    # A bit rate at which the encoder keeps the sensor's grain: at lower rates it smooths the
+    # bright room's finer grain away more than the dark room's (1.5 Mbps here: 1.65x), and the
+    # test would measure the encoder rather than the gain.
+    "[recording]\nwidth = 320\nheight = 240\nbitrate_bps = 4_000_000\n"
+    '[light]\nmetering = "{metering}"\n{extra}'
+)
+TODAY = "target_gain = 2.0\n"  # the whole frame metered, at main's target before issue 15
+
+
+def take_in_a_room(tmp_path, lux: int, metering: str) -> tuple[float, float]:
+    """Face luma (mean) and corner noise (mean) of a 4 s take recorded by `booth simulate` in a
+    room of `lux` lux."""
+    config = tmp_path / f"{metering}.toml"
+    extra = TODAY if metering == "frame" else ""
+    config.write_text(CONFIG.format(metering=metering, extra=extra))
+    script = (
+        f"ambient {lux}\npress start\ntype 123456\npress confirm\npress next\npress accept\n"
+        "wait 3\npress next\nwait 10.4\npress next\npress next\npress next\npress record\n"
+        "wait 3\nexpect recording\nwait 4\npress stop\npress keep\n"
+    )
+    out = tmp_path / f"{metering}-{lux}"
+    assert simulate_booth(config, script, out) == 0
+    (take,) = out.glob("spool/*/q1-take1.mp4")
+    with av.open(str(take)) as container:
+        frames = [f.to_ndarray(format="rgb24") for f in container.decode(video=0)]
+    assert len(frames) >= 3.5 * 30
+    return (
+        float(np.mean([face_luma(f) for f in frames])),
+        float(np.mean([corner_noise(f) for f in frames])),
+    )
+
+
+@pytest.mark.parametrize(
+    "metering",
+    [
+        "face",
+        pytest.param(
+            "frame",
+            marks=pytest.mark.xfail(
+                strict=True,
+                reason="today's whole-frame metering: 218 against 120 (82 %), noise 1.56x",
+            ),
+        ),
+    ],
+)
+def test_takes_in_a_15_and_a_1500_lux_room_show_the_same_face_with_noise_within_1_5x(
+    tmp_path, metering
+):
+    dark_face, dark_noise = take_in_a_room(tmp_path, 15, metering)
+    bright_face, bright_noise = take_in_a_room(tmp_path, 1500, metering)
+    assert max(dark_face, bright_face) / min(dark_face, bright_face) <= 1.10
+    assert dark_noise <= 1.5 * bright_noise
+    # Measured with the face metered: 144.3 and 143.5 (target 145), noise 2.57 and 1.92.
+    assert abs(dark_face / (255 * LightSettings().face_level) - 1.0) <= 0.05
+
+
+# ------------------------------------------------------------------ the face meter's EV
+def test_the_face_meter_steps_the_ev_only_once_auto_exposure_has_converged():
+    ev = FaceExposure(level=0.57)
+    dim = ev.target / 2.0  # a face one stop too dark
+    assert ev.update(dim, converged=False) == 0.0
+    assert ev.update(dim, converged=True) == 0.0
+    assert ev.update(dim, converged=True) == 0.0
+    assert ev.update(dim, converged=True) == pytest.approx(1.0)  # the whole stop at once
+    # Then it waits for the camera to follow before it looks again.
+    for _ in range(HOLDOFF_FRAMES - 1):
+        assert ev.update(dim, converged=True) == pytest.approx(1.0)
+
+
+def test_a_face_near_its_level_leaves_the_ev_alone_and_a_black_frame_moves_it_at_most_two_stops():
+    ev = FaceExposure(level=0.57)
+    for _ in range(20):
+        ev.update(ev.target * 1.02, converged=True)
+    assert ev.exposure_value == 0.0
+    for _ in range(HOLDOFF_FRAMES - 1):  # one step, then the hold-off
+        ev.update(0.0, converged=True)
+    assert ev.exposure_value == pytest.approx(MAX_STEP_EV)
+
+
+def test_the_face_level_is_luma_and_the_meter_works_in_linear_light():
+    assert FaceExposure(0.57).target == pytest.approx(linear_light(0.57))
+    with pytest.raises(ValueError):
+        FaceExposure(1.2)
+
+
+# -------------------------------------------------------------- the AGC's metering zones
+def test_spot_metering_weighs_the_face_and_matrix_the_whole_frame():
+    scene = Scene(ambient_lux=100.0, ring_lux_at_full=1400.0)
+    view = scene.render(320, 240, 0, ring_level=0.7)  # the ring lights the face far more
+    sensor = Sensor()
+    whole = sensor.meter(view, 20_000, 1.0)
+    matrix = sensor.meter(view, 20_000, 1.0, zone_counts(320, 240, METERING_WEIGHTS["matrix"]))
+    spot = sensor.meter(view, 20_000, 1.0, zone_counts(320, 240, METERING_WEIGHTS["spot"]))
+    assert matrix == pytest.approx(whole)
+    assert spot > 1.5 * whole  # the face, lit by the ring, against a dim backdrop
+
+
+def test_exposure_value_multiplies_the_agc_target_by_two_to_the_ev():
+    ae = AutoExposure(33_333)
+    base = ae.y_target
+    ae.exposure_value = 1.0
+    assert ae.y_target == pytest.approx(2 * base)
+    ae.exposure_value = 8.0
+    assert ae.y_target == 0.9  # libcamera's cap
+
+
+# --------------------------------------------------------- the booth's exposure profile
+def test_the_booth_exposure_mode_is_added_to_every_agc_channel_of_a_tuning_file():
+    profile = {"shutter": [100, 10000, 30000], "gain": [1.0, 2.0, 4.0]}
+    v2 = {
+        "version": 2.0,
+        "algorithms": [
+            {"rpi.lux": {}},
+            {"rpi.agc": {"channels": [{"exposure_modes": {"normal": profile}}, {}]}},
+        ],
+    }
+    tuned = with_booth_exposure_mode(v2, 30_000)
+    channels = tuned["algorithms"][1]["rpi.agc"]["channels"]
+    shutter, gain = booth_exposure_profile(30_000)
+    for channel in channels:
+        assert channel["exposure_modes"]["custom"] == {"shutter": list(shutter), "gain": list(gain)}
+    assert channels[0]["exposure_modes"]["normal"] == profile
+    assert "custom" not in v2["algorithms"][1]["rpi.agc"]["channels"][0]["exposure_modes"]
+    v1 = with_booth_exposure_mode({"rpi.agc": {"exposure_modes": {"normal": profile}}}, 30_000)
+    assert v1["rpi.agc"]["exposure_modes"]["custom"]["shutter"] == [100.0, 30_000.0, 30_000.0]
+
+
+def test_the_booth_profile_takes_exposure_time_before_any_gain():
+    shutter, gain = booth_exposure_profile(30_000)
+    ae = AutoExposure(33_333)
+    ae.tuning = type(ae.tuning)(exposure_stages_us=shutter, gain_stages=gain)
+    ae._filtered = 25_000.0
+    ae._divide_up(25_000.0)
+    assert (ae.exposure_us, ae.analogue_gain) == (25_000.0, 1.0)
+    ae._filtered = 45_000.0
+    ae._divide_up(45_000.0)
+    assert (ae.exposure_us, ae.analogue_gain) == (30_000.0, 1.5)
+
+
+# --------------------------------------------------------------------- missing light
+def face_frame(t: float, light: float, exposure_gain: float) -> dict:
+    """A frame metered on the face: the face at its level, exposure × gain as the light on the
+    face requires (face brightness = light × exposure × gain)."""
+    return {
+        "ExposureTime": round(exposure_gain),
+        "AnalogueGain": 1.0,
+        "DigitalGain": 1.0,
+        "Lux": 100.0,
+        "SensorTimestamp": round(t * 1e9),
+        "FaceBrightness": light * exposure_gain,
+    }
+
+
+def test_where_the_ring_cannot_cover_the_room_the_controller_says_how_much_light_is_missing():
+    settings = LightSettings()
+    need = linear_light(settings.face_level) / settings.target_exposure_gain
+    room, ring_full = 0.3 * need, 0.5 * need
+    # Calibrated in a room giving `room`; the ring adds up to `ring_full` (linear in output).
+    curve = LightCurve.from_points(
+        [
+            CurvePoint(o, 50_000.0, 100.0 + 300 * o, (room + ring_full * o) * 50_000.0)
+            for o in (0.0, 0.5, 1.0)
+        ]
+    )
+    controller = LightController(settings, curve, output=0.0)
+    output = 0.0
+    for i in range(120):
+        t = i / 30
+        light = room + ring_full * output
+        output = controller.update(face_frame(t, light, 0.2 / light), t, "session")
+    assert output == pytest.approx(1.0)
+    assert controller.missing_light == pytest.approx(1 / 0.8 - 1.0, rel=0.01)  # 25 % more
