@@ -5,12 +5,15 @@ face meter's ExposureValue steps, the simulated AGC's metering zones, the booth'
 in a Raspberry Pi tuning file, and the light the face is missing where the ring cannot cover.
 """
 
+import json
+
 import av
 import numpy as np
 import pytest
 from conftest import simulate_booth
 
 from bench.face import corner_noise
+from booth.cli.main import main
 from booth.devices.face_exposure import (
     HOLDOFF_FRAMES,
     MAX_STEP_EV,
@@ -19,8 +22,10 @@ from booth.devices.face_exposure import (
     with_booth_exposure_mode,
 )
 from booth.devices.face_meter import face_luma, linear_light
+from booth.doctor.checks import PASS, WARN, Check, with_curve
 from booth.light.controller import LightController
 from booth.light.curve import CurvePoint, LightCurve
+from booth.light.record import LightRecord, read_light_state
 from booth.light.settings import LightSettings
 from booth.sim.exposure import METERING_WEIGHTS, AutoExposure
 from booth.sim.scene import Scene, zone_counts
@@ -199,3 +204,44 @@ def test_where_the_ring_cannot_cover_the_room_the_controller_says_how_much_light
         output = controller.update(face_frame(t, light, 0.2 / light), t, "session")
     assert output == pytest.approx(1.0)
     assert controller.missing_light == pytest.approx(1 / 0.8 - 1.0, rel=0.01)  # 25 % more
+
+
+def test_booth_light_calibrate_says_how_much_light_the_room_is_missing_at_the_face(
+    tmp_path, capsys
+):
+    # A target of 10 ms at gain 1 asks for about three times the light of the default's.
+    config = tmp_path / "booth.toml"
+    config.write_text(
+        f'[paths]\nstate = "{tmp_path / "state"}"\n[devices]\nbackend = "sim"\n'
+        "[recording]\nwidth = 320\nheight = 240\n"
+        "[light]\ntarget_exposure_us = 10000\ntarget_gain = 1.0\n"
+    )
+    assert main(["light", "calibrate", "--config", str(config)]) == 0
+    out = capsys.readouterr().out
+    assert "warning: this room needs about" in out and "% more light at the face" in out
+    assert main(["light", "calibrate", "--json", "--config", str(config)]) == 0
+    missing = json.loads(capsys.readouterr().out)["missing_light_pct"]
+    assert 90 < missing < 140  # 3350 lux wanted at the face, 150 + 1400 there: 116 %
+    assert f"needs about {missing:.0f} % more light" in out
+
+
+def test_booth_doctor_tells_the_light_missing_at_the_face_from_the_kiosks_light_record(tmp_path):
+    settings = LightSettings()
+    need = linear_light(settings.face_level) / settings.target_exposure_gain
+    curve = LightCurve.from_points(
+        [CurvePoint(o, 50_000.0, 100.0 + 300 * o, need * (0.5 + o) * 50_000.0) for o in (0, 1)]
+    )
+    curve.save(tmp_path)
+    ok = Check("light", PASS, "driver opens: GPIO18")
+    covered = with_curve(ok, tmp_path, settings)
+    assert covered.result == PASS and "the ring covers the room when it was calibrated" in (
+        covered.detail
+    )
+    controller = LightController(settings, curve)
+    controller.missing_light = 0.4  # the kiosk's controller, in a dark room now
+    LightRecord(tmp_path).update(controller, 0.0)
+    assert read_light_state(tmp_path).missing_light_pct == 40.0
+    check = with_curve(ok, tmp_path, settings)
+    assert check.result == WARN
+    assert "this room needs about 40 % more light at the face" in check.detail
+    assert "as the kiosk measures it" in check.detail
