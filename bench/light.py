@@ -26,6 +26,7 @@ from pathlib import Path
 import numpy as np
 
 from bench.light_trial import (
+    FLICKER_PERIOD_US,
     FPS,
     TAKE_AT_S,
     TAKE_S,
@@ -83,7 +84,7 @@ def run() -> dict:
     for name, scenario in SCENARIOS.items():
         per: dict = {}
         for label, controller, lock in (
-            ("booth", LightController(settings, curve), True),
+            ("booth", LightController(settings, curve, flicker_period_us=FLICKER_PERIOD_US), True),
             ("proportional", ProportionalController(target), False),
         ):
             trial = run_trial(scenario, controller, target, lock_exposure=lock)

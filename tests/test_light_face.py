@@ -18,11 +18,14 @@ from booth.devices.face_exposure import (
     HOLDOFF_FRAMES,
     MAX_STEP_EV,
     FaceExposure,
+    aim_controls,
     booth_exposure_profile,
+    camera_aim,
     with_booth_exposure_mode,
 )
-from booth.devices.face_meter import face_luma, linear_light
+from booth.devices.face_meter import face_brightness_yuv, face_luma, linear_light
 from booth.doctor.checks import PASS, WARN, Check, with_curve
+from booth.framing import FRAMING
 from booth.light.controller import LightController
 from booth.light.curve import CurvePoint, LightCurve
 from booth.light.record import LightRecord, read_light_state
@@ -148,14 +151,15 @@ def test_the_booth_exposure_mode_is_added_to_every_agc_channel_of_a_tuning_file(
             {"rpi.agc": {"channels": [{"exposure_modes": {"normal": profile}}, {}]}},
         ],
     }
-    tuned = with_booth_exposure_mode(v2, 30_000)
+    tuned = with_booth_exposure_mode(v2, booth_exposure_profile(30_000))
     channels = tuned["algorithms"][1]["rpi.agc"]["channels"]
     shutter, gain = booth_exposure_profile(30_000)
     for channel in channels:
         assert channel["exposure_modes"]["custom"] == {"shutter": list(shutter), "gain": list(gain)}
     assert channels[0]["exposure_modes"]["normal"] == profile
     assert "custom" not in v2["algorithms"][1]["rpi.agc"]["channels"][0]["exposure_modes"]
-    v1 = with_booth_exposure_mode({"rpi.agc": {"exposure_modes": {"normal": profile}}}, 30_000)
+    v1_tuning = {"rpi.agc": {"exposure_modes": {"normal": profile}}}
+    v1 = with_booth_exposure_mode(v1_tuning, booth_exposure_profile(30_000))
     assert v1["rpi.agc"]["exposure_modes"]["custom"]["shutter"] == [100.0, 30_000.0, 30_000.0]
 
 
@@ -245,3 +249,27 @@ def test_booth_doctor_tells_the_light_missing_at_the_face_from_the_kiosks_light_
     assert check.result == WARN
     assert "this room needs about 40 % more light at the face" in check.detail
     assert "as the kiosk measures it" in check.detail
+
+
+# ------------------------------------------------------------------------ the Pi path
+def test_the_pi_camera_asks_for_spot_metering_the_booth_exposure_mode_and_the_face_ev():
+    everything = {"AeMeteringMode", "AeExposureMode", "ExposureValue", "AeFlickerMode"}
+    face = camera_aim(LightSettings())
+    assert aim_controls(face, everything, tuned=True) == {
+        "AeMeteringMode": 1,  # libcamera's MeteringSpot
+        "AeExposureMode": 3,  # ExposureCustom: the booth's profile in the tuning
+        "ExposureValue": 0.0,
+    }
+    assert "AeExposureMode" not in aim_controls(face, everything, tuned=False)
+    assert aim_controls(face, {"ExposureValue"}, tuned=True) == {"ExposureValue": 0.0}
+    frame = camera_aim(LightSettings(metering="frame"))
+    assert aim_controls(frame, everything, tuned=False) == {"AeMeteringMode": 2}  # matrix
+
+
+def test_the_pi_face_meter_reads_the_lores_y_plane_without_converting_it():
+    width, height, stride = 640, 360, 640
+    yuv = np.full((height * 3 // 2, stride), 128, dtype=np.uint8)
+    yuv[:height] = 40
+    rows, cols = FRAMING.meter_patch(width, height)
+    yuv[rows, cols] = round(16 + 219 * 0.57)  # limited-range Y of a face at 57 %
+    assert face_brightness_yuv(yuv, width, height) == pytest.approx(linear_light(0.57), rel=0.01)

@@ -171,7 +171,14 @@ def calibrate_booth(settings: Settings, light: LightSettings, progress=None) -> 
             ring.close()
     from booth.devices.pi_camera import PiCamera
 
-    camera = PiCamera(rec.width, rec.height, rec.fps, rec.bitrate_bps, rec.flicker_period_us)
+    camera = PiCamera(
+        rec.width,
+        rec.height,
+        rec.fps,
+        rec.bitrate_bps,
+        rec.flicker_period_us,
+        aim=camera_aim(light),
+    )
     ring = open_ring_light(light, dev.light_pin, dev.light_frequency_hz)
     camera.start()
     try:

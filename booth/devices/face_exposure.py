@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import copy
 import math
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
@@ -90,24 +91,51 @@ def booth_exposure_profile(exposure_us: float) -> tuple[tuple[float, ...], tuple
     return (100.0, exposure_us, exposure_us), (1.0, 1.0, TOP_GAIN)
 
 
-def with_booth_exposure_mode(tuning: dict[str, Any], exposure_us: float) -> dict[str, Any]:
+def with_booth_exposure_mode(
+    tuning: dict[str, Any], profile: tuple[tuple[float, ...], tuple[float, ...]]
+) -> dict[str, Any]:
     """A copy of a Raspberry Pi camera tuning (picamera2's `Picamera2.load_tuning_file`) with
-    the booth's exposure profile added as the exposure mode "custom" of every AGC channel, which
-    `AeExposureMode` Custom selects (libcamera's ipa_base.cpp maps ExposureCustom to "custom").
-    Handles version 1 files (`rpi.agc` at the top) and version 2 (a list of algorithms, the AGC
-    with or without `channels`). Raises KeyError when the tuning has no `rpi.agc`."""
+    `profile` (`CameraAim.exposure_profile`) added as the exposure mode "custom" of every AGC
+    channel, which `AeExposureMode` Custom selects (libcamera's src/ipa/rpi/common/ipa_base.cpp
+    maps ExposureCustom to "custom"). Handles version 1 files (`rpi.agc` at the top) and
+    version 2 (a list of algorithms, the AGC with or without `channels`), as picamera2's
+    `find_tuning_algo` does. Raises KeyError or StopIteration without an `rpi.agc`."""
     tuned = copy.deepcopy(tuning)
     if tuned.get("version", 1) == 1:
         agc = tuned["rpi.agc"]
     else:
         agc = next(a for a in tuned["algorithms"] if "rpi.agc" in a)["rpi.agc"]
-    shutter, gain = booth_exposure_profile(exposure_us)
+    shutter, gain = profile
     for channel in agc.get("channels", [agc]):
         channel.setdefault("exposure_modes", {})["custom"] = {
             "shutter": list(shutter),
             "gain": list(gain),
         }
     return tuned
+
+
+AE_METERING_MODES = {"centre-weighted": 0, "spot": 1, "matrix": 2}
+"""libcamera's AeMeteringModeEnum values (control_ids_core.yaml: MeteringCentreWeighted 0,
+MeteringSpot 1, MeteringMatrix 2) by the tuning files' names."""
+AE_EXPOSURE_CUSTOM = 3
+"""libcamera's AeExposureModeEnum ExposureCustom."""
+
+
+def aim_controls(aim: CameraAim, available: Collection[str], tuned: bool) -> dict[str, Any]:
+    """picamera2 controls that set the camera's auto-exposure up as `aim` says.
+
+    available: the controls the camera offers (`Picamera2.camera_controls`); one it lacks is
+    left out. tuned: whether the camera was opened with the booth's exposure mode in its tuning
+    (`with_booth_exposure_mode`): only then is AeExposureMode Custom asked for.
+    """
+    controls: dict[str, Any] = {}
+    if "AeMeteringMode" in available:
+        controls["AeMeteringMode"] = AE_METERING_MODES[aim.metering]
+    if tuned and aim.exposure_profile is not None and "AeExposureMode" in available:
+        controls["AeExposureMode"] = AE_EXPOSURE_CUSTOM
+    if aim.face_level is not None and "ExposureValue" in available:
+        controls["ExposureValue"] = 0.0
+    return controls
 
 
 class FaceExposure:

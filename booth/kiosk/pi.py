@@ -27,6 +27,7 @@ import pygame
 from gpiozero.pins import Factory
 
 from booth.config.settings import Settings
+from booth.devices.face_exposure import camera_aim
 from booth.devices.microphone import Microphone, find_card
 from booth.devices.pi_camera import PiCamera
 from booth.devices.speaker import Speaker, speaker_pcm
@@ -68,6 +69,7 @@ def pi_camera(settings: Settings) -> PiCamera:
         rec.fps,
         bitrate_bps=rec.bitrate_bps,
         flicker_period_us=rec.flicker_period_us,
+        aim=camera_aim(settings.light),
     )
 
 
