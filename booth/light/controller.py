@@ -41,6 +41,18 @@ the face depends on the camera:
   curve) where it was, moving at most `recording_slew_per_s`; without a face curve it holds the
   light.
 
+Metering on the face (`[light] metering = "face"`, the default) changes what the light aims at.
+The camera's exposure then holds the candidate's face at its level (booth.devices.face_exposure),
+so exposure × gain follows the light *on the face* alone, and each frame's face brightness over
+its exposure × gain measures that light in the very frame (the `FaceBrightness` key the cameras
+add). The face curve splits it into the ring's share and the room's, and the output that gives
+the face the light the target exposure × gain needs is found in one step: light before gain.
+Where the ring at full cannot give that much, `missing_light` says how much more the face needs
+(booth.light.record). In a room bright enough on its own the ring adds only what brings the
+exposure to whole flicker periods at gain 1 (`_face_target`). Locked for a take, the light on the
+face is held where the take's first frame had it, measured the same way; the lux reading, the
+scene constant and its trim are not used.
+
 On top: a deadband (no move for a predicted error under `deadband`), slew limits (fast in a
 session, at most `recording_slew_per_s` while recording, soft `ramp_s` ramps when a session
 starts or ends and for idle, closed and override levels), the idle level, off when closed.
@@ -139,6 +151,9 @@ class LightController:
         """What the automatic loops want (held between moves by the deadband)."""
         self.room_lux: float | None = None
         """The room's share of the camera's lux reading, as last estimated."""
+        self.room_light: float | None = None
+        """Metering on the face: the room's share of the light on the face, in the face
+        curve's units (`LightCurve.ring_face_light`), as last estimated."""
         self.scene_constant = curve.scene_constant if curve else None
         self.mode = CLOSED
         self._ramping = True
@@ -312,8 +327,7 @@ class LightController:
         curve = self.curve
         assert curve is not None
         self._rooms.append(light - curve.ring_face_light(lit))
-        self.room_lux = statistics.median(self._rooms)
-        room = self.room_lux
+        room = self.room_light = statistics.median(self._rooms)
         if self._locked and self.mode == RECORDING and self._take_light is None:
             self._take_light = room + curve.ring_face_light(lit)
         target = self._face_target(room)
@@ -355,7 +369,8 @@ class LightController:
     def _locked_output(self) -> float:
         """Recording with the exposure locked: the output that keeps the face as bright as at
         the take's start in the room as it is now."""
-        curve, light, room = self.curve, self._take_light, self.room_lux
+        curve, light = self.curve, self._take_light
+        room = self.room_light if self._face_light else self.room_lux
         if curve is None or light is None or room is None:
             return self.output
         if self._face_light:
