@@ -29,6 +29,8 @@ from __future__ import annotations
 
 import copy
 import math
+import statistics
+from collections import deque
 from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
@@ -50,6 +52,9 @@ CONVERGED_FRAMES = 3
 """Frames in a row the camera must report its auto-exposure converged before a step."""
 HOLDOFF_FRAMES = 6
 """Frames after a step before the next: the sensor's delay, and the AGC seeing the new EV."""
+MEDIAN_FRAMES = 3
+"""The face is read as the median of the last few frames: one odd frame (a clap's flash, a hand
+in front of the lens) moves nothing."""
 
 
 SPOT, MATRIX = "spot", "matrix"
@@ -154,6 +159,7 @@ class FaceExposure:
         """The ExposureValue to ask the camera for, in stops."""
         self._converged = 0
         self._since_step = HOLDOFF_FRAMES
+        self._faces: deque[float] = deque(maxlen=MEDIAN_FRAMES)
 
     def update(self, face: float, converged: bool) -> float:
         """One frame: its face brightness (booth.devices.face_meter.face_brightness, linear
@@ -161,9 +167,10 @@ class FaceExposure:
         ExposureValue to ask for from now on."""
         self._since_step += 1
         self._converged = self._converged + 1 if converged else 0
+        self._faces.append(face)
         if self._since_step < HOLDOFF_FRAMES or self._converged < CONVERGED_FRAMES:
             return self.exposure_value
-        error = math.log2(self.target / max(face, 1e-4))
+        error = math.log2(self.target / max(statistics.median(self._faces), 1e-4))
         if abs(error) < math.log2(1.0 + DEADBAND):
             return self.exposure_value
         step = max(-MAX_STEP_EV, min(MAX_STEP_EV, error))
