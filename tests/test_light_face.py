@@ -279,3 +279,26 @@ def test_the_pi_face_meter_reads_the_lores_y_plane_without_converting_it():
     rows, cols = FRAMING.meter_patch(width, height)
     yuv[rows, cols] = round(16 + 219 * 0.57)  # limited-range Y of a face at 57 %
     assert face_brightness_yuv(yuv, width, height) == pytest.approx(linear_light(0.57), rel=0.01)
+
+
+def test_in_a_bright_room_the_ring_adds_what_brings_the_exposure_to_whole_flicker_periods():
+    # The room alone would put the face at its level with 22.3 ms × gain 1; the camera would
+    # round that down to 20 ms and make up 11.5 % with gain. The ring adds that light instead.
+    settings = LightSettings()
+    level = linear_light(settings.face_level)
+    room, ring_full = level / 22_300, level / 10_000
+    curve = LightCurve.from_points(
+        [
+            CurvePoint(o, 50_000.0, 100.0 + 300 * o, (room + ring_full * o) * 50_000.0)
+            for o in (0, 1)
+        ]
+    )
+    controller = LightController(settings, curve, output=0.0, flicker_period_us=10_000)
+    output = 0.0
+    for i in range(90):
+        t = i / 30
+        light = room + ring_full * output
+        output = controller.update(face_frame(t, light, level / light), t, "session")
+    exposure_gain = level / (room + ring_full * output)
+    assert exposure_gain == pytest.approx(2 * 10_000 * 1.05, rel=0.02)  # 20 ms at gain 1.05
+    assert controller.missing_light == 0.0
