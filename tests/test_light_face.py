@@ -6,6 +6,7 @@ in a Raspberry Pi tuning file, and the light the face is missing where the ring 
 """
 
 import json
+import sys
 
 import av
 import numpy as np
@@ -302,3 +303,51 @@ def test_in_a_bright_room_the_ring_adds_what_brings_the_exposure_to_whole_flicke
     exposure_gain = level / (room + ring_full * output)
     assert exposure_gain == pytest.approx(2 * 10_000 * 1.05, rel=0.02)  # 20 ms at gain 1.05
     assert controller.missing_light == 0.0
+
+
+def test_the_pi_camera_opens_with_the_booths_exposure_mode_and_asks_for_the_face_metering(
+    monkeypatch,
+):
+    """On picamera2 as tests/picamera2_standin.py stands it in, with the tuning-file calls of
+    picamera2 0.3 (`global_camera_info`, `load_tuning_file`, `Picamera2(tuning=dict)`)."""
+    from booth.devices import pi_camera
+    from tests import picamera2_standin
+
+    opened: dict = {}
+
+    class Picamera2(picamera2_standin.Picamera2):
+        def __init__(self, camera_num: int = 0, tuning: dict | None = None) -> None:
+            super().__init__(camera_num)
+            opened["tuning"] = tuning
+            self.camera_controls = {"AeMeteringMode": (0, 3, 0), "AeExposureMode": (0, 3, 0)}
+            self.camera_controls |= {"ExposureValue": (-8.0, 8.0, 0.0)}
+
+        @staticmethod
+        def global_camera_info() -> list[dict]:
+            return [{"Model": "imx708", "Num": 0}]
+
+        @staticmethod
+        def load_tuning_file(name: str) -> dict:
+            opened["file"] = name
+            return {"version": 2.0, "algorithms": [{"rpi.agc": {"channels": [{}]}}]}
+
+    module = picamera2_standin.picamera2_module()
+    module.Picamera2 = Picamera2
+    monkeypatch.setattr(pi_camera, "import_picamera2", lambda: module)
+    monkeypatch.setitem(sys.modules, "libcamera", picamera2_standin.libcamera_module())
+
+    camera = pi_camera.PiCamera(640, 360, 30, aim=camera_aim(LightSettings()))
+    camera.start()
+    assert opened["file"] == "imx708.json"
+    agc = opened["tuning"]["algorithms"][0]["rpi.agc"]["channels"][0]
+    assert agc["exposure_modes"]["custom"]["gain"] == [1.0, 1.0, 16.0]
+    controls = camera._picam2.config["controls"]
+    assert (controls["AeMeteringMode"], controls["AeExposureMode"]) == (1, 3)
+    assert controls["ExposureValue"] == 0.0
+    assert controls["FrameDurationLimits"] == (33_333, 33_333)
+    camera.close()
+
+    # Metering the whole frame leaves the tuning alone.
+    opened.clear()
+    pi_camera.PiCamera(640, 360, 30, aim=camera_aim(LightSettings(metering="frame"))).close()
+    assert opened == {"tuning": None}
