@@ -270,9 +270,8 @@ class _CodesFile:
         if header is None:
             self.problem(1, "header", "missing header", "a first line code,candidate_ref")
         elif not self.rows and not self.problems:
-            self.problem(
-                None, "codes.csv", "has no invitations", "one line per invitation: code,candidate_ref"
-            )
+            expected = "one line per invitation: code,candidate_ref"
+            self.problem(None, "codes.csv", "has no invitations", expected)
 
     def _header(self, header: list[str], line: int) -> bool:
         if header[0] not in ("code", "code_hash"):

@@ -229,7 +229,10 @@ def inside(directory: Path, name: str) -> ConfigProblem | None:
     try:
         if path.is_symlink() and not path.resolve().is_relative_to(directory.resolve()):
             return ConfigProblem(
-                path, None, "file", "is a link leading out of the interview directory",
+                path,
+                None,
+                "file",
+                "is a link leading out of the interview directory",
                 "the file itself, inside the interview directory",
             )
     except (OSError, RuntimeError) as err:  # RuntimeError: a symlink loop

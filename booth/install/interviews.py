@@ -197,12 +197,12 @@ def _installed_name(name: str, has_video: bool, taken: set[str]) -> str:
 def inspect_interview(
     directory: Path,
     booth_languages: Sequence[str] = (),
-    installed: Path | None = None,
+    installed_root: Path | None = None,
     codes_text: str | None = None,
 ) -> Inspection:
     """Check the interview in `directory` as `booth interviews add` would install it: it loads,
     shares a language with the booth (when `booth_languages` is given), shares no invitation
-    code with another interview installed in `installed`, every clip plays and every subtitle
+    code with another interview installed in `installed_root`, every clip plays and every subtitle
     file reads. `codes_text`: codes.csv read from elsewhere than the directory. Never raises
     for bad input: it becomes a problem."""
     result = Inspection(directory, codes_text=codes_text)
@@ -213,8 +213,8 @@ def inspect_interview(
         result.problems.extend(err.problems)
         return result
     interview = result.interview
-    if installed is not None and installed.is_dir():
-        others, _ = load_interviews(installed)
+    if installed_root is not None and installed_root.is_dir():
+        others, _ = load_interviews(installed_root)
         if (clash := code_clash(interview, others)) is not None:
             result.problems.append(clash)
     if booth_languages and not set(interview.languages) & set(booth_languages):
@@ -247,8 +247,8 @@ def inspect_interview(
             continue
         languages = _subtitle_languages(source)
         for language in languages:
-            vtt = subtitle_path(source, language)
-            if (outside := inside(directory, str(vtt.relative_to(directory.resolve())))) is not None:
+            vtt_name = str(subtitle_path(source, language).relative_to(directory.resolve()))
+            if (outside := inside(directory, vtt_name)) is not None:
                 result.problems.append(outside)
                 continue
             result.problems.extend(_subtitle_problems(source, language, interview.languages))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from booth.session import codes_entry
 from booth.session.steps import DEFAULT_PRACTICE_TEXT, pick_language
 from booth.session.view import InterviewSummary, View
 
@@ -72,7 +73,7 @@ def snapshot(flow: Flow) -> View:
         seconds_left = flow.timer_left()
     else:
         seconds_left = 0.0
-    locked_left = max(0.0, flow.locked_until - flow.clock.monotonic())
+    locked_left = codes_entry.locked_seconds(flow) if flow.screen == "code" else 0.0
     return View(
         screen=flow.screen,
         language=flow.language,
