@@ -116,7 +116,8 @@ def installed_dirs(config_root: Path) -> list[str]:
 def example_booth(tmp_path_factory) -> Path:
     """A booth with the example interview installed by `booth interviews add`."""
     root = tmp_path_factory.mktemp("booth")
-    assert booth(make_booth(root), "add", str(EXAMPLE)) == 0
+    assert booth(make_booth(root), "add", str(recruiter_copy(root))) == 0
+    assert not (root / "incoming" / "codes.csv").exists()  # no clear code stays behind
     return root
 
 

@@ -15,6 +15,7 @@ as `intro.mp4`, and interview.toml's references are rewritten to match.
 from __future__ import annotations
 
 import ctypes
+import dataclasses
 import fcntl
 import json
 import os
@@ -516,3 +517,37 @@ def remove_interview(root: Path, interview_id: str) -> Path:
         os.rename(directory, doomed / "interview")
         shutil.rmtree(doomed)
     return directory
+
+
+def replace_codes(root: Path, interview_id: str, source: Path, codes_text: str | None) -> bool:
+    """Install new invitations for the installed interview `interview_id`: codes.csv from
+    `source` (or `codes_text`, reported as `source`), hashed with the booth's parameters.
+    Returns False when they are the ones installed already (nothing written).
+
+    Raises UnknownInterview, or ConfigError for a broken file or a code another interview uses.
+    """
+    with _install_lock(root):
+        ids = installed_ids(root)
+        if interview_id not in ids:
+            raise UnknownInterview(interview_id, sorted(ids))
+        directory = ids[interview_id]
+        current = load_interview(directory)
+        others, _ = load_interviews(root)
+        others = [iv for iv in others if iv.id != interview_id]
+        code_hash = current.codes.code_hash or booth_code_hash([iv.codes for iv in others])
+        staging = Path(tempfile.mkdtemp(prefix=f".{interview_id}.installing-", dir=root))
+        try:
+            new = staging / CODES_FILE
+            hash_codes(source, new, code_hash, codes_text)
+            if new.read_bytes() == (directory / CODES_FILE).read_bytes():
+                return False
+            shutil.copyfile(directory / INTERVIEW_FILE, staging / INTERVIEW_FILE)
+            book = load_interview(staging).codes
+            candidate = dataclasses.replace(current, codes=book)
+            if (clash := code_clash(candidate, others)) is not None:
+                raise ConfigError([clash])
+            _owned_like(staging, root)
+            os.replace(new, directory / CODES_FILE)
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+    return True

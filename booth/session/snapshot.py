@@ -79,7 +79,8 @@ def snapshot(flow: Flow) -> View:
         language=flow.language,
         languages=flow.languages,
         code_entry=flow.code_entry,
-        message=flow.message,
+        # Back and Start never hide the wait: the code screen says it before any press.
+        message=flow.message or ("code.locked" if locked_left > 0 else None),
         locked_seconds=locked_left,
         interview=summary,
         practice_only=flow.practice_only,
