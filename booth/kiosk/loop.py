@@ -150,7 +150,14 @@ class Kiosk:
         self.actions.put((BUTTON, name))
 
     def process_actions(self) -> None:
-        """Hand every queued action to the flow, in the order they came."""
+        """Hand every queued action to the flow, in the order they came (guarded like `step`:
+        the simulator calls this on its own)."""
+        try:
+            self._process_actions()
+        except Exception as err:
+            self.software_failed(err, "action")
+
+    def _process_actions(self) -> None:
         while True:
             try:
                 action, value = self.actions.get_nowait()
@@ -205,7 +212,7 @@ class Kiosk:
     def _step(self) -> None:
         # Sound up to now belongs to a take still running, even if this frame ends it.
         self._listen()
-        self.process_actions()
+        self._process_actions()
         self._apply(self.flow.tick())
         self._look()
         self.recorder.tick(self.flow.clock.monotonic_ns())
