@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import shutil
@@ -420,3 +421,34 @@ def test_a_running_kiosk_takes_an_interview_installed_while_it_is_idle(tmp_path)
         booth.close()
     events = (tmp_path / "out" / "events.jsonl").read_text()
     assert '"event": "interviews.loaded", "interviews": ["example"]' in events
+
+
+def test_add_reads_the_codes_from_standard_input_so_they_never_touch_the_disk(
+    tmp_path, monkeypatch, capsys
+):
+    source = one_clip_copy(tmp_path)
+    clear = (source / "codes.csv").read_text()
+    (source / "codes.csv").unlink()
+    monkeypatch.setattr("sys.stdin", io.StringIO(clear))
+    assert booth(make_booth(tmp_path), "add", str(source), "--codes", "-") == 0
+    installed = load_interview(tmp_path / "interviews" / "example")
+    assert installed.codes.lookup("123456") is not None
+    for path in tmp_path.rglob("*"):
+        if path.is_file():
+            assert not any(code in path.read_bytes() for code in CLEAR_CODES), path
+
+
+def test_codes_replaces_the_invitations_only_when_they_changed(tmp_path, capsys):
+    config = make_booth(tmp_path)
+    source = one_clip_copy(tmp_path)
+    clear = (source / "codes.csv").read_text()
+    assert booth(config, "add", str(source)) == 0
+    codes = tmp_path / "new.csv"
+    codes.write_text(clear)
+    capsys.readouterr()
+    assert booth(config, "codes", "example", "--codes", str(codes)) == 0
+    assert capsys.readouterr().out.startswith("unchanged")
+    codes.write_text(clear + "999111,CAND-0099,,\n")
+    assert booth(config, "codes", "example", "--codes", str(codes)) == 0
+    assert "Replaced the invitations of example" in capsys.readouterr().out
+    assert load_interview(tmp_path / "interviews" / "example").codes.lookup("999111") is not None

@@ -31,7 +31,7 @@ from typing import Any
 
 import av
 
-from booth.config.codes import CodeHash, booth_code_hash, hash_codes
+from booth.config.codes import CodeHash, booth_code_hash, hash_codes, load_codes
 from booth.config.errors import ConfigError, ConfigProblem, KeyLines, KeyPath, format_key
 from booth.config.interview import (
     CODES_FILE,
@@ -541,9 +541,7 @@ def replace_codes(root: Path, interview_id: str, source: Path, codes_text: str |
             hash_codes(source, new, code_hash, codes_text)
             if new.read_bytes() == (directory / CODES_FILE).read_bytes():
                 return False
-            shutil.copyfile(directory / INTERVIEW_FILE, staging / INTERVIEW_FILE)
-            book = load_interview(staging).codes
-            candidate = dataclasses.replace(current, codes=book)
+            candidate = dataclasses.replace(current, codes=load_codes(new))
             if (clash := code_clash(candidate, others)) is not None:
                 raise ConfigError([clash])
             _owned_like(staging, root)
