@@ -193,3 +193,19 @@ def test_config_check_refuses_what_the_kiosk_refuses(tmp_path, capsys):
     config.write_text(f'[paths]\ninterviews = "{tmp_path / "interviews"}"\n')
     assert main(["config", "check", "--config", str(config)]) == 2
     assert "is also a code of 'mini'" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("sync", "expected"),
+    [
+        ('url = "ftp://x"', ":2: sync.url: 'ftp://x' is not an http(s) URL"),
+        ('windows = ["25:00-26:00"]', ":2: sync.windows: item 1"),
+        ('ca_file = "/nonexistent/ca.pem"', ":2: sync.ca_file: /nonexistent/ca.pem does not exist"),
+    ],
+)
+def test_config_check_checks_the_sync_table_as_booth_sync_does(tmp_path, capsys, sync, expected):
+    (tmp_path / "interviews").mkdir()
+    config = tmp_path / "booth.toml"
+    config.write_text(f'[sync]\n{sync}\n[paths]\ninterviews = "{tmp_path / "interviews"}"\n')
+    assert main(["config", "check", "--config", str(config)]) == 2
+    assert f"{config}{expected}" in capsys.readouterr().out
