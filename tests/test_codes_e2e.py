@@ -5,6 +5,8 @@ after the kiosk restarts; a lockout outlives a restart."""
 from __future__ import annotations
 
 import json
+import re
+import time
 from pathlib import Path
 
 from conftest import EXAMPLE_INTERVIEWS, read_events, simulate_booth
@@ -128,3 +130,19 @@ def test_a_lockout_outlives_a_restart_of_the_kiosk(small_booth, tmp_path, capsys
     assert "session.begin" not in events
     lockout = json.loads((out / "state" / "lockout.json").read_text())
     assert lockout["wrong"] == 5 and lockout["until"] - lockout["last_wrong"] == 60
+
+
+def test_booth_status_shows_the_lockout(tmp_path, capsys):
+    from booth.session.codes_entry import Lockout
+    from booth.state import write_lockout
+
+    state = tmp_path / "state"
+    now = time.time()
+    write_lockout(state, Lockout(6, now, now + 120))
+    config = tmp_path / "booth.toml"
+    config.write_text(f'[paths]\nstate = "{state}"\nspool = "{tmp_path}/spool"\n')
+    assert main(["status", "--config", str(config)]) == 0
+    shown = capsys.readouterr().out
+    assert re.search(
+        r"codes: code entry LOCKED for (2 min 00|1 min [45]\d) s more \(6 wrong", shown
+    )
