@@ -97,6 +97,19 @@ def snapshot(flow: Flow) -> View:
         recording=flow.screen == "recording",
         return_screen=flow.return_screen,
         reason=flow.fault_reason if flow.screen == "out-of-order" else None,
-        extra={"outcome": flow.outcome} if flow.outcome else {},
+        extra=_extra(flow),
         **fields,
     )
+
+
+def _extra(flow: Flow) -> dict[str, Any]:
+    """How the session ended (done screen); and for a resumed session, the question it
+    continues at (counted among the questions, from 1)."""
+    extra: dict[str, Any] = {"outcome": flow.outcome} if flow.outcome else {}
+    if flow.resumes is not None:
+        questions = [s for s in flow.steps if not s.practice]
+        extra["resume_question"] = next(
+            (i for i, s in enumerate(questions, start=1) if s.id not in flow.skipped),
+            len(questions),
+        )
+    return extra
