@@ -25,7 +25,14 @@ from pathlib import Path
 from typing import Any
 
 from booth.media.takefiles import write_json_atomic
-from booth.session.codes_entry import DECLINED, ENDED_EARLY, OPEN, InvitationUse, Lockout
+from booth.session.codes_entry import (
+    DECLINED,
+    ENDED_EARLY,
+    LOCKOUT_MAX_SECONDS,
+    OPEN,
+    InvitationUse,
+    Lockout,
+)
 from booth.session.timing import Timing
 
 log = logging.getLogger("booth.state")
@@ -139,7 +146,7 @@ def read_lockout(state_dir: Path) -> Lockout:
     except (OSError, ValueError, TypeError, KeyError) as err:
         log.error("%s is unreadable (%s): code entry waits as after many wrong codes", path, err)
         now = time.time()
-        return Lockout(99, now, now + Timing().code_lockout_max_seconds)
+        return Lockout(99, now, now + LOCKOUT_MAX_SECONDS)
     return lock
 
 

@@ -6,7 +6,7 @@ The lockout is the booth's, not the candidate's: wrong codes are counted on this
 Back, idle and restarts (the kiosk keeps `Lockout` in its state directory), and only an hour
 without a wrong code forgets them. After `code_attempts` wrong codes entry waits
 `code_lockout_seconds`, and every further wrong code doubles the wait up to
-`code_lockout_max_seconds`. With the defaults (5, 1 min, 15 min) that is at most 12 guesses in
+`LOCKOUT_MAX_SECONDS`. With the defaults (5, 1 min, 15 min) that is at most 12 guesses in
 the first hour and 4 an hour after that (README: "Invitation codes").
 
 Times here are wall-clock Unix seconds (`Clock.now()`), because a lockout must outlive the
@@ -29,6 +29,10 @@ from booth.session.timing import Timing
 
 if TYPE_CHECKING:
     from booth.session.flow import Flow
+
+# Fixed, not settings, so that the README's bound on guesses holds on every booth.
+LOCKOUT_MAX_SECONDS = 900.0  # the longest wait
+FORGET_SECONDS = 3600.0  # wrong codes are forgotten after this long without one
 
 # The most digits a code entry takes: the longest invitation code (booth.config.codes: 6 to 12).
 CODE_MAX_DIGITS = 12
@@ -56,9 +60,9 @@ class Lockout:
     def current(self, now: float, timing: Timing) -> Lockout:
         """This lockout at `now`: forgotten after a quiet hour; a wait never longer than the
         longest one, should the wall clock have been set back."""
-        if self.wrong and now - self.last_wrong >= timing.code_forget_seconds:
+        if self.wrong and now - self.last_wrong >= FORGET_SECONDS:
             return Lockout()
-        longest = now + timing.code_lockout_max_seconds
+        longest = now + LOCKOUT_MAX_SECONDS
         if self.until > longest:
             return replace(self, until=longest)
         return self
@@ -74,7 +78,7 @@ class Lockout:
         until = lock.until
         if wrong >= timing.code_attempts:
             doublings = min(wrong - timing.code_attempts, 16)
-            wait = min(timing.code_lockout_seconds * 2**doublings, timing.code_lockout_max_seconds)
+            wait = min(timing.code_lockout_seconds * 2**doublings, LOCKOUT_MAX_SECONDS)
             until = now + wait
         return Lockout(wrong, now, until)
 

@@ -22,5 +22,3 @@ class Timing:
     countdown_seconds: float = 3  # the 3-2-1 before recording
     code_attempts: int = 5  # wrong codes on this booth before code entry waits
     code_lockout_seconds: float = 60  # the first wait; each further wrong code doubles it
-    code_lockout_max_seconds: float = 900  # the longest wait
-    code_forget_seconds: float = 3600  # wrong codes are forgotten after this long without one
