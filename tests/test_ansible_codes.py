@@ -9,6 +9,7 @@ import os
 import pwd
 from pathlib import Path
 
+import pytest
 from test_config_interview import MINIMAL
 from test_deploy_ansible import (
     ANSIBLE,
@@ -92,6 +93,7 @@ def test_the_role_leaves_no_clear_code_on_the_booth(ansible_env, tmp_path):  # n
     assert (source / "codes.csv").exists()  # the controller's copy stays
 
 
+@pytest.mark.timeout(90)  # two runs of ansible-playbook
 def test_a_second_run_changes_nothing_until_the_codes_change(ansible_env, tmp_path):  # noqa: F811
     source = recruiter_folder(tmp_path)
     data = tmp_path / "data"

@@ -452,3 +452,20 @@ def test_codes_replaces_the_invitations_only_when_they_changed(tmp_path, capsys)
     assert booth(config, "codes", "example", "--codes", str(codes)) == 0
     assert "Replaced the invitations of example" in capsys.readouterr().out
     assert load_interview(tmp_path / "interviews" / "example").codes.lookup("999111") is not None
+
+
+def test_used_invitations_stay_used_when_the_interview_is_installed_again(tmp_path, capsys):
+    from booth.state import InvitationStore
+
+    config = make_booth(tmp_path)
+    assert booth(config, "add", str(one_clip_copy(tmp_path, "first"))) == 0
+    store = InvitationStore(tmp_path / "state")
+    store.opened("example", "CAND-0001", "s1")
+    store.finished("example", "CAND-0001", "complete")
+    store.opened("example", "CAND-0002", "s2")
+    store.finished("example", "CAND-0002", "ended-early")
+    assert booth(config, "add", str(one_clip_copy(tmp_path, "again"))) == 0  # a new salt
+    capsys.readouterr()
+    assert booth(config, "list", "--json") == 0
+    (item,) = json.loads(capsys.readouterr().out)["interviews"]
+    assert (item["used"], item["resumable"], item["unused"]) == (1, 1, 2)
