@@ -59,7 +59,12 @@ def run_role(tmp_path: Path, env: dict[str, str], source: Path) -> str:
             "-e",
             "booth_become=false",
         ],
-        {**env, "ANSIBLE_ROLES_PATH": str(ANSIBLE / "roles")},
+        # The booth command of this source tree, whichever checkout the venv was installed from.
+        {
+            **env,
+            "ANSIBLE_ROLES_PATH": str(ANSIBLE / "roles"),
+            "PYTHONPATH": str(ANSIBLE.parents[1]),
+        },
     )
     assert result.returncode == 0, result.stdout + result.stderr
     return result.stdout
