@@ -31,6 +31,7 @@ from booth.kiosk.installed import InstalledInterviews
 from booth.kiosk.recorder import Recorder
 from booth.light.controller import LightController, light_mode
 from booth.light.override import OverrideWatch
+from booth.light.record import LightRecord
 from booth.media.takefiles import TakeWriteError
 from booth.session import effects as fx
 from booth.session.codes_entry import Lockout
@@ -128,6 +129,7 @@ class Kiosk:
         self.light_controller = light_controller
         self.installed = installed
         self.light_override = OverrideWatch(state_dir) if state_dir is not None else None
+        self.light_record = LightRecord(state_dir) if state_dir is not None else None
         self.fault: Fault | None = None
         # An error of the booth's own (content it could not show, a bug): out of order until
         # staff install or remove an interview, or restart the kiosk. Never a crash loop.
@@ -274,6 +276,8 @@ class Kiosk:
         mode = light_mode(self.flow.screen, override)
         output = self.light_controller.update(metadata, now_ns / 1e9, mode, override)
         self.devices.light.set(output)
+        if self.light_record is not None:
+            self.light_record.update(self.light_controller, now_ns / 1e9)
 
     def _listen(self) -> None:
         """The microphone's chunks since the last frame: the level meter, and the take's audio."""
