@@ -215,3 +215,37 @@ def test_no_code_is_checked_while_the_booth_waits(steps):
                 run.do("code", s, None)
                 if locked and before == "code":
                     assert run.flow.screen == "code"
+
+
+def flow_counts(n: int) -> dict[str, int]:
+    """`n` random runs of each kind above; counts for the closing note (a traceback or a take
+    over its limit is counted, not raised)."""
+    counts = {"cases tried": 0, "steps": 0, "tracebacks": 0, "take limits broken": 0}
+
+    def one(steps: list) -> None:
+        counts["cases tried"] += 1
+        with tempfile.TemporaryDirectory() as state:
+            run = Run(Path(state))
+            for kind, arg, value in steps:
+                counts["steps"] += 1
+                try:
+                    run.do(kind, arg, value)
+                    run.check_limits()
+                except AssertionError:
+                    counts["take limits broken"] += 1
+                    return
+                except Exception:
+                    counts["tracebacks"] += 1
+                    return
+            REACHED.update(run.seen)
+
+    for strategy in (st.lists(step, max_size=80), candidate_steps):
+        settings(max_examples=n, deadline=None, database=None,
+                 suppress_health_check=list(HealthCheck))(given(strategy)(one))()  # fmt: skip
+    return counts | {k: REACHED[k] for k in ("opened", "resumed", "take", "review")}
+
+
+if __name__ == "__main__":
+    import sys
+
+    print(flow_counts(int(sys.argv[1]) if len(sys.argv) > 1 else 1000))

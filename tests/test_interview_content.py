@@ -165,6 +165,8 @@ def test_a_subtitle_linked_out_of_the_folder_is_refused(tmp_path):
     (source / "question-2.en.vtt").symlink_to(secret)
     problems = [str(p) for p in inspect_interview(source).problems]
     assert any("question-2.en.vtt: file: is a link leading out" in p for p in problems)
+    problems = [str(p) for p in load_interviews(tmp_path)[1]]  # the kiosk and config check
+    assert any("question-2.en.vtt: file: is a link leading out" in p for p in problems)
 
 
 def still_image(path: Path) -> None:

@@ -7,6 +7,7 @@ the start, a path leading out of the directory, texts missing in a language) and
 
 from __future__ import annotations
 
+import glob
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -300,6 +301,12 @@ def load_interview(directory: Path, codes_text: str | None = None) -> Interview:
             )
         seen.add(q.id)
     root.finish()
+    # Subtitles beside a clip (NAME.LANG.vtt) are read by the kiosk: no link out either.
+    clips = [*intro_clips, *(q.clip for q in questions if q.clip is not None)]
+    for clip in clips:
+        for vtt in sorted(clip.parent.glob(f"{glob.escape(clip.stem)}.*.vtt")):
+            if (outside := inside(clip.parent, vtt.name)) is not None:
+                toml.problems.append(outside)
     codes = CodeBook.empty()
     try:
         codes = load_codes(directory / CODES_FILE, codes_text)
