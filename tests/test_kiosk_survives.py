@@ -75,3 +75,29 @@ def test_an_error_in_a_session_puts_the_booth_out_of_order_and_keeps_the_takes(
     object.__setattr__(settings_here.paths, "state", out / "state")
     shown = render(gather(settings_here))
     assert "OUT OF ORDER: the kiosk stopped on the think screen" in shown
+
+
+def test_a_screen_that_cannot_be_drawn_puts_the_booth_out_of_order(tmp_path, small_booth, caplog):
+    settings = load_settings(small_booth)
+    booth = build_sim_booth(
+        settings, EXAMPLE_INTERVIEWS, tmp_path / "out", headless_display((320, 240))
+    )
+    try:
+        draw = booth.kiosk.renderer.draw
+
+        def broken(surface, view, *args, **kwargs):
+            if view.screen == "code":
+                raise UnicodeError("a text the font cannot draw")
+            return draw(surface, view, *args, **kwargs)
+
+        booth.kiosk.renderer.draw = broken
+        outcome = run_script(booth, parse_script("press start\nwait 1\n"), "draw")
+        assert outcome.exit_code == 0, outcome.message
+        booth.kiosk.render()  # the window's own call
+        assert booth.kiosk.flow.screen == "out-of-order"
+        assert "UnicodeError: a text the font cannot draw" in booth.kiosk.fault.detail
+        outcome = run_script(booth, parse_script("wait 2\nexpect out-of-order\n"), "after")
+        assert outcome.exit_code == 0, outcome.message
+    finally:
+        booth.close()
+    assert "Traceback" in caplog.text
