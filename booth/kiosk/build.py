@@ -34,6 +34,7 @@ from booth.media.spool import Spool
 from booth.session.clock import Clock
 from booth.session.flow import Flow
 from booth.session.view import ConsentFacts
+from booth.state import InvitationStore, read_lockout
 from booth.sync.config import sync_settings
 from booth.ui.i18n import translator
 from booth.ui.renderer import Renderer
@@ -113,6 +114,7 @@ def assemble_kiosk(
 ) -> Kiosk:
     """The kiosk around its devices: flow, recorder, meter, health; the same for every booth."""
     rec = settings.recording
+    invitations = InvitationStore(state)
     flow = Flow(
         interviews,
         settings.languages,
@@ -123,6 +125,8 @@ def assemble_kiosk(
         consent=consent_facts(settings),
         next_opening=lambda now: next_opening(settings.hours, now),
         hours_today=lambda now: hours_today(settings.hours, now),
+        lockout=read_lockout(state),
+        uses=invitations,
     )
     recorder = Recorder(
         spool,
@@ -163,6 +167,7 @@ def assemble_kiosk(
         light_controller=light_controller,
         installed=InstalledInterviews(interviews_dir) if interviews_dir is not None else None,
         screenshots=screenshots,
+        invitations=invitations,
     )
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from booth.session import codes_entry
 from booth.session.steps import DEFAULT_PRACTICE_TEXT, pick_language
 from booth.session.view import InterviewSummary, View
 
@@ -102,7 +103,7 @@ def snapshot(flow: Flow) -> View:
         seconds_left = flow.timer_left()
     else:
         seconds_left = 0.0
-    locked_left = max(0.0, flow.locked_until - flow.clock.monotonic())
+    locked_left = codes_entry.locked_seconds(flow) if flow.screen == "code" else 0.0
     now = flow.clock.now()
     warn = flow.timing.warning_seconds
     pending = flow.pending_take
@@ -111,7 +112,8 @@ def snapshot(flow: Flow) -> View:
         language=flow.language,
         languages=flow.languages,
         code_entry=flow.code_entry,
-        message=flow.message,
+        # Back and Start never hide the wait: the code screen says it before any press.
+        message=flow.message or ("code.locked" if locked_left > 0 else None),
         locked_seconds=locked_left,
         interview=summary,
         practice_only=flow.practice_only,
@@ -128,12 +130,12 @@ def snapshot(flow: Flow) -> View:
         recording=flow.screen == "recording",
         return_screen=flow.return_screen,
         reason=flow.fault_reason if flow.screen == "out-of-order" else None,
-        extra={"outcome": flow.outcome} if flow.outcome else {},
+        extra=_extra(flow),
         code_places=flow.code_places,
         limit_reached=flow.limit_notice_at == flow.screens_entered
         and flow.screen in _LIMIT_NOTICE_SCREENS,
         time_warning=flow.screen == "recording" and 0 < warn and seconds_left <= warn,
-        kept_count=len(flow.kept),
+        kept_count=len(flow.kept | _kept_before(flow)),
         pending_take=pending is not None and not pending[0].practice,
         session_ref=flow.session_ref,
         finished_at=flow.finished_at,
@@ -143,3 +145,22 @@ def snapshot(flow: Flow) -> View:
         now=now,
         **fields,
     )
+
+
+def _kept_before(flow: Flow) -> set[str]:
+    """Questions a resumed session does not ask again: their answers were kept (or their
+    takes all used, the last one sent) in the session it continues."""
+    return {s.id for s in flow.steps if s.id in flow.skipped and not s.practice}
+
+
+def _extra(flow: Flow) -> dict[str, Any]:
+    """How the session ended (done screen); and for a resumed session, the question it
+    continues at (counted among the questions, from 1)."""
+    extra: dict[str, Any] = {"outcome": flow.outcome} if flow.outcome else {}
+    if flow.resumes is not None:
+        questions = [s for s in flow.steps if not s.practice]
+        extra["resume_question"] = next(
+            (i for i, s in enumerate(questions, start=1) if s.id not in flow.skipped),
+            len(questions),
+        )
+    return extra

@@ -21,5 +21,5 @@ class Timing:
     done_seconds: float = 15  # the done screen returns to idle
     countdown_seconds: float = 3  # the 3-2-1 before recording
     warning_seconds: float = 10  # the answer timer says "N seconds left" this long before the end
-    code_attempts: int = 5  # wrong codes in a row before a pause
-    code_lockout_seconds: float = 30  # length of that pause
+    code_attempts: int = 5  # wrong codes on this booth before code entry waits
+    code_lockout_seconds: float = 60  # the first wait; each further wrong code doubles it
