@@ -86,6 +86,7 @@ def sample_views(language: str, long_texts: bool = False) -> dict[str, View]:
         "code-wrong": View("code", language, langs, code_entry="", message="code.wrong"),
         "code-locked": View("code", language, langs, message="code.locked", locked_seconds=27),
         "welcome": View("welcome", **base),
+        "welcome-resumed": View("welcome", **base, extra={"resume_question": 2}),
         "consent": View("consent", **base),
         "check": View("check", **base),
         "check-quiet": View("check", **base, extra={"mic": "quiet"}),
