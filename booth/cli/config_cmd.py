@@ -7,6 +7,7 @@ from pathlib import Path
 
 from booth.cli.main import add_config_option
 from booth.config.check import check_config
+from booth.sync.config import check_sync
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -38,6 +39,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run_check(args: argparse.Namespace) -> int:
     report = check_config(Path(args.config), args.interviews)
+    if report.settings is not None:  # [sync] as `booth sync` checks it (booth.config is below sync)
+        report.problems.extend(check_sync(report.settings))
     if report.ok:
         print(report.summary())
         return 0
