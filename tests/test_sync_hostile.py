@@ -12,7 +12,7 @@ from __future__ import annotations
 import random
 
 import pytest
-from hostile_tus import HostileTus
+from hostile_tus import MODES, HostileTus
 from sync_support import CHUNK, TOKEN, booth_config, finished_session, make_agent
 
 from booth.config.settings import load_settings
@@ -212,3 +212,39 @@ def test_sync_once_returns_at_its_time_limit_even_while_a_request_hangs(tmp_path
         result = run(make_agent(config))
         assert not result.ok and "time limit" in result.reason and "once_seconds" in result.reason
         assert len(server.requests("POST")) <= 1 and session.dir.exists()
+
+
+SIZES = {"one small take": (10,), "two takes": (TAKE, 50_000), "one long take": (5 * CHUNK + 7,)}
+
+
+@pytest.mark.parametrize("sizes", SIZES.values(), ids=SIZES.keys())
+@pytest.mark.parametrize("mode", MODES)
+def test_whatever_the_server_does_nothing_is_lost_or_sent_elsewhere_and_once_returns(
+    tmp_path, mode, sizes
+):
+    """The sweep behind issue 11's closing note: every mode of the hostile server against
+    sessions of several shapes. `booth sync --once` returns (no exception: a traceback would
+    fail the test), the thief on another port gets nothing, the requests are bounded, and a
+    session leaves the booth only when the server holds every file byte for byte."""
+    with (
+        HostileTus() as thief,
+        HostileTus(mode, elsewhere=thief.url, hang_seconds=1.0) as server,
+    ):
+        config = booth_config(tmp_path, server.url, timeout_seconds=0.5)
+        session = finished_session(tmp_path / "spool", take_sizes=sizes)
+        before = {p.name: p.read_bytes() for p in session.dir.iterdir()}
+        result = run(make_agent(config, rng=random.Random(3).random))
+        assert thief.requests() == []
+        files = len(before)
+        assert len(server.requests()) <= 1 + files * (STALL_REQUESTS + 4)
+        if session.dir.exists():
+            assert {p.name: p.read_bytes() for p in session.dir.iterdir()} == before
+            assert not result.ok or mode == "honest"
+        else:
+            assert result.ok
+            whole = {
+                u.metadata["filename"]: bytes(u.data)
+                for u in server.uploads.values()
+                if len(u.data) == u.length
+            }
+            assert whole == before

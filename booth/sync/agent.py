@@ -301,6 +301,8 @@ class SyncAgent:
                 continue
             damaged = False
             for f in session.files:
+                if not f.path.exists() and not f.is_manifest:
+                    continue  # deleted by an earlier pass that left the session for staff
                 if problem := self.sender.damage(f):
                     self.sender.mark_damaged(f, f"before deletion, {problem}")
                     damaged = True
