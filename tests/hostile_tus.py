@@ -115,11 +115,19 @@ def _handler(server: HostileTus) -> type[BaseHTTPRequestHandler]:
             length = int(self.headers.get("Content-Length") or 0)
             return self.rfile.read(length) if length else b""
 
+        def parse_request(self) -> bool:
+            # Logged on arrival (status 0 until answered), so a request the booth gave up on
+            # still counts.
+            if not super().parse_request():
+                return False
+            self.entry = Seen(self.command, self.path, 0, 0, self.headers.get("Authorization"))
+            with server.lock:
+                server.seen.append(self.entry)
+            return True
+
         def _answer(self, status: int, headers: dict[str, str] | None = None, n: int = 0) -> None:
             with server.lock:
-                server.seen.append(
-                    Seen(self.command, self.path, status, n, self.headers.get("Authorization"))
-                )
+                self.entry.status, self.entry.bytes = status, n
             self.send_response(status)
             self.send_header("Tus-Resumable", "1.0.0")
             for name, value in (headers or {}).items():

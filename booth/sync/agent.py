@@ -250,15 +250,21 @@ class SyncAgent:
 
         Raises TusError (Stopped when a session started) on the first failure.
         """
-        info = client.server_info()
-        self._busy_checked = 0.0  # read the state record afresh
         sessions = self.finished_sessions()
         holds = self.active_holds()
         held_sessions = {session_id for session_id, _ in holds}
+        todo = [
+            f
+            for f in upload_order(sessions, self.store.records())
+            if (f.session_id, f.name) not in holds
+            and not (f.is_manifest and f.session_id in held_sessions)
+        ]
+        if not todo:
+            return 0  # nothing to send: the server is not asked anything
+        info = client.server_info()
+        self._busy_checked = 0.0  # read the state record afresh
         done = 0
-        for file in upload_order(sessions, self.store.records()):
-            if (file.session_id, file.name) in holds:
-                continue
+        for file in todo:
             if file.is_manifest and file.session_id in held_sessions:
                 continue
             if reason := self.blocked():

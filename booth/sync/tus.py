@@ -324,8 +324,12 @@ class TusClient:
         start = body.tell() if body is not None else 0
         for attempt in (1, 2):
             conn, reused = self._connection(url)
-            cutoff = self._cutoff(conn)
+            cutoff = None
             try:
+                if self.deadline is not None:
+                    if conn.sock is None:
+                        conn.connect()  # bounded by the timeout; the cut needs a socket
+                    cutoff = self._cutoff(conn, self.deadline, f"{method} {url}")
                 conn.putrequest(method, _target(url), skip_accept_encoding=True)
                 for name, value in all_headers.items():
                     conn.putheader(name, value)
@@ -342,7 +346,7 @@ class TusClient:
                 data = response.read()
             except (OSError, http.client.HTTPException) as err:
                 self._drop(url)
-                if cutoff is not None and cutoff.finished.is_set():
+                if self.deadline is not None and time.monotonic() >= self.deadline:
                     raise OutOfTime(f"{method} {url}: cut off at the time limit") from None
                 if isinstance(err, TimeoutError):
                     raise NoAnswer(
@@ -364,11 +368,13 @@ class TusClient:
             return response, data
         raise AssertionError("unreachable")
 
-    def _cutoff(self, conn: http.client.HTTPConnection) -> threading.Timer | None:
-        """A timer that shuts the connection's socket at the deadline, so a server that
-        trickles its answer a byte at a time cannot hold a request past it."""
-        if self.deadline is None:
-            return None
+    @staticmethod
+    def _cutoff(conn: http.client.HTTPConnection, deadline: float, what: str) -> threading.Timer:
+        """A timer that shuts the connection's socket at `deadline`, so a server that trickles
+        its answer a byte at a time cannot hold a request past it."""
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise OutOfTime(f"{what}: not sent, the time limit has passed")
 
         def cut() -> None:
             sock = conn.sock
@@ -378,7 +384,7 @@ class TusClient:
                 except OSError:
                     pass  # already closed: nothing to cut
 
-        timer = threading.Timer(max(0.0, self.deadline - time.monotonic()), cut)
+        timer = threading.Timer(left, cut)
         timer.daemon = True
         timer.start()
         return timer
