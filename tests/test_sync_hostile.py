@@ -9,7 +9,12 @@ slept: the tests assert what the booth sends and keeps, never how long it took.
 
 from __future__ import annotations
 
+import os
 import random
+import signal
+import socket
+import subprocess
+import sys
 
 import pytest
 from hostile_tus import MODES, HostileTus
@@ -249,3 +254,36 @@ def test_whatever_the_server_does_nothing_is_lost_or_sent_elsewhere_and_once_ret
                 if len(u.data) == u.length
             }
             assert whole == before
+
+
+def test_the_sync_service_pings_its_watchdog_from_the_agent_not_from_a_thread(tmp_path):
+    """`booth sync` as systemd runs it, with a real NOTIFY_SOCKET: ready, then watchdog pings
+    that come from the agent (acknowledged chunks, deliberate waits), and it stops on SIGTERM."""
+    path = str(tmp_path / "notify")
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    sock.bind(path)
+    sock.settimeout(20)
+    with HostileTus() as server:
+        config = booth_config(tmp_path, server.url)
+        session = finished_session(tmp_path / "spool", take_sizes=(TAKE,))
+        env = {**os.environ, "NOTIFY_SOCKET": path, "WATCHDOG_USEC": "200000"}
+        env.pop("WATCHDOG_PID", None)
+        service = subprocess.Popen(
+            [sys.executable, "-m", "booth", "sync", "--config", str(config)],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        try:
+            messages = []
+            while not any(m.startswith("READY=1") for m in messages):
+                messages.append(sock.recv(4096).decode())
+            while session.dir.exists():
+                messages.append(sock.recv(4096).decode())
+            assert "WATCHDOG=1" in messages
+            # Every take's bytes arrived before the session went.
+            assert sorted(len(u.data) for u in server.uploads.values())[-1] == TAKE
+        finally:
+            service.send_signal(signal.SIGTERM)
+            assert service.wait(timeout=20) == 0
+            sock.close()
