@@ -184,6 +184,11 @@ def test_check_sync_reports_every_problem_booth_sync_would_meet_with_file_and_li
     assert "chmod" in problems[0].expected
     token.chmod(0o600)
     assert check_sync(load_settings(config)) == []
+    token.write_text("two tokens\n")
+    assert [p.key for p in check_sync(load_settings(config))] == ["sync.token_file"]
+    # Settings are checked before the token is installed (deploy/ansible): not a problem yet.
+    token.unlink()
+    assert check_sync(load_settings(config)) == []
 
 
 def test_config_check_includes_the_sync_table(tmp_path, capsys):

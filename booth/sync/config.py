@@ -16,6 +16,7 @@ same file:line: key: problem (fix) errors as the rest of the settings. Example:
 
 from __future__ import annotations
 
+import os
 import re
 import stat
 from dataclasses import dataclass
@@ -105,14 +106,26 @@ class SyncSettings:
 
 def check_sync(settings: Settings) -> list[ConfigProblem]:
     """Every problem of the `[sync]` table as `booth sync` would find it: the values (URL,
-    windows, files, numbers) and, when uploading is configured, the token file (missing, empty,
-    or readable by others). One `FILE:LINE: key: ...` problem each; never raises.
-    For `booth config check`."""
+    windows, files, numbers) and, when uploading is configured, a token file that exists but
+    is readable by others, empty or not one token. One `FILE:LINE: key: ...` problem each;
+    never raises. For `booth config check`.
+
+    A token file that does not exist yet, or that this user may not read, is not a problem
+    here: settings are validated before the token is installed (deploy/ansible), and staff
+    run the check without the booth's rights. `booth doctor` checks the token on the booth.
+    """
     try:
         sync = sync_settings(settings)
     except ConfigError as err:
         return list(err.problems)
-    if sync.url is None:
+    path = sync.token_file
+    if sync.url is None or path is None:
+        return []
+    try:
+        mode = path.stat().st_mode
+    except OSError:
+        return []
+    if not os.access(path, os.R_OK) and not mode & (stat.S_IROTH | stat.S_IWOTH):
         return []
     try:
         sync.read_token()
