@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 
 from sync_support import (
     assert_server_holds_exactly,
@@ -22,6 +23,7 @@ from booth.cli.status_cmd import gather, render
 from booth.config.settings import load_settings
 from booth.media.spool import MANIFEST
 from booth.sync.manifests import CORRUPT_SUFFIX
+from booth.sync.sender import SHA256_THREAD
 from booth.sync.status import sync_status
 from booth.sync.store import DAMAGED, STORE_FILE, UploadStore
 
@@ -32,7 +34,7 @@ def flip_a_byte(path, at=1000):
     path.write_bytes(bytes(data))
 
 
-def test_a_take_with_one_flipped_byte_is_kept_marked_damaged_and_not_sent(tmp_path):
+def test_a_take_with_one_flipped_byte_is_kept_marked_damaged_and_never_confirmed(tmp_path):
     with start_server(tmp_path / "server") as server:
         config = booth_config(tmp_path, server.url)
         session = finished_session(tmp_path / "spool", take_sizes=(150_000, 90_000))
@@ -42,10 +44,15 @@ def test_a_take_with_one_flipped_byte_is_kept_marked_damaged_and_not_sent(tmp_pa
         result = agent.run_once()
         assert not result.ok and "q1-take1.mp4 damaged" in result.reason
         assert "sha256" in result.reason
-        # The good take arrived; the damaged one and the session's manifest did not.
+        # Its bytes went out while they were checked, but it is not confirmed, the session's
+        # manifest was held back, and the receiver can tell by the sha256 in the metadata.
         names = sorted(u["metadata"]["filename"] for u in server.uploads().values())
-        assert names == ["q2-take1.mp4"]
+        assert names == ["q1-take1.mp4", "q2-take1.mp4"]
+        records = agent.store.records()
+        assert not records[(session.session_id, "q1-take1.mp4")].confirmed
+        assert records[(session.session_id, "q2-take1.mp4")].confirmed
         assert (session.dir / "q1-take1.mp4").read_bytes() == kept
+        assert not any(t.name == SHA256_THREAD for t in threading.enumerate())
         # Never deleted automatically, however long it waits.
         agent.clock = lambda: 4e9
         assert agent.delete_confirmed() == []

@@ -487,7 +487,7 @@ class _Sha1Job:
         self._thread.start()
 
     def _run(self, path: Path) -> None:
-        _lower_priority()
+        lower_priority()
         try:
             self._digest = _sha1(path, self.offset, self.size, self._cancelled.is_set)
         except BaseException as err:  # handed to whoever asks for the result
@@ -512,7 +512,7 @@ class _Sha1Job:
         self._thread.join()
 
 
-def _lower_priority() -> None:
+def lower_priority() -> None:
     """Make the calling thread yield the CPU to the uploading thread, the kiosk and, on a
     loopback test, the server: on Linux the nice value is per thread. Hashing ahead only needs
     to be done before the current chunk is answered."""
