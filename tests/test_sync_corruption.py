@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
+import time
 
 from sync_support import (
     assert_server_holds_exactly,
@@ -159,3 +160,37 @@ def test_a_store_from_another_program_counts_as_corrupt(tmp_path):
     store = UploadStore(state)
     assert store.moved_aside is not None and store.records() == {}
     store.close()
+
+
+def test_a_store_that_goes_bad_under_the_running_agent_is_moved_aside_and_uploading_goes_on(
+    tmp_path, caplog
+):
+    with start_server(tmp_path / "server") as server:
+        config = booth_config(tmp_path, server.url)
+        first = finished_session(tmp_path / "spool")
+        agent = make_agent(config)
+        assert agent.run_once().ok and not first.dir.exists()
+        state = tmp_path / "state"
+        for part in state.glob(STORE_FILE + "*"):
+            part.write_bytes(b"\xff" * 8192)  # the SD card returns garbage from now on
+        second = finished_session(tmp_path / "spool", minutes=10)
+        expected = expected_files(second)
+        caplog.set_level(logging.WARNING)
+        stop = threading.Event()
+        runner = threading.Thread(target=agent.run, args=(stop,))
+        runner.start()
+        try:
+            deadline = time.monotonic() + 20
+            while second.dir.exists() and time.monotonic() < deadline:
+                time.sleep(0.05)
+        finally:
+            stop.set()
+            runner.join(timeout=20)
+        assert not runner.is_alive() and not second.dir.exists()
+        uploads = {(u["metadata"]["session"], u["metadata"]["filename"]): u["bytes"]
+                   for u in server.uploads().values()}  # fmt: skip
+        assert {k: v for k, v in uploads.items() if k[0] == second.session_id} == expected
+        assert any(".corrupt-" in p.name for p in state.iterdir())
+        assert any("opening it again" in r.getMessage() for r in caplog.records)
+        assert not any(r.exc_info for r in caplog.records)
+        agent.close()

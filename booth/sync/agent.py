@@ -19,6 +19,7 @@ from __future__ import annotations
 import logging
 import random
 import shutil
+import sqlite3
 import threading
 import time
 from collections.abc import Callable
@@ -405,30 +406,56 @@ class SyncAgent:
                 self._wait(stop, wait)
                 continue
             try:
-                client = self.client()
-            except Exception as err:  # ConfigError: an unsafe or missing token file
-                self._note_error(str(err))
-                self._wait(stop, max(wait, 60.0))
-                continue
-            try:
-                self.upload_pending(client)
-                failures = 0
-                refused = None
-            except Stopped:
-                log.info("sync: paused: a candidate session started")
-            except Refused as err:
-                self._note_error(str(err))
-                refused = (self._token_mtime(), time.monotonic())
-            except (TusError, OSError) as err:
-                failures = 1 if self.sender.progressed != seen else failures + 1
-                if not isinstance(err, SetAside):
-                    self._note_error(str(err))
-                wait = backoff_seconds(failures, self.sync, self.rng)
-            finally:
-                seen = self.sender.progressed
-                client.close()
-            self.delete_confirmed()
+                wait, failures, seen, refused = self._pass(wait, failures, seen, refused)
+            except sqlite3.DatabaseError as err:  # the store went bad under the agent
+                self._reopen_store(err)
+                wait = backoff_seconds(1, self.sync, self.rng)
             self._wait(stop, wait)
+
+    def _pass(
+        self,
+        wait: float,
+        failures: int,
+        seen: int,
+        refused: tuple[float, float] | None,
+    ) -> tuple[float, int, int, tuple[float, float] | None]:
+        """One turn of `run`: upload what may go, delete what is due; returns the next wait
+        and the loop's counters."""
+        try:
+            client = self.client()
+        except Exception as err:  # ConfigError: an unsafe or missing token file
+            self._note_error(str(err))
+            return max(wait, 60.0), failures, seen, refused
+        try:
+            self.upload_pending(client)
+            failures = 0
+            refused = None
+        except Stopped:
+            log.info("sync: paused: a candidate session started")
+        except Refused as err:
+            self._note_error(str(err))
+            refused = (self._token_mtime(), time.monotonic())
+        except (TusError, OSError) as err:
+            failures = 1 if self.sender.progressed != seen else failures + 1
+            if not isinstance(err, SetAside):
+                self._note_error(str(err))
+            wait = backoff_seconds(failures, self.sync, self.rng)
+        finally:
+            seen = self.sender.progressed
+            client.close()
+        self.delete_confirmed()
+        return wait, failures, seen, refused
+
+    def _reopen_store(self, err: sqlite3.DatabaseError) -> None:
+        """Open the store again after an error from SQLite: one it cannot read is moved aside
+        and started afresh (see UploadStore), so a bad store never becomes a crash loop."""
+        log.warning("sync: the upload store failed (%s); opening it again", err)
+        try:
+            self.store.close()
+        except sqlite3.Error:
+            pass  # it is being replaced anyway
+        self.store = UploadStore(self.state_dir)
+        self.sender.store = self.store
 
     def _wait(self, stop: threading.Event, seconds: float) -> None:
         """Wait deliberately (the gate, the poll, a backoff), feeding the watchdog meanwhile."""
