@@ -12,6 +12,9 @@ same file:line: key: problem (fix) errors as the rest of the settings. Example:
     idle_seconds = 120                     # the booth must have been idle this long
     retention_hours = 72                   # confirmed sessions stay on the booth this long
     ca_file = "/etc/booth/ca.pem"          # optional: trust this CA for https
+    once_seconds = 3600                    # booth sync --once returns within this + timeout
+
+`check_sync` gives every problem of the table without raising, for `booth config check`.
 """
 
 from __future__ import annotations
