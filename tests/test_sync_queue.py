@@ -217,3 +217,15 @@ def test_a_file_set_aside_waits_for_the_start_of_the_next_window():
     assert next_window_start(windows, now) == datetime.fromisoformat("2026-03-03T12:00:00+01:00")
     now = datetime.fromisoformat("2026-03-02T12:30:00+01:00")
     assert next_window_start(windows, now) == datetime.fromisoformat("2026-03-02T22:00:00+01:00")
+
+
+def test_an_origin_is_scheme_host_and_port_with_the_default_port_filled_in():
+    from booth.sync.tus import origin
+
+    assert origin("https://Example.org/files/") == origin("https://example.org:443/x")
+    assert origin("http://example.org/files/") == ("http", "example.org", 80)
+    assert origin("http://[::1]:1080/files/") == ("http", "::1", 1080)
+    assert origin("https://example.org/") != origin("http://example.org/")
+    assert origin("https://example.org/") != origin("https://example.org:8443/")
+    assert origin("https://example.org/") != origin("https://example.org.evil/")
+    assert origin("https://example.org:x/")[2] == -1  # not a port: matches nothing real
