@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from booth import __version__
+from booth.privacy.files import private_umask
 
 DEFAULT_CONFIG = "/etc/booth/booth.toml"
 
@@ -80,6 +81,9 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    # Candidate video and manifests: whoever runs booth, with whatever umask, writes them for
+    # its own user only (booth.privacy.files).
+    private_umask()
     try:
         return int(args.func(args) or 0)
     except UserError as err:

@@ -1,0 +1,175 @@
+"""Encrypting files to age X25519 recipients (and decrypting them on the recipient's side).
+
+age (https://age-encryption.org/v1, C2SP) is the format: a header with the file key wrapped to
+each recipient, then the payload in 64 KiB chunks, each sealed with ChaCha20-Poly1305 and the
+last one flagged, so a cut or altered file fails to decrypt. `age -d -i key.txt`, rage or any
+age library reads what this writes. pyrage (Rust's age crate) does the cryptography; this
+module only streams files through it and checks that what reached the disk is whole.
+
+The booth has no identity (it never needs to read a finished session), so "whole" is checked
+without decrypting: the payload's length must be exactly what age gives for the plaintext's
+length, and the bytes read back from the file must hash to what was written.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import mmap
+import os
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+import pyrage
+from pyrage import x25519
+
+from booth.privacy.files import FILE_MODE
+
+MAGIC = b"age-encryption.org/v1\n"
+CHUNK = 64 * 1024
+TAG = 16
+NONCE = 16
+HEAD_BYTES = 16 * 1024  # room for a hundred recipients
+SUFFIX = ".age"
+
+
+class SealError(Exception):
+    """An encrypted file is not whole, or a plaintext file is not what its manifest says."""
+
+
+def parse_recipients(texts: Iterable[str]) -> list[x25519.Recipient]:
+    """age X25519 recipients ("age1…"); raises ValueError naming the one that is not."""
+    found = []
+    for text in texts:
+        try:
+            found.append(x25519.Recipient.from_str(text))
+        except pyrage.RecipientError as error:
+            raise ValueError(f"{text!r} is not an age X25519 recipient: {error}") from None
+    return found
+
+
+def load_identities(path: Path) -> list[x25519.Identity]:
+    """The X25519 identities in an age key file (as `age-keygen` writes it: comments and
+    `AGE-SECRET-KEY-1…` lines). Raises ValueError when there is none."""
+    identities = []
+    for number, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), 1):
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        try:
+            identities.append(x25519.Identity.from_str(line))
+        except pyrage.IdentityError:
+            raise ValueError(f"{path}, line {number}: not an age X25519 identity") from None
+    if not identities:
+        raise ValueError(f"{path}: no AGE-SECRET-KEY-1… line (make one with age-keygen)")
+    return identities
+
+
+def encrypted_length(header_bytes: int, plain_bytes: int) -> int:
+    """The size of an age file with this header over `plain_bytes` of plaintext: the nonce,
+    then every 64 KiB chunk (at least one, even for nothing) with its 16-byte tag."""
+    chunks = max(1, -(-plain_bytes // CHUNK))
+    return header_bytes + NONCE + plain_bytes + TAG * chunks
+
+
+def encrypt_file(
+    src: Path,
+    dst: Path,
+    recipients: Sequence[x25519.Recipient],
+    expect_bytes: int | None = None,
+) -> int:
+    """Encrypt `src` to `dst` (0600, fsync'ed, via a temporary name) and check it is whole;
+    returns its size.
+
+    Whole: the file on disk, after fsync, starts with a complete age header and has exactly
+    the length age gives for the plaintext's. `expect_bytes`, the plaintext's size from the
+    manifest, is checked too. Raises SealError (leaving no `dst`) otherwise. The sha256 of
+    the result is `file_sha256`'s job, so that it can run beside the next file's encryption.
+    """
+    if not recipients:
+        raise ValueError("no recipients to encrypt to")
+    plain = os.stat(src).st_size
+    if expect_bytes is not None and plain != expect_bytes:
+        raise SealError(f"{src}: is {plain} bytes, its manifest says {expect_bytes}")
+    tmp = dst.with_name(f".{dst.name}.tmp")
+    try:
+        os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, FILE_MODE))
+        os.chmod(tmp, FILE_MODE)
+        # The whole file in Rust: streaming through Python file objects costs twice as long.
+        pyrage.encrypt_file(str(src), str(tmp), list(recipients))
+        fd = os.open(tmp, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+            on_disk = os.fstat(fd).st_size
+            head = os.pread(fd, HEAD_BYTES, 0)
+        finally:
+            os.close(fd)
+        want = encrypted_length(_header_length(head), plain)
+        if on_disk != want:
+            raise SealError(f"{tmp}: {on_disk} bytes on disk, age needs {want}; not whole")
+        os.replace(tmp, dst)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return on_disk
+
+
+def encrypt_bytes(data: bytes, dst: Path, recipients: Sequence[x25519.Recipient]) -> int:
+    """Encrypt a small file held in memory (the manifest) to `dst`, as `encrypt_file` does."""
+    tmp = dst.with_name(f".{dst.name}.plain")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, FILE_MODE)
+    try:
+        os.write(fd, data)
+    finally:
+        os.close(fd)
+    try:
+        return encrypt_file(tmp, dst, recipients, len(data))
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def decrypt_file(src: Path, dst: Path, identities: Sequence[x25519.Identity]) -> tuple[int, str]:
+    """Decrypt `src` to `dst` (0600); returns the plaintext's size and sha256.
+
+    Raises pyrage.DecryptError when no identity fits or the file was cut or altered.
+    """
+    tmp = dst.with_name(f".{dst.name}.tmp")
+    try:
+        os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, FILE_MODE))
+        os.chmod(tmp, FILE_MODE)
+        pyrage.decrypt_file(str(src), str(tmp), list(identities))
+        os.replace(tmp, dst)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return file_sha256(dst)
+
+
+def decrypt_bytes(src: Path, identities: Sequence[x25519.Identity]) -> bytes:
+    """The plaintext of a small encrypted file (a manifest)."""
+    return pyrage.decrypt(Path(src).read_bytes(), list(identities))
+
+
+def file_sha256(path: Path) -> tuple[int, str]:
+    """A file's size and sha256, read from disk.
+
+    One hashlib call over the mapped file: hashlib lets go of the GIL for the whole file, so
+    another thread can encrypt meanwhile (pyrage holds the GIL while it works).
+    """
+    with open(path, "rb") as f:
+        size = os.fstat(f.fileno()).st_size
+        if size == 0:
+            return 0, hashlib.sha256().hexdigest()
+        with mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as mapped:
+            return size, hashlib.sha256(mapped).hexdigest()
+
+
+def _header_length(head: bytes) -> int:
+    """The length of the age header at the start of `head`: the version line, the recipient
+    stanzas, and the `--- <MAC>` line."""
+    if not head.startswith(MAGIC):
+        raise SealError("not an age file: the version line is missing")
+    mac = head.find(b"\n--- ")
+    end = head.find(b"\n", mac + 1) if mac >= 0 else -1
+    if end < 0:
+        raise SealError("not an age file: the header has no MAC line")
+    return end + 1
