@@ -130,7 +130,8 @@ def encrypt_bytes(data: bytes, dst: Path, recipients: Sequence[x25519.Recipient]
 def decrypt_file(src: Path, dst: Path, identities: Sequence[x25519.Identity]) -> tuple[int, str]:
     """Decrypt `src` to `dst` (0600); returns the plaintext's size and sha256.
 
-    Raises pyrage.DecryptError when no identity fits or the file was cut or altered.
+    Raises pyrage.DecryptError when no identity fits, OSError ("decryption error") when the
+    file was cut or altered.
     """
     tmp = dst.with_name(f".{dst.name}.tmp")
     try:
