@@ -43,6 +43,8 @@ CHECKS = [
     "display",
     "buttons",
     "disk",
+    "privacy",
+    "spool access",
     "clock",
     "server",
     "throttling",

@@ -26,6 +26,7 @@ from test_spool import FINISHED, new_take, open_session
 from test_take_safety import start_recording_q1
 
 from booth.cli.main import main
+from booth.doctor.checks import PASS, SKIP, WARN, privacy_check, spool_access_check
 from booth.media.spool import Spool
 from booth.privacy.age import parse_recipients
 from booth.privacy.refs import RefIndex
@@ -308,3 +309,27 @@ def test_takes_open_refuses_a_damaged_file_and_a_wrong_identity(tmp_path, org, c
     assert "cannot decrypt" in capsys.readouterr().err
     assert not (out / "q2-take1.mp4").exists()
     assert hashlib.sha256((out / "q1-take1.mp4").read_bytes()).hexdigest()
+
+
+# -------------------------------------------------------------------------------- doctor
+def test_doctor_warns_that_takes_are_in_clear_without_recipients(org):
+    check = privacy_check(())
+    assert (check.result, check.detail) == (
+        WARN,
+        "no [privacy] recipients: takes are stored in clear on this booth",
+    )
+    assert "age-keygen" in check.fix
+    assert privacy_check((org.recipient,)).result == PASS
+
+
+def test_doctor_warns_when_others_can_read_the_spool(tmp_path):
+    spool = tmp_path / "spool"
+    assert spool_access_check(spool).result == SKIP
+    spool.mkdir(mode=0o755)
+    spool.chmod(0o755)
+    check = spool_access_check(spool)
+    assert check.result == WARN and "readable by others (mode 0755)" in check.detail
+    assert f"chmod 700 {spool}" in check.fix
+    spool.chmod(0o700)
+    assert spool_access_check(spool).result == PASS
+    assert list(spool.iterdir()) == []  # its test file is gone
