@@ -14,4 +14,5 @@ BENCHMARKS: list[str] = [
     "sync_upload",
     "clips",
     "latency",
+    "session_end",
 ]
