@@ -294,7 +294,7 @@ def spool_access_check(spool: Path) -> Check:
     """Whether users other than the booth's can read the spool: its folder's mode, and whether
     its file system keeps file modes at all (a FAT or exFAT card mounted with a umask makes
     every file readable whatever the booth asks for)."""
-    fix = f"chmod 700 {spool}, and keep the spool on a Linux file system (ext4), not FAT/exFAT"
+    fix = f"chmod o-rwx {spool}, and keep the spool on a Linux file system (ext4), not FAT/exFAT"
     if not spool.is_dir():
         return Check(
             "spool access", SKIP, f"{spool} does not exist yet (made at the first session)"
@@ -311,7 +311,7 @@ def spool_access_check(spool: Path) -> Check:
         why = error.strerror
     finally:
         probe.unlink(missing_ok=True)
-    if probe_mode is not None and probe_mode & 0o077:
+    if probe_mode is not None and probe_mode & 0o007:
         return Check(
             "spool access",
             WARN,
@@ -319,11 +319,11 @@ def spool_access_check(spool: Path) -> Check:
             f"{probe_mode:04o}, so others can read every take",
             fix,
         )
-    if mode & 0o077:
+    if mode & 0o007:
         return Check("spool access", WARN, f"{spool} is readable by others (mode {mode:04o})", fix)
     if probe_mode is None:
         return Check("spool access", WARN, f"cannot write a test file in {spool}: {why}", fix)
-    return Check("spool access", PASS, f"{spool} is the booth's only (mode {mode:04o})")
+    return Check("spool access", PASS, f"others cannot read {spool} (mode {mode:04o})")
 
 
 # ------------------------------------------------------------- light and buttons

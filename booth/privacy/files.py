@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import os
-import stat
 from pathlib import Path
 
 FILE_MODE = 0o600
@@ -25,7 +24,11 @@ def private_umask() -> int:
 
 
 def private_dir(path: Path) -> Path:
-    """Create `path` (and missing parents) as 0700 folders; an existing `path` is made 0700."""
+    """Create `path` and its missing parents as 0700 folders.
+
+    Folders that exist keep their mode: the spool and state folders themselves are made by
+    the installer and systemd (0750, group booth, no access for others).
+    """
     path = Path(path)
     missing = []
     p = path
@@ -36,10 +39,8 @@ def private_dir(path: Path) -> Path:
         try:
             p.mkdir(mode=DIR_MODE)
         except FileExistsError:
-            pass
+            continue
         os.chmod(p, DIR_MODE)  # mkdir's mode is cut by the umask
-    if not missing and stat.S_IMODE(path.stat().st_mode) != DIR_MODE:
-        os.chmod(path, DIR_MODE)
     return path
 
 
