@@ -333,3 +333,15 @@ def test_doctor_warns_when_others_can_read_the_spool(tmp_path):
     spool.chmod(0o750)  # as systemd's StateDirectoryMode makes it
     assert spool_access_check(spool).result == PASS
     assert list(spool.iterdir()) == []  # its test file is gone
+
+
+def test_a_session_a_crash_left_in_the_scratch_directory_is_sealed_at_the_next_start(tmp_path, org):
+    scratch = tmp_path / "scratch"
+    spool = Spool(tmp_path / "spool", sealing(org, tmp_path, scratch))
+    session = open_session(spool)
+    new_take(session, "q1", 1)  # the kiosk dies mid-take
+    (report,) = Spool(tmp_path / "spool", sealing(org, tmp_path, scratch)).recover(FINISHED)
+    assert report.dir == tmp_path / "spool" / session.session_id
+    assert list(scratch.iterdir()) == []
+    full = json.loads(age_decrypt(report.dir / "manifest.json.age", org))
+    assert full["status"] == "ended-early" and full["takes"][0]["recovered"]
