@@ -27,7 +27,7 @@ from test_take_safety import start_recording_q1
 
 from booth.cli.main import main
 from booth.doctor.checks import PASS, SKIP, WARN, privacy_check, spool_access_check
-from booth.media.spool import Spool
+from booth.media.spool import Spool, worst_case_bytes
 from booth.privacy.age import parse_recipients
 from booth.privacy.refs import RefIndex
 from booth.privacy.seal import PLAIN, STAGING, Sealing, finish_interrupted
@@ -345,3 +345,11 @@ def test_a_session_a_crash_left_in_the_scratch_directory_is_sealed_at_the_next_s
     assert list(scratch.iterdir()) == []
     full = json.loads(age_decrypt(report.dir / "manifest.json.age", org))
     assert full["status"] == "ended-early" and full["takes"][0]["recovered"]
+
+
+def test_a_sealed_session_budgets_disk_for_the_encrypted_copy_of_each_kept_take():
+    questions = [(60.0, 1), (30.0, 2)]
+    mp4_per_s = (4_000_000 + 64_000) / 8
+    clear = worst_case_bytes(questions, 4_000_000, 48_000, 1)
+    sealed = worst_case_bytes(questions, 4_000_000, 48_000, 1, sealed=True)
+    assert sealed - clear == int((60 + 30) * mp4_per_s)

@@ -106,6 +106,7 @@ def assemble_kiosk(
         rec.bitrate_bps,
         rec.audio_rate,
         rec.disk_margin_bytes,
+        sealed=spool.sealing is not None and spool.sealing.encrypts,
     )
     return Kiosk(
         flow=flow,

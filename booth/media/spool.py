@@ -385,6 +385,7 @@ def worst_case_bytes(
     sample_rate: int = 48_000,
     channels: int = 1,
     margin_bytes: int = 0,
+    sealed: bool = False,
 ) -> int:
     """The most disk one session can need: the disk guard's budget.
 
@@ -393,7 +394,9 @@ def worst_case_bytes(
     Every take counts in full as an MP4 (video at ``bitrate_bps`` plus AAC), although earlier
     takes are deleted when a later one is kept, plus the raw files (video and 16-bit PCM at
     ``sample_rate`` × ``channels``) of the longest take, which exist beside its MP4 until it
-    is kept, plus ``margin_bytes``.
+    is kept, plus ``margin_bytes``. A ``sealed`` session (``[privacy] recipients``) needs
+    room for the encrypted copy of each question's kept take too: sealing writes it before the
+    plaintext is deleted.
     """
     mp4_per_s = (bitrate_bps + AAC_BPS_PER_CHANNEL * channels) / 8
     raw_per_s = bitrate_bps / 8 + sample_rate * channels * 2
@@ -401,7 +404,7 @@ def worst_case_bytes(
     longest_s = 0.0
     for answer_seconds, max_takes in questions:
         takes = max_takes if max_takes > 0 else UNLIMITED_TAKES_BUDGET
-        total_s += answer_seconds * takes
+        total_s += answer_seconds * (takes + sealed)
         longest_s = max(longest_s, answer_seconds)
     return int(total_s * mp4_per_s + longest_s * raw_per_s) + int(margin_bytes)
 
