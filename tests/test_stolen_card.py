@@ -119,20 +119,7 @@ def test_a_stolen_card_gives_away_nothing_and_the_organisation_opens_everything(
     assert simulate_booth(config, with_code("234567", WALK_AWAY), out, EXAMPLE_INTERVIEWS) == 0
 
     # 3. A session cut off by kill -9 in the middle of a take, recovered at the next start.
-    script = tmp_path / "killed.txt"
-    script.write_text(with_code("345678", "press next\npress record\nwait 3\nwait 600\n"))
-    cmd = [sys.executable, "-m", "booth", "simulate", "--config", str(config), "--headless"]
-    cmd += ["--interviews", str(EXAMPLE_INTERVIEWS), "--script", str(script), "--out", str(out)]
-    child = subprocess.Popen(cmd, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 60
-    recorded = False
-    while time.monotonic() < deadline and not recorded:
-        found = list(out.glob("spool/*/.take-q1-1/video.pts"))
-        recorded = bool(found) and len(found[0].read_text().splitlines()) > 3 * 30
-        time.sleep(0.05)
-    os.kill(child.pid, signal.SIGKILL)
-    child.wait()
-    assert recorded, "the take never started"
+    killed_mid_take(config, out, "345678", out / "spool")
     # Until the next start, that one session is in clear, in its private folder.
     assert modes_not_private(out / "spool") == []
     assert simulate_booth(config, "expect idle\n", out) == 0
@@ -171,6 +158,25 @@ def test_a_stolen_card_gives_away_nothing_and_the_organisation_opens_everything(
     }
 
 
+def killed_mid_take(config: Path, out: Path, code: str, running: Path) -> None:
+    """Run the simulated booth in a process and kill -9 it three seconds into q1's take
+    (`running` is where the take's files appear: the spool, or the scratch folder)."""
+    script = out.parent / f"killed-{code}.txt"
+    script.write_text(with_code(code, "press next\npress record\nwait 3\nwait 600\n"))
+    cmd = [sys.executable, "-m", "booth", "simulate", "--config", str(config), "--headless"]
+    cmd += ["--interviews", str(EXAMPLE_INTERVIEWS), "--script", str(script), "--out", str(out)]
+    child = subprocess.Popen(cmd, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 60
+    recorded = False
+    while time.monotonic() < deadline and not recorded:
+        found = list(running.glob("*/.take-q1-1/video.pts"))
+        recorded = bool(found) and len(found[0].read_text().splitlines()) > 3 * 30
+        time.sleep(0.05)
+    os.kill(child.pid, signal.SIGKILL)
+    child.wait()
+    assert recorded, "the take never started"
+
+
 def secrets_in(path: Path, secrets: list[str]) -> list[str]:
     data = path.read_bytes()
     return [s for s in secrets if s.encode() in data]
@@ -183,3 +189,29 @@ def test_without_recipients_the_same_scan_finds_the_takes_and_the_reference(tmp_
     found = "\n".join(leaks(out / "spool", list(CODES.values())))
     assert "video in clear" in found and "contains 'CAND-0001'" in found
     assert modes_not_private(out / "spool") == []
+
+
+@pytest.mark.timeout(90)
+def test_with_a_scratch_folder_the_card_never_holds_a_running_session(tmp_path):
+    org = make_org_key(tmp_path)
+    scratch = tmp_path / "scratch"  # a tmpfs on a booth
+    config = tmp_path / "booth.toml"
+    config.write_text(
+        "[recording]\nwidth = 160\nheight = 120\nbitrate_bps = 300_000\ndisk_margin_bytes = 0\n"
+        f'[paths]\nscratch = "{scratch}"\n[privacy]\nrecipients = ["{org.recipient}"]\n',
+        encoding="utf-8",
+    )
+    out = tmp_path / "out"
+    killed_mid_take(config, out, "123456", scratch)
+    # Only the take's disk reserve (fallocated, never written) is in the spool.
+    assert [p.name for p in (out / "spool").iterdir()] == [".reserve"]
+    (running,) = [p for p in scratch.iterdir() if not p.name.startswith(".")]
+    assert read_json(running / "manifest.json")["status"] == "recording"
+    # The next start seals it into the spool and empties the scratch folder.
+    assert simulate_booth(config, "expect idle\n", out) == 0
+    assert [p for p in scratch.iterdir() if not p.name.startswith(".")] == []
+    (sealed,) = (out / "spool").iterdir()
+    assert sealed.name == running.name
+    assert leaks(out / "spool", list(CODES.values())) == []
+    full = json.loads(age_decrypt(sealed / "manifest.json.age", org))
+    assert full["status"] == "ended-early" and full["candidate_ref"] == "CAND-0001"

@@ -90,8 +90,9 @@ def assemble_kiosk(
     )
     recorder = Recorder(
         spool,
-        # Practice takes are in clear for as long as they exist: in RAM when there is a scratch.
-        (settings.paths.scratch or state) / "practice",
+        # Practice takes are in clear for as long as they exist: in RAM when there is a scratch
+        # (hidden there: the scratch folder's other entries are running sessions).
+        settings.paths.scratch / ".practice" if settings.paths.scratch else state / "practice",
         devices.camera,
         RecordingFormat(rec.width, rec.height, rec.fps, rec.bitrate_bps, rec.audio_rate, 1),
         settings.booth_id,
