@@ -353,3 +353,36 @@ def test_a_sealed_session_budgets_disk_for_the_encrypted_copy_of_each_kept_take(
     clear = worst_case_bytes(questions, 4_000_000, 48_000, 1)
     sealed = worst_case_bytes(questions, 4_000_000, 48_000, 1, sealed=True)
     assert sealed - clear == int((60 + 30) * mp4_per_s)
+
+
+@pytest.fixture
+def tiny_spool(tmp_path):
+    """A spool on a 64 KB file system: too small for a session's encrypted takes."""
+    mount = tmp_path / "spool"
+    mount.mkdir()
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(mount)], check=True)
+    yield mount
+    subprocess.run(["umount", "-l", str(mount)], check=False)
+
+
+def test_a_seal_the_disk_cannot_hold_stays_in_clear_unfinished_until_it_can(
+    tmp_path, org, tiny_spool
+):
+    scratch = tmp_path / "scratch"
+    spool = Spool(tiny_spool, sealing(org, tmp_path, scratch))
+    session = open_session(spool)
+    for q in ("q1", "q2"):
+        new_take(session, q, 1, seconds=3.0)
+        session.keep_take(q, 1, session.mux_take(q, 1))
+    with pytest.raises(OSError):
+        session.finish("complete", FINISHED)
+    # Nothing half-sealed takes the space; the sync agent sees no finished session.
+    assert list(tiny_spool.iterdir()) == []
+    assert read_json(scratch / session.session_id / "manifest.json")["status"] == "sealing"
+    assert scan_spool(Spool(tiny_spool)) == ([], 0)
+    # Once there is room, the next start seals it.
+    subprocess.run(["mount", "-o", "remount,size=20m", str(tiny_spool)], check=True)
+    Spool(tiny_spool, sealing(org, tmp_path, scratch)).recover(FINISHED)
+    (sealed,) = tiny_spool.iterdir()
+    assert read_json(sealed / "manifest.json")["status"] == "complete"
+    assert list(scratch.iterdir()) == []

@@ -257,10 +257,13 @@ class SpoolSession:
                     shutil.rmtree(path, ignore_errors=True)
                 elif path.suffix in (".mp4", ".tmp") and path.name not in kept:
                     path.unlink(missing_ok=True)
-            if sealed:
+            if sealed and report.unusable:
+                log.warning(
+                    "spool: %s: deleted %d take(s) with nothing playable (nothing stays in clear)",
+                    self.dir.name,
+                    len(report.unusable),
+                )
                 report.unusable.clear()
-            self._seal()
-            report.dir = self.dir
         return report
 
     def _file_ok(self, entries: list[dict]) -> bool:
@@ -340,9 +343,10 @@ class Spool:
     def recover(self, now: datetime) -> list[RecoveredSession]:
         """Close every session a crash left ``recording``: each unfinished take becomes an MP4
         marked recovered (the latest take of a question wins) and the session ends as
-        ``ended-early`` at ``now``. Finished sessions are never touched, but that with a
+        ``ended-early`` at ``now``. Finished sessions are never touched, except that with a
         ``Sealing`` every finished session is sealed: those a crash cut off mid-seal, and
-        those finished in clear before recipients were set."""
+        those finished in clear before recipients were set. A seal that fails (a full disk)
+        leaves the session in clear, unfinished for the sync agent, until the next start."""
         reports = []
         if self.sealing is not None and self.sealing.moves:
             finish_interrupted(self.root, self.sealing.scratch)
@@ -350,15 +354,19 @@ class Spool:
             if entry.manifest is None:
                 continue
             session = SpoolSession(entry.dir, entry.manifest, self.sealing, self.root)
-            status = entry.manifest.get("status")
-            if status == RECORDING:
-                reports.append(session._recover(now))
+            report = None
+            if entry.manifest.get("status") == RECORDING:
+                report = session._recover(now)
+                reports.append(report)
                 log.info("spool: recovered session %s", entry.dir.name)
-            elif self._needs_seal(entry.dir, entry.manifest):
-                try:
-                    session._seal()
-                except (OSError, ValueError) as error:
-                    log.error("spool: cannot seal %s: %s", entry.dir, error)
+            elif not self._needs_seal(entry.dir, entry.manifest):
+                continue
+            try:
+                session._seal()
+            except (OSError, ValueError) as error:
+                log.error("spool: cannot seal %s: %s", entry.dir, error)
+            if report is not None:
+                report.dir = session.dir
         return reports
 
     def _needs_seal(self, dir: Path, manifest: dict) -> bool:

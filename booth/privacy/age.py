@@ -32,8 +32,9 @@ HEAD_BYTES = 16 * 1024  # room for a hundred recipients
 SUFFIX = ".age"
 
 
-class SealError(Exception):
-    """An encrypted file is not whole, or a plaintext file is not what its manifest says."""
+class SealError(OSError):
+    """An encrypted file could not be written whole (a full disk, an I/O error), or a
+    plaintext file is not what its manifest says. An OSError: the disk is at fault."""
 
 
 def parse_recipients(texts: Iterable[str]) -> list[x25519.Recipient]:
@@ -95,7 +96,10 @@ def encrypt_file(
         os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, FILE_MODE))
         os.chmod(tmp, FILE_MODE)
         # The whole file in Rust: streaming through Python file objects costs twice as long.
-        pyrage.encrypt_file(str(src), str(tmp), list(recipients))
+        try:
+            pyrage.encrypt_file(str(src), str(tmp), list(recipients))
+        except pyrage.EncryptError as error:  # also what a full disk gives
+            raise SealError(f"{dst}: {error}") from None
         fd = os.open(tmp, os.O_RDONLY)
         try:
             os.fsync(fd)

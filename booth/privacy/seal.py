@@ -116,20 +116,24 @@ def seal_session(
     staging = spool_root / f"{STAGING}{session_id}"
     shutil.rmtree(staging, ignore_errors=True)
     private_dir(staging)
-    if not recipients:
-        _copy_clear(src, manifest, staging)
-    else:
-        pool = None
-        if hashing is None:
-            pool = ThreadPoolExecutor(1, thread_name_prefix="seal-sha256")
-            hashing = _hasher(pool)
-        try:
-            files = _encrypt_all(src, manifest, staging, recipients, hashing)
-        finally:
-            if pool is not None:
-                pool.shutdown()
-        write_json_private(staging / MANIFEST, clear_manifest(manifest, files))
-    fsync_dir(staging)
+    try:
+        if not recipients:
+            _copy_clear(src, manifest, staging)
+        else:
+            pool = None
+            if hashing is None:
+                pool = ThreadPoolExecutor(1, thread_name_prefix="seal-sha256")
+                hashing = _hasher(pool)
+            try:
+                files = _encrypt_all(src, manifest, staging, recipients, hashing)
+            finally:
+                if pool is not None:
+                    pool.shutdown()
+            write_json_private(staging / MANIFEST, clear_manifest(manifest, files))
+        fsync_dir(staging)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)  # a full disk gets its space back
+        raise
     commit(src, staging, final)
     return final
 
