@@ -386,3 +386,21 @@ def test_a_seal_the_disk_cannot_hold_stays_in_clear_unfinished_until_it_can(
     (sealed,) = tiny_spool.iterdir()
     assert read_json(sealed / "manifest.json")["status"] == "complete"
     assert list(scratch.iterdir()) == []
+
+
+def test_takes_recover_by_hand_seals_what_it_recovers(tmp_path, org, capsys):
+    config = tmp_path / "booth.toml"
+    config.write_text(
+        f'[paths]\nspool = "{tmp_path / "spool"}"\nstate = "{tmp_path / "state"}"\n'
+        f'[privacy]\nrecipients = ["{org.recipient}"]\n'
+    )
+    session = open_session(Spool(tmp_path / "spool"))
+    new_take(session, "q1", 1, seconds=2.0)  # the kiosk died mid-take
+    assert main(["takes", "recover", "--config", str(config), "--json"]) == 0
+    (report,) = json.loads(capsys.readouterr().out)
+    assert report["session"] == session.session_id and len(report["recovered"]) == 1
+    assert clear_files(session.dir) == [session.dir / "manifest.json"]
+    assert main(["takes", "list", "--config", str(config)]) == 0
+    assert f"{session.session_id}  ended-early  sales-2026  sealed: 2 encrypted files" in (
+        capsys.readouterr().out
+    )
