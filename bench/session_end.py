@@ -9,10 +9,10 @@ fresh session directory before each timed run (the copy is not timed).
   (`SpoolSession.mux_take`: H.264 copy, AAC encode, fsync, sha256), kept, and the session
   finished: what a booth without [privacy] does between the last stop and "ready to upload".
 - sealed: the same with a `Sealing` to one age X25519 recipient, whose `finish` also seals the
-  session: each MP4 encrypted by pyrage (Rust) to a temporary name, fsync'ed, checked whole
-  (header and exact age length), its sha256 taken on a second thread while the next one is
-  encrypted, the manifest encrypted, the clear manifest written, the seal committed by rename
-  and the plaintext deleted.
+  session: each MP4 encrypted by pyrage (Rust) to a temporary name, then fsync'ed, checked
+  whole (header and exact age length), renamed and hashed (sha256) on a second thread while
+  the next one is encrypted; the manifest encrypted, the clear manifest written, the seal
+  committed by rename and the plaintext deleted.
 - age: `age -r RECIPIENT -o OUT TAKE.mp4`, a process per MP4, on the same MP4s in the same run.
 - cipher: `pyrage.encrypt_file` alone on the same MP4s (no fsync, check or hash): the library
   the booth uses against the age command, like for like.

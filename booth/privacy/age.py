@@ -17,6 +17,7 @@ import hashlib
 import mmap
 import os
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import pyrage
@@ -72,20 +73,24 @@ def encrypted_length(header_bytes: int, plain_bytes: int) -> int:
     return header_bytes + NONCE + plain_bytes + TAG * chunks
 
 
-def encrypt_file(
+@dataclass(frozen=True)
+class Encrypted:
+    """An encrypted file still under its temporary name, until `finish_encrypted` checks it."""
+
+    tmp: Path
+    dst: Path
+    plain_bytes: int
+
+
+def encrypt_to_temp(
     src: Path,
     dst: Path,
     recipients: Sequence[x25519.Recipient],
     expect_bytes: int | None = None,
-) -> int:
-    """Encrypt `src` to `dst` (0600, fsync'ed, via a temporary name) and check it is whole;
-    returns its size.
-
-    Whole: the file on disk, after fsync, starts with a complete age header and has exactly
-    the length age gives for the plaintext's. `expect_bytes`, the plaintext's size from the
-    manifest, is checked too. Raises SealError (leaving no `dst`) otherwise. The sha256 of
-    the result is `file_sha256`'s job, so that it can run beside the next file's encryption.
-    """
+) -> Encrypted:
+    """Encrypt `src` into a temporary file (0600) beside `dst`; `finish_encrypted` makes it
+    durable, checks it and gives it its name. `expect_bytes`, the plaintext's size in the
+    manifest, is checked first. Raises SealError (leaving nothing behind) on failure."""
     if not recipients:
         raise ValueError("no recipients to encrypt to")
     plain = os.stat(src).st_size
@@ -96,10 +101,27 @@ def encrypt_file(
         os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, FILE_MODE))
         os.chmod(tmp, FILE_MODE)
         # The whole file in Rust: streaming through Python file objects costs twice as long.
-        try:
-            pyrage.encrypt_file(str(src), str(tmp), list(recipients))
-        except pyrage.EncryptError as error:  # also what a full disk gives
-            raise SealError(f"{dst}: {error}") from None
+        pyrage.encrypt_file(str(src), str(tmp), list(recipients))
+    except pyrage.EncryptError as error:  # also what a full disk gives
+        tmp.unlink(missing_ok=True)
+        raise SealError(f"{dst}: {error}") from None
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return Encrypted(tmp, dst, plain)
+
+
+def finish_encrypted(encrypted: Encrypted) -> tuple[int, str]:
+    """fsync an `encrypt_to_temp` result, check it is whole, rename it to its name; returns
+    its size and the sha256 of its bytes (what the upload sends).
+
+    Whole: the file on disk, after fsync, starts with a complete age header and has exactly
+    the length age gives for the plaintext's. Raises SealError (leaving no file) otherwise.
+    Nothing here holds the GIL for long (fsync, then one hashlib call over the mapped file),
+    so it runs on another thread beside the next file's encryption.
+    """
+    tmp = encrypted.tmp
+    try:
         fd = os.open(tmp, os.O_RDONLY)
         try:
             os.fsync(fd)
@@ -107,28 +129,25 @@ def encrypt_file(
             head = os.pread(fd, HEAD_BYTES, 0)
         finally:
             os.close(fd)
-        want = encrypted_length(_header_length(head), plain)
+        want = encrypted_length(_header_length(head), encrypted.plain_bytes)
         if on_disk != want:
             raise SealError(f"{tmp}: {on_disk} bytes on disk, age needs {want}; not whole")
-        os.replace(tmp, dst)
+        os.replace(tmp, encrypted.dst)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
-    return on_disk
+    return file_sha256(encrypted.dst)
 
 
-def encrypt_bytes(data: bytes, dst: Path, recipients: Sequence[x25519.Recipient]) -> int:
-    """Encrypt a small file held in memory (the manifest) to `dst`, as `encrypt_file` does."""
-    tmp = dst.with_name(f".{dst.name}.plain")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, FILE_MODE)
-    try:
-        os.write(fd, data)
-    finally:
-        os.close(fd)
-    try:
-        return encrypt_file(tmp, dst, recipients, len(data))
-    finally:
-        tmp.unlink(missing_ok=True)
+def encrypt_file(
+    src: Path,
+    dst: Path,
+    recipients: Sequence[x25519.Recipient],
+    expect_bytes: int | None = None,
+) -> tuple[int, str]:
+    """Encrypt `src` to `dst` (0600, fsync'ed, via a temporary name) and check it is whole;
+    returns its size and sha256 (see `encrypt_to_temp` and `finish_encrypted`)."""
+    return finish_encrypted(encrypt_to_temp(src, dst, recipients, expect_bytes))
 
 
 def decrypt_file(src: Path, dst: Path, identities: Sequence[x25519.Identity]) -> tuple[int, str]:

@@ -25,7 +25,7 @@ import logging
 import os
 import shutil
 import threading
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,7 +33,13 @@ from pathlib import Path
 from pyrage import x25519
 
 from booth.config.settings import Settings
-from booth.privacy.age import SUFFIX, encrypt_bytes, encrypt_file, file_sha256, parse_recipients
+from booth.privacy.age import (
+    SUFFIX,
+    Encrypted,
+    encrypt_to_temp,
+    finish_encrypted,
+    parse_recipients,
+)
 from booth.privacy.files import FILE_MODE, fsync_dir, json_bytes, private_dir, write_json_private
 from booth.privacy.refs import RefIndex
 
@@ -101,7 +107,6 @@ def seal_session(
     manifest: Mapping,
     spool_root: Path,
     recipients: Sequence[x25519.Recipient],
-    hashing: Callable[[Path], Future[tuple[int, str]]] | None = None,
 ) -> Path:
     """Seal the finished session in `src` into `<spool_root>/<session_id>` and delete `src`.
 
@@ -120,15 +125,7 @@ def seal_session(
         if not recipients:
             _copy_clear(src, manifest, staging)
         else:
-            pool = None
-            if hashing is None:
-                pool = ThreadPoolExecutor(1, thread_name_prefix="seal-sha256")
-                hashing = _hasher(pool)
-            try:
-                files = _encrypt_all(src, manifest, staging, recipients, hashing)
-            finally:
-                if pool is not None:
-                    pool.shutdown()
+            files = _encrypt_all(src, manifest, staging, recipients)
             write_json_private(staging / MANIFEST, clear_manifest(manifest, files))
         fsync_dir(staging)
     except BaseException:
@@ -139,43 +136,47 @@ def seal_session(
 
 
 def _encrypt_all(
-    src: Path,
-    manifest: Mapping,
-    staging: Path,
-    recipients: Sequence[x25519.Recipient],
-    hashing: Callable[[Path], Future[tuple[int, str]]],
+    src: Path, manifest: Mapping, staging: Path, recipients: Sequence[x25519.Recipient]
 ) -> list[dict]:
-    """Encrypt the takes then the manifest into `staging`; the sha256 of each encrypted file
-    is taken on another thread while the next one is encrypted."""
+    """Encrypt the takes then the manifest into `staging`. Each encrypted file is made
+    durable, checked and hashed on another thread while the next one is encrypted (pyrage
+    holds the GIL while it encrypts; fsync and hashlib let go of it)."""
     jobs: list[tuple[str, Future[tuple[int, str]]]] = []
-    for take in manifest.get("takes", []):
-        name = str(take["file"]) + SUFFIX
-        encrypt_file(src / take["file"], staging / name, recipients, int(take["bytes"]))
-        jobs.append((name, hashing(staging / name)))
-    encrypt_bytes(json_bytes(dict(manifest)), staging / SEALED_MANIFEST, recipients)
-    jobs.append((SEALED_MANIFEST, hashing(staging / SEALED_MANIFEST)))
+    with ThreadPoolExecutor(1, thread_name_prefix="seal-check") as pool:  # waits for all
+        for take in manifest.get("takes", []):
+            name = str(take["file"]) + SUFFIX
+            pending = encrypt_to_temp(
+                src / take["file"], staging / name, recipients, int(take["bytes"])
+            )
+            jobs.append((name, _started(pool, pending)))
+        plain = staging / f".{MANIFEST}.plain"  # in the private staging folder, briefly
+        fd = os.open(plain, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, FILE_MODE)
+        with os.fdopen(fd, "wb") as f:
+            f.write(json_bytes(dict(manifest)))
+        try:
+            pending = encrypt_to_temp(plain, staging / SEALED_MANIFEST, recipients)
+        finally:
+            plain.unlink()
+        jobs.append((SEALED_MANIFEST, _started(pool, pending)))
     files = []
     for name, job in jobs:
-        size, sha256 = job.result()
+        size, sha256 = job.result()  # the first failure, if any
         files.append({"file": name, "bytes": size, "sha256": sha256})
     return files
 
 
-def _hasher(pool: ThreadPoolExecutor) -> Callable[[Path], Future[tuple[int, str]]]:
-    def submit(path: Path) -> Future[tuple[int, str]]:
-        # Wait until the hashing thread holds the file: from then on it hashes without the GIL,
-        # beside the next encryption (which holds it).
-        started = threading.Event()
+def _started(pool: ThreadPoolExecutor, pending: Encrypted) -> Future[tuple[int, str]]:
+    """Submit `finish_encrypted(pending)` and return once the worker runs it: from then on it
+    waits in fsync or hashes without the GIL, beside the next encryption (which holds it)."""
+    started = threading.Event()
 
-        def job() -> tuple[int, str]:
-            started.set()
-            return file_sha256(path)
+    def job() -> tuple[int, str]:
+        started.set()
+        return finish_encrypted(pending)
 
-        future = pool.submit(job)
-        started.wait()
-        return future
-
-    return submit
+    future = pool.submit(job)
+    started.wait()
+    return future
 
 
 def _copy_clear(src: Path, manifest: Mapping, staging: Path) -> None:
