@@ -19,6 +19,7 @@ import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 import pyrage
 from pyrage import x25519
@@ -111,14 +112,14 @@ def encrypt_to_temp(
     return Encrypted(tmp, dst, plain)
 
 
-def finish_encrypted(encrypted: Encrypted) -> tuple[int, str]:
+def finish_encrypted(encrypted: Encrypted) -> int:
     """fsync an `encrypt_to_temp` result, check it is whole, rename it to its name; returns
-    its size and the sha256 of its bytes (what the upload sends).
+    its size.
 
     Whole: the file on disk, after fsync, starts with a complete age header and has exactly
     the length age gives for the plaintext's. Raises SealError (leaving no file) otherwise.
-    Nothing here holds the GIL for long (fsync, then one hashlib call over the mapped file),
-    so it runs on another thread beside the next file's encryption.
+    It waits in fsync without the GIL, so it runs on another thread beside the next file's
+    encryption; the file's sha256 (`sha256_of`) can be taken meanwhile from the open file.
     """
     tmp = encrypted.tmp
     try:
@@ -136,7 +137,7 @@ def finish_encrypted(encrypted: Encrypted) -> tuple[int, str]:
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
-    return file_sha256(encrypted.dst)
+    return on_disk
 
 
 def encrypt_file(
@@ -147,7 +148,8 @@ def encrypt_file(
 ) -> tuple[int, str]:
     """Encrypt `src` to `dst` (0600, fsync'ed, via a temporary name) and check it is whole;
     returns its size and sha256 (see `encrypt_to_temp` and `finish_encrypted`)."""
-    return finish_encrypted(encrypt_to_temp(src, dst, recipients, expect_bytes))
+    size = finish_encrypted(encrypt_to_temp(src, dst, recipients, expect_bytes))
+    return size, file_sha256(dst)[1]
 
 
 def decrypt_file(src: Path, dst: Path, identities: Sequence[x25519.Identity]) -> tuple[int, str]:
@@ -174,17 +176,22 @@ def decrypt_bytes(src: Path, identities: Sequence[x25519.Identity]) -> bytes:
 
 
 def file_sha256(path: Path) -> tuple[int, str]:
-    """A file's size and sha256, read from disk.
+    """A file's size and sha256, read from disk."""
+    with open(path, "rb") as f:
+        return sha256_of(f)
+
+
+def sha256_of(f: BinaryIO) -> tuple[int, str]:
+    """The size and sha256 of an open file (closed afterwards by its owner).
 
     One hashlib call over the mapped file: hashlib lets go of the GIL for the whole file, so
     another thread can encrypt meanwhile (pyrage holds the GIL while it works).
     """
-    with open(path, "rb") as f:
-        size = os.fstat(f.fileno()).st_size
-        if size == 0:
-            return 0, hashlib.sha256().hexdigest()
-        with mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as mapped:
-            return size, hashlib.sha256(mapped).hexdigest()
+    size = os.fstat(f.fileno()).st_size
+    if size == 0:
+        return 0, hashlib.sha256().hexdigest()
+    with mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as mapped:
+        return size, hashlib.sha256(mapped).hexdigest()
 
 
 def _header_length(head: bytes) -> int:

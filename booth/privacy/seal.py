@@ -25,10 +25,11 @@ import logging
 import os
 import shutil
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, TypeVar
 
 from pyrage import x25519
 
@@ -36,14 +37,17 @@ from booth.config.settings import Settings
 from booth.privacy.age import (
     SUFFIX,
     Encrypted,
+    SealError,
     encrypt_to_temp,
     finish_encrypted,
     parse_recipients,
+    sha256_of,
 )
 from booth.privacy.files import FILE_MODE, fsync_dir, json_bytes, private_dir, write_json_private
 from booth.privacy.refs import RefIndex
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 MANIFEST = "manifest.json"
 SEALED_MANIFEST = MANIFEST + SUFFIX
@@ -138,17 +142,22 @@ def seal_session(
 def _encrypt_all(
     src: Path, manifest: Mapping, staging: Path, recipients: Sequence[x25519.Recipient]
 ) -> list[dict]:
-    """Encrypt the takes then the manifest into `staging`. Each encrypted file is made
-    durable, checked and hashed on another thread while the next one is encrypted (pyrage
-    holds the GIL while it encrypts; fsync and hashlib let go of it)."""
-    jobs: list[tuple[str, Future[tuple[int, str]]]] = []
-    with ThreadPoolExecutor(1, thread_name_prefix="seal-check") as pool:  # waits for all
+    """Encrypt the takes then the manifest into `staging`.
+
+    pyrage holds the GIL while it encrypts a file; fsync and hashlib let go of it. So once a
+    file is encrypted, two threads take it over while the next one is encrypted: one makes it
+    durable, checks it and gives it its name (`finish_encrypted`), the other hashes it from
+    the open file (`sha256_of`).
+    """
+    jobs: list[tuple[str, Future[int], Future[tuple[int, str]]]] = []
+    count = len(manifest.get("takes", [])) + 1
+    with ThreadPoolExecutor(2 * count, thread_name_prefix="seal") as pool:  # waits for all
         for take in manifest.get("takes", []):
             name = str(take["file"]) + SUFFIX
             pending = encrypt_to_temp(
                 src / take["file"], staging / name, recipients, int(take["bytes"])
             )
-            jobs.append((name, _started(pool, pending)))
+            jobs.append((name, *_take_over(pool, pending)))
         plain = staging / f".{MANIFEST}.plain"  # in the private staging folder, briefly
         fd = os.open(plain, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, FILE_MODE)
         with os.fdopen(fd, "wb") as f:
@@ -157,22 +166,38 @@ def _encrypt_all(
             pending = encrypt_to_temp(plain, staging / SEALED_MANIFEST, recipients)
         finally:
             plain.unlink()
-        jobs.append((SEALED_MANIFEST, _started(pool, pending)))
+        jobs.append((SEALED_MANIFEST, *_take_over(pool, pending)))
     files = []
-    for name, job in jobs:
-        size, sha256 = job.result()  # the first failure, if any
+    for name, durable, hashed in jobs:
+        size = durable.result()  # the first failure, if any
+        hashed_size, sha256 = hashed.result()
+        if hashed_size != size:
+            raise SealError(f"{staging / name}: changed while it was hashed")
         files.append({"file": name, "bytes": size, "sha256": sha256})
     return files
 
 
-def _started(pool: ThreadPoolExecutor, pending: Encrypted) -> Future[tuple[int, str]]:
-    """Submit `finish_encrypted(pending)` and return once the worker runs it: from then on it
-    waits in fsync or hashes without the GIL, beside the next encryption (which holds it)."""
+def _take_over(
+    pool: ThreadPoolExecutor, pending: Encrypted
+) -> tuple[Future[int], Future[tuple[int, str]]]:
+    """Start finishing and hashing an encrypted file on two threads; return once both run."""
+    f = open(pending.tmp, "rb")  # opened before the rename, so the hash never misses it
+
+    def hash_and_close() -> tuple[int, str]:
+        with f:
+            return sha256_of(f)
+
+    return _started(pool, finish_encrypted, pending), _started(pool, hash_and_close)
+
+
+def _started(pool: ThreadPoolExecutor, fn: Callable[..., T], *args: Any) -> Future[T]:
+    """Submit `fn(*args)` and return once the worker runs it: from then on it waits in fsync
+    or hashes without the GIL, beside the next encryption (which holds it)."""
     started = threading.Event()
 
-    def job() -> tuple[int, str]:
+    def job() -> T:
         started.set()
-        return finish_encrypted(pending)
+        return fn(*args)
 
     future = pool.submit(job)
     started.wait()
