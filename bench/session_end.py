@@ -21,9 +21,10 @@ fresh session directory before each timed run (the copy is not timed).
 
 Each run does clear, sealed and age once, in that order, after one untimed warm-up round. The
 machine is shared and noisy, so figures are ratios of the fastest runs (what each costs when it
-has the CPU); the median over rounds of each round's ratio is reported too. Encryption throughput is the MP4 bytes over the time of
-`finish` in the sealed run (all of the sealing, not just the cipher) against the MP4 bytes over
-the summed `age` times; the cipher's throughput is compared the same way. Targets (issue 13):
+has the CPU); the median over rounds of each round's ratio is reported too. Encryption
+throughput is the MP4 bytes over the time of `finish` in the sealed run (all of the sealing,
+not just the cipher) against the MP4 bytes over the summed `age` times; the cipher's
+throughput is compared the same way. Targets (issue 13):
 sealed / clear <= 1.3, sealing throughput / age >= 0.8.
 
 Where the sealing's time goes beyond the cipher's: the sha256 of every encrypted file (the
