@@ -9,28 +9,30 @@ fresh session directory before each timed run (the copy is not timed).
   (`SpoolSession.mux_take`: H.264 copy, AAC encode, fsync, sha256), kept, and the session
   finished: what a booth without [privacy] does between the last stop and "ready to upload".
 - sealed: the same with a `Sealing` to one age X25519 recipient, whose `finish` also seals the
-  session: each MP4 encrypted by pyrage (Rust) to a temporary name, then fsync'ed, checked
-  whole (header and exact age length), renamed and hashed (sha256) on a second thread while
-  the next one is encrypted; the manifest encrypted, the clear manifest written, the seal
-  committed by rename and the plaintext deleted.
+  session: each MP4 encrypted by pyrage (Rust) to a temporary name, then, on two more threads
+  while the next one is encrypted, fsync'ed, checked whole (header and exact age length) and
+  renamed on one, hashed (sha256) on the other; the manifest encrypted, the clear manifest
+  written, the seal committed by rename and the plaintext deleted.
 - age: `age -r RECIPIENT -o OUT TAKE.mp4`, a process per MP4, on the same MP4s in the same run.
 - cipher: `pyrage.encrypt_file` alone on the same MP4s (no fsync, check or hash): the library
   the booth uses against the age command, like for like.
 - age + fsync: the age command's time plus an fsync of each file it wrote, which the booth
   must do (and age does not) before it may delete the plaintext.
 
-Each run does clear, sealed and age once, in that order, after one untimed warm-up round. The
+Each round runs clear, sealed, age and cipher once, in that order, after one untimed round. The
 machine is shared and noisy, so figures are ratios of the fastest runs (what each costs when it
 has the CPU); the median over rounds of each round's ratio is reported too. Encryption
 throughput is the MP4 bytes over the time of `finish` in the sealed run (all of the sealing,
 not just the cipher) against the MP4 bytes over the summed `age` times; the cipher's
-throughput is compared the same way. Targets (issue 13):
-sealed / clear <= 1.3, sealing throughput / age >= 0.8.
+throughput is compared the same way. Targets (issue 13): sealed / clear <= 1.3, sealing
+throughput / age >= 0.8.
 
-Where the sealing's time goes beyond the cipher's: the sha256 of every encrypted file (the
-upload's checksum), which costs about as much CPU as the cipher itself; it runs on a second
-thread beside the next file's encryption, which helps only when a core is free (a Pi 4 has
-four; this benchmark's machine is shared and often has none).
+Where the sealing's time goes beyond the cipher's: writing the encrypted files to disk
+(fsync: the booth deletes the plaintext only once the encrypted copy is durable; age leaves
+its output in the page cache) and the sha256 of every encrypted file (the upload's checksum,
+about as much CPU as the cipher). Both run beside the next file's encryption, which helps only
+when a core is free (a Pi 4 has four; this benchmark's machine is shared and often has none);
+the last file's are not hidden.
 """
 
 from __future__ import annotations
