@@ -20,9 +20,7 @@ from sync_support import start_server, write_token
 from test_simulate import probe
 from test_take_safety import TO_Q3_RECORDING
 
-from booth.config.settings import load_settings
-from booth.sync.agent import SyncAgent
-from booth.sync.config import sync_settings
+from booth.cli.main import main
 
 CODES = {"123456": "CAND-0001", "234567": "CAND-0002", "345678": "CAND-0003"}
 
@@ -92,6 +90,7 @@ def test_a_stolen_card_gives_away_nothing_and_the_organisation_opens_everything(
             "[recording]\nwidth = 160\nheight = 120\nbitrate_bps = 300_000\n"
             "disk_margin_bytes = 0\n"
             "[timing]\ninactivity_seconds = 10\ninactive_grace_seconds = 10\n"
+            f'[paths]\nspool = "{out / "spool"}"\nstate = "{out / "state"}"\n'
             f'[privacy]\nrecipients = ["{org.recipient}"]\n'
             f'[sync]\nurl = "{server.url}"\ntoken_file = "{tmp_path / "token"}"\n'
             "idle_seconds = 0\nretention_hours = 72\ntimeout_seconds = 5\n",
@@ -101,12 +100,7 @@ def test_a_stolen_card_gives_away_nothing_and_the_organisation_opens_everything(
 
         # 1. A complete session, uploaded (and kept on the booth for the retention time).
         assert simulate_booth(config, with_code("123456", ANSWER_ALL), out) == 0
-        settings = load_settings(config)
-        agent = SyncAgent(sync_settings(settings), out / "spool", out / "state")
-        try:
-            assert agent.run_once().ok
-        finally:
-            agent.close()
+        assert main(["sync", "--once", "--config", str(config)]) == 0  # as booth-sync runs it
         uploads = server.uploads().values()
         assert uploads
         for upload in uploads:

@@ -9,6 +9,7 @@ never as a traceback.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -82,8 +83,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     # Candidate video and manifests: whoever runs booth, with whatever umask, writes them for
-    # its own user only (booth.privacy.files).
-    private_umask()
+    # its own user only (booth.privacy.files). Restored after, for callers in the same process.
+    umask = private_umask()
     try:
         return int(args.func(args) or 0)
     except UserError as err:
@@ -91,6 +92,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return err.exit_code
     except KeyboardInterrupt:
         return 130
+    finally:
+        os.umask(umask)
 
 
 if __name__ == "__main__":
