@@ -3,12 +3,12 @@
 age (https://age-encryption.org/v1, C2SP) is the format: a header with the file key wrapped to
 each recipient, then the payload in 64 KiB chunks, each sealed with ChaCha20-Poly1305 and the
 last one flagged, so a cut or altered file fails to decrypt. `age -d -i key.txt`, rage or any
-age library reads what this writes. pyrage (Rust's age crate) does the cryptography; this
-module only streams files through it and checks that what reached the disk is whole.
+age library reads what this writes. pyrage (Rust's age crate) does the cryptography, a whole
+file per call; this module makes the result durable and checks that it is whole.
 
 The booth has no identity (it never needs to read a finished session), so "whole" is checked
-without decrypting: the payload's length must be exactly what age gives for the plaintext's
-length, and the bytes read back from the file must hash to what was written.
+without decrypting: after fsync, the file must start with a complete age header and be exactly
+as long as age makes a file of the plaintext's length.
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ SUFFIX = ".age"
 
 class SealError(OSError):
     """An encrypted file could not be written whole (a full disk, an I/O error), or a
-    plaintext file is not what its manifest says. An OSError: the disk is at fault."""
+    plaintext file is not the size its manifest says. An OSError: the disk is at fault."""
 
 
 def parse_recipients(texts: Iterable[str]) -> list[x25519.Recipient]:
