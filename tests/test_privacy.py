@@ -404,3 +404,15 @@ def test_takes_recover_by_hand_seals_what_it_recovers(tmp_path, org, capsys):
     assert f"{session.session_id}  ended-early  sales-2026  sealed: 2 encrypted files" in (
         capsys.readouterr().out
     )
+
+
+def test_takes_commands_refuse_to_write_in_another_users_spool(tmp_path, capsys):
+    """Run as root in the booth user's spool, they would leave 0600 files the kiosk and the
+    sync agent cannot read: they say which user to run as instead."""
+    spool = tmp_path / "spool"
+    spool.mkdir()
+    os.chown(spool, 65534, 65534)
+    for command in (["recover"], ["forget", "cand-42"]):
+        code = main(["takes", *command, "--spool", str(spool), "--state", str(tmp_path / "s")])
+        assert code == 2
+        assert "run this as that user (sudo -u nobody booth takes" in capsys.readouterr().err

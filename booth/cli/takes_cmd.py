@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import pwd
 import shutil
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
@@ -151,6 +153,25 @@ def run_list(args: argparse.Namespace) -> int:
     return 0
 
 
+def _refuse_another_users_spool(root: Path) -> None:
+    """Files are private to whoever writes them: root writing in the booth user's spool would
+    leave files the kiosk and the sync agent cannot read."""
+    try:
+        owner = root.stat().st_uid
+    except OSError:
+        return
+    if os.geteuid() != owner:
+        try:
+            name = pwd.getpwuid(owner).pw_name
+        except KeyError:
+            name = str(owner)
+        raise UserError(
+            f"{root} belongs to user {name}: run this as that user "
+            f"(sudo -u {name} booth takes ...), so what it writes stays readable by the "
+            "kiosk and the sync agent"
+        )
+
+
 def _refuse_while_kiosk_runs(args: argparse.Namespace, settings: Settings) -> None:
     state = read_state(_state_dir(args, settings))
     if args.spool is None and state is not None and state.running:
@@ -164,6 +185,7 @@ def run_recover(args: argparse.Namespace) -> int:
     settings = _settings(args.config)
     spool = _spool(args, settings)
     _refuse_while_kiosk_runs(args, settings)
+    _refuse_another_users_spool(spool.root)
     reports = spool.recover(datetime.now().astimezone())
     result = [
         {
@@ -305,6 +327,8 @@ def run_forget(args: argparse.Namespace) -> int:
             f"session {recording[0]} of this candidate is being recorded now; "
             "run booth takes forget again when it has ended"
         )
+    if root.is_dir():
+        _refuse_another_users_spool(root)
     private_dir(state_dir)
     result = forget(args.ref, spool, state_dir)
     if args.json:
