@@ -26,7 +26,14 @@ from test_spool import FINISHED, new_take, open_session
 from test_take_safety import start_recording_q1
 
 from booth.cli.main import main
-from booth.doctor.checks import PASS, SKIP, WARN, privacy_check, spool_access_check
+from booth.doctor.checks import (
+    PASS,
+    SKIP,
+    WARN,
+    privacy_check,
+    scratch_check,
+    spool_access_check,
+)
 from booth.media.spool import Spool, worst_case_bytes
 from booth.privacy.age import parse_recipients
 from booth.privacy.refs import RefIndex
@@ -416,3 +423,17 @@ def test_takes_commands_refuse_to_write_in_another_users_spool(tmp_path, capsys)
         code = main(["takes", *command, "--spool", str(spool), "--state", str(tmp_path / "s")])
         assert code == 2
         assert "run this as that user (sudo -u nobody booth takes" in capsys.readouterr().err
+
+
+def test_doctor_checks_that_the_scratch_folder_is_in_ram(tmp_path):
+    on_disk = scratch_check(tmp_path / "scratch")
+    assert on_disk.result == WARN and "not in RAM" in on_disk.detail
+    assert "tmpfs" in on_disk.fix
+    ram = tmp_path / "ram"
+    ram.mkdir()
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(ram)], check=True)
+    try:
+        check = scratch_check(ram / "booth")  # made by the first session
+        assert check.result == PASS and f"in RAM (tmpfs on {ram})" in check.detail
+    finally:
+        subprocess.run(["umount", "-l", str(ram)], check=False)

@@ -391,6 +391,42 @@ def spool_access_check(spool: Path) -> Check:
     return Check("spool access", PASS, f"others cannot read {spool} (mode {mode:04o})")
 
 
+PROC_MOUNTS = Path("/proc/mounts")
+RAM_FILESYSTEMS = ("tmpfs", "ramfs")
+
+
+def scratch_check(scratch: Path, mounts: Path = PROC_MOUNTS) -> Check:
+    """`[paths] scratch` is there to keep running sessions off the card: it must be in RAM."""
+    probe = scratch
+    while not probe.exists() and probe != probe.parent:
+        probe = probe.parent
+    try:
+        lines = mounts.read_text().splitlines()
+    except OSError as error:
+        return Check("scratch", WARN, f"cannot read {mounts}: {error.strerror}", None)
+    real = os.path.realpath(probe)
+    best = ("", "", "")
+    for line in lines:
+        fields = line.split()
+        if len(fields) < 3:
+            continue
+        point = fields[1].replace("\\040", " ")
+        inside = real == point or real.startswith(point.rstrip("/") + "/")
+        if inside and len(point) >= len(best[1]):
+            best = (fields[0], point, fields[2])
+    device, point, fstype = best
+    if fstype in RAM_FILESYSTEMS:
+        return Check("scratch", PASS, f"{scratch} is in RAM ({fstype} on {point})")
+    return Check(
+        "scratch",
+        WARN,
+        f"{scratch} is on {fstype or 'an unknown file system'} ({device or '?'} on "
+        f"{point or '?'}), not in RAM: running sessions reach the disk in clear",
+        f"mount a tmpfs there, e.g. in /etc/fstab: tmpfs {scratch} tmpfs "
+        "mode=0700,uid=booth,size=1G 0 0",
+    )
+
+
 # ------------------------------------------------------------- light and buttons
 def light_check(
     light: LightSettings,
