@@ -33,6 +33,7 @@ from booth.media.spool import Spool
 from booth.privacy.seal import Sealing
 from booth.session.clock import Clock
 from booth.session.flow import Flow
+from booth.state import InvitationStore, read_lockout
 from booth.ui.i18n import translator
 from booth.ui.renderer import Renderer
 
@@ -80,6 +81,7 @@ def assemble_kiosk(
 ) -> Kiosk:
     """The kiosk around its devices: flow, recorder, meter, health; the same for every booth."""
     rec = settings.recording
+    invitations = InvitationStore(state)
     flow = Flow(
         interviews,
         settings.languages,
@@ -87,6 +89,8 @@ def assemble_kiosk(
         timing=settings.timing,
         is_open=lambda now: is_open(settings.hours, now),
         language=settings.language,
+        lockout=read_lockout(state),
+        uses=invitations,
     )
     recorder = Recorder(
         spool,
@@ -125,6 +129,7 @@ def assemble_kiosk(
         light_controller=light_controller,
         installed=InstalledInterviews(interviews_dir) if interviews_dir is not None else None,
         screenshots=screenshots,
+        invitations=invitations,
     )
 
 
