@@ -18,6 +18,7 @@ from booth.config.settings import load_settings
 from booth.media.spool import Spool
 from booth.privacy.refs import RefIndex
 from booth.privacy.seal import Sealing
+from booth.state import InvitationStore
 from booth.sync.agent import SyncAgent
 from booth.sync.config import sync_settings
 
@@ -54,7 +55,7 @@ def upload(config: Path) -> None:
 
 def forget(config: Path, ref: str, capsys) -> list[dict]:
     assert main(["takes", "forget", ref, "--config", str(config), "--json"]) == 0
-    return json.loads(capsys.readouterr().out)
+    return json.loads(capsys.readouterr().out)["sessions"]
 
 
 def every_byte(root: Path) -> bytes:
@@ -121,14 +122,31 @@ def test_forget_prints_what_it_removed_for_staff(tmp_path, capsys):
     assert "cand-42" not in out
 
 
-def test_forget_waits_while_that_candidate_is_being_recorded(tmp_path, capsys):
+def test_forget_waits_for_the_kiosk_to_stop(tmp_path, capsys):
     config = booth_config(tmp_path, "http://127.0.0.1:9/files/")
     add_privacy(config, make_org_key(tmp_path).recipient)
     session = record(config, "cand-42", "recording")
     publish_kiosk(tmp_path / "state", "session")
     assert main(["takes", "forget", "cand-42", "--config", str(config)]) == 2
-    assert "being recorded now" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "being recorded now" in err and "sudo systemctl stop booth-kiosk" in err
     assert session.dir.exists()
+
+
+def test_forget_removes_the_record_of_the_candidates_invitation(tmp_path, capsys):
+    config = booth_config(tmp_path, "http://127.0.0.1:9/files/")
+    session = record(config, "cand-42")
+    store = InvitationStore(tmp_path / "state")
+    store.opened("sales-2026", "cand-42", session.session_id)
+    store.finished("sales-2026", "cand-42", "complete")
+    store.opened("sales-2026", "cand-7", "other")
+    assert b"cand-42" not in (tmp_path / "state" / "invitations.json").read_bytes()
+    assert InvitationStore(tmp_path / "state").get("sales-2026", "cand-42").spent
+    assert main(["takes", "forget", "cand-42", "--config", str(config), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["invitation_records"] == ["sales-2026"]
+    after = InvitationStore(tmp_path / "state")
+    assert after.get("sales-2026", "cand-42") is None
+    assert after.get("sales-2026", "cand-7") is not None
 
 
 def test_the_reference_index_holds_keyed_hashes_under_a_private_key(tmp_path):

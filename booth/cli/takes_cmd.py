@@ -22,7 +22,7 @@ from booth.media.spool import RECORDING, Spool
 from booth.privacy.files import private_dir
 from booth.privacy.refs import RefIndex
 from booth.privacy.seal import PLAIN, STAGING, Sealing, is_sealed
-from booth.state import read_state
+from booth.state import InvitationStore, read_state
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -317,32 +317,47 @@ def run_forget(args: argparse.Namespace) -> int:
     state_dir = _state_dir(args, settings)
     spool = _spool(args, settings) if root.is_dir() else Spool(root)
     state = read_state(state_dir)
-    recording = [
-        e.dir.name
-        for e in spool.sessions()
-        if _names(e.manifest, args.ref) and e.manifest.get("status") == RECORDING
-    ]
-    if recording and state is not None and state.running:
+    if state is not None and state.running:
+        # It may be recording this candidate, and it keeps the invitation records in memory
+        # (it would write this candidate's back).
+        recording = [
+            e.dir.name
+            for e in spool.sessions()
+            if _names(e.manifest, args.ref) and e.manifest.get("status") == RECORDING
+        ]
+        now = f"; session {recording[0]} of this candidate is being recorded now" * bool(recording)
         raise UserError(
-            f"session {recording[0]} of this candidate is being recorded now; "
-            "run booth takes forget again when it has ended"
+            f"the kiosk is running (pid {state.pid}){now}: stop it first "
+            "(sudo systemctl stop booth-kiosk), run booth takes forget, then start it again"
         )
     if root.is_dir():
         _refuse_another_users_spool(root)
     private_dir(state_dir)
     result = forget(args.ref, spool, state_dir)
+    invitations = InvitationStore(state_dir).forget(args.ref)
     if args.json:
-        print(json.dumps([asdict(r) for r in result], indent=2, ensure_ascii=False))
+        print(
+            json.dumps(
+                {"sessions": [asdict(r) for r in result], "invitation_records": invitations},
+                indent=2,
+                ensure_ascii=False,
+            )
+        )
         return 0
     if not result:
         print("no session of this candidate on this booth")
-        return 0
     for r in result:
         print(f"{r.session} ({r.status or 'gone'}): removed {', '.join(r.removed) or 'nothing'}")
         if r.uploaded != "no":
             print(f"  uploaded: {r.uploaded}; erase it on the server too")
             for url in r.upload_urls:
                 print(f"    {url}")
+    if invitations:
+        print(
+            "removed the record of this candidate's invitation in "
+            + ", ".join(invitations)
+            + ": it counts as unused again (booth interviews codes to withdraw it)"
+        )
     uploaded = [r.session for r in result if r.uploaded != "no"]
     if uploaded:
         print("already on the server: " + ", ".join(uploaded))

@@ -64,8 +64,17 @@ class RefIndex:
         return key
 
     def digest(self, candidate_ref: str) -> str:
-        """The keyed hash of a reference (surrounding spaces are not part of it)."""
+        """The keyed hash of a reference (surrounding spaces are not part of it); makes the
+        booth's key on first use."""
         return hmac.new(self._key(), candidate_ref.strip().encode(), hashlib.sha256).hexdigest()
+
+    def lookup(self, candidate_ref: str) -> str | None:
+        """The keyed hash of a reference, or None while the booth has no key (then nothing was
+        ever recorded under one). Never makes the key: a reader run by another user (root)
+        must not leave a key the kiosk cannot read."""
+        if not self.key_path.exists():
+            return None
+        return self.digest(candidate_ref)
 
     def add(self, session_id: str, candidate_ref: str) -> None:
         """Remember that `session_id` is `candidate_ref`'s (written durably, 0600)."""
@@ -74,9 +83,9 @@ class RefIndex:
 
     def sessions_of(self, candidate_ref: str) -> list[str]:
         """The ids of the sessions recorded for `candidate_ref`, oldest first."""
-        if not self.dir.is_dir():
+        want = self.lookup(candidate_ref)
+        if not self.dir.is_dir() or want is None:
             return []
-        want = self.digest(candidate_ref)
         found = []
         for path in sorted(self.dir.iterdir()):
             if path.name.startswith("."):
