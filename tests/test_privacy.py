@@ -38,7 +38,14 @@ from booth.media.spool import Spool, worst_case_bytes
 from booth.privacy.age import parse_recipients
 from booth.privacy.refs import RefIndex
 from booth.privacy.seal import PLAIN, STAGING, Sealing, finish_interrupted
-from booth.sync.agent import scan_spool
+from booth.sync.manifests import scan_spool
+
+
+def _scanned(spool: Spool) -> tuple[list, int]:
+    """What the sync agent sees: finished sessions, and how many are still open."""
+    scan = scan_spool(spool)
+    assert scan.unreadable == []
+    return scan.finished, scan.still_open
 
 
 @pytest.fixture
@@ -106,7 +113,8 @@ def test_an_ended_early_or_declined_session_is_sealed_too(tmp_path, org):
 def test_the_upload_carries_the_encrypted_files_with_metadata_naming_nobody(tmp_path, org):
     spool = Spool(tmp_path / "spool", sealing(org, tmp_path))
     session = record_session(spool)
-    (finished,), still_open = scan_spool(Spool(tmp_path / "spool"))
+    scan = scan_spool(Spool(tmp_path / "spool"))
+    (finished,), still_open = scan.finished, scan.still_open
     assert still_open == 0
     names = [f.name for f in finished.files]
     assert names == [
@@ -134,13 +142,13 @@ def test_while_the_session_runs_its_plaintext_manifest_never_says_finished(tmp_p
     session = open_session(spool)
     new_take(session, "q1", 1)
     session.keep_take("q1", 1, session.mux_take("q1", 1))
-    assert scan_spool(Spool(tmp_path / "spool")) == ([], 1)
+    assert _scanned(Spool(tmp_path / "spool")) == ([], 1)
     # A crash in the middle of sealing leaves the plaintext saying "sealing": not for upload.
     with session._lock:
         session._manifest["finished"] = "x"
         session._close("complete")
     assert read_json(session.dir / "manifest.json")["status"] == "sealing"
-    assert scan_spool(Spool(tmp_path / "spool")) == ([], 1)
+    assert _scanned(Spool(tmp_path / "spool")) == ([], 1)
     Spool(tmp_path / "spool", sealing(org, tmp_path)).recover(FINISHED)
     clear = read_json(session.dir / "manifest.json")
     assert (clear["sealed"], clear["status"]) == ("age", "complete")
@@ -386,7 +394,7 @@ def test_a_seal_the_disk_cannot_hold_stays_in_clear_unfinished_until_it_can(
     # Nothing half-sealed takes the space; the sync agent sees no finished session.
     assert list(tiny_spool.iterdir()) == []
     assert read_json(scratch / session.session_id / "manifest.json")["status"] == "sealing"
-    assert scan_spool(Spool(tiny_spool)) == ([], 0)
+    assert _scanned(Spool(tiny_spool)) == ([], 0)
     # Once there is room, the next start seals it.
     subprocess.run(["mount", "-o", "remount,size=20m", str(tiny_spool)], check=True)
     Spool(tiny_spool, sealing(org, tmp_path, scratch)).recover(FINISHED)
