@@ -228,3 +228,20 @@ def test_every_session_screen_offers_end_and_its_confirmation_says_what_is_sent(
     assert {h.action for h in hits} >= {"back", "confirm"}
     date = datetime(2025, 3, 17, 10, 15)
     assert texts.date_time(translator("en"), date) == "17 March 2025 at 10:15"
+
+
+def test_consent_says_stored_encrypted_exactly_when_privacy_seals_the_sessions(renderers, tmp_path):
+    from pyrage import x25519
+
+    recipient = x25519.Identity.generate().to_public()
+    config = tmp_path / "booth.toml"
+    for table, encrypted in ((f'[privacy]\nrecipients = ["{recipient}"]\n', True), ("", False)):
+        config.write_text(table, encoding="utf-8")
+        facts = consent_facts(load_settings(config))
+        assert facts.encrypted is encrypted
+        view = replace(sample_views("en")["consent"], consent=facts)
+        words, _ = shown(renderers[(800, 480)], (800, 480), view)
+        keeping = next(w for w in words if w.startswith("The booth deletes"))
+        said = "Until then they are stored encrypted on the booth."
+        assert (said in keeping) is encrypted
+        assert encrypted or "Until then they are stored on the booth." in keeping

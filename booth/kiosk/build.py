@@ -79,9 +79,8 @@ def consent_facts(settings: Settings) -> ConsentFacts:
     except ConfigError as err:  # the sync agent refuses to run with it, so nothing is deleted
         log.warning("consent: [sync] cannot be read (%s); stating the default retention", err)
         retention = ConsentFacts().retention_hours
-    privacy = getattr(settings, "privacy", None)  # [privacy], where this booth has it
-    encrypted = bool(privacy.recipients) if privacy is not None else None
-    return ConsentFacts(retention_hours=retention, encrypted=encrypted)
+    # [privacy] recipients: finished sessions are sealed (age) for the organisation.
+    return ConsentFacts(retention_hours=retention, encrypted=bool(settings.privacy.recipients))
 
 
 def hours_today(hours: OpeningHours, now: datetime) -> str:
