@@ -44,6 +44,9 @@ class KioskState:
     pid: the kiosk's process id, so readers can tell a stale record from a running kiosk.
     heartbeat: when the kiosk made this record to write it, in Unix seconds of the real clock
     (`time.time()`), also when the kiosk runs in virtual time and `updated` is virtual.
+    fault_id: the fault's id ("camera", "microphone", "disk"), the reason label of the fleet
+    metrics' booth_out_of_order (None when healthy, and in records of older kiosks).
+    light: the ring light's output 0..1 as last set (None without a light).
     """
 
     activity: str
@@ -53,6 +56,8 @@ class KioskState:
     idle_since: str | None
     pid: int
     heartbeat: float = field(default_factory=time.time)
+    fault_id: str | None = None
+    light: float | None = None
 
     def write(self, state_dir: Path) -> None:
         state_dir.mkdir(parents=True, exist_ok=True)

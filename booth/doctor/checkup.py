@@ -22,6 +22,7 @@ from booth.doctor.device_checks import camera_check, held_by_kiosk, microphone_c
 from booth.doctor.hardware import Hardware
 from booth.doctor.server_check import server_check
 from booth.state import KioskState, read_state
+from booth.timesync import TIMESYNC_FLAG
 
 
 @dataclass(frozen=True)
@@ -36,6 +37,7 @@ class Board:
     dev_dri: Path = checks.DEV_DRI
     pwm: Path = SYSFS_PWM
     timedatectl: str = "timedatectl"
+    timesync_flag: Path = TIMESYNC_FLAG
 
 
 def run_checks(settings: Settings, hardware: Hardware, board: Board | None = None) -> list[Check]:
@@ -79,7 +81,9 @@ def run_checks(settings: Settings, hardware: Hardware, board: Board | None = Non
         steps.append(functools.partial(checks.buttons_check, settings.devices.buttons, pins))
     steps += [
         functools.partial(checks.disk_check, paths.spool, interviews, settings.recording),
-        lambda: checks.clock_check(*checks.ntp_synchronized(board.timedatectl)),
+        lambda: checks.clock_check(
+            *checks.ntp_synchronized(board.timedatectl, board.timesync_flag)
+        ),
         functools.partial(server_check, settings),
         lambda: checks.throttling_check(
             on_pi, checks.read_throttled(board.get_throttled, board.vcgencmd) if on_pi else None

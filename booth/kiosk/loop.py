@@ -127,6 +127,7 @@ class Kiosk:
         self.installed = installed
         self.light_override = OverrideWatch(state_dir) if state_dir is not None else None
         self.fault: Fault | None = None
+        self._light_output: float | None = None
         self._frames = 0
         self._idle_since: str | None = None
         self._log_event("kiosk.start", {"screen": flow.screen})
@@ -224,6 +225,7 @@ class Kiosk:
         mode = light_mode(self.flow.screen, override)
         output = self.light_controller.update(metadata, now_ns / 1e9, mode, override)
         self.devices.light.set(output)
+        self._light_output = output  # for the state record (fleet metrics)
 
     def _listen(self) -> None:
         """The microphone's chunks since the last frame: the level meter, and the take's audio."""
@@ -302,6 +304,8 @@ class Kiosk:
             updated=iso(now),
             idle_since=self._idle_since,
             pid=os.getpid(),
+            fault_id=self.fault.id if self.fault else None,
+            light=self._light_output,
         ).write(self.state_dir)
 
     # ------------------------------------------------------------- effects

@@ -1,0 +1,200 @@
+"""One reading of a booth's health, taken from the records the booth already keeps.
+
+- the kiosk's state record (`<state>/kiosk.json`): running, out of order and why, the light;
+- the spool's manifests: finished sessions by status, recovered takes, what waits for upload;
+- the sync agent's upload store (`<state>/uploads.sqlite3`): what the server confirmed, and
+  the last success;
+- the disk, the clock (booth.timesync) and the board's sysfs (booth.metrics.board).
+
+Nothing here writes; `booth metrics` prints a reading and booth-metrics.service writes it.
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from booth import __version__
+from booth.config.settings import Settings
+from booth.media.spool import SessionEntry, Spool, disk_free_bytes
+from booth.metrics import board
+from booth.metrics.ledger import FinishedRecord, Ledger
+from booth.state import read_state
+from booth.sync.agent import scan_spool
+from booth.sync.queue import CONFIRMED, is_finished, session_state, summarize
+from booth.sync.store import STORE_FILE, UploadStore
+from booth.timesync import WAITING_FOR_CLOCK, ClockState, clock_state
+
+log = logging.getLogger(__name__)
+
+KIOSK_DOWN = "kiosk"
+"""The out-of-order reason of a booth whose kiosk is not running (stopped, crashed, never
+started)."""
+
+
+@dataclass(frozen=True)
+class Board:
+    """Where the board's facts are read; tests point these at temporary trees."""
+
+    thermal_zone: Path = board.THERMAL_ZONE
+    sys: Path = board.SYS
+    clock: Callable[[], ClockState] = clock_state
+
+
+@dataclass(frozen=True)
+class Reading:
+    """A booth's health at one moment, in the units its metrics carry.
+
+    kiosk_up: the kiosk runs (live process, fresh heartbeat). out_of_order: the fault's id
+    ("camera", "microphone", "disk") while the kiosk shows out of order, "kiosk" while no
+    kiosk runs, else None.
+    sessions / takes_recovered: counters from the ledger. queue_files / queue_bytes: files of
+    finished sessions the server has not confirmed, and their bytes not yet acknowledged.
+    oldest_pending_seconds: age of the oldest finished session not wholly confirmed (0: none).
+    last_upload_success: Unix seconds of the last confirmed file (None: never).
+    upload_blocked: "waiting for clock" while the clock is not synchronised, else None.
+    throttled: each firmware flag (set now, set since boot), None where the Pi does not say.
+    """
+
+    booth_id: str
+    version: str
+    kiosk_up: bool
+    out_of_order: str | None
+    sessions: Mapping[str, int]
+    takes_recovered: int
+    code_lockouts: int
+    queue_files: int
+    queue_bytes: int
+    oldest_pending_seconds: float
+    last_upload_success: float | None
+    clock_synchronized: bool | None
+    upload_blocked: str | None
+    disk_free_bytes: int
+    throttled: Mapping[str, tuple[bool, bool]] | None
+    soc_celsius: float | None
+    light_level: float | None
+    problems: tuple[str, ...] = field(default=())
+
+
+def finished_records(entries: list[SessionEntry]) -> list[FinishedRecord]:
+    """The finished sessions of the spool, as the ledger counts them."""
+    records = []
+    for entry in entries:
+        manifest = entry.manifest
+        if not is_finished(manifest):
+            continue
+        takes = manifest.get("takes") or []
+        recovered = sum(1 for t in takes if isinstance(t, dict) and t.get("recovered"))
+        session_id = str(manifest.get("session_id") or entry.dir.name)
+        records.append(FinishedRecord(session_id, str(manifest["status"]), recovered))
+    return records
+
+
+def read_booth(
+    settings: Settings, ledger: Ledger, now: float, where: Board | None = None
+) -> Reading:
+    """A reading of the booth `settings` describe. `ledger` is brought up to date with the
+    spool (the caller decides whether to save it); `now` is Unix seconds."""
+    where = where or Board()
+    paths = settings.paths
+    problems: list[str] = []
+
+    state = read_state(paths.state)
+    kiosk_up = state is not None and state.running_at(now)
+    out_of_order = None
+    light = None
+    if state is not None and kiosk_up:
+        if state.activity == "out-of-order" or state.fault:
+            out_of_order = state.fault_id or _fault_id(state.fault)
+        light = state.light
+    else:
+        out_of_order = KIOSK_DOWN  # no candidate can use a booth whose kiosk is not running
+
+    spool = Spool(paths.spool)
+    entries = spool.sessions()
+    ledger.count(finished_records(entries))
+
+    queue_files = queue_bytes = 0
+    oldest = 0.0
+    last_success = None
+    try:
+        finished, _ = scan_spool(spool)
+        records = {}
+        if (paths.state / STORE_FILE).exists():
+            store = UploadStore(paths.state, read_only=True)
+            try:
+                records = store.records()
+                event = store.last("success")
+                last_success = event.at if event else None
+            finally:
+                store.close()
+        summary = summarize(finished, records)
+        queue_files = sum(n for s, n in summary.files.items() if s != CONFIRMED)
+        queue_bytes = sum(n for s, n in summary.bytes.items() if s != CONFIRMED)
+        queue_bytes -= summary.sent_bytes
+        ended = {
+            str(e.manifest.get("session_id") or e.dir.name): _finished_at(e)
+            for e in entries
+            if is_finished(e.manifest)
+        }
+        for session in finished:
+            mine = {f.name: records[(session.session_id, f.name)] for f in session.files
+                    if (session.session_id, f.name) in records}  # fmt: skip
+            if session_state(session, mine) != CONFIRMED:
+                at = ended.get(session.session_id)
+                if at is not None:
+                    oldest = max(oldest, now - at)
+    except (sqlite3.Error, OSError) as err:
+        problems.append(f"upload queue: {err}")
+        log.warning("metrics: cannot read the upload queue: %s", err)
+
+    clock = where.clock()
+    flags = board.throttled_flags(where.sys)
+    return Reading(
+        booth_id=settings.booth_id,
+        version=__version__,
+        kiosk_up=kiosk_up,
+        out_of_order=out_of_order,
+        sessions=dict(ledger.sessions),
+        takes_recovered=ledger.takes_recovered,
+        # TODO(codes): no persistent record of code lockouts exists yet (the flow keeps its
+        # lockout in memory); read it here once booth.state keeps one.
+        code_lockouts=0,
+        queue_files=queue_files,
+        queue_bytes=max(0, queue_bytes),
+        oldest_pending_seconds=oldest,
+        last_upload_success=last_success,
+        clock_synchronized=clock.synchronized,
+        upload_blocked=WAITING_FOR_CLOCK if clock.waiting else None,
+        disk_free_bytes=disk_free_bytes(paths.spool),
+        throttled=board.throttle_states(flags) if flags is not None else None,
+        soc_celsius=board.soc_celsius(where.thermal_zone),
+        light_level=light,
+        problems=tuple(problems),
+    )
+
+
+def _fault_id(detail: str | None) -> str:
+    """The fault's id from its words, for records written before they carried `fault_id`."""
+    head = (detail or "").partition(":")[0]
+    if head in ("camera", "microphone"):
+        return head
+    return "disk" if "free in" in (detail or "") else "unknown"
+
+
+def _finished_at(entry: SessionEntry) -> float | None:
+    """When a session finished (its manifest's `finished`), else the manifest's mtime."""
+    text = (entry.manifest or {}).get("finished")
+    try:
+        moment = datetime.fromisoformat(str(text))
+        return (moment if moment.tzinfo else moment.astimezone()).timestamp()
+    except ValueError:
+        pass
+    try:
+        return (entry.dir / "manifest.json").stat().st_mtime
+    except OSError:
+        return None
