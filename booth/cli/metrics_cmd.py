@@ -43,12 +43,13 @@ def run(args: argparse.Namespace) -> int:
         return 0
     writer = MetricsWriter(settings)
     directory = settings.metrics.textfile_dir
-    if not directory.is_dir():
-        raise UserError(
-            f"{directory}: no such directory ([metrics] textfile_dir): install "
-            "prometheus-node-exporter (deploy/install.sh does), or set textfile_dir"
-        )
     if args.write:
+        if not directory.is_dir():
+            raise UserError(
+                f"{directory}: no such directory ([metrics] textfile_dir): install "
+                "prometheus-node-exporter, or set textfile_dir to node_exporter's "
+                "--collector.textfile.directory"
+            )
         try:
             writer.write()
         except OSError as err:

@@ -110,6 +110,13 @@ class ReadingCollector(Collector):
             "Free bytes on the spool's file system.",
             value=r.disk_free_bytes,
         )
+        if r.session_budget_bytes is not None:
+            yield GaugeMetricFamily(
+                "booth_session_budget_bytes",
+                "The disk one session of the largest installed interview can need; below it "
+                "the booth is out of order (disk).",
+                value=r.session_budget_bytes,
+            )
         if r.throttled is not None:
             now = GaugeMetricFamily(
                 "booth_throttled",

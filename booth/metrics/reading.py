@@ -19,8 +19,9 @@ from datetime import datetime
 from pathlib import Path
 
 from booth import __version__
+from booth.config.interview import load_interviews
 from booth.config.settings import Settings
-from booth.media.spool import SessionEntry, Spool, disk_free_bytes
+from booth.media.spool import SessionEntry, Spool, disk_free_bytes, worst_case_bytes
 from booth.metrics import board
 from booth.metrics.ledger import FinishedRecord, Ledger
 from booth.state import read_state
@@ -57,6 +58,8 @@ class Reading:
     oldest_pending_seconds: age of the oldest finished session not wholly confirmed (0: none).
     last_upload_success: Unix seconds of the last confirmed file (None: never).
     upload_blocked: "waiting for clock" while the clock is not synchronised, else None.
+    session_budget_bytes: the disk the largest installed interview's session can need (the
+    kiosk goes out of order below it); None without an installed interview.
     throttled: each firmware flag (set now, set since boot), None where the Pi does not say.
     """
 
@@ -74,6 +77,7 @@ class Reading:
     clock_synchronized: bool | None
     upload_blocked: str | None
     disk_free_bytes: int
+    session_budget_bytes: int | None
     throttled: Mapping[str, tuple[bool, bool]] | None
     soc_celsius: float | None
     light_level: float | None
@@ -171,11 +175,31 @@ def read_booth(
         clock_synchronized=clock.synchronized,
         upload_blocked=WAITING_FOR_CLOCK if clock.waiting else None,
         disk_free_bytes=disk_free_bytes(paths.spool),
+        session_budget_bytes=session_budget(settings),
         throttled=board.throttle_states(flags) if flags is not None else None,
         soc_celsius=board.soc_celsius(where.thermal_zone),
         light_level=light,
         problems=tuple(problems),
     )
+
+
+def session_budget(settings: Settings) -> int | None:
+    """The kiosk's disk guard: the most one session of an installed interview can need."""
+    if not settings.paths.interviews.is_dir():
+        return None
+    interviews, _ = load_interviews(settings.paths.interviews)
+    rec = settings.recording
+    budgets = [
+        worst_case_bytes(
+            [(q.answer_seconds, q.max_takes) for q in iv.questions],
+            rec.bitrate_bps,
+            rec.audio_rate,
+            1,
+            rec.disk_margin_bytes,
+        )
+        for iv in interviews
+    ]
+    return max(budgets, default=None)
 
 
 def _fault_id(detail: str | None) -> str:

@@ -32,17 +32,22 @@ POLL_SECONDS = 1.0
 
 
 class MetricsWriter:
-    """Writes the metrics of the booth `settings` describe into `[metrics] textfile_dir`."""
+    """Writes the metrics of the booth `settings` describe into `[metrics] textfile_dir`.
+
+    `clock` gives Unix seconds (ages, the kiosk's heartbeat), `monotonic` the interval's time.
+    """
 
     def __init__(
         self,
         settings: Settings,
         *,
         clock: Callable[[], float] = time.time,
+        monotonic: Callable[[], float] = time.monotonic,
         board: Board | None = None,
     ) -> None:
         self.settings = settings
         self.clock = clock
+        self.monotonic = monotonic
         self.board = board or Board()
         self.directory = settings.metrics.textfile_dir
         self._written: tuple | None = None
@@ -75,7 +80,7 @@ class MetricsWriter:
 
     def step(self) -> Reading | None:
         """Rewrite when something changed or the interval passed; the reading, if written."""
-        now = time.monotonic()
+        now = self.monotonic()
         fingerprint = self.fingerprint()
         due = now - self._written_at >= self.settings.metrics.interval_seconds
         if fingerprint == self._written and not due:

@@ -1,0 +1,327 @@
+"""Fleet metrics: what `booth metrics` prints and booth-metrics.service writes, from the
+booth's own records (spool, state record, upload store) in a temporary booth."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import threading
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from conftest import EXAMPLE_INTERVIEWS
+from prometheus_client.parser import text_string_to_metric_families
+
+from booth.cli.main import main
+from booth.config.errors import ConfigError
+from booth.config.interview import load_interviews
+from booth.config.settings import Metrics, Paths, Settings, load_settings
+from booth.kiosk.health import session_budget_bytes
+from booth.media.mux import TakeResult
+from booth.media.spool import Spool
+from booth.metrics.exposition import TEXTFILE, render
+from booth.metrics.ledger import LEDGER_FILE, load_ledger
+from booth.metrics.reading import Board, read_booth
+from booth.metrics.writer import MetricsWriter
+from booth.state import KioskState
+from booth.sync.store import UploadStore
+from booth.timesync import ClockState
+
+SYNCED = Board(clock=lambda: ClockState(True, "systemd-timesyncd"))
+UNSYNCED = Board(clock=lambda: ClockState(False, "kernel"))
+FINISHED = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
+
+
+def samples(text: str) -> dict[tuple[str, tuple], float]:
+    """Every sample of a text exposition by (name, sorted labels), parsed by prometheus-client."""
+    return {
+        (s.name, tuple(sorted(s.labels.items()))): s.value
+        for family in text_string_to_metric_families(text)
+        for s in family.samples
+    }
+
+
+def value(text: str, name: str, **labels: str) -> float:
+    return samples(text)[(name, tuple(sorted(labels.items())))]
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    (tmp_path / "textfile").mkdir()
+    return Settings(
+        booth_id="lund-1",
+        paths=Paths(
+            interviews=tmp_path / "interviews",
+            spool=tmp_path / "spool",
+            state=tmp_path / "state",
+        ),
+        metrics=Metrics(textfile_dir=tmp_path / "textfile", interval_seconds=30),
+    )
+
+
+def finished_session(
+    spool: Path, session_id: str, status: str, takes: int = 1, recovered: int = 0
+) -> Path:
+    """A finished session in the spool through the kiosk's own Spool, with small take files."""
+    session = Spool(spool).open_session("lund-1", "example", "ref-1", session_id, FINISHED)
+    for n in range(takes):
+        path = session.take_path(f"q{n}", 1)
+        data = f"take {n} of {session_id}".encode()
+        path.write_bytes(data)
+        digest = hashlib.sha256(data).hexdigest()
+        session.keep_take(f"q{n}", 1, TakeResult(path, len(data), digest, 1.0, 30, n < recovered))
+    session.finish(status, FINISHED)
+    return session.dir
+
+
+def kiosk_record(state: Path, **fields: object) -> None:
+    record = {
+        "activity": "idle",
+        "screen": "idle",
+        "fault": None,
+        "updated": FINISHED.isoformat(),
+        "idle_since": None,
+        "pid": os.getpid(),
+        "heartbeat": time.time(),
+        **fields,
+    }
+    KioskState(**record).write(state)  # type: ignore[arg-type]
+
+
+def test_a_new_booth_says_who_it_is_and_that_its_kiosk_never_ran(settings: Settings) -> None:
+    text = render(read_booth(settings, load_ledger(settings.paths.state), time.time(), SYNCED))
+    assert value(text, "booth_info", booth_id="lund-1", version="0.1.0") == 1
+    assert value(text, "booth_kiosk_up") == 0
+    assert value(text, "booth_out_of_order", reason="kiosk") == 1
+    assert value(text, "booth_out_of_order", reason="camera") == 0
+    for status in ("complete", "ended-early", "declined"):
+        assert value(text, "booth_sessions_total", status=status) == 0
+    assert value(text, "booth_upload_queue_files") == 0
+    assert value(text, "booth_upload_blocked", reason="waiting for clock") == 0
+    assert value(text, "booth_disk_free_bytes") > 0
+    names = {name for name, _ in samples(text)}
+    # Never uploaded, no interview, not a Pi: left out rather than reported as 0.
+    for absent in (
+        "booth_last_upload_success_timestamp_seconds",
+        "booth_session_budget_bytes",
+        "booth_throttled",
+        "booth_light_level",
+    ):
+        assert absent not in names
+
+
+def test_a_running_kiosk_out_of_order_gives_its_reason_and_light(settings: Settings) -> None:
+    kiosk_record(
+        settings.paths.state,
+        activity="out-of-order",
+        screen="out-of-order",
+        fault="camera: no frames (check its ribbon cable)",
+        fault_id="camera",
+        light=0.25,
+    )
+    text = render(read_booth(settings, load_ledger(settings.paths.state), time.time(), SYNCED))
+    assert value(text, "booth_kiosk_up") == 1
+    assert value(text, "booth_out_of_order", reason="camera") == 1
+    assert value(text, "booth_out_of_order", reason="kiosk") == 0
+    assert value(text, "booth_light_level") == 0.25
+
+
+def test_a_record_without_fault_id_still_names_the_reason(settings: Settings) -> None:
+    kiosk_record(
+        settings.paths.state,
+        activity="out-of-order",
+        fault=f"only 0.1 GB free in {settings.paths.spool}, but a session needs 2.0 GB",
+    )
+    text = render(read_booth(settings, load_ledger(settings.paths.state), time.time(), SYNCED))
+    assert value(text, "booth_out_of_order", reason="disk") == 1
+
+
+def test_a_stale_heartbeat_is_a_kiosk_down(settings: Settings) -> None:
+    kiosk_record(settings.paths.state, heartbeat=time.time() - 3600)
+    text = render(read_booth(settings, load_ledger(settings.paths.state), time.time(), SYNCED))
+    assert value(text, "booth_kiosk_up") == 0
+    assert value(text, "booth_out_of_order", reason="kiosk") == 1
+
+
+def test_sessions_are_counted_once_and_the_count_outlives_their_deletion(
+    settings: Settings,
+) -> None:
+    spool = settings.paths.spool
+    first = finished_session(spool, "20260302T100000Z-aaaa0001", "complete", takes=2, recovered=1)
+    finished_session(spool, "20260302T110000Z-aaaa0002", "declined", takes=0)
+    Spool(spool).open_session("lund-1", "example", "ref-3", "20260302T120000Z-aaaa0003")
+    writer = MetricsWriter(settings, board=SYNCED)
+    text = render(writer.write())
+    assert value(text, "booth_sessions_total", status="complete") == 1
+    assert value(text, "booth_sessions_total", status="declined") == 1
+    assert value(text, "booth_takes_recovered_total") == 1
+    render(writer.write())  # counted once, however often written
+    # The sync agent deletes a confirmed session: the counter stays, the ledger forgets its id.
+    for path in first.iterdir():
+        path.unlink()
+    first.rmdir()
+    text = render(writer.write())
+    assert value(text, "booth_sessions_total", status="complete") == 1
+    assert value(text, "booth_takes_recovered_total") == 1
+    ledger = json.loads((settings.paths.state / LEDGER_FILE).read_text())
+    assert ledger["seen"] == ["20260302T110000Z-aaaa0002"]
+
+
+def test_booth_metrics_prints_without_counting_into_the_ledger(settings: Settings) -> None:
+    finished_session(settings.paths.spool, "20260302T100000Z-aaaa0001", "ended-early")
+    text = render(read_booth(settings, load_ledger(settings.paths.state), time.time(), SYNCED))
+    assert value(text, "booth_sessions_total", status="ended-early") == 1
+    assert not (settings.paths.state / LEDGER_FILE).exists()
+
+
+def test_the_upload_queue_its_oldest_session_and_the_last_success(settings: Settings) -> None:
+    spool, state = settings.paths.spool, settings.paths.state
+    done = finished_session(spool, "20260302T100000Z-aaaa0001", "complete", takes=1)
+    finished_session(spool, "20260302T110000Z-aaaa0002", "complete", takes=2)
+    manifest = json.loads((done / "manifest.json").read_text())
+    store = UploadStore(state)
+    for name, length, sha in [(t["file"], t["bytes"], t["sha256"]) for t in manifest["takes"]] + [
+        (
+            "manifest.json",
+            (done / "manifest.json").stat().st_size,
+            hashlib.sha256((done / "manifest.json").read_bytes()).hexdigest(),
+        )
+    ]:
+        store.created(manifest["session_id"], name, f"https://up/{name}", length, sha)
+        store.confirm(manifest["session_id"], name, 1_772_450_000.0)
+    store.note("success", 1_772_450_000.0, "uploaded")
+    store.close()
+    now = (FINISHED + timedelta(hours=30)).timestamp()
+    text = render(read_booth(settings, load_ledger(state), now, SYNCED))
+    # The second session waits: two takes and its manifest.
+    second = spool / "20260302T110000Z-aaaa0002"
+    waiting = sum(p.stat().st_size for p in second.iterdir())
+    assert value(text, "booth_upload_queue_files") == 3
+    assert value(text, "booth_upload_queue_bytes") == waiting
+    assert value(text, "booth_upload_oldest_pending_seconds") == 30 * 3600
+    assert value(text, "booth_last_upload_success_timestamp_seconds") == 1_772_450_000.0
+
+
+def test_until_ntp_answers_the_metrics_say_waiting_for_clock(settings: Settings) -> None:
+    text = render(read_booth(settings, load_ledger(settings.paths.state), time.time(), UNSYNCED))
+    assert value(text, "booth_upload_blocked", reason="waiting for clock") == 1
+    assert value(text, "booth_clock_synchronized") == 0
+
+
+def test_the_pi_reports_temperature_and_throttling(settings: Settings, tmp_path: Path) -> None:
+    sys = tmp_path / "sys"
+    firmware = sys / "devices/platform/soc@107c000000/soc@107c000000:firmware"  # a Pi 5
+    firmware.mkdir(parents=True)
+    # Under-voltage and throttled now; since boot, only under-voltage.
+    (firmware / "get_throttled").write_text("10005\n")
+    zone = tmp_path / "temp"
+    zone.write_text("61234\n")
+    board = Board(thermal_zone=zone, sys=sys, clock=SYNCED.clock)
+    text = render(read_booth(settings, load_ledger(settings.paths.state), time.time(), board))
+    assert value(text, "booth_throttled", flag="under-voltage") == 1
+    assert value(text, "booth_throttled", flag="throttled") == 1
+    assert value(text, "booth_throttled", flag="arm-frequency-capped") == 0
+    assert value(text, "booth_throttled_since_boot", flag="under-voltage") == 1
+    assert value(text, "booth_throttled_since_boot", flag="throttled") == 0
+    assert value(text, "booth_soc_temperature_celsius") == pytest.approx(61.234)
+
+
+def test_the_session_budget_is_the_kiosks_disk_guard(settings: Settings) -> None:
+    settings = Settings(
+        booth_id="lund-1",
+        paths=Paths(
+            interviews=EXAMPLE_INTERVIEWS,
+            spool=settings.paths.spool,
+            state=settings.paths.state,
+        ),
+    )
+    interviews, _ = load_interviews(EXAMPLE_INTERVIEWS)
+    rec = settings.recording
+    expected = max(
+        session_budget_bytes(iv, rec.bitrate_bps, rec.audio_rate, rec.disk_margin_bytes)
+        for iv in interviews
+    )
+    text = render(read_booth(settings, load_ledger(settings.paths.state), time.time(), SYNCED))
+    assert value(text, "booth_session_budget_bytes") == expected
+
+
+def test_the_writer_rewrites_at_once_on_a_change_and_else_every_interval(
+    settings: Settings,
+) -> None:
+    monotonic = [1000.0]
+    writer = MetricsWriter(settings, monotonic=lambda: monotonic[0], board=SYNCED)
+    textfile = settings.metrics.textfile_dir / TEXTFILE
+    assert writer.step() is not None and textfile.exists()
+    assert writer.step() is None  # nothing changed, interval not over
+    kiosk_record(settings.paths.state, activity="session", screen="recording")
+    reading = writer.step()
+    assert reading is not None and reading.kiosk_up
+    assert value(textfile.read_text(), "booth_kiosk_up") == 1
+    assert writer.step() is None
+    finished_session(settings.paths.spool, "20260302T100000Z-aaaa0001", "complete")
+    assert writer.step() is not None  # a session finished: the queue changed
+    monotonic[0] += 29.0
+    assert writer.step() is None
+    monotonic[0] += 1.0
+    assert writer.step() is not None  # the interval is over
+    # Atomic: written beside and renamed, nothing else left in node_exporter's directory.
+    assert [p.name for p in settings.metrics.textfile_dir.iterdir()] == [TEXTFILE]
+
+
+def test_a_failed_write_is_logged_and_tried_again(
+    settings: Settings, caplog: pytest.LogCaptureFixture
+) -> None:
+    settings.metrics.textfile_dir.rmdir()
+    writer = MetricsWriter(settings, board=SYNCED)
+    stop = threading.Event()
+    polls = []
+
+    def tick() -> None:
+        polls.append(1)
+        if len(polls) == 2:
+            settings.metrics.textfile_dir.mkdir()
+        if len(polls) == 3:
+            stop.set()
+
+    writer.run(stop, poll_seconds=0.0, tick=tick)
+    assert "cannot write" in caplog.text
+    assert (settings.metrics.textfile_dir / TEXTFILE).exists()
+
+
+def write_config(tmp_path: Path, textfile: Path) -> Path:
+    config = tmp_path / "booth.toml"
+    config.write_text(
+        'booth_id = "hall-2"\n'
+        f'[paths]\nspool = "{tmp_path}/spool"\nstate = "{tmp_path}/state"\n'
+        f'interviews = "{tmp_path}/interviews"\n'
+        f'[metrics]\ntextfile_dir = "{textfile}"\ninterval_seconds = 15\n'
+    )
+    return config
+
+
+def test_booth_metrics_prints_and_writes_the_same_text(tmp_path: Path, capsys) -> None:
+    textfile = tmp_path / "textfile"
+    config = write_config(tmp_path, textfile)
+    assert load_settings(config).metrics == Metrics(textfile, 15)
+    assert main(["metrics", "--write", "--config", str(config)]) == 2
+    assert "textfile_dir" in capsys.readouterr().err
+    textfile.mkdir()
+    assert main(["metrics", "--write", "--config", str(config)]) == 0
+    capsys.readouterr()
+    assert main(["metrics", "--config", str(config)]) == 0
+    printed = samples(capsys.readouterr().out)
+    written = samples((textfile / TEXTFILE).read_text())
+    assert printed.keys() == written.keys()
+    assert printed[("booth_info", (("booth_id", "hall-2"), ("version", "0.1.0")))] == 1
+
+
+def test_metrics_settings_are_checked(tmp_path: Path) -> None:
+    config = tmp_path / "booth.toml"
+    config.write_text("[metrics]\ninterval_seconds = 300\n")
+    with pytest.raises(ConfigError, match="interval_seconds"):
+        load_settings(config)
+    config.write_text('[metrics]\ntextfile_dir = "prom"\n')
+    assert load_settings(config).metrics.textfile_dir == tmp_path / "prom"
