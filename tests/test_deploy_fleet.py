@@ -200,3 +200,21 @@ def test_the_boot_fragment_forces_the_screen_on() -> None:
     ]
     first_filter = next(i for i, line in enumerate(settings) if line.startswith("[pi"))
     assert "hdmi_force_hotplug=1" in settings[:first_filter]
+
+
+def test_the_role_takes_the_overlay_off_first_and_puts_it_back_last() -> None:
+    import yaml
+
+    role = Path(__file__).resolve().parents[1] / "deploy/ansible/roles/booth"
+    main = yaml.safe_load((role / "tasks/main.yml").read_text())
+    imported = [task.get("ansible.builtin.import_tasks") for task in main]
+    assert imported[0] == "overlay_off.yml" and imported[-1] == "fleet.yml"
+    assert main[0]["tags"] == ["always"] and main[-1]["tags"] == ["always"]
+    fleet = (role / "tasks/fleet.yml").read_text()
+    assert "prometheus-node-exporter" in fleet and "'--system'" in fleet
+    assert "--read-only-root" in fleet
+    overlay_off = (role / "tasks/overlay_off.yml").read_text()
+    assert "install.sh --writable-root" in overlay_off and "ansible.builtin.reboot" in overlay_off
+    defaults = yaml.safe_load((role / "defaults/main.yml").read_text())
+    assert defaults["booth_read_only_root"] is False
+    assert defaults["booth_textfile_dir"] == "/var/lib/prometheus/node-exporter"
