@@ -8,6 +8,7 @@ import os
 from pathlib import Path
 
 import pytest
+import yaml
 from test_deploy import CMDLINE, CONFIG_TXT, install, snapshot
 
 HARDWARE_CONFIG = Path(__file__).resolve().parents[1] / "hardware" / "config.txt"
@@ -203,8 +204,6 @@ def test_the_boot_fragment_forces_the_screen_on() -> None:
 
 
 def test_the_role_takes_the_overlay_off_first_and_puts_it_back_last() -> None:
-    import yaml
-
     role = Path(__file__).resolve().parents[1] / "deploy/ansible/roles/booth"
     main = yaml.safe_load((role / "tasks/main.yml").read_text())
     imported = [task.get("ansible.builtin.import_tasks") for task in main]
