@@ -50,8 +50,10 @@ APT_PACKAGES=(
 )
 
 usage() {
-  sed -n '2,26p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+  # The header comment, however long it grows.
+  awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "${BASH_SOURCE[0]}"
   cat <<'EOF'
+
 Options:
   --dry-run        print what would be done, change nothing
   --force          install on a machine that is not a Raspberry Pi (or purge with takes left)
