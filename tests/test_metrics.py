@@ -325,3 +325,18 @@ def test_metrics_settings_are_checked(tmp_path: Path) -> None:
         load_settings(config)
     config.write_text('[metrics]\ntextfile_dir = "prom"\n')
     assert load_settings(config).metrics.textfile_dir == tmp_path / "prom"
+
+
+def test_the_read_only_root_shows_once_it_took(settings: Settings, tmp_path: Path) -> None:
+    mounts = tmp_path / "mounts"
+    mounts.write_text(
+        "/dev/mmcblk0p2 /media/root-ro ext4 ro,noatime 0 0\n"
+        "overlayroot / overlay rw,relatime,lowerdir=/media/root-ro 0 0\n"
+        "/dev/mmcblk0p3 /var/lib/booth ext4 rw,noatime 0 0\n"
+    )
+    board = Board(mounts=mounts, clock=SYNCED.clock)
+    text = render(read_booth(settings, load_ledger(settings.paths.state), time.time(), board))
+    assert value(text, "booth_root_read_only") == 1
+    mounts.write_text("/dev/mmcblk0p2 / ext4 rw,noatime 0 0\n")
+    text = render(read_booth(settings, load_ledger(settings.paths.state), time.time(), board))
+    assert value(text, "booth_root_read_only") == 0

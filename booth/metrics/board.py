@@ -13,6 +13,7 @@ THERMAL_ZONE = Path("/sys/class/thermal/thermal_zone0/temp")
 # The firmware driver's attribute: under soc/ on a Pi 4, under soc@107c000000/ on a Pi 5.
 THROTTLED_GLOB = "devices/platform/soc*/*firmware/get_throttled"
 SYS = Path("/sys")
+MOUNTS = Path("/proc/self/mounts")
 
 # The firmware's throttle flags (vcgencmd get_throttled): bit N now, bit N + 16 since boot.
 THROTTLE_FLAGS = {
@@ -47,3 +48,18 @@ def throttle_states(flags: int) -> dict[str, tuple[bool, bool]]:
         name: (bool(flags & (1 << bit)), bool(flags & (1 << (bit + 16))))
         for bit, name in THROTTLE_FLAGS.items()
     }
+
+
+def root_is_overlay(mounts: Path = MOUNTS) -> bool | None:
+    """Whether / is mounted as an overlay (the read-only root of deploy/install.sh
+    --read-only-root), or None when the mount table cannot be read. On a Pi 5 the overlay has
+    been seen to stay off silently (raspberrypi/bookworm-feedback#326): this tells."""
+    try:
+        lines = mounts.read_text().splitlines()
+    except OSError:
+        return None
+    for line in reversed(lines):  # the last mount on / is the one in effect
+        fields = line.split()
+        if len(fields) >= 3 and fields[1] == "/":
+            return fields[2] == "overlay"
+    return None

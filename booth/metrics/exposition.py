@@ -137,6 +137,13 @@ class ReadingCollector(Collector):
             yield GaugeMetricFamily(
                 "booth_soc_temperature_celsius", "The SoC's temperature.", value=r.soc_celsius
             )
+        if r.root_read_only is not None:
+            yield GaugeMetricFamily(
+                "booth_root_read_only",
+                "1 when the root file system is the read-only overlay (install.sh "
+                "--read-only-root).",
+                value=int(r.root_read_only),
+            )
         if r.light_level is not None:
             yield GaugeMetricFamily(
                 "booth_light_level",

@@ -43,6 +43,7 @@ class Board:
 
     thermal_zone: Path = board.THERMAL_ZONE
     sys: Path = board.SYS
+    mounts: Path = board.MOUNTS
     clock: Callable[[], ClockState] = clock_state
 
 
@@ -61,6 +62,7 @@ class Reading:
     session_budget_bytes: the disk the largest installed interview's session can need (the
     kiosk goes out of order below it); None without an installed interview.
     throttled: each firmware flag (set now, set since boot), None where the Pi does not say.
+    root_read_only: / is an overlay (deploy/install.sh --read-only-root took effect).
     """
 
     booth_id: str
@@ -81,6 +83,7 @@ class Reading:
     throttled: Mapping[str, tuple[bool, bool]] | None
     soc_celsius: float | None
     light_level: float | None
+    root_read_only: bool | None = None
     problems: tuple[str, ...] = field(default=())
 
 
@@ -179,6 +182,7 @@ def read_booth(
         throttled=board.throttle_states(flags) if flags is not None else None,
         soc_celsius=board.soc_celsius(where.thermal_zone),
         light_level=light,
+        root_read_only=board.root_is_overlay(where.mounts),
         problems=tuple(problems),
     )
 
