@@ -340,3 +340,16 @@ def test_the_read_only_root_shows_once_it_took(settings: Settings, tmp_path: Pat
     mounts.write_text("/dev/mmcblk0p2 / ext4 rw,noatime 0 0\n")
     text = render(read_booth(settings, load_ledger(settings.paths.state), time.time(), board))
     assert value(text, "booth_root_read_only") == 0
+
+
+def test_an_unreadable_upload_store_leaves_the_queue_out_rather_than_empty(
+    settings: Settings,
+) -> None:
+    finished_session(settings.paths.spool, "20260302T100000Z-aaaa0001", "complete")
+    settings.paths.state.mkdir(parents=True)
+    (settings.paths.state / "uploads.sqlite3").write_bytes(b"not a database" * 100)
+    text = render(read_booth(settings, load_ledger(settings.paths.state), time.time(), SYNCED))
+    names = {name for name, _ in samples(text)}
+    assert "booth_upload_queue_files" not in names
+    assert "booth_upload_oldest_pending_seconds" not in names
+    assert value(text, "booth_sessions_total", status="complete") == 1

@@ -15,7 +15,7 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from booth.metrics.exposition import TEXTFILE, render, write_textfile
-from booth.metrics.reading import Reading
+from booth.metrics.reading import Reading, UploadQueue
 
 PROMETHEUS = Path(__file__).resolve().parents[1] / "deploy" / "prometheus"
 RULES = PROMETHEUS / "booth.rules.yml"
@@ -31,10 +31,7 @@ EVERYTHING = Reading(
     sessions={"complete": 3},
     takes_recovered=1,
     code_lockouts=0,
-    queue_files=2,
-    queue_bytes=1000,
-    oldest_pending_seconds=60.0,
-    last_upload_success=1_772_450_000.0,
+    queue=UploadQueue(files=2, bytes=1000, oldest_pending_seconds=60.0, last_success=1.7e9),
     clock_synchronized=False,
     upload_blocked="waiting for clock",
     disk_free_bytes=10**10,

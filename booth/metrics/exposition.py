@@ -14,7 +14,7 @@ from prometheus_client import CollectorRegistry, generate_latest, write_to_textf
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
-from booth.metrics.reading import Reading
+from booth.metrics.reading import Reading, UploadQueue
 
 TEXTFILE = "booth.prom"
 SESSION_STATUSES = ("complete", "ended-early", "declined")
@@ -70,28 +70,8 @@ class ReadingCollector(Collector):
             "Pauses of the code screen after too many wrong codes.",
             value=r.code_lockouts,
         )
-        yield GaugeMetricFamily(
-            "booth_upload_queue_files",
-            "Files of finished sessions the server has not confirmed yet.",
-            value=r.queue_files,
-        )
-        yield GaugeMetricFamily(
-            "booth_upload_queue_bytes",
-            "Bytes of those files the server has not acknowledged.",
-            value=r.queue_bytes,
-        )
-        yield GaugeMetricFamily(
-            "booth_upload_oldest_pending_seconds",
-            "Age of the oldest finished session not "
-            "wholly confirmed by the server (0: none waits).",
-            value=r.oldest_pending_seconds,
-        )
-        if r.last_upload_success is not None:
-            yield GaugeMetricFamily(
-                "booth_last_upload_success_timestamp_seconds",
-                "When the server last confirmed a file (Unix seconds).",
-                value=r.last_upload_success,
-            )
+        if r.queue is not None:
+            yield from _queue_families(r.queue)
         blocked = GaugeMetricFamily(
             "booth_upload_blocked",
             "1 while uploads wait, for the reason in the label.",
@@ -150,6 +130,30 @@ class ReadingCollector(Collector):
                 "The ring light's output, 0 (off) to 1 (full).",
                 value=r.light_level,
             )
+
+
+def _queue_families(queue: UploadQueue) -> Iterator[Metric]:
+    yield GaugeMetricFamily(
+        "booth_upload_queue_files",
+        "Files of finished sessions the server has not confirmed yet.",
+        value=queue.files,
+    )
+    yield GaugeMetricFamily(
+        "booth_upload_queue_bytes",
+        "Bytes of those files the server has not acknowledged.",
+        value=queue.bytes,
+    )
+    yield GaugeMetricFamily(
+        "booth_upload_oldest_pending_seconds",
+        "Age of the oldest finished session not wholly confirmed by the server (0: none waits).",
+        value=queue.oldest_pending_seconds,
+    )
+    if queue.last_success is not None:
+        yield GaugeMetricFamily(
+            "booth_last_upload_success_timestamp_seconds",
+            "When the server last confirmed a file (Unix seconds).",
+            value=queue.last_success,
+        )
 
 
 def registry_of(reading: Reading) -> CollectorRegistry:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 import sqlite3
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
@@ -48,16 +48,27 @@ class Board:
 
 
 @dataclass(frozen=True)
+class UploadQueue:
+    """files / bytes: files of finished sessions the server has not confirmed, and their bytes
+    not yet acknowledged. oldest_pending_seconds: age of the oldest finished session not
+    wholly confirmed (0: none waits). last_success: Unix seconds of the last confirmed file
+    (None: never)."""
+
+    files: int = 0
+    bytes: int = 0
+    oldest_pending_seconds: float = 0.0
+    last_success: float | None = None
+
+
+@dataclass(frozen=True)
 class Reading:
     """A booth's health at one moment, in the units its metrics carry.
 
     kiosk_up: the kiosk runs (live process, fresh heartbeat). out_of_order: the fault's id
     ("camera", "microphone", "disk") while the kiosk shows out of order, "kiosk" while no
     kiosk runs, else None.
-    sessions / takes_recovered: counters from the ledger. queue_files / queue_bytes: files of
-    finished sessions the server has not confirmed, and their bytes not yet acknowledged.
-    oldest_pending_seconds: age of the oldest finished session not wholly confirmed (0: none).
-    last_upload_success: Unix seconds of the last confirmed file (None: never).
+    sessions / takes_recovered: counters from the ledger. queue: the upload queue (None when
+    the upload store cannot be read: its metrics are left out rather than shown empty).
     upload_blocked: "waiting for clock" while the clock is not synchronised, else None.
     session_budget_bytes: the disk the largest installed interview's session can need (the
     kiosk goes out of order below it); None without an installed interview.
@@ -72,10 +83,7 @@ class Reading:
     sessions: Mapping[str, int]
     takes_recovered: int
     code_lockouts: int
-    queue_files: int
-    queue_bytes: int
-    oldest_pending_seconds: float
-    last_upload_success: float | None
+    queue: UploadQueue | None
     clock_synchronized: bool | None
     upload_blocked: str | None
     disk_free_bytes: int
@@ -84,7 +92,6 @@ class Reading:
     soc_celsius: float | None
     light_level: float | None
     root_read_only: bool | None = None
-    problems: tuple[str, ...] = field(default=())
 
 
 def finished_records(entries: list[SessionEntry]) -> list[FinishedRecord]:
@@ -108,8 +115,6 @@ def read_booth(
     spool (the caller decides whether to save it); `now` is Unix seconds."""
     where = where or Board()
     paths = settings.paths
-    problems: list[str] = []
-
     state = read_state(paths.state)
     kiosk_up = state is not None and state.running_at(now)
     out_of_order = None
@@ -125,40 +130,7 @@ def read_booth(
     entries = spool.sessions()
     ledger.count(finished_records(entries))
 
-    queue_files = queue_bytes = 0
-    oldest = 0.0
-    last_success = None
-    try:
-        finished, _ = scan_spool(spool)
-        records = {}
-        if (paths.state / STORE_FILE).exists():
-            store = UploadStore(paths.state, read_only=True)
-            try:
-                records = store.records()
-                event = store.last("success")
-                last_success = event.at if event else None
-            finally:
-                store.close()
-        summary = summarize(finished, records)
-        queue_files = sum(n for s, n in summary.files.items() if s != CONFIRMED)
-        queue_bytes = sum(n for s, n in summary.bytes.items() if s != CONFIRMED)
-        queue_bytes -= summary.sent_bytes
-        ended = {
-            str(e.manifest.get("session_id") or e.dir.name): _finished_at(e)
-            for e in entries
-            if is_finished(e.manifest)
-        }
-        for session in finished:
-            mine = {f.name: records[(session.session_id, f.name)] for f in session.files
-                    if (session.session_id, f.name) in records}  # fmt: skip
-            if session_state(session, mine) != CONFIRMED:
-                at = ended.get(session.session_id)
-                if at is not None:
-                    oldest = max(oldest, now - at)
-    except (sqlite3.Error, OSError) as err:
-        problems.append(f"upload queue: {err}")
-        log.warning("metrics: cannot read the upload queue: %s", err)
-
+    queue = upload_queue(spool, entries, paths.state, now)
     clock = where.clock()
     flags = board.throttled_flags(where.sys)
     return Reading(
@@ -171,10 +143,7 @@ def read_booth(
         # TODO(codes): no persistent record of code lockouts exists yet (the flow keeps its
         # lockout in memory); read it here once booth.state keeps one.
         code_lockouts=0,
-        queue_files=queue_files,
-        queue_bytes=max(0, queue_bytes),
-        oldest_pending_seconds=oldest,
-        last_upload_success=last_success,
+        queue=queue,
         clock_synchronized=clock.synchronized,
         upload_blocked=WAITING_FOR_CLOCK if clock.waiting else None,
         disk_free_bytes=disk_free_bytes(paths.spool),
@@ -183,7 +152,48 @@ def read_booth(
         soc_celsius=board.soc_celsius(where.thermal_zone),
         light_level=light,
         root_read_only=board.root_is_overlay(where.mounts),
-        problems=tuple(problems),
+    )
+
+
+def upload_queue(
+    spool: Spool, entries: list[SessionEntry], state_dir: Path, now: float
+) -> UploadQueue | None:
+    """The queue as the sync agent sees it: the spool's finished sessions against the upload
+    store's records (read-only; the agent may be writing)."""
+    try:
+        finished, _ = scan_spool(spool)
+        records = {}
+        last_success = None
+        if (state_dir / STORE_FILE).exists():
+            store = UploadStore(state_dir, read_only=True)
+            try:
+                records = store.records()
+                event = store.last("success")
+                last_success = event.at if event else None
+            finally:
+                store.close()
+    except (sqlite3.Error, OSError) as err:
+        log.warning("metrics: cannot read the upload queue: %s", err)
+        return None
+    summary = summarize(finished, records)
+    ended = {
+        str(e.manifest.get("session_id") or e.dir.name): _finished_at(e)
+        for e in entries
+        if is_finished(e.manifest)
+    }
+    oldest = 0.0
+    for session in finished:
+        mine = {f.name: records[(session.session_id, f.name)] for f in session.files
+                if (session.session_id, f.name) in records}  # fmt: skip
+        at = ended.get(session.session_id)
+        if at is not None and session_state(session, mine) != CONFIRMED:
+            oldest = max(oldest, now - at)
+    unconfirmed = [state for state in summary.files if state != CONFIRMED]
+    return UploadQueue(
+        files=sum(summary.files[state] for state in unconfirmed),
+        bytes=max(0, sum(summary.bytes[state] for state in unconfirmed) - summary.sent_bytes),
+        oldest_pending_seconds=oldest,
+        last_success=last_success,
     )
 
 
