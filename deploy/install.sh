@@ -48,6 +48,12 @@ APT_PACKAGES=(
   gcc pkg-config libasound2-dev libsystemd-dev # pyalsaaudio and systemd-python build from source
   ffmpeg alsa-utils fonts-dejavu-core
 )
+# pygame is built from source against Raspberry Pi OS's SDL, which has the KMSDRM video driver
+# the kiosk draws with; PyPI's pygame wheels bundle an SDL without it ("kmsdrm not available").
+PYGAME_REQUIREMENT="pygame==2.6.1"
+APT_PACKAGES+=(libsdl2-dev libsdl2-ttf-dev libsdl2-image-dev libsdl2-mixer-dev libfreetype-dev libportmidi-dev)
+# gpiozero's pin factory on Bookworm: pip's gpiozero does not pull in lgpio (seen by the venv).
+APT_PACKAGES+=(python3-lgpio)
 
 usage() {
   # The header comment, however long it grows.
@@ -337,6 +343,8 @@ install_release() {
     # A release without its marker was interrupted: start it again from nothing.
     remove "$release"
     run python3 -m venv --system-site-packages "$release"
+    # pygame first, from source against the system SDL (KMSDRM), so booth's own install keeps it.
+    run "$release/bin/pip" install --quiet --no-binary pygame "$PYGAME_REQUIREMENT"
     run "$release/bin/pip" install --quiet "$PIP_SOURCE"
     if [ "$DRY_RUN" = 1 ]; then
       printf 'would mark %s as installed\n' "$release"

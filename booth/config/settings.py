@@ -77,7 +77,7 @@ class Devices:
     light_frequency_hz: int = 1000
     light_level: float = 0.6  # constant duty cycle 0..1 until the light controller drives it
     buttons: Buttons = field(default_factory=Buttons)
-    mic_device: str = ""  # ALSA card name, e.g. "USB"; "" = the default device
+    mic_device: str = ""  # ALSA card name, e.g. "USB"; "" = the first USB card that captures
     # Sound the microphone delivers later than ALSA tells (inside its own converter): measured
     # by `booth doctor --record` as the audio/video offset, and taken off every chunk's time.
     mic_latency_ms: float = 0.0
@@ -97,15 +97,17 @@ class Recording:
     disk_margin_bytes: int = 500_000_000
 
 
-DRIVERS = ("gpiozero", "sysfs")
+DRIVERS = ("auto", "sysfs", "gpiozero")
 
 
 @dataclass(frozen=True)
 class LightSettings:
     """How the ring light is driven and controlled.
 
-    driver: "gpiozero" (PWMLED on `devices.light_pin`, software PWM on a Pi 5) or "sysfs"
-    (the kernel's hardware PWM, `/sys/class/pwm`; needs `dtoverlay=pwm` in config.txt).
+    driver: "auto" (the default: "sysfs" where a PWM chip drives `devices.light_pin`, as
+    `dtoverlay=pwm` in config.txt makes one; "gpiozero" elsewhere), "sysfs" (the kernel's
+    hardware PWM, `/sys/class/pwm`: steps of one nanosecond, no CPU, no jitter) or "gpiozero"
+    (PWMLED on `devices.light_pin`: lgpio's software PWM, steps of 0.1 % at 1 kHz).
     pwmchip: "auto" (find the chip that drives `devices.light_pin` by its device path) or the
     chip's name, e.g. "pwmchip2". channel: the chip's channel, -1 = from the pin.
     sysfs_frequency_hz: hardware PWM frequency; 20 kHz puts 200 periods into a 10 ms exposure,
@@ -120,7 +122,7 @@ class LightSettings:
     ramp_s: seconds of a soft ramp at session start and end (from off to full).
     """
 
-    driver: str = "gpiozero"
+    driver: str = "auto"
     pwmchip: str = "auto"
     channel: int = -1
     sysfs_frequency_hz: int = 20_000

@@ -31,8 +31,10 @@ from __future__ import annotations
 
 import logging
 import re
+import threading
 import time
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping
+from fractions import Fraction
 from importlib import import_module
 from pathlib import Path
 from types import ModuleType
@@ -62,6 +64,10 @@ PI_MODEL_FILE = Path("/proc/device-tree/model")
 _PI5_FAMILY = re.compile(r"Raspberry Pi (5|500)\b|Compute Module 5")
 FRAME_TIMEOUT_S = 2.0
 """No frame for this long means the camera is gone (ribbon cable, sensor fault)."""
+START_TIMEOUT_S = 10.0
+"""Bound on picamera2's configure() and start() (libcamera allocates buffers, starts the ISP)."""
+STOP_TIMEOUT_S = 5.0
+"""Bound on each of picamera2's stop_encoder(), stop() and close(): none has a time limit."""
 
 PICAMERA2_MISSING = (
     "the Raspberry Pi camera needs picamera2, which cannot be imported here ({error}). "
@@ -113,6 +119,31 @@ def hardware_encoder_present(encoders: ModuleType) -> bool:
     at import, checks that the card is "bcm2835-codec-encode", and otherwise makes
     `H264Encoder` another name for `LibavH264Encoder`."""
     return encoders.H264Encoder is not encoders.LibavH264Encoder
+
+
+def libav_framerate(fps: float) -> Fraction:
+    """The frame rate as picamera2's `LibavH264Encoder` must be given it: an exact fraction.
+
+    The encoder hands `framerate` to PyAV's `add_stream(rate=...)`, which since PyAV 13.1
+    reads `rate.numerator`: a float raises AttributeError there, so every take on a Pi 5
+    would fail. A Fraction works with every PyAV a booth may run (av 12 of Bookworm's
+    python3-av as well as the venv's), and keeps 29.97 as 2997/100 rather than rounding it.
+    """
+    return Fraction(fps).limit_denominator(1001)
+
+
+def encoder_options(encoder: str, fps: float, bitrate_bps: int) -> dict[str, Any]:
+    """The keyword arguments of picamera2's encoder for `encoder` (`HARDWARE`: H264Encoder,
+    `SOFTWARE`: LibavH264Encoder): a keyframe a second, so a cut file still plays, and SPS/PPS
+    repeated before each one."""
+    options: dict[str, Any] = {
+        "bitrate": bitrate_bps,
+        "repeat": True,
+        "iperiod": max(1, round(fps)),
+    }
+    if encoder == SOFTWARE:
+        options["framerate"] = libav_framerate(fps)
+    return options
 
 
 def camera_controls(
@@ -246,6 +277,32 @@ def yuv420_to_rgb(array: np.ndarray, width: int, height: int) -> np.ndarray:
     return rgb
 
 
+def within(seconds: float, what: str, call: Callable[[], Any]) -> Any:
+    """`call()`, waited for at most `seconds` on a thread of its own.
+
+    picamera2's stop(), stop_encoder() and close() wait for its camera thread with no time
+    limit; with a dead camera they may never return. Raises `CameraError` naming `what` when
+    the time is up (the call is left running on its daemon thread); re-raises its exception.
+    """
+    outcome: list[Any] = []
+    failure: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            outcome.append(call())
+        except BaseException as error:  # handed to the waiting thread
+            failure.append(error)
+
+    thread = threading.Thread(target=run, name=f"camera: {what}", daemon=True)
+    thread.start()
+    thread.join(seconds)
+    if thread.is_alive():
+        raise CameraError(f"{what} did not return within {seconds:g} s")
+    if failure:
+        raise failure[0]
+    return outcome[0] if outcome else None
+
+
 # ------------------------------------------------------------------ the camera
 class PiCamera:
     """The booth's camera on a Raspberry Pi (the `Camera` protocol of booth.devices.camera).
@@ -312,9 +369,13 @@ class PiCamera:
             encode="main",
             display=None,
         )
-        try:
+
+        def configure_and_start() -> None:
             picam2.configure(config)
             picam2.start()
+
+        try:
+            within(START_TIMEOUT_S, "picamera2 configure() and start()", configure_and_start)
         except Exception as error:
             raise CameraError(f"camera {self.model} did not start: {error}") from error
         lores = picam2.camera_configuration()["lores"]
@@ -330,15 +391,35 @@ class PiCamera:
         )
 
     def stop(self) -> None:
-        self.stop_encoder()
-        if self._running:
-            self._running = False
-            self._picam2.stop()
+        """Stop the take's encoder (if any) and the camera; `CameraError` names what did not
+        return within `STOP_TIMEOUT_S`."""
+        try:
+            self.stop_encoder()
+        finally:
+            if self._running:
+                self._running = False
+                if self.fault:
+                    self._cancel_jobs()
+                within(STOP_TIMEOUT_S, "picamera2 stop()", self._picam2.stop)
 
     def close(self) -> None:
-        """Stop and release the camera for other programs (rpicam-hello, booth doctor)."""
-        self.stop()
-        self._picam2.close()
+        """Stop and release the camera for other programs (rpicam-hello, booth doctor).
+
+        Never hangs: a camera that does not stop is logged and left to the process's exit."""
+        try:
+            self.stop()
+            within(STOP_TIMEOUT_S, "picamera2 close()", self._picam2.close)
+        except CameraError as error:
+            log.error("camera %s: %s; it is released when the process ends", self.model, error)
+
+    def _cancel_jobs(self) -> None:
+        """Drop picamera2's queued jobs. A `capture_request` that timed out stays queued, and
+        `stop()` would wait behind it for ever (picamera2 0.3.36: `cancel_all_and_flush` is
+        there "for tidying up after an operation has unexpectedly timed out")."""
+        try:
+            self._picam2.cancel_all_and_flush()
+        except Exception as error:
+            log.warning("camera %s: cannot cancel its queued requests: %s", self.model, error)
 
     def capture(self, now_ns: int) -> CameraFrame:
         """Wait for the next frame (at most `FRAME_TIMEOUT_S`) and return its preview and
@@ -352,8 +433,16 @@ class PiCamera:
             raise CameraError(self.fault)
         try:
             request = self._picam2.capture_request(wait=FRAME_TIMEOUT_S)
-        except Exception as error:  # picamera2 raises TimeoutError, or libcamera's errors
-            self.fault = f"camera {self.model} delivers no frames ({error or 'timeout'})"
+        except TimeoutError as error:  # concurrent.futures': the job is still queued
+            self._cancel_jobs()
+            self.fault = (
+                f"camera {self.model} delivered no frame within {FRAME_TIMEOUT_S:g} s "
+                "(picamera2 capture_request timed out)"
+            )
+            raise CameraError(self.fault) from error
+        except Exception as error:  # libcamera's errors
+            self._cancel_jobs()
+            self.fault = f"camera {self.model} failed to deliver a frame: {error!r}"
             raise CameraError(self.fault) from error
         try:
             lores = request.make_array("lores")
@@ -385,13 +474,16 @@ class PiCamera:
             raise TypeError("PiCamera encodes in picamera2: pass it PiCamera.take_writer(files)")
         if self._encoder is not None:
             raise RuntimeError("an encoder is already running; stop_encoder() first")
-        encoder = self._new_encoder()
-        output = _as_picamera2_output(writer, self._lib.outputs.Output)
-        self._encoder, self._output = encoder, writer
+        # On any failure the take's writer is closed here (its files and its sync thread):
+        # the caller only ever sees the exception.
         try:
+            encoder = self._new_encoder()
+            output = _as_picamera2_output(writer, self._lib.outputs.Output)
+            self._encoder, self._output = encoder, writer
             self._picam2.start_encoder(encoder, output, name="main")
-        except Exception:
+        except BaseException:
             self._encoder = self._output = None
+            writer.close()
             raise
         self._lock_exposure()
 
@@ -403,7 +495,11 @@ class PiCamera:
             return
         try:
             self._unlock_exposure()
-            self._picam2.stop_encoder(encoder)
+            within(
+                STOP_TIMEOUT_S,
+                "picamera2 stop_encoder()",
+                lambda: self._picam2.stop_encoder(encoder),
+            )
         finally:
             self._encoder = self._output = None
             if output is not None:
@@ -453,14 +549,9 @@ class PiCamera:
             self._asked_gain = gain
 
     def _new_encoder(self) -> Any:
-        iperiod = max(1, round(self.fps))  # a keyframe a second: a cut file still plays
-        if self.encoder == HARDWARE:
-            return self._lib.encoders.H264Encoder(
-                bitrate=self.bitrate_bps, repeat=True, iperiod=iperiod
-            )
-        return self._lib.encoders.LibavH264Encoder(
-            bitrate=self.bitrate_bps, repeat=True, iperiod=iperiod, framerate=self.fps
-        )
+        encoders = self._lib.encoders
+        kind = encoders.H264Encoder if self.encoder == HARDWARE else encoders.LibavH264Encoder
+        return kind(**encoder_options(self.encoder, self.fps, self.bitrate_bps))
 
     def _first_timestamp_us(self) -> int | None:
         encoder = self._encoder

@@ -205,7 +205,7 @@ def build_sim_booth(
     # After the microphone's: the speaker adds its ALSA file to ALSA_CONFIG_PATH.
     sim_speaker = VirtualSpeaker(state / "speaker", paced=realtime)
     sim_speaker.install()
-    speaker = Speaker(sim_speaker.device)
+    speaker = Speaker(sim_speaker.device, open_pcm=sim_speaker.open_pcm)
     speaker.latency_s = sim_speaker.latency_s(speaker.buffer_frames)
     mic = Microphone(
         world.mic_device, rate=rec.audio_rate, period_frames=world.period_frames, stamps=world.mic
