@@ -211,22 +211,50 @@ def test_until_ntp_answers_the_metrics_say_waiting_for_clock(settings: Settings)
     assert value(text, "booth_clock_synchronized") == 0
 
 
+def a_pi(tmp_path: Path, flags: str, alarm: str) -> Board:
+    """The Pi's sysfs (a cpu-thermal zone after another zone, the rpi_volt sensor) and a
+    vcgencmd that answers `flags`, in a temporary tree."""
+    thermal = tmp_path / "thermal"
+    for n, kind, temp in ((0, "gpu-thermal", "40000"), (1, "cpu-thermal", "61234")):
+        (thermal / f"thermal_zone{n}").mkdir(parents=True)
+        (thermal / f"thermal_zone{n}/type").write_text(kind + "\n")
+        (thermal / f"thermal_zone{n}/temp").write_text(temp + "\n")
+    sensor = tmp_path / "hwmon/hwmon2"
+    sensor.mkdir(parents=True)
+    (sensor / "name").write_text("rpi_volt\n")
+    (sensor / "in0_lcrit_alarm").write_text(alarm + "\n")
+    vcgencmd = tmp_path / "vcgencmd"
+    vcgencmd.write_text(f"#!/bin/sh\necho throttled={flags}\n")
+    vcgencmd.chmod(0o755)
+    return Board(
+        thermal=thermal, hwmon=tmp_path / "hwmon", vcgencmd=str(vcgencmd), clock=SYNCED.clock
+    )
+
+
 def test_the_pi_reports_temperature_and_throttling(settings: Settings, tmp_path: Path) -> None:
-    sys = tmp_path / "sys"
-    firmware = sys / "devices/platform/soc@107c000000/soc@107c000000:firmware"  # a Pi 5
-    firmware.mkdir(parents=True)
-    # Under-voltage and throttled now; since boot, only under-voltage.
-    (firmware / "get_throttled").write_text("10005\n")
-    zone = tmp_path / "temp"
-    zone.write_text("61234\n")
-    board = Board(thermal_zone=zone, sys=sys, clock=SYNCED.clock)
+    board = a_pi(tmp_path, flags="0x50004", alarm="1")  # throttled now; under-voltage alarm
     text = render(read_booth(settings, load_ledger(settings.paths.state), time.time(), board))
     assert value(text, "booth_throttled", flag="under-voltage") == 1
     assert value(text, "booth_throttled", flag="throttled") == 1
     assert value(text, "booth_throttled", flag="arm-frequency-capped") == 0
-    assert value(text, "booth_throttled_since_boot", flag="under-voltage") == 1
-    assert value(text, "booth_throttled_since_boot", flag="throttled") == 0
     assert value(text, "booth_soc_temperature_celsius") == pytest.approx(61.234)
+
+
+def test_every_under_voltage_is_counted_once_even_between_scrapes(
+    settings: Settings, tmp_path: Path
+) -> None:
+    board = a_pi(tmp_path, flags="0x0", alarm="0")
+    alarm = tmp_path / "hwmon/hwmon2/in0_lcrit_alarm"
+    writer = MetricsWriter(settings, board=board)
+    events = []
+    for seen in ("0", "1", "1", "0", "1", "0", "0"):
+        alarm.write_text(seen + "\n")
+        writer.step()  # once a second in the service; the alarm changes the fingerprint
+        textfile = (settings.metrics.textfile_dir / TEXTFILE).read_text()
+        events.append(value(textfile, "booth_under_voltage_events_total"))
+    assert events == [0, 1, 1, 1, 2, 2, 2]
+    # The count is in the ledger: a restarted service goes on from it.
+    assert load_ledger(settings.paths.state).under_voltage_events == 2
 
 
 def test_the_session_budget_is_the_kiosks_disk_guard(settings: Settings) -> None:

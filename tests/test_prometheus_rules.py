@@ -36,7 +36,8 @@ EVERYTHING = Reading(
     upload_blocked="waiting for clock",
     disk_free_bytes=10**10,
     session_budget_bytes=10**9,
-    throttled={"under-voltage": (False, True)},
+    throttled={"under-voltage": False, "throttled": True},
+    under_voltage_events=2,
     soc_celsius=55.0,
     light_level=0.5,
 )

@@ -1,53 +1,85 @@
-"""The board's own health as the Pi reports it in sysfs: SoC temperature and throttle flags.
+"""The board's own health as the Pi reports it: SoC temperature, under-voltage, throttling.
 
-Only files are read (no vcgencmd, which needs /dev/vcio), so this works inside the sandboxed
-booth-metrics.service. Off a Pi, or on a kernel without the file, each answer is None and its
-metric is left out rather than reported as a healthy 0.
+- temperature: the kernel's thermal zone of type "cpu-thermal" (millidegrees);
+- under-voltage now: the raspberrypi-hwmon sensor "rpi_volt" raises `in0_lcrit_alarm` while
+  the supply is low (it asks the firmware every 2 s, on the Pi 4 and the Pi 5);
+- the firmware's throttle flags: `vcgencmd get_throttled` (booth-metrics.service may open
+  /dev/vcio for it). Not the firmware's sysfs `get_throttled`: it exists only on a Pi 4, and
+  reading it logs a kernel warning with a backtrace.
+
+Off a Pi, or where a source is missing, the answer is None and its metric is left out rather
+than reported as a healthy 0.
 """
 
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
 
-THERMAL_ZONE = Path("/sys/class/thermal/thermal_zone0/temp")
-# The firmware driver's attribute: under soc/ on a Pi 4, under soc@107c000000/ on a Pi 5.
-THROTTLED_GLOB = "devices/platform/soc*/*firmware/get_throttled"
-SYS = Path("/sys")
+THERMAL = Path("/sys/class/thermal")
+HWMON = Path("/sys/class/hwmon")
 MOUNTS = Path("/proc/self/mounts")
+VCGENCMD = "vcgencmd"
 
 # The firmware's throttle flags (vcgencmd get_throttled): bit N now, bit N + 16 since boot.
+# raspberrypi-hwmon clears the sticky under-voltage bit every 2 s, so "since boot" is not.
 THROTTLE_FLAGS = {
     0: "under-voltage",
     1: "arm-frequency-capped",
     2: "throttled",
     3: "soft-temperature-limit",
 }
+UNDER_VOLTAGE = THROTTLE_FLAGS[0]
 
 
-def soc_celsius(zone: Path = THERMAL_ZONE) -> float | None:
-    """The SoC temperature in °C (the kernel reports millidegrees), or None."""
-    try:
-        return int(zone.read_text().strip()) / 1000
-    except (OSError, ValueError):
-        return None
-
-
-def throttled_flags(sys: Path = SYS) -> int | None:
-    """The firmware's throttle bits (hex in sysfs), or None where the board does not say."""
-    for path in sorted(sys.glob(THROTTLED_GLOB)):
+def soc_celsius(thermal: Path = THERMAL) -> float | None:
+    """The SoC temperature in °C from the "cpu-thermal" zone (zone 0 on a Pi 4 and 5), or None."""
+    zones = sorted(thermal.glob("thermal_zone*"))
+    for zone in zones:
         try:
-            return int(path.read_text().strip(), 16)
+            if (zone / "type").read_text().strip() != "cpu-thermal":
+                continue
+            return int((zone / "temp").read_text().strip()) / 1000
         except (OSError, ValueError):
             continue
     return None
 
 
-def throttle_states(flags: int) -> dict[str, tuple[bool, bool]]:
-    """Each flag by name: (set now, set since boot)."""
-    return {
-        name: (bool(flags & (1 << bit)), bool(flags & (1 << (bit + 16))))
-        for bit, name in THROTTLE_FLAGS.items()
-    }
+def under_voltage(hwmon: Path = HWMON) -> bool | None:
+    """Whether the supply is under-voltage now (the rpi_volt sensor's alarm), or None."""
+    for sensor in sorted(hwmon.glob("hwmon*")):
+        try:
+            if (sensor / "name").read_text().strip() != "rpi_volt":
+                continue
+            return (sensor / "in0_lcrit_alarm").read_text().strip() != "0"
+        except OSError:
+            continue
+    return None
+
+
+def throttled_flags(vcgencmd: str = VCGENCMD) -> int | None:
+    """The firmware's throttle bits from `vcgencmd get_throttled`, or None when it does not
+    answer (not a Pi, no /dev/vcio)."""
+    try:
+        done = subprocess.run(
+            [vcgencmd, "get_throttled"], capture_output=True, text=True, timeout=5
+        )
+        return int(done.stdout.strip().partition("=")[2], 16)
+    except (OSError, ValueError, subprocess.SubprocessError):
+        return None
+
+
+def throttle_states(flags: int | None, low_voltage: bool | None) -> dict[str, bool] | None:
+    """Each flag by name, set now: vcgencmd's bits, with the hwmon alarm for under-voltage
+    (either may be missing; None when both are)."""
+    if flags is None and low_voltage is None:
+        return None
+    states = {}
+    if flags is not None:
+        states = {name: bool(flags & (1 << bit)) for bit, name in THROTTLE_FLAGS.items()}
+    if low_voltage is not None:
+        states[UNDER_VOLTAGE] = states.get(UNDER_VOLTAGE, False) or low_voltage
+    return states
 
 
 def root_is_overlay(mounts: Path = MOUNTS) -> bool | None:

@@ -98,21 +98,22 @@ class ReadingCollector(Collector):
                 value=r.session_budget_bytes,
             )
         if r.throttled is not None:
-            now = GaugeMetricFamily(
+            throttled = GaugeMetricFamily(
                 "booth_throttled",
-                "1 while the firmware reports the flag (vcgencmd get_throttled).",
+                "1 while the Pi reports the flag (its rpi_volt sensor for under-voltage, "
+                "vcgencmd get_throttled for the others).",
                 labels=["flag"],
             )
-            since = GaugeMetricFamily(
-                "booth_throttled_since_boot",
-                "1 when the firmware has reported the flag since boot.",
-                labels=["flag"],
+            for flag, is_set in r.throttled.items():
+                throttled.add_metric([flag], int(is_set))
+            yield throttled
+        if r.under_voltage_events is not None:
+            yield CounterMetricFamily(
+                "booth_under_voltage_events",
+                "Times the supply went under-voltage, seen within a second (a dip between two "
+                "scrapes is counted too).",
+                value=r.under_voltage_events,
             )
-            for flag, (is_now, was) in r.throttled.items():
-                now.add_metric([flag], int(is_now))
-                since.add_metric([flag], int(was))
-            yield now
-            yield since
         if r.soc_celsius is not None:
             yield GaugeMetricFamily(
                 "booth_soc_temperature_celsius", "The SoC's temperature.", value=r.soc_celsius

@@ -1,4 +1,4 @@
-"""Counters that outlive the sessions they count: `<state>/metrics-ledger.json`.
+"""Counters that outlive what they count: `<state>/metrics-ledger.json`.
 
 Prometheus counters must never go down, but the spool does: the sync agent deletes a session
 once the server has confirmed it. So each finished session is counted once, when it is first
@@ -36,11 +36,24 @@ class FinishedRecord:
 @dataclass
 class Ledger:
     """sessions: finished sessions counted, by status. takes_recovered: takes rebuilt after a
-    crash or power cut. seen: ids counted that are still in the spool."""
+    crash or power cut. seen: ids counted that are still in the spool. under_voltage_events:
+    onsets of under-voltage seen; under_voltage_now: whether the last look saw one."""
 
     sessions: dict[str, int] = field(default_factory=dict)
     takes_recovered: int = 0
     seen: set[str] = field(default_factory=set)
+    under_voltage_events: int = 0
+    under_voltage_now: bool = False
+
+    def saw_under_voltage(self, now: bool | None) -> bool:
+        """Count an under-voltage that starts now; True when the ledger changed. The writer
+        looks every second, and the Pi's sensor holds its alarm for at least 2 s, so even a dip
+        that Prometheus's scrapes would miss is counted."""
+        if now is None or now == self.under_voltage_now:
+            return False
+        self.under_voltage_now = now
+        self.under_voltage_events += int(now)
+        return True
 
     def count(self, finished: Iterable[FinishedRecord]) -> bool:
         """Count the sessions not counted yet and forget the ones gone; True when it changed."""
@@ -64,6 +77,8 @@ class Ledger:
             "sessions": dict(sorted(self.sessions.items())),
             "takes_recovered": self.takes_recovered,
             "seen": sorted(self.seen),
+            "under_voltage_events": self.under_voltage_events,
+            "under_voltage_now": self.under_voltage_now,
         }
 
 
@@ -78,6 +93,8 @@ def load_ledger(state_dir: Path) -> Ledger:
             sessions={str(k): int(v) for k, v in data["sessions"].items()},
             takes_recovered=int(data["takes_recovered"]),
             seen={str(s) for s in data["seen"]},
+            under_voltage_events=int(data.get("under_voltage_events", 0)),
+            under_voltage_now=bool(data.get("under_voltage_now", False)),
         )
     except FileNotFoundError:
         return Ledger()

@@ -41,8 +41,9 @@ started)."""
 class Board:
     """Where the board's facts are read; tests point these at temporary trees."""
 
-    thermal_zone: Path = board.THERMAL_ZONE
-    sys: Path = board.SYS
+    thermal: Path = board.THERMAL
+    hwmon: Path = board.HWMON
+    vcgencmd: str = board.VCGENCMD
     mounts: Path = board.MOUNTS
     clock: Callable[[], ClockState] = clock_state
 
@@ -72,7 +73,9 @@ class Reading:
     upload_blocked: "waiting for clock" while the clock is not synchronised, else None.
     session_budget_bytes: the disk the largest installed interview's session can need (the
     kiosk goes out of order below it); None without an installed interview.
-    throttled: each firmware flag (set now, set since boot), None where the Pi does not say.
+    throttled: each firmware flag set now, None where the Pi does not say.
+    under_voltage_events: under-voltage onsets the writer has seen (from the ledger; None
+    without the Pi's rpi_volt sensor).
     root_read_only: / is an overlay (deploy/install.sh --read-only-root took effect).
     """
 
@@ -88,7 +91,8 @@ class Reading:
     upload_blocked: str | None
     disk_free_bytes: int
     session_budget_bytes: int | None
-    throttled: Mapping[str, tuple[bool, bool]] | None
+    throttled: Mapping[str, bool] | None
+    under_voltage_events: int | None
     soc_celsius: float | None
     light_level: float | None
     root_read_only: bool | None = None
@@ -132,7 +136,9 @@ def read_booth(
 
     queue = upload_queue(spool, entries, paths.state, now)
     clock = where.clock()
-    flags = board.throttled_flags(where.sys)
+    low_voltage = board.under_voltage(where.hwmon)
+    ledger.saw_under_voltage(low_voltage)
+    throttled = board.throttle_states(board.throttled_flags(where.vcgencmd), low_voltage)
     return Reading(
         booth_id=settings.booth_id,
         version=__version__,
@@ -148,8 +154,9 @@ def read_booth(
         upload_blocked=WAITING_FOR_CLOCK if clock.waiting else None,
         disk_free_bytes=disk_free_bytes(paths.spool),
         session_budget_bytes=session_budget(settings),
-        throttled=board.throttle_states(flags) if flags is not None else None,
-        soc_celsius=board.soc_celsius(where.thermal_zone),
+        throttled=throttled,
+        under_voltage_events=ledger.under_voltage_events if low_voltage is not None else None,
+        soc_celsius=board.soc_celsius(where.thermal),
         light_level=light,
         root_read_only=board.root_is_overlay(where.mounts),
     )
