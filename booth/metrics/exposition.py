@@ -14,11 +14,11 @@ from prometheus_client import CollectorRegistry, generate_latest, write_to_textf
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
+from booth.media.spool import FINAL_STATUSES
 from booth.metrics.reading import Reading, UploadQueue
+from booth.timesync import WAITING_FOR_CLOCK
 
 TEXTFILE = "booth.prom"
-SESSION_STATUSES = ("complete", "ended-early", "declined")
-"""Always exported (0 until the first one), so rate() has a series from the start."""
 OUT_OF_ORDER_REASONS = ("camera", "microphone", "disk", "kiosk")
 
 
@@ -57,7 +57,8 @@ class ReadingCollector(Collector):
         sessions = CounterMetricFamily(
             "booth_sessions", "Finished candidate sessions, by how they ended.", labels=["status"]
         )
-        for status in sorted({*SESSION_STATUSES, *r.sessions}):
+        # Every status from the start (0 until the first), so rate() has a series to work on.
+        for status in sorted({*FINAL_STATUSES, *r.sessions}):
             sessions.add_metric([status], r.sessions.get(status, 0))
         yield sessions
         yield CounterMetricFamily(
@@ -77,7 +78,7 @@ class ReadingCollector(Collector):
             "1 while uploads wait, for the reason in the label.",
             labels=["reason"],
         )
-        blocked.add_metric(["waiting for clock"], int(r.upload_blocked == "waiting for clock"))
+        blocked.add_metric([WAITING_FOR_CLOCK], int(r.upload_blocked == WAITING_FOR_CLOCK))
         yield blocked
         if r.clock_synchronized is not None:
             yield GaugeMetricFamily(
