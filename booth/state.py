@@ -46,7 +46,6 @@ class KioskState:
     (`time.time()`), also when the kiosk runs in virtual time and `updated` is virtual.
     fault_id: the fault's id ("camera", "microphone", "disk"), the reason label of the fleet
     metrics' booth_out_of_order (None when healthy, and in records of older kiosks).
-    light: the ring light's output 0..1 as last set (None without a light).
     """
 
     activity: str
@@ -57,7 +56,6 @@ class KioskState:
     pid: int
     heartbeat: float = field(default_factory=time.time)
     fault_id: str | None = None
-    light: float | None = None
 
     def write(self, state_dir: Path) -> None:
         state_dir.mkdir(parents=True, exist_ok=True)

@@ -8,6 +8,7 @@ import json
 import os
 import threading
 import time
+from dataclasses import asdict
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -20,8 +21,10 @@ from booth.config.errors import ConfigError
 from booth.config.interview import load_interviews
 from booth.config.settings import Metrics, Paths, Settings, load_settings
 from booth.kiosk.health import session_budget_bytes
+from booth.light.record import LIGHT_STATE_FILE, LightState
 from booth.media.mux import TakeResult
 from booth.media.spool import Spool
+from booth.media.takefiles import write_json_atomic
 from booth.metrics.exposition import TEXTFILE, render
 from booth.metrics.ledger import LEDGER_FILE, load_ledger
 from booth.metrics.reading import Board, read_booth
@@ -120,13 +123,16 @@ def test_a_running_kiosk_out_of_order_gives_its_reason_and_light(settings: Setti
         screen="out-of-order",
         fault="camera: no frames (check its ribbon cable)",
         fault_id="camera",
-        light=0.25,
+    )
+    write_json_atomic(
+        settings.paths.state / LIGHT_STATE_FILE, asdict(LightState("session", 0.25, 12.5))
     )
     text = render(read_booth(settings, load_ledger(settings.paths.state), time.time(), SYNCED))
     assert value(text, "booth_kiosk_up") == 1
     assert value(text, "booth_out_of_order", reason="camera") == 1
     assert value(text, "booth_out_of_order", reason="kiosk") == 0
     assert value(text, "booth_light_level") == 0.25
+    assert value(text, "booth_light_missing_percent") == 12.5
 
 
 def test_a_record_without_fault_id_still_names_the_reason(settings: Settings) -> None:

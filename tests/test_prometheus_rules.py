@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
+from booth.light.record import LightState
 from booth.metrics.exposition import TEXTFILE, render, write_textfile
 from booth.metrics.reading import Reading, UploadQueue
 
@@ -39,7 +40,7 @@ EVERYTHING = Reading(
     throttled={"under-voltage": False, "throttled": True},
     under_voltage_events=2,
     soc_celsius=55.0,
-    light_level=0.5,
+    light=LightState("idle", 0.3, 0.0),
 )
 
 

@@ -16,6 +16,11 @@ booth.devices.exposure_hold runs on the preview. libcamera 0.5 replaced `AeEnabl
 picamera2 issue 1269), so the controls are chosen by what the camera advertises
 (`exposure_lock_controls`).
 
+Between takes the exposure aims at the candidate's face (booth.devices.face_exposure): libcamera's
+`AeMeteringMode` Spot, the booth's exposure profile as `AeExposureMode` Custom (added to the
+sensor's tuning file, which picamera2 passes to libcamera), and the face meter reading the lores
+stream's Y plane and setting `ExposureValue` where the spot misses the face's level.
+
 Each take gets a fresh encoder through `Picamera2.start_encoder`/`stop_encoder`: `stop_recording`
 would stop the camera and the candidate's preview with it. A Pi 4 encodes in hardware
 (`H264Encoder`, the VideoCore's codec at /dev/video11); a Pi 5 has no video encoder and uses
@@ -46,13 +51,20 @@ from booth.devices.camera import (
     AE_STATE_CONVERGED,
     AE_STATE_IDLE,
     AE_STATE_SEARCHING,
+    FACE_KEY,
     METADATA_KEYS,
     CameraError,
     CameraFrame,
     preview_size,
 )
 from booth.devices.exposure_hold import Exposure, FaceHold
-from booth.devices.face_meter import face_brightness
+from booth.devices.face_exposure import (
+    CameraAim,
+    FaceExposure,
+    aim_controls,
+    with_booth_exposure_mode,
+)
+from booth.devices.face_meter import face_brightness_yuv
 from booth.devices.pi_output import TakeVideoOutput
 from booth.media.takefiles import TakeFiles, TakeWriteError
 
@@ -312,6 +324,8 @@ class PiCamera:
     flicker_period_us: mains flicker period to lock exposure to (0 = none).
     camera_num: which camera, if several are connected.
     encoder: force `HARDWARE` or `SOFTWARE`; None detects the board's (see `choose_encoder`).
+    aim: the auto-exposure's metering, face level and exposure profile
+    (booth.devices.face_exposure.camera_aim); None: the camera's own defaults.
 
     Raises `PiCameraUnavailable` when picamera2 cannot be imported and `CameraError` when no
     camera answers, both with what staff can do about it.
@@ -326,8 +340,11 @@ class PiCamera:
         flicker_period_us: int = 10_000,
         camera_num: int = 0,
         encoder: str | None = None,
+        aim: CameraAim | None = None,
     ) -> None:
         self._lib = import_picamera2()
+        self.aim = aim
+        self._tuning = self._booth_tuning(camera_num)
         self.size = (width, height)
         self.fps = float(fps)
         self.bitrate_bps = bitrate_bps
@@ -339,7 +356,8 @@ class PiCamera:
         self.fault: str | None = None
         self.preview_size = preview_size(width, height)
         try:
-            self._picam2 = self._lib.Picamera2(camera_num)
+            tuning = {"tuning": self._tuning} if self._tuning is not None else {}
+            self._picam2 = self._lib.Picamera2(camera_num, **tuning)
         except Exception as error:  # IndexError or RuntimeError, by picamera2 version
             raise CameraError(
                 f"no camera found ({error}): check the ribbon cable and "
@@ -352,6 +370,8 @@ class PiCamera:
         self._last_raw: Mapping[str, Any] | None = None
         self._hold: FaceHold | None = None
         self._asked_gain: float | None = None
+        self._face_ev: FaceExposure | None = None
+        self._asked_ev = 0.0
 
     # -------------------------------------------------------------- streaming
     def start(self) -> None:
@@ -365,7 +385,8 @@ class PiCamera:
             lores={"size": self.preview_size, "format": "YUV420"},
             controls=camera_controls(
                 self.fps, self.flicker_period_us, available, lc.AeFlickerModeEnum.Manual
-            ),
+            )
+            | (aim_controls(self.aim, available, self._tuning is not None) if self.aim else {}),
             encode="main",
             display=None,
         )
@@ -381,6 +402,9 @@ class PiCamera:
         lores = picam2.camera_configuration()["lores"]
         self.preview_size = tuple(lores["size"])
         self._running = True
+        level = self.aim.face_level if self.aim else None
+        self._face_ev = FaceExposure(level) if level is not None else None
+        self._asked_ev = 0.0
         log.info(
             "camera %s: %dx%d at %g fps, preview %dx%d, %s H.264",
             self.model,
@@ -454,8 +478,11 @@ class PiCamera:
         # The YUV lores frame becomes RGB only when it is looked at: by a screen that shows
         # the preview, or by the exposure hold during a take.
         frame = CameraFrame(None, lambda: yuv420_to_rgb(lores, *self.preview_size), metadata)
+        face = metadata[FACE_KEY] = face_brightness_yuv(lores, *self.preview_size)
         if self._hold is not None:
-            self._trim_gain(face_brightness(frame.preview), metadata)
+            self._trim_gain(face, metadata)
+        elif self._face_ev is not None:
+            self._meter_face(face, metadata)
         output = self._output
         if output is not None and output.error is not None:
             # As the software writer does: the kiosk stops the take and keeps what is on disk.
@@ -547,6 +574,29 @@ class PiCamera:
         if self._asked_gain is None or abs(gain / self._asked_gain - 1.0) > 1e-4:
             self._picam2.set_controls({"AnalogueGain": gain})
             self._asked_gain = gain
+
+    def _meter_face(self, face: float, metadata: Mapping[str, Any]) -> None:
+        """The face meter's ExposureValue (booth.devices.face_exposure), asked for only when it
+        moves."""
+        assert self._face_ev is not None
+        ev = self._face_ev.update(face, metadata["AeState"] == AE_STATE_CONVERGED)
+        if ev != self._asked_ev:
+            self._picam2.set_controls({"ExposureValue": ev})
+            self._asked_ev = ev
+
+    def _booth_tuning(self, camera_num: int) -> dict[str, Any] | None:
+        """The sensor's tuning file with the booth's exposure mode (`aim.exposure_profile`),
+        or None (no profile asked, or the file cannot be had: then the tuning's own)."""
+        if self.aim is None or self.aim.exposure_profile is None:
+            return None
+        picamera2 = self._lib.Picamera2
+        try:
+            model = picamera2.global_camera_info()[camera_num]["Model"]
+            tuning = picamera2.load_tuning_file(f"{model}.json")
+            return with_booth_exposure_mode(tuning, self.aim.exposure_profile)
+        except Exception as error:  # no camera, no file, no rpi.agc: the camera still works
+            log.warning("the booth's exposure profile is not used (%s)", error)
+            return None
 
     def _new_encoder(self) -> Any:
         encoders = self._lib.encoders

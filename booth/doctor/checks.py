@@ -26,6 +26,12 @@ from booth.devices.hw_pwm import SYSFS_PWM
 from booth.kiosk.health import Health
 from booth.kiosk.window import KMSDRM_FIX, sdl_library
 from booth.light.curve import CurveError, load_curve
+from booth.light.record import (
+    MISSING_WARN,
+    curve_missing_light,
+    missing_light_text,
+    read_light_state,
+)
 from booth.light.settings import light_driver_name, open_ring_light
 from booth.media.spool import disk_free_bytes
 from booth.timesync import TIMESYNC_FLAG, WAITING_FOR_CLOCK, kernel_clock_synchronized
@@ -353,7 +359,7 @@ def light_check(
     if led is not None:
         where += f", pin factory {factory_name(led.pin_factory)}"
     ring.close()
-    return with_curve(Check("light", PASS, f"driver opens: {where}"), state_dir)
+    return with_curve(Check("light", PASS, f"driver opens: {where}"), state_dir, light)
 
 
 PIN_FACTORIES = {
@@ -375,8 +381,10 @@ def factory_name(factory: Factory | None) -> str:
 CALIBRATE_FIX = "booth light calibrate (with the kiosk stopped)"
 
 
-def with_curve(check: Check, state_dir: Path) -> Check:
-    """`check` of the light's driver, with whether its calibration curve is stored."""
+def with_curve(check: Check, state_dir: Path, light: LightSettings | None = None) -> Check:
+    """`check` of the light's driver, with whether its calibration curve is stored and, for
+    `light`'s target, whether the ring can light the face enough: in the room as the running
+    kiosk measures it now (its light record), else as it was when the curve was measured."""
     # A driver that fails needs its own fix first; otherwise a missing curve needs calibrating.
     fix = (check.fix if check.result == FAIL else None) or CALIBRATE_FIX
     try:
@@ -391,7 +399,23 @@ def with_curve(check: Check, state_dir: Path) -> Check:
             fix,
         )
     when = f", measured {curve.measured}" if curve.measured else ""
-    return Check("light", check.result, f"{check.detail}; calibrated{when}", check.fix)
+    detail = f"{check.detail}; calibrated{when}"
+    missing, where = None, ""
+    record = read_light_state(state_dir)
+    if record is not None and record.fresh and record.missing_light_pct is not None:
+        missing, where = record.missing_light_pct / 100.0, "the room now, as the kiosk measures it"
+    elif light is not None:
+        missing, where = curve_missing_light(curve, light), "the room when it was calibrated"
+    if missing is not None and missing > MISSING_WARN:
+        return Check(
+            "light",
+            worst(check.result, WARN),
+            f"{detail}; {missing_light_text(missing)} ({where})",
+            check.fix or "more light at the face: see above; then booth light calibrate",
+        )
+    if missing is not None:
+        detail += f"; the ring covers {where}"
+    return Check("light", check.result, detail, check.fix)
 
 
 def buttons_check(buttons: Buttons, pin_factory: Factory | None = None) -> Check:

@@ -71,7 +71,7 @@ def run_checks(settings: Settings, hardware: Hardware, board: Board | None = Non
         steps += [
             functools.partial(held_by_kiosk, "camera", kiosk),
             functools.partial(held_by_kiosk, "microphone", kiosk),
-            lambda: checks.with_curve(_held("light", kiosk.pid), paths.state),
+            lambda: checks.with_curve(_held("light", kiosk.pid), paths.state, settings.light),
         ]
     else:
         steps += [

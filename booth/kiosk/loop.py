@@ -31,6 +31,7 @@ from booth.kiosk.installed import InstalledInterviews
 from booth.kiosk.recorder import Recorder
 from booth.light.controller import LightController, light_mode
 from booth.light.override import OverrideWatch
+from booth.light.record import LightRecord
 from booth.media.takefiles import TakeWriteError
 from booth.session import effects as fx
 from booth.session.flow import Flow
@@ -126,8 +127,8 @@ class Kiosk:
         self.light_controller = light_controller
         self.installed = installed
         self.light_override = OverrideWatch(state_dir) if state_dir is not None else None
+        self.light_record = LightRecord(state_dir) if state_dir is not None else None
         self.fault: Fault | None = None
-        self._light_output: float | None = None
         self._frames = 0
         self._idle_since: str | None = None
         self._log_event("kiosk.start", {"screen": flow.screen})
@@ -225,7 +226,8 @@ class Kiosk:
         mode = light_mode(self.flow.screen, override)
         output = self.light_controller.update(metadata, now_ns / 1e9, mode, override)
         self.devices.light.set(output)
-        self._light_output = output  # for the state record (fleet metrics)
+        if self.light_record is not None:
+            self.light_record.update(self.light_controller, now_ns / 1e9)
 
     def _listen(self) -> None:
         """The microphone's chunks since the last frame: the level meter, and the take's audio."""
@@ -305,7 +307,6 @@ class Kiosk:
             idle_since=self._idle_since,
             pid=os.getpid(),
             fault_id=self.fault.id if self.fault else None,
-            light=self._light_output,
         ).write(self.state_dir)
 
     # ------------------------------------------------------------- effects

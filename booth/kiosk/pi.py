@@ -28,6 +28,7 @@ import pygame
 from gpiozero.pins import Factory
 
 from booth.config.settings import Settings
+from booth.devices.face_exposure import camera_aim
 from booth.devices.microphone import Microphone
 from booth.devices.pi_camera import PiCamera
 from booth.devices.sound_cards import PROC_ASOUND, choose_mic, speaker_pcm
@@ -70,6 +71,7 @@ def pi_camera(settings: Settings) -> PiCamera:
         rec.fps,
         bitrate_bps=rec.bitrate_bps,
         flicker_period_us=rec.flicker_period_us,
+        aim=camera_aim(settings.light),
     )
 
 
@@ -144,7 +146,9 @@ def _assemble(
             paths.state,
             events,
             ClipPlayer(Speaker(speaker_pcm(dev.speaker_device)), realtime=True),
-            LightController(settings.light, light_curve(paths.state)),
+            LightController(
+                settings.light, light_curve(paths.state), flicker_period_us=rec.flicker_period_us
+            ),
             ThreadPoolExecutor(max_workers=1, thread_name_prefix="takes"),
             interviews_dir=interviews_dir or paths.interviews,
         )

@@ -126,12 +126,19 @@ class ReadingCollector(Collector):
                 "--read-only-root).",
                 value=int(r.root_read_only),
             )
-        if r.light_level is not None:
+        if r.light is not None:
             yield GaugeMetricFamily(
                 "booth_light_level",
                 "The ring light's output, 0 (off) to 1 (full).",
-                value=r.light_level,
+                value=r.light.output,
             )
+            if r.light.missing_light_pct is not None:
+                yield GaugeMetricFamily(
+                    "booth_light_missing_percent",
+                    "How much more light the candidate's face needs than the room and the ring "
+                    "at full give (0: the ring covers the room).",
+                    value=r.light.missing_light_pct,
+                )
 
 
 def _queue_families(queue: UploadQueue) -> Iterator[Metric]:

@@ -1,6 +1,7 @@
 """One reading of a booth's health, taken from the records the booth already keeps.
 
-- the kiosk's state record (`<state>/kiosk.json`): running, out of order and why, the light;
+- the kiosk's state record (`<state>/kiosk.json`): running, out of order and why;
+- the light's record (`<state>/light-state.json`): the ring's output, light missing at the face;
 - the spool's manifests: finished sessions by status, recovered takes, what waits for upload;
 - the sync agent's upload store (`<state>/uploads.sqlite3`): what the server confirmed, and
   the last success;
@@ -21,6 +22,7 @@ from pathlib import Path
 from booth import __version__
 from booth.config.interview import load_interviews
 from booth.config.settings import Settings
+from booth.light.record import LightState, read_light_state
 from booth.media.spool import SessionEntry, Spool, disk_free_bytes, worst_case_bytes
 from booth.metrics import board
 from booth.metrics.ledger import FinishedRecord, Ledger
@@ -94,7 +96,7 @@ class Reading:
     throttled: Mapping[str, bool] | None
     under_voltage_events: int | None
     soc_celsius: float | None
-    light_level: float | None
+    light: LightState | None
     root_read_only: bool | None = None
 
 
@@ -122,11 +124,9 @@ def read_booth(
     state = read_state(paths.state)
     kiosk_up = state is not None and state.running_at(now)
     out_of_order = None
-    light = None
     if state is not None and kiosk_up:
         if state.activity == "out-of-order" or state.fault:
             out_of_order = state.fault_id or _fault_id(state.fault)
-        light = state.light
     else:
         out_of_order = KIOSK_DOWN  # no candidate can use a booth whose kiosk is not running
 
@@ -157,9 +157,16 @@ def read_booth(
         throttled=throttled,
         under_voltage_events=ledger.under_voltage_events if low_voltage is not None else None,
         soc_celsius=board.soc_celsius(where.thermal),
-        light_level=light,
+        light=light_reading(paths.state, kiosk_up),
         root_read_only=board.root_is_overlay(where.mounts),
     )
+
+
+def light_reading(state_dir: Path, kiosk_up: bool) -> LightState | None:
+    """The ring light as the kiosk last recorded it (`<state>/light-state.json`), while the
+    kiosk runs and its record is fresh."""
+    light = read_light_state(state_dir)
+    return light if kiosk_up and light is not None and light.fresh else None
 
 
 def upload_queue(
