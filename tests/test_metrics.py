@@ -29,7 +29,8 @@ from booth.metrics.exposition import TEXTFILE, render
 from booth.metrics.ledger import LEDGER_FILE, load_ledger
 from booth.metrics.reading import Board, read_booth
 from booth.metrics.writer import MetricsWriter
-from booth.state import KioskState
+from booth.session.codes_entry import Lockout
+from booth.state import LOCKOUT_FILE, KioskState, write_lockout
 from booth.sync.store import UploadStore
 from booth.timesync import ClockState
 
@@ -387,3 +388,24 @@ def test_an_unreadable_upload_store_leaves_the_queue_out_rather_than_empty(
     assert "booth_upload_queue_files" not in names
     assert "booth_upload_oldest_pending_seconds" not in names
     assert value(text, "booth_sessions_total", status="complete") == 1
+
+
+def test_code_lockouts_are_counted_from_the_kiosks_wrong_code_record(settings: Settings) -> None:
+    state = settings.paths.state
+    writer = MetricsWriter(settings, board=SYNCED)
+    attempts = settings.timing.code_attempts  # code entry waits from this wrong code on
+    lockouts = []
+    t = 1_772_450_000.0
+    for wrong in (attempts - 1, attempts, attempts + 1, 1, attempts):
+        t += 60
+        write_lockout(state, Lockout(wrong, t, t + 60 if wrong >= attempts else 0.0))
+        writer.step()
+        textfile = (settings.metrics.textfile_dir / TEXTFILE).read_text()
+        lockouts.append(value(textfile, "booth_code_lockouts_total"))
+    # Two waits in the first run of wrong codes; after a quiet hour a new run, one more.
+    assert lockouts == [0, 1, 2, 2, 3]
+    # A spoiled record counts nothing (the kiosk itself treats it as a full wait).
+    (state / LOCKOUT_FILE).write_text("{not json")
+    writer.step()
+    textfile = (settings.metrics.textfile_dir / TEXTFILE).read_text()
+    assert value(textfile, "booth_code_lockouts_total") == 3

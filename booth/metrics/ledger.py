@@ -37,13 +37,31 @@ class FinishedRecord:
 class Ledger:
     """sessions: finished sessions counted, by status. takes_recovered: takes rebuilt after a
     crash or power cut. seen: ids counted that are still in the spool. under_voltage_events:
-    onsets of under-voltage seen; under_voltage_now: whether the last look saw one."""
+    onsets of under-voltage seen; under_voltage_now: whether the last look saw one.
+    code_lockouts: pauses of code entry counted; wrong_codes / last_wrong: the kiosk's
+    wrong-code record as last seen."""
 
     sessions: dict[str, int] = field(default_factory=dict)
     takes_recovered: int = 0
     seen: set[str] = field(default_factory=set)
     under_voltage_events: int = 0
     under_voltage_now: bool = False
+    code_lockouts: int = 0
+    wrong_codes: int = 0
+    last_wrong: float = 0.0
+
+    def saw_wrong_codes(self, wrong: int, last_wrong: float, attempts: int) -> bool:
+        """Count the code lockouts in the kiosk's wrong-code record (`wrong` codes in a row, the
+        last at `last_wrong`); True when the ledger changed. Code entry waits after the
+        `attempts`-th wrong code and after every one after it, so `wrong` codes hold
+        wrong - attempts + 1 lockouts. A record whose count went down is a new run of wrong
+        codes (the booth forgets them after a quiet hour)."""
+        if last_wrong == self.last_wrong and wrong == self.wrong_codes:
+            return False
+        before = self.wrong_codes if wrong >= self.wrong_codes else 0
+        self.code_lockouts += _lockouts(wrong, attempts) - _lockouts(before, attempts)
+        self.wrong_codes, self.last_wrong = wrong, last_wrong
+        return True
 
     def saw_under_voltage(self, now: bool | None) -> bool:
         """Count an under-voltage that starts now; True when the ledger changed. The writer
@@ -79,7 +97,14 @@ class Ledger:
             "seen": sorted(self.seen),
             "under_voltage_events": self.under_voltage_events,
             "under_voltage_now": self.under_voltage_now,
+            "code_lockouts": self.code_lockouts,
+            "wrong_codes": self.wrong_codes,
+            "last_wrong": self.last_wrong,
         }
+
+
+def _lockouts(wrong: int, attempts: int) -> int:
+    return max(0, wrong - attempts + 1)
 
 
 def load_ledger(state_dir: Path) -> Ledger:
@@ -95,6 +120,9 @@ def load_ledger(state_dir: Path) -> Ledger:
             seen={str(s) for s in data["seen"]},
             under_voltage_events=int(data.get("under_voltage_events", 0)),
             under_voltage_now=bool(data.get("under_voltage_now", False)),
+            code_lockouts=int(data.get("code_lockouts", 0)),
+            wrong_codes=int(data.get("wrong_codes", 0)),
+            last_wrong=float(data.get("last_wrong", 0.0)),
         )
     except FileNotFoundError:
         return Ledger()

@@ -3,6 +3,7 @@
 - the kiosk's state record (`<state>/kiosk.json`): running, out of order and why;
 - the light's record (`<state>/light-state.json`): the ring's output, light missing at the face;
 - the spool's manifests: finished sessions by status, recovered takes, what waits for upload;
+- the kiosk's wrong-code record (`<state>/lockout.json`): code lockouts;
 - the sync agent's upload store (`<state>/uploads.sqlite3`): what the server confirmed, and
   the last success;
 - the disk, the clock (booth.timesync) and the board's sysfs (booth.metrics.board).
@@ -12,6 +13,7 @@ Nothing here writes; `booth metrics` prints a reading and booth-metrics.service 
 
 from __future__ import annotations
 
+import json
 import logging
 import sqlite3
 from collections.abc import Callable, Mapping
@@ -26,7 +28,8 @@ from booth.light.record import LightState, read_light_state
 from booth.media.spool import SessionEntry, Spool, disk_free_bytes, worst_case_bytes
 from booth.metrics import board
 from booth.metrics.ledger import FinishedRecord, Ledger
-from booth.state import read_state
+from booth.session.codes_entry import Lockout
+from booth.state import LOCKOUT_FILE, read_state
 from booth.sync.agent import scan_spool
 from booth.sync.queue import CONFIRMED, is_finished, session_state, summarize
 from booth.sync.store import STORE_FILE, UploadStore
@@ -136,6 +139,9 @@ def read_booth(
 
     queue = upload_queue(spool, entries, paths.state, now)
     clock = where.clock()
+    wrong = wrong_codes(paths.state)
+    if wrong is not None:
+        ledger.saw_wrong_codes(wrong.wrong, wrong.last_wrong, settings.timing.code_attempts)
     low_voltage = board.under_voltage(where.hwmon)
     ledger.saw_under_voltage(low_voltage)
     throttled = board.throttle_states(board.throttled_flags(where.vcgencmd), low_voltage)
@@ -146,9 +152,7 @@ def read_booth(
         out_of_order=out_of_order,
         sessions=dict(ledger.sessions),
         takes_recovered=ledger.takes_recovered,
-        # TODO(codes): no persistent record of code lockouts exists yet (the flow keeps its
-        # lockout in memory); read it here once booth.state keeps one.
-        code_lockouts=0,
+        code_lockouts=ledger.code_lockouts,
         queue=queue,
         clock_synchronized=clock.synchronized,
         upload_blocked=WAITING_FOR_CLOCK if clock.waiting else None,
@@ -160,6 +164,19 @@ def read_booth(
         light=light_reading(paths.state, kiosk_up),
         root_read_only=board.root_is_overlay(where.mounts),
     )
+
+
+def wrong_codes(state_dir: Path) -> Lockout | None:
+    """The kiosk's wrong-code record (`<state>/lockout.json`); none yet is no wrong code, and an
+    unreadable one is None: it counts nothing (booth.state's reader would treat it as many
+    wrong codes, which is right for the lockout and wrong for a counter)."""
+    try:
+        data = json.loads((state_dir / LOCKOUT_FILE).read_text(encoding="utf-8"))
+        return Lockout(int(data["wrong"]), float(data["last_wrong"]), float(data["until"]))
+    except FileNotFoundError:
+        return Lockout()
+    except (OSError, ValueError, TypeError, KeyError):
+        return None
 
 
 def light_reading(state_dir: Path, kiosk_up: bool) -> LightState | None:

@@ -2,11 +2,11 @@
 
 Once a second the writer looks at a cheap fingerprint of what the metrics come from: the
 kiosk's activity, fault and liveness, the clock's state, the Pi's under-voltage alarm, the
-spool's sessions and manifests, and the upload store's files. When it differs from the last
-one written, or the interval has passed, it takes a full reading, saves the ledger and
-rewrites the textfile. So a booth that goes out of order shows within about a second, and a
-writer that stops is seen by the stale-metrics alert (node_textfile_mtime_seconds), since the
-file is otherwise never older than the interval.
+wrong-code record, the spool's sessions and manifests, and the upload store's files. When
+it differs from the last one written, or the interval has passed, it takes a full reading,
+saves the ledger and rewrites the textfile. So a booth that goes out of order shows within
+about a second, and a writer that stops is seen by the stale-metrics alert
+(node_textfile_mtime_seconds), since the file is otherwise never older than the interval.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from booth.metrics.board import under_voltage
 from booth.metrics.exposition import write_textfile
 from booth.metrics.ledger import load_ledger, save_ledger
 from booth.metrics.reading import Board, Reading, read_booth
-from booth.state import read_state
+from booth.state import LOCKOUT_FILE, read_state
 from booth.sync.store import STORE_FILE
 
 log = logging.getLogger(__name__)
@@ -66,9 +66,10 @@ class MetricsWriter:
             for entry in sorted(paths.spool.iterdir()):
                 spool.append((entry.name, _stamp(entry / MANIFEST)))
         store = tuple(_stamp(paths.state / f"{STORE_FILE}{tail}") for tail in ("", "-wal"))
+        codes = _stamp(paths.state / LOCKOUT_FILE)
         clock = self.board.clock().synchronized
         low_voltage = under_voltage(self.board.hwmon)
-        return (kiosk, clock, low_voltage, tuple(spool), store)
+        return (kiosk, clock, low_voltage, codes, tuple(spool), store)
 
     def write(self) -> Reading:
         """Take a reading, save the ledger, rewrite the textfile."""
