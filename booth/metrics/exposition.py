@@ -19,7 +19,7 @@ from booth.metrics.reading import Reading, UploadQueue
 from booth.timesync import WAITING_FOR_CLOCK
 
 TEXTFILE = "booth.prom"
-OUT_OF_ORDER_REASONS = ("camera", "microphone", "disk", "kiosk")
+OUT_OF_ORDER_REASONS = ("camera", "microphone", "disk", "software", "kiosk")
 
 
 class ReadingCollector(Collector):
@@ -44,8 +44,8 @@ class ReadingCollector(Collector):
         )
         out = GaugeMetricFamily(
             "booth_out_of_order",
-            "1 for the reason the booth is out of order (camera, microphone, disk; kiosk: "
-            "the kiosk is not running), 0 for the others.",
+            "1 for the reason the booth is out of order (camera, microphone, disk, software: "
+            "an error of the kiosk's own; kiosk: the kiosk is not running), 0 for the others.",
             labels=["reason"],
         )
         reasons = list(OUT_OF_ORDER_REASONS)
