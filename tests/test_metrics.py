@@ -31,7 +31,7 @@ from booth.metrics.reading import Board, read_booth
 from booth.metrics.writer import MetricsWriter
 from booth.session.codes_entry import Lockout
 from booth.state import LOCKOUT_FILE, KioskState, write_lockout
-from booth.sync.store import UploadStore
+from booth.sync.store import DAMAGED, UploadStore
 from booth.timesync import ClockState
 
 SYNCED = Board(clock=lambda: ClockState(True, "systemd-timesyncd"))
@@ -200,6 +200,8 @@ def test_the_upload_queue_its_oldest_session_and_the_last_success(settings: Sett
         store.created(manifest["session_id"], name, f"https://up/{name}", length, sha)
         store.confirm(manifest["session_id"], name, 1_772_450_000.0)
     store.note("success", 1_772_450_000.0, "uploaded")
+    second_id = "20260302T110000Z-aaaa0002"
+    store.hold(second_id, "q0-take1.mp4", DAMAGED, "sha256 differs", 1_772_450_000.0, None)
     store.close()
     now = (FINISHED + timedelta(hours=30)).timestamp()
     text = render(read_booth(settings, load_ledger(state), now, SYNCED))
@@ -210,6 +212,9 @@ def test_the_upload_queue_its_oldest_session_and_the_last_success(settings: Sett
     assert value(text, "booth_upload_queue_bytes") == waiting
     assert value(text, "booth_upload_oldest_pending_seconds") == 30 * 3600
     assert value(text, "booth_last_upload_success_timestamp_seconds") == 1_772_450_000.0
+    assert value(text, "booth_upload_held_files", kind="damaged") == 1
+    assert value(text, "booth_upload_held_files", kind="set-aside") == 0
+    assert value(text, "booth_spool_unreadable_sessions") == 0
 
 
 def test_until_ntp_answers_the_metrics_say_waiting_for_clock(settings: Settings) -> None:

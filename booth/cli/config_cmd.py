@@ -7,9 +7,9 @@ from pathlib import Path
 
 from booth.cli.main import add_config_option
 from booth.config.check import check_config
-from booth.config.errors import ConfigError, ConfigProblem
+from booth.config.errors import ConfigProblem
 from booth.config.settings import Settings
-from booth.sync.config import sync_settings
+from booth.sync.config import check_sync
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -43,12 +43,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def sync_problems(settings: Settings) -> list[ConfigProblem]:
     """The `[sync]` table's problems as `booth sync` finds them (booth.config cannot read it:
-    the upload side sits above it in the layers)."""
-    try:
-        sync_settings(settings)
-    except ConfigError as err:
-        return list(err.problems)
-    return []
+    the upload side sits above it in the layers): see booth.sync.config.check_sync."""
+    return check_sync(settings)
 
 
 def run_check(args: argparse.Namespace) -> int:

@@ -163,6 +163,20 @@ def _queue_families(queue: UploadQueue) -> Iterator[Metric]:
             "When the server last confirmed a file (Unix seconds).",
             value=queue.last_success,
         )
+    held = GaugeMetricFamily(
+        "booth_upload_held_files",
+        "Files the sync agent holds back: set-aside (until the next upload window) or damaged "
+        "(their bytes differ from the manifest: staff, booth status).",
+        labels=["kind"],
+    )
+    for kind, count in sorted(queue.held.items()):
+        held.add_metric([kind], count)
+    yield held
+    yield GaugeMetricFamily(
+        "booth_spool_unreadable_sessions",
+        "Session directories whose manifest cannot be read (booth status names them).",
+        value=queue.unreadable_sessions,
+    )
 
 
 def registry_of(reading: Reading) -> CollectorRegistry:

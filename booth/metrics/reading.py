@@ -17,7 +17,7 @@ import json
 import logging
 import sqlite3
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
@@ -30,9 +30,9 @@ from booth.metrics import board
 from booth.metrics.ledger import FinishedRecord, Ledger
 from booth.session.codes_entry import Lockout
 from booth.state import LOCKOUT_FILE, read_state
-from booth.sync.agent import scan_spool
+from booth.sync.manifests import scan_spool
 from booth.sync.queue import CONFIRMED, is_finished, session_state, summarize
-from booth.sync.store import STORE_FILE, UploadStore
+from booth.sync.store import DAMAGED, SET_ASIDE, STORE_FILE, UploadStore
 from booth.timesync import WAITING_FOR_CLOCK, ClockState, clock_state
 
 log = logging.getLogger(__name__)
@@ -58,12 +58,16 @@ class UploadQueue:
     """files / bytes: files of finished sessions the server has not confirmed, and their bytes
     not yet acknowledged. oldest_pending_seconds: age of the oldest finished session not
     wholly confirmed (0: none waits). last_success: Unix seconds of the last confirmed file
-    (None: never)."""
+    (None: never). held: files the agent holds back, by kind ("set-aside" until the next
+    upload window, "damaged": bytes that differ from the manifest, for staff).
+    unreadable_sessions: session directories whose manifest cannot be read."""
 
     files: int = 0
     bytes: int = 0
     oldest_pending_seconds: float = 0.0
     last_success: float | None = None
+    held: Mapping[str, int] = field(default_factory=dict)
+    unreadable_sessions: int = 0
 
 
 @dataclass(frozen=True)
@@ -190,15 +194,17 @@ def upload_queue(
     spool: Spool, entries: list[SessionEntry], state_dir: Path, now: float
 ) -> UploadQueue | None:
     """The queue as the sync agent sees it: the spool's finished sessions against the upload
-    store's records (read-only; the agent may be writing)."""
+    store's records and holds (read-only; the agent may be writing)."""
     try:
-        finished, _ = scan_spool(spool)
+        scan = scan_spool(spool)
         records = {}
+        holds = {}
         last_success = None
         if (state_dir / STORE_FILE).exists():
             store = UploadStore(state_dir, read_only=True)
             try:
                 records = store.records()
+                holds = store.holds()
                 event = store.last("success")
                 last_success = event.at if event else None
             finally:
@@ -206,25 +212,29 @@ def upload_queue(
     except (sqlite3.Error, OSError) as err:
         log.warning("metrics: cannot read the upload queue: %s", err)
         return None
-    summary = summarize(finished, records)
+    summary = summarize(scan.finished, records)
     ended = {
         str(e.manifest.get("session_id") or e.dir.name): _finished_at(e)
         for e in entries
         if is_finished(e.manifest)
     }
     oldest = 0.0
-    for session in finished:
+    for session in scan.finished:
         mine = {f.name: records[(session.session_id, f.name)] for f in session.files
                 if (session.session_id, f.name) in records}  # fmt: skip
         at = ended.get(session.session_id)
         if at is not None and session_state(session, mine) != CONFIRMED:
             oldest = max(oldest, now - at)
+    present = {(s.session_id, f.name) for s in scan.finished for f in s.files}
+    held = [h for key, h in holds.items() if key in present and h.active(now)]
     unconfirmed = [state for state in summary.files if state != CONFIRMED]
     return UploadQueue(
         files=sum(summary.files[state] for state in unconfirmed),
         bytes=max(0, sum(summary.bytes[state] for state in unconfirmed) - summary.sent_bytes),
         oldest_pending_seconds=oldest,
         last_success=last_success,
+        held={kind: sum(h.kind == kind for h in held) for kind in (SET_ASIDE, DAMAGED)},
+        unreadable_sessions=len(scan.unreadable),
     )
 
 
