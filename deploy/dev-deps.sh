@@ -18,6 +18,7 @@ packages=(
   # also enables their services (a Prometheus server on :9090, node_exporter on :9100).
   prometheus
   prometheus-node-exporter
+  age              # age/age-keygen: the tests and bench decrypt and encrypt sealed sessions
 )
 
 missing=()
