@@ -153,9 +153,9 @@ class Flow:
     def code_places(self) -> int:
         """Digits of the installed invitation codes (the longest), 0 while unknown.
 
-        An interview's code book tells its code lengths as `code_lengths` (a collection of
-        ints); a code book that cannot (hashed codes installed before lengths were recorded)
-        leaves the field without places."""
+        An interview's code book tells its code lengths (`CodeBook.code_lengths`); one that
+        cannot (hashed codes installed before lengths were recorded) leaves the field without
+        places."""
         lengths = [n for iv in self.interviews for n in getattr(iv.codes, "code_lengths", ())]
         return max(lengths, default=0)
 
