@@ -35,10 +35,26 @@ BLOCK_END="# <<< booth"
 # Kernel command line: no console blanking, no blinking cursor behind the kiosk.
 CMDLINE_SETTINGS=(consoleblank=0 vt.global_cursor_default=0)
 APT_PACKAGES=(
-  python3-picamera2 python3-venv python3-dev
-  gcc pkg-config libasound2-dev libsystemd-dev # pyalsaaudio and systemd-python build from source
+  python3-venv
   ffmpeg alsa-utils fonts-dejavu-core
 )
+# >>> reproducible installs: where each package comes from (README, "Which package comes from where")
+# Python packages from Debian, seen by the venv through --system-site-packages: nothing to compile.
+APT_PACKAGES+=(python3-numpy python3-systemd)
+# pyalsaaudio is built by pip: Debian's python3-alsaaudio (0.8.4) is too old for booth.
+APT_PACKAGES+=(gcc python3-dev libasound2-dev)
+# From the Raspberry Pi archive (Debian has no libcamera for Python, and its python3-av is 10.0):
+# picamera2 and the PyAV its encoders and PyavOutput use, which booth shares. Skipped, and said
+# so, with --without-pi-archive, which only the emulated check (make arm64-check) uses.
+PI_ARCHIVE_PACKAGES=(python3-picamera2 python3-av)
+WITHOUT_PI_ARCHIVE=0
+# Every Python package of a release is pinned here (pip --constraint)...
+CONSTRAINTS=$SOURCE/deploy/constraints.txt
+# ...except these, which apt installed: pinned to apt's version, so pip never installs a second
+# copy in the venv that would shadow the one picamera2 (or the rest of the system) uses.
+APT_PYTHON=(av:python3-av numpy:python3-numpy systemd-python:python3-systemd)
+APT_SITE=/usr/lib/python3/dist-packages
+# <<< reproducible installs
 
 usage() {
   sed -n '2,17p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
@@ -50,6 +66,9 @@ Options:
   --source PATH    what pip installs (default: this source tree; a wheel works too)
   --rollback       switch back to the previous release
   --uninstall      remove the booth software; add --purge to remove its data and user too
+  --without-pi-archive
+                   skip the Raspberry Pi archive's packages (python3-picamera2): for an
+                   emulated check on plain Debian only; a booth without them has no camera
 EOF
 }
 
@@ -66,6 +85,7 @@ while [ $# -gt 0 ]; do
     --rollback) MODE=rollback ;;
     --uninstall) MODE=uninstall ;;
     --purge) PURGE=1 ;;
+    --without-pi-archive) WITHOUT_PI_ARCHIVE=1 ;;
     --version)
       VERSION=${2:?--version needs a value}
       shift
@@ -240,8 +260,12 @@ release_version() {
 # --- install steps -----------------------------------------------------------------------
 
 install_packages() {
-  local missing=() p
-  for p in "${APT_PACKAGES[@]}"; do
+  local missing=() p wanted=("${PI_ARCHIVE_PACKAGES[@]}" "${APT_PACKAGES[@]}")
+  if [ "$WITHOUT_PI_ARCHIVE" = 1 ]; then
+    say "Skipping the Raspberry Pi archive packages (--without-pi-archive): ${PI_ARCHIVE_PACKAGES[*]}"
+    wanted=("${APT_PACKAGES[@]}")
+  fi
+  for p in "${wanted[@]}"; do
     if [ -n "$ROOT" ] || ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed"; then
       missing+=("$p")
     fi
@@ -318,7 +342,7 @@ install_release() {
     # A release without its marker was interrupted: start it again from nothing.
     remove "$release"
     run python3 -m venv --system-site-packages "$release"
-    run "$release/bin/pip" install --quiet "$PIP_SOURCE"
+    install_python_packages "$release"
     if [ "$DRY_RUN" = 1 ]; then
       printf 'would mark %s as installed\n' "$release"
     else
@@ -329,6 +353,65 @@ install_release() {
   switch_to "$release"
   link "$OPT/current/bin/booth" "$BIN_LINK"
 }
+
+# >>> reproducible installs
+# The version of Python distribution NAME that apt installed (its metadata directory in
+# /usr/lib/python3/dist-packages), or nothing.
+apt_python_version() { # NAME
+  local meta version
+  for meta in "$(at "$APT_SITE")/${1//-/_}"-*.{dist-info,egg-info}; do
+    [ -d "$meta" ] || continue
+    version=${meta##*/}
+    version=${version#"${1//-/_}"-}
+    version=${version%.*-info}
+    printf '%s' "${version%%-py*}"
+    return 0
+  done
+  return 1
+}
+
+# deploy/constraints.txt with the pins of the packages apt installed replaced by apt's versions.
+release_constraints() {
+  local line name entry version
+  while IFS= read -r line || [ -n "$line" ]; do
+    name=${line%%==*}
+    for entry in "${APT_PYTHON[@]}"; do
+      if [ "$line" != "$name" ] && [ "$name" = "${entry%%:*}" ] &&
+        version=$(apt_python_version "$name"); then
+        line="$name==$version  # from apt (${entry#*:}), not pip"
+      fi
+    done
+    printf '%s\n' "$line"
+  done <"$CONSTRAINTS"
+}
+
+# pip installs the release with every version pinned (also in its build environments, through
+# PIP_CONSTRAINT); the release keeps the constraints it was installed with.
+install_python_packages() { # RELEASE
+  local release=$1 entry name version shadow=()
+  [ -f "$CONSTRAINTS" ] || die "no $CONSTRAINTS: every release is installed with its pins"
+  release_constraints | update_file "$release/constraints.txt" 0644 || true
+  for entry in "${APT_PYTHON[@]}"; do
+    name=${entry%%:*}
+    if version=$(apt_python_version "$name"); then
+      say "Python package $name $version: from apt (${entry#*:}), shared with the system"
+    fi
+  done
+  run env PIP_CONSTRAINT="$release/constraints.txt" "$release/bin/pip" install --quiet \
+    --constraint "$release/constraints.txt" "$PIP_SOURCE"
+  # No second copy of an apt package in the venv: picamera2 would import the venv's.
+  for entry in "${APT_PYTHON[@]}"; do
+    name=${entry%%:*}
+    if apt_python_version "$name" >/dev/null &&
+      compgen -G "$(at "$release")/lib/python3*/site-packages/${name//-/_}-*.dist-info" >/dev/null; then
+      shadow+=("$name")
+    fi
+  done
+  if [ ${#shadow[@]} -gt 0 ]; then
+    die "pip installed its own ${shadow[*]} in $release over apt's; picamera2 and booth must share one. Check $release/constraints.txt."
+  fi
+}
+# <<< reproducible installs
 
 # Points `current` at RELEASE, remembers the one before as `previous`, drops older ones.
 switch_to() {
