@@ -7,9 +7,9 @@
 #   sudo deploy/install.sh --uninstall  remove the software, units and boot settings;
 #                                       keeps settings, interviews and takes (--purge removes them)
 #
-# What it does: Debian packages (python3-picamera2 and the build tools), a Python venv per
-# release under /opt/booth/releases/<version> with --system-site-packages (picamera2 only
-# comes from apt) and /opt/booth/current pointing at the one in use, the `booth` user and its
+# What it does: Debian packages (picamera2 and PyAV, numpy, systemd, the tools to build
+# pyalsaaudio), a venv per release under /opt/booth/releases/<version> with the rest, pinned by
+# deploy/constraints.txt, and /opt/booth/current pointing at the one in use, the `booth` user and its
 # groups, /etc/booth and /var/lib/booth with safe permissions, the boot configuration
 # (hardware/config.txt, and no console blanking) and the two systemd units, enabled.
 #

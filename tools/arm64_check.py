@@ -197,6 +197,9 @@ class Check:
             "PIP_CERT": "/etc/booth-check/ca.crt",
             "SSL_CERT_FILE": "/etc/booth-check/ca.crt",
             "PIP_DISABLE_PIP_VERSION_CHECK": "1",
+            # systemctl enables units offline and ignores daemon-reload and restarts, as in
+            # an image being built (systemd's own switch for that).
+            "SYSTEMD_OFFLINE": "1",
             "PIP_DEFAULT_TIMEOUT": os.environ.get("PIP_DEFAULT_TIMEOUT", "120"),
         }
         for name in ("PIP_INDEX_URL", "HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy"):
