@@ -156,7 +156,7 @@ SDL_DRIVERS = r"""
 import ctypes, json, re
 import pygame
 maps = open('/proc/self/maps').read()
-paths = sorted({m.group(1) for m in re.finditer(r'(/\S*libSDL2-2\.0\S*)', maps)})
+paths = sorted({m.group(1) for m in re.finditer(r'(/\S*/libSDL2-2[^/\s]*)', maps)})
 sdl = ctypes.CDLL(paths[0])
 sdl.SDL_GetVideoDriver.restype = ctypes.c_char_p
 drivers = [sdl.SDL_GetVideoDriver(i).decode() for i in range(sdl.SDL_GetNumVideoDrivers())]
@@ -200,6 +200,7 @@ class Check:
             # systemctl enables units offline and ignores daemon-reload and restarts, as in
             # an image being built (systemd's own switch for that).
             "SYSTEMD_OFFLINE": "1",
+            "PYGAME_HIDE_SUPPORT_PROMPT": "1",
             "PIP_DEFAULT_TIMEOUT": os.environ.get("PIP_DEFAULT_TIMEOUT", "120"),
         }
         for name in ("PIP_INDEX_URL", "HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy"):
