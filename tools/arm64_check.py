@@ -33,6 +33,7 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 SUITE = "bookworm"
@@ -179,6 +180,14 @@ found["av_file"] = av.__file__
 found["systemd_file"] = systemd.daemon.__file__
 print(json.dumps(found))
 """
+
+
+def last_json(out: str) -> dict[str, Any]:
+    """The last line of a script's output that is a JSON object (warnings come on other lines)."""
+    lines = [line for line in out.splitlines() if line.startswith("{")]
+    if not lines:
+        raise StepFailed(f"no result in:\n{out[-2000:]}")
+    return dict(json.loads(lines[-1]))
 
 
 class Check:
@@ -338,11 +347,11 @@ def run(work: Path, reuse_base: bool) -> dict[str, object]:
                 print(f"    {line}")
         with check.step("runtime imports in the installed venv") as rec:
             out = check.inside("/opt/booth/current/bin/python /etc/booth-check/imports.py")
-            rec["versions"] = json.loads(out.strip().splitlines()[-1])
+            rec["versions"] = last_json(out)
             print(f"    {rec['versions']}")
         with check.step("pygame's SDL has the KMSDRM video driver") as rec:
             out = check.inside("/opt/booth/current/bin/python /etc/booth-check/sdl.py")
-            sdl = json.loads(out.strip().splitlines()[-1])
+            sdl = last_json(out)
             rec.update(sdl)
             rec["ok"] = "KMSDRM" in sdl["drivers"]
             print(f"    pygame {sdl['pygame']}, SDL {sdl['sdl']} ({', '.join(sdl['library'])})")
