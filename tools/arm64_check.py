@@ -177,6 +177,7 @@ for name in names:
     except md.PackageNotFoundError:
         found[name] = None
 found["av_file"] = av.__file__
+found["numpy_file"] = numpy.__file__
 found["systemd_file"] = systemd.daemon.__file__
 print(json.dumps(found))
 """
