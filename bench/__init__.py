@@ -11,6 +11,7 @@ BENCHMARKS: list[str] = [
     "take_finish",
     "take_memory",
     "light",
+    "face",
     "sync_upload",
     "clips",
     "latency",

@@ -73,7 +73,7 @@ def play_in_real_time(clip: Path, work: Path, shown: tuple[int, int]) -> dict:
 
     sim = VirtualSpeaker(work / "speaker", channels=2, paced=True)
     sim.install()
-    speaker = Speaker(sim.device, RATE, 2)
+    speaker = Speaker(sim.device, RATE, 2, open_pcm=sim.open_pcm)
     speaker.latency_s = sim.latency_s(speaker.buffer_frames)
     player = ClipPlayer(speaker, realtime=True, shown_size=shown)
     pygame.display.init()

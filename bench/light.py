@@ -4,8 +4,9 @@ Both run through the same scenarios (booth/sim/scenarios.py) on the same simulat
 like libcamera's, two frames of sensor delay, the scenarios' 1400 lux ring) in the same run,
 on the timeline of bench/light_trial.py: a session from 2 s, the lamp at 20 s in `lamp-on`,
 a 60 s take from 40 s. The booth's camera locks its exposure during the take, with the small
-face-holding gain trim of booth.devices.exposure_hold; the baseline gets the camera as it
-comes, with auto-exposure running through the take (the lock and the trim are part of the
+face-holding gain trim of booth.devices.exposure_hold, and meters the face (issue 15); the
+baseline gets the camera as it comes, metering the whole frame, with auto-exposure running
+through the take (the lock and the trim are part of the
 design being measured, and a proportional loop on exposure × gain would fight the trim).
 Figures:
 
@@ -26,6 +27,7 @@ from pathlib import Path
 import numpy as np
 
 from bench.light_trial import (
+    FLICKER_PERIOD_US,
     FPS,
     TAKE_AT_S,
     TAKE_S,
@@ -43,6 +45,7 @@ from booth.light.settings import LightSettings
 from booth.sim.scenarios import DOOR_OPEN_S, SCENARIOS, STEP_AT_S
 
 PNG = Path(__file__).resolve().parent / "light_step.png"
+AS_IT_COMES = LightSettings(metering="frame")
 TAKE_RESOLUTION_PCT = 0.05
 """take_change_pct of a take with the light and the exposure frozen is 0.04 % (sensor noise and
 the head's sway in the face patch's one-second means): differences under this are noise, and
@@ -82,11 +85,13 @@ def run() -> dict:
     doors: dict[str, Trial] = {}
     for name, scenario in SCENARIOS.items():
         per: dict = {}
-        for label, controller, lock in (
-            ("booth", LightController(settings, curve), True),
+        for label, controller, booth in (
+            ("booth", LightController(settings, curve, flicker_period_us=FLICKER_PERIOD_US), True),
             ("proportional", ProportionalController(target), False),
         ):
-            trial = run_trial(scenario, controller, target, lock_exposure=lock)
+            # The baseline gets the camera as it comes: auto-exposure on the whole frame.
+            aim = settings if booth else AS_IT_COMES
+            trial = run_trial(scenario, controller, target, lock_exposure=booth, aim=aim)
             figures = _figures(trial, step=name == "lamp-on")
             per[label] = figures
             rows.append([name, label, *(_cell(figures.get(f)) for f in FIGURES)])

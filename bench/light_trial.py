@@ -15,9 +15,11 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from booth.devices.face_exposure import camera_aim
 from booth.devices.face_meter import face_luma
 from booth.light.controller import IDLE, RECORDING, SESSION, exposure_gain
 from booth.light.curve import LightCurve
+from booth.light.settings import LightSettings
 from booth.sim.calibration import calibrate_simulated
 from booth.sim.camera import SimCamera
 from booth.sim.scenarios import RING_LUX_AT_FULL, STEP_AT_S, Scenario
@@ -30,6 +32,8 @@ END_S = TAKE_AT_S + TAKE_S + 5.0
 SETTLE_BAND = 0.05
 """Settled: within ±5 % of the final value (the usual step-response band)."""
 FLICKER_PERIOD_US = 10_000
+AIM = LightSettings()
+"""The booth's `[light]` settings: the camera meters the face."""
 
 
 class Controller(Protocol):
@@ -70,11 +74,13 @@ def sim_rig(
     height: int = 120,
     seed: int = 0,
     lock_exposure: bool = True,
+    aim: LightSettings = AIM,
 ):
     """(scene, ring, camera) of a simulated booth with the scenarios' ring light.
 
     lock_exposure: the camera locks its exposure during takes (False: auto-exposure runs
-    through them, as a camera does out of the box)."""
+    through them, as a camera does out of the box).
+    aim: the `[light]` settings whose `metering` the camera meters by (the face by default)."""
     scene = Scene(ambient_lux=ambient_lux, ring_lux_at_full=RING_LUX_AT_FULL, seed=seed)
     ring = RingOutput()
     camera = SimCamera(
@@ -85,15 +91,17 @@ def sim_rig(
         ring,
         flicker_period_us=FLICKER_PERIOD_US,
         lock_exposure=lock_exposure,
+        aim=camera_aim(aim),
     )
     camera.start()
     return scene, ring, camera
 
 
-def calibrate_sim(ambient_lux: float = 150.0) -> LightCurve:
-    """Calibrate the simulated booth, as `booth light calibrate` does on a real one."""
+def calibrate_sim(ambient_lux: float = 150.0, aim: LightSettings = AIM) -> LightCurve:
+    """Calibrate the simulated booth, as `booth light calibrate` does on a real one, with the
+    camera metering as `aim` says."""
     scene = Scene(ambient_lux=ambient_lux, ring_lux_at_full=RING_LUX_AT_FULL)
-    return calibrate_simulated(scene, RingOutput(), FPS, FLICKER_PERIOD_US)
+    return calibrate_simulated(scene, RingOutput(), FPS, FLICKER_PERIOD_US, aim=camera_aim(aim))
 
 
 @dataclass
@@ -118,14 +126,19 @@ def run_trial(
     end_s: float = END_S,
     mode: Callable[[float], str] = booth_mode,
     lock_exposure: bool = True,
+    aim: LightSettings = AIM,
+    width: int = 160,
+    height: int = 120,
 ) -> Trial:
     """Run `controller` in the simulated booth through `scenario`.
 
     mode: what the booth does at each time (idle, session, recording); while recording, a
     take's encoder is attached to the camera, which locks its exposure unless `lock_exposure`
-    is False.
+    is False. aim: the `[light]` settings the camera meters by (see `sim_rig`).
     """
-    scene, ring, camera = sim_rig(scenario.lux(0.0), lock_exposure=lock_exposure)
+    scene, ring, camera = sim_rig(
+        scenario.lux(0.0), width, height, lock_exposure=lock_exposure, aim=aim
+    )
     n = round(end_s * FPS)
     rows = np.zeros((n, 5))
     recording = False

@@ -38,15 +38,21 @@ APT_PACKAGES=(
   python3-venv
   ffmpeg alsa-utils fonts-dejavu-core
 )
+# pygame is built from source against Raspberry Pi OS's SDL, which has the KMSDRM video driver
+# the kiosk draws with; PyPI's pygame wheels bundle an SDL without it ("kmsdrm not available").
+PYGAME_REQUIREMENT="pygame==2.6.1"
+APT_PACKAGES+=(libsdl2-dev libsdl2-ttf-dev libsdl2-image-dev libsdl2-mixer-dev libfreetype-dev libportmidi-dev)
+# gpiozero's pin factory on Bookworm: pip's gpiozero does not pull in lgpio (seen by the venv).
+# python3-lgpio is in the Raspberry Pi archive only: PI_ARCHIVE_PACKAGES below.
 # >>> reproducible installs: where each package comes from (README, "Which package comes from where")
 # Python packages from Debian, seen by the venv through --system-site-packages: nothing to compile.
 APT_PACKAGES+=(python3-numpy python3-systemd)
 # pyalsaaudio is built by pip: Debian's python3-alsaaudio (0.8.4) is too old for booth.
 APT_PACKAGES+=(gcc python3-dev libasound2-dev)
-# From the Raspberry Pi archive (Debian has no libcamera for Python, and its python3-av is 10.0):
-# picamera2 and the PyAV its encoders and PyavOutput use, which booth shares. Skipped, and said
-# so, with --without-pi-archive, which only the emulated check (make arm64-check) uses.
-PI_ARCHIVE_PACKAGES=(python3-picamera2 python3-av)
+# From the Raspberry Pi archive (Debian has no libcamera for Python nor lgpio, and its python3-av
+# is 10.0): picamera2 and the PyAV its encoders and PyavOutput use, which booth shares, and lgpio.
+# Skipped, and said so, with --without-pi-archive, which only make arm64-check uses.
+PI_ARCHIVE_PACKAGES=(python3-picamera2 python3-av python3-lgpio)
 WITHOUT_PI_ARCHIVE=0
 # Every Python package of a release is pinned here (pip --constraint)...
 CONSTRAINTS=$SOURCE/deploy/constraints.txt
@@ -67,7 +73,7 @@ Options:
   --rollback       switch back to the previous release
   --uninstall      remove the booth software; add --purge to remove its data and user too
   --without-pi-archive
-                   skip the Raspberry Pi archive's packages (python3-picamera2): for an
+                   skip the Raspberry Pi archive's packages (picamera2, PyAV, lgpio): for an
                    emulated check on plain Debian only; a booth without them has no camera
 EOF
 }
@@ -397,8 +403,10 @@ install_python_packages() { # RELEASE
       say "Python package $name $version: from apt (${entry#*:}), shared with the system"
     fi
   done
-  run env PIP_CONSTRAINT="$release/constraints.txt" "$release/bin/pip" install --quiet \
-    --constraint "$release/constraints.txt" "$PIP_SOURCE"
+  # pygame first, from source against the system SDL (KMSDRM), so booth's own install keeps it.
+  run env PIP_CONSTRAINT="$release/constraints.txt" \
+    "$release/bin/pip" install --quiet --no-binary pygame "$PYGAME_REQUIREMENT"
+  run env PIP_CONSTRAINT="$release/constraints.txt" "$release/bin/pip" install --quiet "$PIP_SOURCE"
   # No second copy of an apt package in the venv: picamera2 would import the venv's.
   for entry in "${APT_PYTHON[@]}"; do
     name=${entry%%:*}

@@ -152,10 +152,9 @@ def test_install_pins_what_apt_installed_to_apt_versions(pi: Path) -> None:
     assert pinned["numpy"] == "1.24.2  # from apt (python3-numpy), not pip"
     assert pinned["pygame"] == pins()["pygame"]
     release = "/opt/booth/releases/0.1.0"
-    assert (
-        f"env PIP_CONSTRAINT={release}/constraints.txt {release}/bin/pip install --quiet "
-        f"--constraint {release}/constraints.txt {ROOT}"
-    ) in out
+    constrained = f"env PIP_CONSTRAINT={release}/constraints.txt {release}/bin/pip install --quiet"
+    assert f"{constrained} --no-binary pygame pygame=={pins()['pygame']}\n" in out
+    assert f"{constrained} {ROOT}\n" in out
 
 
 def test_install_without_apt_copies_uses_the_files_pins(pi: Path) -> None:
@@ -165,15 +164,15 @@ def test_install_without_apt_copies_uses_the_files_pins(pi: Path) -> None:
 
 def test_install_takes_picamera2_and_its_pyav_from_the_pi_archive(pi: Path) -> None:
     out = install(pi, "--dry-run")
-    assert "--no-install-recommends python3-picamera2 python3-av python3-venv" in out
+    assert "--no-install-recommends python3-picamera2 python3-av python3-lgpio python3-venv" in out
     assert "python3-numpy python3-systemd" in out
     assert "libsystemd-dev" not in out, "systemd-python comes from apt: nothing to build"
     skipped = install(pi, "--dry-run", "--without-pi-archive")
     assert (
         "Skipping the Raspberry Pi archive packages (--without-pi-archive): "
-        "python3-picamera2 python3-av" in skipped
+        "python3-picamera2 python3-av python3-lgpio" in skipped
     )
-    assert "python3-picamera2 python3-av python3-venv" not in skipped
+    assert "python3-picamera2" not in skipped.split("Skipping")[1].split("\n", 1)[1]
 
 
 def test_the_ansible_role_installs_through_install_sh_with_the_shipped_constraints() -> None:

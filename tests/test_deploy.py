@@ -98,6 +98,17 @@ def test_dry_run_prints_every_action_and_changes_nothing(pi: Path) -> None:
         assert action in out, action
 
 
+def test_pygame_is_built_against_the_systems_sdl_and_lgpio_comes_from_apt(pi: Path) -> None:
+    # PyPI's pygame wheels have no KMSDRM; Raspberry Pi OS's libsdl2 has (issue 16.1). pip's
+    # gpiozero has no pin factory on a Pi 5 without lgpio (issue 16.7).
+    out = install(pi, "--dry-run").stdout
+    apt = next(line for line in out.splitlines() if "apt-get install" in line)
+    for package in ("libsdl2-dev", "libsdl2-ttf-dev", "libfreetype-dev", "python3-lgpio"):
+        assert package in apt.split(), package
+    pygame = out.index("pip install --quiet --no-binary pygame pygame==2.6.1")
+    assert pygame < out.index("pip install --quiet /")  # before booth, which then keeps it
+
+
 def test_install_refuses_a_machine_that_is_not_a_pi(pi: Path) -> None:
     (pi / "proc/device-tree/model").unlink()
     result = install(pi, check=False)

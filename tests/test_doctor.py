@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import subprocess
+import time
 from dataclasses import replace
 from pathlib import Path
 
@@ -16,10 +17,12 @@ from booth.cli import doctor_cmd
 from booth.cli.main import UserError
 from booth.config.settings import load_settings
 from booth.devices.microphone import AudioChunk
+from booth.devices.speaker import write_frames
 from booth.doctor.pi_rig import FLASH_S, Beeper, ScreenFlash, beep_samples
 from booth.doctor.record import clap_frames, record_acceptance
 from booth.doctor.report import format_report
 from booth.sim.staff import SimRig
+from booth.sim.virtual_speaker import VirtualSpeaker
 
 
 @pytest.fixture(autouse=True)
@@ -148,3 +151,30 @@ def test_a_late_microphone_is_told_how_to_correct_it(tmp_path, small_booth):
         rig.close()
     (problem,) = result.problems
     assert "add +40 to [devices] mic_latency_ms" in problem
+
+
+def test_every_beep_is_heard_on_a_card_that_underruns_between_them(tmp_path, monkeypatch):
+    # A real card plays each beep (a whole 4 × 256-frame buffer) and stops in an underrun
+    # before the next; pyalsaaudio then answers the next write with -EPIPE, writing nothing.
+    # The simulated speaker, paced, is such a card.
+    monkeypatch.delenv("ALSA_CONFIG_PATH", raising=False)
+    card = VirtualSpeaker(tmp_path / "card", rate=48_000, channels=1, paced=True)
+    card.install()
+    beeper = Beeper(card.device, 48_000, open_pcm=card.open_pcm)
+    for _ in range(5):  # as `booth doctor --record` claps
+        beeper.beep()
+        deadline = time.monotonic() + 5
+        while beeper._pcm.avail() >= 0:  # until the card has run out
+            assert time.monotonic() < deadline
+            time.sleep(0.005)
+    # alsa-lib's file plugin passes sound on only when a buffer more follows it.
+    write_frames(beeper._pcm, np.zeros(4 * 1024, "<i2").tobytes(), 2)
+    beeper.close()
+    deadline = time.monotonic() + 5
+    while len(card.captured()) < 5 * 1024 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    card.close()
+    sound = np.concatenate([[0], card.captured()[:, 0]])
+    starts = [i for i in range(1, len(sound)) if sound[i] == 32767 and sound[i - 1] == 0]
+    assert len(starts) == 5
+    assert beeper.underruns == 4

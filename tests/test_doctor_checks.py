@@ -40,6 +40,7 @@ CHECKS = [
     "camera",
     "microphone",
     "light",
+    "speaker",
     "display",
     "buttons",
     "disk",
@@ -95,14 +96,63 @@ def test_a_missing_thermal_zone_warns_on_a_pi_and_is_skipped_elsewhere(tmp_path)
 
 
 # ------------------------------------------------------------------ throttling
+def fake_vcgencmd(tmp_path: Path, flags: str) -> str:
+    """A `vcgencmd` that answers `get_throttled` as the firmware's does."""
+    tool = write(tmp_path / "vcgencmd", f"#!/bin/sh\necho throttled={flags}\n")
+    tool.chmod(0o755)
+    return str(tool)
+
+
+def rpi_volt(root: Path, alarm: str, number: int = 1) -> Path:
+    """/sys/class/hwmon as a Pi's kernel lays it out: the SoC's sensor, then rpi_volt."""
+    write(root / "hwmon0/name", "cpu_thermal\n")
+    write(root / f"hwmon{number}/name", "rpi_volt\n")
+    write(root / f"hwmon{number}/in0_lcrit_alarm", alarm + "\n")
+    return root
+
+
 def test_under_voltage_now_fails_with_the_power_supply_fix(tmp_path):
-    flags = checks.read_throttled(write(tmp_path / "get_throttled", "50005\n"), "no-vcgencmd")
+    flags = checks.read_throttled(fake_vcgencmd(tmp_path, "0x50005"))
     assert flags == 0x50005
     check = checks.throttling_check(True, flags)
     assert check.result == FAIL
     assert "now: under-voltage, throttled" in check.detail
     assert "since boot: under-voltage, throttled" in check.detail
     assert "power supply" in check.fix
+
+
+def test_under_voltage_is_read_from_the_rpi_volt_hwmon_alarm_on_a_pi_4_and_a_pi_5(tmp_path):
+    hwmon = rpi_volt(tmp_path / "hwmon", "1")
+    assert checks.read_undervoltage(hwmon) is True
+    check = checks.throttling_check(True, None, checks.read_undervoltage(hwmon))
+    assert check.result == FAIL and "now: under-voltage" in check.detail
+    assert "rpi_volt" in check.detail and "power supply" in check.fix
+    calm = rpi_volt(tmp_path / "calm", "0")
+    assert checks.throttling_check(True, None, checks.read_undervoltage(calm)).result == PASS
+    assert checks.read_undervoltage(tmp_path / "no-hwmon") is None
+
+
+def test_the_doctor_reads_the_hwmon_alarm_not_the_firmwares_sysfs_file(tmp_path):
+    write(tmp_path / "model", "Raspberry Pi 5 Model B Rev 1.0\x00")
+    board = Board(
+        model_file=tmp_path / "model",
+        hwmon=rpi_volt(tmp_path / "hwmon", "1"),
+        vcgencmd=str(tmp_path / "no-vcgencmd"),
+        thermal=tmp_path / "thermal",
+    )
+    settings = load_settings(sim_booth(tmp_path))
+    results = {c.check: c for c in run_checks(settings, hardware_for(settings), board)}
+    assert results["throttling"].result == FAIL
+    assert "under-voltage" in results["throttling"].detail
+
+
+def test_the_temperature_is_the_cpu_thermal_zones(tmp_path):
+    write(tmp_path / "thermal_zone0/type", "some-sensor\n")
+    write(tmp_path / "thermal_zone1/type", "cpu-thermal\n")
+    write(tmp_path / "thermal_zone1/temp", "55123\n")
+    zone = checks.cpu_thermal_zone(tmp_path)
+    assert zone == tmp_path / "thermal_zone1/temp"
+    assert checks.temperature_check(True, zone).detail == "55.1 °C"
 
 
 def test_throttling_since_boot_only_warns_and_a_hot_pi_is_told_to_cool_down(tmp_path):
@@ -115,9 +165,9 @@ def test_throttling_since_boot_only_warns_and_a_hot_pi_is_told_to_cool_down(tmp_
 def test_throttling_is_not_asked_off_a_pi_and_warns_when_a_pi_cannot_tell(tmp_path):
     elsewhere = checks.throttling_check(False, None)
     assert (elsewhere.result, elsewhere.detail) == (SKIP, "not a Pi")
-    flags = checks.read_throttled(tmp_path / "missing", str(tmp_path / "no-vcgencmd"))
+    flags = checks.read_throttled(str(tmp_path / "no-vcgencmd"))
     assert flags is None
-    check = checks.throttling_check(True, flags)
+    check = checks.throttling_check(True, flags, checks.read_undervoltage(tmp_path / "none"))
     assert check.result == WARN and "vcgencmd" in check.fix
 
 
@@ -148,6 +198,50 @@ def test_no_drm_device_fails_with_the_kms_overlay_and_simulation_passes(tmp_path
     check = checks.display_check(False, tmp_path / "drm", tmp_path / "dri")
     assert check.result == FAIL and "vc4-kms-v3d" in check.fix
     assert checks.display_check(True).detail == "simulated"
+
+
+# The video drivers of the SDL in PyPI's pygame 2.6.1 wheels (x86_64 and aarch64 alike), as
+# `sdl_video_drivers()` reads them, and of Debian 12's / Raspberry Pi OS's libsdl2 2.26.5.
+WHEEL_SDL = ["x11", "wayland", "offscreen", "dummy", "evdev"]
+SYSTEM_SDL = ["x11", "wayland", "kmsdrm", "offscreen", "dummy", "evdev"]
+
+
+def test_pygames_sdl_without_kmsdrm_fails_the_display_naming_the_fix(tmp_path):
+    drm, dri = drm_tree(tmp_path, {"HDMI-A-1": "connected"})
+    check = checks.display_check(False, drm, dri, WHEEL_SDL)
+    assert check.result == FAIL and "no KMSDRM video driver" in check.detail
+    assert "--no-binary pygame" in check.fix and "libsdl2-dev" in check.fix
+    assert checks.display_check(False, drm, dri, SYSTEM_SDL).result == PASS
+
+
+def test_the_sdl_drivers_are_read_from_the_library_pygame_loaded():
+    import pygame  # noqa: F401  (loads SDL)
+
+    from booth.kiosk.window import sdl_library, sdl_video_drivers
+
+    library = sdl_library()
+    assert library is not None and library.exists()
+    drivers = sdl_video_drivers()
+    assert "dummy" in drivers and "offscreen" in drivers
+
+
+def test_a_booth_whose_sdl_lacks_kmsdrm_is_told_so_when_the_kiosk_opens_the_screen(monkeypatch):
+    import pygame
+
+    from booth.kiosk.window import DisplayError, open_display, sdl_video_drivers
+
+    pygame.display.quit()
+    monkeypatch.setenv("SDL_VIDEODRIVER", "kmsdrm")
+    try:
+        with pytest.raises(DisplayError) as raised:
+            open_display((320, 240), fullscreen=True)
+    finally:
+        pygame.display.quit()
+    if "kmsdrm" not in sdl_video_drivers():  # PyPI's wheel, as in this venv
+        assert "has no 'kmsdrm' video driver" in str(raised.value)
+        assert "--no-binary pygame" in str(raised.value)
+    else:  # a system SDL on a machine without a screen
+        assert "cannot open the display (kmsdrm)" in str(raised.value)
 
 
 # ----------------------------------------------------------------------- clock
@@ -222,6 +316,7 @@ def test_the_gpiozero_light_opens_on_pwm_pins_and_fails_on_pins_without_pwm(tmp_
     pwm_pins = MockFactory(pin_class=MockPWMPin)
     check = checks.light_check(LightSettings(), Devices(), tmp_path, pwm_pins)
     assert check.result == WARN and "GPIO18 at 1000 Hz (gpiozero)" in check.detail
+    assert "pin factory mock (MockFactory)" in check.detail
     check = checks.light_check(LightSettings(), Devices(), tmp_path, MockFactory())
     assert check.result == FAIL and "PinPWMUnsupported" in check.detail
 
@@ -231,7 +326,10 @@ def test_the_buttons_claim_their_pins_and_fail_on_a_pin_in_use():
     buttons = Buttons(record_led=5)
     check = checks.buttons_check(buttons, pins)
     assert check.result == PASS
-    assert check.detail == "pins claimed: record GPIO17, next GPIO27, back GPIO22, record LED GPIO5"
+    assert check.detail == (
+        "pins claimed: record GPIO17, next GPIO27, back GPIO22, record LED GPIO5; "
+        "pin factory mock (MockFactory)"
+    )
     # Released again: a second doctor finds them free.
     assert checks.buttons_check(buttons, pins).result == PASS
     holder = Button(27, pin_factory=pins)
@@ -240,6 +338,17 @@ def test_the_buttons_claim_their_pins_and_fail_on_a_pin_in_use():
     finally:
         holder.close()
     assert check.result == FAIL and "next pin GPIO27" in check.detail
+
+
+def test_without_a_gpio_library_the_fix_is_apts_lgpio(monkeypatch):
+    # Off a Pi, as on a Pi whose venv cannot see python3-lgpio: gpiozero finds no factory.
+    from gpiozero import Device
+
+    monkeypatch.delenv("GPIOZERO_PIN_FACTORY", raising=False)
+    monkeypatch.setattr(Device, "pin_factory", None)
+    check = checks.buttons_check(Buttons(), None)
+    assert check.result == FAIL and "BadPinFactory" in check.detail
+    assert "sudo apt install python3-lgpio" in check.fix
 
 
 # ---------------------------------------------------------------------- server

@@ -1,5 +1,9 @@
 """The ring light's drivers: gpiozero's PWMLED on mock pins, and hardware PWM in a sysfs tree."""
 
+import os
+import shutil
+import subprocess
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -109,7 +113,9 @@ def test_hardware_pwm_sets_period_duty_and_enable_in_nanoseconds(tmp_path):
     assert (channel / "duty_cycle").read_text() == "25000"  # the duty follows the new period
     pwm.close()
     assert (channel / "enable").read_text() == "0"
-    assert (chip / "unexport").read_text() == "2"
+    # Left exported: a restart would otherwise wait for udev's permissions all over again.
+    assert (chip / "unexport").read_text() == ""
+    assert channel.is_dir()
 
 
 def test_an_unexported_channel_is_exported_and_waited_for(tmp_path):
@@ -138,4 +144,75 @@ def test_the_sysfs_driver_is_chosen_by_settings_and_keeps_the_min_duty(tmp_path)
     light.set(0.5)
     assert (chip / "pwm2/duty_cycle").read_text() == str(round(0.6 * 50_000))
     assert light.level == pytest.approx(0.6)
+    light.close()
+
+
+# The booth user's side runs as nobody, in the system's Python (the venv's lies under /root):
+# hw_pwm needs only the standard library.
+SYSTEM_PYTHON = "/usr/bin/python3"
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="needs root, to play the kernel and udev")
+@pytest.mark.skipif(not os.path.exists(SYSTEM_PYTHON), reason="needs Debian's python3")
+def test_the_driver_waits_for_udev_to_make_an_exported_channel_writable():
+    # The kernel creates pwmN/ with root's 0644 files at export; Raspberry Pi OS's udev rule
+    # makes them the gpio group's a moment later. The booth's user writes only after that.
+    root = Path(tempfile.mkdtemp(prefix="booth-pwm-", dir="/tmp"))
+    try:
+        root.chmod(0o755)
+        chip = make_chip(root, 2, "1f00098000.pwm")
+        (chip / "export").chmod(0o666)  # udev did this at boot for the chip itself
+        udev_done = threading.Event()
+
+        def kernel_then_udev():
+            deadline = time.monotonic() + 20
+            while (chip / "export").read_text().strip() != "2":
+                if time.monotonic() > deadline:
+                    return
+                time.sleep(0.005)
+            export_channel(chip, 2)
+            files = [chip / "pwm2" / name for name in ("period", "duty_cycle", "enable")]
+            for path in files:
+                path.chmod(0o644)
+            time.sleep(0.3)  # udev's worker runs its shell
+            for path in files:
+                path.chmod(0o666)
+            udev_done.set()
+
+        thread = threading.Thread(target=kernel_then_udev)
+        thread.start()
+        program = (
+            "import sys; from pathlib import Path; sys.path.insert(0, sys.argv[1]);"
+            "from booth.devices.hw_pwm import SysfsPWM;"
+            "pwm = SysfsPWM(Path(sys.argv[2]), 2, 20_000); pwm.duty = 0.5; pwm.close()"
+        )
+        booth_user = subprocess.run(
+            [SYSTEM_PYTHON, "-c", program, str(Path(__file__).parents[1]), str(chip)],
+            user=65534,
+            group=65534,
+            capture_output=True,
+            text=True,
+            timeout=25,
+            env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"},
+        )
+        thread.join()
+        assert udev_done.is_set()
+        assert booth_user.returncode == 0, booth_user.stderr
+        assert (chip / "pwm2/duty_cycle").read_text() == "0"  # closed: off
+        assert (chip / "pwm2/period").read_text() == "50000"
+    finally:
+        shutil.rmtree(root)
+
+
+def test_a_booth_with_the_pwm_overlay_dims_with_hardware_pwm_by_default(tmp_path, pins):
+    chip = make_chip(tmp_path, 2, "1f00098000.pwm", exported=(2,))
+    light = open_ring_light(LightSettings(), 18, 1000, pins, sysfs=tmp_path / "class/pwm")
+    assert isinstance(light.driver, SysfsPWM) and light.driver.path == chip / "pwm2"
+    light.close()
+
+
+def test_without_the_overlay_the_default_light_is_gpiozeros(tmp_path, pins):
+    (tmp_path / "class/pwm").mkdir(parents=True)
+    light = open_ring_light(LightSettings(), 18, 1000, pins, sysfs=tmp_path / "class/pwm")
+    assert not isinstance(light.driver, SysfsPWM)
     light.close()

@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 from bench.light_trial import (
+    FLICKER_PERIOD_US,
     FPS,
     TAKE_AT_S,
     TAKE_S,
@@ -30,14 +31,24 @@ def curve():
 @pytest.fixture(scope="module")
 def trials(curve):
     return {
-        name: run_trial(s, LightController(SETTINGS, curve), SETTINGS.target_exposure_gain)
+        name: run_trial(
+            s,
+            LightController(SETTINGS, curve, flicker_period_us=FLICKER_PERIOD_US),
+            SETTINGS.target_exposure_gain,
+        )
         for name, s in SCENARIOS.items()
     }
 
 
-def test_calibration_measures_a_rising_ring_and_one_scene_constant(curve):
+def test_calibration_measures_a_rising_ring_in_the_lux_reading_and_on_the_face(curve):
     ring = [curve.ring_lux(p.output) for p in curve.points]
     assert ring == sorted(ring) and ring[-1] > 300
+    on_face = [curve.ring_face_light(p.output) for p in curve.points]
+    assert on_face == sorted(on_face) and on_face[-1] > 0
+
+
+def test_metering_the_whole_frame_makes_exposure_gain_lux_one_constant():
+    curve = calibrate_sim(aim=LightSettings(metering="frame"))
     products = [p.exposure_gain * p.lux for p in curve.points]
     assert max(products) / min(products) < 1.05  # exposure × gain × lux: one constant
 
@@ -94,7 +105,7 @@ def test_a_take_that_starts_while_the_light_still_ramps_holds_the_face(curve):
 
     trial = run_trial(
         SCENARIOS["dark-room"],
-        LightController(SETTINGS, curve),
+        LightController(SETTINGS, curve, flicker_period_us=FLICKER_PERIOD_US),
         SETTINGS.target_exposure_gain,
         end_s=12.5,
         mode=mode,

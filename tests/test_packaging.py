@@ -43,3 +43,14 @@ def test_the_package_imports_nothing_from_the_source_tree():
                 continue
             found += [f"{path.relative_to(ROOT)}: {n}" for n in names if n.split(".")[0] in OUTSIDE]
     assert found == []
+
+
+def test_numpy_stays_below_2_for_apts_picamera2_stack():
+    # The booth's venv sees apt's python3-picamera2 and simplejpeg (--system-site-packages),
+    # built against numpy 1.x: a numpy 2 installed into the venv would shadow apt's and break
+    # their import (issue 16.12).
+    from packaging.requirements import Requirement
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    numpy = next(Requirement(r) for r in project["dependencies"] if Requirement(r).name == "numpy")
+    assert not numpy.specifier.contains("2.0.0") and numpy.specifier.contains("1.26.4")

@@ -3,6 +3,7 @@
 import importlib
 import importlib.util
 import sys
+import threading
 
 import av
 import numpy as np
@@ -16,6 +17,7 @@ from booth.devices.pi_camera import (
     PiCameraUnavailable,
     camera_controls,
     choose_encoder,
+    encoder_options,
     frame_metadata,
     import_picamera2,
     read_pi_model,
@@ -140,3 +142,101 @@ def test_without_picamera2_the_error_says_how_to_install_it():
 def test_making_a_pi_camera_off_a_pi_fails_with_that_message():
     with pytest.raises(PiCameraUnavailable, match="python3-picamera2"):
         PiCamera(160, 120, 30)
+
+
+# --------------------------------------------- with picamera2's behaviour stood in for
+@pytest.fixture
+def standin(monkeypatch):
+    """`PiCamera` on tests/picamera2_standin.py instead of picamera2 (see there)."""
+    from booth.devices import pi_camera
+    from tests import picamera2_standin
+
+    monkeypatch.setattr(pi_camera, "import_picamera2", picamera2_standin.picamera2_module)
+    monkeypatch.setitem(sys.modules, "libcamera", picamera2_standin.libcamera_module())
+    return picamera2_standin
+
+
+@pytest.fixture
+def take_files(tmp_path):
+    from booth.media.takefiles import TakeFiles
+
+    return TakeFiles(tmp_path / ".take-q1-1").create(
+        question_id="q1", take=1, width=160, height=120, fps=30, sample_rate=48_000, channels=1
+    )
+
+
+@pytest.mark.parametrize("fps", [30, 30.0, 25.0, 29.97])
+def test_the_pi_5_encoder_gets_a_frame_rate_that_pyav_accepts(fps):
+    # picamera2's LibavH264Encoder hands `framerate` to PyAV's add_stream(rate=...): since
+    # PyAV 13.1 a float raises AttributeError there ('float' object has no attribute
+    # 'numerator'). This is that call, with the PyAV the booth installs.
+    options = encoder_options(SOFTWARE, fps, 8_000_000)
+    stream = av.open("/dev/null", "w", format="null").add_stream("h264", rate=options["framerate"])
+    assert float(stream.codec_context.framerate) == pytest.approx(fps, abs=1e-9)
+    assert options["iperiod"] == round(fps)
+    assert "framerate" not in encoder_options(HARDWARE, fps, 8_000_000)
+
+
+def test_a_take_on_a_pi_5_starts_its_encoder(standin, take_files):
+    camera = PiCamera(160, 120, 30.0, encoder=SOFTWARE)
+    camera.start()
+    writer = camera.take_writer(take_files)
+    camera.start_encoder(writer)
+    assert camera._encoder.stream_rate == 30
+    camera.stop_encoder()
+    assert writer.close().error is None
+
+
+def test_a_take_that_cannot_start_leaves_no_open_files_or_threads(standin, take_files):
+    class BrokenEncoder(standin.LibavH264Encoder):
+        def _start(self):
+            raise RuntimeError("libx264 is missing")
+
+    camera = PiCamera(160, 120, 30.0, encoder=SOFTWARE)
+    camera._lib.encoders = type(camera._lib.encoders)(
+        H264Encoder=standin.H264Encoder, LibavH264Encoder=BrokenEncoder
+    )
+    camera.start()
+    before = set(threading.enumerate())
+    writer = camera.take_writer(take_files)
+    with pytest.raises(RuntimeError, match="libx264"):
+        camera.start_encoder(writer)
+    assert set(threading.enumerate()) <= before  # the writer's sync thread has ended
+    assert writer._video.fd == -1 and writer._pts.fd == -1  # and its files are closed
+    camera.close()
+
+
+@pytest.mark.timeout(10)
+def test_a_dead_camera_says_what_timed_out_and_still_closes(standin, monkeypatch, caplog):
+    from booth.devices import pi_camera
+
+    monkeypatch.setattr(pi_camera, "FRAME_TIMEOUT_S", 0.05)
+    camera = PiCamera(160, 120, 30.0, encoder=SOFTWARE)
+    camera.start()
+    with pytest.raises(CameraError, match=r"no frame within 0.05 s \(picamera2 capture_request"):
+        camera.capture(0)
+    camera.close()  # picamera2's stop() would wait behind the timed-out request for ever
+    assert camera._picam2.closed and not camera._picam2.stopped_before_cancel
+
+
+@pytest.mark.timeout(10)
+def test_a_camera_that_never_stops_does_not_hang_the_booth(standin, monkeypatch, caplog):
+    from booth.devices import pi_camera
+
+    stuck = threading.Event()
+
+    class StuckPicamera2(standin.Picamera2):
+        def stop(self):
+            stuck.wait()  # libcamera waits for a sensor that is gone
+
+    monkeypatch.setattr(pi_camera, "STOP_TIMEOUT_S", 0.1)
+    camera = PiCamera(160, 120, 30.0, encoder=SOFTWARE)
+    camera._picam2 = StuckPicamera2()
+    camera.start()
+    try:
+        camera.close()
+        assert "picamera2 stop() did not return within 0.1 s" in caplog.text
+        with pytest.raises(CameraError, match="picamera2 stop"):
+            pi_camera.within(0.1, "picamera2 stop()", stuck.wait)
+    finally:
+        stuck.set()

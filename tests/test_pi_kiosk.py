@@ -59,8 +59,8 @@ def test_off_a_pi_the_kiosk_says_how_to_get_picamera2_and_claims_no_pin(tmp_path
     assert not (tmp_path / "spool").exists()
 
 
-def test_an_empty_mic_setting_means_alsas_default_device(tmp_path):
-    assert mic_device(booth_settings(tmp_path)) == "default"
+def test_a_named_mic_setting_is_the_device_the_kiosk_opens(tmp_path):
+    # An empty one finds the USB microphone: tests/test_sound_cards.py.
     card = "plughw:CARD=Device,DEV=0"
     assert mic_device(booth_settings(tmp_path, mic=card)) == card
 

@@ -173,7 +173,7 @@ def test_in_real_time_the_speaker_paces_the_picture(tmp_path, monkeypatch):
     write_numbered_clip(clip, seconds=1.0, beep=False)
     sim = VirtualSpeaker(tmp_path / "paced", channels=2, paced=True)
     sim.install()
-    speaker = Speaker(sim.device, RATE, 2)
+    speaker = Speaker(sim.device, RATE, 2, open_pcm=sim.open_pcm)
     speaker.latency_s = sim.latency_s(speaker.buffer_frames)
     player = ClipPlayer(speaker, realtime=True)
     view = SimpleNamespace(clip_path=str(clip), clip_playing=True)

@@ -290,6 +290,15 @@ def host_setup() -> None:
         subprocess.run(["update-binfmts", "--enable", "qemu-aarch64"], check=True)
 
 
+def unmount_under(root: Path) -> None:
+    """Unmounts whatever an interrupted run (debootstrap's own /proc) left mounted in the root,
+    deepest first, so that removing the root never reaches into this machine's /proc or /sys."""
+    prefix = f"{root}/"
+    mounted = [line.split()[1] for line in Path("/proc/mounts").read_text().splitlines()]
+    for point in sorted((m for m in mounted if m.startswith(prefix)), reverse=True):
+        subprocess.run(["umount", "--lazy", point], check=True)
+
+
 def source_files() -> list[str]:
     """This source tree's files as git knows them (tracked and new, not ignored)."""
     out = subprocess.run(
@@ -311,6 +320,7 @@ def run(work: Path, reuse_base: bool) -> dict[str, object]:
             host_setup()
         sources = debian_sources(apt_sources())
         with check.step("arm64 Debian 12 root (debootstrap)") as rec:
+            unmount_under(check.root)
             if check.root.exists():
                 shutil.rmtree(check.root)
             if reuse_base and check.base.exists():

@@ -32,7 +32,7 @@ def run(args: argparse.Namespace) -> int:
     from booth.devices.camera import CameraError
     from booth.devices.microphone import MicrophoneError
     from booth.devices.speaker import SpeakerError
-    from booth.kiosk.window import Screen, open_display
+    from booth.kiosk.window import DisplayError, Screen, open_display
     from booth.kiosk.window import run as run_window
 
     service.setup_logging("booth-kiosk")
@@ -46,7 +46,11 @@ def run(args: argparse.Namespace) -> int:
     from booth.kiosk.pi import build_pi_kiosk
 
     display = settings.display
-    screen = Screen(open_display(display.size, fullscreen=display.fullscreen), display.rotation)
+    try:
+        surface = open_display(display.size, fullscreen=display.fullscreen)
+    except DisplayError as err:
+        raise UserError(str(err)) from None
+    screen = Screen(surface, display.rotation)
     try:
         kiosk = build_pi_kiosk(settings, screen.picture)
     except (CameraError, MicrophoneError, SpeakerError) as err:

@@ -17,10 +17,11 @@ from pathlib import Path
 
 from booth.cli.main import UserError, add_config_option, load_booth_settings
 from booth.config.settings import Settings
-from booth.devices.face_meter import face_brightness
-from booth.light.calibrate import FACE_KEY, CalibrationError, calibrate
+from booth.devices.face_exposure import camera_aim
+from booth.light.calibrate import CalibrationError, calibrate
 from booth.light.curve import CurvePoint, LightCurve
 from booth.light.override import write_override
+from booth.light.record import MISSING_WARN, curve_missing_light, missing_light_text
 from booth.light.settings import LightSettings
 
 SIM_CALIBRATION_SIZE = (320, 240)
@@ -122,13 +123,21 @@ def run_calibrate(args: argparse.Namespace) -> int:
         raise UserError(
             f"{settings.paths.state}: cannot store the light curve ({err.strerror or err})"
         ) from None
+    missing = curve_missing_light(curve, light_settings)
     if args.json:
-        print(json.dumps({"file": str(path), **curve.to_json()}, indent=2))
+        pct = None if missing is None else round(100.0 * missing, 1)
+        print(
+            json.dumps({"file": str(path), **curve.to_json(), "missing_light_pct": pct}, indent=2)
+        )
     else:
         print(
             f"light curve stored in {path}: the ring adds up to {curve.full_ring_lux:.0f} lux "
             "to the camera's reading"
         )
+        if missing is not None and missing > MISSING_WARN:
+            print(f"warning: {missing_light_text(missing)}")
+        elif missing is not None:
+            print("the ring light can light the face enough in this room")
     return 0
 
 
@@ -140,9 +149,12 @@ def calibrate_booth(settings: Settings, light: LightSettings, progress=None) -> 
     if dev.backend != "pi":
         from booth.sim.calibration import calibrate_simulated
         from booth.sim.pins import sim_pin_factory
+        from booth.sim.scenarios import RING_LUX_AT_FULL
         from booth.sim.world import SimWorld
 
         world = SimWorld(*SIM_CALIBRATION_SIZE, rec.fps)
+        # The ring of the simulated booth (`booth simulate`), so its curve fits that booth.
+        world.scene.ring_lux_at_full = RING_LUX_AT_FULL
         sim_light = dataclasses.replace(light, driver="gpiozero")
         ring = open_ring_light(sim_light, dev.light_pin, dev.light_frequency_hz, sim_pin_factory())
         try:
@@ -153,19 +165,26 @@ def calibrate_booth(settings: Settings, light: LightSettings, progress=None) -> 
                 rec.flicker_period_us or None,
                 SIM_CALIBRATION_SIZE,
                 progress,
+                camera_aim(light),
             )
         finally:
             ring.close()
     from booth.devices.pi_camera import PiCamera
 
-    camera = PiCamera(rec.width, rec.height, rec.fps, rec.bitrate_bps, rec.flicker_period_us)
+    camera = PiCamera(
+        rec.width,
+        rec.height,
+        rec.fps,
+        rec.bitrate_bps,
+        rec.flicker_period_us,
+        aim=camera_aim(light),
+    )
     ring = open_ring_light(light, dev.light_pin, dev.light_frequency_hz)
     camera.start()
     try:
 
         def next_metadata():
-            frame = camera.capture(time.monotonic_ns())
-            return {**frame.metadata, FACE_KEY: face_brightness(frame.preview)}
+            return camera.capture(time.monotonic_ns()).metadata
 
         return calibrate(
             ring.set, next_metadata, measured=datetime.now().astimezone(), progress=progress

@@ -77,7 +77,7 @@ class Devices:
     light_frequency_hz: int = 1000
     light_level: float = 0.6  # constant duty cycle 0..1 until the light controller drives it
     buttons: Buttons = field(default_factory=Buttons)
-    mic_device: str = ""  # ALSA card name, e.g. "USB"; "" = the default device
+    mic_device: str = ""  # ALSA card name, e.g. "USB"; "" = the first USB card that captures
     # Sound the microphone delivers later than ALSA tells (inside its own converter): measured
     # by `booth doctor --record` as the audio/video offset, and taken off every chunk's time.
     mic_latency_ms: float = 0.0
@@ -97,41 +97,57 @@ class Recording:
     disk_margin_bytes: int = 500_000_000
 
 
-DRIVERS = ("gpiozero", "sysfs")
+DRIVERS = ("auto", "sysfs", "gpiozero")
+
+
+METERINGS = ("face", "frame")
+"""What the camera's exposure can aim at: `LightSettings.metering`."""
 
 
 @dataclass(frozen=True)
 class LightSettings:
     """How the ring light is driven and controlled.
 
-    driver: "gpiozero" (PWMLED on `devices.light_pin`, software PWM on a Pi 5) or "sysfs"
-    (the kernel's hardware PWM, `/sys/class/pwm`; needs `dtoverlay=pwm` in config.txt).
+    driver: "auto" (the default: "sysfs" where a PWM chip drives `devices.light_pin`, as
+    `dtoverlay=pwm` in config.txt makes one; "gpiozero" elsewhere), "sysfs" (the kernel's
+    hardware PWM, `/sys/class/pwm`: steps of one nanosecond, no CPU, no jitter) or "gpiozero"
+    (PWMLED on `devices.light_pin`: lgpio's software PWM, steps of 0.1 % at 1 kHz).
     pwmchip: "auto" (find the chip that drives `devices.light_pin` by its device path) or the
     chip's name, e.g. "pwmchip2". channel: the chip's channel, -1 = from the pin.
     sysfs_frequency_hz: hardware PWM frequency; 20 kHz puts 200 periods into a 10 ms exposure,
     so rolling-shutter rows never see a part-period, and is above hearing (coil whine).
     min_duty: duty below which the LED driver stays dark; the light's first step starts there.
     target_exposure_us × target_gain: the exposure × gain the controller keeps the camera at.
-    30 ms (three 10 ms mains flicker periods, inside a 30 fps frame) at gain 2 keeps noise low.
+    30 ms (three 10 ms mains flicker periods, inside a 30 fps frame) at gain 1.1: the light, not
+    the gain, brightens the face (low noise), and the 10 % above gain 1 keeps a settled
+    exposure from dropping to 20 ms (whole flicker periods) with 1.5 times the gain.
     idle_lightness: the light while nobody is in the booth (0 = off), as lightness 0..1.
     deadband: relative exposure × gain error left alone, against hunting.
     slew_per_s: fastest change of light output (of full light per second) in a session.
     recording_slew_per_s: fastest change while recording (0 = hold), so takes do not pulse.
     ramp_s: seconds of a soft ramp at session start and end (from off to full).
+    metering: what the camera's exposure aims at. "face" (default): the candidate's face inside
+    the framing guide: the camera meters a spot (libcamera's AeMeteringMode) and the booth's
+    face meter sets its ExposureValue so the face's mean luma is `face_level`; the light then
+    brings exposure × gain to the target, so the face is lit, not amplified. "frame": the whole
+    picture, as the camera comes (the backdrop then decides how bright the face is).
+    face_level: the face's mean luma to aim at, 0..1 of full scale (skin at about 55–60 %).
     """
 
-    driver: str = "gpiozero"
+    driver: str = "auto"
     pwmchip: str = "auto"
     channel: int = -1
     sysfs_frequency_hz: int = 20_000
     min_duty: float = 0.0
     target_exposure_us: float = 30_000.0
-    target_gain: float = 2.0
+    target_gain: float = 1.1
     idle_lightness: float = 0.3
     deadband: float = 0.02
     slew_per_s: float = 4.0
     recording_slew_per_s: float = 0.02
     ramp_s: float = 2.0
+    metering: str = "face"
+    face_level: float = 0.57
 
     @property
     def target_exposure_gain(self) -> float:
@@ -419,6 +435,8 @@ def _light(t: Table | None) -> LightSettings:
             "recording_slew_per_s", d.recording_slew_per_s, minimum=0.0, maximum=1.0
         ),
         ramp_s=t.number("ramp_s", d.ramp_s, minimum=0.0, maximum=30.0),
+        metering=t.string("metering", d.metering, choices=METERINGS),
+        face_level=t.number("face_level", d.face_level, minimum=0.2, maximum=0.9),
     )
     t.finish()
     return light

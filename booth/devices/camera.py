@@ -40,6 +40,9 @@ METADATA_KEYS = (
     "SensorTimestamp",
     "AeState",
 )
+FACE_KEY = "FaceBrightness"
+"""The booth's own metadata key: the face's brightness in the frame (booth.devices.face_meter's
+`face_brightness`, linear light 0..1), which the cameras add to picamera2's keys."""
 AE_STATE_IDLE, AE_STATE_SEARCHING, AE_STATE_CONVERGED = 0, 1, 2
 """libcamera's `AeState`: idle = exposure time and gain are both manual (our lock while
 recording); searching = auto-exposure is still moving; converged = it has settled."""
@@ -62,7 +65,8 @@ class CameraFrame:
     metadata: picamera2's per-frame metadata: ExposureTime (µs, int), AnalogueGain (float),
     DigitalGain (float), Lux (float), FrameDuration (µs, int), SensorTimestamp (ns, int, on
     CLOCK_MONOTONIC on a Pi, virtual time in simulation), AeState (int, `AE_STATE_*`: idle
-    while the exposure is locked for a take).
+    while the exposure is locked for a take), and the booth's own `FACE_KEY` (the face's
+    brightness, linear 0..1, from the face meter).
     """
 
     __slots__ = ("_image", "_preview", "metadata")

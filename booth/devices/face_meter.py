@@ -30,7 +30,29 @@ def face_luma(image: np.ndarray) -> float:
 
 
 def face_brightness(image: np.ndarray) -> float:
-    """Mean linear luminance (0..1) of the face patch (sRGB decoded)."""
-    v = face_patch(image).astype(np.float64) / 255.0
-    linear = np.where(v <= 0.04045, v / 12.92, ((v + 0.055) / 1.055) ** 2.4)
-    return float((linear @ LUMA).mean())
+    """The face patch's mean luma (`face_luma`) in linear light, 0..1: what the exposure and the
+    light act on in proportion (twice the light, twice this), in the units of the target."""
+    return linear_light(face_luma(image) / 255.0)
+
+
+def face_brightness_yuv(array: np.ndarray, width: int, height: int) -> float:
+    """`face_brightness` of a YUV420 frame (picamera2's lores array, rows of `stride` bytes),
+    from its Y plane alone: no RGB conversion. Y is limited range (16..235), as picamera2's
+    video configurations give it."""
+    stride = array.shape[1] if array.ndim == 2 else width
+    y = np.asarray(array).reshape(-1)[: height * stride].reshape(height, stride)[:, :width]
+    rows, cols = FRAMING.meter_patch(width, height)
+    luma = (y[rows, cols].astype(np.float64).mean() - 16.0) / 219.0
+    return linear_light(min(1.0, max(0.0, luma)))
+
+
+def linear_light(encoded: float) -> float:
+    """A video level (0..1, sRGB/Rec. 709 encoded, as in a picture) in linear light, 0..1."""
+    v = min(1.0, max(0.0, float(encoded)))
+    return v / 12.92 if v <= 0.04045 else ((v + 0.055) / 1.055) ** 2.4
+
+
+def encoded_level(linear: float) -> float:
+    """The inverse of `linear_light`: linear light 0..1 as a video level 0..1."""
+    v = min(1.0, max(0.0, float(linear)))
+    return 12.92 * v if v <= 0.0031308 else 1.055 * v ** (1 / 2.4) - 0.055

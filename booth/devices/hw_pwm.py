@@ -12,6 +12,13 @@ never by its number:
 - Pi 4, 3, 2, 1, Zero: the SoC's PWM, `fe20c000.pwm` / `3f20c000.pwm` / `2020c000.pwm`:
   GPIO12 and GPIO18 are channel 0, GPIO13 and GPIO19 channel 1. The 3.5 mm audio jack uses
   both channels: a booth dimming with hardware PWM plays sound through HDMI or USB.
+
+The kernel makes an exported channel's files root's, 0644. Raspberry Pi OS's udev rule
+(raspberrypi-sys-mods, 99-com.rules: on a pwm uevent, `chown -R root:gpio` and `chmod -R 770`
+over /sys/class/pwm and the chips' device directories) hands them to the gpio group a moment
+later, from udev's own worker. So the driver waits until the files are writable, for at most
+`PERMISSION_WAIT_S`, before its first write; and it leaves the channel exported when it
+closes, so that a restarted kiosk finds the files already writable.
 """
 
 from __future__ import annotations
@@ -22,7 +29,10 @@ from pathlib import Path
 
 SYSFS_PWM = Path("/sys/class/pwm")
 EXPORT_WAIT_S = 2.0
-"""udev may take a moment to create an exported channel's files and fix their permissions."""
+"""The kernel creates an exported channel's directory at once; this bounds the wait for it."""
+PERMISSION_WAIT_S = 5.0
+"""udev's rule runs a shell over /sys/class/pwm for each uevent: on a busy boot, seconds."""
+CHANNEL_FILES = ("period", "duty_cycle", "enable")
 
 PWM_BLOCKS: dict[str, dict[int, int]] = {
     "1f00098000.pwm": {12: 0, 13: 1, 18: 2, 19: 3},
@@ -68,6 +78,7 @@ class SysfsPWM:
         if not self.path.is_dir():
             self._write(self.chip / "export", str(channel))
             self._wait_for_channel()
+        self._wait_until_writable()
         self._period_ns = 0
         self._duty = 0.0
         self._write(self.path / "enable", "0")
@@ -102,17 +113,31 @@ class SysfsPWM:
         self._write(self.path / "duty_cycle", str(round(self._duty * self._period_ns)))
 
     def close(self) -> None:
-        """Switch off, stop the channel and give it back to the kernel."""
+        """Switch off and stop the channel. It stays exported (see the module's docstring)."""
         if self.path.is_dir():
             self._write(self.path / "duty_cycle", "0")
             self._write(self.path / "enable", "0")
-            self._write(self.chip / "unexport", str(self.channel))
 
     def _wait_for_channel(self) -> None:
         deadline = time.monotonic() + EXPORT_WAIT_S
         while not (self.path / "duty_cycle").exists():
             if time.monotonic() > deadline:
                 raise PwmError(f"{self.path}: did not appear after export; is the chip busy?")
+            time.sleep(0.01)
+
+    def _wait_until_writable(self) -> None:
+        deadline = time.monotonic() + PERMISSION_WAIT_S
+        while True:
+            locked = [name for name in CHANNEL_FILES if not os.access(self.path / name, os.W_OK)]
+            if not locked:
+                return
+            if time.monotonic() > deadline:
+                raise PwmError(
+                    f"{self.path / locked[0]}: still not writable {PERMISSION_WAIT_S:g} s after "
+                    "export. Raspberry Pi OS's udev rule (99-com.rules) gives /sys/class/pwm to "
+                    "the gpio group: check that the booth user is in it (`id booth`) and that "
+                    "the rule is there (raspberrypi-sys-mods)"
+                )
             time.sleep(0.01)
 
     @staticmethod

@@ -2,15 +2,16 @@
 
 A 12 V or 24 V LED ring switched by a logic-level MOSFET whose gate is driven by a PWM-capable
 GPIO pin (see hardware/). Two drivers make the PWM, behind one `LightDriver` interface:
-gpiozero's `PWMLED` (software PWM on a Pi 5) and the kernel's hardware PWM through sysfs
-(booth/devices/hw_pwm.py). `RingLight` adds what the light means to people and to the camera:
-light output (linear, what the camera sees), CIE lightness (what the eye sees) and the LED
-driver's minimum duty.
+the kernel's hardware PWM through sysfs (booth/devices/hw_pwm.py), which a booth uses by
+default wherever `dtoverlay=pwm` gives the light's pin a PWM chip, and gpiozero's `PWMLED`
+(software PWM through lgpio, in fractions of a percent) otherwise. `RingLight` adds what the
+light means to people and to the camera: light output (linear, what the camera sees), CIE
+lightness (what the eye sees) and the LED driver's minimum duty.
 """
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import Any, Protocol
 
 from gpiozero import PWMLED
 from gpiozero.pins import Factory
@@ -64,18 +65,35 @@ class LightDriver(Protocol):
 
 
 class GpiozeroPWM:
-    """gpiozero's PWMLED on BCM pin `pin` at `frequency` Hz, as a light driver."""
+    """gpiozero's PWMLED on BCM pin `pin` at `frequency` Hz, as a light driver.
+
+    On lgpio (gpiozero's pin factory on Bookworm) the duty is set in fractions of a percent:
+    gpiozero 2.0's `LGPIOPin` hands lgpio `int(value * 100)`, whole percent steps, which at the
+    idle light are about 14 % of the light (far above the light controller's 2 % deadband: the
+    light hunts, and outputs under 1 % switch off), while lgpio's `tx_pwm` takes a float
+    percentage, timed in microseconds (0.1 % steps at 1 kHz).
+    """
 
     def __init__(self, pin: int, frequency: float, pin_factory: Factory | None = None) -> None:
         self._led = PWMLED(pin, frequency=frequency, initial_value=0.0, pin_factory=pin_factory)
+        self._duty = 0.0
+
+    @property
+    def led(self) -> PWMLED:
+        """gpiozero's device (its `pin_factory` says which GPIO library drives it)."""
+        return self._led
 
     @property
     def duty(self) -> float:
-        return float(self._led.value)
+        return self._duty
 
     @duty.setter
     def duty(self, value: float) -> None:
-        self._led.value = min(1.0, max(0.0, float(value)))
+        self._duty = min(1.0, max(0.0, float(value)))
+        self._led.value = self._duty
+        pin = self._led.pin
+        if type(pin).__name__ == "LGPIOPin" and 0.0 < self._duty < 1.0:
+            _fractional_lgpio_duty(pin, self._duty)
 
     @property
     def frequency(self) -> float | None:
@@ -85,6 +103,17 @@ class GpiozeroPWM:
         if not self._led.closed:
             self._led.off()
             self._led.close()
+
+
+def _fractional_lgpio_duty(pin: Any, duty: float) -> None:
+    """Set `duty` (0..1) on gpiozero 2.0's LGPIOPin without its whole-percent rounding: the
+    same `lgpio.tx_pwm` call it makes (on its factory's chip handle), with the percentage as a
+    float, and the pin's record of it kept so that gpiozero reads the value back."""
+    import lgpio  # only where gpiozero's lgpio pins are in use
+
+    frequency, _ = pin._pwm
+    lgpio.tx_pwm(pin.factory._handle, pin._number, frequency, duty * 100)
+    pin._pwm = (frequency, duty * 100)
 
 
 class RingLight:

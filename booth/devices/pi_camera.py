@@ -16,6 +16,11 @@ booth.devices.exposure_hold runs on the preview. libcamera 0.5 replaced `AeEnabl
 picamera2 issue 1269), so the controls are chosen by what the camera advertises
 (`exposure_lock_controls`).
 
+Between takes the exposure aims at the candidate's face (booth.devices.face_exposure): libcamera's
+`AeMeteringMode` Spot, the booth's exposure profile as `AeExposureMode` Custom (added to the
+sensor's tuning file, which picamera2 passes to libcamera), and the face meter reading the lores
+stream's Y plane and setting `ExposureValue` where the spot misses the face's level.
+
 Each take gets a fresh encoder through `Picamera2.start_encoder`/`stop_encoder`: `stop_recording`
 would stop the camera and the candidate's preview with it. A Pi 4 encodes in hardware
 (`H264Encoder`, the VideoCore's codec at /dev/video11); a Pi 5 has no video encoder and uses
@@ -31,8 +36,10 @@ from __future__ import annotations
 
 import logging
 import re
+import threading
 import time
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping
+from fractions import Fraction
 from importlib import import_module
 from pathlib import Path
 from types import ModuleType
@@ -44,13 +51,20 @@ from booth.devices.camera import (
     AE_STATE_CONVERGED,
     AE_STATE_IDLE,
     AE_STATE_SEARCHING,
+    FACE_KEY,
     METADATA_KEYS,
     CameraError,
     CameraFrame,
     preview_size,
 )
 from booth.devices.exposure_hold import Exposure, FaceHold
-from booth.devices.face_meter import face_brightness
+from booth.devices.face_exposure import (
+    CameraAim,
+    FaceExposure,
+    aim_controls,
+    with_booth_exposure_mode,
+)
+from booth.devices.face_meter import face_brightness_yuv
 from booth.devices.pi_output import TakeVideoOutput
 from booth.media.takefiles import TakeFiles, TakeWriteError
 
@@ -62,6 +76,10 @@ PI_MODEL_FILE = Path("/proc/device-tree/model")
 _PI5_FAMILY = re.compile(r"Raspberry Pi (5|500)\b|Compute Module 5")
 FRAME_TIMEOUT_S = 2.0
 """No frame for this long means the camera is gone (ribbon cable, sensor fault)."""
+START_TIMEOUT_S = 10.0
+"""Bound on picamera2's configure() and start() (libcamera allocates buffers, starts the ISP)."""
+STOP_TIMEOUT_S = 5.0
+"""Bound on each of picamera2's stop_encoder(), stop() and close(): none has a time limit."""
 
 PICAMERA2_MISSING = (
     "the Raspberry Pi camera needs picamera2, which cannot be imported here ({error}). "
@@ -113,6 +131,31 @@ def hardware_encoder_present(encoders: ModuleType) -> bool:
     at import, checks that the card is "bcm2835-codec-encode", and otherwise makes
     `H264Encoder` another name for `LibavH264Encoder`."""
     return encoders.H264Encoder is not encoders.LibavH264Encoder
+
+
+def libav_framerate(fps: float) -> Fraction:
+    """The frame rate as picamera2's `LibavH264Encoder` must be given it: an exact fraction.
+
+    The encoder hands `framerate` to PyAV's `add_stream(rate=...)`, which since PyAV 13.1
+    reads `rate.numerator`: a float raises AttributeError there, so every take on a Pi 5
+    would fail. A Fraction works with every PyAV a booth may run (av 12 of Bookworm's
+    python3-av as well as the venv's), and keeps 29.97 as 2997/100 rather than rounding it.
+    """
+    return Fraction(fps).limit_denominator(1001)
+
+
+def encoder_options(encoder: str, fps: float, bitrate_bps: int) -> dict[str, Any]:
+    """The keyword arguments of picamera2's encoder for `encoder` (`HARDWARE`: H264Encoder,
+    `SOFTWARE`: LibavH264Encoder): a keyframe a second, so a cut file still plays, and SPS/PPS
+    repeated before each one."""
+    options: dict[str, Any] = {
+        "bitrate": bitrate_bps,
+        "repeat": True,
+        "iperiod": max(1, round(fps)),
+    }
+    if encoder == SOFTWARE:
+        options["framerate"] = libav_framerate(fps)
+    return options
 
 
 def camera_controls(
@@ -246,6 +289,32 @@ def yuv420_to_rgb(array: np.ndarray, width: int, height: int) -> np.ndarray:
     return rgb
 
 
+def within(seconds: float, what: str, call: Callable[[], Any]) -> Any:
+    """`call()`, waited for at most `seconds` on a thread of its own.
+
+    picamera2's stop(), stop_encoder() and close() wait for its camera thread with no time
+    limit; with a dead camera they may never return. Raises `CameraError` naming `what` when
+    the time is up (the call is left running on its daemon thread); re-raises its exception.
+    """
+    outcome: list[Any] = []
+    failure: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            outcome.append(call())
+        except BaseException as error:  # handed to the waiting thread
+            failure.append(error)
+
+    thread = threading.Thread(target=run, name=f"camera: {what}", daemon=True)
+    thread.start()
+    thread.join(seconds)
+    if thread.is_alive():
+        raise CameraError(f"{what} did not return within {seconds:g} s")
+    if failure:
+        raise failure[0]
+    return outcome[0] if outcome else None
+
+
 # ------------------------------------------------------------------ the camera
 class PiCamera:
     """The booth's camera on a Raspberry Pi (the `Camera` protocol of booth.devices.camera).
@@ -255,6 +324,8 @@ class PiCamera:
     flicker_period_us: mains flicker period to lock exposure to (0 = none).
     camera_num: which camera, if several are connected.
     encoder: force `HARDWARE` or `SOFTWARE`; None detects the board's (see `choose_encoder`).
+    aim: the auto-exposure's metering, face level and exposure profile
+    (booth.devices.face_exposure.camera_aim); None: the camera's own defaults.
 
     Raises `PiCameraUnavailable` when picamera2 cannot be imported and `CameraError` when no
     camera answers, both with what staff can do about it.
@@ -269,8 +340,11 @@ class PiCamera:
         flicker_period_us: int = 10_000,
         camera_num: int = 0,
         encoder: str | None = None,
+        aim: CameraAim | None = None,
     ) -> None:
         self._lib = import_picamera2()
+        self.aim = aim
+        self._tuning = self._booth_tuning(camera_num)
         self.size = (width, height)
         self.fps = float(fps)
         self.bitrate_bps = bitrate_bps
@@ -282,7 +356,8 @@ class PiCamera:
         self.fault: str | None = None
         self.preview_size = preview_size(width, height)
         try:
-            self._picam2 = self._lib.Picamera2(camera_num)
+            tuning = {"tuning": self._tuning} if self._tuning is not None else {}
+            self._picam2 = self._lib.Picamera2(camera_num, **tuning)
         except Exception as error:  # IndexError or RuntimeError, by picamera2 version
             raise CameraError(
                 f"no camera found ({error}): check the ribbon cable and "
@@ -295,6 +370,8 @@ class PiCamera:
         self._last_raw: Mapping[str, Any] | None = None
         self._hold: FaceHold | None = None
         self._asked_gain: float | None = None
+        self._face_ev: FaceExposure | None = None
+        self._asked_ev = 0.0
 
     # -------------------------------------------------------------- streaming
     def start(self) -> None:
@@ -308,18 +385,26 @@ class PiCamera:
             lores={"size": self.preview_size, "format": "YUV420"},
             controls=camera_controls(
                 self.fps, self.flicker_period_us, available, lc.AeFlickerModeEnum.Manual
-            ),
+            )
+            | (aim_controls(self.aim, available, self._tuning is not None) if self.aim else {}),
             encode="main",
             display=None,
         )
-        try:
+
+        def configure_and_start() -> None:
             picam2.configure(config)
             picam2.start()
+
+        try:
+            within(START_TIMEOUT_S, "picamera2 configure() and start()", configure_and_start)
         except Exception as error:
             raise CameraError(f"camera {self.model} did not start: {error}") from error
         lores = picam2.camera_configuration()["lores"]
         self.preview_size = tuple(lores["size"])
         self._running = True
+        level = self.aim.face_level if self.aim else None
+        self._face_ev = FaceExposure(level) if level is not None else None
+        self._asked_ev = 0.0
         log.info(
             "camera %s: %dx%d at %g fps, preview %dx%d, %s H.264",
             self.model,
@@ -330,15 +415,35 @@ class PiCamera:
         )
 
     def stop(self) -> None:
-        self.stop_encoder()
-        if self._running:
-            self._running = False
-            self._picam2.stop()
+        """Stop the take's encoder (if any) and the camera; `CameraError` names what did not
+        return within `STOP_TIMEOUT_S`."""
+        try:
+            self.stop_encoder()
+        finally:
+            if self._running:
+                self._running = False
+                if self.fault:
+                    self._cancel_jobs()
+                within(STOP_TIMEOUT_S, "picamera2 stop()", self._picam2.stop)
 
     def close(self) -> None:
-        """Stop and release the camera for other programs (rpicam-hello, booth doctor)."""
-        self.stop()
-        self._picam2.close()
+        """Stop and release the camera for other programs (rpicam-hello, booth doctor).
+
+        Never hangs: a camera that does not stop is logged and left to the process's exit."""
+        try:
+            self.stop()
+            within(STOP_TIMEOUT_S, "picamera2 close()", self._picam2.close)
+        except CameraError as error:
+            log.error("camera %s: %s; it is released when the process ends", self.model, error)
+
+    def _cancel_jobs(self) -> None:
+        """Drop picamera2's queued jobs. A `capture_request` that timed out stays queued, and
+        `stop()` would wait behind it for ever (picamera2 0.3.36: `cancel_all_and_flush` is
+        there "for tidying up after an operation has unexpectedly timed out")."""
+        try:
+            self._picam2.cancel_all_and_flush()
+        except Exception as error:
+            log.warning("camera %s: cannot cancel its queued requests: %s", self.model, error)
 
     def capture(self, now_ns: int) -> CameraFrame:
         """Wait for the next frame (at most `FRAME_TIMEOUT_S`) and return its preview and
@@ -352,8 +457,16 @@ class PiCamera:
             raise CameraError(self.fault)
         try:
             request = self._picam2.capture_request(wait=FRAME_TIMEOUT_S)
-        except Exception as error:  # picamera2 raises TimeoutError, or libcamera's errors
-            self.fault = f"camera {self.model} delivers no frames ({error or 'timeout'})"
+        except TimeoutError as error:  # concurrent.futures': the job is still queued
+            self._cancel_jobs()
+            self.fault = (
+                f"camera {self.model} delivered no frame within {FRAME_TIMEOUT_S:g} s "
+                "(picamera2 capture_request timed out)"
+            )
+            raise CameraError(self.fault) from error
+        except Exception as error:  # libcamera's errors
+            self._cancel_jobs()
+            self.fault = f"camera {self.model} failed to deliver a frame: {error!r}"
             raise CameraError(self.fault) from error
         try:
             lores = request.make_array("lores")
@@ -365,8 +478,11 @@ class PiCamera:
         # The YUV lores frame becomes RGB only when it is looked at: by a screen that shows
         # the preview, or by the exposure hold during a take.
         frame = CameraFrame(None, lambda: yuv420_to_rgb(lores, *self.preview_size), metadata)
+        face = metadata[FACE_KEY] = face_brightness_yuv(lores, *self.preview_size)
         if self._hold is not None:
-            self._trim_gain(face_brightness(frame.preview), metadata)
+            self._trim_gain(face, metadata)
+        elif self._face_ev is not None:
+            self._meter_face(face, metadata)
         output = self._output
         if output is not None and output.error is not None:
             # As the software writer does: the kiosk stops the take and keeps what is on disk.
@@ -385,13 +501,16 @@ class PiCamera:
             raise TypeError("PiCamera encodes in picamera2: pass it PiCamera.take_writer(files)")
         if self._encoder is not None:
             raise RuntimeError("an encoder is already running; stop_encoder() first")
-        encoder = self._new_encoder()
-        output = _as_picamera2_output(writer, self._lib.outputs.Output)
-        self._encoder, self._output = encoder, writer
+        # On any failure the take's writer is closed here (its files and its sync thread):
+        # the caller only ever sees the exception.
         try:
+            encoder = self._new_encoder()
+            output = _as_picamera2_output(writer, self._lib.outputs.Output)
+            self._encoder, self._output = encoder, writer
             self._picam2.start_encoder(encoder, output, name="main")
-        except Exception:
+        except BaseException:
             self._encoder = self._output = None
+            writer.close()
             raise
         self._lock_exposure()
 
@@ -403,7 +522,11 @@ class PiCamera:
             return
         try:
             self._unlock_exposure()
-            self._picam2.stop_encoder(encoder)
+            within(
+                STOP_TIMEOUT_S,
+                "picamera2 stop_encoder()",
+                lambda: self._picam2.stop_encoder(encoder),
+            )
         finally:
             self._encoder = self._output = None
             if output is not None:
@@ -452,15 +575,33 @@ class PiCamera:
             self._picam2.set_controls({"AnalogueGain": gain})
             self._asked_gain = gain
 
+    def _meter_face(self, face: float, metadata: Mapping[str, Any]) -> None:
+        """The face meter's ExposureValue (booth.devices.face_exposure), asked for only when it
+        moves."""
+        assert self._face_ev is not None
+        ev = self._face_ev.update(face, metadata["AeState"] == AE_STATE_CONVERGED)
+        if ev != self._asked_ev:
+            self._picam2.set_controls({"ExposureValue": ev})
+            self._asked_ev = ev
+
+    def _booth_tuning(self, camera_num: int) -> dict[str, Any] | None:
+        """The sensor's tuning file with the booth's exposure mode (`aim.exposure_profile`),
+        or None (no profile asked, or the file cannot be had: then the tuning's own)."""
+        if self.aim is None or self.aim.exposure_profile is None:
+            return None
+        picamera2 = self._lib.Picamera2
+        try:
+            model = picamera2.global_camera_info()[camera_num]["Model"]
+            tuning = picamera2.load_tuning_file(f"{model}.json")
+            return with_booth_exposure_mode(tuning, self.aim.exposure_profile)
+        except Exception as error:  # no camera, no file, no rpi.agc: the camera still works
+            log.warning("the booth's exposure profile is not used (%s)", error)
+            return None
+
     def _new_encoder(self) -> Any:
-        iperiod = max(1, round(self.fps))  # a keyframe a second: a cut file still plays
-        if self.encoder == HARDWARE:
-            return self._lib.encoders.H264Encoder(
-                bitrate=self.bitrate_bps, repeat=True, iperiod=iperiod
-            )
-        return self._lib.encoders.LibavH264Encoder(
-            bitrate=self.bitrate_bps, repeat=True, iperiod=iperiod, framerate=self.fps
-        )
+        encoders = self._lib.encoders
+        kind = encoders.H264Encoder if self.encoder == HARDWARE else encoders.LibavH264Encoder
+        return kind(**encoder_options(self.encoder, self.fps, self.bitrate_bps))
 
     def _first_timestamp_us(self) -> int | None:
         encoder = self._encoder

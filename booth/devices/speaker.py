@@ -2,11 +2,19 @@
 
 On a sound card, blocking writes pace playback, and what has been played is what was written
 minus what is still in ALSA's buffer: the clip player's master clock.
+
+A card that has played everything it was given stops in XRUN (an underrun): between two clips,
+and after each beep of `booth doctor --record`. pyalsaaudio 0.11 does not raise then:
+`avail()` returns a negative errno (-EPIPE), and `write()` re-prepares the stream and returns
+-EPIPE *without writing*. `write_frames` and `Speaker.delay_frames` handle both.
 """
 
 from __future__ import annotations
 
+import errno
 import logging
+from collections.abc import Callable
+from typing import Any
 
 import alsaaudio
 import numpy as np
@@ -18,27 +26,42 @@ class SpeakerError(Exception):
     """The speaker cannot be opened; the message is meant for staff."""
 
 
-def speaker_pcm(name: str) -> str:
-    """The ALSA playback PCM for the `[devices] speaker_device` setting.
+WRITE_TRIES = 3
+"""An underrun re-prepares the stream, so the next write goes through: a few tries are plenty."""
 
-    "" is ALSA's default device; a PCM name ("default", "plughw:CARD=Headphones,DEV=0", the
-    simulator's "booth_sim_speaker") is used as is; any other name is a sound card's id, which
-    plughw turns into a device that accepts 48 kHz stereo whatever the card does natively.
-    """
-    if not name:
-        return "default"
-    if ":" in name or name in alsaaudio.pcms(alsaaudio.PCM_PLAYBACK):
-        return name
-    return f"plughw:CARD={name},DEV=0"
+
+def write_frames(pcm: Any, data: bytes, frame_bytes: int) -> int:
+    """Write `data` (whole frames) to a pyalsaaudio playback PCM, through underruns.
+
+    pyalsaaudio 0.11 answers a write to a stream in XRUN with -EPIPE, having re-prepared it and
+    written nothing; the same data is written again. A short write goes on with the rest.
+    Returns the underruns met (0 on a stream that was running)."""
+    view = memoryview(data).cast("B")
+    underruns = refused = 0
+    while len(view):
+        written = int(pcm.write(view))
+        if written > 0:
+            view = view[written * frame_bytes :]
+            refused = 0
+            continue
+        # -EPIPE: an underrun, the stream is prepared again; 0: -EAGAIN (non-blocking only).
+        underruns += written == -errno.EPIPE
+        refused += 1
+        if refused >= WRITE_TRIES:
+            log.warning("speaker: write refused %d times (%d); %d bytes dropped",
+                        refused, written, len(view))  # fmt: skip
+            break
+    return underruns
 
 
 class Speaker:
     """The booth's loudspeaker: an ALSA playback device fed 16-bit samples by pyalsaaudio.
 
-    device: ALSA PCM name (see `speaker_pcm`). rate: samples per second per channel.
-    channels: 2 for stereo. period_frames × periods: ALSA's buffer, the sound that is queued
-    ahead of the speaker (1024 × 4 at 48 kHz = 85 ms). latency_s: sound the device holds
-    beyond what ALSA reports (a TV's own audio delay; the simulator's FIFO).
+    device: ALSA PCM name (see `booth.devices.sound_cards.speaker_pcm`). rate: samples per
+    second per channel. channels: 2 for stereo. period_frames × periods: ALSA's buffer, the
+    sound that is queued ahead of the speaker (1024 × 4 at 48 kHz = 85 ms). latency_s: sound
+    the device holds beyond what ALSA reports (a TV's own audio delay; the simulator's FIFO).
+    open_pcm: opens the PCM; pyalsaaudio's `alsaaudio.PCM` (the simulator passes its card's).
     """
 
     def __init__(
@@ -49,11 +72,13 @@ class Speaker:
         period_frames: int = 1024,
         periods: int = 4,
         latency_s: float = 0.0,
+        open_pcm: Callable[..., Any] = alsaaudio.PCM,
     ) -> None:
         self.device, self.rate, self.channels = device, rate, channels
         self.latency_s = latency_s
+        self.underruns = 0
         try:
-            self._pcm = alsaaudio.PCM(
+            self._pcm = open_pcm(
                 type=alsaaudio.PCM_PLAYBACK,
                 device=device,
                 rate=rate,
@@ -79,14 +104,14 @@ class Speaker:
         pending = np.concatenate([self._pending, samples]) if len(self._pending) else samples
         whole = len(pending) - len(pending) % self.period_frames
         if whole:
-            self._pcm.write(np.ascontiguousarray(pending[:whole]).tobytes())
+            self._write(np.ascontiguousarray(pending[:whole]).tobytes())
         self._pending = pending[whole:]
 
     def flush(self) -> None:
         """Send the last partial period, padded with silence."""
         if len(self._pending):
             pad = np.zeros((self.period_frames - len(self._pending), self.channels), np.int16)
-            self._pcm.write(np.concatenate([self._pending, pad]).tobytes())
+            self._write(np.concatenate([self._pending, pad]).tobytes())
             self._pending = self._pending[:0]
 
     def unplayed_frames(self) -> int:
@@ -96,9 +121,17 @@ class Speaker:
     def delay_frames(self) -> int:
         """Frames written and not yet played (0 when the buffer has run empty)."""
         try:
-            return max(0, self.buffer_frames - int(self._pcm.avail()))
+            avail = int(self._pcm.avail())
         except alsaaudio.ALSAAudioError:
             return 0
+        if avail < 0:
+            # -EPIPE: the card played everything and stopped (underrun); any other errno
+            # (-ESTRPIPE, -ENODEV) means nothing more will be played either.
+            return 0
+        return max(0, self.buffer_frames - avail)
+
+    def _write(self, data: bytes) -> None:
+        self.underruns += write_frames(self._pcm, data, 2 * self.channels)
 
     def pause(self, paused: bool) -> None:
         """Hold (or go on with) what is in ALSA's buffer, where the device can."""

@@ -26,20 +26,32 @@ from gpiozero.pins import Factory
 from booth.config.settings import Buttons, Devices, LightSettings, Recording
 from booth.devices.hw_pwm import SYSFS_PWM
 from booth.kiosk.health import Health
+from booth.kiosk.window import KMSDRM_FIX, sdl_library
 from booth.light.curve import CurveError, load_curve
-from booth.light.settings import open_ring_light
+from booth.light.record import (
+    MISSING_WARN,
+    curve_missing_light,
+    missing_light_text,
+    read_light_state,
+)
+from booth.light.settings import light_driver_name, open_ring_light
 from booth.media.spool import disk_free_bytes
 
 PASS, SKIP, WARN, FAIL = "pass", "skip", "warn", "fail"
 # A part not checked is worse than one that passed (no one knows), better than a problem seen.
 SEVERITY = {PASS: 0, SKIP: 1, WARN: 2, FAIL: 3}
 
-THERMAL_ZONE = Path("/sys/class/thermal/thermal_zone0/temp")
+THERMAL = Path("/sys/class/thermal")
+THERMAL_ZONE = THERMAL / "thermal_zone0/temp"
 WARN_CELSIUS = 70.0
 """The Pi 4 and 5 start to throttle at 80 °C (85 °C hard): 70 °C leaves no headroom for a
 summer afternoon in a closed booth."""
 FAIL_CELSIUS = 80.0
-GET_THROTTLED = Path("/sys/devices/platform/soc/soc:firmware/get_throttled")
+HWMON = Path("/sys/class/hwmon")
+"""The kernel's raspberrypi-hwmon driver ("rpi_volt", on the Pi 4 and the Pi 5) asks the
+firmware for its throttle flags every 2 s and raises `in0_lcrit_alarm` while the supply is
+under-voltage. (The firmware's own sysfs `get_throttled` exists only on a Pi 4, and reading it
+logs a kernel WARNING with a backtrace.)"""
 SYS_DRM = Path("/sys/class/drm")
 DEV_DRI = Path("/dev/dri")
 
@@ -80,6 +92,18 @@ def worst(*results: str) -> str:
 
 
 # ------------------------------------------------------------------------ board
+def cpu_thermal_zone(thermal: Path = THERMAL) -> Path:
+    """The SoC's temperature file: the thermal zone of type "cpu-thermal" (zone 0 on the Pi 4
+    and Pi 5 today; looked up by type so that another zone added first does not fool it)."""
+    for zone in sorted(thermal.glob("thermal_zone*")):
+        try:
+            if (zone / "type").read_text().strip() == "cpu-thermal":
+                return zone / "temp"
+        except OSError:
+            continue
+    return thermal / "thermal_zone0/temp"
+
+
 def temperature_check(on_pi: bool, zone: Path = THERMAL_ZONE) -> Check:
     """The SoC temperature from the kernel's thermal zone (millidegrees Celsius)."""
     try:
@@ -98,13 +122,22 @@ def temperature_check(on_pi: bool, zone: Path = THERMAL_ZONE) -> Check:
     return Check("temperature", PASS, detail)
 
 
-def read_throttled(sysfs: Path = GET_THROTTLED, vcgencmd: str = "vcgencmd") -> int | None:
-    """The firmware's throttle flags: from sysfs (hex), else `vcgencmd get_throttled`
-    ("throttled=0x50000"); None when neither answers."""
-    try:
-        return int(sysfs.read_text().strip(), 16)
-    except (OSError, ValueError):
-        pass
+def read_undervoltage(hwmon: Path = HWMON) -> bool | None:
+    """Whether the supply is under-voltage now, from the rpi_volt hwmon sensor's alarm; None
+    when there is no such sensor (not a Pi, or a kernel without raspberrypi-hwmon)."""
+    for sensor in sorted(hwmon.glob("hwmon*")):
+        try:
+            if (sensor / "name").read_text().strip() != "rpi_volt":
+                continue
+            return (sensor / "in0_lcrit_alarm").read_text().strip() != "0"
+        except OSError:
+            continue
+    return None
+
+
+def read_throttled(vcgencmd: str = "vcgencmd") -> int | None:
+    """The firmware's throttle flags from `vcgencmd get_throttled` ("throttled=0x50000");
+    None when it does not answer."""
     try:
         done = subprocess.run(
             [vcgencmd, "get_throttled"], capture_output=True, text=True, timeout=5
@@ -114,40 +147,72 @@ def read_throttled(sysfs: Path = GET_THROTTLED, vcgencmd: str = "vcgencmd") -> i
         return None
 
 
-def throttling_check(on_pi: bool, flags: int | None) -> Check:
-    """Under-voltage and throttling as the firmware reports them (see `read_throttled`):
-    a condition now fails, one that happened since boot warns."""
+def throttling_check(on_pi: bool, flags: int | None, undervoltage: bool | None = None) -> Check:
+    """Under-voltage and throttling: the rpi_volt alarm (`read_undervoltage`) and the
+    firmware's flags (`read_throttled`), either of which may be missing. A condition now
+    fails, one that happened since boot warns.
+
+    While raspberrypi-hwmon runs it clears the firmware's sticky under-voltage bit every 2 s,
+    so vcgencmd's "since boot" under-voltage is only that recent: the kernel logs each event
+    ("Undervoltage detected!", `journalctl -k`)."""
     if not on_pi:
         return Check("throttling", SKIP, "not a Pi")
-    if flags is None:
+    if flags is None and undervoltage is None:
         return Check(
             "throttling",
             WARN,
-            "cannot read the firmware's throttle flags (no get_throttled, no vcgencmd)",
+            "cannot read under-voltage or throttling (no rpi_volt hwmon sensor, no vcgencmd)",
             "install vcgencmd: sudo apt install raspi-utils",
         )
-    now = [name for bit, name in THROTTLE_FLAGS.items() if flags & (1 << bit)]
-    past = [name for bit, name in THROTTLE_FLAGS.items() if flags & (1 << (bit + 16))]
+    bits = flags or 0
+    if undervoltage:
+        bits |= 1 << 0
+    now = [name for bit, name in THROTTLE_FLAGS.items() if bits & (1 << bit)]
+    past = [name for bit, name in THROTTLE_FLAGS.items() if bits & (1 << (bit + 16))]
+    sources = ", ".join(
+        name
+        for name, answered in (("rpi_volt alarm", undervoltage), ("vcgencmd", flags))
+        if answered is not None
+    )
     if not now and not past:
-        return Check("throttling", PASS, "no under-voltage or throttling since boot (0x0)")
+        return Check("throttling", PASS, f"no under-voltage or throttling ({sources})")
     parts = []
     if now:
         parts.append("now: " + ", ".join(now))
     if past:
         parts.append("since boot: " + ", ".join(past))
     fixes = []
-    if flags & UNDERVOLTAGE_BITS:
+    if bits & UNDERVOLTAGE_BITS:
         fixes.append(POWER_FIX)
-    if flags & HEAT_BITS:
+    if bits & HEAT_BITS:
         fixes.append(COOLING_FIX)
     fix = "; ".join(fixes) or f"{POWER_FIX}; {COOLING_FIX}"
-    return Check("throttling", FAIL if now else WARN, f"{'; '.join(parts)} ({flags:#x})", fix)
+    shown = f"{flags:#x}, " if flags is not None else ""
+    return Check("throttling", FAIL if now else WARN, f"{'; '.join(parts)} ({shown}{sources})", fix)
 
 
-def display_check(simulated: bool, drm: Path = SYS_DRM, dev_dri: Path = DEV_DRI) -> Check:
-    """A KMS/DRM device with a screen connected (`/sys/class/drm/card*-*/status`)."""
+def display_check(
+    simulated: bool,
+    drm: Path = SYS_DRM,
+    dev_dri: Path = DEV_DRI,
+    sdl_drivers: Sequence[str] | None = None,
+) -> Check:
+    """SDL's KMSDRM driver, and a KMS/DRM device with a screen connected
+    (`/sys/class/drm/card*-*/status`).
+
+    sdl_drivers: the video drivers of pygame's SDL (`booth.kiosk.window.sdl_video_drivers`);
+    the kiosk draws with "kmsdrm", which PyPI's pygame wheels lack."""
     if simulated:
         return Check("display", SKIP, "simulated")
+    if sdl_drivers is not None and "kmsdrm" not in sdl_drivers:
+        library = sdl_library()
+        return Check(
+            "display",
+            FAIL,
+            f"pygame's SDL ({library or 'not found'}) has no KMSDRM video driver "
+            f"({', '.join(sdl_drivers) or 'no drivers found'}): the kiosk cannot draw",
+            KMSDRM_FIX,
+        )
     if not sorted(dev_dri.glob("card*")):
         return Check(
             "display",
@@ -276,7 +341,7 @@ def light_check(
     the camera, only more slowly)."""
     where = (
         f"GPIO{devices.light_pin} at {devices.light_frequency_hz} Hz (gpiozero)"
-        if light.driver == "gpiozero"
+        if light_driver_name(light, devices.light_pin, sysfs) == "gpiozero"
         else f"GPIO{devices.light_pin} on {sysfs} (sysfs PWM)"
     )
     try:
@@ -295,15 +360,36 @@ def light_check(
                 "check [devices] light_pin and [light] driver; stop anything else using the pin",
             ),
         )
+    led = getattr(ring.driver, "led", None)
+    if led is not None:
+        where += f", pin factory {factory_name(led.pin_factory)}"
     ring.close()
-    return with_curve(Check("light", PASS, f"driver opens: {where}"), state_dir)
+    return with_curve(Check("light", PASS, f"driver opens: {where}"), state_dir, light)
+
+
+PIN_FACTORIES = {
+    "LGPIOFactory": "lgpio",
+    "RPiGPIOFactory": "rpigpio",
+    "PiGPIOFactory": "pigpio",
+    "NativeFactory": "native",
+    "MockFactory": "mock",
+}
+
+
+def factory_name(factory: Factory | None) -> str:
+    """gpiozero's pin factory in staff words: "lgpio" (what a booth should use: Raspberry Pi
+    OS's python3-lgpio, every Pi model, PWM included), "native" (gpiozero's fallback, no PWM)…"""
+    kind = type(factory).__name__
+    return f"{PIN_FACTORIES.get(kind, kind)} ({kind})"
 
 
 CALIBRATE_FIX = "booth light calibrate (with the kiosk stopped)"
 
 
-def with_curve(check: Check, state_dir: Path) -> Check:
-    """`check` of the light's driver, with whether its calibration curve is stored."""
+def with_curve(check: Check, state_dir: Path, light: LightSettings | None = None) -> Check:
+    """`check` of the light's driver, with whether its calibration curve is stored and, for
+    `light`'s target, whether the ring can light the face enough: in the room as the running
+    kiosk measures it now (its light record), else as it was when the curve was measured."""
     # A driver that fails needs its own fix first; otherwise a missing curve needs calibrating.
     fix = (check.fix if check.result == FAIL else None) or CALIBRATE_FIX
     try:
@@ -318,7 +404,23 @@ def with_curve(check: Check, state_dir: Path) -> Check:
             fix,
         )
     when = f", measured {curve.measured}" if curve.measured else ""
-    return Check("light", check.result, f"{check.detail}; calibrated{when}", check.fix)
+    detail = f"{check.detail}; calibrated{when}"
+    missing, where = None, ""
+    record = read_light_state(state_dir)
+    if record is not None and record.fresh and record.missing_light_pct is not None:
+        missing, where = record.missing_light_pct / 100.0, "the room now, as the kiosk measures it"
+    elif light is not None:
+        missing, where = curve_missing_light(curve, light), "the room when it was calibrated"
+    if missing is not None and missing > MISSING_WARN:
+        return Check(
+            "light",
+            worst(check.result, WARN),
+            f"{detail}; {missing_light_text(missing)} ({where})",
+            check.fix or "more light at the face: see above; then booth light calibrate",
+        )
+    if missing is not None:
+        detail += f"; the ring covers {where}"
+    return Check("light", check.result, detail, check.fix)
 
 
 def buttons_check(buttons: Buttons, pin_factory: Factory | None = None) -> Check:
@@ -363,6 +465,7 @@ def _claim_buttons(
         for device in opened:
             device.close()
     claimed = ", ".join(f"{name} GPIO{pin}" for name, pin in {**pins, **leds}.items())
+    claimed += f"; pin factory {factory_name(opened[0].pin_factory)}" if opened else ""
     if pressed:
         return Check(
             "buttons",

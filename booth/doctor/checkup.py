@@ -16,11 +16,18 @@ from pathlib import Path
 from booth.config.interview import load_interviews
 from booth.config.settings import PI_MODEL_FILE, Settings, detect_backend
 from booth.devices.hw_pwm import SYSFS_PWM
+from booth.devices.sound_cards import PROC_ASOUND
 from booth.doctor import checks
 from booth.doctor.checks import FAIL, PASS, SKIP, Check
-from booth.doctor.device_checks import camera_check, held_by_kiosk, microphone_check
+from booth.doctor.device_checks import (
+    camera_check,
+    held_by_kiosk,
+    microphone_check,
+    speaker_check,
+)
 from booth.doctor.hardware import Hardware
 from booth.doctor.server_check import server_check
+from booth.kiosk.window import sdl_video_drivers
 from booth.state import KioskState, read_state
 
 
@@ -29,13 +36,14 @@ class Board:
     """Where the board's facts are read; tests point these at temporary trees."""
 
     model_file: Path = PI_MODEL_FILE
-    thermal_zone: Path = checks.THERMAL_ZONE
-    get_throttled: Path = checks.GET_THROTTLED
+    thermal: Path = checks.THERMAL
+    hwmon: Path = checks.HWMON
     vcgencmd: str = "vcgencmd"
     drm: Path = checks.SYS_DRM
     dev_dri: Path = checks.DEV_DRI
     pwm: Path = SYSFS_PWM
     timedatectl: str = "timedatectl"
+    asound: Path = PROC_ASOUND
 
 
 def run_checks(settings: Settings, hardware: Hardware, board: Board | None = None) -> list[Check]:
@@ -61,7 +69,7 @@ def run_checks(settings: Settings, hardware: Hardware, board: Board | None = Non
         steps += [
             functools.partial(held_by_kiosk, "camera", kiosk),
             functools.partial(held_by_kiosk, "microphone", kiosk),
-            lambda: checks.with_curve(_held("light", kiosk.pid), paths.state),
+            lambda: checks.with_curve(_held("light", kiosk.pid), paths.state, settings.light),
         ]
     else:
         steps += [
@@ -71,7 +79,18 @@ def run_checks(settings: Settings, hardware: Hardware, board: Board | None = Non
                 checks.light_check, light, settings.devices, paths.state, pins, board.pwm
             ),
         ]
-    steps.append(functools.partial(checks.display_check, simulated, board.drm, board.dev_dri))
+    if kiosk_running:
+        assert kiosk is not None
+        steps.append(functools.partial(_held, "speaker", kiosk.pid, "device"))
+    else:
+        steps.append(
+            lambda: speaker_check(simulated, settings.devices.speaker_device, board.asound)
+        )
+    steps.append(
+        lambda: checks.display_check(
+            simulated, board.drm, board.dev_dri, None if simulated else sdl_video_drivers()
+        )
+    )
     if kiosk_running:
         assert kiosk is not None
         steps.append(functools.partial(_held, "buttons", kiosk.pid))
@@ -82,9 +101,11 @@ def run_checks(settings: Settings, hardware: Hardware, board: Board | None = Non
         lambda: checks.clock_check(*checks.ntp_synchronized(board.timedatectl)),
         functools.partial(server_check, settings),
         lambda: checks.throttling_check(
-            on_pi, checks.read_throttled(board.get_throttled, board.vcgencmd) if on_pi else None
+            on_pi,
+            checks.read_throttled(board.vcgencmd) if on_pi else None,
+            checks.read_undervoltage(board.hwmon) if on_pi else None,
         ),
-        functools.partial(checks.temperature_check, on_pi, board.thermal_zone),
+        lambda: checks.temperature_check(on_pi, checks.cpu_thermal_zone(board.thermal)),
     ]
     return [step() for step in steps]
 
@@ -95,11 +116,11 @@ def running_kiosk(state_dir: Path) -> KioskState | None:
     return state if state is not None and state.running else None
 
 
-def _held(check: str, pid: int) -> Check:
+def _held(check: str, pid: int, what: str = "pins") -> Check:
     return Check(
         check,
         SKIP,
-        f"pins in use by the running kiosk (pid {pid}); not opened",
+        f"{what} in use by the running kiosk (pid {pid}); not opened",
         "to check them, stop the kiosk (sudo systemctl stop booth-kiosk) and run booth doctor",
     )
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from contextlib import AbstractContextManager
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -17,6 +18,8 @@ from booth.devices.camera import CameraError
 from booth.devices.level_meter import LevelMeter
 from booth.devices.microphone import MicrophoneError
 from booth.devices.pi_camera import PiCameraUnavailable
+from booth.devices.sound_cards import PROC_ASOUND, describe_speaker, speaker_pcm
+from booth.devices.speaker import Speaker, SpeakerError
 from booth.doctor.checks import FAIL, PASS, SKIP, WARN, Check
 from booth.doctor.live_mic import LiveMic
 from booth.doctor.still_camera import describe_exposure, settled_frame
@@ -103,6 +106,7 @@ def microphone_check(open_mic: Callable[[], LiveMic], seconds: float = 1.0) -> C
         samples = mic.record(seconds)
         fault = mic.fault
         device = mic.device
+        why = getattr(mic, "chosen_because", "")
         rate = mic.rate
     finally:
         mic.close()
@@ -118,6 +122,8 @@ def microphone_check(open_mic: Callable[[], LiveMic], seconds: float = 1.0) -> C
     meter = LevelMeter(rate, window_s=len(samples) / rate)
     meter.feed(samples)
     level = f"{device}: {meter.rms_dbfs:.0f} dBFS RMS, peak {meter.peak_dbfs:.0f} dBFS"
+    if why:
+        level += f" ({why})"
     if meter.rms_dbfs <= meter.silence_dbfs:
         return Check(
             "microphone",
@@ -133,3 +139,25 @@ def microphone_check(open_mic: Callable[[], LiveMic], seconds: float = 1.0) -> C
             "turn the capture level down (`alsamixer`, F4) or move the microphone further away",
         )
     return Check("microphone", PASS, level)
+
+
+SPEAKER_FIX = (
+    "check [devices] speaker_device against `aplay -l` (a card's id, e.g. vc4hdmi0 for the "
+    "screen's HDMI speakers, or a USB speaker's), and that nothing else plays"
+)
+
+
+def speaker_check(
+    simulated: bool, name: str, proc: Path = PROC_ASOUND, open_pcm: Callable[..., Any] = Speaker
+) -> Check:
+    """Which device plays the clips (the setting, or ALSA's default and the card behind it),
+    and that it opens at the booth's format (48 kHz stereo)."""
+    if simulated:
+        return Check("speaker", SKIP, "simulated")
+    chosen = describe_speaker(name, proc)
+    try:
+        speaker = open_pcm(speaker_pcm(name, proc))
+    except SpeakerError as error:
+        return Check("speaker", FAIL, f"{chosen}: {error}", SPEAKER_FIX)
+    speaker.close()
+    return Check("speaker", PASS, f"{chosen} opens")

@@ -13,7 +13,8 @@ import numpy as np
 
 from booth.config.settings import Settings
 from booth.devices.mic_reader import MicReader, drain
-from booth.devices.microphone import AudioChunk, Microphone, find_card
+from booth.devices.microphone import AudioChunk, Microphone
+from booth.devices.sound_cards import choose_mic
 
 
 class LiveMic:
@@ -22,6 +23,8 @@ class LiveMic:
 
     rate: int
     device: str
+    chosen_because: str = ""
+    """Why this device (for `booth doctor`): the setting, or how it was found."""
 
     def chunks(self) -> list[AudioChunk]:
         raise NotImplementedError
@@ -49,11 +52,11 @@ class LiveMic:
 
 
 class PiLiveMic(LiveMic):
-    """The USB microphone (`[devices] mic_device`, by card name; "" = ALSA's default)."""
+    """The USB microphone (`[devices] mic_device`, by card name; "" = the first USB card that
+    can capture, see `booth.devices.sound_cards.choose_mic`)."""
 
     def __init__(self, settings: Settings) -> None:
-        name = settings.devices.mic_device
-        self.device = find_card(name) if name else "default"
+        self.device, self.chosen_because = choose_mic(settings.devices.mic_device)
         self.rate = settings.recording.audio_rate
         self._mic = Microphone(self.device, rate=self.rate)
         self._queue: queue.SimpleQueue[AudioChunk] = queue.SimpleQueue()

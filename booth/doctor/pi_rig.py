@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 import queue
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +23,9 @@ import numpy as np
 
 from booth.config.settings import Settings
 from booth.devices.mic_reader import MicReader, drain
-from booth.devices.microphone import AudioChunk, Microphone, MicrophoneError, find_card
+from booth.devices.microphone import AudioChunk, Microphone, MicrophoneError
+from booth.devices.sound_cards import choose_mic, speaker_pcm
+from booth.devices.speaker import write_frames
 
 log = logging.getLogger(__name__)
 
@@ -76,12 +79,24 @@ class Beeper:
     """A short beep on the speaker through ALSA (pyalsaaudio playback).
 
     device: ALSA PCM name ("default", "plughw:CARD=Headphones,DEV=0", …); rate in Hz.
+    open_pcm: opens the PCM; pyalsaaudio's `alsaaudio.PCM` (tests pass the simulated card's).
+
+    Each beep fills the speaker's whole buffer (4 periods of 256 frames), so the card plays it
+    and stops in an underrun well before the next one. pyalsaaudio 0.11 answers the next write
+    with -EPIPE and writes nothing (it only prepares the stream again): that beep is written
+    again, or every other beep would be silent.
     """
 
-    def __init__(self, device: str = "default", rate: int = 48_000) -> None:
+    def __init__(
+        self,
+        device: str = "default",
+        rate: int = 48_000,
+        open_pcm: Callable[..., Any] = alsaaudio.PCM,
+    ) -> None:
         self.device = device
+        self.underruns = 0
         try:
-            self._pcm = alsaaudio.PCM(
+            self._pcm = open_pcm(
                 type=alsaaudio.PCM_PLAYBACK,
                 device=device,
                 rate=rate,
@@ -101,7 +116,7 @@ class Beeper:
 
     def beep(self) -> None:
         """Start the beep now (returns once ALSA has it; playback was idle and restarts)."""
-        self._pcm.write(self._beep)
+        self.underruns += write_frames(self._pcm, self._beep, 2)
 
     def close(self) -> None:
         self._pcm.close()
@@ -152,9 +167,8 @@ def build_pi_rig(settings: Settings, work_dir: Path) -> PiRig:
     The kiosk must not be running: it holds the camera. Raises CameraError or MicrophoneError
     with what staff can do.
     """
-    import pygame
-
     from booth.devices.pi_camera import PiCamera
+    from booth.kiosk.window import open_display
 
     rec, dev = settings.recording, settings.devices
     camera = PiCamera(
@@ -163,21 +177,14 @@ def build_pi_rig(settings: Settings, work_dir: Path) -> PiRig:
     camera.start()
     try:
         mic = Microphone(
-            find_card(dev.mic_device or "default"),
+            choose_mic(dev.mic_device)[0],
             rate=rec.audio_rate,
             latency_ms=dev.mic_latency_ms,
         )
-        beeper = Beeper(find_speaker(dev.speaker_device), rec.audio_rate)
-        pygame.display.init()
-        flags = pygame.FULLSCREEN if settings.display.fullscreen else 0
-        screen = ScreenFlash(pygame.display.set_mode(settings.display.size, flags))
+        beeper = Beeper(speaker_pcm(dev.speaker_device), rec.audio_rate)
+        # The kiosk's own display opening: KMSDRM on the console, staff told what is wrong.
+        screen = ScreenFlash(open_display(settings.display.size, settings.display.fullscreen))
     except Exception:
         camera.close()
         raise
     return PiRig(camera, mic, screen, beeper)
-
-
-def find_speaker(name: str) -> str:
-    """The ALSA playback device for a card given by name ("" = the default device)."""
-    # Cards are named the same for playback as for capture.
-    return find_card(name) if name else "default"

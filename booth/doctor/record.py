@@ -197,15 +197,19 @@ def record_acceptance(
         sample_rate=sample_rate,
         channels=1,
     )
-    video = camera.take_writer(files)
-    audio = AudioWriter(files, sample_rate, 1)
     claps = set(clap_frames(seconds, fps))
     # As in the kiosk, the camera runs before a take starts: auto-exposure settles first.
     for _ in range(round(SETTLE_S * fps)):
         camera.capture(rig.next_frame_ns())
         for _chunk in rig.audio():
             pass
-    camera.start_encoder(video)
+    video = camera.take_writer(files)
+    audio = AudioWriter(files, sample_rate, 1)
+    try:
+        camera.start_encoder(video)  # closes `video` itself when it cannot start
+    except BaseException:
+        audio.close()
+        raise
     try:
         for index in range(round(seconds * fps)):
             if index in claps:

@@ -31,6 +31,7 @@ from booth.kiosk.installed import InstalledInterviews
 from booth.kiosk.recorder import Recorder
 from booth.light.controller import LightController, light_mode
 from booth.light.override import OverrideWatch
+from booth.light.record import LightRecord
 from booth.media.takefiles import TakeWriteError
 from booth.session import effects as fx
 from booth.session.flow import Flow
@@ -126,6 +127,7 @@ class Kiosk:
         self.light_controller = light_controller
         self.installed = installed
         self.light_override = OverrideWatch(state_dir) if state_dir is not None else None
+        self.light_record = LightRecord(state_dir) if state_dir is not None else None
         self.fault: Fault | None = None
         self._frames = 0
         self._idle_since: str | None = None
@@ -224,6 +226,8 @@ class Kiosk:
         mode = light_mode(self.flow.screen, override)
         output = self.light_controller.update(metadata, now_ns / 1e9, mode, override)
         self.devices.light.set(output)
+        if self.light_record is not None:
+            self.light_record.update(self.light_controller, now_ns / 1e9)
 
     def _listen(self) -> None:
         """The microphone's chunks since the last frame: the level meter, and the take's audio."""

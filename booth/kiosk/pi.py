@@ -6,7 +6,8 @@ and spool, on real devices:
 - `PiCamera` (picamera2): preview and exposure metadata per frame, a fresh H.264 encoder per
   take writing the take's files directly (hardware on a Pi 4, libx264 on a Pi 5);
 - `RingLight` and `Buttons` on gpiozero's default pin factory (lgpio on a Pi 5);
-- the USB microphone, found by card name, read on its own thread by `MicReader`, whose chunks
+- the USB microphone, found by card name (or as the first USB card that captures), read on its
+  own thread by `MicReader`, whose chunks
   the kiosk drains once per frame into the level meter and the take's audio;
 - the system clock: CLOCK_MONOTONIC for timers, the same clock as SensorTimestamp and ALSA's
   htimestamp, so audio and video line up.
@@ -27,9 +28,11 @@ import pygame
 from gpiozero.pins import Factory
 
 from booth.config.settings import Settings
-from booth.devices.microphone import Microphone, find_card
+from booth.devices.face_exposure import camera_aim
+from booth.devices.microphone import Microphone
 from booth.devices.pi_camera import PiCamera
-from booth.devices.speaker import Speaker, speaker_pcm
+from booth.devices.sound_cards import PROC_ASOUND, choose_mic, speaker_pcm
+from booth.devices.speaker import Speaker
 from booth.kiosk.build import (
     assemble_kiosk,
     attach_buttons,
@@ -68,13 +71,16 @@ def pi_camera(settings: Settings) -> PiCamera:
         rec.fps,
         bitrate_bps=rec.bitrate_bps,
         flicker_period_us=rec.flicker_period_us,
+        aim=camera_aim(settings.light),
     )
 
 
-def mic_device(settings: Settings) -> str:
-    """The ALSA capture device for `[devices] mic_device` ("" = ALSA's default device)."""
-    name = settings.devices.mic_device
-    return find_card(name) if name else "default"
+def mic_device(settings: Settings, proc: Path = PROC_ASOUND) -> str:
+    """The ALSA capture device for `[devices] mic_device` ("" = the first USB card that can
+    capture: ALSA's default device is a Pi's HDMI output, which cannot), logged with why."""
+    device, why = choose_mic(settings.devices.mic_device, proc)
+    log.info("microphone: %s (%s)", device, why)
+    return device
 
 
 def build_pi_kiosk(
@@ -140,7 +146,9 @@ def _assemble(
             paths.state,
             events,
             ClipPlayer(Speaker(speaker_pcm(dev.speaker_device)), realtime=True),
-            LightController(settings.light, light_curve(paths.state)),
+            LightController(
+                settings.light, light_curve(paths.state), flicker_period_us=rec.flicker_period_us
+            ),
             ThreadPoolExecutor(max_workers=1, thread_name_prefix="takes"),
             interviews_dir=interviews_dir or paths.interviews,
         )

@@ -12,6 +12,7 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
+from booth.devices.camera import FACE_KEY
 from booth.light.controller import exposure_gain
 from booth.light.curve import CurvePoint, LightCurve
 
@@ -22,8 +23,6 @@ MIN_FRAMES = 8
 MAX_FRAMES = 90
 STEADY_FRAMES = 5
 STEADY_SPREAD = 0.01
-FACE_KEY = "FaceBrightness"
-"""Our own metadata key: mean linear brightness (0..1) of the middle of the face region."""
 
 
 class CalibrationError(Exception):
@@ -44,8 +43,8 @@ def calibrate(
 
     set_output: puts the ring light at an output (0..1 of full light).
     next_metadata: waits for the camera's next frame and returns its metadata; with the key
-    `FACE_KEY` (the face's linear brightness in that frame, measured by the caller) the curve
-    also learns how the ring lights the face against the backdrop.
+    `FACE_KEY` (the face's linear brightness in that frame; the booth's cameras add it) the
+    curve also learns how the ring lights the face.
     steps: the outputs to measure, starting with 0 (light off).
     progress: called after each step with the output and what was measured.
     """

@@ -41,6 +41,18 @@ the face depends on the camera:
   curve) where it was, moving at most `recording_slew_per_s`; without a face curve it holds the
   light.
 
+Metering on the face (`[light] metering = "face"`, the default) changes what the light aims at.
+The camera's exposure then holds the candidate's face at its level (booth.devices.face_exposure),
+so exposure × gain follows the light *on the face* alone, and each frame's face brightness over
+its exposure × gain measures that light in the very frame (the `FaceBrightness` key the cameras
+add). The face curve splits it into the ring's share and the room's, and the output that gives
+the face the light the target exposure × gain needs is found in one step: light before gain.
+Where the ring at full cannot give that much, `missing_light` says how much more the face needs
+(booth.light.record). In a room bright enough on its own the ring adds only what brings the
+exposure to whole flicker periods at gain 1 (`_face_target`). Locked for a take, the light on the
+face is held where the take's first frame had it, measured the same way; the lux reading, the
+scene constant and its trim are not used.
+
 On top: a deadband (no move for a predicted error under `deadband`), slew limits (fast in a
 session, at most `recording_slew_per_s` while recording, soft `ramp_s` ramps when a session
 starts or ends and for idle, closed and override levels), the idle level, off when closed.
@@ -58,7 +70,8 @@ from collections import deque
 from collections.abc import Mapping
 from typing import Any
 
-from booth.devices.camera import AE_STATE_IDLE
+from booth.devices.camera import AE_STATE_IDLE, FACE_KEY
+from booth.devices.face_meter import linear_light
 from booth.devices.light import output_for_lightness
 from booth.light.curve import LightCurve
 from booth.light.settings import LightSettings
@@ -79,6 +92,10 @@ TRIM_PLAUSIBLE = 0.25
 RECORDING_DEADBAND = 0.003
 """Locked exposure: a predicted face error under this is left alone (a tenth of what a viewer
 could notice), so noise in the lux reading does not make the light creep."""
+FLICKER_MARGIN = 1.05
+"""A bright room: the light aims exposure × gain this much above a whole number of flicker
+periods, so that the camera, which rounds its exposure down to whole periods, lands on that
+number and not one fewer (with the gain making up 1.5 or 2 times)."""
 NO_CURVE_STEP = 0.25
 """Without a curve: output change per unit of log(exposure×gain / target) per settled step."""
 
@@ -108,24 +125,35 @@ def exposure_gain(metadata: Mapping[str, Any]) -> float:
 class LightController:
     """Keeps the camera at the target exposure × gain by moving the ring light.
 
-    settings: the `[light]` settings (target, deadband, slews, ramps, idle level).
+    settings: the `[light]` settings (target, deadband, slews, ramps, idle level, metering).
     curve: the calibration curve, None when the booth was never calibrated (slow trim only).
     output: the light output the ring shows now (0..1), e.g. 0 at start-up.
+    flicker_period_us: the camera's flicker period (`[recording] flicker_period_us`; 0: none):
+    in a room bright enough on its own, metering on the face, the light adds what brings the
+    exposure to whole periods at gain 1 (see `_face_target`).
 
     Call `update` once per camera frame with that frame's metadata; set the returned output on
     the light at once. Pure: no clock, no I/O.
     """
 
     def __init__(
-        self, settings: LightSettings, curve: LightCurve | None = None, output: float = 0.0
+        self,
+        settings: LightSettings,
+        curve: LightCurve | None = None,
+        output: float = 0.0,
+        flicker_period_us: float = 0.0,
     ) -> None:
         self.settings = settings
+        self.flicker_period_us = flicker_period_us
         self.curve = curve
         self.output = min(1.0, max(0.0, output))
         self.auto_output: float | None = None
         """What the automatic loops want (held between moves by the deadband)."""
         self.room_lux: float | None = None
         """The room's share of the camera's lux reading, as last estimated."""
+        self.room_light: float | None = None
+        """Metering on the face: the room's share of the light on the face, in the face
+        curve's units (`LightCurve.ring_face_light`), as last estimated."""
         self.scene_constant = curve.scene_constant if curve else None
         self.mode = CLOSED
         self._ramping = True
@@ -139,6 +167,12 @@ class LightController:
         self._take_light: float | None = None
         """Exposure locked: the light on the face in the take's first locked frame (the face
         curve's `face_light`, or the whole frame's lux without face points)."""
+        self._face_light = False
+        """Whether the last frame was measured on the face (see `_measure_face`)."""
+        self.missing_light: float | None = None
+        """How much more light the face needs than room + ring at full give, as a fraction
+        (0.4 = 40 % more; 0 when the ring can cover the room), measured on the face; None
+        before a measurement or without a face curve."""
 
     @property
     def target_exposure_gain(self) -> float:
@@ -208,6 +242,9 @@ class LightController:
         if mode == RECORDING:
             if self._locked:
                 return self._locked_output()
+            if self._face_light:
+                # Auto-exposure running on the face holds the face itself: the light holds.
+                return self.output
             if self._take_face is None or self.room_lux is None or self.curve is None:
                 return self.output
             return self.curve.output_for_face(self.room_lux, self._take_face)
@@ -238,6 +275,19 @@ class LightController:
         e = exposure_gain(metadata)
         lux = metadata.get("Lux")
         self._exposures.append(e)
+        face = metadata.get(FACE_KEY)
+        curve = self.curve
+        self._face_light = bool(
+            self.settings.metering == "face"
+            and curve is not None
+            and curve.has_face
+            and face is not None
+            and 0.0 < face < 0.98
+            and e > 0
+        )
+        if self._face_light:
+            self._measure_face(float(face) / e, self._lit_by(metadata))
+            return
         # A locked exposure says nothing about the light: neither the trim nor the no-curve
         # loop may read it as the camera having settled.
         settled = self._settled() and not self._locked
@@ -265,6 +315,49 @@ class LightController:
         if self.auto_output is None or abs(predicted / target - 1.0) > self.settings.deadband:
             self.auto_output = curve.output_for(target_lux - self.room_lux)
 
+    def _measure_face(self, light: float, lit: float) -> None:
+        """Metering on the face: the camera's exposure holds the face at its level, so the light
+        on the face decides exposure × gain. `light` is this frame's face brightness over its
+        exposure × gain: the light on the face, in the face curve's units, measured in the very
+        frame (no waiting for auto-exposure). The ring's share of it comes from the curve, the
+        rest is the room; the output that brings room + ring to the light the face needs at the
+        target exposure × gain is found in one step. A candidate whose skin reflects more or
+        less than the calibration's face scales room and ring alike, so the next frames' steps
+        finish the move."""
+        curve = self.curve
+        assert curve is not None
+        self._rooms.append(light - curve.ring_face_light(lit))
+        room = self.room_light = statistics.median(self._rooms)
+        if self._locked and self.mode == RECORDING and self._take_light is None:
+            self._take_light = room + curve.ring_face_light(lit)
+        target = self._face_target(room)
+        full = room + curve.ring_face_light(1.0)
+        self.missing_light = max(0.0, target / full - 1.0) if full > 0 else None
+        held = self.output if self.auto_output is None else self.auto_output
+        predicted = room + curve.ring_face_light(held)
+        if self.auto_output is None or abs(predicted / target - 1.0) > self.settings.deadband:
+            self.auto_output = curve.output_for_ring_face_light(target - room)
+
+    def _face_target(self, room: float) -> float:
+        """The light the face needs (face curve units) in a room giving `room` of it.
+
+        Light before gain: the face at its level with exposure × gain at the target, which the
+        ring makes up where the room is darker. A room brighter than that needs less exposure
+        × gain; the camera takes exposure time first (booth.devices.face_exposure's profile)
+        but rounds it down to whole flicker periods and makes up the rest with gain, up to 1.5
+        times (20 ms for 29 ms). So the ring adds the little light that brings the exposure to
+        a whole number of periods at gain 1 instead of leaving the gain to do it."""
+        level = linear_light(self.settings.face_level)
+        target_e = self.target_exposure_gain
+        room_e = level / room if room > 0 else math.inf
+        period = self.flicker_period_us
+        if room_e >= target_e or period <= 0:
+            return level / target_e
+        periods = math.floor(room_e / (period * FLICKER_MARGIN))
+        if periods < 1:
+            return room  # under one period exposures are not rounded: the room is enough
+        return level / (periods * period * FLICKER_MARGIN)
+
     def _light_on_face(self, room_lux: float, output: float) -> float:
         """The light that makes the face's brightness (times exposure × gain): the face curve's
         `face_light`, or without one the whole frame's lux."""
@@ -276,9 +369,15 @@ class LightController:
     def _locked_output(self) -> float:
         """Recording with the exposure locked: the output that keeps the face as bright as at
         the take's start in the room as it is now."""
-        curve, light, room = self.curve, self._take_light, self.room_lux
+        curve, light = self.curve, self._take_light
+        room = self.room_light if self._face_light else self.room_lux
         if curve is None or light is None or room is None:
             return self.output
+        if self._face_light:
+            now = room + curve.ring_face_light(self.output)
+            if abs(now / light - 1.0) < RECORDING_DEADBAND:
+                return self.output
+            return curve.output_for_ring_face_light(light - room)
         if abs(self._light_on_face(room, self.output) / light - 1.0) < RECORDING_DEADBAND:
             return self.output
         if curve.has_face:

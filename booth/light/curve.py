@@ -127,6 +127,30 @@ class LightCurve:
         room = per_exposure[0] * room_lux / self.points[0].lux
         return room + np.interp(output, self._outputs, per_exposure) - per_exposure[0]
 
+    @property
+    def _ring_face(self) -> np.ndarray:
+        per_exposure = self._face_per_exposure
+        # As `_ring`: the ring only ever adds light.
+        return np.maximum.accumulate(np.maximum(per_exposure - per_exposure[0], 0.0))
+
+    def ring_face_light(self, output: float) -> float:
+        """The ring's share of the face's illuminance at `output` (0..1), in `face_light`'s
+        units (face brightness per µs of exposure × gain). Needs `has_face`."""
+        return float(np.interp(output, self._outputs, self._ring_face))
+
+    def output_for_ring_face_light(self, light: float) -> float:
+        """The smallest output (0..1) at which the ring adds `light` to the face's illuminance
+        (`ring_face_light`'s units), clamped to 0..1."""
+        ring = self._ring_face
+        if light <= 0.0:
+            return 0.0
+        if light >= ring[-1]:
+            return float(self._outputs[-1])
+        i = int(np.searchsorted(ring, light, side="left"))
+        x0, x1 = self._outputs[i - 1], self._outputs[i]
+        y0, y1 = ring[i - 1], ring[i]
+        return float(x0 + (x1 - x0) * (light - y0) / (y1 - y0))
+
     def output_for_face_light(self, room_lux: float, face_light: float) -> float:
         """The output (0..1) at which `face_light(room_lux, output)` is `face_light`."""
         grid = np.linspace(0.0, 1.0, 201)

@@ -20,7 +20,8 @@ from typing import Any
 
 import pygame
 
-from booth.config.settings import Recording, Settings
+from booth.config.settings import LightSettings, Recording, Settings
+from booth.devices.face_exposure import camera_aim
 from booth.devices.light import RingLight
 from booth.devices.mic_reader import MicReader
 from booth.devices.microphone import Microphone
@@ -162,15 +163,20 @@ class SimBooth:
             self.speaker.close()
 
 
-def simulated_curve(world: SimWorld, light: RingLight, state: Path, rec: Recording) -> LightCurve:
-    """The light's calibration curve: stored in the state directory, else measured now."""
+def simulated_curve(
+    world: SimWorld, light: RingLight, state: Path, rec: Recording, aim: LightSettings
+) -> LightCurve:
+    """The light's calibration curve: stored in the state directory, else measured now (with
+    the camera metering as `aim`, the `[light]` settings, says)."""
     try:
         curve = load_curve(state)
     except CurveError as err:
         log.warning("%s; calibrating again", err)
         curve = None
     if curve is None:
-        curve = calibrate_simulated(world.scene, light, rec.fps, rec.flicker_period_us or None)
+        curve = calibrate_simulated(
+            world.scene, light, rec.fps, rec.flicker_period_us or None, aim=camera_aim(aim)
+        )
         curve.save(state)
     return curve
 
@@ -205,7 +211,7 @@ def build_sim_booth(
     # After the microphone's: the speaker adds its ALSA file to ALSA_CONFIG_PATH.
     sim_speaker = VirtualSpeaker(state / "speaker", paced=realtime)
     sim_speaker.install()
-    speaker = Speaker(sim_speaker.device)
+    speaker = Speaker(sim_speaker.device, open_pcm=sim_speaker.open_pcm)
     speaker.latency_s = sim_speaker.latency_s(speaker.buffer_frames)
     mic = Microphone(
         world.mic_device, rate=rec.audio_rate, period_frames=world.period_frames, stamps=world.mic
@@ -216,9 +222,15 @@ def build_sim_booth(
     light_settings = dataclasses.replace(settings.light, driver="gpiozero")
     light = open_ring_light(light_settings, dev.light_pin, dev.light_frequency_hz, pins)
     world.scene.ring_lux_at_full = RING_LUX_AT_FULL
-    controller = LightController(light_settings, simulated_curve(world, light, state, rec))
+    curve = simulated_curve(world, light, state, rec, light_settings)
+    controller = LightController(light_settings, curve, flicker_period_us=rec.flicker_period_us)
     camera = SimCamera.for_recording(
-        rec, world.scene, light, realtime=realtime, frame_jitter_ns=world.frame_jitter_ns
+        rec,
+        world.scene,
+        light,
+        realtime=realtime,
+        frame_jitter_ns=world.frame_jitter_ns,
+        light_settings=light_settings,
     )
     camera.start()
     jobs: Executor = (

@@ -6,9 +6,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
-from booth.devices.face_meter import face_brightness
+from booth.devices.face_exposure import CameraAim
 from booth.devices.light import RingLight
-from booth.light.calibrate import FACE_KEY, Metadata, calibrate
+from booth.light.calibrate import Metadata, calibrate
 from booth.light.curve import CurvePoint, LightCurve
 from booth.sim.camera import SimCamera
 from booth.sim.scene import Scene
@@ -21,20 +21,30 @@ def calibrate_simulated(
     flicker_period_us: float | None = None,
     size: tuple[int, int] = (320, 240),
     progress: Callable[[float, CurvePoint], None] | None = None,
+    aim: CameraAim | None = None,
 ) -> LightCurve:
     """Calibrate `light` on a simulated `scene` with a throwaway simulated camera.
 
     The metadata does not depend on the frame size, so a small camera keeps this under a second;
-    its virtual clock is its own, so a SimWorld's clock does not move.
+    its virtual clock is its own, so a SimWorld's clock does not move. aim: the camera's
+    auto-exposure as the booth sets it up (booth.devices.face_exposure.camera_aim).
     """
-    camera = SimCamera(size[0], size[1], fps, scene, light, flicker_period_us=flicker_period_us)
+    camera = SimCamera(
+        size[0],
+        size[1],
+        fps,
+        scene,
+        light,
+        flicker_period_us=flicker_period_us,
+        aim=aim,
+    )
     camera.start()
     frame = [0]
 
     def next_metadata() -> Metadata:
         frame[0] += 1
         captured = camera.capture(round(frame[0] * 1e9 / fps))
-        return {**captured.metadata, FACE_KEY: face_brightness(captured.preview)}
+        return captured.metadata
 
     try:
         return calibrate(

@@ -14,11 +14,13 @@ import threading
 from collections import deque
 from typing import Any
 
+from booth.config.settings import LightSettings
 from booth.devices.camera import (
     AE_STATE_CONVERGED,
     AE_STATE_IDLE,
     AE_STATE_SEARCHING,
     CONTROL_DELAY_FRAMES,
+    FACE_KEY,
     CameraError,
     CameraFrame,
     FrameWriter,
@@ -26,11 +28,12 @@ from booth.devices.camera import (
     preview_size,
 )
 from booth.devices.exposure_hold import Exposure, FaceHold
+from booth.devices.face_exposure import MATRIX, CameraAim, FaceExposure, camera_aim
 from booth.devices.face_meter import face_brightness
 from booth.media.takefiles import TakeFiles
 from booth.media.video import VideoWriter
-from booth.sim.exposure import AgcTuning, AutoExposure
-from booth.sim.scene import Scene
+from booth.sim.exposure import METERING_WEIGHTS, AgcTuning, AutoExposure
+from booth.sim.scene import Scene, zone_counts
 from booth.sim.sensor import Sensor
 
 DEFAULT_BITRATE_BPS = 4_000_000
@@ -51,6 +54,11 @@ class SimCamera:
     frame it has no time for; True (a demo in a window): frames are dropped as on a busy Pi.
     frame_jitter_ns: standard deviation of the SensorTimestamps around the frame times given to
     `capture` (a real sensor's timestamps wander by a fraction of a millisecond).
+    aim: how the auto-exposure is set up (booth.devices.face_exposure.CameraAim): its metering
+    mode, as libcamera's `AeMeteringMode` ("matrix": the whole frame alike, "centre-weighted"
+    or "spot", booth.sim.exposure); the face's mean luma to aim at (0..1 of full scale; the
+    booth's face meter then moves the ExposureValue until the face is there; None leaves the
+    EV at 0); and the exposure profile (None: `tuning`'s). None: matrix, no face meter.
     """
 
     model = "simulated"
@@ -63,9 +71,12 @@ class SimCamera:
         light: LightLevel | None,
         realtime: bool = False,
         frame_jitter_ns: float = 0.0,
+        light_settings: LightSettings | None = None,
     ) -> SimCamera:
         """A simulated camera as the `[recording]` settings describe: size, frame rate, flicker,
-        bit rate."""
+        bit rate; its auto-exposure as `[light] metering` says (None: as a camera comes, the
+        whole frame metered)."""
+        aim = camera_aim(light_settings) if light_settings is not None else None
         return cls(
             recording.width,
             recording.height,
@@ -76,6 +87,7 @@ class SimCamera:
             bitrate_bps=recording.bitrate_bps,
             realtime=realtime,
             frame_jitter_ns=frame_jitter_ns,
+            aim=aim,
         )
 
     def __init__(
@@ -92,7 +104,14 @@ class SimCamera:
         bitrate_bps: int = DEFAULT_BITRATE_BPS,
         realtime: bool = False,
         frame_jitter_ns: float = 0.0,
+        aim: CameraAim | None = None,
     ) -> None:
+        aim = aim or CameraAim(MATRIX, None, None)
+        if aim.metering not in METERING_WEIGHTS:
+            raise ValueError(f"unknown metering mode {aim.metering!r}")
+        if aim.exposure_profile is not None and tuning is None:
+            exposure_stages, gain_stages = aim.exposure_profile
+            tuning = AgcTuning(exposure_stages_us=exposure_stages, gain_stages=gain_stages)
         self.size = (width, height)
         self.fps = float(fps)
         self.scene = scene
@@ -114,10 +133,14 @@ class SimCamera:
         self.frame_jitter_ns = frame_jitter_ns
         self._jitter = random.Random(scene.seed * 7919 + 1)
         self._last_stamp_ns: int | None = None
+        self.metering = aim.metering
+        self.face_level = aim.face_level
+        self._face_ev: FaceExposure | None = None
 
     def start(self) -> None:
         """Start streaming; auto-exposure restarts from 1 ms and gain 1, as libcamera's does."""
         self._ae = AutoExposure(self.frame_duration_us, self.tuning, self.flicker_period_us)
+        self._face_ev = FaceExposure(self.face_level) if self.face_level is not None else None
         self._applied = deque([self._ae.settings] * (CONTROL_DELAY_FRAMES + 1))
 
     def stop(self) -> None:
@@ -154,7 +177,10 @@ class SimCamera:
         else:
             small = self.scene.render(pw, ph, now_ns, level)
             preview = self.sensor.image_from_palette(small, palette, self.frames_captured)
-        luma = self.sensor.meter(view, exposure_us, again)
+        metered = zone_counts(width, height, METERING_WEIGHTS[self.metering])
+        frame_luma = self.sensor.meter(view, exposure_us, again)
+        luma = self.sensor.meter(view, exposure_us, again, metered)
+        face = face_brightness(preview)
         stamp_ns = self._sensor_timestamp(now_ns)
         hold = self._hold
         if hold is not None:
@@ -165,17 +191,21 @@ class SimCamera:
             "ExposureTime": int(exposure_us),
             "AnalogueGain": float(again),
             "DigitalGain": float(dgain),
-            "Lux": float(self.sensor.lux(view, luma, exposure_us, again)),
+            # rpi.lux reads the whole picture, whatever the metering mode.
+            "Lux": float(self.sensor.lux(view, frame_luma, exposure_us, again)),
             "FrameDuration": int(self.frame_duration_us),
             "SensorTimestamp": stamp_ns,
             "AeState": state,
+            FACE_KEY: face,
         }
         # Sensors apply new exposure and gain a couple of frames after they are requested.
         if hold is not None:
             taken = Exposure(exposure_us, again, dgain)
-            asked = hold.update(face_brightness(preview), taken)
+            asked = hold.update(face, taken)
             request = (round(asked.exposure_us), asked.analogue_gain, asked.digital_gain)
         else:
+            if self._face_ev is not None:
+                self._ae.exposure_value = self._face_ev.update(face, self._ae.converged)
             request = self._ae.update(luma, exposure_us, again)
         self._applied.append(request)
         self._applied.popleft()

@@ -10,7 +10,17 @@ first, analogue gain next, stage by stage, with the exposure time capped by the 
 and, when a flicker period is set, rounded down to whole flicker periods. Digital gain makes up
 only what analogue gain cannot.
 
-This class is that algorithm on one number (the mean luminance) instead of full statistics.
+What the AGC measures is a *weighted* mean: the statistics come in 15 × 15 zones (a Pi 5's
+PiSP; a Pi 4's VC4 has fewer), and the metering mode (libcamera's `AeMeteringMode`:
+centre-weighted, spot or matrix) weighs each zone by a table from the tuning file.
+`METERING_WEIGHTS` are those tables from the Camera Module 3's PiSP tuning file
+(src/ipa/rpi/pisp/data/imx708.json, `rpi.agc` channel 0). `ExposureValue` multiplies the
+target: y_target × 2^EV, capped at 0.9 (agc_channel.cpp, `EvGainYTargetLimit`). The AGC's
+histogram constraints (the "normal" constraint mode lifts the brightest 2 % to at least 0.5)
+are not modelled: the booth's face meter (booth.devices.face_exposure) closes whatever gap the
+camera's own metering leaves, on a Pi as here.
+
+This class is that algorithm on one number (the metered mean) instead of full statistics.
 With the sensor's two-frame delay in applying new settings (modelled by the simulated camera)
 it settles in about 15–20 frames after a large step, like the real camera. It is pure: no I/O,
 no clock; the caller passes each frame's measurement.
@@ -53,6 +63,41 @@ class AgcTuning:
     max_digital_gain: float = 4.0
 
 
+def _diamond(radii: tuple[int, ...]) -> tuple[tuple[int, ...], ...]:
+    return tuple(
+        tuple(radii[min(len(radii) - 1, abs(r - 7) + abs(c - 7))] for c in range(15))
+        for r in range(15)
+    )
+
+
+METERING_WEIGHTS: dict[str, tuple[tuple[int, ...], ...]] = {
+    # Rows top to bottom, 15 zones each, as in the tuning file.
+    "centre-weighted": (
+        (0, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0),
+        (0, 1, 1, 1, 1, 1, 2, 2, 2, 1, 1, 1, 1, 1, 0),
+        (1, 1, 1, 1, 2, 2, 2, 2, 2, 2, 2, 1, 1, 1, 1),
+        (1, 1, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 1, 1),
+        (1, 1, 2, 2, 2, 2, 3, 3, 3, 2, 2, 2, 2, 1, 1),
+        (1, 1, 2, 2, 2, 3, 3, 3, 3, 3, 2, 2, 2, 1, 1),
+        (1, 1, 2, 2, 3, 3, 3, 4, 3, 3, 3, 2, 2, 1, 1),
+        (1, 1, 2, 2, 3, 3, 4, 4, 4, 3, 3, 2, 2, 1, 1),
+        (1, 1, 2, 2, 3, 3, 3, 4, 3, 3, 3, 2, 2, 1, 1),
+        (1, 1, 2, 2, 2, 3, 3, 3, 3, 3, 2, 2, 2, 1, 1),
+        (1, 1, 2, 2, 2, 2, 3, 3, 3, 2, 2, 2, 2, 1, 1),
+        (1, 1, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 1, 1),
+        (1, 1, 1, 1, 2, 2, 2, 2, 2, 2, 2, 1, 1, 1, 1),
+        (0, 1, 1, 1, 1, 1, 2, 2, 2, 1, 1, 1, 1, 1, 0),
+        (0, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0),
+    ),
+    # A diamond around the middle zone: 3 in the middle, 2, then 1, then nothing.
+    "spot": _diamond((3, 2, 1, 0)),
+    "matrix": _diamond((1,)),
+}
+"""Zone weights of libcamera's metering modes (Raspberry Pi Camera Module 3, PiSP)."""
+METERING_MODES = tuple(METERING_WEIGHTS)
+EV_Y_TARGET_LIMIT = 0.9
+"""libcamera caps y_target × 2^EV here: histograms say nothing near saturation."""
+
 INITIAL_EXPOSURE_US = 1000
 INITIAL_GAIN = 1.0
 
@@ -78,6 +123,8 @@ class AutoExposure:
         self.analogue_gain = INITIAL_GAIN
         self.digital_gain = 1.0
         self.frame_count = 0
+        self.exposure_value = 0.0
+        """libcamera's `ExposureValue` (EV stops): the target is y_target × 2^EV."""
         self.converged = False
         """Whether the last frame's target was inside the stable region (libcamera's AeState
         Converged, as opposed to Searching)."""
@@ -92,6 +139,11 @@ class AutoExposure:
     def max_exposure_us(self) -> float:
         return min(self.tuning.exposure_stages_us[-1], self.frame_duration_us)
 
+    @property
+    def y_target(self) -> float:
+        """The metered mean aimed at: the tuning's y_target × 2^ExposureValue (capped)."""
+        return min(EV_Y_TARGET_LIMIT, self.tuning.y_target * 2.0**self.exposure_value)
+
     def update(
         self,
         mean_luma: float,
@@ -100,18 +152,20 @@ class AutoExposure:
     ) -> tuple[int, float, float]:
         """Take one frame's measurement; return the settings to request next.
 
-        mean_luma: mean luminance of the frame before digital gain, linear, 0..1 of full scale.
+        mean_luma: the metered mean luminance of the frame (its zones weighted by the metering
+        mode) before digital gain, linear, 0..1 of full scale.
         exposure_us, analogue_gain: what that frame was really taken with (its metadata). A
         sensor applies new settings a couple of frames late, so these can differ from the last
         request; None means the last request.
         """
         t = self.tuning
         self.frame_count += 1
+        y_target = self.y_target
         # As libcamera does: a few rounds, so the small offset that guards against a black
         # frame does not bias the result.
         gain = 1.0
         for _ in range(8):
-            extra = min(10.0, t.y_target / (min(1.0, max(0.0, mean_luma) * gain) + 0.001))
+            extra = min(10.0, y_target / (min(1.0, max(0.0, mean_luma) * gain) + 0.001))
             gain *= extra
             if extra < 1.01:
                 break
@@ -121,7 +175,7 @@ class AutoExposure:
         self._filter(target)
         assert self._filtered is not None
         no_dg = self._filtered
-        if t.y_target > t.fast_reduce_threshold and gain < math.sqrt(t.y_target):
+        if y_target > t.fast_reduce_threshold and gain < math.sqrt(y_target):
             no_dg *= t.fast_reduce_threshold
         self._divide_up(no_dg)
         return self.settings

@@ -158,6 +158,20 @@ class Scene:
         )
 
 
+@lru_cache(maxsize=16)
+def zone_counts(width: int, height: int, weights: tuple[tuple[int, ...], ...]) -> np.ndarray:
+    """Pixels of each material weighted by the metering zone they fall in: `weights` is a grid
+    of zone weights (rows × columns, e.g. libcamera's 15 × 15) laid over the unswayed frame.
+    The camera's AGC meters the weighted mean of these (booth.sim.exposure)."""
+    materials = layout_for(width, height).window(0)
+    rows, cols = len(weights), len(weights[0])
+    grid = np.asarray(weights, dtype=np.float64)
+    w = grid[(np.arange(height) * rows) // height][:, (np.arange(width) * cols) // width]
+    counts = np.bincount(materials.ravel(), weights=w.ravel(), minlength=len(MATERIALS))
+    counts.setflags(write=False)
+    return counts
+
+
 def _face_ellipse(width: int, height: int) -> tuple[float, float, float, float]:
     """The head oval's skin (centre x, centre y, radii): the framing guide's face box."""
     face = FRAMING.face(width, height)

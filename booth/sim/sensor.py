@@ -60,10 +60,21 @@ class Sensor:
         k = exposure_us * 1e-6 * analogue_gain * self.sensitivity
         return np.minimum(view.radiance * k, 1.0)
 
-    def meter(self, view: SceneView, exposure_us: float, analogue_gain: float) -> float:
-        """Mean luminance of the frame before digital gain (what the AGC statistics give), 0..1."""
+    def meter(
+        self,
+        view: SceneView,
+        exposure_us: float,
+        analogue_gain: float,
+        counts: np.ndarray | None = None,
+    ) -> float:
+        """Mean luminance of the frame before digital gain (what the AGC statistics give), 0..1.
+
+        counts: pixels per material weighted by the metering mode's zones
+        (booth.sim.scene.zone_counts); None for the whole frame, every pixel alike.
+        """
         luma = self.linear(view, exposure_us, analogue_gain) @ LUMA_WEIGHTS
-        return float(view.counts @ luma / view.counts.sum())
+        weights = view.counts if counts is None else counts
+        return float(weights @ luma / weights.sum())
 
     def lux(self, view: SceneView, mean_luma: float, exposure_us: float, gain: float) -> float:
         """Estimate the scene illuminance in lux from a frame's brightness, as rpi.lux does.

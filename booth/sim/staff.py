@@ -102,7 +102,7 @@ def opened_sim_camera(settings: Settings) -> Iterator[SimCamera]:
     world.scene.ring_lux_at_full = RING_LUX_AT_FULL
     light = RingLight(dev.light_pin, dev.light_frequency_hz, pin_factory=sim_pin_factory())
     light.set(dev.light_level)
-    camera = SimCamera.for_recording(rec, world.scene, light)
+    camera = SimCamera.for_recording(rec, world.scene, light, light_settings=settings.light)
     camera.start()
     try:
         yield camera
@@ -132,7 +132,11 @@ class SimRig:
         )
         self.light.set(settings.devices.light_level)
         self.camera = SimCamera.for_recording(
-            rec, self.world.scene, self.light, frame_jitter_ns=self.world.frame_jitter_ns
+            rec,
+            self.world.scene,
+            self.light,
+            frame_jitter_ns=self.world.frame_jitter_ns,
+            light_settings=settings.light,
         )
         self.camera.start()
 

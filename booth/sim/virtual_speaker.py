@@ -11,6 +11,14 @@ file, so the player's blocking writes wait exactly as on a card. The FIFO is one
 of 48 kHz stereo), and alsa-lib keeps a period of its own: together the delay the player
 cannot see, a sound card reports its delay itself. `heard_at` tells when each byte left.
 
+A real sound card also runs out: its pointer moves on with the card's clock, and when it
+catches up with what was written (ALSA's default stop threshold, the buffer size) the stream
+stops in XRUN. pyalsaaudio 0.11 then returns -EPIPE from `avail()` (its error check is
+commented out) and from the next `write()`, which re-prepares the stream and drops that data.
+The `file`/`null` PCMs never do that, so in paced mode the speaker's PCM is opened through
+`open_pcm`, which puts `CardPCM` (that driver's behaviour, on the card's clock) in front of
+the real ALSA PCM: the sound still goes through alsa-lib into the capture.
+
 ALSA configuration: `install()` adds this speaker's file to ALSA_CONFIG_PATH, keeping what
 is there (the virtual microphone's file); call it after `VirtualMic.install()`, which
 replaces the variable, and before the speaker is opened.
@@ -18,13 +26,17 @@ replaces the variable, and before the speaker is opened.
 
 from __future__ import annotations
 
+import errno
 import fcntl
 import os
 import stat
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
+import alsaaudio
 import numpy as np
 
 from booth.sim.virtual_mic import ALSA_MAIN_CONFIG
@@ -68,6 +80,7 @@ class VirtualSpeaker:
         self.capture_path = self.directory / "speaker.raw"
         self.config_path = self.directory / "speaker.asoundrc"
         self.departures: list[tuple[float, int]] = []  # (monotonic s, bytes drained so far)
+        self.opened_as_card = False
         self._fd = -1
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -96,12 +109,25 @@ class VirtualSpeaker:
         return self.pcm_name
 
     def latency_s(self, buffer_frames: int) -> float:
-        """The delay ALSA cannot report, for the Speaker's `latency_s`: the null slave
-        reports its buffer empty at once, but the file plugin holds up to a buffer of
-        sound (`buffer_frames`, the Speaker's) and the FIFO one more page (paced only)."""
-        if not self.paced:
+        """The delay ALSA cannot report, for the Speaker's `latency_s`.
+
+        Opened through `open_pcm`, none: `CardPCM` reports what is written and not yet played
+        on the card's clock, which drains the FIFO at the same rate. Opened directly, the
+        null slave reports its buffer empty at once, but the file plugin holds up to a buffer
+        of sound (`buffer_frames`, the Speaker's) and the FIFO one more page (paced only).
+        """
+        if not self.paced or self.opened_as_card:
             return 0.0
         return (self._pipe_bytes / (2 * self.channels) + buffer_frames) / self.rate
+
+    def open_pcm(self, **kwargs: Any) -> Any:
+        """`alsaaudio.PCM(**kwargs)` on this speaker as a sound card would run it: through
+        `CardPCM` when paced (real time), the bare `file` PCM in virtual time."""
+        pcm = alsaaudio.PCM(**kwargs)
+        if not self.paced:
+            return pcm
+        self.opened_as_card = True
+        return CardPCM(pcm, int(kwargs.get("rate", self.rate)), int(kwargs.get("channels", 1)))
 
     def install(self) -> None:
         """Make the speaker visible to ALSA in this process, next to what is configured."""
@@ -151,3 +177,101 @@ class VirtualSpeaker:
         if self._fd >= 0:
             os.close(self._fd)
             self._fd = -1
+
+
+class CardPCM:
+    """A playback PCM as a sound card's driver and pyalsaaudio 0.11 run it.
+
+    pcm: the real pyalsaaudio PCM that the sound goes to. rate, channels: its format.
+    clock: the card's clock, in seconds (CLOCK_MONOTONIC, as a card's would be).
+
+    The card starts on the first write (ALSA's default start threshold) and plays at `rate`.
+    When it has played all that was written it stops in XRUN (default stop threshold: the
+    buffer size). In XRUN `avail()` returns -EPIPE, and `write()` re-prepares the stream and
+    returns -EPIPE without writing, exactly as pyalsaaudio's `alsapcm_write` does. Writes
+    block while the buffer is full, as on a card; one that runs out half way (a writer too
+    slow) returns the frames it wrote. `underruns` counts the XRUNs.
+    """
+
+    def __init__(
+        self,
+        pcm: Any,
+        rate: int,
+        channels: int,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._pcm = pcm
+        self.rate = rate
+        self._frame_bytes = 2 * channels
+        info = pcm.info()
+        self.buffer_frames = int(info["buffer_size"])
+        self.period_frames = int(info["period_size"])
+        self._clock = clock
+        self._running = False
+        self._xrun = False
+        self._paused_at: float | None = None
+        self._appl = 0  # frames written
+        self._hw = 0  # frames played
+        self._start_hw = 0
+        self._start_t = 0.0
+        self.underruns = 0
+
+    def _update(self) -> None:
+        if not self._running or self._paused_at is not None:
+            return
+        played = self._start_hw + int((self._clock() - self._start_t) * self.rate)
+        if played >= self._appl:
+            self._hw = self._appl
+            self._running, self._xrun = False, True
+            self.underruns += 1
+        else:
+            self._hw = played
+
+    def avail(self) -> int:
+        self._update()
+        if self._xrun:
+            return -errno.EPIPE
+        return self.buffer_frames - (self._appl - self._hw)
+
+    def write(self, data: bytes) -> int:
+        self._update()
+        if self._xrun:
+            self._xrun = False  # pyalsaaudio: snd_pcm_prepare(), then report the underrun
+            return -errno.EPIPE
+        view = memoryview(data).cast("B")
+        frames = len(view) // self._frame_bytes
+        done = 0
+        while done < frames:
+            room = self.avail()
+            if room < 0:
+                return done  # ran out in the middle: alsa-lib returns what it wrote
+            if room == 0:
+                time.sleep(self.period_frames / self.rate / 4)
+                continue
+            part = min(room, frames - done)
+            self._pcm.write(view[done * self._frame_bytes : (done + part) * self._frame_bytes])
+            self._appl += part
+            done += part
+            if not self._running:
+                self._running = True
+                self._start_hw, self._start_t = self._hw, self._clock()
+        return frames
+
+    def pause(self, enable: int = 1) -> int:
+        if enable and self._paused_at is None:
+            self._update()
+            self._paused_at = self._clock()
+        elif not enable and self._paused_at is not None:
+            self._start_t += self._clock() - self._paused_at
+            self._paused_at = None
+        return 0
+
+    def info(self) -> dict[str, Any]:
+        return dict(self._pcm.info(), can_pause=True)
+
+    def drop(self) -> None:
+        self._appl = self._hw
+        self._running = self._xrun = False
+
+    def close(self) -> None:
+        self._pcm.close()

@@ -1,0 +1,133 @@
+"""Which ALSA devices the booth records from and plays to, when staff have not named them.
+
+A Raspberry Pi's own cards come first: on a Pi 4 and 5 card 0 is an HDMI output (vc4hdmi0),
+which plays but cannot capture. So ALSA's "default" device is no microphone, and an empty
+`[devices] mic_device` means the USB microphone: the first USB card that can capture
+(`choose_mic`). HDMI outputs (vc4-hdmi) take IEC958 subframes, not plain samples: alsa-lib's
+vc4-hdmi.conf makes their `default:CARD=<id>` device a plug → softvol → iec958 chain, while
+`plughw:` would hand the card samples it cannot play (`speaker_pcm`).
+
+The cards are read from /proc/asound (`cards`, and each card's pcm*c / pcm*p directories and
+`usbid`), so tests lay out a tree like it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import alsaaudio
+
+from booth.devices.microphone import MicrophoneError, find_card
+
+PROC_ASOUND = Path("/proc/asound")
+HDMI_DRIVERS = ("vc4-hdmi",)
+"""ALSA drivers of HDMI outputs that need their card's `default:` device (IEC958)."""
+
+_CARD_LINE = re.compile(r"^\s*(\d+)\s+\[(\S+)\s*\]:\s+(\S+)\s+-\s+(.*)$")
+
+
+@dataclass(frozen=True)
+class SoundCard:
+    """One ALSA card as /proc/asound describes it."""
+
+    index: int
+    id: str
+    driver: str
+    name: str
+    usb: bool
+    capture: bool
+    playback: bool
+
+    @property
+    def hdmi(self) -> bool:
+        return self.driver in HDMI_DRIVERS or self.id.startswith("vc4hdmi")
+
+    def describe(self) -> str:
+        return f"card {self.index} {self.id!r} ({self.name})"
+
+
+def sound_cards(proc: Path = PROC_ASOUND) -> list[SoundCard]:
+    """The sound cards there are now, in ALSA's order."""
+    try:
+        text = (proc / "cards").read_text()
+    except OSError:
+        return []
+    cards = []
+    for line in text.splitlines():
+        match = _CARD_LINE.match(line)
+        if match is None:
+            continue
+        index, card_id, driver, name = match.groups()
+        card = proc / f"card{index}"
+        cards.append(
+            SoundCard(
+                index=int(index),
+                id=card_id,
+                driver=driver,
+                name=name.strip(),
+                usb=(card / "usbid").exists() or driver == "USB-Audio",
+                capture=any(card.glob("pcm*c")),
+                playback=any(card.glob("pcm*p")),
+            )
+        )
+    return cards
+
+
+def choose_mic(name: str, proc: Path = PROC_ASOUND) -> tuple[str, str]:
+    """The capture device for `[devices] mic_device`, and why it was chosen (for the journal
+    and `booth doctor`).
+
+    A name is looked up as `find_card` does. "" is the first USB card that can capture, else
+    the first card that can; raises `MicrophoneError` naming the cards when none can.
+    """
+    if name:
+        return find_card(name), f"[devices] mic_device = {name!r}"
+    cards = sound_cards(proc)
+    capturing = [c for c in cards if c.capture]
+    usb = [c for c in capturing if c.usb]
+    if usb:
+        card = usb[0]
+        return (
+            f"plughw:CARD={card.id},DEV=0",
+            f"the first USB card that captures: {card.describe()}",
+        )
+    if capturing:
+        card = capturing[0]
+        return f"plughw:CARD={card.id},DEV=0", f"no USB microphone; {card.describe()} captures"
+    seen = ", ".join(c.describe() for c in cards) or "no sound cards"
+    raise MicrophoneError(
+        f"no sound card can capture ({seen}): plug in the USB microphone, or name it in "
+        "[devices] mic_device (see `arecord -l`)"
+    )
+
+
+def speaker_pcm(name: str, proc: Path = PROC_ASOUND) -> str:
+    """The ALSA playback PCM for the `[devices] speaker_device` setting.
+
+    "" is ALSA's default device; a PCM name ("default", "plughw:CARD=Headphones,DEV=0", the
+    simulator's "booth_sim_speaker") is used as is. A card's id or name becomes its
+    `default:CARD=<id>` device for an HDMI output (IEC958 conversion, see the module's
+    docstring), else `plughw:CARD=<id>,DEV=0`, which accepts 48 kHz stereo whatever the card
+    does natively.
+    """
+    if not name:
+        return "default"
+    if ":" in name or name in alsaaudio.pcms(alsaaudio.PCM_PLAYBACK):
+        return name
+    wanted = name.casefold()
+    for card in sound_cards(proc):
+        if wanted in (card.id.casefold(), card.name.casefold()) and card.hdmi:
+            return f"default:CARD={card.id}"
+    return f"plughw:CARD={name},DEV=0"
+
+
+def describe_speaker(name: str, proc: Path = PROC_ASOUND) -> str:
+    """Which device plays the clips, in staff words, for `booth doctor`."""
+    device = speaker_pcm(name, proc)
+    if not name:
+        first = next((c for c in sound_cards(proc) if c.playback), None)
+        where = f", {first.describe()}" if first is not None else ""
+        return f"{device} (ALSA's default device{where})"
+    return f"{device} ([devices] speaker_device = {name!r})"
