@@ -109,6 +109,12 @@ def test_packages_apt_serves_are_pinned_to_the_debian_versions() -> None:
     }
 
 
+def test_the_pygame_install_sh_builds_is_the_pinned_one() -> None:
+    # install.sh builds pygame from source first (the system SDL has KMSDRM), by its own name.
+    match = re.search(r'^PYGAME_REQUIREMENT="pygame==([^"]+)"', INSTALL.read_text(), re.M)
+    assert match and match.group(1) == pins()["pygame"]
+
+
 def install(root: Path, *args: str) -> str:
     result = subprocess.run(
         ["bash", str(INSTALL), *args],
