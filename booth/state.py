@@ -1,4 +1,6 @@
-"""The kiosk's small state record, shared with the sync agent and `booth status`.
+"""The kiosk's small state records, shared with the sync agent and `booth status`: what the
+kiosk is doing (`kiosk.json`), the booth's wrong codes (`lockout.json`) and the invitations it
+opened (`invitations.json`).
 
 The kiosk rewrites `<state>/kiosk.json` atomically whenever its state changes
 (and at least once a second while running). Readers never see a torn file.
@@ -14,13 +16,26 @@ hold uploads back for ever.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import time
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from booth.media.takefiles import write_json_atomic
+from booth.session.codes_entry import (
+    DECLINED,
+    ENDED_EARLY,
+    LOCKOUT_MAX_SECONDS,
+    OPEN,
+    InvitationUse,
+    Lockout,
+)
+from booth.session.timing import Timing
+
+log = logging.getLogger("booth.state")
 
 STATE_FILE = "kiosk.json"
 WRITE_SECONDS = 1.0
@@ -109,3 +124,148 @@ def activity_of(screen: str) -> str:
 
 def iso(dt: datetime) -> str:
     return dt.isoformat(timespec="seconds")
+
+
+# --------------------------------------------------------------------------- code entry
+LOCKOUT_FILE = "lockout.json"
+INVITATIONS_FILE = "invitations.json"
+
+
+def read_lockout(state_dir: Path) -> Lockout:
+    """The booth's wrong codes as the kiosk last kept them (none when there is no record).
+
+    An unreadable record counts as a full wait (after the most wrong codes), not as none:
+    spoiling the file must not be a way around the lockout.
+    """
+    path = state_dir / LOCKOUT_FILE
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        lock = Lockout(int(data["wrong"]), float(data["last_wrong"]), float(data["until"]))
+    except FileNotFoundError:
+        return Lockout()
+    except (OSError, ValueError, TypeError, KeyError) as err:
+        log.error("%s is unreadable (%s): code entry waits as after many wrong codes", path, err)
+        now = time.time()
+        return Lockout(99, now, now + LOCKOUT_MAX_SECONDS)
+    return lock
+
+
+def write_lockout(state_dir: Path, lockout: Lockout) -> None:
+    state_dir.mkdir(parents=True, exist_ok=True)
+    write_json_atomic(state_dir / LOCKOUT_FILE, asdict(lockout))
+
+
+def describe_lockout(lockout: Lockout, now: float, timing: Timing | None = None) -> str | None:
+    """One line for `booth status` about wrong codes, or None when there are none."""
+    timing = timing or Timing()
+    lock = lockout.current(now, timing)
+    if not lock.wrong:
+        return None
+    since = datetime.fromtimestamp(lock.last_wrong).astimezone().isoformat(timespec="seconds")
+    left = lock.seconds_left(now, timing)
+    if left > 0:
+        minutes, seconds = divmod(int(left + 0.999), 60)
+        return (
+            f"code entry LOCKED for {minutes} min {seconds:02d} s more "
+            f"({lock.wrong} wrong codes, the last at {since})"
+        )
+    return f"{lock.wrong} wrong codes, the last at {since} (forgotten after an hour without one)"
+
+
+class InvitationStore:
+    """What this booth knows of each invitation it opened: spent, or resumable, and with which
+    takes. Kept in `<state>/invitations.json`, by interview id and candidate reference (not by
+    code: so it holds no code, and it outlives a reinstall of the interview, whose codes are
+    hashed with a new salt). Rewritten atomically on every change.
+
+    A store that cannot be read is moved aside and started afresh, with an error in the log:
+    the booth goes on, and staff can put the old one back.
+    """
+
+    def __init__(self, state_dir: Path) -> None:
+        self.path = state_dir / INVITATIONS_FILE
+        self._data: dict[str, dict[str, dict[str, Any]]] = self._read()
+
+    def _read(self) -> dict[str, dict[str, dict[str, Any]]]:
+        try:
+            data = json.loads(self.path.read_text(encoding="utf-8"))
+            interviews = data["interviews"]
+            for records in interviews.values():
+                for record in records.values():
+                    _use(record)
+            return interviews
+        except FileNotFoundError:
+            return {}
+        except (OSError, ValueError, TypeError, KeyError, AttributeError) as err:
+            aside = self.path.with_name(f"{self.path.name}.unreadable-{int(time.time())}")
+            log.error("%s is unreadable (%s): moved to %s, starting afresh", self.path, err, aside)
+            try:
+                os.replace(self.path, aside)
+            except OSError:
+                pass
+            return {}
+
+    def get(self, interview_id: str, candidate_ref: str) -> InvitationUse | None:
+        record = self._data.get(interview_id, {}).get(candidate_ref)
+        return _use(record) if record is not None else None
+
+    def counts(self, interview_id: str, candidate_refs: list[str]) -> dict[str, int]:
+        """How many of these invitations are spent, resumable, and unused."""
+        records = self._data.get(interview_id, {})
+        counts = {"complete": 0, "resumable": 0, "unused": 0}
+        for ref in candidate_refs:
+            use = _use(records[ref]) if ref in records else None
+            if use is None or not (use.spent or use.resumable):
+                counts["unused"] += 1
+            else:
+                counts["complete" if use.spent else "resumable"] += 1
+        return counts
+
+    def _record(self, interview_id: str, candidate_ref: str) -> dict[str, Any]:
+        records = self._data.setdefault(interview_id, {})
+        return records.setdefault(
+            candidate_ref, {"status": OPEN, "sessions": [], "takes": {}, "kept": []}
+        )
+
+    def opened(self, interview_id: str, candidate_ref: str, session_id: str) -> None:
+        record = self._record(interview_id, candidate_ref)
+        record["status"] = OPEN
+        record["sessions"].append(session_id)
+        self._save()
+
+    def take(self, interview_id: str, candidate_ref: str, question_id: str, take: int) -> None:
+        record = self._record(interview_id, candidate_ref)
+        record["takes"][question_id] = max(take, record["takes"].get(question_id, 0))
+        self._save()
+
+    def kept(self, interview_id: str, candidate_ref: str, question_id: str) -> None:
+        record = self._record(interview_id, candidate_ref)
+        if question_id not in record["kept"]:
+            record["kept"].append(question_id)
+        self._save()
+
+    def finished(self, interview_id: str, candidate_ref: str, status: str) -> None:
+        """The session ended: complete (spent), ended-early (resumable), or declined (a
+        declined consent before any take leaves the invitation as good as new)."""
+        record = self._record(interview_id, candidate_ref)
+        if status == DECLINED and (record["takes"] or record["kept"]):
+            status = ENDED_EARLY
+        record["status"] = status
+        self._save()
+
+    def _save(self) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        write_json_atomic(self.path, {"version": 1, "interviews": self._data})
+        os.chmod(self.path, 0o600)
+
+
+def _use(record: dict[str, Any]) -> InvitationUse:
+    takes = record["takes"]
+    if not isinstance(takes, dict) or not all(type(n) is int for n in takes.values()):
+        raise TypeError("takes is not a table of whole numbers")
+    return InvitationUse(
+        status=str(record["status"]),
+        sessions=tuple(str(s) for s in record["sessions"]),
+        takes=dict(takes),
+        kept=tuple(str(q) for q in record["kept"]),
+    )

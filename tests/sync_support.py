@@ -3,6 +3,7 @@ server on loopback, and the checks every fault test ends with."""
 
 from __future__ import annotations
 
+import argparse
 import hashlib
 import os
 from datetime import UTC, datetime, timedelta
@@ -10,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from booth.cli import sync_cmd
 from booth.config.settings import Settings, load_settings
 from booth.media.mux import TakeResult
 from booth.media.spool import Spool, SpoolSession
@@ -21,6 +23,13 @@ from tools.tus_server import LocalServerError, LocalTusServer
 STARTED = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 CHUNK = 64 * 1024
 TOKEN = "s3cret-booth-token"
+
+
+def sync_parser() -> argparse.ArgumentParser:
+    """The `booth sync` command line, for running `booth sync --once` in the test's process."""
+    parser = argparse.ArgumentParser(prog="booth")
+    sync_cmd.register(parser.add_subparsers())
+    return parser
 
 
 def start_server(store: Path, **options) -> LocalTusServer:

@@ -141,10 +141,10 @@ def test_duplicate_codes_name_both_lines(tmp_path):
     assert ":4: code: is the same code as line 2" in problem
 
 
-@pytest.mark.parametrize("code", ["12345a", "12 3456", "123", "1234567890123", "١٢٣٤٥٦"])
+@pytest.mark.parametrize("code", ["12345a", "12 3456", "123", "12345", "1234567890123", "١٢٣٤٥٦"])
 def test_a_code_must_be_plain_digits(tmp_path, code):
     (problem,) = problems_of(write(tmp_path, f"code,candidate_ref\n{code},C1\n"))
-    assert ":2: code: is not a code (value not shown) (4 to 12 digits)" in problem
+    assert ":2: code: is not a code (value not shown) (6 to 12 digits)" in problem
 
 
 @pytest.mark.parametrize("value", ["-5", "fifty", "1000", "2.5"])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import shutil
@@ -116,7 +117,8 @@ def installed_dirs(config_root: Path) -> list[str]:
 def example_booth(tmp_path_factory) -> Path:
     """A booth with the example interview installed by `booth interviews add`."""
     root = tmp_path_factory.mktemp("booth")
-    assert booth(make_booth(root), "add", str(EXAMPLE)) == 0
+    assert booth(make_booth(root), "add", str(recruiter_copy(root))) == 0
+    assert not (root / "incoming" / "codes.csv").exists()  # no clear code stays behind
     return root
 
 
@@ -419,3 +421,51 @@ def test_a_running_kiosk_takes_an_interview_installed_while_it_is_idle(tmp_path)
         booth.close()
     events = (tmp_path / "out" / "events.jsonl").read_text()
     assert '"event": "interviews.loaded", "interviews": ["example"]' in events
+
+
+def test_add_reads_the_codes_from_standard_input_so_they_never_touch_the_disk(
+    tmp_path, monkeypatch, capsys
+):
+    source = one_clip_copy(tmp_path)
+    clear = (source / "codes.csv").read_text()
+    (source / "codes.csv").unlink()
+    monkeypatch.setattr("sys.stdin", io.StringIO(clear))
+    assert booth(make_booth(tmp_path), "add", str(source), "--codes", "-") == 0
+    installed = load_interview(tmp_path / "interviews" / "example")
+    assert installed.codes.lookup("123456") is not None
+    for path in tmp_path.rglob("*"):
+        if path.is_file():
+            assert not any(code in path.read_bytes() for code in CLEAR_CODES), path
+
+
+def test_codes_replaces_the_invitations_only_when_they_changed(tmp_path, capsys):
+    config = make_booth(tmp_path)
+    source = one_clip_copy(tmp_path)
+    clear = (source / "codes.csv").read_text()
+    assert booth(config, "add", str(source)) == 0
+    codes = tmp_path / "new.csv"
+    codes.write_text(clear)
+    capsys.readouterr()
+    assert booth(config, "codes", "example", "--codes", str(codes)) == 0
+    assert capsys.readouterr().out.startswith("unchanged")
+    codes.write_text(clear + "999111,CAND-0099,,\n")
+    assert booth(config, "codes", "example", "--codes", str(codes)) == 0
+    assert "Replaced the invitations of example" in capsys.readouterr().out
+    assert load_interview(tmp_path / "interviews" / "example").codes.lookup("999111") is not None
+
+
+def test_used_invitations_stay_used_when_the_interview_is_installed_again(tmp_path, capsys):
+    from booth.state import InvitationStore
+
+    config = make_booth(tmp_path)
+    assert booth(config, "add", str(one_clip_copy(tmp_path, "first"))) == 0
+    store = InvitationStore(tmp_path / "state")
+    store.opened("example", "CAND-0001", "s1")
+    store.finished("example", "CAND-0001", "complete")
+    store.opened("example", "CAND-0002", "s2")
+    store.finished("example", "CAND-0002", "ended-early")
+    assert booth(config, "add", str(one_clip_copy(tmp_path, "again"))) == 0  # a new salt
+    capsys.readouterr()
+    assert booth(config, "list", "--json") == 0
+    (item,) = json.loads(capsys.readouterr().out)["interviews"]
+    assert (item["used"], item["resumable"], item["unused"]) == (1, 1, 2)

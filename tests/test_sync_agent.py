@@ -5,7 +5,6 @@ and the status summary."""
 
 from __future__ import annotations
 
-import argparse
 import dataclasses
 import subprocess
 import sys
@@ -21,21 +20,15 @@ from sync_support import (
     make_agent,
     publish_kiosk,
     start_server,
+    sync_parser,
     write_token,
 )
 
-from booth.cli import sync_cmd
 from booth.cli.main import UserError
 from booth.config.errors import ConfigError
 from booth.config.settings import load_settings
 from booth.state import STALE_SECONDS, read_state
 from booth.sync.status import status_lines, sync_status
-
-
-def sync_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="booth")
-    sync_cmd.register(parser.add_subparsers())
-    return parser
 
 
 def dead_pid() -> int:

@@ -12,7 +12,14 @@ from booth.config.errors import ConfigError
 from booth.config.settings import load_settings
 from booth.state import KioskState
 from booth.sync.agent import backoff_seconds, upload_gate
-from booth.sync.config import SyncSettings, in_window, parse_window, sync_settings
+from booth.sync.config import (
+    SyncSettings,
+    check_sync,
+    in_window,
+    next_window_start,
+    parse_window,
+    sync_settings,
+)
 from booth.sync.queue import (
     CONFIRMED,
     PENDING,
@@ -156,3 +163,69 @@ def test_sync_settings_default_to_always_and_resolve_paths_beside_the_file(tmp_p
     sync = sync_settings(load_settings(config))
     assert sync.url == "https://example.org/files/" and sync.windows == ()
     assert sync.token_file == tmp_path / "t" and sync.max_bytes_per_second == 0
+
+
+def test_check_sync_reports_every_problem_booth_sync_would_meet_with_file_and_line(tmp_path):
+    config = tmp_path / "booth.toml"
+    token = tmp_path / "token"
+    token.write_text("t0ken\n")
+    token.chmod(0o644)
+    config.write_text(
+        'booth_id = "b"\n[sync]\nurl = "https://example.org/files/"\n'
+        f'token_file = "{token}"\nchunk_bytes = 8388608\nmax_bytes_per_second = 100000\n',
+        encoding="utf-8",
+    )
+    problems = check_sync(load_settings(config))
+    assert [(p.key, p.line) for p in problems] == [("sync.chunk_bytes", 5)]
+    assert "watchdog" in problems[0].message and "at most 2000000 bytes" in problems[0].expected
+    config.write_text(config.read_text().replace("100000", "0"), encoding="utf-8")
+    problems = check_sync(load_settings(config))
+    assert [(p.key, p.line) for p in problems] == [("sync.token_file", 4)]
+    assert "chmod" in problems[0].expected
+    token.chmod(0o600)
+    assert check_sync(load_settings(config)) == []
+    token.write_text("two tokens\n")
+    assert [p.key for p in check_sync(load_settings(config))] == ["sync.token_file"]
+    # Settings are checked before the token is installed (deploy/ansible): not a problem yet.
+    token.unlink()
+    assert check_sync(load_settings(config)) == []
+
+
+def test_config_check_includes_the_sync_table(tmp_path, capsys):
+    from booth.cli.main import main
+
+    config = tmp_path / "booth.toml"
+    config.write_text(
+        f'[paths]\ninterviews = "{tmp_path}"\n[sync]\nurl = "ftp://x"\n'
+        'windows = ["25:00-26:00"]\nca_file = "missing.pem"\n',
+        encoding="utf-8",
+    )
+    assert main(["config", "check", "--config", str(config)]) == 2
+    lines = capsys.readouterr().out.splitlines()
+    assert lines == [
+        f"{config}:4: sync.url: 'ftp://x' is not an http(s) URL (like https://example.org/files/)",
+        f"{config}:5: sync.windows: item 1: '25:00-26:00' is not a time of day "
+        '(a span like "22:00-06:00")',
+        f"{config}:6: sync.ca_file: {tmp_path / 'missing.pem'} does not exist "
+        "(the path of an existing file)",
+    ]
+
+
+def test_a_file_set_aside_waits_for_the_start_of_the_next_window():
+    windows = (parse_window("22:00-06:00"), parse_window("12:00-13:00"))
+    now = datetime.fromisoformat("2026-03-02T23:10:00+01:00")
+    assert next_window_start(windows, now) == datetime.fromisoformat("2026-03-03T12:00:00+01:00")
+    now = datetime.fromisoformat("2026-03-02T12:30:00+01:00")
+    assert next_window_start(windows, now) == datetime.fromisoformat("2026-03-02T22:00:00+01:00")
+
+
+def test_an_origin_is_scheme_host_and_port_with_the_default_port_filled_in():
+    from booth.sync.tus import origin
+
+    assert origin("https://Example.org/files/") == origin("https://example.org:443/x")
+    assert origin("http://example.org/files/") == ("http", "example.org", 80)
+    assert origin("http://[::1]:1080/files/") == ("http", "::1", 1080)
+    assert origin("https://example.org/") != origin("http://example.org/")
+    assert origin("https://example.org/") != origin("https://example.org:8443/")
+    assert origin("https://example.org/") != origin("https://example.org.evil/")
+    assert origin("https://example.org:x/")[2] == -1  # not a port: matches nothing real

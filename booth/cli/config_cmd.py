@@ -7,6 +7,9 @@ from pathlib import Path
 
 from booth.cli.main import add_config_option
 from booth.config.check import check_config
+from booth.config.errors import ConfigProblem
+from booth.config.settings import Settings
+from booth.sync.config import check_sync
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -21,7 +24,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "check",
         help="validate settings and every interview",
         description=(
-            "Validate the settings file and every interview (interview.toml, media, codes.csv). "
+            "Validate the settings file (the [sync] table too, as booth sync reads it) and every "
+            "interview (interview.toml, media, codes.csv, no code shared between interviews), "
+            "as booth kiosk reads them. "
             "Exit 0 when all is valid; otherwise exit 2 and print one line per problem: "
             "FILE:LINE: key: what is wrong (what is expected)."
         ),
@@ -36,8 +41,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     check.set_defaults(func=run_check)
 
 
+def sync_problems(settings: Settings) -> list[ConfigProblem]:
+    """The `[sync]` table's problems as `booth sync` finds them (booth.config cannot read it:
+    the upload side sits above it in the layers): see booth.sync.config.check_sync."""
+    return check_sync(settings)
+
+
 def run_check(args: argparse.Namespace) -> int:
     report = check_config(Path(args.config), args.interviews)
+    if report.settings is not None:
+        report.problems.extend(sync_problems(report.settings))
     if report.ok:
         print(report.summary())
         return 0

@@ -11,7 +11,7 @@ from typing import Any, TextIO
 
 from booth.cli.main import UserError, add_config_option
 from booth.config.errors import ConfigError, ConfigProblem
-from booth.config.interview import Interview, load_interviews
+from booth.config.interview import CODES_FILE, Interview, load_interviews
 from booth.config.settings import Settings, load_settings
 from booth.install.interviews import (
     ClipProgress,
@@ -21,8 +21,9 @@ from booth.install.interviews import (
     install_interview,
     installed_ids,
     remove_interview,
+    replace_codes,
 )
-from booth.state import read_state
+from booth.state import InvitationStore, read_state
 
 KIOSK_HINT = "The kiosk takes the change within a few seconds, once nobody is in the booth."
 
@@ -33,6 +34,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="list, install, check or remove interviews",
         description="Work with the interviews installed on this booth (settings paths.interviews).",
     )
+    codes_help = (
+        "read codes.csv from FILE, or from standard input with -, instead of DIR/codes.csv: "
+        "clear codes then never touch the booth's disk"
+    )
     sub = parser.add_subparsers(dest="interviews_command", metavar="COMMAND")
     sub.required = True
     listing = sub.add_parser(
@@ -40,7 +45,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="the installed interviews, and whether each is open now",
         description=(
             "List every installed interview: id, employer, title, languages, when invitations "
-            "work (valid_from, deadline, and whether that is now), questions and invitations."
+            "work (valid_from, deadline, and whether that is now), questions, and its "
+            "invitations: used (their interview completed: spent), resumable (their session "
+            "ended early) and unused."
         ),
     )
     listing.add_argument("--json", action="store_true", help="print JSON instead of text")
@@ -52,12 +59,22 @@ def register(subparsers: argparse._SubParsersAction) -> None:
             "Check the interview in DIR, then install it as paths.interviews/ID: clips "
             "converted for smooth playback (H.264 at most 1280x720 and 30 fps, AAC 48 kHz), "
             "NAME.LANG.vtt subtitles copied beside them, and codes.csv with hashed codes only. "
-            "An installed interview with the same id is replaced once the new one is complete. "
+            "A clear DIR/codes.csv is deleted once installed, so no clear code stays on the "
+            "booth (--codes - reads them from standard input instead). "
+            "An installed interview with the same id is replaced once the new one is complete; "
+            "invitations already used stay used. "
             "On a problem nothing is installed: exit 2 with one line per problem, "
             "FILE:LINE: key: what is wrong (what is expected)."
         ),
     )
     add.add_argument("directory", metavar="DIR", type=Path, help="the interview to install")
+    add.add_argument("--codes", metavar="FILE", help=codes_help)
+    add.add_argument(
+        "--keep-clear-codes",
+        action="store_true",
+        help="leave DIR/codes.csv in place (only where DIR is not on a booth, e.g. a developer's "
+        "copy of the example)",
+    )
     add.set_defaults(func=run_add)
     check = sub.add_parser(
         "check",
@@ -69,7 +86,21 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         ),
     )
     check.add_argument("directory", metavar="DIR", type=Path, help="the interview to check")
+    check.add_argument("--codes", metavar="FILE", help=codes_help)
     check.set_defaults(func=run_check)
+    codes = sub.add_parser(
+        "codes",
+        help="replace the invitations of an installed interview",
+        description=(
+            "Install new invitations (a codes.csv in clear, from FILE or standard input with "
+            "-) for the installed interview ID, hashed like its others; clips are not touched. "
+            "Prints 'unchanged' when they are the ones installed. Exit 2 with one line per "
+            "problem, e.g. a code that another installed interview uses."
+        ),
+    )
+    codes.add_argument("interview_id", metavar="ID", help="the interview's id")
+    codes.add_argument("--codes", metavar="FILE", required=True, help=codes_help)
+    codes.set_defaults(func=run_codes)
     remove = sub.add_parser(
         "remove",
         help="remove an installed interview (recorded takes stay)",
@@ -84,7 +115,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     remove.add_argument("--yes", action="store_true", help="remove without asking")
     remove.set_defaults(func=run_remove)
-    for p in (listing, add, check, remove):
+    for p in (listing, add, check, codes, remove):
         add_config_option(p)
 
 
@@ -119,8 +150,12 @@ def validity(interview: Interview, now: datetime) -> str:
     return "valid" if interview.is_valid_at(now) else "expired"
 
 
-def describe(interview: Interview, now: datetime) -> dict[str, Any]:
+def describe(
+    interview: Interview, now: datetime, store: InvitationStore | None = None
+) -> dict[str, Any]:
     """What `booth interviews list` shows of one interview (never a code, only their count)."""
+    refs = [inv.candidate_ref for inv in interview.codes.invitations]
+    used = store.counts(interview.id, refs) if store is not None else {"unused": len(refs)}
     return {
         "id": interview.id,
         "directory": str(interview.directory),
@@ -132,14 +167,19 @@ def describe(interview: Interview, now: datetime) -> dict[str, Any]:
         "validity": validity(interview, now),
         "questions": len(interview.questions),
         "invitations": len(interview.codes),
+        "used": used.get("complete", 0),
+        "resumable": used.get("resumable", 0),
+        "unused": used["unused"],
     }
 
 
 def run_list(args: argparse.Namespace) -> int:
-    root = _settings(args.config).paths.interviews
+    settings = _settings(args.config)
+    root = settings.paths.interviews
     interviews, problems = load_interviews(root) if root.is_dir() else ([], [])
     now = datetime.now(UTC)
-    listed = [describe(iv, now) for iv in interviews]
+    store = InvitationStore(settings.paths.state)
+    listed = [describe(iv, now, store) for iv in interviews]
     if args.json:
         report = {"directory": str(root), "interviews": listed}
         report["problems"] = [str(p) for p in problems]
@@ -153,21 +193,54 @@ def run_list(args: argparse.Namespace) -> int:
             f"{item['id']}: {item['employer']}, {title} [{', '.join(iv.languages)}]\n"
             f"    {item['validity']}: {iv.valid_from:%Y-%m-%d %H:%M} to "
             f"{iv.deadline:%Y-%m-%d %H:%M}; {item['questions']} questions, "
-            f"{item['invitations']} invitations"
+            f"{item['invitations']} invitations: {item['used']} used, "
+            f"{item['resumable']} resumable, {item['unused']} unused"
         )
     for problem in problems:
         print(f"problem: {problem}")
     return 0
 
 
-def _inspect(directory: Path, settings: Settings) -> Inspection:
+def _codes_text(codes: str | None) -> str | None:
+    """The codes.csv given with --codes: standard input for -, else the file's text."""
+    if codes is None:
+        return None
+    if codes == "-":
+        return sys.stdin.read()
+    try:
+        return Path(codes).read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as err:
+        reason = getattr(err, "strerror", None) or err
+        raise UserError(f"{codes}: cannot be read ({reason})") from None
+
+
+def _inspect(directory: Path, settings: Settings, codes: str | None = None) -> Inspection:
     if not directory.is_dir():
         raise UserError(f"{directory}: no such directory (give the interview's directory)")
-    return inspect_interview(directory, settings.languages)
+    text = _codes_text(codes)
+    return inspect_interview(directory, settings.languages, settings.paths.interviews, text)
+
+
+def _remove_clear_codes(inspection: Inspection) -> None:
+    """No clear code stays on the booth: the source's codes.csv goes once it is installed."""
+    assert inspection.interview is not None
+    if inspection.codes_text is not None or inspection.interview.codes.code_hash is not None:
+        return
+    source = inspection.directory / CODES_FILE
+    try:
+        source.unlink()
+    except OSError as err:
+        print(
+            f"warning: {source} holds the codes in clear and cannot be deleted "
+            f"({err.strerror}): delete it by hand",
+            file=sys.stderr,
+        )
+        return
+    print(f"Deleted {source}: the booth keeps the codes hashed only.")
 
 
 def run_check(args: argparse.Namespace) -> int:
-    inspection = _inspect(args.directory, _settings(args.config))
+    inspection = _inspect(args.directory, _settings(args.config), args.codes)
     if not inspection.ok:
         return _problems(inspection.problems)
     print(inspection.summary())
@@ -196,7 +269,7 @@ class ProgressPrinter:
 
 def run_add(args: argparse.Namespace) -> int:
     settings = _settings(args.config)
-    inspection = _inspect(args.directory, settings)
+    inspection = _inspect(args.directory, settings, args.codes)
     if not inspection.ok:
         return _problems(inspection.problems)
     assert inspection.interview is not None
@@ -220,6 +293,30 @@ def run_add(args: argparse.Namespace) -> int:
         f"{len(iv.questions)} questions, {len(iv.codes)} invitations (codes stored hashed), "
         f"{len(installed.clips)} clips converted."
     )
+    if not args.keep_clear_codes:
+        _remove_clear_codes(inspection)
+    print(KIOSK_HINT)
+    return 0
+
+
+def run_codes(args: argparse.Namespace) -> int:
+    settings = _settings(args.config)
+    root = settings.paths.interviews
+    text = _codes_text(args.codes)
+    source = Path("<stdin>") if args.codes == "-" else Path(args.codes)
+    try:
+        changed = replace_codes(root, args.interview_id, source, text)
+    except UnknownInterview as err:
+        raise UserError(
+            f"no interview {args.interview_id!r} in {root} (installed: "
+            f"{', '.join(err.installed) or 'none'}; see booth interviews list)"
+        ) from None
+    except ConfigError as err:
+        return _problems(err.problems)
+    if not changed:
+        print(f"unchanged: the invitations of {args.interview_id} are the ones installed")
+        return 0
+    print(f"Replaced the invitations of {args.interview_id} (codes stored hashed).")
     print(KIOSK_HINT)
     return 0
 

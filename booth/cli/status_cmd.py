@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import shutil
+import time
 from typing import Any
 
 from booth import __version__
@@ -13,7 +14,7 @@ from booth.config.interview import load_interviews
 from booth.config.settings import Settings
 from booth.kiosk.health import session_budget_bytes
 from booth.media.spool import Spool
-from booth.state import read_state
+from booth.state import describe_lockout, read_lockout, read_state
 from booth.sync.status import status_lines, sync_status
 
 
@@ -77,6 +78,7 @@ def gather(settings: Settings) -> dict[str, Any]:
         status = (entry.manifest or {}).get("status", "unreadable")
         by_status[status] = by_status.get(status, 0) + 1
     uploads = sync_status(settings)
+    lockout = read_lockout(paths.state).current(time.time(), settings.timing)
     return {
         "version": __version__,
         "booth_id": settings.booth_id,
@@ -85,6 +87,11 @@ def gather(settings: Settings) -> dict[str, Any]:
         "interview_problems": [str(p) for p in problems],
         "disk": disk,
         "spool": {"sessions": len(sessions), "by_status": by_status},
+        "code_entry": {
+            "wrong_codes": lockout.wrong,
+            "locked_seconds": round(lockout.seconds_left(time.time(), settings.timing)),
+            "text": describe_lockout(lockout, time.time(), settings.timing),
+        },
         "uploads": uploads,
         "last_error": (kiosk["fault"] if kiosk and kiosk["fault"] else None)
         or (uploads.get("last_error") or {}).get("message")
@@ -115,6 +122,8 @@ def render(status: dict[str, Any]) -> str:
         )
     for problem in status["interview_problems"]:
         lines.append(f"  problem: {problem}")
+    if status["code_entry"]["text"]:
+        lines.append(f"codes: {status['code_entry']['text']}")
     disk = status["disk"]
     lines.append(f"disk: {_gb(disk['free_bytes'])} free of {_gb(disk['total_bytes'])}")
     spool = status["spool"]

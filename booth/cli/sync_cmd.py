@@ -27,7 +27,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
             "takes first and the manifest last, and delete them after the server has confirmed "
             "every byte and retention_hours have passed. Runs until stopped; with --once, "
             "uploads what is pending now and exits 0 when everything is confirmed, 1 (with the "
-            "reason) when something is still pending, 2 on a settings problem."
+            "reason) when something is still pending, set aside, damaged or unreadable, 2 on a "
+            "settings problem. --once returns within [sync] once_seconds + timeout_seconds."
         ),
     )
     add_config_option(parser)
@@ -59,7 +60,17 @@ def run(args: argparse.Namespace) -> int:
     else:
         service.setup_logging("booth-sync")
     progress = _terminal_progress if sys.stdout.isatty() else _line_progress
-    agent = SyncAgent(sync, settings.paths.spool, settings.paths.state, progress=progress)
+    # Under systemd (booth-sync.service, Type=notify), the watchdog is fed by the agent when a
+    # chunk is acknowledged and while it waits on purpose, never per request: an agent that
+    # only fails is restarted, not kept alive by its own attempts.
+    watchdog = service.Watchdog.from_environment()
+    agent = SyncAgent(
+        sync,
+        settings.paths.spool,
+        settings.paths.state,
+        progress=progress,
+        heartbeat=watchdog.tick,
+    )
     try:
         if args.once:
             result = agent.run_once()
@@ -70,16 +81,10 @@ def run(args: argparse.Namespace) -> int:
         stop = threading.Event()
         for sig in (signal.SIGTERM, signal.SIGINT):
             signal.signal(sig, lambda *_: stop.set())
-        # Under systemd (booth-sync.service, Type=notify): ready, and a watchdog on its own
-        # thread, since one chunk on a slow uplink can outlast half the watchdog interval;
-        # every request has a timeout, so a hang is bounded anyway.
-        watchdog = service.Watchdog.from_environment()
         service.notify_ready(f"uploading to {sync.url} when the booth is idle")
-        watchdog.start()
         try:
             agent.run(stop)
         finally:
-            watchdog.stop()
             service.notify_stopping()
         return 0
     except ConfigError as err:

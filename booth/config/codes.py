@@ -12,6 +12,11 @@ per interview so a lookup costs one hash (about 20 ms on a PC, under 100 ms on a
     code_hash,candidate_ref,extra_time_percent,extra_takes
     scrypt$8192$8$1$<salt>$<hash>,CAND-0001,0,0
 
+Every interview installed on one booth shares the booth's hash parameters (`CodeHash`: scrypt
+N=8192, r=8, p=1 and one salt), so a code is hashed once per lookup whatever the number of
+interviews, and two interviews that share a code can be told apart by their hashes alone
+(`shared_code`). A pre-hashed file is accepted only with exactly those parameters.
+
 Six-digit codes cannot resist an offline search of a stolen file; the hash keeps them out of
 sight of anyone reading the booth's disk, and the code screen's lockout limits guessing.
 No code, clear or hashed, is ever put in a message, a log or a repr.
@@ -29,16 +34,20 @@ import re
 import secrets
 import tempfile
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from booth.config.errors import ConfigError, ConfigProblem
 
-CODE = re.compile(r"[0-9]{4,12}")
-CODE_RULE = "4 to 12 digits"
-CANDIDATE_REF = re.compile(r"[^\x00-\x1f\x7f,;]{1,64}")
+CODE = re.compile(r"[0-9]{6,12}")
+CODE_RULE = "6 to 12 digits"
+# A reference a spreadsheet would run as a formula (=HYPERLINK(...), +1, -1, @SUM) is refused:
+# recruiters open the uploads' metadata in one.
+CANDIDATE_REF = re.compile(r"[^\x00-\x1f\x7f-\x9f,;=+\-@][^\x00-\x1f\x7f-\x9f,;]{0,63}")
 COLUMNS = ("candidate_ref", "extra_time_percent", "extra_takes")
 SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**13, 8, 1  # 8 MiB of memory per lookup
+SALT_BYTES, DIGEST_BYTES = 16, 32
+HASH_RULE = f"scrypt N={SCRYPT_N}, r={SCRYPT_R}, p={SCRYPT_P}: the output of booth interviews add"
 _HASH = re.compile(r"scrypt\$(\d+)\$(\d+)\$(\d+)\$([A-Za-z0-9+/=]+)\$([A-Za-z0-9+/=]+)")
 
 
@@ -64,11 +73,18 @@ class Invitation:
 
 
 @dataclass(frozen=True)
-class _Scrypt:
+class CodeHash:
+    """The booth's code hash: scrypt with fixed cost parameters and the booth's salt."""
+
     n: int
     r: int
     p: int
-    salt: bytes
+    salt: bytes = field(repr=False)
+
+    @classmethod
+    def new(cls) -> CodeHash:
+        """The booth's parameters with a fresh salt (the first interview a booth installs)."""
+        return cls(SCRYPT_N, SCRYPT_R, SCRYPT_P, os.urandom(SALT_BYTES))
 
     def digest(self, code: str) -> bytes:
         return hashlib.scrypt(
@@ -88,25 +104,82 @@ class CodeBook:
     the dictionary's timing says nothing about the code.
     """
 
-    def __init__(self, entries: dict[bytes, Invitation], digest: Callable[[str], bytes]) -> None:
+    def __init__(
+        self,
+        entries: dict[bytes, Invitation],
+        digest: Callable[[str], bytes],
+        code_hash: CodeHash | None = None,
+        clear: tuple[str, ...] = (),
+    ) -> None:
         self._entries = entries
         self._digest = digest
+        self.code_hash = code_hash  # the installed form's hash; None for the source form
+        self._clear = clear  # the source form's codes, only to compare with other interviews
 
     @classmethod
     def empty(cls) -> CodeBook:
         return cls({}, lambda code: b"")
 
-    def lookup(self, code: str) -> Invitation | None:
-        """The invitation for `code`, or None when no invitation has it."""
-        if not self._entries or not CODE.fullmatch(code):
+    def lookup(self, code: object) -> Invitation | None:
+        """The invitation for `code`, or None when no invitation has it. Never raises: a code
+        check that fails in any way is a code that opens nothing."""
+        try:
+            if not self._entries or not isinstance(code, str) or not CODE.fullmatch(code):
+                return None
+            return self._entries.get(self._digest(code))
+        except (ValueError, MemoryError, OverflowError, TypeError):
             return None
-        return self._entries.get(self._digest(code))
+
+    @property
+    def invitations(self) -> list[Invitation]:
+        """Every invitation, in no particular order (codes not included)."""
+        return list(self._entries.values())
+
+    def _digests(self, code_hash: CodeHash) -> set[bytes] | None:
+        """The digests of every code under `code_hash`, or None when they cannot be had."""
+        if self._clear:
+            return {code_hash.digest(code) for code in self._clear}
+        if self.code_hash == code_hash:
+            return set(self._entries)
+        return None
 
     def __len__(self) -> int:
         return len(self._entries)
 
     def __repr__(self) -> str:
         return f"<CodeBook of {len(self)} invitations>"
+
+
+def shared_code(a: CodeBook, b: CodeBook) -> bool | None:
+    """Whether two interviews' code books have a code in common; None when that cannot be told
+    (both hashed, with different salts). Costs one hash per clear code at most."""
+    if not len(a) or not len(b):
+        return False
+    for one, other in ((a, b), (b, a)):
+        if one.code_hash is not None:
+            mine, theirs = set(one._entries), other._digests(one.code_hash)
+            return None if theirs is None else bool(mine & theirs)
+    return bool(set(a._clear) & set(b._clear))
+
+
+def _other_salt(path: Path, line: int | None) -> ConfigProblem:
+    return ConfigProblem(
+        path,
+        line,
+        "code_hash",
+        "is hashed with another salt than this booth's interviews",
+        "the clear codes.csv, installed with booth interviews add",
+    )
+
+
+def booth_code_hash(books: list[CodeBook]) -> CodeHash:
+    """The booth's code hash: that of its installed interviews (the most used one, should an
+    old booth have several), or new parameters when none is installed hashed."""
+    counts: dict[CodeHash, int] = {}
+    for book in books:
+        if book.code_hash is not None:
+            counts[book.code_hash] = counts.get(book.code_hash, 0) + 1
+    return max(counts, key=lambda h: counts[h]) if counts else CodeHash.new()
 
 
 def _int_cell(text: str, low: int, high: int) -> int | None:
@@ -118,33 +191,38 @@ def _int_cell(text: str, low: int, high: int) -> int | None:
     return int(text)
 
 
-def _parse_hash(text: str) -> tuple[_Scrypt, bytes] | None:
+def _parse_hash(text: str) -> tuple[CodeHash, bytes] | None:
     m = _HASH.fullmatch(text.strip())
     if not m:
         return None
-    n, r, p = (int(g) for g in m.groups()[:3])
-    # Bounded so that a crafted file cannot make a lookup take seconds or gigabytes.
-    if n < 2 or n & (n - 1) or n > 2**16 or not 1 <= r <= 16 or not 1 <= p <= 4:
+    n, r, p = (int(g[:9]) for g in m.groups()[:3])
+    # Exactly the booth's own parameters: a crafted file must not make a lookup take seconds
+    # or gigabytes, nor a weaker hash pass.
+    if (n, r, p) != (SCRYPT_N, SCRYPT_R, SCRYPT_P):
         return None
     try:
         salt = base64.b64decode(m.group(4), validate=True)
         digest = base64.b64decode(m.group(5), validate=True)
     except ValueError:
         return None
-    return _Scrypt(n, r, p, salt), digest
+    if len(salt) != SALT_BYTES or len(digest) != DIGEST_BYTES:
+        return None
+    return CodeHash(n, r, p, salt), digest
 
 
 class _CodesFile:
     """One pass over a codes.csv: its rows in either form, and every problem found."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, text: str | None = None) -> None:
         self.path = path
+        self.text = text
         self.problems: list[ConfigProblem] = []
         self.hashed = False
-        self.scrypt: _Scrypt | None = None
+        self.scrypt: CodeHash | None = None
         self.scrypt_line = 0
         self.rows: list[tuple[str, Invitation]] = []  # (code or encoded hash, invitation)
         self._seen: dict[bytes | str, int] = {}
+        self._refs: dict[str, int] = {}
         self._read()
 
     def problem(self, line: int | None, key: str, message: str, expected: str) -> None:
@@ -152,7 +230,8 @@ class _CodesFile:
 
     def _read(self) -> None:
         try:
-            text = self.path.read_text(encoding="utf-8-sig")
+            text = self.text if self.text is not None else self.path.read_text(encoding="utf-8-sig")
+            text = text.removeprefix("\ufeff")
         except FileNotFoundError:
             self.problem(
                 None, "codes.csv", "file not found", "a codes.csv with header code,candidate_ref"
@@ -190,6 +269,9 @@ class _CodesFile:
             )
         if header is None:
             self.problem(1, "header", "missing header", "a first line code,candidate_ref")
+        elif not self.rows and not self.problems:
+            expected = "one line per invitation: code,candidate_ref"
+            self.problem(None, "codes.csv", "has no invitations", expected)
 
     def _header(self, header: list[str], line: int) -> bool:
         if header[0] not in ("code", "code_hash"):
@@ -220,10 +302,7 @@ class _CodesFile:
             parsed = _parse_hash(secret)
             if parsed is None:
                 self.problem(
-                    line,
-                    "code_hash",
-                    "is not a booth code hash",
-                    "the output of booth interviews add",
+                    line, "code_hash", "is not a hash with this booth's parameters", HASH_RULE
                 )
                 return
             scrypt, key = parsed
@@ -251,9 +330,19 @@ class _CodesFile:
                 line,
                 "candidate_ref",
                 "is empty or not a plain reference",
-                "1 to 64 characters, no , ;",
+                "1 to 64 characters, no , ; or control characters, not starting with = + - @",
             )
             ok = False
+        elif ref in self._refs:
+            self.problem(
+                line,
+                "candidate_ref",
+                f"is the same reference as line {self._refs[ref]}",
+                "one invitation per candidate",
+            )
+            ok = False
+        else:
+            self._refs[ref] = line
         if extra_time is None:
             self.problem(
                 line,
@@ -284,9 +373,10 @@ class _CodesFile:
             self.rows.append((secret, Invitation(ref, extra_time or 0, extra_takes or 0)))
 
 
-def load_codes(path: Path) -> CodeBook:
-    """Read `codes.csv` in either form; raises ConfigError naming line and column, never a code."""
-    rows = _CodesFile(path)
+def load_codes(path: Path, text: str | None = None) -> CodeBook:
+    """Read `codes.csv` in either form (or `text`, reported as `path`); raises ConfigError
+    naming line and column, never a code."""
+    rows = _CodesFile(path, text)
     if rows.problems:
         raise ConfigError(rows.problems)
     if rows.hashed:
@@ -296,24 +386,30 @@ def load_codes(path: Path) -> CodeBook:
             parsed = _parse_hash(encoded)
             assert parsed is not None
             entries[parsed[1]] = invitation
-        return CodeBook(entries, scrypt.digest if scrypt else (lambda code: b""))
+        return CodeBook(entries, scrypt.digest if scrypt else (lambda code: b""), scrypt)
     key = secrets.token_bytes(32)
 
     def keyed(code: str) -> bytes:
         return hmac.new(key, code.encode(), hashlib.sha256).digest()
 
-    return CodeBook({keyed(code): inv for code, inv in rows.rows}, keyed)
+    codes = tuple(code for code, _ in rows.rows)
+    return CodeBook({keyed(code): inv for code, inv in rows.rows}, keyed, None, codes)
 
 
-def hash_codes(src_csv: Path, dst_csv: Path) -> None:
-    """Write the installed form of `src_csv` to `dst_csv` (atomically); codes become hashes.
+def hash_codes(
+    src_csv: Path, dst_csv: Path, code_hash: CodeHash | None = None, text: str | None = None
+) -> None:
+    """Write the installed form of `src_csv` (or of `text`) to `dst_csv` (atomically); codes
+    become hashes under `code_hash` (the booth's; new parameters when None).
 
     A file that is already hashed is copied as it is. Raises ConfigError on a broken file.
     """
-    rows = _CodesFile(src_csv)
+    rows = _CodesFile(src_csv, text)
     if rows.problems:
         raise ConfigError(rows.problems)
-    scrypt = _Scrypt(SCRYPT_N, SCRYPT_R, SCRYPT_P, os.urandom(16))
+    if rows.hashed and code_hash is not None and rows.scrypt != code_hash:
+        raise ConfigError([_other_salt(src_csv, rows.scrypt_line)])
+    scrypt = code_hash or CodeHash.new()
     out = io.StringIO(newline="")
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(("code_hash",) + COLUMNS)

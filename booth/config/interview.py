@@ -7,12 +7,13 @@ the start, a path leading out of the directory, texts missing in a language) and
 
 from __future__ import annotations
 
+import glob
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path, PurePosixPath
 
-from booth.config.codes import CodeBook, load_codes
+from booth.config.codes import CodeBook, load_codes, shared_code
 from booth.config.errors import ConfigError, ConfigProblem
 from booth.config.reader import REQUIRED, Table, read_toml
 
@@ -22,6 +23,12 @@ INTERVIEW_ID = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")
 QUESTION_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,31}")
 LANGUAGE = re.compile(r"[a-z]{2,3}")
 MAX_SECONDS = 3600
+# Texts are drawn on one screen: longer ones are mistakes (a pasted document), not content.
+MAX_NAME_CHARS = 200  # employer, title
+MAX_TEXT_CHARS = 2000  # a question or the practice question
+# Control characters (NUL, escape sequences, C1 codes) have no place on a screen; a line break
+# in a multi-line question text is fine.
+_CONTROL = re.compile(r"[\x00-\x09\x0b-\x1f\x7f-\x9f]")
 
 
 @dataclass(frozen=True)
@@ -77,7 +84,19 @@ class Interview:
         return self.valid_from <= now < self.deadline
 
 
-def _texts(t: Table, key: str, languages: tuple[str, ...]) -> dict[str, str]:
+def _text_problem(text: str, limit: int) -> str | None:
+    """What is wrong with a text shown to candidates, or None."""
+    text = text.replace("\r\n", "\n")
+    if m := _CONTROL.search(text):
+        return f"has a control character (\\x{ord(m.group()):02x}) at position {m.start() + 1}"
+    if len(text) > limit:
+        return f"is {len(text)} characters long"
+    return None
+
+
+def _texts(
+    t: Table, key: str, languages: tuple[str, ...], limit: int = MAX_TEXT_CHARS
+) -> dict[str, str]:
     """A per-language text table like `{ sv = "...", en = "..." }`, complete for `languages`."""
     example = ", ".join(f'{lang} = "..."' for lang in languages or ("sv", "en"))
     expected = f"a text per language, e.g. {{ {example} }}"
@@ -94,6 +113,9 @@ def _texts(t: Table, key: str, languages: tuple[str, ...]) -> dict[str, str]:
             t.problem(key, f"language {lang} is not in languages", expected, sub=(lang,))
         elif not isinstance(text, str) or not text.strip():
             t.problem(key, f"text for {lang} is empty or not a string", expected, sub=(lang,))
+        elif wrong := _text_problem(text, limit):
+            what = f"text for {lang} {wrong}"
+            t.problem(key, what, f"plain text of at most {limit} characters", sub=(lang,))
         else:
             texts[lang] = text.strip()
     for lang in languages:
@@ -201,20 +223,48 @@ def _question(t: Table, languages: tuple[str, ...], directory: Path) -> Question
     return question
 
 
-def load_interview(directory: Path) -> Interview:
-    """Read and check the interview in `directory`; raises ConfigError with every problem."""
+def inside(directory: Path, name: str) -> ConfigProblem | None:
+    """A problem when the file `name` of the interview in `directory` is a link leading out of
+    it: every file of an interview must really lie in its folder."""
+    path = directory / name
+    try:
+        if path.is_symlink() and not path.resolve().is_relative_to(directory.resolve()):
+            return ConfigProblem(
+                path,
+                None,
+                "file",
+                "is a link leading out of the interview directory",
+                "the file itself, inside the interview directory",
+            )
+    except (OSError, RuntimeError) as err:  # RuntimeError: a symlink loop
+        return ConfigProblem(path, None, "file", f"cannot be opened: {err}", "a plain file")
+    return None
+
+
+def load_interview(directory: Path, codes_text: str | None = None) -> Interview:
+    """Read and check the interview in `directory`; raises ConfigError with every problem.
+
+    `codes_text`: the codes.csv to use instead of the directory's (read from standard input
+    by `booth interviews add --codes -`, so clear codes never reach the booth's disk).
+    """
+    for name in (INTERVIEW_FILE, CODES_FILE):
+        if (outside := inside(directory, name)) is not None:
+            raise ConfigError([outside])
     toml = read_toml(directory / INTERVIEW_FILE)
     root = toml.root()
     iid = root.string("id", pattern=INTERVIEW_ID, expected="lower-case letters, digits, _ and -")
     employer = root.string(
         "employer", pattern=re.compile(r"(?s).*\S.*"), expected="the employer's name"
     )
+    if wrong := _text_problem(employer, MAX_NAME_CHARS):
+        root.problem("employer", wrong, f"plain text of at most {MAX_NAME_CHARS} characters")
+        employer = ""
     languages = root.strings(
         "languages", pattern=LANGUAGE, non_empty=True, expected='languages like ["sv", "en"]'
     )
     if len(set(languages)) != len(languages):
         root.problem("languages", "repeats a language", "each language once")
-    title = _texts(root, "title", languages)
+    title = _texts(root, "title", languages, MAX_NAME_CHARS)
     valid_from = root.datetime_with_offset("valid_from")
     deadline = root.datetime_with_offset("deadline")
     if valid_from and deadline and deadline <= valid_from:
@@ -251,9 +301,15 @@ def load_interview(directory: Path) -> Interview:
             )
         seen.add(q.id)
     root.finish()
+    # Subtitles beside a clip (NAME.LANG.vtt) are read by the kiosk: no link out either.
+    clips = [*intro_clips, *(q.clip for q in questions if q.clip is not None)]
+    for clip in clips:
+        for vtt in sorted(clip.parent.glob(f"{glob.escape(clip.stem)}.*.vtt")):
+            if (outside := inside(clip.parent, vtt.name)) is not None:
+                toml.problems.append(outside)
     codes = CodeBook.empty()
     try:
-        codes = load_codes(directory / CODES_FILE)
+        codes = load_codes(directory / CODES_FILE, codes_text)
     except ConfigError as err:
         toml.problems.extend(err.problems)
     if toml.problems:
@@ -315,4 +371,36 @@ def load_interviews(root: Path) -> tuple[list[Interview], list[ConfigProblem]]:
             continue
         ids[interview.id] = directory
         interviews.append(interview)
-    return interviews, problems
+    kept: list[Interview] = []
+    for interview in interviews:
+        clash = code_clash(interview, kept)
+        if clash is None:
+            kept.append(interview)
+        else:
+            problems.append(clash)
+    return kept, problems
+
+
+def code_clash(interview: Interview, others: list[Interview]) -> ConfigProblem | None:
+    """A problem when `interview` shares an invitation code with one of `others` (or its codes
+    cannot be compared with theirs). Names both interviews, never the code."""
+    for other in others:
+        if other.id == interview.id:
+            continue
+        shared = shared_code(interview.codes, other.codes)
+        if shared is False:
+            continue
+        what = (
+            f"an invitation code of {interview.id!r} is also a code of {other.id!r}"
+            if shared
+            else f"its codes are hashed with another salt than those of {other.id!r}, so "
+            "they cannot be compared"
+        )
+        return ConfigProblem(
+            interview.directory / CODES_FILE,
+            None,
+            "code",
+            what,
+            "codes that no other installed interview uses; install with booth interviews add",
+        )
+    return None

@@ -381,9 +381,10 @@ def _timing(t: Table | None) -> Timing:
         countdown_seconds=t.integer(
             "countdown_seconds", int(d.countdown_seconds), minimum=0, maximum=10
         ),
-        code_attempts=t.integer("code_attempts", d.code_attempts, minimum=1, maximum=100),
+        # Bounded so that no setting allows more guesses than the README's bound.
+        code_attempts=t.integer("code_attempts", d.code_attempts, minimum=1, maximum=5),
         code_lockout_seconds=t.integer(
-            "code_lockout_seconds", int(d.code_lockout_seconds), minimum=0, maximum=3600
+            "code_lockout_seconds", int(d.code_lockout_seconds), minimum=60, maximum=900
         ),
     )
     t.finish()

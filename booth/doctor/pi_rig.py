@@ -167,13 +167,11 @@ def build_pi_rig(settings: Settings, work_dir: Path) -> PiRig:
     The kiosk must not be running: it holds the camera. Raises CameraError or MicrophoneError
     with what staff can do.
     """
-    from booth.devices.pi_camera import PiCamera
+    from booth.kiosk.pi import pi_camera
     from booth.kiosk.window import open_display
 
     rec, dev = settings.recording, settings.devices
-    camera = PiCamera(
-        rec.width, rec.height, rec.fps, rec.bitrate_bps, flicker_period_us=rec.flicker_period_us
-    )
+    camera = pi_camera(settings)  # the kiosk's own camera setup, face-aimed exposure included
     camera.start()
     try:
         mic = Microphone(

@@ -25,16 +25,10 @@ def opened_pi_camera(settings: Settings) -> Iterator[Any]:
 
     Raises CameraError (PiCameraUnavailable off a Pi) with what staff can do.
     """
-    from booth.devices.pi_camera import PiCamera
+    # The kiosk's own camera setup, face-aimed exposure included.
+    from booth.kiosk.pi import pi_camera
 
-    rec = settings.recording
-    camera = PiCamera(
-        rec.width,
-        rec.height,
-        rec.fps,
-        bitrate_bps=rec.bitrate_bps,
-        flicker_period_us=rec.flicker_period_us,
-    )
+    camera = pi_camera(settings)
     try:
         camera.start()
         yield camera

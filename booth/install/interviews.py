@@ -15,6 +15,7 @@ as `intro.mp4`, and interview.toml's references are rewritten to match.
 from __future__ import annotations
 
 import ctypes
+import dataclasses
 import fcntl
 import json
 import os
@@ -30,14 +31,25 @@ from typing import Any
 
 import av
 
-from booth.config.codes import hash_codes
+from booth.config.codes import CodeHash, booth_code_hash, hash_codes, load_codes
 from booth.config.errors import ConfigError, ConfigProblem, KeyLines, KeyPath, format_key
-from booth.config.interview import CODES_FILE, INTERVIEW_FILE, LANGUAGE, Interview, load_interview
+from booth.config.interview import (
+    CODES_FILE,
+    INTERVIEW_FILE,
+    LANGUAGE,
+    Interview,
+    code_clash,
+    inside,
+    load_interview,
+    load_interviews,
+)
 from booth.media.convert import ConversionError, Converted, convert_clip
 from booth.media.subtitles import SubtitleError, load_subtitles, subtitle_path
 
 PLAYABLE_SUFFIXES = (".mp4", ".m4a")
 CLIP_EXPECTED = "a video or sound clip that plays (MP4, MOV or WebM)"
+VIDEO_EXPECTED = "a video clip of at least 1 s that plays (MP4, MOV or WebM)"
+MIN_CLIP_SECONDS = 1.0
 _LOCK_FILE = ".install.lock"
 _WORK_DIR = re.compile(r"\..+\.(installing|replaced|removing)-\w+")
 _SUBTITLE_PROBLEM = re.compile(r"^.*?: line (\d+): (.*)$", re.S)
@@ -69,6 +81,7 @@ class Inspection:
     interview: Interview | None = None
     clips: list[Clip] = field(default_factory=list)
     problems: list[ConfigProblem] = field(default_factory=list)
+    codes_text: str | None = None  # codes.csv given on standard input, never written in clear
 
     @property
     def ok(self) -> bool:
@@ -108,17 +121,37 @@ class Installed:
     clips: tuple[Converted, ...]
 
 
-def _probe(path: Path) -> tuple[bool, str | None]:
-    """(has picture, why it cannot be played or None): opens the clip and decodes one frame."""
+def _seconds(container: Any, stream: Any) -> float:
+    """How long a stream lasts by its headers (the container's, else the stream's own)."""
+    if stream.duration is not None and stream.time_base is not None:
+        return float(stream.duration * stream.time_base)
+    if container.duration is not None:
+        return container.duration / 1_000_000
+    return 0.0
+
+
+def _probe(path: Path, video: bool = False) -> tuple[bool, str | None]:
+    """(has picture, why it cannot be played or None): opens the clip and decodes its first
+    frames. With `video`, the clip must have a picture of at least `MIN_CLIP_SECONDS` (a still
+    image opens as a video of one frame: it is not a clip)."""
     try:
         with av.open(str(path)) as container:
             streams = list(container.streams.video[:1]) + list(container.streams.audio[:1])
             if not streams:
                 return False, "has neither picture nor sound"
+            if video and not container.streams.video:
+                return False, "has no picture"
+            if video and _seconds(container, streams[0]) < MIN_CLIP_SECONDS:
+                return False, f"is shorter than {MIN_CLIP_SECONDS:g} s (a still image?)"
+            frames = 0
             for _ in container.decode(streams[0]):
-                return bool(container.streams.video), None
+                frames += 1
+                if frames == 2 or not video:
+                    return bool(container.streams.video), None
+            if video and frames:
+                return False, "has a single frame: a still image is not a clip"
             return False, "no picture or sound could be decoded"
-    except (av.error.FFmpegError, OSError, ValueError) as err:
+    except (av.error.FFmpegError, OSError, ValueError, ZeroDivisionError) as err:
         reason = getattr(err, "strerror", None) or str(err)
         return False, f"cannot be read as a video or sound file ({reason})"
 
@@ -141,7 +174,7 @@ def _clip_references(data: dict[str, Any]) -> Iterator[tuple[KeyPath, str]]:
 def _subtitle_languages(clip: Path) -> list[str]:
     """The languages of the NAME.LANG.vtt files beside `clip`."""
     found = []
-    for path in clip.parent.glob("*.vtt"):
+    for path in sorted(clip.parent.glob("*.vtt")):
         stem, _, language = path.stem.rpartition(".")
         if stem == clip.stem and LANGUAGE.fullmatch(language):
             found.append(language)
@@ -162,18 +195,29 @@ def _installed_name(name: str, has_video: bool, taken: set[str]) -> str:
     return str(candidate)
 
 
-def inspect_interview(directory: Path, booth_languages: Sequence[str] = ()) -> Inspection:
+def inspect_interview(
+    directory: Path,
+    booth_languages: Sequence[str] = (),
+    installed_root: Path | None = None,
+    codes_text: str | None = None,
+) -> Inspection:
     """Check the interview in `directory` as `booth interviews add` would install it: it loads,
-    shares a language with the booth (when `booth_languages` is given), every clip plays and
-    every subtitle file reads. Never raises for bad input: it becomes a problem."""
-    result = Inspection(directory)
+    shares a language with the booth (when `booth_languages` is given), shares no invitation
+    code with another interview installed in `installed_root`, every clip plays and every subtitle
+    file reads. `codes_text`: codes.csv read from elsewhere than the directory. Never raises
+    for bad input: it becomes a problem."""
+    result = Inspection(directory, codes_text=codes_text)
     toml_path = directory / INTERVIEW_FILE
     try:
-        result.interview = load_interview(directory)
+        result.interview = load_interview(directory, codes_text)
     except ConfigError as err:
         result.problems.extend(err.problems)
         return result
     interview = result.interview
+    if installed_root is not None and installed_root.is_dir():
+        others, _ = load_interviews(installed_root)
+        if (clash := code_clash(interview, others)) is not None:
+            result.problems.append(clash)
     if booth_languages and not set(interview.languages) & set(booth_languages):
         result.problems.append(
             ConfigProblem(
@@ -194,14 +238,20 @@ def inspect_interview(directory: Path, booth_languages: Sequence[str] = ()) -> I
     for source, refs in by_source.items():
         keys = tuple(format_key(key) for key, _ in refs)
         line = lines.line_of(refs[0][0])
-        has_video, reason = _probe(source)
+        video = any(key[0] == "intro_clips" or key[-1] == "clip" for key, _ in refs)
+        has_video, reason = _probe(source, video)
         if reason is not None:
+            expected = VIDEO_EXPECTED if video else CLIP_EXPECTED
             result.problems.append(
-                ConfigProblem(toml_path, line, keys[0], f"{refs[0][1]!r} {reason}", CLIP_EXPECTED)
+                ConfigProblem(toml_path, line, keys[0], f"{refs[0][1]!r} {reason}", expected)
             )
             continue
         languages = _subtitle_languages(source)
         for language in languages:
+            vtt_name = str(subtitle_path(source, language).relative_to(directory.resolve()))
+            if (outside := inside(directory, vtt_name)) is not None:
+                result.problems.append(outside)
+                continue
             result.problems.extend(_subtitle_problems(source, language, interview.languages))
         name = refs[0][1]
         installed = _installed_name(name, has_video, taken - {name.lower()})
@@ -319,9 +369,14 @@ def install_interview(
     root.mkdir(parents=True, exist_ok=True)
     with _install_lock(root):
         _refuse_same_id_elsewhere(root, interview.id)
+        others, _ = load_interviews(root)
+        others = [iv for iv in others if iv.id != interview.id]
+        if (clash := code_clash(interview, others)) is not None:  # installed meanwhile
+            raise ConfigError([clash])
+        code_hash = booth_code_hash([iv.codes for iv in others])
         staging = Path(tempfile.mkdtemp(prefix=f".{interview.id}.installing-", dir=root))
         try:
-            converted = _build(inspection, staging, progress)
+            converted = _build(inspection, staging, progress, code_hash)
             load_interview(staging)  # the copy must load as it is, before it goes live
             _owned_like(staging, root)
             os.sync()  # on an SD card, a power cut after the swap must not find empty files
@@ -362,10 +417,13 @@ def _refuse_same_id_elsewhere(root: Path, interview_id: str) -> None:
 
 
 def _build(
-    inspection: Inspection, staging: Path, progress: Callable[[ClipProgress], None] | None
+    inspection: Inspection,
+    staging: Path,
+    progress: Callable[[ClipProgress], None] | None,
+    code_hash: CodeHash,
 ) -> list[Converted]:
     source = inspection.directory
-    hash_codes(source / CODES_FILE, staging / CODES_FILE)
+    hash_codes(source / CODES_FILE, staging / CODES_FILE, code_hash, inspection.codes_text)
     renames = {n: c.installed_name for c in inspection.clips for n in c.names}
     renames = {old: new for old, new in renames.items() if old != new}
     text = (source / INTERVIEW_FILE).read_text(encoding="utf-8")
@@ -459,3 +517,35 @@ def remove_interview(root: Path, interview_id: str) -> Path:
         os.rename(directory, doomed / "interview")
         shutil.rmtree(doomed)
     return directory
+
+
+def replace_codes(root: Path, interview_id: str, source: Path, codes_text: str | None) -> bool:
+    """Install new invitations for the installed interview `interview_id`: codes.csv from
+    `source` (or `codes_text`, reported as `source`), hashed with the booth's parameters.
+    Returns False when they are the ones installed already (nothing written).
+
+    Raises UnknownInterview, or ConfigError for a broken file or a code another interview uses.
+    """
+    with _install_lock(root):
+        ids = installed_ids(root)
+        if interview_id not in ids:
+            raise UnknownInterview(interview_id, sorted(ids))
+        directory = ids[interview_id]
+        current = load_interview(directory)
+        others, _ = load_interviews(root)
+        others = [iv for iv in others if iv.id != interview_id]
+        code_hash = current.codes.code_hash or booth_code_hash([iv.codes for iv in others])
+        staging = Path(tempfile.mkdtemp(prefix=f".{interview_id}.installing-", dir=root))
+        try:
+            new = staging / CODES_FILE
+            hash_codes(source, new, code_hash, codes_text)
+            if new.read_bytes() == (directory / CODES_FILE).read_bytes():
+                return False
+            candidate = dataclasses.replace(current, codes=load_codes(new))
+            if (clash := code_clash(candidate, others)) is not None:
+                raise ConfigError([clash])
+            _owned_like(staging, root)
+            os.replace(new, directory / CODES_FILE)
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+    return True

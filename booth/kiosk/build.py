@@ -32,6 +32,7 @@ from booth.media.player import ClipPlayer
 from booth.media.spool import Spool
 from booth.session.clock import Clock
 from booth.session.flow import Flow
+from booth.state import InvitationStore, read_lockout
 from booth.ui.i18n import translator
 from booth.ui.renderer import Renderer
 
@@ -76,6 +77,7 @@ def assemble_kiosk(
 ) -> Kiosk:
     """The kiosk around its devices: flow, recorder, meter, health; the same for every booth."""
     rec = settings.recording
+    invitations = InvitationStore(state)
     flow = Flow(
         interviews,
         settings.languages,
@@ -83,6 +85,8 @@ def assemble_kiosk(
         timing=settings.timing,
         is_open=lambda now: is_open(settings.hours, now),
         language=settings.language,
+        lockout=read_lockout(state),
+        uses=invitations,
     )
     recorder = Recorder(
         spool,
@@ -118,6 +122,7 @@ def assemble_kiosk(
         light_controller=light_controller,
         installed=InstalledInterviews(interviews_dir) if interviews_dir is not None else None,
         screenshots=screenshots,
+        invitations=invitations,
     )
 
 

@@ -34,10 +34,11 @@ from booth.light.override import OverrideWatch
 from booth.light.record import LightRecord
 from booth.media.takefiles import TakeWriteError
 from booth.session import effects as fx
+from booth.session.codes_entry import Lockout
 from booth.session.flow import Flow
 from booth.session.steps import DEFAULT_PRACTICE_TEXT
 from booth.session.view import View
-from booth.state import KioskState, activity_of, iso
+from booth.state import InvitationStore, KioskState, activity_of, iso, write_lockout
 from booth.ui.input import primary_action, record_stop_action
 from booth.ui.renderer import shows_preview
 from booth.ui.subtitles_draw import draw_subtitle
@@ -101,6 +102,7 @@ class Kiosk:
         light_controller: LightController | None = None,
         installed: InstalledInterviews | None = None,
         screenshots: Path | None = None,
+        invitations: InvitationStore | None = None,
     ) -> None:
         self.flow = flow
         self.devices = devices
@@ -129,6 +131,11 @@ class Kiosk:
         self.light_override = OverrideWatch(state_dir) if state_dir is not None else None
         self.light_record = LightRecord(state_dir) if state_dir is not None else None
         self.fault: Fault | None = None
+        # An error of the booth's own (content it could not show, a bug): out of order until
+        # staff install or remove an interview, or restart the kiosk. Never a crash loop.
+        self.software_fault: Fault | None = None
+        self.invitations = invitations
+        self._invitation: tuple[str, str] | None = None  # the open session's (interview, ref)
         self._frames = 0
         self._idle_since: str | None = None
         self._log_event("kiosk.start", {"screen": flow.screen})
@@ -145,7 +152,14 @@ class Kiosk:
         self.actions.put((BUTTON, name))
 
     def process_actions(self) -> None:
-        """Hand every queued action to the flow, in the order they came."""
+        """Hand every queued action to the flow, in the order they came (guarded like `step`:
+        the simulator calls this on its own)."""
+        try:
+            self._process_actions()
+        except Exception as err:
+            self.software_failed(err, "action")
+
+    def _process_actions(self) -> None:
         while True:
             try:
                 action, value = self.actions.get_nowait()
@@ -161,10 +175,46 @@ class Kiosk:
 
     # --------------------------------------------------------------- frame
     def step(self) -> None:
-        """One frame period: inputs, time, devices, effects, screen."""
+        """One frame period: inputs, time, devices, effects, screen. Whatever raises in it
+        ends the session safely and shows out-of-order (`software_failed`): the kiosk never
+        dies of content."""
+        try:
+            self._step()
+        except Exception as err:
+            self.software_failed(err, "frame")
+
+    def software_failed(self, err: Exception, where: str) -> None:
+        """Something raised that should not have: the traceback goes to the journal, a session
+        in progress ends early with its kept takes, and the booth shows out-of-order with the
+        reason in `booth status`."""
+        log.exception("kiosk: the %s on screen %s failed", where, self.flow.screen)
+        first = self.software_fault is None
+        screen = self.flow.screen if first else "out-of-order"
+        self.software_fault = self.fault = Fault(
+            "software",
+            f"the kiosk stopped on the {screen} screen after an error: {type(err).__name__}: "
+            f"{str(err)[:200]} (traceback: journalctl -u booth-kiosk; out of order until an "
+            "interview is installed or removed, or the kiosk restarts)",
+        )
+        if not first:
+            return
+        try:
+            self._log_event("fault", {"fault": "software", "detail": self.fault.detail})
+            self._apply(self.flow.fault("software"))
+        except Exception:
+            log.exception("kiosk: ending the session after the error failed too")
+            self.flow._reset()
+            self.flow.fault_reason = "software"
+            self.flow.screen = "out-of-order"
+        try:
+            self.write_state()
+        except OSError:
+            log.exception("kiosk: cannot write the state record")
+
+    def _step(self) -> None:
         # Sound up to now belongs to a take still running, even if this frame ends it.
         self._listen()
-        self.process_actions()
+        self._process_actions()
         self._apply(self.flow.tick())
         self._look()
         self.recorder.tick(self.flow.clock.monotonic_ns())
@@ -272,12 +322,14 @@ class Kiosk:
         if self.health is not None:
             self.health.set_interviews(interviews)
         self._log_event("interviews.loaded", {"interviews": [iv.id for iv in interviews]})
+        if self.software_fault is not None:  # staff changed the content: try again
+            self.software_fault = None
 
     def _check_health(self) -> None:
         self._check_installed()
         if self.health is None:
             return
-        fault = self.health.check(in_session=self.flow.session_open)
+        fault = self.software_fault or self.health.check(in_session=self.flow.session_open)
         if fault != self.fault:
             self.fault = fault
             if fault is not None:
@@ -315,12 +367,23 @@ class Kiosk:
             wall = flow.clock.now()
             if isinstance(e, fx.Event):
                 self._log_event(e.name, e.fields)
+            elif isinstance(e, fx.RecordLockout):
+                if self.state_dir is not None:
+                    write_lockout(self.state_dir, Lockout(e.wrong, e.last_wrong, e.until))
             elif isinstance(e, fx.OpenSession):
-                sid = self.recorder.open_session(e.interview_id, e.candidate_ref, wall)
-                self._log_event("session.open", {"session": sid, "interview": e.interview_id})
+                sid = self.recorder.open_session(e.interview_id, e.candidate_ref, wall, e.resumes)
+                self._invitation = (e.interview_id, e.candidate_ref)
+                if self.invitations is not None:
+                    self.invitations.opened(e.interview_id, e.candidate_ref, sid)
+                fields = {"session": sid, "interview": e.interview_id}
+                if e.resumes:
+                    fields["resumes"] = e.resumes
+                self._log_event("session.open", fields)
             elif isinstance(e, fx.StartTake):
                 self.recorder.start_take(e.question_id, e.take, e.practice, e.max_seconds, wall)
                 self._take_limit = e.max_seconds
+                if not e.practice and self.invitations is not None and self._invitation:
+                    self.invitations.take(*self._invitation, e.question_id, e.take)
                 self._log_event("take.start", _take_fields(e))
             elif isinstance(e, fx.StopTake):
                 # The last frame period may overshoot the limit by a frame: cap it.
@@ -328,6 +391,8 @@ class Kiosk:
                 self._log_event("take.stop", _take_fields(e))
             elif isinstance(e, fx.KeepTake):
                 self.recorder.keep_take(e.question_id, e.take)
+                if self.invitations is not None and self._invitation:
+                    self.invitations.kept(*self._invitation, e.question_id)
                 self._log_event("take.keep", _take_fields(e))
             elif isinstance(e, fx.DiscardTake):
                 self.recorder.discard_take(e.question_id, e.take, e.practice)
@@ -337,6 +402,9 @@ class Kiosk:
                 self._log_event("take.replay", _take_fields(e))
             elif isinstance(e, fx.FinishSession):
                 self.recorder.finish_session(e.status, wall)
+                if self.invitations is not None and self._invitation:
+                    self.invitations.finished(*self._invitation, e.status)
+                self._invitation = None
                 self._log_event("session.finish", {"status": e.status})
         if flow.screen != self._last_screen:
             self._screen_changed()
@@ -367,6 +435,17 @@ class Kiosk:
         return view
 
     def render(self) -> None:
+        """Draw the screen; a screen that cannot be drawn puts the booth out of order."""
+        try:
+            self._render()
+        except Exception as err:
+            self.software_failed(err, "drawing")
+            try:
+                self._render()
+            except Exception:
+                log.exception("kiosk: the out-of-order screen cannot be drawn either")
+
+    def _render(self) -> None:
         view = self.current_view()
         meter = self.meter
         mic = MicLevel(meter.rms_dbfs, meter.peak_dbfs, meter.clipping, meter.too_quiet)

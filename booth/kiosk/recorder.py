@@ -113,12 +113,15 @@ class Recorder:
         shutil.rmtree(practice_dir, ignore_errors=True)
 
     # ------------------------------------------------------------ sessions
-    def open_session(self, interview_id: str, candidate_ref: str, started: datetime) -> str:
+    def open_session(
+        self, interview_id: str, candidate_ref: str, started: datetime, resumes: str | None = None
+    ) -> str:
         self.session = self.spool.open_session(
             booth_id=self.booth_id,
             interview_id=interview_id,
             candidate_ref=candidate_ref,
             started=started,
+            resumes=resumes,
         )
         return self.session.session_id
 

@@ -232,10 +232,13 @@ class Spool:
         candidate_ref: str,
         session_id: str | None = None,
         started: datetime | None = None,
+        resumes: str | None = None,
     ) -> SpoolSession:
         """Create a session directory and its manifest (status ``recording``).
 
         ``started`` is the session's start (the injected clock's time; now when omitted).
+        ``resumes``: the earlier session of the same invitation that this one continues (it
+        ended early); the manifest says so, and the recruiter joins the two by it.
         """
         started = _aware(started or datetime.now(UTC))
         session_id = session_id or new_session_id(started)
@@ -254,6 +257,8 @@ class Spool:
             "status": RECORDING,
             "takes": [],
         }
+        if resumes is not None:
+            manifest["resumes"] = resumes
         session = SpoolSession(directory, manifest)
         session._save()
         return session

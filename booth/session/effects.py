@@ -17,6 +17,7 @@ class OpenSession:
 
     interview_id: str
     candidate_ref: str
+    resumes: str | None = None  # the session of this invitation that ended early, if any
 
 
 @dataclass(frozen=True)
@@ -79,6 +80,16 @@ class FinishSession:
 
 
 @dataclass(frozen=True)
+class RecordLockout:
+    """Keep the booth's count of wrong codes and its wait (`codes_entry.Lockout`) on disk, so
+    that neither Back nor a restart of the kiosk lifts it. Times are Unix seconds."""
+
+    wrong: int
+    last_wrong: float
+    until: float
+
+
+@dataclass(frozen=True)
 class Event:
     """One line for events.jsonl and the journal. Never carries an invitation code."""
 
@@ -87,5 +98,13 @@ class Event:
 
 
 Effect = (
-    OpenSession | StartTake | StopTake | KeepTake | DiscardTake | ReplayTake | FinishSession | Event
+    OpenSession
+    | StartTake
+    | StopTake
+    | KeepTake
+    | DiscardTake
+    | ReplayTake
+    | FinishSession
+    | RecordLockout
+    | Event
 )

@@ -14,7 +14,9 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
+from booth.session import codes_entry
 from booth.session.clock import Clock
+from booth.session.codes_entry import InvitationUses, Lockout, NoUses
 from booth.session.effects import (
     DiscardTake,
     Effect,
@@ -30,7 +32,6 @@ from booth.session.snapshot import CLIP_SCREENS, snapshot
 from booth.session.steps import (
     DEFAULT_PRACTICE_TEXT,  # noqa: F401 (re-exported for the kiosk)
     Step,
-    interview_steps,
     practice_step,
 )
 from booth.session.timing import Timing
@@ -50,8 +51,6 @@ _NO_INACTIVITY = {
 }
 # Screens from which help can be opened (not while the camera is rolling).
 _NO_HELP = {"recording", "countdown", "help", "inactive", "out-of-order"}
-# The most digits a code entry takes: the longest invitation code (booth.config.codes: 4 to 12).
-CODE_MAX_DIGITS = 12
 # Screens where the language can be switched.
 _LANGUAGE_SCREENS = {
     "idle",
@@ -76,7 +75,11 @@ class Flow:
         timing: Timing | None = None,
         is_open: Callable[[datetime], bool] | None = None,
         language: str | None = None,
+        lockout: Lockout | None = None,
+        uses: InvitationUses | None = None,
     ) -> None:
+        """`lockout`: the booth's wrong codes as the kiosk last kept them; `uses`: what the
+        booth knows of invitations used before (spent, or resumable)."""
         if not languages:
             raise ValueError("the booth needs at least one language")
         self.interviews = list(interviews)
@@ -86,6 +89,9 @@ class Flow:
         self.timing = timing or Timing()
         self._is_open = is_open or (lambda _now: True)
         self.fault_reason: str | None = None
+        # The booth's, not the candidate's: _reset leaves them be.
+        self.lockout = lockout or Lockout()
+        self.uses: InvitationUses = uses or NoUses()
         self._reset()
         self.screen = "idle" if self._is_open(clock.now()) else "closed"
 
@@ -96,8 +102,6 @@ class Flow:
         self.language = self.default_language
         self.code_entry = ""
         self.message: str | None = None
-        self.wrong_codes = 0
-        self.locked_until = 0.0
         self.interview: Any = None
         self.invitation: Any = None
         self.practice_only = False
@@ -112,6 +116,10 @@ class Flow:
         self.clip_paused = False
         self.replaying = False  # review: the take is being played back
         self.takes: dict[str, int] = {}  # question id -> takes recorded so far
+        # A resumed session (codes_entry.begin): the one it continues, and what it skips.
+        self.resumes: str | None = None
+        self.skipped: set[str] = set()  # step ids not asked again
+        self.skip_intro = False
         self.pending_take: tuple[Step, int] | None = None  # recorded, not yet kept
         self.timer_end = 0.0
         self.return_screen: str | None = None
@@ -178,10 +186,8 @@ class Flow:
             elif self.screen == "closed" and is_open:
                 self._goto("idle", out)
             return out
-        if self.screen == "code" and self.locked_until and now >= self.locked_until:
-            self.locked_until = 0.0
-            self.wrong_codes = 0
-            self.message = None
+        if self.screen == "code":
+            codes_entry.tick_code(self)
         # A microsecond of slack: frame times are whole nanoseconds, timers are float seconds.
         if self.paused_left is None and now >= self.timer_end - 1e-6:
             if self.screen == "think":
@@ -315,69 +321,6 @@ class Flow:
     def _on_out_of_order(self, action: str, value: str | None, out: list[Effect]) -> bool:
         return False
 
-    def _on_code(self, action: str, value: str | None, out: list[Effect]) -> bool:
-        locked = self.locked_until > self._now()
-        if action == "back":
-            self._to_idle(out)
-            return True
-        if locked and action in ("digit", "delete", "confirm"):
-            self.message = "code.locked"
-            return False
-        if action == "digit":
-            if value is None or len(value) != 1 or not value.isdigit():
-                return False
-            if len(self.code_entry) >= CODE_MAX_DIGITS:
-                return False
-            self.code_entry += value
-            self.message = None
-            return True
-        if action == "delete":
-            self.code_entry = self.code_entry[:-1]
-            return True
-        if action == "confirm":
-            self._check_code(out)
-            return True
-        return False
-
-    def _check_code(self, out: list[Effect]) -> None:
-        code, self.code_entry = self.code_entry, ""
-        if not code:
-            self.message = "code.empty"
-            return
-        now = self.clock.now()
-        for interview in self.interviews:
-            invitation = interview.codes.lookup(code)
-            if invitation is None:
-                continue
-            if now < interview.valid_from:
-                self.message = "code.not_yet_valid"
-                out.append(Event("code.not_yet_valid", {"interview": interview.id}))
-                return
-            if now > interview.deadline:
-                self.message = "code.expired"
-                out.append(Event("code.expired", {"interview": interview.id}))
-                return
-            self._begin(interview, invitation, out)
-            return
-        self.wrong_codes += 1
-        out.append(Event("code.wrong", {"in_a_row": self.wrong_codes}))
-        if self.wrong_codes >= self.timing.code_attempts:
-            self.locked_until = self._now() + self.timing.code_lockout_seconds
-            self.message = "code.locked"
-        else:
-            self.message = "code.wrong"
-
-    def _begin(self, interview: Any, invitation: Any, out: list[Effect]) -> None:
-        self.interview, self.invitation = interview, invitation
-        self.message, self.wrong_codes = None, 0
-        if self.language not in interview.languages:
-            self.language = interview.languages[0]
-        steps = interview_steps(interview, invitation)
-        self.steps = steps
-        self.step_index = 0
-        out.append(Event("session.begin", {"interview": interview.id}))
-        self._goto("welcome", out)
-
     # ------------------------------------------------ welcome, consent, check
     def _on_welcome(self, action: str, value: str | None, out: list[Effect]) -> bool:
         if action == "next":
@@ -406,12 +349,12 @@ class Flow:
         return False
 
     def _open_session(self, out: list[Effect]) -> None:
-        out.append(OpenSession(self.interview.id, self.invitation.candidate_ref))
+        out.append(OpenSession(self.interview.id, self.invitation.candidate_ref, self.resumes))
         self.session_open = True
 
     def _on_check(self, action: str, value: str | None, out: list[Effect]) -> bool:
         if action == "next":
-            if self.interview.intro_clips:
+            if self.interview.intro_clips and not self.skip_intro:
                 self.intro_index = 0
                 self._start_clip()
                 self._goto("intro", out, intro=1)
@@ -495,7 +438,10 @@ class Flow:
 
     def _enter_first_step(self, out: list[Effect]) -> None:
         self.step_index = 0
-        if not self.steps:
+        # A resumed session starts at the first question without a kept answer.
+        while self.step_index < len(self.steps) and self.step.id in self.skipped:
+            self.step_index += 1
+        if self.step_index >= len(self.steps):
             self._finish(out)
         elif self.step.practice:
             self._goto("practice", out)
@@ -630,8 +576,11 @@ class Flow:
             out.append(KeepTake(step.id, take))
 
     def _after_step(self, out: list[Effect]) -> None:
-        if self.step_index + 1 < len(self.steps):
-            self.step_index += 1
+        following = self.step_index + 1
+        while following < len(self.steps) and self.steps[following].id in self.skipped:
+            following += 1
+        if following < len(self.steps):
+            self.step_index = following
             self._enter_question(out)
         else:
             self._finish(out)
@@ -700,7 +649,7 @@ False to refuse it. Effects go to the list."""
 # handled before these, on the screens that offer them (see `Flow.handle`).
 SCREEN_HANDLERS: dict[str, Handler] = {
     "idle": Flow._on_idle,
-    "code": Flow._on_code,
+    "code": codes_entry.on_code,
     "welcome": Flow._on_welcome,
     "consent": Flow._on_consent,
     "check": Flow._on_check,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from booth.session import codes_entry
 from booth.session.steps import DEFAULT_PRACTICE_TEXT, pick_language
 from booth.session.view import InterviewSummary, View
 
@@ -72,13 +73,14 @@ def snapshot(flow: Flow) -> View:
         seconds_left = flow.timer_left()
     else:
         seconds_left = 0.0
-    locked_left = max(0.0, flow.locked_until - flow.clock.monotonic())
+    locked_left = codes_entry.locked_seconds(flow) if flow.screen == "code" else 0.0
     return View(
         screen=flow.screen,
         language=flow.language,
         languages=flow.languages,
         code_entry=flow.code_entry,
-        message=flow.message,
+        # Back and Start never hide the wait: the code screen says it before any press.
+        message=flow.message or ("code.locked" if locked_left > 0 else None),
         locked_seconds=locked_left,
         interview=summary,
         practice_only=flow.practice_only,
@@ -95,6 +97,19 @@ def snapshot(flow: Flow) -> View:
         recording=flow.screen == "recording",
         return_screen=flow.return_screen,
         reason=flow.fault_reason if flow.screen == "out-of-order" else None,
-        extra={"outcome": flow.outcome} if flow.outcome else {},
+        extra=_extra(flow),
         **fields,
     )
+
+
+def _extra(flow: Flow) -> dict[str, Any]:
+    """How the session ended (done screen); and for a resumed session, the question it
+    continues at (counted among the questions, from 1)."""
+    extra: dict[str, Any] = {"outcome": flow.outcome} if flow.outcome else {}
+    if flow.resumes is not None:
+        questions = [s for s in flow.steps if not s.practice]
+        extra["resume_question"] = next(
+            (i for i, s in enumerate(questions, start=1) if s.id not in flow.skipped),
+            len(questions),
+        )
+    return extra

@@ -4,16 +4,22 @@ It shares only the spool and the kiosk's state record with the kiosk. It uploads
 has been idle for `idle_seconds` (or is not running at all: its process is gone, or its record's
 heartbeat is stale, so a kiosk that crashed never holds uploads back) inside the upload
 windows, and looks at the state record between 64 KiB pieces so that it stops within a second
-of a candidate starting a session. Failed requests are retried after an exponentially growing,
-jittered wait; a refused token stops uploading until the token file changes.
+of a candidate starting a session.
+
+Requests go only to sync.url's origin (`TusClient.check_origin`). Each file is sent by a
+`FileSender` (booth.sync.sender), which trusts the server only as far as it can check it and
+sets a file aside when it gets nowhere; the agent waits after every failure (exponential,
+jittered, capped), moves on past files set aside, rebuilds unreadable manifests
+(booth.sync.manifests), reads each file's sha256 again before deleting it, and keeps
+`booth sync --once` within `once_seconds`.
 """
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import random
 import shutil
+import sqlite3
 import threading
 import time
 from collections.abc import Callable
@@ -21,45 +27,36 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from booth.media.spool import MANIFEST, Spool
+from booth.media.spool import Spool
 from booth.state import KioskState, read_state
 from booth.sync.config import SyncSettings, describe_windows, in_window
-from booth.sync.queue import (
-    FinishedSession,
-    SpoolFile,
-    due_for_deletion,
-    finished_session,
-    is_finished,
-    upload_order,
-)
-from booth.sync.store import UploadStore
+from booth.sync.manifests import SpoolScan, rebuild_manifest, scan_spool
+from booth.sync.queue import FinishedSession, SpoolFile, due_for_deletion, upload_order
+from booth.sync.sender import FileSender, Progress, SetAside
+from booth.sync.store import Hold, UploadStore
 from booth.sync.tus import (
-    ChecksumMismatch,
-    ChunkSha1,
-    Gone,
-    OffsetConflict,
+    Misconfigured,
+    OffOrigin,
+    OutOfTime,
     RateLimit,
     Refused,
-    Rejected,
     ServerInfo,
     Stopped,
     TusClient,
     TusError,
-    Unavailable,
 )
 
 log = logging.getLogger(__name__)
 
 # How often, at most, the state record is read while bytes are going out.
 _BUSY_CHECK_SECONDS = 0.2
-# A chunk damaged this many times in a row is not a line glitch: back off instead.
-_CHECKSUM_RETRIES = 3
-# `--once` gives up after this many failed attempts in a row without progress.
+# `--once` gives up after this many failures in a row that are no file's own (no answer:
+# the link) and bring no progress.
 ONCE_ATTEMPTS = 5
 # After a refused token, try again at most this often even if the token file is unchanged.
 REFUSED_RETRY_SECONDS = 3600.0
-
-Progress = Callable[[SpoolFile, int], None]
+# The longest single wait of the long-running agent between watchdog pings.
+_WAIT_SLICE_SECONDS = 5.0
 
 
 def upload_gate(
@@ -107,7 +104,9 @@ class SyncAgent:
     """Uploads the finished sessions in `spool_dir`, remembering progress in `state_dir`.
 
     Clocks and sleep are injectable: `now` gives aware local time, `clock` Unix seconds,
-    `sleep(seconds)` waits (interrupted by `stop` in `run`).
+    `sleep(seconds)` waits (interrupted by `stop` in `run`). `heartbeat` is called when a chunk
+    is acknowledged and while the agent deliberately waits (the gate, the poll, a backoff),
+    never for a request as such: the service's watchdog is fed on progress, not on attempts.
     """
 
     def __init__(
@@ -120,6 +119,7 @@ class SyncAgent:
         clock: Callable[[], float] = time.time,
         rng: Callable[[], float] = random.random,
         progress: Progress | None = None,
+        heartbeat: Callable[[], object] | None = None,
     ) -> None:
         if not sync.url:
             raise ValueError("sync.url is not set")
@@ -127,16 +127,52 @@ class SyncAgent:
         self.spool = Spool(spool_dir)
         self.state_dir = Path(state_dir)
         self.store = UploadStore(self.state_dir)
-        self.now = now
-        self.clock = clock
         self.rng = rng
-        self.progress = progress
         self.rate = RateLimit(sync.max_bytes_per_second)
+        self.sender = FileSender(
+            sync,
+            self.store,
+            clock=clock,
+            now=now,
+            should_stop=self._should_stop,
+            heartbeat=heartbeat or (lambda: None),
+            progress=progress,
+        )
         self._busy_checked = 0.0
         self._busy = False
+        self._reported: set[Path] = set()  # unreadable manifests already logged
 
     def close(self) -> None:
         self.store.close()
+
+    # The clocks and callbacks live in the sender, which uses them most; tests swap them here.
+    @property
+    def clock(self) -> Callable[[], float]:
+        return self.sender.clock
+
+    @clock.setter
+    def clock(self, clock: Callable[[], float]) -> None:
+        self.sender.clock = clock
+
+    @property
+    def now(self) -> Callable[[], datetime]:
+        return self.sender.now
+
+    @now.setter
+    def now(self, now: Callable[[], datetime]) -> None:
+        self.sender.now = now
+
+    @property
+    def progress(self) -> Progress | None:
+        return self.sender.progress
+
+    @progress.setter
+    def progress(self, progress: Progress | None) -> None:
+        self.sender.progress = progress
+
+    @property
+    def heartbeat(self) -> Callable[[], object]:
+        return self.sender.heartbeat
 
     # -- when ----------------------------------------------------------------------------
 
@@ -155,9 +191,46 @@ class SyncAgent:
 
     # -- what ----------------------------------------------------------------------------
 
+    def scan(self) -> SpoolScan:
+        """The spool, with every unreadable manifest rebuilt where possible (see
+        booth.sync.manifests); open sessions are never touched."""
+        scan = scan_spool(self.spool)
+        rebuilt = False
+        for session_dir in scan.unreadable:
+            try:
+                manifest = rebuild_manifest(session_dir)
+            except OSError as err:
+                log.warning("sync: %s: could not rebuild the manifest: %s", session_dir, err)
+                manifest = None
+            if manifest is not None:
+                rebuilt = True
+                self.store.note(
+                    "error", self.clock(), f"{session_dir.name}: manifest unreadable, rebuilt"
+                )
+            elif session_dir not in self._reported:
+                self._reported.add(session_dir)
+                self._note_error(f"{session_dir}: {UNREADABLE}")
+        return scan_spool(self.spool) if rebuilt else scan
+
     def finished_sessions(self) -> list[FinishedSession]:
-        """Every finished session in the spool, oldest first (open ones are never touched)."""
-        return scan_spool(self.spool)[0]
+        """Every finished session in the spool, oldest first."""
+        return self.scan().finished
+
+    def active_holds(self) -> dict[tuple[str, str], Hold]:
+        """Files held back now, by (session_id, name). A set-aside whose time has come is
+        released here, with a fresh budget of requests, creations and restarts."""
+        now = self.clock()
+        active = {}
+        for key, hold in self.store.holds().items():
+            if not (self.spool.root / key[0]).is_dir():
+                self.store.forget(key[0])  # staff removed the session: nothing to hold
+            elif hold.active(now):
+                active[key] = hold
+            else:
+                self.store.release(*key)
+                self.sender.stalled.pop(key, None)
+                log.info("sync: trying %s/%s again (set aside: %s)", *key, hold.reason)
+        return active
 
     # -- how -----------------------------------------------------------------------------
 
@@ -172,88 +245,75 @@ class SyncAgent:
         )
 
     def upload_pending(self, client: TusClient) -> int:
-        """Upload every pending file in order; returns how many were confirmed.
+        """Upload every pending file that is not held back, in order; returns how many were
+        confirmed. A session's manifest waits while one of its takes is held back, so the
+        server never sees an incomplete session as complete.
 
         Raises TusError (Stopped when a session started) on the first failure.
         """
+        sessions = self.finished_sessions()
+        holds = self.active_holds()
+        held_sessions = {session_id for session_id, _ in holds}
+        todo = [
+            f
+            for f in upload_order(sessions, self.store.records())
+            if (f.session_id, f.name) not in holds
+            and not (f.is_manifest and f.session_id in held_sessions)
+        ]
+        if not todo:
+            return 0  # nothing to send: the server is not asked anything
         info = client.server_info()
         self._busy_checked = 0.0  # read the state record afresh
         done = 0
-        for file in upload_order(self.finished_sessions(), self.store.records()):
+        for file in todo:
+            if file.is_manifest and file.session_id in held_sessions:
+                continue
             if reason := self.blocked():
                 raise Stopped(reason)
             try:
-                self.upload_file(client, info, file)
+                confirmed = self.sender.attempt(client, info, file)
             except Stopped:
                 raise Stopped("a candidate session started") from None
-            done += 1
+            if confirmed:
+                done += 1
+            else:
+                held_sessions.add(file.session_id)
         return done
 
-    def upload_file(self, client: TusClient, info: ServerInfo, file: SpoolFile) -> None:
-        """Bring one file to the server: resume from the server's offset if it has the upload,
-        else create it; send it chunk by chunk; confirm it whole with a final HEAD."""
-        size = file.path.stat().st_size
-        if size != file.length:
-            raise Rejected(f"{file.path}: is {size} bytes but its manifest says {file.length}")
-        record = self.store.get(file.session_id, file.name)
-        offset = 0
-        url = None
-        if record is not None and record.length == file.length and record.sha256 == file.sha256:
-            try:
-                offset, length = client.offset(record.url)
-                url = record.url if length in (None, file.length) else None
-            except Gone:
-                log.info("sync: the server forgot %s; uploading it again", file.path)
-        if url is None:
-            url = client.create(file.length, file.metadata)
-            self.store.created(file.session_id, file.name, url, file.length, file.sha256)
-            offset = 0
-        sha1 = ChunkSha1(file.path, file.length, self.sync.chunk_bytes) if info.sha1 else None
-        try:
-            self._send_chunks(client, file, url, offset, sha1)
-        finally:
-            if sha1 is not None:
-                sha1.close()
-        final, length = client.offset(url)
-        if final != file.length or length not in (None, file.length):
-            raise Unavailable(f"{url}: the server holds {final} of {file.length} bytes")
-        self.store.confirm(file.session_id, file.name, self.clock())
-        self.store.note("success", self.clock(), f"uploaded {file.session_id}/{file.name}")
-        log.info("sync: uploaded %s (%d bytes)", file.path, file.length)
+    def upload_file(self, client: TusClient, info: ServerInfo, file: SpoolFile) -> bool:
+        """Bring one file to the server (see `FileSender.upload_file`)."""
+        return self.sender.upload_file(client, info, file)
 
-    def _send_chunks(
-        self, client: TusClient, file: SpoolFile, url: str, offset: int, sha1: ChunkSha1 | None
-    ) -> None:
-        """Send `file` from `offset` chunk by chunk, each with its sha1 when `sha1` is given."""
-        damaged = 0
-        while offset < file.length:
-            size = min(self.sync.chunk_bytes, file.length - offset)
-            try:
-                offset = client.send_chunk(
-                    url, file.path, offset, size, sha1 is not None, self._should_stop, sha1
-                )
-            except ChecksumMismatch:
-                damaged += 1
-                if damaged >= _CHECKSUM_RETRIES:
-                    raise Unavailable(
-                        f"{file.path}: the chunk at byte {offset} arrived damaged {damaged} times"
-                    ) from None
-                continue
-            except OffsetConflict:
-                offset, _ = client.offset(url)
-            damaged = 0
-            self.store.acknowledged(file.session_id, file.name, offset)
-            if self.progress:
-                self.progress(file, offset)
+    def outstanding(self) -> list[str]:
+        """What keeps the queue from being done, in words for staff: files held back and
+        sessions whose manifest could not be read or rebuilt."""
+        problems = [
+            f"{s}/{n} {h.kind}: {h.reason}" for (s, n), h in sorted(self.active_holds().items())
+        ]
+        problems += [f"{d}: {UNREADABLE}" for d in scan_spool(self.spool).unreadable]
+        return problems
 
     def delete_confirmed(self) -> list[str]:
         """Delete sessions the server confirmed whole at least retention_hours ago; returns
-        their ids. Files the server has not confirmed are never deleted."""
+        their ids. Files the server has not confirmed are never deleted, and neither is a
+        session with a file that no longer matches its manifest (it is marked damaged)."""
         deleted = []
         records = self.store.records()
+        holds = self.active_holds()
         for session in self.finished_sessions():
             mine = {n: r for (s, n), r in records.items() if s == session.session_id}
             if not due_for_deletion(session, mine, self.clock(), self.sync.retention_hours):
+                continue
+            if any(s == session.session_id for s, _ in holds):
+                continue
+            damaged = False
+            for f in session.files:
+                if not f.path.exists() and not f.is_manifest:
+                    continue  # deleted by an earlier pass that left the session for staff
+                if problem := self.sender.damage(f):
+                    self.sender.mark_damaged(f, f"before deletion, {problem}")
+                    damaged = True
+            if damaged:
                 continue
             uploaded = {f.name for f in session.files}
             others = [p.name for p in session.dir.iterdir() if p.name not in uploaded]
@@ -278,13 +338,22 @@ class SyncAgent:
     def run_once(self, sleep: Callable[[float], None] = time.sleep) -> OnceResult:
         """Upload everything pending now, retrying failures, then delete what is due.
 
+        Returns within `once_seconds` plus one network wait (`timeout_seconds`): no request
+        starts after the limit and one in flight is cut off at it. Before that, a file's own
+        failures end with the file set aside (STALL_REQUESTS), and it gives up after
+        ONCE_ATTEMPTS other failures in a row (no answer: the link) without progress.
+        Not ok while any file is held back or a manifest is unreadable.
         Raises ConfigError when the token file is unsafe.
         """
         reason = self.blocked()
         if reason:
             return OnceResult(False, f"not uploading: {reason}")
         client = self.client()
-        failures = 0
+        deadline = time.monotonic() + self.sync.once_seconds
+        client.deadline = deadline
+        failures = other = 0
+        seen = self.sender.progressed
+        counted = self.sender.file_failures
         try:
             while True:
                 try:
@@ -292,55 +361,110 @@ class SyncAgent:
                     break
                 except Stopped as err:
                     return self._fail(f"paused: {err}")
-                except (Refused, Rejected) as err:
+                except OutOfTime:
+                    return self._fail(f"stopped at the time limit (once_seconds = "
+                                      f"{self.sync.once_seconds:g} s)")  # fmt: skip
+                except (Refused, OffOrigin, Misconfigured) as err:
                     return self._fail(str(err))
                 except (TusError, OSError) as err:
-                    failures += 1
-                    self._note_error(str(err))
-                    if failures >= ONCE_ATTEMPTS:
-                        return OnceResult(False, f"{err} (gave up after {failures} attempts)")
-                    sleep(backoff_seconds(failures, self.sync, self.rng))
+                    moved = self.sender.progressed != seen
+                    failures = 1 if moved else failures + 1
+                    seen = self.sender.progressed
+                    if moved or self.sender.file_failures != counted:
+                        other = 0
+                    else:
+                        other += 1
+                    counted = self.sender.file_failures
+                    if not isinstance(err, SetAside):
+                        self._note_error(str(err))
+                    if other >= ONCE_ATTEMPTS:
+                        return OnceResult(False, f"{err} (gave up after {other} attempts)")
+                    wait = backoff_seconds(failures, self.sync, self.rng)
+                    if time.monotonic() + wait >= deadline:
+                        return self._fail(f"{err} (stopped at the time limit, once_seconds = "
+                                          f"{self.sync.once_seconds:g} s)")  # fmt: skip
+                    sleep(wait)
         finally:
             client.close()
         deleted = tuple(self.delete_confirmed())
+        if problems := self.outstanding():
+            return OnceResult(False, "; ".join(problems), deleted)
         return OnceResult(True, "every finished session is confirmed by the server", deleted)
 
     def run(self, stop: threading.Event) -> None:
         """Upload whenever allowed until `stop` is set (the long-running `booth sync`)."""
         failures = 0
+        seen = self.sender.progressed
         refused: tuple[float, float] | None = None  # (token file mtime, when refused)
         while not stop.is_set():
             wait = self.sync.poll_seconds
             if refused and not self._token_changed(refused):
-                stop.wait(wait)
+                self._wait(stop, wait)
                 continue
             if reason := self.blocked():
                 log.debug("sync: waiting: %s", reason)
-                stop.wait(wait)
+                self._wait(stop, wait)
                 continue
             try:
-                client = self.client()
-            except Exception as err:  # ConfigError: an unsafe or missing token file
+                wait, failures, seen, refused = self._pass(wait, failures, seen, refused)
+            except sqlite3.DatabaseError as err:  # the store went bad under the agent
+                self._reopen_store(err)
+                wait = backoff_seconds(1, self.sync, self.rng)
+            self._wait(stop, wait)
+
+    def _pass(
+        self,
+        wait: float,
+        failures: int,
+        seen: int,
+        refused: tuple[float, float] | None,
+    ) -> tuple[float, int, int, tuple[float, float] | None]:
+        """One turn of `run`: upload what may go, delete what is due; returns the next wait
+        and the loop's counters."""
+        try:
+            client = self.client()
+        except Exception as err:  # ConfigError: an unsafe or missing token file
+            self._note_error(str(err))
+            return max(wait, 60.0), failures, seen, refused
+        try:
+            self.upload_pending(client)
+            failures = 0
+            refused = None
+        except Stopped:
+            log.info("sync: paused: a candidate session started")
+        except Refused as err:
+            self._note_error(str(err))
+            refused = (self._token_mtime(), time.monotonic())
+        except (TusError, OSError) as err:
+            failures = 1 if self.sender.progressed != seen else failures + 1
+            if not isinstance(err, SetAside):
                 self._note_error(str(err))
-                stop.wait(max(wait, 60.0))
-                continue
-            try:
-                self.upload_pending(client)
-                failures = 0
-                refused = None
-            except Stopped:
-                log.info("sync: paused: a candidate session started")
-            except Refused as err:
-                self._note_error(str(err))
-                refused = (self._token_mtime(), time.monotonic())
-            except (TusError, OSError) as err:
-                failures += 1
-                self._note_error(str(err))
-                wait = backoff_seconds(failures, self.sync, self.rng)
-            finally:
-                client.close()
-            self.delete_confirmed()
-            stop.wait(wait)
+            wait = backoff_seconds(failures, self.sync, self.rng)
+        finally:
+            seen = self.sender.progressed
+            client.close()
+        self.delete_confirmed()
+        return wait, failures, seen, refused
+
+    def _reopen_store(self, err: sqlite3.DatabaseError) -> None:
+        """Open the store again after an error from SQLite: one it cannot read is moved aside
+        and started afresh (see UploadStore), so a bad store never becomes a crash loop."""
+        log.warning("sync: the upload store failed (%s); opening it again", err)
+        try:
+            self.store.close()
+        except sqlite3.Error:
+            pass  # it is being replaced anyway
+        self.store = UploadStore(self.state_dir)
+        self.sender.store = self.store
+
+    def _wait(self, stop: threading.Event, seconds: float) -> None:
+        """Wait deliberately (the gate, the poll, a backoff), feeding the watchdog meanwhile."""
+        end = time.monotonic() + seconds
+        while not stop.is_set():
+            self.heartbeat()
+            left = end - time.monotonic()
+            if left <= 0 or stop.wait(min(left, _WAIT_SLICE_SECONDS)):
+                return
 
     def _fail(self, reason: str) -> OnceResult:
         self._note_error(reason)
@@ -361,21 +485,10 @@ class SyncAgent:
         return self._token_mtime() != mtime or time.monotonic() - when > REFUSED_RETRY_SECONDS
 
 
-def scan_spool(spool: Spool) -> tuple[list[FinishedSession], int]:
-    """The finished sessions in the spool, oldest first, and how many are still open."""
-    found = []
-    still_open = 0
-    for entry in spool.sessions():
-        if not is_finished(entry.manifest):
-            still_open += entry.manifest is not None
-            continue
-        try:
-            raw = (entry.dir / MANIFEST).read_bytes()
-            sha256 = hashlib.sha256(raw).hexdigest()
-            found.append(finished_session(entry.dir, entry.manifest, len(raw), sha256))
-        except (OSError, KeyError, TypeError, ValueError) as err:
-            log.warning("sync: skipping %s: %s", entry.dir, err)
-    return found, still_open
+UNREADABLE = (
+    "the manifest cannot be read and the session cannot be rebuilt from its files (the "
+    "interview or candidate reference is lost): left in the spool for staff"
+)
 
 
 def _parse(text: str | None) -> datetime | None:

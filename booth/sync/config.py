@@ -12,14 +12,18 @@ same file:line: key: problem (fix) errors as the rest of the settings. Example:
     idle_seconds = 120                     # the booth must have been idle this long
     retention_hours = 72                   # confirmed sessions stay on the booth this long
     ca_file = "/etc/booth/ca.pem"          # optional: trust this CA for https
+    once_seconds = 3600                    # booth sync --once returns within this + timeout
+
+`check_sync` gives every problem of the table without raising, for `booth config check`.
 """
 
 from __future__ import annotations
 
+import os
 import re
 import stat
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -27,6 +31,9 @@ from booth.config.errors import ConfigError, ConfigProblem, KeyLines
 from booth.config.reader import Table, TomlFile
 from booth.config.settings import Settings
 
+CHUNK_SECONDS_MAX = 20.0
+"""The longest one chunk may take at the speed limit: booth-sync.service's watchdog (60 s) is
+fed when a chunk is acknowledged, and an answer may take timeout_seconds on top."""
 Window = tuple[int, int]  # minutes since local midnight: start inclusive, end exclusive
 _WINDOW = re.compile(r"\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*")
 
@@ -48,6 +55,8 @@ class SyncSettings:
     backoff_seconds, backoff_max_seconds: first and longest wait after a failed request; the
         wait doubles after each failure in a row, with random jitter.
     poll_seconds: how often an idle agent looks for new sessions.
+    once_seconds: the longest `booth sync --once` runs: no request starts after it and one in
+        flight is cut off at it, so --once returns within once_seconds + timeout_seconds.
     source: the settings file, for error messages.
     """
 
@@ -63,6 +72,7 @@ class SyncSettings:
     backoff_seconds: float = 2.0
     backoff_max_seconds: float = 600.0
     poll_seconds: float = 10.0
+    once_seconds: float = 3600.0
     source: Path | None = None
 
     def read_token(self) -> str | None:
@@ -95,6 +105,36 @@ class SyncSettings:
         if not token or any(c.isspace() for c in token):
             raise refuse("does not hold one token", "the bearer token on one line")
         return token
+
+
+def check_sync(settings: Settings) -> list[ConfigProblem]:
+    """Every problem of the `[sync]` table as `booth sync` would find it: the values (URL,
+    windows, files, numbers) and, when uploading is configured, a token file that exists but
+    is readable by others, empty or not one token. One `FILE:LINE: key: ...` problem each;
+    never raises. For `booth config check`.
+
+    A token file that does not exist yet, or that this user may not read, is not a problem
+    here: settings are validated before the token is installed (deploy/ansible), and staff
+    run the check without the booth's rights. `booth doctor` checks the token on the booth.
+    """
+    try:
+        sync = sync_settings(settings)
+    except ConfigError as err:
+        return list(err.problems)
+    path = sync.token_file
+    if sync.url is None or path is None:
+        return []
+    try:
+        mode = path.stat().st_mode
+    except OSError:
+        return []
+    if not os.access(path, os.R_OK) and not mode & (stat.S_IROTH | stat.S_IWOTH):
+        return []
+    try:
+        sync.read_token()
+    except ConfigError as err:
+        return list(err.problems)
+    return []
 
 
 def sync_settings(settings: Settings) -> SyncSettings:
@@ -131,12 +171,22 @@ def _read(t: Table, base: Path) -> SyncSettings:
         except ValueError as err:
             t.problem("windows", f"item {i + 1}: {err}", 'a span like "22:00-06:00"')
     timeout = t.number("timeout_seconds", d.timeout_seconds, minimum=0.05, maximum=3600.0)
+    chunk = t.integer("chunk_bytes", d.chunk_bytes, minimum=1024, maximum=1 << 30)
+    rate = t.integer("max_bytes_per_second", 0, minimum=0)
+    if rate > 0 and chunk / rate > CHUNK_SECONDS_MAX:
+        # booth-sync.service's watchdog is fed when a chunk is acknowledged (WatchdogSec=60).
+        t.problem(
+            "chunk_bytes",
+            f"one chunk takes {chunk / rate:.0f} s at max_bytes_per_second = {rate}, longer "
+            f"than the {CHUNK_SECONDS_MAX:g} s the upload service's watchdog allows",
+            f"at most {int(rate * CHUNK_SECONDS_MAX)} bytes at this speed limit",
+        )
     backoff = t.number("backoff_seconds", d.backoff_seconds, minimum=0.0, maximum=3600.0)
     return SyncSettings(
         url=url or None,
         token_file=_file(t, "token_file", base),
-        chunk_bytes=t.integer("chunk_bytes", d.chunk_bytes, minimum=1024, maximum=1 << 30),
-        max_bytes_per_second=t.integer("max_bytes_per_second", 0, minimum=0),
+        chunk_bytes=chunk,
+        max_bytes_per_second=rate,
         windows=tuple(windows),
         idle_seconds=t.number("idle_seconds", d.idle_seconds, **seconds),
         retention_hours=t.number("retention_hours", d.retention_hours, minimum=0, maximum=1e5),
@@ -147,6 +197,7 @@ def _read(t: Table, base: Path) -> SyncSettings:
             backoff, t.number("backoff_max_seconds", d.backoff_max_seconds, **seconds)
         ),
         poll_seconds=t.number("poll_seconds", d.poll_seconds, minimum=0.01, maximum=3600.0),
+        once_seconds=t.number("once_seconds", d.once_seconds, minimum=1.0, maximum=86_400.0),
         source=t.file.path,
     )
 
@@ -198,6 +249,20 @@ def in_window(windows: tuple[Window, ...], now: datetime) -> bool:
         if inside:
             return True
     return False
+
+
+def next_window_start(windows: tuple[Window, ...], now: datetime) -> datetime:
+    """The start of the next upload window after the one `now` is in (or the next one, when
+    `now` is in none): when a file set aside now is tried again. Needs windows."""
+    minute = now.replace(second=0, microsecond=0)
+    for step in range(1, 2 * 24 * 60 + 1):
+        t = minute + timedelta(minutes=step)
+        m = t.hour * 60 + t.minute
+        if any(m == start for start, _ in windows) and not in_window(
+            windows, t - timedelta(minutes=1)
+        ):
+            return t
+    return minute + timedelta(days=1)  # windows that cover the whole day: a day later
 
 
 def describe_windows(windows: tuple[Window, ...]) -> str:

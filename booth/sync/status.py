@@ -10,16 +10,19 @@ from typing import Any
 from booth.config.errors import ConfigError
 from booth.config.settings import Settings
 from booth.media.spool import Spool
-from booth.sync.agent import scan_spool
 from booth.sync.config import sync_settings
+from booth.sync.manifests import scan_spool
 from booth.sync.queue import STATES, summarize
-from booth.sync.store import STORE_FILE, Event, UploadStore
+from booth.sync.store import DAMAGED, SET_ASIDE, STORE_FILE, Event, Hold, UploadStore
 
 
 def sync_status(settings: Settings) -> dict[str, Any]:
     """The queue: sessions, files and bytes per state (pending, uploading, confirmed), how many
-    sessions are still being recorded, the last success and the last error (times in ISO 8601),
-    and `problem` when the settings or the store cannot be read. JSON-ready."""
+    sessions are still being recorded, the files set aside (until the next upload window) and
+    the damaged ones (their bytes no longer match the manifest: kept for staff) with the reason,
+    the session directories whose manifest cannot be read, the last success and the last error
+    (times in ISO 8601), and `problem` when the settings or the store cannot be read.
+    JSON-ready."""
     status: dict[str, Any] = {"configured": False, "url": None, "problem": None}
     try:
         sync = sync_settings(settings)
@@ -28,25 +31,33 @@ def sync_status(settings: Settings) -> dict[str, Any]:
     except ConfigError as err:
         status["problem"] = str(err)
     records = {}
+    holds: dict[tuple[str, str], Hold] = {}
     last_success = last_error = None
     if (Path(settings.paths.state) / STORE_FILE).exists():
         try:
             store = UploadStore(settings.paths.state, read_only=True)
             try:
                 records = store.records()
+                holds = store.holds()
                 last_success, last_error = store.last("success"), store.last("error")
             finally:
                 store.close()
         except sqlite3.Error as err:
             status["problem"] = f"{settings.paths.state / STORE_FILE}: cannot be read: {err}"
-    sessions, still_open = scan_spool(Spool(settings.paths.spool))
-    summary = summarize(sessions, records)
+    scan = scan_spool(Spool(settings.paths.spool))
+    summary = summarize(scan.finished, records)
+    present = {(s.session_id, f.name) for s in scan.finished for f in s.files}
+    now = datetime.now(UTC).timestamp()
+    held = [h for key, h in sorted(holds.items()) if key in present and h.active(now)]
     status.update(
         sessions=summary.sessions,
         files=summary.files,
         bytes=summary.bytes,
         sent_bytes=summary.sent_bytes,
-        open_sessions=still_open,
+        open_sessions=scan.still_open,
+        set_aside=[_hold(h) for h in held if h.kind == SET_ASIDE],
+        damaged=[_hold(h) for h in held if h.kind == DAMAGED],
+        unreadable=[str(d) for d in scan.unreadable],
         last_success=_event(last_success),
         last_error=_event(last_error),
     )
@@ -63,6 +74,14 @@ def status_lines(status: dict[str, Any]) -> list[str]:
         )
     if status["open_sessions"]:
         lines.append(f"  being recorded: {status['open_sessions']} session(s), not uploaded yet")
+    for hold in status["damaged"]:
+        lines.append(f"  DAMAGED session {hold['session']}: {hold['file']}: {hold['reason']}")
+    for hold in status["set_aside"]:
+        lines.append(
+            f"  set aside until {hold['until']}: {hold['session']}/{hold['file']}: {hold['reason']}"
+        )
+    for where in status["unreadable"]:
+        lines.append(f"  UNREADABLE manifest, not uploaded: {where} (needs staff)")
     for key, label in (("last_success", "last success"), ("last_error", "last error")):
         event = status[key]
         lines.append(f"  {label}: {event['at']} {event['message']}" if event else f"  {label}: -")
@@ -71,11 +90,24 @@ def status_lines(status: dict[str, Any]) -> list[str]:
     return lines
 
 
+def _hold(hold: Hold) -> dict[str, Any]:
+    return {
+        "session": hold.session_id,
+        "file": hold.name,
+        "reason": hold.reason,
+        "since": _iso(hold.at),
+        "until": _iso(hold.until) if hold.until is not None else None,
+    }
+
+
+def _iso(at: float) -> str:
+    return datetime.fromtimestamp(at, UTC).astimezone().isoformat(timespec="seconds")
+
+
 def _event(event: Event | None) -> dict[str, str] | None:
     if event is None:
         return None
-    at = datetime.fromtimestamp(event.at, UTC).astimezone().isoformat(timespec="seconds")
-    return {"at": at, "message": event.message}
+    return {"at": _iso(event.at), "message": event.message}
 
 
 def _size(n: float) -> str:

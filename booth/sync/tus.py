@@ -22,6 +22,7 @@ import hashlib
 import http.client
 import io
 import os
+import socket
 import ssl
 import threading
 import time
@@ -66,6 +67,31 @@ class Rejected(TusError):
 
 class Unavailable(TusError):
     """No usable answer (timeout, reset, refused connection, 5xx): worth trying again later."""
+
+
+class NoAnswer(Unavailable):
+    """No HTTP answer at all (timeout, reset, refused connection): the link, not the file."""
+
+
+class BadAnswer(TusError):
+    """The server answered something a tus server cannot mean: an Upload-Offset that is no
+    number, that does not advance by exactly the bytes sent, or that claims bytes this booth
+    never sent. Nothing it says about this upload can be trusted."""
+
+
+class OffOrigin(TusError):
+    """The server pointed the booth at another origin (scheme, host or port) than sync.url,
+    by a Location or a redirect. Refused: the token and the takes go only where staff pointed
+    them."""
+
+
+class Misconfigured(TusError):
+    """The booth's own settings make every request fail (an unusable CA bundle, an upload
+    URL without a host): retrying cannot help, staff must fix them."""
+
+
+class OutOfTime(TusError):
+    """The caller's deadline (`TusClient.deadline`) passed; the request was cut off."""
 
 
 class Stopped(TusError):
@@ -147,6 +173,21 @@ class TusClient:
         self._connections: dict[tuple[str, str], http.client.HTTPConnection] = {}
         self._last_used: dict[tuple[str, str], float] = {}
         self._info: ServerInfo | None = None
+        self.origin = origin(endpoint)
+        self.requests = 0
+        """How many requests this client has made (the agent counts them per file)."""
+        self.deadline: float | None = None
+        """A time.monotonic() after which no request starts and one in flight is cut off."""
+
+    def check_origin(self, url: str, what: str) -> None:
+        """Raise OffOrigin unless `url` has the endpoint's scheme, host and port. `what` says
+        where the URL came from, for the message."""
+        if origin(url) != self.origin:
+            raise OffOrigin(
+                f"{what} {url!r} is on another origin ({_show(origin(url))}) than sync.url "
+                f"({_show(self.origin)}): refused, nothing was sent there "
+                "(the server must answer with upload URLs on its own scheme, host and port)"
+            )
 
     def close(self) -> None:
         for conn in self._connections.values():
@@ -174,7 +215,9 @@ class TusClient:
         location = response.getheader("Location")
         if response.status != 201 or not location:
             raise self._failure("POST", self.endpoint, response)
-        return urljoin(self.endpoint, location)
+        url = urljoin(self.endpoint, location)
+        self.check_origin(url, f"POST {self.endpoint}: the server answered Location")
+        return url
 
     def offset(self, url: str) -> tuple[int, int | None]:
         """HEAD an upload: (bytes the server holds, the upload's length if it knows it)."""
@@ -230,7 +273,7 @@ class TusClient:
             return conn, True
         host = parts.hostname
         if not host:  # the settings check the endpoint; an upload's URL is the server's word
-            raise Rejected(f"{url}: the URL names no server")
+            raise Misconfigured(f"{url}: the URL names no server")
         if parts.scheme == "https":
             if self._ssl is None:  # loading the CA bundle takes tens of ms: only when needed
                 self._ssl = self._ssl_context()
@@ -246,7 +289,9 @@ class TusClient:
         try:
             return ssl.create_default_context(cafile=str(self.ca_file) if self.ca_file else None)
         except (ssl.SSLError, OSError) as err:
-            raise Rejected(f"sync.ca_file {self.ca_file}: not a usable CA bundle ({err})") from None
+            raise Misconfigured(
+                f"sync.ca_file {self.ca_file}: not a usable CA bundle ({err})"
+            ) from None
 
     def _drop(self, url: str) -> None:
         parts = urlsplit(url)
@@ -265,6 +310,12 @@ class TusClient:
     ) -> tuple[http.client.HTTPResponse, bytes]:
         """One request with the tus headers; a keep-alive connection the server closed while
         idle is reopened once at once (nothing reached the server, so nothing is repeated)."""
+        # Every request passes here: a URL off the endpoint's origin (a Location, a stored
+        # upload URL) never gets a connection, so the token cannot leave for another origin.
+        self.check_origin(url, f"{method} to")
+        if self.deadline is not None and time.monotonic() >= self.deadline:
+            raise OutOfTime(f"{method} {url}: not sent, the time limit has passed")
+        self.requests += 1
         all_headers = {"Tus-Resumable": TUS_VERSION, **(headers or {})}
         if self.token is not None:
             all_headers["Authorization"] = f"Bearer {self.token}"
@@ -273,7 +324,12 @@ class TusClient:
         start = body.tell() if body is not None else 0
         for attempt in (1, 2):
             conn, reused = self._connection(url)
+            cutoff = None
             try:
+                if self.deadline is not None:
+                    if conn.sock is None:
+                        conn.connect()  # bounded by the timeout; the cut needs a socket
+                    cutoff = self._cutoff(conn, self.deadline, f"{method} {url}")
                 conn.putrequest(method, _target(url), skip_accept_encoding=True)
                 for name, value in all_headers.items():
                     conn.putheader(name, value)
@@ -288,19 +344,23 @@ class TusClient:
                         conn.send(piece)
                 response = conn.getresponse()
                 data = response.read()
-            except TimeoutError:
-                self._drop(url)
-                raise Unavailable(
-                    f"{method} {url}: no answer within {self.timeout_seconds:g} s"
-                ) from None
-            except (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError) as err:
-                self._drop(url)
-                if reused and attempt == 1 and isinstance(err, http.client.RemoteDisconnected):
-                    continue
-                raise Unavailable(f"{method} {url}: connection lost ({_why(err)})") from None
             except (OSError, http.client.HTTPException) as err:
                 self._drop(url)
-                raise Unavailable(f"{method} {url}: {_why(err)}") from None
+                if self.deadline is not None and time.monotonic() >= self.deadline:
+                    raise OutOfTime(f"{method} {url}: cut off at the time limit") from None
+                if isinstance(err, TimeoutError):
+                    raise NoAnswer(
+                        f"{method} {url}: no answer within {self.timeout_seconds:g} s"
+                    ) from None
+                lost = (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError)
+                if isinstance(err, lost):
+                    if reused and attempt == 1 and isinstance(err, http.client.RemoteDisconnected):
+                        continue
+                    raise NoAnswer(f"{method} {url}: connection lost ({_why(err)})") from None
+                raise NoAnswer(f"{method} {url}: {_why(err)}") from None
+            finally:
+                if cutoff is not None:
+                    cutoff.cancel()
             if response.will_close:
                 self._drop(url)
             else:
@@ -308,9 +368,37 @@ class TusClient:
             return response, data
         raise AssertionError("unreachable")
 
+    @staticmethod
+    def _cutoff(conn: http.client.HTTPConnection, deadline: float, what: str) -> threading.Timer:
+        """A timer that shuts the connection's socket at `deadline`, so a server that trickles
+        its answer a byte at a time cannot hold a request past it."""
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise OutOfTime(f"{what}: not sent, the time limit has passed")
+
+        def cut() -> None:
+            sock = conn.sock
+            if sock is not None:
+                try:
+                    sock.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass  # already closed: nothing to cut
+
+        timer = threading.Timer(left, cut)
+        timer.daemon = True
+        timer.start()
+        return timer
+
     def _failure(self, method: str, url: str, response: http.client.HTTPResponse) -> TusError:
         status = response.status
         what = f"{method} {url}: the server answered {status} {response.reason}".rstrip()
+        if 300 <= status < 400:
+            # http.client follows no redirect, and neither does the booth: a tus endpoint that
+            # moved is set in sync.url by staff, never taken from the server's word.
+            target = urljoin(url, response.getheader("Location") or "")
+            self.check_origin(target, f"{what}, a redirect to")
+            return Rejected(f"{what}, a redirect to {target}: uploads follow no redirects "
+                            "(set sync.url to the endpoint that answers)")  # fmt: skip
         if status in (401, 403):
             return Refused(f"{what}: it does not accept this booth's token (sync.token_file)")
         if status in (404, 410) and method in ("HEAD", "PATCH"):
@@ -399,7 +487,7 @@ class _Sha1Job:
         self._thread.start()
 
     def _run(self, path: Path) -> None:
-        _lower_priority()
+        lower_priority()
         try:
             self._digest = _sha1(path, self.offset, self.size, self._cancelled.is_set)
         except BaseException as err:  # handed to whoever asks for the result
@@ -424,7 +512,7 @@ class _Sha1Job:
         self._thread.join()
 
 
-def _lower_priority() -> None:
+def lower_priority() -> None:
     """Make the calling thread yield the CPU to the uploading thread, the kiosk and, on a
     loopback test, the server: on Linux the nice value is per thread. Hashing ahead only needs
     to be done before the current chunk is answered."""
@@ -454,9 +542,27 @@ def _target(url: str) -> str:
 
 def _offset(response: http.client.HTTPResponse, url: str) -> int:
     text = response.getheader("Upload-Offset") or ""
-    if not text.isdigit():
-        raise Unavailable(f"{url}: the server's answer has no valid Upload-Offset ({text!r})")
+    if not text.isascii() or not text.isdigit() or len(text) > 18:
+        raise BadAnswer(f"{url}: the server's answer has no valid Upload-Offset ({text[:40]!r})")
     return int(text)
+
+
+def origin(url: str) -> tuple[str, str, int | None]:
+    """(scheme, host, port) of `url`, lower case, with the scheme's default port filled in:
+    what must match before a request may carry the token."""
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    try:
+        port = parts.port
+    except ValueError:
+        port = -1  # not a port: never equal to a real one
+    if port is None:
+        port = {"http": 80, "https": 443}.get(scheme)
+    return scheme, (parts.hostname or "").lower(), port
+
+
+def _show(o: tuple[str, str, int | None]) -> str:
+    return f"{o[0]}://{o[1]}:{o[2]}"
 
 
 def _words(header: str | None) -> frozenset[str]:

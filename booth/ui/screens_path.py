@@ -119,7 +119,9 @@ def _facts(c: Canvas, area: pygame.Rect, facts: list[tuple[str, str]]) -> None:
 
 def welcome(c: Canvas, v: View, live: Live) -> None:
     tr = c.tr
-    area = frame(c, v, tr("Welcome"), [
+    resume = v.extra.get("resume_question")  # a session that ended early goes on (codes_entry)
+    title = tr("Welcome back: question {n} is next").format(n=resume) if resume else None
+    area = frame(c, v, title or tr("Welcome"), [
         Btn(tr("Back"), "back", left=True),
         Btn(tr("Continue"), "next", kind="primary"),
     ])  # fmt: skip

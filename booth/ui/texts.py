@@ -20,9 +20,14 @@ CODE_MESSAGES = {
     "code.not_yet_valid": N_(
         "This invitation is not open yet. Please come back on the date in your invitation."
     ),
-    "code.locked": N_("Too many tries. Please wait {seconds} seconds and try again."),
+    "code.locked": N_(
+        "Too many wrong codes have been typed here. You can try again in {time}. "
+        "Press Help if you need assistance."
+    ),
     "code.empty": N_("Type the code from your invitation first."),
-    "code.used": N_("This invitation has already been used to record an interview."),
+    "code.used": N_(
+        "This invitation has already been used. If you think that is wrong, press Help."
+    ),
 }
 
 # Out-of-order reason ids → a calm sentence for the candidate. Staff read the
@@ -68,7 +73,8 @@ def code_message(tr: Translate, message: str | None, locked_seconds: float) -> s
     msgid = CODE_MESSAGES.get(message)
     if msgid is None:
         return tr("Something went wrong. Please try again.")
-    return tr(msgid).format(seconds=seconds_up(locked_seconds))
+    wait = seconds_up(locked_seconds)
+    return tr(msgid).format(seconds=wait, time=duration(tr, wait))
 
 
 def seconds_up(seconds: float) -> int:
