@@ -50,10 +50,10 @@ NOT_ON_A_BOOTH = {
     "tests/test_deploy_ansible.py": "ansible (dev extras)",
     "tests/test_deploy_hardware.py": "tests install.sh on a fake root, not the booth",
     "tests/test_tus_server.py": "the tus server runs on Node.js (dev extras)",
-    "tests/test_sync_agent.py": "the tus server runs on Node.js (dev extras)",
-    "tests/test_sync_checksum.py": "the tus server runs on Node.js (dev extras)",
-    "tests/test_sync_faults.py": "the tus server runs on Node.js (dev extras)",
-    "tests/test_sync_queue.py": "the tus server runs on Node.js (dev extras)",
+    **{
+        f"tests/{path.name}": "the upload tests' tus server runs on Node.js (dev extras)"
+        for path in sorted((ROOT / "tests").glob("test_sync_*.py"))
+    },
     "tests/test_demo.py": "the demo runs the tus server (Node.js, dev extras)",
     "tests/test_arm64_check.py": "tests this script on the host",
     "tests/test_constraints.py": "resolves the constraints with pip on the host",
