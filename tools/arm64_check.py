@@ -334,7 +334,7 @@ def run(
         with check.step("host: debootstrap, qemu-user-static, binfmt_misc"):
             host_setup()
         sources = debian_sources(apt_sources())
-        if installed and not (check.root / "opt/booth/current").exists():
+        if installed and not (check.root / "opt/booth/current").is_symlink():
             raise StepFailed(f"--installed: no installed release in {check.root}")
         with check.step("arm64 Debian 12 root (debootstrap)") as rec:
             if installed:
