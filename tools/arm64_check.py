@@ -407,7 +407,7 @@ def run(
                 f"cd {SRC_IN_ROOT} && SDL_VIDEODRIVER=dummy SDL_AUDIODRIVER=dummy "
                 # No pytest-timeout: its limits are for a native machine (a whole simulated
                 # session takes minutes under emulation); this step's own limit bounds it.
-                "/var/tmp/test-venv/bin/python -m pytest -q -p no:cacheprovider "
+                "/var/tmp/test-venv/bin/python -m pytest -q -p no:cacheprovider -p no:timeout "
                 f"{ignore} {' '.join(tests)}",
                 check=False,
             )
