@@ -60,7 +60,7 @@ bench: venv
 screenshots: venv
 	./docs/screens/make.sh
 
-# Heavy (about N minutes, README "An emulated install"): not part of make test. Needs root
+# Heavy (about 40 minutes, README "An emulated install"): not part of make test. Needs root
 # (debootstrap, chroot); works in ARM64_WORK, outside the source tree. ARM64_FLAGS=--reuse-base
 # starts from the root an earlier run debootstrapped.
 arm64-check:
