@@ -5,11 +5,14 @@ STAMP  := $(VENV)/.installed
 # The npm packages of the local tus server (tools/tus), installed with the venv's npm.
 TUS    := tools/tus
 TUS_STAMP := $(TUS)/node_modules/.installed
+# The npm packages of the reference receiver (deploy/receiver), for its tests and bench.
+RECEIVER := deploy/receiver
+RECEIVER_STAMP := $(RECEIVER)/node_modules/.installed
 PYTHON ?= python3
 
 .PHONY: venv test lint demo bench i18n screenshots clean
 
-venv: $(STAMP) $(TUS_STAMP)
+venv: $(STAMP) $(TUS_STAMP) $(RECEIVER_STAMP)
 
 $(STAMP): pyproject.toml deploy/dev-deps.sh
 	./deploy/dev-deps.sh
@@ -23,6 +26,10 @@ $(STAMP): pyproject.toml deploy/dev-deps.sh
 $(TUS_STAMP): $(TUS)/package.json $(TUS)/package-lock.json | $(STAMP)
 	cd $(TUS) && PATH="$(CURDIR)/$(VENV)/bin:$$PATH" npm ci --no-audit --no-fund
 	touch $(TUS_STAMP)
+
+$(RECEIVER_STAMP): $(RECEIVER)/package.json $(RECEIVER)/package-lock.json | $(STAMP)
+	cd $(RECEIVER) && PATH="$(CURDIR)/$(VENV)/bin:$$PATH" npm ci --no-audit --no-fund
+	touch $(RECEIVER_STAMP)
 
 lint: venv
 	$(VENV)/bin/ruff check booth tests bench tools
@@ -51,4 +58,4 @@ i18n:
 	for po in booth/locale/*/LC_MESSAGES/booth.po; do msgfmt -o $${po%.po}.mo $$po; done
 
 clean:
-	rm -rf $(VENV) $(TUS)/node_modules build *.egg-info
+	rm -rf $(VENV) $(TUS)/node_modules $(RECEIVER)/node_modules build *.egg-info

@@ -13,6 +13,8 @@ packages=(
   fonts-dejavu-core  # a font with å ä ö, loaded by explicit path
   systemd          # systemd-analyze verify/security check the units in deploy/systemd
   shellcheck       # lints deploy/*.sh and .ci/run
+  # A one-node OpenStack Swift with s3api: the object store of the receiver's tests
+  swift swift-proxy swift-object swift-container swift-account memcached
 )
 
 missing=()

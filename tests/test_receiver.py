@@ -1,0 +1,168 @@
+"""The reference receiver (deploy/receiver: @tus/server + @tus/s3-store) in front of a real
+one-node Swift with s3api, receiving from the real booth sync agent."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import http.client
+import json
+import subprocess
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+
+from tests.receiver_support import RECEIVER_DIR, LocalReceiver, ReceiverError
+from tests.swift_support import LocalSwift, SwiftError
+from tests.sync_support import TOKEN, booth_config, finished_session, local_files, make_agent
+from tools.tus_server import LocalServerError, node_command
+
+OTHER_TOKEN = "another-booths-token-0123456789"
+
+
+@pytest.fixture(scope="module")
+def swift(tmp_path_factory):
+    """One Swift for the module (it takes seconds to start); every test its own receiver."""
+    try:
+        store = LocalSwift(tmp_path_factory.mktemp("swift")).start()
+    except SwiftError as err:
+        pytest.fail(f"the receiver tests need a local Swift: {err}", pytrace=False)
+    yield store
+    store.stop()
+
+
+@pytest.fixture
+def receiver(tmp_path, swift):
+    try:
+        server = LocalReceiver(
+            tmp_path / "receiver", swift, {"booth-7": TOKEN, "booth-8": OTHER_TOKEN}
+        ).start()
+    except (ReceiverError, LocalServerError) as err:
+        pytest.fail(f"the receiver did not start: {err}", pytrace=False)
+    yield server
+    server.stop()
+
+
+def request(url: str, method: str, token: str | None, headers: dict | None = None, body=b""):
+    parts = urlsplit(url)
+    conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=10)
+    all_headers = {"Tus-Resumable": "1.0.0", **(headers or {})}
+    if token is not None:
+        all_headers["Authorization"] = f"Bearer {token}"
+    conn.request(method, parts.path, body=body, headers=all_headers)
+    response = conn.getresponse()
+    data = response.read()
+    conn.close()
+    return response, data
+
+
+def metadata(**values: str) -> str:
+    return ",".join(f"{k} {base64.b64encode(v.encode()).decode()}" for k, v in values.items())
+
+
+def session_keys(receiver: LocalReceiver, booth: str, session: str) -> dict[str, bytes | None]:
+    prefix = f"sessions/{booth}/{session}/"
+    return {k[len(prefix) :]: receiver.object(k) for k in receiver.keys(prefix)}
+
+
+def test_a_session_from_the_booth_is_assembled_with_a_receipt(tmp_path, receiver):
+    config = booth_config(tmp_path, receiver.url)
+    session = finished_session(tmp_path / "spool")
+    sent = local_files(session.dir)
+
+    result = make_agent(config).run_once()
+
+    assert result.ok, result.reason
+    stored = session_keys(receiver, "booth-7", session.session_id)
+    assert sorted(stored) == sorted([*sent, "receipt.json"])
+    for name, data in sent.items():
+        assert stored[name] == data, f"{name} is not byte for byte what the booth sent"
+    receipt = json.loads(stored["receipt.json"])
+    manifest = json.loads(sent["manifest.json"])
+    assert receipt["booth"] == "booth-7"
+    assert receipt["session"] == session.session_id
+    assert receipt["interview"] == manifest["interview_id"]
+    assert receipt["time"]
+    assert sorted(f["file"] for f in receipt["files"]) == sorted(sent)
+    for f in receipt["files"]:
+        assert f["verified"] is True
+        assert f["bytes"] == len(sent[f["file"]])
+        assert f["sha256"] == hashlib.sha256(sent[f["file"]]).hexdigest()
+    assert receiver.keys("quarantine/") == []
+
+
+def test_wrong_tokens_are_refused_and_nothing_is_stored(tmp_path, receiver):
+    before = receiver.keys()
+    create = {
+        "Upload-Length": "5",
+        "Upload-Metadata": metadata(
+            booth="booth-7", session="s1", filename="q1-take1.mp4", sha256="0" * 64
+        ),
+    }
+
+    no_token, _ = request(receiver.url, "POST", None, create)
+    unknown, _ = request(receiver.url, "POST", "not-a-token-of-any-booth", create)
+    other_booth, body = request(receiver.url, "POST", OTHER_TOKEN, create)
+
+    assert (no_token.status, unknown.status, other_booth.status) == (401, 401, 403)
+    assert b"booth-8" in body
+    assert receiver.keys() == before
+
+    mine, _ = request(receiver.url, "POST", TOKEN, create)
+    assert mine.status == 201
+    upload = urlsplit(receiver.url)._replace(path=mine.getheader("Location")).geturl()
+    stored = receiver.keys()
+    patch = {
+        "Upload-Offset": "0",
+        "Content-Type": "application/offset+octet-stream",
+    }
+    assert request(upload, "HEAD", OTHER_TOKEN)[0].status == 403
+    assert request(upload, "PATCH", OTHER_TOKEN, patch, b"hello")[0].status == 403
+    assert request(upload, "DELETE", OTHER_TOKEN)[0].status == 403
+    assert request(upload, "PATCH", None, patch, b"hello")[0].status == 401
+    assert receiver.keys() == stored, "a refused request changed the store"
+    head, _ = request(upload, "HEAD", TOKEN)
+    assert (head.status, head.getheader("Upload-Offset")) == (200, "0")
+
+
+def start_with(tmp_path: Path, env: dict[str, str], tokens: str = "booth-7 " + TOKEN + "\n"):
+    (tmp_path / "tokens").write_text(tokens, encoding="utf-8")
+    settings = {
+        "RECEIVER_PORT": "0",
+        "S3_ENDPOINT": "http://127.0.0.1:9",
+        "S3_REGION": "us-east-1",
+        "S3_BUCKET": "booth-answers",
+        "S3_ACCESS_KEY_ID": "k",
+        "S3_SECRET_ACCESS_KEY": "s",
+        "BOOTH_TOKENS_FILE": str(tmp_path / "tokens"),
+        **env,
+    }
+    env_file = tmp_path / "receiver.env"
+    env_file.write_text("".join(f"{k}={v}\n" for k, v in settings.items() if v is not None))
+    return subprocess.run(
+        [str(RECEIVER_DIR / "start"), str(env_file)],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        env={"NODE": node_command(), "PATH": "/usr/bin:/bin"},
+    )
+
+
+@pytest.mark.parametrize(
+    ("env", "tokens", "message"),
+    [
+        ({"S3_BUCKET": None}, None, "S3_BUCKET not set"),
+        ({"RECEIVER_PORT": "http"}, None, 'RECEIVER_PORT "http" is not a port'),
+        ({"S3_ENDPOINT": "s3.example.org"}, None, "S3_ENDPOINT"),
+        ({}, "booth-7\n", 'line 1: want "booth_id token"'),
+        ({}, "booth-7 short\n", "shorter than 16"),
+        ({}, f"booth-7 {TOKEN}\nbooth-8 {TOKEN}\n", "line 2: this token is already booth b"),
+        ({}, "", "lists no booth"),
+        ({}, None, "cannot be reached"),  # nothing listens on port 9
+    ],
+)
+def test_a_missing_or_bad_setting_is_a_clear_error_at_start(tmp_path, env, tokens, message):
+    done = start_with(tmp_path, env, tokens if tokens is not None else f"booth-7 {TOKEN}\n")
+    assert done.returncode == 2
+    assert message in done.stderr, done.stderr
