@@ -8,12 +8,17 @@ import hashlib
 import http.client
 import json
 import subprocess
+import threading
+import time
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 
-from tests.receiver_support import RECEIVER_DIR, LocalReceiver, ReceiverError
+from booth.config.settings import load_settings
+from booth.sync.sender import MAX_RESTARTS
+from booth.sync.status import status_lines, sync_status
+from tests.receiver_support import BUCKET, RECEIVER_DIR, LocalReceiver, ReceiverError
 from tests.swift_support import LocalSwift, SwiftError
 from tests.sync_support import TOKEN, booth_config, finished_session, local_files, make_agent
 from tools.tus_server import LocalServerError, node_command
@@ -89,7 +94,7 @@ def test_a_session_from_the_booth_is_assembled_with_a_receipt(tmp_path, receiver
         assert f["verified"] is True
         assert f["bytes"] == len(sent[f["file"]])
         assert f["sha256"] == hashlib.sha256(sent[f["file"]]).hexdigest()
-    assert receiver.keys("quarantine/") == []
+    assert receiver.keys(f"quarantine/booth-7/{session.session_id}/") == []
 
 
 def test_wrong_tokens_are_refused_and_nothing_is_stored(tmp_path, receiver):
@@ -166,3 +171,95 @@ def test_a_missing_or_bad_setting_is_a_clear_error_at_start(tmp_path, env, token
     done = start_with(tmp_path, env, tokens if tokens is not None else f"booth-7 {TOKEN}\n")
     assert done.returncode == 2
     assert message in done.stderr, done.stderr
+
+
+class StoreSaboteur:
+    """Watches the receiver's test hold (RECEIVER_TEST_HOLD_DIR): before each finished upload
+    is verified, overwrites the stored object of the uploads named in `corrupt` (each time, up
+    to `times` per file) with other bytes, as a failing disk or a buggy store would, then lets
+    the verification go on."""
+
+    def __init__(self, receiver: LocalReceiver, hold: Path, corrupt: str, times: int) -> None:
+        self.receiver = receiver
+        self.hold = hold
+        self.corrupt = corrupt
+        self.left = times
+        self.corrupted: list[bytes] = []
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+
+    def __enter__(self) -> StoreSaboteur:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop.set()
+        self.thread.join(timeout=10)
+
+    def _run(self) -> None:
+        while not self.stop.is_set():
+            for held in sorted(self.hold.glob("*.held")):
+                key = json.loads(held.read_text())["key"]
+                info = json.loads(self.receiver.object(f"{key}.info") or b"{}")
+                if info.get("metadata", {}).get("filename") == self.corrupt and self.left > 0:
+                    stored = self.receiver.object(key) or b""
+                    bad = bytes([stored[0] ^ 0xFF]) + stored[1:]
+                    self.receiver.swift.put(BUCKET, key, bad)
+                    self.corrupted.append(bad)
+                    self.left -= 1
+                held.rename(held.with_suffix(".go"))
+            time.sleep(0.02)
+
+
+@pytest.fixture
+def held_receiver(tmp_path, swift):
+    hold = tmp_path / "hold"
+    hold.mkdir()
+    server = LocalReceiver(tmp_path / "receiver", swift, {"booth-7": TOKEN}, hold_dir=hold)
+    server.start()
+    yield server, hold
+    server.stop()
+
+
+def test_a_file_corrupted_in_the_store_before_verification_is_quarantined_and_sent_again(
+    tmp_path, held_receiver
+):
+    receiver, hold = held_receiver
+    config = booth_config(tmp_path, receiver.url)
+    session = finished_session(tmp_path / "spool")
+    sent = local_files(session.dir)
+
+    with StoreSaboteur(receiver, hold, "q1-take1.mp4", times=1) as saboteur:
+        result = make_agent(config).run_once()
+
+    assert result.ok, result.reason
+    assert len(saboteur.corrupted) == 1
+    quarantined = receiver.keys(f"quarantine/booth-7/{session.session_id}/q1-take1.mp4.")
+    assert [receiver.object(k) for k in quarantined] == saboteur.corrupted
+    stored = session_keys(receiver, "booth-7", session.session_id)
+    assert stored["q1-take1.mp4"] == sent["q1-take1.mp4"]
+    receipt = json.loads(stored["receipt.json"] or b"")
+    assert all(f["verified"] for f in receipt["files"])
+
+
+def test_a_file_found_damaged_every_time_is_set_aside_and_booth_status_says_so(
+    tmp_path, held_receiver
+):
+    receiver, hold = held_receiver
+    config = booth_config(tmp_path, receiver.url)
+    session = finished_session(tmp_path / "spool")
+
+    with StoreSaboteur(receiver, hold, "q2-take1.mp4", times=10) as saboteur:
+        result = make_agent(config).run_once()
+
+    assert not result.ok
+    assert len(saboteur.corrupted) == MAX_RESTARTS
+    status = sync_status(load_settings(config))
+    assert [(h["session"], h["file"]) for h in status["set_aside"]] == [
+        (session.session_id, "q2-take1.mp4")
+    ]
+    assert "found the stored upload damaged" in status["set_aside"][0]["reason"]
+    assert any("q2-take1.mp4" in line for line in status_lines(status))
+    assert len(receiver.keys(f"quarantine/booth-7/{session.session_id}/")) == MAX_RESTARTS
+    assert receiver.receipt("booth-7", session.session_id) is None
+    assert session.dir.exists(), "the booth deleted a file the store does not hold"
