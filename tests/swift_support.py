@@ -183,10 +183,17 @@ class LocalSwift:
             for name, process in self.processes.items():
                 if process.poll() is not None:
                     self.stop()
-                    raise SwiftError(f"swift's {name} server exited at start:\n{self.logs()}")
+                    raise SwiftError(
+                        f"swift's {name} server exited at start ({process.returncode}):\n"
+                        + self.logs()
+                    )
             try:
+                for port in self.ports.values():
+                    socket.create_connection(("127.0.0.1", port), timeout=1).close()
                 self._token = None
-                self.request("GET", "", query={"format": "json"})
+                # A round trip through every server: account, container and object.
+                self.request("PUT", "swift-ready")
+                self.request("PUT", "swift-ready/probe", data=b"ok")
                 return
             except (OSError, SwiftError) as err:
                 last = str(err)

@@ -263,3 +263,87 @@ def test_a_file_found_damaged_every_time_is_set_aside_and_booth_status_says_so(
     assert len(receiver.keys(f"quarantine/booth-7/{session.session_id}/")) == MAX_RESTARTS
     assert receiver.receipt("booth-7", session.session_id) is None
     assert session.dir.exists(), "the booth deleted a file the store does not hold"
+
+
+def upload_until_done(config: Path, attempts: int = 8, **kwargs) -> None:
+    """`booth sync --once` again until everything is confirmed (bounded), as the long-running
+    agent would go on after a server came back."""
+    reasons = []
+    for _ in range(attempts):
+        result = make_agent(config, **kwargs).run_once()
+        if result.ok:
+            return
+        reasons.append(result.reason)
+    pytest.fail(f"not uploaded after {attempts} runs: {reasons}", pytrace=False)
+
+
+def assert_assembled(receiver: LocalReceiver, session_id: str, sent: dict[str, bytes]) -> None:
+    stored = session_keys(receiver, "booth-7", session_id)
+    assert sorted(stored) == sorted([*sent, "receipt.json"])
+    for name, data in sent.items():
+        assert stored[name] == data, f"{name} is not byte for byte what the booth sent"
+    receipt = json.loads(stored["receipt.json"] or b"")
+    assert sorted(f["file"] for f in receipt["files"]) == sorted(sent)
+
+
+def test_receiver_and_storage_restarted_mid_upload_lose_nothing(tmp_path, receiver, swift):
+    # A booth gives a file 8 answered requests without progress before it sets it aside:
+    # with these waits between them, they span a storage restart (seconds).
+    config = booth_config(tmp_path, receiver.url, backoff_seconds=0.5, backoff_max_seconds=3)
+    session = finished_session(tmp_path / "spool", take_sizes=(600_000, 400_000))
+    sent = local_files(session.dir)
+    acknowledged: list[tuple[str, int]] = []
+    outages: list[threading.Thread] = []
+
+    def restart_mid_upload(file, offset: int) -> None:
+        # From another thread, so that the kill lands while the next PATCH is in flight.
+        acknowledged.append((file.name, offset))
+        if len(acknowledged) == 3:
+            outages.append(threading.Thread(target=receiver.restart, kwargs={"kill": True}))
+        elif file.name == "q2-take1.mp4" and not any(t.name == "swift" for t in outages):
+            outages.append(threading.Thread(target=swift.restart, name="swift"))
+        else:
+            return
+        outages[-1].start()
+
+    try:
+        upload_until_done(config, progress=restart_mid_upload)
+    finally:
+        for outage in outages:
+            outage.join(timeout=60)
+
+    assert len(outages) == 2
+    assert_assembled(receiver, session.session_id, sent)
+    assert not session.dir.exists(), "the booth kept a session the store holds whole"
+
+
+def test_a_receiver_killed_before_it_verified_the_last_byte_verifies_when_it_is_back(
+    tmp_path, held_receiver
+):
+    receiver, hold = held_receiver
+    config = booth_config(tmp_path, receiver.url, timeout_seconds=2)
+    session = finished_session(tmp_path / "spool", take_sizes=(100_000,))
+    sent = local_files(session.dir)
+    killed = threading.Event()
+
+    def kill_at_the_first_verification() -> None:
+        while not killed.is_set():
+            if any(hold.glob("*.held")):
+                receiver.kill()  # the object is complete in the store, not verified
+                killed.set()
+            time.sleep(0.02)
+
+    killer = threading.Thread(target=kill_at_the_first_verification, daemon=True)
+    killer.start()
+    first = make_agent(config).run_once()
+    killer.join(timeout=30)
+    assert killed.is_set() and not first.ok
+    assert receiver.keys(f"sessions/booth-7/{session.session_id}/") == []
+    for held in hold.glob("*.held"):
+        held.unlink()
+
+    with StoreSaboteur(receiver, hold, "none", times=0):
+        receiver.start()  # verifies what finished while it was down, before it listens
+        upload_until_done(config)
+
+    assert_assembled(receiver, session.session_id, sent)
