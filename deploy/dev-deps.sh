@@ -15,6 +15,7 @@ packages=(
   shellcheck       # lints deploy/*.sh and .ci/run
   # A one-node OpenStack Swift with s3api: the object store of the receiver's tests
   swift swift-proxy swift-object swift-container swift-account memcached
+  prometheus       # promtool checks the alert rules (deploy/receiver/receiver.rules.yml)
 )
 
 missing=()

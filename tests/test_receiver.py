@@ -347,3 +347,25 @@ def test_a_receiver_killed_before_it_verified_the_last_byte_verifies_when_it_is_
         upload_until_done(config)
 
     assert_assembled(receiver, session.session_id, sent)
+
+
+def test_health_and_metrics_say_what_was_received(tmp_path, receiver):
+    config = booth_config(tmp_path, receiver.url)
+    session = finished_session(tmp_path / "spool", take_sizes=(70_000,))
+    assert make_agent(config).run_once().ok
+    root = urlsplit(receiver.url)._replace(path="").geturl()
+
+    health, body = request(f"{root}/healthz", "GET", None)
+    metrics, text = request(f"{root}/metrics", "GET", None)
+
+    assert (health.status, body) == (200, b"ok\n")
+    assert metrics.status == 200
+    series = dict(
+        line.rsplit(" ", 1) for line in text.decode().splitlines() if line.startswith("receiver_")
+    )
+    manifest = len(local_files(session.dir)["manifest.json"]) if session.dir.exists() else 0
+    assert series['receiver_verifications_total{booth="booth-7",result="passed"}'] == "2"
+    assert series['receiver_sessions_completed_total{booth="booth-7"}'] == "1"
+    assert series["receiver_uploads_in_progress"] == "0"
+    assert float(series['receiver_received_bytes_total{booth="booth-7"}']) >= 70_000 + manifest
+    assert float(series['receiver_last_upload_timestamp_seconds{booth="booth-7"}']) > 0

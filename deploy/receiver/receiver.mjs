@@ -323,6 +323,18 @@ const tus = new Server({
   onUploadFinish,
 });
 
+function uploadOffset(args) {
+  for (const headers of args) {
+    if (Array.isArray(headers)) {
+      const i = headers.findIndex((h, n) => n % 2 === 0 && String(h).toLowerCase() === 'upload-offset');
+      if (i >= 0) return headers[i + 1];
+    } else if (headers && typeof headers === 'object') {
+      for (const [k, v] of Object.entries(headers)) if (k.toLowerCase() === 'upload-offset') return v;
+    }
+  }
+  return undefined;
+}
+
 async function handle(req, res) {
   const url = new URL(req.url, 'http://receiver');
   if (url.pathname === '/healthz' && req.method === 'GET') {
@@ -350,11 +362,14 @@ async function handle(req, res) {
     const booth = settings.tokens.get(bearer(req.headers));
     const from = Number(req.headers['upload-offset'] ?? 0);
     metrics.patchStarted();
-    res.on('close', () => {
-      metrics.patchEnded();
-      const to = Number(res.getHeader('upload-offset') ?? from);
-      if (res.statusCode === 204 && to > from) metrics.received(booth, to - from);
-    });
+    res.on('close', () => metrics.patchEnded());
+    // @tus/server writes its headers in one writeHead call (as a flat array or an object).
+    const writeHead = res.writeHead.bind(res);
+    res.writeHead = (status, ...rest) => {
+      const to = Number(uploadOffset(rest) ?? from);
+      if (status === 204 && to > from) metrics.received(booth, to - from);
+      return writeHead(status, ...rest);
+    };
   }
   return tus.handle(req, res);
 }
