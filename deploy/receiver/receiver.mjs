@@ -181,7 +181,9 @@ function finish(id, upload) {
 async function verify(id, upload) {
   const meta = upload.metadata ?? {};
   await testHold(id);
+  const started = performance.now();
   const got = await sha256Of(id);
+  const read = performance.now();
   const where = `${meta.booth}/${meta.session}/${meta.filename}`;
   if (got.sha256 === meta.sha256 && got.bytes === upload.size) {
     await move(id, `sessions/${where}`, {
@@ -191,7 +193,11 @@ async function verify(id, upload) {
       upload: id.slice(UPLOADS.length),
     });
     metrics.verified(meta.booth, true);
-    console.log(`receiver: verified ${where} (${got.bytes} bytes)`);
+    const ms = (t) => Math.round(t);
+    console.log(
+      `receiver: verified ${where} (${got.bytes} bytes; read back in ${ms(read - started)} ms, ` +
+        `moved in ${ms(performance.now() - read)} ms)`,
+    );
     await assemble(meta.booth, meta.session);
     return 'verified';
   }
