@@ -7,6 +7,7 @@ import base64
 import hashlib
 import http.client
 import json
+import os
 import subprocess
 import threading
 import time
@@ -18,6 +19,7 @@ import pytest
 from booth.config.settings import load_settings
 from booth.sync.sender import MAX_RESTARTS
 from booth.sync.status import status_lines, sync_status
+from booth.sync.tus import TusClient
 from tests.receiver_support import BUCKET, RECEIVER_DIR, LocalReceiver, ReceiverError
 from tests.swift_support import LocalSwift, SwiftError
 from tests.sync_support import TOKEN, booth_config, finished_session, local_files, make_agent
@@ -369,3 +371,38 @@ def test_health_and_metrics_say_what_was_received(tmp_path, receiver):
     assert series["receiver_uploads_in_progress"] == "0"
     assert float(series['receiver_received_bytes_total{booth="booth-7"}']) >= 70_000 + manifest
     assert float(series['receiver_last_upload_timestamp_seconds{booth="booth-7"}']) > 0
+
+
+def test_an_encrypted_session_is_assembled_on_its_ciphertext(tmp_path, receiver):
+    # A sealed session as booth.privacy sends it: age files listed under `files` in a clear
+    # manifest that names nobody, each upload's metadata with the sha256 of the bytes sent.
+    ciphertext = {"q1-take1.mp4.age": os.urandom(120_000), "q2-take1.mp4.age": os.urandom(5)}
+    files = [
+        {"file": n, "bytes": len(d), "sha256": hashlib.sha256(d).hexdigest()}
+        for n, d in ciphertext.items()
+    ]
+    manifest = json.dumps(
+        {
+            "session_id": "sealed-1",
+            "booth_id": "booth-7",
+            "interview_id": "sales-2026",
+            "sealed": "age",
+            "files": files,
+        }  # fmt: skip
+    ).encode()
+    client = TusClient(receiver.url, token=TOKEN, timeout_seconds=10)
+    upload = {**ciphertext, "manifest.json": manifest}
+    for name, data in upload.items():
+        path = tmp_path / name
+        path.write_bytes(data)
+        meta = {"filename": name, "booth": "booth-7", "interview": "sales-2026",
+                "session": "sealed-1", "sha256": hashlib.sha256(data).hexdigest()}  # fmt: skip
+        url = client.create(len(data), meta)
+        assert client.send_chunk(url, path, 0, len(data), checksum=False) == len(data)
+
+    assert_assembled(receiver, "sealed-1", upload)
+    receipt = receiver.receipt("booth-7", "sealed-1")
+    assert receipt is not None and receipt["sealed"] is True
+    assert {f["file"]: f["sha256"] for f in receipt["files"]} == {
+        n: hashlib.sha256(d).hexdigest() for n, d in upload.items()
+    }
