@@ -306,11 +306,14 @@ async function recover() {
     if (key.endsWith('.info') && keys.has(key.slice(0, -5))) await checkPending(key.slice(0, -5));
   }
   const sessions = new Set();
+  const done = new Set();
   for (const key of await listKeys('sessions/')) {
     const parts = key.split('/');
-    if (parts.length === 4) sessions.add(`${parts[1]}/${parts[2]}`);
+    if (parts.length !== 4) continue;
+    (parts[3] === 'receipt.json' ? done : sessions).add(`${parts[1]}/${parts[2]}`);
   }
   for (const s of sessions) {
+    if (done.has(s)) continue;
     const [booth, session] = s.split('/');
     await assemble(booth, session);
   }
@@ -327,6 +330,8 @@ const tus = new Server({
   getFileIdFromRequest: (_req, last) => (last && SEGMENT.test(last) ? `${UPLOADS}${last}` : undefined),
   namingFunction: (req) => `${UPLOADS}${fingerprint(bearer(req.headers))}-${randomBytes(16).toString('hex')}`,
   onUploadFinish,
+  // A finished upload is the booth's delivered file: a DELETE must not undo it.
+  disableTerminationForFinishedUploads: true,
 });
 
 function uploadOffset(args) {
