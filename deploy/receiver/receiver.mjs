@@ -332,6 +332,16 @@ const tus = new Server({
   onUploadFinish,
   // A finished upload is the booth's delivered file: a DELETE must not undo it.
   disableTerminationForFinishedUploads: true,
+  // The store not answering is worth a retry later (503), not a receiver bug (500).
+  onResponseError: (_req, err) => {
+    const status = err?.$metadata?.httpStatusCode;
+    const down = err?.$metadata && (status === undefined || status >= 500);
+    if (down || ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT'].includes(err?.code)) {
+      console.error(`receiver: the object store failed: ${err.name ?? err.code}: ${err.message}`);
+      return { status_code: 503, body: 'the object store does not answer; try again later\n' };
+    }
+    return undefined;
+  },
 });
 
 function uploadOffset(args) {
