@@ -12,7 +12,9 @@ alternating order:
 - file store: tools/tus (@tus/server + @tus/file-store) writing to a local directory, no
   checksum extension: the plain tus server a booth was tested against.
 `ratio` is the median over rounds of file-store seconds / receiver seconds (1.0: the receiver
-costs nothing; paired within a round, as the shared machine drifts). Both run on this machine,
+costs nothing; paired within a round, as the shared machine drifts). The receiver's own log
+gives how long its read-back (sha256) and its copy to sessions/ took of each take's upload.
+Both run on this machine,
 so the figure says what the receiver and Swift cost in CPU and disk, not what a network adds.
 """
 
@@ -21,6 +23,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import shutil
 import statistics
 import tempfile
@@ -41,6 +44,7 @@ TAKE_BYTES = 100_000_000
 CHUNK = 8 * 1024 * 1024
 ROUNDS = 3
 TOKEN = "bench-booth-token-0123456789abcdef"
+_CHECKED = re.compile(r"read back in (\d+) ms, moved in (\d+) ms")
 
 
 def _upload(root: Path, url: str, take: Path) -> float:
@@ -94,6 +98,11 @@ def run() -> dict:
                     shutil.rmtree(base / "filestore", ignore_errors=True)
                     (base / "filestore").mkdir()
             receipts = len([k for k in receiver.keys("sessions/") if k.endswith("receipt.json")])
+            checks = [
+                (int(m.group(1)) / 1000, int(m.group(2)) / 1000)
+                for line in receiver.output
+                if (m := _CHECKED.search(line)) and "q1-take1.mp4" in line
+            ]
         finally:
             plain.stop()
             receiver.stop()
@@ -111,10 +120,15 @@ def run() -> dict:
         "ratio_min": round(min(ratios), 2),
         "ratio_max": round(max(ratios), 2),
         "receipts": receipts,
+        "read_back_seconds": [round(c[0], 2) for c in checks],
+        "move_seconds": [round(c[1], 2) for c in checks],
         "table": [
             ["path", "MiB/s per round"],
             ["booth -> receiver -> Swift", rates["receiver"]],
             ["booth -> @tus/server file store", rates["file store"]],
+            ["receiver seconds per round", [round(t, 2) for t in times["receiver"]]],
+            ["of which read back + sha256 (s)", [round(c[0], 2) for c in checks]],
+            ["of which copy to sessions/ (s)", [round(c[1], 2) for c in checks]],
             [
                 "ratio (median, min-max)",
                 f"{statistics.median(ratios):.2f} ({min(ratios):.2f}-{max(ratios):.2f})",
