@@ -160,6 +160,7 @@ def start_with(tmp_path: Path, env: dict[str, str], tokens: str = "booth-7 " + T
     ("env", "tokens", "message"),
     [
         ({"S3_BUCKET": None}, None, "S3_BUCKET not set"),
+        ({"S3_BUCKET": '"Booth answers"'}, None, 'S3_BUCKET "Booth answers" is not a bucket'),
         ({"RECEIVER_PORT": "http"}, None, 'RECEIVER_PORT "http" is not a port'),
         ({"S3_ENDPOINT": "s3.example.org"}, None, "S3_ENDPOINT"),
         ({}, "booth-7\n", 'line 1: want "booth_id token"'),
@@ -218,7 +219,10 @@ def held_receiver(tmp_path, swift):
     hold = tmp_path / "hold"
     hold.mkdir()
     server = LocalReceiver(tmp_path / "receiver", swift, {"booth-7": TOKEN}, hold_dir=hold)
-    server.start()
+    try:
+        server.start()
+    except (ReceiverError, LocalServerError) as err:
+        pytest.fail(f"the receiver did not start: {err}", pytrace=False)
     yield server, hold
     server.stop()
 
