@@ -410,3 +410,14 @@ def test_an_encrypted_session_is_assembled_on_its_ciphertext(tmp_path, receiver)
     assert {f["file"]: f["sha256"] for f in receipt["files"]} == {
         n: hashlib.sha256(d).hexdigest() for n, d in upload.items()
     }
+
+
+def test_an_empty_file_is_verified_and_filed_too(tmp_path, receiver):
+    client = TusClient(receiver.url, token=TOKEN, timeout_seconds=10)
+    meta = {"filename": "notes.txt", "booth": "booth-7", "session": "empty-1",
+            "sha256": hashlib.sha256(b"").hexdigest()}  # fmt: skip
+
+    url = client.create(0, meta)
+
+    assert client.offset(url) == (0, 0)
+    assert receiver.object("sessions/booth-7/empty-1/notes.txt") == b""

@@ -182,6 +182,9 @@ async function verify(id, upload) {
   const meta = upload.metadata ?? {};
   await testHold(id);
   const started = performance.now();
+  // An empty upload never becomes an object (@tus/s3-store completes no multipart upload).
+  const empty = upload.size === 0;
+  if (empty) await s3.putObject({ Bucket: bucket, Key: id, Body: '' });
   const got = await sha256Of(id);
   const read = performance.now();
   const where = `${meta.booth}/${meta.session}/${meta.filename}`;
