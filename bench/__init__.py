@@ -16,4 +16,5 @@ BENCHMARKS: list[str] = [
     "clips",
     "latency",
     "receiver_upload",
+    "session_end",
 ]

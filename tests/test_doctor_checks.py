@@ -44,6 +44,8 @@ CHECKS = [
     "display",
     "buttons",
     "disk",
+    "privacy",
+    "spool access",
     "clock",
     "server",
     "throttling",
