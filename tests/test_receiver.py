@@ -17,12 +17,18 @@ from urllib.parse import urlsplit
 import pytest
 
 from booth.config.settings import load_settings
+from booth.media.spool import Spool
+from booth.privacy.age import parse_recipients
+from booth.privacy.refs import RefIndex
+from booth.privacy.seal import Sealing
 from booth.sync.sender import MAX_RESTARTS
 from booth.sync.status import status_lines, sync_status
 from booth.sync.tus import TusClient
+from tests.privacy_support import age_decrypt, make_org_key
 from tests.receiver_support import BUCKET, RECEIVER_DIR, LocalReceiver, ReceiverError
 from tests.swift_support import LocalSwift, SwiftError
 from tests.sync_support import TOKEN, booth_config, finished_session, local_files, make_agent
+from tests.test_spool import FINISHED, new_take, open_session
 from tools.tus_server import LocalServerError, node_command
 
 OTHER_TOKEN = "another-booths-token-0123456789"
@@ -421,3 +427,26 @@ def test_an_empty_file_is_verified_and_filed_too(tmp_path, receiver):
 
     assert client.offset(url) == (0, 0)
     assert receiver.object("sessions/booth-7/empty-1/notes.txt") == b""
+
+
+def test_a_sealed_session_from_the_booth_is_assembled_on_its_ciphertext(tmp_path, receiver):
+    org = make_org_key(tmp_path)
+    sealing = Sealing(tuple(parse_recipients([org.recipient])), None, RefIndex(tmp_path / "state"))
+    session = open_session(Spool(tmp_path / "spool", sealing))
+    for question in ("q1", "q2"):
+        new_take(session, question, 1)
+        session.keep_take(question, 1, session.mux_take(question, 1))
+    session.finish("complete", FINISHED)
+    sent = local_files(session.dir)
+    config = booth_config(tmp_path, receiver.url)
+
+    result = make_agent(config).run_once()
+
+    assert result.ok, result.reason
+    assert_assembled(receiver, session.session_id, sent)
+    receipt = receiver.receipt("booth-7", session.session_id)
+    assert receipt is not None and receipt["sealed"] is True
+    assert all(f["file"].endswith(".age") or f["file"] == "manifest.json" for f in receipt["files"])
+    stored = tmp_path / "stored.age"
+    stored.write_bytes(receiver.object(f"sessions/booth-7/{session.session_id}/q1-take1.mp4.age"))
+    assert age_decrypt(stored, org)[4:8] == b"ftyp", "the stored take does not decrypt to an MP4"
