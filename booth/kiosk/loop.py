@@ -358,6 +358,7 @@ class Kiosk:
             updated=iso(now),
             idle_since=self._idle_since,
             pid=os.getpid(),
+            fault_id=self.fault.id if self.fault else None,
         ).write(self.state_dir)
 
     # ------------------------------------------------------------- effects
