@@ -21,7 +21,6 @@ packages=(
   age              # age/age-keygen: the tests and bench decrypt and encrypt sealed sessions
   # A one-node OpenStack Swift with s3api: the object store of the receiver's tests
   swift swift-proxy swift-object swift-container swift-account memcached
-  prometheus       # promtool checks the alert rules (deploy/receiver/receiver.rules.yml)
 )
 
 missing=()
