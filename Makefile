@@ -5,6 +5,9 @@ STAMP  := $(VENV)/.installed
 # The npm packages of the local tus server (tools/tus), installed with the venv's npm.
 TUS    := tools/tus
 TUS_STAMP := $(TUS)/node_modules/.installed
+# The npm packages of the reference receiver (deploy/receiver), for its tests and bench.
+RECEIVER := deploy/receiver
+RECEIVER_STAMP := $(RECEIVER)/node_modules/.installed
 PYTHON ?= python3
 
 # A second venv of exactly deploy/constraints.txt, the versions a booth runs (Raspberry Pi OS
@@ -17,7 +20,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: venv test lint demo bench i18n screenshots clean arm64-check
 
-venv: $(STAMP) $(TUS_STAMP) $(PINNED_STAMP)
+venv: $(STAMP) $(TUS_STAMP) $(RECEIVER_STAMP) $(PINNED_STAMP)
 
 $(STAMP): pyproject.toml deploy/dev-deps.sh
 	./deploy/dev-deps.sh
@@ -37,6 +40,10 @@ $(PINNED_STAMP): pyproject.toml deploy/constraints.txt | $(STAMP)
 $(TUS_STAMP): $(TUS)/package.json $(TUS)/package-lock.json | $(STAMP)
 	cd $(TUS) && PATH="$(CURDIR)/$(VENV)/bin:$$PATH" npm ci --no-audit --no-fund
 	touch $(TUS_STAMP)
+
+$(RECEIVER_STAMP): $(RECEIVER)/package.json $(RECEIVER)/package-lock.json | $(STAMP)
+	cd $(RECEIVER) && PATH="$(CURDIR)/$(VENV)/bin:$$PATH" npm ci --no-audit --no-fund
+	touch $(RECEIVER_STAMP)
 
 lint: venv
 	$(VENV)/bin/ruff check booth tests bench tools
@@ -71,4 +78,4 @@ i18n:
 	for po in booth/locale/*/LC_MESSAGES/booth.po; do msgfmt -o $${po%.po}.mo $$po; done
 
 clean:
-	rm -rf $(VENV) $(PINNED) $(TUS)/node_modules build *.egg-info
+	rm -rf $(VENV) $(PINNED) $(TUS)/node_modules $(RECEIVER)/node_modules build *.egg-info

@@ -15,5 +15,6 @@ BENCHMARKS: list[str] = [
     "sync_upload",
     "clips",
     "latency",
+    "receiver_upload",
     "session_end",
 ]

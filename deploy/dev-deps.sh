@@ -19,6 +19,9 @@ packages=(
   prometheus
   prometheus-node-exporter
   age              # age/age-keygen: the tests and bench decrypt and encrypt sealed sessions
+  # A one-node OpenStack Swift with s3api: the object store of the receiver's tests, which
+  # start their own servers and memcached on free ports (the packages' services are not used).
+  swift swift-proxy swift-object swift-container swift-account memcached
 )
 
 missing=()

@@ -5,8 +5,8 @@ rules for a single file:
 - every PATCH must move the offset by exactly the bytes sent (BadAnswer if not);
 - a resume goes on from the server's offset only when that offset is one this booth sent;
   a server claiming more, or holding less than it acknowledged, starts the file again from
-  zero, at most MAX_RESTARTS times (the shape a server's "this upload is damaged" answer will
-  take too);
+  zero, at most MAX_RESTARTS times, and so does a server's answer that the upload it stored is
+  damaged (`Damaged`, 422: deploy/receiver reads every finished upload back and checks it);
 - a file with no progress in STALL_REQUESTS answered requests is set aside until the next
   upload window; a POST whose answer is lost is repeated with the same `upload_key` in the
   metadata, at most MAX_UNANSWERED_CREATES times;
@@ -32,6 +32,7 @@ from booth.sync.tus import (
     BadAnswer,
     ChecksumMismatch,
     ChunkSha1,
+    Damaged,
     Gone,
     Misconfigured,
     NoAnswer,
@@ -241,6 +242,8 @@ class FileSender:
                 answered = client.send_chunk(
                     url, file.path, offset, size, sha1 is not None, self.should_stop, sha1
                 )
+            except Damaged as err:  # the receiver checked the stored object: not this file
+                raise self.restart_from_zero(file, str(err)) from None
             except ChecksumMismatch:
                 damaged += 1
                 if damaged >= _CHECKSUM_RETRIES:

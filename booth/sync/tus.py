@@ -57,6 +57,12 @@ class ChecksumMismatch(TusError):
     """460: the chunk arrived different from what was sent; the server stored none of it."""
 
 
+class Damaged(TusError):
+    """422 to a PATCH: the server read back what it stored of the upload and it is not the
+    bytes this booth described (their sha256); it has dropped the upload. The file must be
+    sent again from zero (deploy/receiver answers so; @tus/server itself never sends 422)."""
+
+
 class OffsetConflict(TusError):
     """409: the server holds a different number of bytes than the client thought."""
 
@@ -405,6 +411,8 @@ class TusClient:
             return Gone(f"{what}: the server no longer has this upload")
         if status == 460:
             return ChecksumMismatch(f"{what}: the chunk arrived damaged")
+        if status == 422 and method == "PATCH":
+            return Damaged(f"{what}: the server found the stored upload damaged")
         if status == 409:
             return OffsetConflict(f"{what}: the server holds a different offset")
         if 400 <= status < 500 and status not in (408, 429):
