@@ -10,6 +10,7 @@ from booth.cli import (
     light_cmd,
     logs_cmd,
     mic_cmd,
+    occupied_cmd,
     simulate_cmd,
     status_cmd,
     sync_cmd,
@@ -28,6 +29,7 @@ MODULES = [
     camera_cmd,
     logs_cmd,
     kiosk_cmd,
+    occupied_cmd,
     simulate_cmd,
     demo_cmd,
 ]
