@@ -11,7 +11,8 @@
 # release under /opt/booth/releases/<version> with --system-site-packages (picamera2 only
 # comes from apt) and /opt/booth/current pointing at the one in use, the `booth` user and its
 # groups, /etc/booth and /var/lib/booth with safe permissions, the boot configuration
-# (hardware/config.txt, and no console blanking) and the two systemd units, enabled.
+# (hardware/config.txt, and no console blanking) and the systemd units (kiosk, sync, occupied
+# light), enabled.
 #
 # BOOTH_ROOT=DIR is for tests: every file is read and written under DIR, and system commands
 # (apt-get, useradd, chown, systemctl, pip) are printed instead of run.
@@ -25,7 +26,7 @@ ETC=/etc/booth
 VAR=/var/lib/booth
 BIN_LINK=/usr/local/bin/booth
 UNIT_DIR=/etc/systemd/system
-UNITS=(booth-kiosk.service booth-sync.service)
+UNITS=(booth-kiosk.service booth-sync.service booth-occupied.service)
 USER_NAME=booth
 # video: camera and encoder; render: GPU; audio: mic and speaker; gpio: pins and PWM; input: touch.
 GROUPS_NEEDED=(video render audio gpio input)

@@ -25,11 +25,17 @@ def register(subparsers: argparse._SubParsersAction) -> None:
             "off when the booth is idle, closed or out of order, or when the kiosk is not "
             "running. It follows the kiosk's state record, so a kiosk that crashed never leaves "
             "the light on. Runs until stopped; --off switches the light off and exits (the "
-            "service's ExecStopPost). Exits 0 at once when no occupied_pin is set."
+            "service's ExecStopPost); --fitted exits 0 when an occupied_pin is set and 1 when "
+            "not (the service's ExecCondition: a booth without the light skips the service). "
+            "Without an occupied_pin it exits 0 at once."
         ),
     )
     add_config_option(parser)
-    parser.add_argument("--off", action="store_true", help="switch the light off, then exit")
+    what = parser.add_mutually_exclusive_group()
+    what.add_argument("--off", action="store_true", help="switch the light off, then exit")
+    what.add_argument(
+        "--fitted", action="store_true", help="exit 0 if an occupied_pin is set, else 1"
+    )
     parser.set_defaults(func=run)
 
 
@@ -44,11 +50,13 @@ def pins_for(settings: Settings) -> Factory | None:
 
 def run(args: argparse.Namespace) -> int:
     settings = load_booth_settings(args.config)
-    service.setup_logging("booth-occupied")
     dev = settings.devices
     if dev.occupied_pin is None:
         print("booth occupied: no [devices] occupied_pin set: there is no occupied light to drive")
+        return 1 if args.fitted else 0
+    if args.fitted:
         return 0
+    service.setup_logging("booth-occupied")
     light = OccupiedLight(dev.occupied_pin, pins_for(settings))
     if args.off:
         light.close()
