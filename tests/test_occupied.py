@@ -288,3 +288,26 @@ def test_the_unit_switches_the_light_off_after_any_stop():
     assert "ExecStopPost=/opt/booth/current/bin/booth occupied --off\n" in unit
     assert "ExecCondition=/opt/booth/current/bin/booth occupied --fitted\n" in unit
     assert "DeviceAllow=char-gpiochip rw" in unit and "IPAddressDeny=any" in unit
+
+
+def test_doctor_names_the_light_and_what_it_should_show(tmp_path, pins):
+    from booth.config.settings import Devices
+    from booth.doctor.occupied_check import occupied_light_check
+
+    assert occupied_light_check(Devices(), tmp_path, pins, True).result == "skip"
+    devices = Devices(occupied_pin=PIN, occupied_blink_while_recording=True)
+    _record("session", "recording", occupancy_since="2026-12-01T09:58:00+01:00").write(tmp_path)
+    check = occupied_light_check(devices, tmp_path, pins, True)
+    assert check.result == "pass"
+    assert check.detail == (
+        f"simulated on mock GPIO{PIN}; it should show blinking: "
+        "the booth is occupied since 2026-12-01T09:58:00+01:00"
+    )
+    # On a booth, a pin that opens means booth-occupied is not driving it.
+    check = occupied_light_check(devices, tmp_path, pins, False)
+    assert check.result == "warn" and "systemctl enable --now booth-occupied" in (check.fix or "")
+    # Held by its owner: what it should show, and no complaint.
+    owner = OccupiedLight(PIN)
+    check = occupied_light_check(devices, tmp_path, pins, False)
+    assert check.result == "pass" and check.detail.startswith(f"GPIO{PIN} in use")
+    owner.close()
