@@ -215,20 +215,20 @@ def test_a_kiosk_killed_mid_session_does_not_leave_the_light_on(tmp_path, pins):
     args = [sys.executable, "-m", "booth", "simulate", "--config", str(config)]
     args += ["--interviews", str(EXAMPLE_INTERVIEWS), "--headless", "--script", str(script)]
     kiosk = subprocess.Popen([*args, "--out", str(out)], env=env, stderr=subprocess.PIPE)
-    watch = OccupiedWatch(OccupiedLight(PIN + 1), out / "state", blink_while_recording=True)
+    watch = OccupiedWatch(OccupiedLight(PIN), out / "state", blink_while_recording=True)
     try:
         deadline = time.monotonic() + 60
         while watch.poll(time.time(), time.monotonic()) != ON:
             assert kiosk.poll() is None, kiosk.stderr.read() if kiosk.stderr else ""
             assert time.monotonic() < deadline, "the kiosk never opened a session"
             time.sleep(0.05)
-        assert pins.pin(PIN + 1).state == 1
+        assert pins.pin(PIN).state == 1
         state = json.loads((out / "state" / "kiosk.json").read_text())
         assert state["activity"] == "session" and state["pid"] == kiosk.pid
         kiosk.send_signal(signal.SIGKILL)
         kiosk.wait()  # reaped, as systemd reaps a service's process
         assert watch.poll(time.time(), time.monotonic()) == OFF
-        assert pins.pin(PIN + 1).state == 0
+        assert pins.pin(PIN).state == 0
         # The record still says "session": only the owner's check of the kiosk puts it out.
         assert json.loads((out / "state" / "kiosk.json").read_text())["activity"] == "session"
     finally:
@@ -288,6 +288,10 @@ def test_the_unit_switches_the_light_off_after_any_stop():
     assert "ExecStopPost=/opt/booth/current/bin/booth occupied --off\n" in unit
     assert "ExecCondition=/opt/booth/current/bin/booth occupied --fitted\n" in unit
     assert "DeviceAllow=char-gpiochip rw" in unit and "IPAddressDeny=any" in unit
+    # lgpio's notification pipe has a fixed name: not in the kiosk's working directory.
+    kiosk = (ROOT / "deploy" / "systemd" / "booth-kiosk.service").read_text()
+    assert "WorkingDirectory=/var/lib/booth/state" in kiosk
+    assert "WorkingDirectory=/run/booth-occupied" in unit
 
 
 def test_doctor_names_the_light_and_what_it_should_show(tmp_path, pins):
