@@ -315,3 +315,32 @@ def test_doctor_names_the_light_and_what_it_should_show(tmp_path, pins):
     check = occupied_light_check(devices, tmp_path, pins, False)
     assert check.result == "pass" and check.detail.startswith(f"GPIO{PIN} in use")
     owner.close()
+
+
+def test_the_service_loop_follows_the_record_until_stopped(tmp_path, pins):
+    import threading
+
+    from booth.occupied.watch import run_watch
+
+    watch = OccupiedWatch(OccupiedLight(PIN), tmp_path)
+    stop = threading.Event()
+    beats: list[float] = []
+    loop = threading.Thread(target=run_watch, args=(watch, stop, lambda: beats.append(1)))
+    loop.start()
+    try:
+
+        def shows(level: int) -> None:
+            deadline = time.monotonic() + 10
+            while pins.pin(PIN).state != level:
+                assert time.monotonic() < deadline, f"the light never showed {level}"
+                time.sleep(0.02)
+
+        _record("session", "check").write(tmp_path)
+        shows(1)
+        _record("stopped", "check").write(tmp_path)  # the kiosk shut down mid-session
+        shows(0)
+    finally:
+        stop.set()
+        loop.join()
+        watch.close()
+    assert beats  # the watchdog is fed on every poll
