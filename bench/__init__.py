@@ -15,4 +15,5 @@ BENCHMARKS: list[str] = [
     "sync_upload",
     "clips",
     "latency",
+    "session_end",
 ]

@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 import time
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
@@ -25,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from booth.media.takefiles import write_json_atomic
+from booth.privacy.refs import RefIndex
 from booth.session.codes_entry import (
     DECLINED,
     ENDED_EARLY,
@@ -36,6 +38,7 @@ from booth.session.codes_entry import (
 from booth.session.timing import Timing
 
 log = logging.getLogger("booth.state")
+_HASHED = re.compile(r"[0-9a-f]{64}")
 
 STATE_FILE = "kiosk.json"
 WRITE_SECONDS = 1.0
@@ -208,12 +211,16 @@ class InvitationStore:
     code: so it holds no code, and it outlives a reinstall of the interview, whose codes are
     hashed with a new salt). Rewritten atomically on every change.
 
+    The reference is stored only as the booth's keyed hash of it (booth.privacy.refs), as the
+    spool's index is: a stolen card shows no candidate's reference (issue 13).
+
     A store that cannot be read is moved aside and started afresh, with an error in the log:
     the booth goes on, and staff can put the old one back.
     """
 
     def __init__(self, state_dir: Path) -> None:
         self.path = state_dir / INVITATIONS_FILE
+        self._refs = RefIndex(state_dir)
         self._data: dict[str, dict[str, dict[str, Any]]] = self._read()
 
     def _read(self) -> dict[str, dict[str, dict[str, Any]]]:
@@ -223,6 +230,8 @@ class InvitationStore:
             for records in interviews.values():
                 for record in records.values():
                     _use(record)
+                for key in [k for k in records if not _HASHED.fullmatch(k)]:
+                    records[self._refs.digest(key)] = records.pop(key)  # an older, clear one
             return interviews
         except FileNotFoundError:
             return {}
@@ -236,7 +245,8 @@ class InvitationStore:
             return {}
 
     def get(self, interview_id: str, candidate_ref: str) -> InvitationUse | None:
-        record = self._data.get(interview_id, {}).get(candidate_ref)
+        key = self._refs.lookup(candidate_ref)
+        record = self._data.get(interview_id, {}).get(key) if key else None
         return _use(record) if record is not None else None
 
     def counts(self, interview_id: str, candidate_refs: list[str]) -> dict[str, int]:
@@ -244,7 +254,8 @@ class InvitationStore:
         records = self._data.get(interview_id, {})
         counts = {"complete": 0, "resumable": 0, "unused": 0}
         for ref in candidate_refs:
-            use = _use(records[ref]) if ref in records else None
+            key = self._refs.lookup(ref) if records else None
+            use = _use(records[key]) if key in records else None
             if use is None or not (use.spent or use.resumable):
                 counts["unused"] += 1
             else:
@@ -254,8 +265,18 @@ class InvitationStore:
     def _record(self, interview_id: str, candidate_ref: str) -> dict[str, Any]:
         records = self._data.setdefault(interview_id, {})
         return records.setdefault(
-            candidate_ref, {"status": OPEN, "sessions": [], "takes": {}, "kept": []}
+            self._refs.digest(candidate_ref),
+            {"status": OPEN, "sessions": [], "takes": {}, "kept": []},
         )
+
+    def forget(self, candidate_ref: str) -> list[str]:
+        """Drop every record of `candidate_ref` (`booth takes forget`); returns the ids of the
+        interviews it had one in. The invitation then counts as unused again."""
+        key = self._refs.lookup(candidate_ref)
+        found = [iv for iv, records in self._data.items() if key and records.pop(key, None)]
+        if found:
+            self._save()
+        return found
 
     def opened(self, interview_id: str, candidate_ref: str, session_id: str) -> None:
         record = self._record(interview_id, candidate_ref)

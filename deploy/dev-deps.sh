@@ -13,6 +13,7 @@ packages=(
   fonts-dejavu-core  # a font with å ä ö, loaded by explicit path
   systemd          # systemd-analyze verify/security check the units in deploy/systemd
   shellcheck       # lints deploy/*.sh and .ci/run
+  age              # age/age-keygen: the tests and bench decrypt and encrypt sealed sessions
 )
 
 missing=()

@@ -45,6 +45,8 @@ CHECKS = [
     "buttons",
     "occupied",
     "disk",
+    "privacy",
+    "spool access",
     "clock",
     "server",
     "throttling",

@@ -9,11 +9,13 @@ never as a traceback.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
 from booth import __version__
+from booth.privacy.files import private_umask
 
 DEFAULT_CONFIG = "/etc/booth/booth.toml"
 
@@ -80,6 +82,9 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    # Candidate video and manifests: whoever runs booth, with whatever umask, writes them for
+    # its own user only (booth.privacy.files). Restored after, for callers in the same process.
+    umask = private_umask()
     try:
         return int(args.func(args) or 0)
     except UserError as err:
@@ -87,6 +92,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return err.exit_code
     except KeyboardInterrupt:
         return 130
+    finally:
+        os.umask(umask)
 
 
 if __name__ == "__main__":

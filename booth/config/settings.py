@@ -12,6 +12,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from pyrage import RecipientError
+from pyrage.x25519 import Recipient
+
 from booth.config.errors import ConfigError
 from booth.config.hours import WEEKDAYS, OpeningHours, parse_day
 from booth.config.reader import IntRange, Table, read_toml
@@ -166,6 +169,17 @@ class Paths:
     interviews: Path = Path("/var/lib/booth/interviews")
     spool: Path = Path("/var/lib/booth/spool")
     state: Path = Path("/var/lib/booth/state")
+    # Where a running session's takes are, if not in the spool: a tmpfs keeps them in RAM (a
+    # power cut loses the session; nothing of it ever reaches the card in clear).
+    scratch: Path | None = None
+
+
+@dataclass(frozen=True)
+class Privacy:
+    """`[privacy]`: `recipients`, the organisation's age X25519 public keys ("age1…"). When
+    set, every finished session is stored, and uploaded, only encrypted to them."""
+
+    recipients: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -204,6 +218,7 @@ class Settings:
     timing: Timing = field(default_factory=Timing)
     light: LightSettings = field(default_factory=LightSettings)
     simulation: Simulation = field(default_factory=Simulation)
+    privacy: Privacy = field(default_factory=Privacy)
     sync: dict[str, Any] = field(default_factory=dict)  # checked by the sync agent
 
 
@@ -240,6 +255,7 @@ def load_settings(path: Path | None) -> Settings:
         timing=_timing(root.table("timing")),
         light=_light(root.table("light")),
         simulation=_simulation(root.table("simulation")),
+        privacy=_privacy(root.table("privacy")),
         sync=_sync(root),
     )
     root.finish()
@@ -380,9 +396,27 @@ def _paths(t: Table | None, base: Path) -> Paths:
         interviews=_path(t, "interviews", p.interviews, base),
         spool=_path(t, "spool", p.spool, base),
         state=_path(t, "state", p.state, base),
+        scratch=_path(t, "scratch", Path(), base) if "scratch" in t.data else None,
     )
     t.finish()
     return paths
+
+
+def _privacy(t: Table | None) -> Privacy:
+    if t is None:
+        return Privacy()
+    expected = 'age X25519 recipients, e.g. ["age1…"] (from age-keygen -y key.txt)'
+    texts = t.strings("recipients", (), expected=expected)
+    good = []
+    for i, text in enumerate(texts):
+        try:
+            Recipient.from_str(text)
+        except RecipientError:
+            t.problem("recipients", f"item {i + 1} is not an age X25519 recipient", expected)
+            continue
+        good.append(text)
+    t.finish()
+    return Privacy(recipients=tuple(good) if len(good) == len(texts) else ())
 
 
 def _hours(t: Table | None) -> OpeningHours:

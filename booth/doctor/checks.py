@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import os
+import stat
 import subprocess
 import warnings
 from collections.abc import Sequence
@@ -326,6 +328,103 @@ def disk_check(spool: Path, interviews: Sequence[Any], recording: Recording) -> 
         )
     need = max(health.budgets.values())
     return Check("disk", PASS, f"{_gb(free)} free in {spool}; a session needs at most {_gb(need)}")
+
+
+# ---------------------------------------------------------------------- privacy
+PRIVACY_FIX = (
+    'set [privacy] recipients = ["age1…"] to the organisation\'s age public key '
+    '(age-keygen -y key.txt on the organisation\'s computer; README "Privacy")'
+)
+
+
+def privacy_check(recipients: Sequence[str]) -> Check:
+    """Whether finished sessions are encrypted: without recipients a stolen card shows every
+    take not yet deleted and the candidates' references."""
+    if not recipients:
+        return Check(
+            "privacy",
+            WARN,
+            "no [privacy] recipients: takes are stored in clear on this booth",
+            PRIVACY_FIX,
+        )
+    count = len(recipients)
+    return Check(
+        "privacy",
+        PASS,
+        f"finished sessions are encrypted to {count} age recipient{'s' * (count != 1)}",
+    )
+
+
+def spool_access_check(spool: Path) -> Check:
+    """Whether users other than the booth's can read the spool: its folder's mode, and whether
+    its file system keeps file modes at all (a FAT or exFAT card mounted with a umask makes
+    every file readable whatever the booth asks for)."""
+    fix = f"chmod o-rwx {spool}, and keep the spool on a Linux file system (ext4), not FAT/exFAT"
+    if not spool.is_dir():
+        return Check(
+            "spool access", SKIP, f"{spool} does not exist yet (made at the first session)"
+        )
+    mode = stat.S_IMODE(spool.stat().st_mode)
+    probe = spool / f".doctor-{os.getpid()}"
+    try:
+        fd = os.open(probe, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        os.close(fd)
+        os.chmod(probe, 0o600)
+        probe_mode = stat.S_IMODE(probe.stat().st_mode)
+    except OSError as error:
+        probe_mode = None
+        why = error.strerror
+    finally:
+        probe.unlink(missing_ok=True)
+    if probe_mode is not None and probe_mode & 0o007:
+        return Check(
+            "spool access",
+            WARN,
+            f"the file system of {spool} ignores file modes: a 0600 file shows as "
+            f"{probe_mode:04o}, so others can read every take",
+            fix,
+        )
+    if mode & 0o007:
+        return Check("spool access", WARN, f"{spool} is readable by others (mode {mode:04o})", fix)
+    if probe_mode is None:
+        return Check("spool access", WARN, f"cannot write a test file in {spool}: {why}", fix)
+    return Check("spool access", PASS, f"others cannot read {spool} (mode {mode:04o})")
+
+
+PROC_MOUNTS = Path("/proc/mounts")
+RAM_FILESYSTEMS = ("tmpfs", "ramfs")
+
+
+def scratch_check(scratch: Path, mounts: Path = PROC_MOUNTS) -> Check:
+    """`[paths] scratch` is there to keep running sessions off the card: it must be in RAM."""
+    probe = scratch
+    while not probe.exists() and probe != probe.parent:
+        probe = probe.parent
+    try:
+        lines = mounts.read_text().splitlines()
+    except OSError as error:
+        return Check("scratch", WARN, f"cannot read {mounts}: {error.strerror}", None)
+    real = os.path.realpath(probe)
+    best = ("", "", "")
+    for line in lines:
+        fields = line.split()
+        if len(fields) < 3:
+            continue
+        point = fields[1].replace("\\040", " ")
+        inside = real == point or real.startswith(point.rstrip("/") + "/")
+        if inside and len(point) >= len(best[1]):
+            best = (fields[0], point, fields[2])
+    device, point, fstype = best
+    if fstype in RAM_FILESYSTEMS:
+        return Check("scratch", PASS, f"{scratch} is in RAM ({fstype} on {point})")
+    return Check(
+        "scratch",
+        WARN,
+        f"{scratch} is on {fstype or 'an unknown file system'} ({device or '?'} on "
+        f"{point or '?'}), not in RAM: running sessions reach the disk in clear",
+        f"mount a tmpfs there, e.g. in /etc/fstab: tmpfs {scratch} tmpfs "
+        "mode=0700,uid=booth,size=1G 0 0",
+    )
 
 
 # ------------------------------------------------------------- light and buttons

@@ -102,6 +102,12 @@ def run_checks(settings: Settings, hardware: Hardware, board: Board | None = Non
     )
     steps += [
         functools.partial(checks.disk_check, paths.spool, interviews, settings.recording),
+        functools.partial(checks.privacy_check, settings.privacy.recipients),
+        functools.partial(checks.spool_access_check, paths.spool),
+    ]
+    if paths.scratch is not None:
+        steps.append(functools.partial(checks.scratch_check, paths.scratch))
+    steps += [
         lambda: checks.clock_check(*checks.ntp_synchronized(board.timedatectl)),
         functools.partial(server_check, settings),
         lambda: checks.throttling_check(

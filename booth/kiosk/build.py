@@ -30,6 +30,7 @@ from booth.kiosk.recorder import Recorder, RecordingFormat
 from booth.light.controller import LightController
 from booth.media.player import ClipPlayer
 from booth.media.spool import Spool
+from booth.privacy.seal import Sealing
 from booth.session.clock import Clock
 from booth.session.flow import Flow
 from booth.state import InvitationStore, read_lockout
@@ -47,9 +48,12 @@ def load_installed(interviews_dir: Path) -> list:
     return interviews
 
 
-def open_spool(spool_dir: Path, clock: Clock, events: EventLog) -> Spool:
-    """The spool, after turning what a crash left behind into playable takes."""
-    spool = Spool(spool_dir)
+def open_spool(
+    spool_dir: Path, clock: Clock, events: EventLog, sealing: Sealing | None = None
+) -> Spool:
+    """The spool, after turning what a crash left behind into playable takes (sealed, with a
+    `sealing` that encrypts: see booth.privacy.seal)."""
+    spool = Spool(spool_dir, sealing)
     for recovered in spool.recover(clock.now()):
         events.write(
             clock.monotonic(),
@@ -90,7 +94,9 @@ def assemble_kiosk(
     )
     recorder = Recorder(
         spool,
-        state / "practice",
+        # Practice takes are in clear for as long as they exist: in RAM when there is a scratch
+        # (hidden there: the scratch folder's other entries are running sessions).
+        settings.paths.scratch / ".practice" if settings.paths.scratch else state / "practice",
         devices.camera,
         RecordingFormat(rec.width, rec.height, rec.fps, rec.bitrate_bps, rec.audio_rate, 1),
         settings.booth_id,
@@ -105,6 +111,7 @@ def assemble_kiosk(
         rec.bitrate_bps,
         rec.audio_rate,
         rec.disk_margin_bytes,
+        sealed=spool.sealing is not None and spool.sealing.encrypts,
     )
     return Kiosk(
         flow=flow,

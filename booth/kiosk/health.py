@@ -26,11 +26,12 @@ def _gb(n: float) -> str:
 
 
 def session_budget_bytes(
-    interview: Any, bitrate_bps: int, sample_rate: int, margin_bytes: int
+    interview: Any, bitrate_bps: int, sample_rate: int, margin_bytes: int, sealed: bool = False
 ) -> int:
-    """The disk one session of `interview` can need at most (every take at full length)."""
+    """The disk one session of `interview` can need at most (every take at full length, and
+    the encrypted copies of a `sealed` session)."""
     questions = [(q.answer_seconds, q.max_takes) for q in interview.questions]
-    return worst_case_bytes(questions, bitrate_bps, sample_rate, 1, margin_bytes)
+    return worst_case_bytes(questions, bitrate_bps, sample_rate, 1, margin_bytes, sealed)
 
 
 class Health:
@@ -45,12 +46,13 @@ class Health:
         bitrate_bps: int,
         sample_rate: int,
         margin_bytes: int,
+        sealed: bool = False,
     ) -> None:
         self.camera = camera
         self.meter = meter
         self.mic: Any = None  # the microphone reader of a real booth, once it runs
         self.spool_root = spool_root
-        self._budget = (bitrate_bps, sample_rate, margin_bytes)
+        self._budget = (bitrate_bps, sample_rate, margin_bytes, sealed)
         self.set_interviews(interviews)
 
     def set_interviews(self, interviews: Sequence[Any]) -> None:

@@ -47,6 +47,7 @@ from booth.light.controller import LightController
 from booth.light.curve import CurveError, LightCurve, load_curve
 from booth.light.settings import open_ring_light
 from booth.media.player import ClipPlayer
+from booth.privacy.seal import Sealing
 from booth.session.clock import SystemClock
 
 log = logging.getLogger("booth.kiosk")
@@ -129,7 +130,7 @@ def _assemble(
     interviews = load_installed(interviews_dir or paths.interviews)
     clock = SystemClock()
     events = EventLog(None)  # the journal has the events of a real booth
-    spool = open_spool(paths.spool, clock, events)
+    spool = open_spool(paths.spool, clock, events, Sealing.for_settings(settings))
     paths.state.mkdir(parents=True, exist_ok=True)
 
     mic = Microphone(mic_device(settings), rate=rec.audio_rate, latency_ms=dev.mic_latency_ms)

@@ -21,7 +21,8 @@ from pathlib import Path
 import av
 import numpy as np
 
-from booth.media.takefiles import TakeFiles, fsync_dir, read_audio_ts, read_pts
+from booth.media.takefiles import TakeFiles, read_audio_ts, read_pts
+from booth.privacy.files import fsync_dir, make_private
 
 log = logging.getLogger(__name__)
 
@@ -176,6 +177,7 @@ def mux_take(
     try:
         audio = AlignedAudio(files, sample_rate, channels, stamps[0], correct_drift)
         frames, end_ns = _write_mp4(files, tmp, stamps, period_ns, limit_ns, recovered, audio)
+        make_private(tmp)  # PyAV creates it with the umask's mode
         with open(tmp, "rb") as f:
             os.fsync(f.fileno())
         os.replace(tmp, out_path)

@@ -5,12 +5,20 @@ hidden crash-safe directories of takes being recorded or reviewed (``.take-<qid>
 ``manifest.json``. The manifest is rewritten atomically after every change, so the sync agent,
 which shares only this directory with the kiosk, always reads a whole one. A session whose
 manifest still says ``recording`` was cut off by a crash; ``Spool.recover`` closes it.
+
+With a ``Sealing`` (booth.privacy.seal) that encrypts, a session is in clear only while it
+runs: ``finish`` (and ``recover``, for a session a crash cut off) seals it, and what stays in
+the spool is its encrypted files and a clear manifest naming nobody. Its plaintext manifest
+never says it is finished (``sealing`` until the seal is committed), so the sync agent never
+uploads a plaintext session. With ``[paths] scratch`` running sessions live there instead of
+in the spool. Every file and folder is its user's only (0600/0700).
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import os
 import re
 import secrets
 import shutil
@@ -24,11 +32,15 @@ from typing import Any
 from booth.media.mux import TakeResult, mux_take
 from booth.media.recover import recover_take
 from booth.media.takefiles import TakeFiles, write_json_atomic
+from booth.privacy.files import private_dir
+from booth.privacy.seal import Sealing, finish_interrupted, is_sealed, seal_session
 
 log = logging.getLogger(__name__)
 
 MANIFEST = "manifest.json"
 RECORDING = "recording"
+SEALING = "sealing"
+"""A finished session being sealed: its plaintext manifest's status, with ``ended_as``."""
 FINAL_STATUSES = ("complete", "ended-early", "declined")
 TAKE_DIR_PREFIX = ".take-"
 UNLIMITED_TAKES_BUDGET = 3
@@ -65,10 +77,18 @@ class SpoolSession:
     """One candidate session's directory and manifest. Methods are safe to call from a
     muxing thread and the flow thread alike."""
 
-    def __init__(self, dir: Path, manifest: dict) -> None:
+    def __init__(
+        self,
+        dir: Path,
+        manifest: dict,
+        sealing: Sealing | None = None,
+        spool_root: Path | None = None,
+    ) -> None:
         self.dir = dir
         self._manifest = manifest
         self._lock = threading.RLock()
+        self.sealing = sealing
+        self.spool_root = spool_root if spool_root is not None else dir.parent
 
     @classmethod
     def load(cls, dir: Path) -> SpoolSession:
@@ -157,10 +177,31 @@ class SpoolSession:
         if status not in FINAL_STATUSES:
             raise ValueError(f"session status {status!r} is not one of {FINAL_STATUSES}")
         with self._lock:
-            self._manifest["status"] = status
             self._manifest["finished"] = _iso(finished)
-            self._save()
+            self._close(status)
             self._remove_unkept()
+            self._seal()
+
+    def _close(self, status: str) -> None:
+        """Write the final status; a session about to be sealed says ``sealing`` instead, so
+        nobody takes its plaintext for a finished session."""
+        if self.sealing is not None and self.sealing.moves:
+            self._manifest["status"] = SEALING
+            self._manifest["ended_as"] = status
+        else:
+            self._manifest["status"] = status
+        self._save()
+
+    def _seal(self) -> None:
+        """Seal a finished session (see booth.privacy.seal); from then on this object is the
+        sealed session in the spool."""
+        if self.sealing is None or not self.sealing.moves:
+            return
+        manifest = dict(self._manifest)
+        manifest["status"] = manifest.pop("ended_as", None) or manifest["status"]
+        self.dir = seal_session(self.dir, manifest, self.spool_root, self.sealing.recipients)
+        self._manifest = SpoolSession.load(self.dir)._manifest
+        log.info("spool: sealed session %s", self.dir.name)
 
     def _save(self) -> None:
         write_json_atomic(self.dir / MANIFEST, self._manifest)
@@ -203,16 +244,26 @@ class SpoolSession:
                     continue
                 self.keep_take(qid, take, result)
                 report.takes.append(result)
-            self._manifest["status"] = "ended-early"
             self._manifest["finished"] = _iso(now)
-            self._save()
+            self._close("ended-early")
             # Leave unusable raw files for staff to look at; everything else not kept goes.
+            # A sealed session keeps nothing in clear: there, they go too.
+            sealed = self.sealing is not None and self.sealing.encrypts
             kept = {t["file"] for t in self._manifest["takes"]}
             for path in self.dir.iterdir():
-                if path.name.startswith(TAKE_DIR_PREFIX) and path not in report.unusable:
+                if path.name.startswith(TAKE_DIR_PREFIX) and (
+                    sealed or path not in report.unusable
+                ):
                     shutil.rmtree(path, ignore_errors=True)
                 elif path.suffix in (".mp4", ".tmp") and path.name not in kept:
                     path.unlink(missing_ok=True)
+            if sealed and report.unusable:
+                log.warning(
+                    "spool: %s: deleted %d take(s) with nothing playable (nothing stays in clear)",
+                    self.dir.name,
+                    len(report.unusable),
+                )
+                report.unusable.clear()
         return report
 
     def _file_ok(self, entries: list[dict]) -> bool:
@@ -220,10 +271,21 @@ class SpoolSession:
 
 
 class Spool:
-    """The spool directory ``root`` (``/var/lib/booth/spool`` on a booth)."""
+    """The spool directory ``root`` (``/var/lib/booth/spool`` on a booth).
 
-    def __init__(self, root: Path) -> None:
+    ``sealing`` says how finished sessions are kept (encrypted or in clear, where running
+    sessions live); None keeps them in clear in the spool, as without ``[privacy]``.
+    """
+
+    def __init__(self, root: Path, sealing: Sealing | None = None) -> None:
         self.root = Path(root)
+        self.sealing = sealing
+
+    @property
+    def running_root(self) -> Path:
+        """Where running sessions are: the scratch directory, else the spool."""
+        scratch = self.sealing.scratch if self.sealing is not None else None
+        return scratch if scratch is not None else self.root
 
     def open_session(
         self,
@@ -244,9 +306,13 @@ class Spool:
         session_id = session_id or new_session_id(started)
         if not _SAFE_NAME.match(session_id):
             raise ValueError(f"session id {session_id!r} is not a plain file name")
-        directory = self.root / session_id
-        self.root.mkdir(parents=True, exist_ok=True)
-        directory.mkdir()
+        directory = self.running_root / session_id
+        private_dir(self.root)
+        private_dir(self.running_root)
+        directory.mkdir(mode=0o700)
+        os.chmod(directory, 0o700)
+        if self.sealing is not None and self.sealing.refs is not None:
+            self.sealing.refs.add(session_id, candidate_ref)
         manifest: dict[str, Any] = {
             "booth_id": booth_id,
             "interview_id": interview_id,
@@ -259,16 +325,16 @@ class Spool:
         }
         if resumes is not None:
             manifest["resumes"] = resumes
-        session = SpoolSession(directory, manifest)
+        session = SpoolSession(directory, manifest, self.sealing, self.root)
         session._save()
         return session
 
     def sessions(self) -> list[SessionEntry]:
-        """Every session directory, oldest first, with its manifest (None if unreadable)."""
-        if not self.root.is_dir():
-            return []
+        """Every session directory, oldest first, with its manifest (None if unreadable);
+        running sessions in the scratch directory too."""
+        roots = [r for r in dict.fromkeys((self.root, self.running_root)) if r.is_dir()]
         found = []
-        for path in sorted(self.root.iterdir()):
+        for path in sorted((p for r in roots for p in r.iterdir()), key=lambda p: p.name):
             if not path.is_dir() or path.name.startswith("."):
                 continue
             try:
@@ -282,15 +348,40 @@ class Spool:
     def recover(self, now: datetime) -> list[RecoveredSession]:
         """Close every session a crash left ``recording``: each unfinished take becomes an MP4
         marked recovered (the latest take of a question wins) and the session ends as
-        ``ended-early`` at ``now``. Finished sessions are never touched."""
+        ``ended-early`` at ``now``. Finished sessions are never touched, except that with a
+        ``Sealing`` every finished session is sealed: those a crash cut off mid-seal, and
+        those finished in clear before recipients were set. A seal that fails (a full disk)
+        leaves the session in clear, unfinished for the sync agent, until the next start."""
         reports = []
+        if self.sealing is not None and self.sealing.moves:
+            finish_interrupted(self.root, self.sealing.scratch)
         for entry in self.sessions():
-            if entry.manifest is None or entry.manifest.get("status") != RECORDING:
+            if entry.manifest is None:
                 continue
-            session = SpoolSession(entry.dir, entry.manifest)
-            reports.append(session._recover(now))
-            log.info("spool: recovered session %s", entry.dir.name)
+            session = SpoolSession(entry.dir, entry.manifest, self.sealing, self.root)
+            report = None
+            if entry.manifest.get("status") == RECORDING:
+                report = session._recover(now)
+                reports.append(report)
+                log.info("spool: recovered session %s", entry.dir.name)
+            elif not self._needs_seal(entry.dir, entry.manifest):
+                continue
+            try:
+                session._seal()
+            except (OSError, ValueError) as error:
+                log.error("spool: cannot seal %s: %s", entry.dir, error)
+            if report is not None:
+                report.dir = session.dir
         return reports
+
+    def _needs_seal(self, dir: Path, manifest: dict) -> bool:
+        if self.sealing is None or is_sealed(manifest):
+            return False
+        if manifest.get("status") == SEALING:
+            return True
+        finished = manifest.get("status") in FINAL_STATUSES
+        in_scratch = dir.parent != self.root
+        return finished and (self.sealing.encrypts or in_scratch)
 
 
 def disk_free_bytes(path: Path) -> int:
@@ -307,6 +398,7 @@ def worst_case_bytes(
     sample_rate: int = 48_000,
     channels: int = 1,
     margin_bytes: int = 0,
+    sealed: bool = False,
 ) -> int:
     """The most disk one session can need: the disk guard's budget.
 
@@ -315,7 +407,9 @@ def worst_case_bytes(
     Every take counts in full as an MP4 (video at ``bitrate_bps`` plus AAC), although earlier
     takes are deleted when a later one is kept, plus the raw files (video and 16-bit PCM at
     ``sample_rate`` × ``channels``) of the longest take, which exist beside its MP4 until it
-    is kept, plus ``margin_bytes``.
+    is kept, plus ``margin_bytes``. A ``sealed`` session (``[privacy] recipients``) needs
+    room for the encrypted copy of each question's kept take too: sealing writes it before the
+    plaintext is deleted.
     """
     mp4_per_s = (bitrate_bps + AAC_BPS_PER_CHANNEL * channels) / 8
     raw_per_s = bitrate_bps / 8 + sample_rate * channels * 2
@@ -323,7 +417,7 @@ def worst_case_bytes(
     longest_s = 0.0
     for answer_seconds, max_takes in questions:
         takes = max_takes if max_takes > 0 else UNLIMITED_TAKES_BUDGET
-        total_s += answer_seconds * takes
+        total_s += answer_seconds * (takes + sealed)
         longest_s = max(longest_s, answer_seconds)
     return int(total_s * mp4_per_s + longest_s * raw_per_s) + int(margin_bytes)
 

@@ -26,6 +26,8 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
+from booth.privacy.files import FILE_MODE, fsync_dir, private_dir, write_json_private
+
 VIDEO_NAME = "video.h264"
 PTS_NAME = "video.pts"
 AUDIO_NAME = "audio.pcm"
@@ -69,8 +71,11 @@ class TakeFiles:
         return self.path / META_NAME
 
     def create(self, **take_json_fields: object) -> TakeFiles:
-        """Make the directory and write ``take.json`` durably (file and directory fsync'ed)."""
-        self.path.mkdir(parents=True, exist_ok=False)
+        """Make the directory (0700) and write ``take.json`` durably (file and directory
+        fsync'ed)."""
+        private_dir(self.path.parent)
+        self.path.mkdir(mode=0o700)
+        os.chmod(self.path, 0o700)
         write_json_atomic(self.path / META_NAME, dict(take_json_fields))
         fsync_dir(self.path.parent)
         return self
@@ -124,28 +129,12 @@ def read_audio_ts(path: Path) -> list[tuple[int, int]]:
 
 
 def write_json_atomic(path: Path, data: dict) -> None:
-    """Write JSON so that readers see the old or the new file, never a torn one.
+    """Write JSON so that readers see the old or the new file, never a torn one (0600).
 
     Temporary name in the same directory, fsync, os.replace, then fsync of the directory so
     the rename itself survives a power cut.
     """
-    tmp = path.with_name(f".{path.name}.tmp")
-    with open(tmp, "w", encoding="utf-8") as out:
-        json.dump(data, out, indent=2, ensure_ascii=False)
-        out.write("\n")
-        out.flush()
-        os.fsync(out.fileno())
-    os.replace(tmp, path)
-    fsync_dir(path.parent)
-
-
-def fsync_dir(path: Path) -> None:
-    """fsync a directory so that entries created or renamed in it are durable."""
-    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+    write_json_private(path, data)
 
 
 class AppendFile:
@@ -157,7 +146,7 @@ class AppendFile:
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self.fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o640)
+        self.fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, FILE_MODE)
 
     def write(self, data: bytes) -> None:
         view = memoryview(data)

@@ -43,6 +43,7 @@ from booth.light.curve import CurveError, LightCurve, load_curve
 from booth.light.settings import open_ring_light
 from booth.media.player import ClipPlayer
 from booth.occupied.watch import OccupiedWatch
+from booth.privacy.seal import Sealing
 from booth.sim.calibration import calibrate_simulated
 from booth.sim.camera import SimCamera
 from booth.sim.clock import VirtualClock
@@ -219,7 +220,7 @@ def build_sim_booth(
     state = out / "state"
     state.mkdir(parents=True, exist_ok=True)
     events = EventLog(out / "events.jsonl")
-    spool = open_spool(out / "spool", clock, events)
+    spool = open_spool(out / "spool", clock, events, Sealing.for_settings(settings, state))
 
     world = SimWorld.for_settings(settings, state / "mic", seed)
     world.install_alsa_config()

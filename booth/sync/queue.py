@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TypeGuard
 
 from booth.media.spool import FINAL_STATUSES, MANIFEST
+from booth.privacy.upload import upload_files
 from booth.sync.store import UploadRecord
 
 PENDING = "pending"
@@ -54,48 +55,14 @@ def is_finished(manifest: Mapping | None) -> TypeGuard[Mapping]:
 def finished_session(
     dir: Path, manifest: Mapping, manifest_length: int, manifest_sha256: str
 ) -> FinishedSession:
-    """The files of a finished session, takes first in answer order, the manifest last."""
-    common = {
-        "booth": str(manifest.get("booth_id", "")),
-        "interview": str(manifest.get("interview_id", "")),
-        "candidate_ref": str(manifest.get("candidate_ref", "")),
-        "session": str(manifest["session_id"]),
-    }
-    files = []
-    for take in manifest.get("takes", []):
-        files.append(
-            SpoolFile(
-                session_id=common["session"],
-                name=take["file"],
-                path=dir / take["file"],
-                length=int(take["bytes"]),
-                sha256=str(take["sha256"]),
-                metadata={
-                    "filename": take["file"],
-                    "filetype": "video/mp4",
-                    **common,
-                    "question": str(take["question_id"]),
-                    "take": str(take["take"]),
-                    "sha256": str(take["sha256"]),
-                },
-            )
-        )
-    files.append(
-        SpoolFile(
-            session_id=common["session"],
-            name=MANIFEST,
-            path=dir / MANIFEST,
-            length=manifest_length,
-            sha256=manifest_sha256,
-            metadata={
-                "filename": MANIFEST,
-                "filetype": "application/json",
-                **common,
-                "sha256": manifest_sha256,
-            },
-        )
+    """The files of a finished session, takes first in answer order, the manifest last
+    (which files, and their metadata: booth.privacy.upload)."""
+    session_id = str(manifest["session_id"])
+    files = tuple(
+        SpoolFile(session_id, f.name, dir / f.name, f.length, f.sha256, f.metadata)
+        for f in upload_files(manifest, manifest_length, manifest_sha256)
     )
-    return FinishedSession(common["session"], dir, tuple(files))
+    return FinishedSession(session_id, dir, files)
 
 
 def file_state(file: SpoolFile, record: UploadRecord | None) -> str:
