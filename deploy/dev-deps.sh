@@ -13,6 +13,11 @@ packages=(
   fonts-dejavu-core  # a font with å ä ö, loaded by explicit path
   systemd          # systemd-analyze verify/security check the units in deploy/systemd
   shellcheck       # lints deploy/*.sh and .ci/run
+  # promtool (in Debian's prometheus package) checks and unit-tests deploy/prometheus/, and
+  # node_exporter reads booth.prom in a test. On a machine running systemd, installing them
+  # also enables their services (a Prometheus server on :9090, node_exporter on :9100).
+  prometheus
+  prometheus-node-exporter
   age              # age/age-keygen: the tests and bench decrypt and encrypt sealed sessions
 )
 

@@ -6,13 +6,20 @@
 #   sudo deploy/install.sh --rollback   go back to the release that was installed before
 #   sudo deploy/install.sh --uninstall  remove the software, units and boot settings;
 #                                       keeps settings, interviews and takes (--purge removes them)
+#   sudo deploy/install.sh --read-only-root   also put the root file system under an overlay
+#   sudo deploy/install.sh --writable-root    take the overlay off again (to update; reboot)
+#   sudo deploy/install.sh --system           only the system settings below (no release)
 #
 # What it does: Debian packages (python3-picamera2 and the build tools), a Python venv per
 # release under /opt/booth/releases/<version> with --system-site-packages (picamera2 only
 # comes from apt) and /opt/booth/current pointing at the one in use, the `booth` user and its
 # groups, /etc/booth and /var/lib/booth with safe permissions, the boot configuration
-# (hardware/config.txt, and no console blanking) and the systemd units (kiosk, sync, occupied
-# light), enabled.
+# (hardware/config.txt, and no console blanking) and the systemd units (kiosk, sync, metrics,
+# occupied light), enabled. And the fleet settings (README "Monitoring a fleet", "Locking a
+# booth down"): a console nobody can leave
+# (no SysRq, no Ctrl-Alt-Del, no getty on any VT), uploads only after NTP has set the clock,
+# Wi-Fi power saving off, booth.prom writable in node_exporter's textfile directory, and
+# optionally a read-only root (deploy/power-cuts.md says what survives a power cut).
 #
 # BOOTH_ROOT=DIR is for tests: every file is read and written under DIR, and system commands
 # (apt-get, useradd, chown, systemctl, pip) are printed instead of run.
@@ -26,15 +33,17 @@ ETC=/etc/booth
 VAR=/var/lib/booth
 BIN_LINK=/usr/local/bin/booth
 UNIT_DIR=/etc/systemd/system
-UNITS=(booth-kiosk.service booth-sync.service booth-occupied.service)
+UNITS=(booth-kiosk.service booth-sync.service booth-metrics.service booth-occupied.service)
 USER_NAME=booth
 # video: camera and encoder; render: GPU; audio: mic and speaker; gpio: pins and PWM; input: touch.
 GROUPS_NEEDED=(video render audio gpio input)
 TOKEN=$ETC/upload.token
 BLOCK_BEGIN="# >>> booth (managed by deploy/install.sh from hardware/config.txt)"
 BLOCK_END="# <<< booth"
-# Kernel command line: no console blanking, no blinking cursor behind the kiosk.
-CMDLINE_SETTINGS=(consoleblank=0 vt.global_cursor_default=0)
+# Kernel command line: no console blanking, no blinking cursor behind the kiosk, and the first
+# HDMI port counted as connected even when the screen was off at boot (the KMS driver's own
+# switch; config.txt's hdmi_force_hotplug covers the firmware's part, raspberrypi/firmware#326).
+CMDLINE_SETTINGS=(consoleblank=0 vt.global_cursor_default=0 vc4.force_hotplug=1)
 APT_PACKAGES=(
   python3-picamera2 python3-venv python3-dev
   gcc pkg-config libasound2-dev libsystemd-dev # pyalsaaudio and systemd-python build from source
@@ -48,8 +57,10 @@ APT_PACKAGES+=(libsdl2-dev libsdl2-ttf-dev libsdl2-image-dev libsdl2-mixer-dev l
 APT_PACKAGES+=(python3-lgpio)
 
 usage() {
-  sed -n '2,17p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+  # The header comment, however long it grows.
+  awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "${BASH_SOURCE[0]}"
   cat <<'EOF'
+
 Options:
   --dry-run        print what would be done, change nothing
   --force          install on a machine that is not a Raspberry Pi (or purge with takes left)
@@ -57,6 +68,10 @@ Options:
   --source PATH    what pip installs (default: this source tree; a wheel works too)
   --rollback       switch back to the previous release
   --uninstall      remove the booth software; add --purge to remove its data and user too
+  --read-only-root turn on Raspberry Pi OS's overlay root (/var/lib/booth must be its own
+                   partition in /etc/fstab); reboot to apply
+  --writable-root  turn the overlay root off again, to update (reboot, update, --read-only-root)
+  --system         apply only the system settings (console, clock, Wi-Fi, metrics directory)
 EOF
 }
 
@@ -64,6 +79,7 @@ DRY_RUN=0
 FORCE=0
 MODE=install
 PURGE=0
+ROOT_MODE=""
 VERSION=""
 PIP_SOURCE=$SOURCE
 while [ $# -gt 0 ]; do
@@ -73,6 +89,9 @@ while [ $# -gt 0 ]; do
     --rollback) MODE=rollback ;;
     --uninstall) MODE=uninstall ;;
     --purge) PURGE=1 ;;
+    --read-only-root) ROOT_MODE=read-only ;;
+    --writable-root) ROOT_MODE=writable ;;
+    --system) MODE=system ;;
     --version)
       VERSION=${2:?--version needs a value}
       shift
@@ -437,6 +456,232 @@ install_units() {
   run systemctl try-restart "${UNITS[@]}"
 }
 
+# --- fleet: metrics, a console nobody can leave, time, Wi-Fi, read-only root -------------
+# Each setting is a file of its own or a mask, so --uninstall removes exactly what was added.
+# README "Monitoring a fleet" and "Locking a booth down"; deploy/power-cuts.md.
+LOCKDOWN_SYSCTL=/etc/sysctl.d/90-booth-lockdown.conf
+LOCKDOWN_SYSTEMD=/etc/systemd/system.conf.d/90-booth-lockdown.conf
+LOCKDOWN_LOGIND=/etc/systemd/logind.conf.d/90-booth-lockdown.conf
+# Ctrl-Alt-Del (a reboot), and a login prompt on any VT: tty1 behind the kiosk, autovt on others.
+MASKED_UNITS=(ctrl-alt-del.target getty@.service autovt@.service)
+TIME_WAIT_SYNC=systemd-time-wait-sync.service
+METRICS_TMPFILES=/etc/tmpfiles.d/booth-metrics.conf
+TEXTFILE_DIR=/var/lib/prometheus/node-exporter
+NM_CONNECTIONS=/etc/NetworkManager/system-connections
+NM_WIFI_CONF=/etc/NetworkManager/conf.d/90-booth-wifi-powersave.conf
+JOURNAL_CONF=/etc/systemd/journald.conf.d/90-booth-volatile.conf
+# Bookworm's overlay makes every mounted file system read-only unless recurse=0
+# (raspberrypi/bookworm-feedback#137): /var/lib/booth and /boot/firmware stay writable.
+OVERLAY_TOKEN=overlayroot=tmpfs:recurse=0
+
+install_lockdown() {
+  say "Console lockdown: no SysRq, no Ctrl-Alt-Del, no login prompt on any VT"
+  local changed=0 unit
+  update_file "$LOCKDOWN_SYSCTL" 0644 <<'CONF' && changed=1
+# deploy/install.sh (booth): no magic SysRq keys, so no key combination on a keyboard
+# plugged into the booth reboots it, kills the kiosk or prints kernel state on the screen.
+kernel.sysrq = 0
+CONF
+  update_file "$LOCKDOWN_SYSTEMD" 0644 <<'CONF' && changed=1
+# deploy/install.sh (booth): ctrl-alt-del.target is masked; without this line, Ctrl-Alt-Del
+# pressed seven times within two seconds still forces a reboot.
+[Manager]
+CtrlAltDelBurstAction=none
+CONF
+  update_file "$LOCKDOWN_LOGIND" 0644 <<'CONF' && changed=1
+# deploy/install.sh (booth): logind starts no login prompt on a VT switched to (Ctrl-Alt-F2...),
+# and keeps none reserved; the kiosk owns tty1.
+[Login]
+NAutoVTs=0
+ReserveVT=0
+CONF
+  for unit in "${MASKED_UNITS[@]}"; do
+    mask_unit "$unit" && changed=1
+  done
+  if [ "$changed" = 1 ]; then
+    run sysctl -p "$LOCKDOWN_SYSCTL"
+    CHANGED_BOOT=1 # logind and the manager read theirs at boot
+  fi
+}
+
+# What `systemctl mask` does, as a file the tests can see: UNIT -> /dev/null in /etc.
+mask_unit() { # UNIT; returns 1 when it was already masked (or is not ours to mask)
+  local path=$UNIT_DIR/$1
+  if [ "$(readlink "$(at "$path")" 2>/dev/null)" = /dev/null ]; then
+    return 1
+  fi
+  if [ -e "$(at "$path")" ]; then
+    say "Not masking $1: $path is a file of its own (remove it, then run this again)."
+    return 1
+  fi
+  link /dev/null "$path"
+}
+
+unmask_unit() { # UNIT: only a mask (a link to /dev/null) is removed
+  local path=$UNIT_DIR/$1
+  if [ "$(readlink "$(at "$path")" 2>/dev/null)" = /dev/null ]; then
+    remove "$path"
+  fi
+}
+
+remove_lockdown() {
+  local unit
+  for unit in "${MASKED_UNITS[@]}"; do
+    unmask_unit "$unit"
+  done
+  remove "$LOCKDOWN_SYSCTL" "$LOCKDOWN_SYSTEMD" "$LOCKDOWN_LOGIND"
+  # Back to the distribution's sysctl values (Debian: kernel.sysrq = 438).
+  run sysctl --system
+}
+
+# Uploads wait for NTP: booth-sync.service is ordered after time-sync.target, which waits for
+# the clock only while systemd-time-wait-sync is enabled.
+install_time_sync() {
+  say "Clock: uploads start once NTP has set the clock ($TIME_WAIT_SYNC)"
+  run systemctl enable "$TIME_WAIT_SYNC"
+}
+
+# booth-metrics.service writes booth.prom as the booth user into node_exporter's directory.
+install_metrics_dir() {
+  say "Metrics: $TEXTFILE_DIR writable for the booth user"
+  if update_file "$METRICS_TMPFILES" 0644 <<CONF; then
+# deploy/install.sh (booth): booth-metrics.service writes booth.prom, as the booth user, into
+# node_exporter's textfile directory (Debian's prometheus-node-exporter reads it from there).
+d $TEXTFILE_DIR 0755 root root -
+a+ $TEXTFILE_DIR - - - - u:$USER_NAME:rwx
+CONF
+    run systemd-tmpfiles --create "$METRICS_TMPFILES"
+  fi
+}
+
+remove_metrics_dir() {
+  remove "$METRICS_TMPFILES" "$TEXTFILE_DIR/booth.prom"
+}
+
+# A booth that uses Wi-Fi (a NetworkManager connection of type wifi, as Raspberry Pi Imager
+# sets up) keeps it awake: with power saving, a Pi's Wi-Fi answers in 1-2 s at the 99th
+# percentile and idle connections drop (raspberrypi/linux#7533).
+uses_wifi() {
+  grep -qsE '^type=(wifi|802-11-wireless)$' "$(at "$NM_CONNECTIONS")"/* 2>/dev/null
+}
+
+install_wifi_power() {
+  if ! uses_wifi; then
+    say "Wi-Fi: not used (no NetworkManager Wi-Fi connection); power saving left alone."
+    return
+  fi
+  say "Wi-Fi: power saving off"
+  if update_file "$NM_WIFI_CONF" 0644 <<'CONF'; then
+# deploy/install.sh (booth): Wi-Fi power saving off (2 = disable). With it, uploads stall and
+# SSH sessions hang (raspberrypi/linux#7533). A wired connection is better still (README).
+[connection]
+wifi.powersave = 2
+CONF
+    run nmcli general reload conf
+    say "Wi-Fi power saving is off from the next connection (or reboot)."
+  fi
+}
+
+# --- read-only root --------------------------------------------------------------------
+overlay_active() { # the running system booted with the overlay root
+  local cmdline
+  cmdline=" $(cat "$(at /proc/cmdline)" 2>/dev/null || true) "
+  [[ "$cmdline" == *" overlayroot=tmpfs"* ]]
+}
+
+own_data_partition() { # /var/lib/booth is a file system of its own in /etc/fstab
+  awk -v dir="$VAR" '$1 !~ /^#/ && $2 == dir { found = 1 } END { exit !found }' \
+    "$(at /etc/fstab)" 2>/dev/null
+}
+
+set_overlay_token() { # CMDLINE on|off: one overlayroot= token, or none
+  local file=$1 tokens=() out=() t
+  read -r -a tokens <"$(at "$file")" || true
+  for t in "${tokens[@]}"; do
+    [[ "$t" == overlayroot=* ]] || out+=("$t")
+  done
+  if [ "$2" = on ]; then
+    out=("$OVERLAY_TOKEN" "${out[@]}")
+  fi
+  printf '%s\n' "${out[*]}" | update_file "$file" 0755
+}
+
+install_read_only_root() {
+  say "Read-only root: the overlay, with $VAR on its own partition"
+  # The journal in memory, bounded: the overlay's upper layer is RAM too.
+  update_file "$JOURNAL_CONF" 0644 <<'CONF' || true
+# deploy/install.sh --read-only-root (booth): the journal lives in memory, at most 32 MB, so the
+# overlay's memory is not filled by logs. It starts empty after every boot.
+[Journal]
+Storage=volatile
+RuntimeMaxUse=32M
+CONF
+  run raspi-config nonint do_overlayfs 0
+  local cmdline
+  cmdline=$(dirname "$(boot_config_file)")/cmdline.txt
+  if [ -f "$(at "$cmdline")" ] && set_overlay_token "$cmdline" on; then
+    CHANGED_BOOT=1
+  fi
+  say "After the reboot, check it took: findmnt / shows overlay (on a Pi 5 it can silently fail)."
+}
+
+remove_read_only_root() {
+  say "Read-only root: off"
+  run raspi-config nonint do_overlayfs 1
+  local config cmdline
+  config=$(boot_config_file)
+  if [ -n "$config" ]; then
+    cmdline=$(dirname "$config")/cmdline.txt
+    if [ -f "$(at "$cmdline")" ] && set_overlay_token "$cmdline" off; then
+      CHANGED_BOOT=1
+    fi
+  fi
+  remove "$JOURNAL_CONF"
+}
+
+# Checked before anything is changed.
+read_only_root_possible() {
+  [ "$ROOT_MODE" = read-only ] || return 0
+  overlay_active && return 0
+  if ! own_data_partition; then
+    die "--read-only-root needs $VAR on a partition of its own, listed in /etc/fstab, so that takes survive a reboot (the overlay keeps everything else in memory). See deploy/power-cuts.md for how to add one; nothing was changed."
+  fi
+  if [ "$DRY_RUN" = 0 ] && [ -z "$ROOT" ] && ! command -v raspi-config >/dev/null; then
+    die "--read-only-root uses raspi-config (Raspberry Pi OS), which is not installed here; nothing was changed."
+  fi
+}
+
+# Changes made under the overlay vanish at the next boot: refuse them, saying how to update.
+refuse_under_overlay() {
+  overlay_active || return 0
+  local steps="sudo deploy/install.sh --writable-root && sudo reboot; then update; then sudo deploy/install.sh --read-only-root && sudo reboot"
+  if [ "$MODE" = system ] || { [ "$ROOT_MODE" = read-only ] && [ "$MODE" = install ]; }; then
+    say "The root is read-only (overlay): nothing changed. To change this booth: $steps"
+    exit 0
+  fi
+  die "the root file system is read-only (overlay), so changes would vanish at the next boot. To update: $steps"
+}
+
+system_settings() {
+  install_lockdown
+  install_time_sync
+  install_metrics_dir
+  install_wifi_power
+  if [ "$ROOT_MODE" = read-only ]; then
+    install_read_only_root
+  fi
+}
+
+remove_system_settings() {
+  remove_lockdown
+  run systemctl disable "$TIME_WAIT_SYNC"
+  remove_metrics_dir
+  remove "$NM_WIFI_CONF"
+  if overlay_active || [ -e "$(at "$JOURNAL_CONF")" ]; then
+    remove_read_only_root
+  fi
+}
+
 do_install() {
   preflight
   install_packages
@@ -445,6 +690,7 @@ do_install() {
   install_release
   install_boot_config
   install_units
+  system_settings
   if [ "$CHANGED_BOOT" = 1 ]; then
     say "Boot configuration changed: reboot to apply it (sudo reboot)."
   fi
@@ -470,6 +716,7 @@ do_rollback() {
 
 do_uninstall() {
   say "Removing the booth software"
+  remove_system_settings
   run systemctl disable --now "${UNITS[@]}"
   local unit
   for unit in "${UNITS[@]}"; do
@@ -501,9 +748,31 @@ do_uninstall() {
   fi
 }
 
+do_system() {
+  preflight
+  system_settings
+  if [ "$CHANGED_BOOT" = 1 ]; then
+    say "Boot configuration changed: reboot to apply it (sudo reboot)."
+  fi
+}
+
+do_writable_root() {
+  remove_read_only_root
+  if [ "$CHANGED_BOOT" = 1 ]; then
+    say "Boot configuration changed: reboot to apply it (sudo reboot)."
+  fi
+}
+
 require_root
+if [ "$ROOT_MODE" = writable ]; then
+  do_writable_root
+  exit 0
+fi
+refuse_under_overlay
+read_only_root_possible
 case "$MODE" in
   install) do_install ;;
+  system) do_system ;;
   rollback) do_rollback ;;
   uninstall) do_uninstall ;;
 esac

@@ -93,7 +93,7 @@ def test_dry_run_prints_every_action_and_changes_nothing(pi: Path) -> None:
         "+dtoverlay=pwm",
         "+console=serial0,115200 console=tty1 root=PARTUUID=1-02 rootwait consoleblank=0",
         "would create /etc/systemd/system/booth-kiosk.service",
-        "would run: systemctl enable booth-kiosk.service booth-sync.service booth-occupied.service",
+        "would run: systemctl enable booth-kiosk.service booth-sync.service",
     ):
         assert action in out, action
 
@@ -166,9 +166,7 @@ def test_an_update_keeps_the_previous_release_for_rollback(pi: Path) -> None:
     out = install(pi, "--rollback").stdout
     assert "Rolling back from 1.1 to 1.0" in out
     assert os.readlink(opt / "current") == "/opt/booth/releases/1.0"
-    assert (
-        "systemctl try-restart booth-kiosk.service booth-sync.service booth-occupied.service" in out
-    )
+    assert "systemctl try-restart booth-kiosk.service booth-sync.service" in out
     install(pi, "--version", "1.2")
     assert sorted(p.name for p in (opt / "releases").iterdir()) == ["1.0", "1.2"]
 
@@ -184,10 +182,7 @@ def test_uninstall_restores_the_boot_files_and_keeps_takes(pi: Path) -> None:
     install(pi)
     (pi / "var/lib/booth/spool/session-1").mkdir()
     out = install(pi, "--uninstall").stdout
-    assert (
-        "systemctl disable --now booth-kiosk.service booth-sync.service booth-occupied.service"
-        in out
-    )
+    assert "systemctl disable --now booth-kiosk.service booth-sync.service" in out
     assert (pi / "boot/firmware/config.txt").read_text() == CONFIG_TXT
     assert "consoleblank" not in (pi / "boot/firmware/cmdline.txt").read_text()
     assert not (pi / "opt/booth").exists()
@@ -247,7 +242,12 @@ def test_unit_is_a_watched_notify_service_of_its_own_user(unit: Path) -> None:
         assert f"\n{line}\n" in text, line
     for key in ("WatchdogSec", "StartLimitIntervalSec", "StartLimitBurst", "StateDirectory"):
         assert re.search(rf"^{key}=\S", text, re.M), key
-    command = unit.stem.removeprefix("booth-")
+    command = {
+        "kiosk": "kiosk",
+        "sync": "sync",
+        "metrics": "metrics --watch",
+        "occupied": "occupied",
+    }[unit.name.removeprefix("booth-").removesuffix(".service")]
     assert f"\nExecStart=/opt/booth/current/bin/booth {command}\n" in text
 
 

@@ -16,6 +16,7 @@ from booth.kiosk.health import session_budget_bytes
 from booth.media.spool import Spool
 from booth.state import describe_lockout, occupancy, read_lockout, read_state
 from booth.sync.status import status_lines, sync_status
+from booth.timesync import WAITING_FOR_CLOCK, clock_state
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -80,6 +81,7 @@ def gather(settings: Settings) -> dict[str, Any]:
     uploads = sync_status(settings)
     occ = occupancy(state, time.time())
     lockout = read_lockout(paths.state).current(time.time(), settings.timing)
+    clock = clock_state()
     return {
         "version": __version__,
         "booth_id": settings.booth_id,
@@ -99,6 +101,13 @@ def gather(settings: Settings) -> dict[str, Any]:
             "since": occ.since,
             "recording": occ.recording,
             "light_pin": settings.devices.occupied_pin,
+        },
+        # Uploads wait for NTP (booth-sync.service starts after time-sync.target): https with
+        # a clock in the past fails ("certificate is not yet valid").
+        "clock": {
+            "synchronized": clock.synchronized,
+            "source": clock.source,
+            "uploads": WAITING_FOR_CLOCK if clock.waiting else None,
         },
         "last_error": (kiosk["fault"] if kiosk and kiosk["fault"] else None)
         or (uploads.get("last_error") or {}).get("message")
@@ -149,6 +158,12 @@ def render(status: dict[str, Any]) -> str:
     counts = ", ".join(f"{n} {s}" for s, n in sorted(spool["by_status"].items())) or "empty"
     lines.append(f"spool: {spool['sessions']} sessions ({counts})")
     lines.extend(status_lines(status["uploads"]))
+    if status["clock"]["uploads"]:
+        source = status["clock"]["source"]
+        lines.append(
+            f"  {WAITING_FOR_CLOCK}: the clock is not synchronised yet ({source}); uploads "
+            "start once NTP answers (timedatectl timesync-status)"
+        )
     if status["last_error"]:
         lines.append(f"last error: {status['last_error']}")
     return "\n".join(lines)

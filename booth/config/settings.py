@@ -183,6 +183,20 @@ class Privacy:
 
 
 @dataclass(frozen=True)
+class Metrics:
+    """Fleet metrics for Prometheus (`[metrics]`), written by `booth-metrics.service`.
+
+    textfile_dir: node_exporter's textfile collector directory; the booth writes `booth.prom`
+    there (Debian's prometheus-node-exporter reads /var/lib/prometheus/node-exporter).
+    interval_seconds: the file is rewritten at least this often, and at once when the kiosk's
+    state, the upload queue or the clock changes; the stale-metrics alert fires when it is not.
+    """
+
+    textfile_dir: Path = Path("/var/lib/prometheus/node-exporter")
+    interval_seconds: int = 30
+
+
+@dataclass(frozen=True)
 class Simulation:
     """How far the simulated devices are from perfect (`[simulation]`; all 0: one perfect
     clock). Only the simulator reads these; a real booth ignores them.
@@ -218,6 +232,7 @@ class Settings:
     timing: Timing = field(default_factory=Timing)
     light: LightSettings = field(default_factory=LightSettings)
     simulation: Simulation = field(default_factory=Simulation)
+    metrics: Metrics = field(default_factory=Metrics)
     privacy: Privacy = field(default_factory=Privacy)
     sync: dict[str, Any] = field(default_factory=dict)  # checked by the sync agent
 
@@ -255,6 +270,7 @@ def load_settings(path: Path | None) -> Settings:
         timing=_timing(root.table("timing")),
         light=_light(root.table("light")),
         simulation=_simulation(root.table("simulation")),
+        metrics=_metrics(root.table("metrics"), base),
         privacy=_privacy(root.table("privacy")),
         sync=_sync(root),
     )
@@ -473,6 +489,20 @@ def _simulation(t: Table | None) -> Simulation:
     )
     t.finish()
     return simulation
+
+
+def _metrics(t: Table | None, base: Path) -> Metrics:
+    m = Metrics()
+    if t is None:
+        return m
+    metrics = Metrics(
+        textfile_dir=_path(t, "textfile_dir", m.textfile_dir, base),
+        # node_exporter's textfile collector has no staleness of its own: the alert on the
+        # file's age needs a bound, so no slower than once a minute.
+        interval_seconds=t.integer("interval_seconds", m.interval_seconds, minimum=1, maximum=60),
+    )
+    t.finish()
+    return metrics
 
 
 def _light(t: Table | None) -> LightSettings:

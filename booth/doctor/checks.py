@@ -10,8 +10,6 @@ The camera, microphone and server checks live in `booth.doctor.device_checks` an
 
 from __future__ import annotations
 
-import ctypes
-import ctypes.util
 import os
 import stat
 import subprocess
@@ -38,6 +36,7 @@ from booth.light.record import (
 )
 from booth.light.settings import light_driver_name, open_ring_light
 from booth.media.spool import disk_free_bytes
+from booth.timesync import TIMESYNC_FLAG, WAITING_FOR_CLOCK, kernel_clock_synchronized
 
 PASS, SKIP, WARN, FAIL = "pass", "skip", "warn", "fail"
 # A part not checked is worse than one that passed (no one knows), better than a problem seen.
@@ -242,24 +241,14 @@ def display_check(
 
 
 # ------------------------------------------------------------------------ clock
-TIME_ERROR = 5
-"""adjtimex's answer when the kernel clock is not synchronised (STA_UNSYNC)."""
-
-
-def kernel_clock_synchronized() -> bool | None:
-    """The kernel's own flag (adjtimex, read only); None when it cannot be asked."""
-    try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
-        # struct timex with modes = 0 only reads; 512 zero bytes cover it on every ABI.
-        state = libc.adjtimex(ctypes.create_string_buffer(512))
-    except (OSError, AttributeError):
-        return None
-    return None if state < 0 else state != TIME_ERROR
-
-
-def ntp_synchronized(timedatectl: str = "timedatectl") -> tuple[bool | None, str]:
-    """Whether the clock is synchronised, and who said so: systemd's "timedatectl", else the
-    "kernel" (adjtimex)."""
+def ntp_synchronized(
+    timedatectl: str = "timedatectl", timesync_flag: Path = TIMESYNC_FLAG
+) -> tuple[bool | None, str]:
+    """Whether the clock is synchronised, and who said so: systemd-timesyncd's flag file (what
+    systemd-time-wait-sync, and so the upload agent, waits for), else systemd's "timedatectl",
+    else the "kernel" (adjtimex)."""
+    if timesync_flag.exists():
+        return True, "systemd-timesyncd"
     try:
         done = subprocess.run(
             [timedatectl, "show", "-p", "NTPSynchronized", "--value"],
@@ -275,23 +264,29 @@ def ntp_synchronized(timedatectl: str = "timedatectl") -> tuple[bool | None, str
     return kernel_clock_synchronized(), "kernel"
 
 
-def clock_check(synchronized: bool | None, source: str) -> Check:
-    """Session times, opening hours and https certificates all need the right time.
+CLOCK_FIX = (
+    "connect the network and let NTP set the clock: timedatectl timesync-status names the "
+    "server it asks (UDP port 123 must be open; set NTP= in /etc/systemd/timesyncd.conf to "
+    "your organisation's server if the default is blocked); the Pi has no battery clock, so "
+    "after a power cut the time is wrong, and uploads wait, until NTP answers"
+)
 
-    Only systemd's answer fails the check: the kernel's flag stays "unsynchronised" when the
-    clock is set by a daemon that does not discipline the kernel, so from it only a warning.
-    """
-    fix = (
-        "check the network and NTP (timedatectl timesync-status); the Pi has no battery "
-        "clock, so after a power cut the time is wrong until NTP answers"
-    )
+
+def clock_check(synchronized: bool | None, source: str) -> Check:
+    """Session times, opening hours and https certificates all need the right time, and the
+    upload agent waits for it (booth-sync.service starts after time-sync.target): a clock
+    known to be unsynchronised fails, whoever says so."""
     if synchronized:
         return Check("clock", PASS, f"synchronised ({source})")
     if synchronized is None:
-        return Check("clock", WARN, "cannot tell whether the clock is synchronised", fix)
-    if source == "timedatectl":
-        return Check("clock", FAIL, "not synchronised (timedatectl: NTPSynchronized=no)", fix)
-    return Check("clock", WARN, "the kernel says its clock is not synchronised", fix)
+        return Check("clock", WARN, "cannot tell whether the clock is synchronised", CLOCK_FIX)
+    said = "NTPSynchronized=no" if source == "timedatectl" else "the kernel's clock flag"
+    return Check(
+        "clock",
+        FAIL,
+        f"not synchronised ({source}: {said}); {WAITING_FOR_CLOCK} before uploading",
+        CLOCK_FIX,
+    )
 
 
 # ------------------------------------------------------------------------- disk

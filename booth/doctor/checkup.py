@@ -30,6 +30,7 @@ from booth.doctor.occupied_check import occupied_light_check
 from booth.doctor.server_check import server_check
 from booth.kiosk.window import sdl_video_drivers
 from booth.state import KioskState, read_state
+from booth.timesync import TIMESYNC_FLAG
 
 
 @dataclass(frozen=True)
@@ -44,6 +45,7 @@ class Board:
     dev_dri: Path = checks.DEV_DRI
     pwm: Path = SYSFS_PWM
     timedatectl: str = "timedatectl"
+    timesync_flag: Path = TIMESYNC_FLAG
     asound: Path = PROC_ASOUND
 
 
@@ -108,7 +110,9 @@ def run_checks(settings: Settings, hardware: Hardware, board: Board | None = Non
     if paths.scratch is not None:
         steps.append(functools.partial(checks.scratch_check, paths.scratch))
     steps += [
-        lambda: checks.clock_check(*checks.ntp_synchronized(board.timedatectl)),
+        lambda: checks.clock_check(
+            *checks.ntp_synchronized(board.timedatectl, board.timesync_flag)
+        ),
         functools.partial(server_check, settings),
         lambda: checks.throttling_check(
             on_pi,

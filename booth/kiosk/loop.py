@@ -363,6 +363,7 @@ class Kiosk:
             updated=iso(now),
             idle_since=self._idle_since,
             pid=os.getpid(),
+            fault_id=self.fault.id if self.fault else None,
             occupancy_since=self._occupancy_since,
         ).write(self.state_dir)
 
