@@ -344,3 +344,45 @@ def test_the_service_loop_follows_the_record_until_stopped(tmp_path, pins):
         loop.join()
         watch.close()
     assert beats  # the watchdog is fed on every poll
+
+
+def test_the_metrics_say_occupied_or_free_and_since_when(tmp_path):
+    from datetime import datetime
+
+    from prometheus_client.parser import text_string_to_metric_families
+
+    from booth.config.settings import Paths, Settings
+    from booth.metrics.exposition import render
+    from booth.metrics.ledger import load_ledger
+    from booth.metrics.reading import Board, read_booth
+    from booth.timesync import ClockState
+
+    state = tmp_path / "state"
+    settings = Settings(
+        booth_id="lund-1",
+        paths=Paths(interviews=tmp_path / "iv", spool=tmp_path / "spool", state=state),
+    )
+    board = Board(clock=lambda: ClockState(True, "systemd-timesyncd"))
+
+    def metrics() -> dict[str, float]:
+        reading = read_booth(settings, load_ledger(state), time.time(), board)
+        families = text_string_to_metric_families(render(reading))
+        found = {s.name: s.value for f in families for s in f.samples}
+        return {name: v for name, v in found.items() if name.startswith("booth_occ")}
+
+    since = "2026-12-01T09:58:00+01:00"
+    _record("session", "recording", occupancy_since=since).write(state)
+    assert metrics() == {
+        "booth_occupied": 1,
+        "booth_occupancy_since_timestamp_seconds": datetime.fromisoformat(since).timestamp(),
+    }
+    _record("idle", "idle", occupancy_since="2026-12-01T10:05:00+01:00").write(state)
+    assert metrics()["booth_occupied"] == 0
+    # A kiosk killed mid-session is a free booth, since its last record.
+    _record("session", "question", heartbeat=time.time() - 60).write(state)
+    assert metrics() == {
+        "booth_occupied": 0,
+        "booth_occupancy_since_timestamp_seconds": datetime.fromisoformat(
+            "2026-12-01T10:00:00+01:00"
+        ).timestamp(),
+    }
