@@ -48,6 +48,8 @@ press next                  # ... and skip the rest of it
 press next
 expect practice
 press record
+expect think                # the practice's think time, as in a real question
+press record
 wait 3
 wait 2
 press stop
@@ -146,7 +148,7 @@ def test_the_question_is_read_aloud_before_next_is_allowed(run: Path):
     assert report["error"] is None
     refused = [e for e in log if e["event"] == "refused" and e["screen"] == "question"]
     assert [e["action"] for e in refused] == ["next"]
-    think = next(e["t"] for e in log if e.get("screen") == "think")
+    think = next(e["t"] for e in log if e.get("screen") == "think" and e.get("question") == "q1")
     question = next(e["t"] for e in log if e.get("screen") == "question")
     assert think - question >= SPOKEN_S
 
@@ -158,7 +160,8 @@ def test_a_take_whose_mp4_never_comes_does_not_hold_the_review_screen(
     monkeypatch.setattr(Recorder, "take_mp4", lambda self, question_id, take, practice: None)
     script = tmp_path / "script.txt"
     script.write_text(
-        "press practice\npress record\nwait 3\nwait 1\npress stop\nexpect review\n"
+        "press practice\npress next\npress record\npress record\nwait 3\nwait 1\npress stop\n"
+        "expect review\n"
         "press replay\nwait 4.9\nscreenshot waiting\nwait 0.2\npress replay\n",
         encoding="utf-8",
     )

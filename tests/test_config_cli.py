@@ -66,13 +66,14 @@ def test_problems_exit_2_with_one_line_each(capsys, tmp_path, interviews):
     toml.write_text(toml.read_text().replace("deadline = 2030", "deadline = 2024"))
     (interviews / "example" / "question-2.mp4").unlink()
     code, lines = check(capsys, "--config", str(settings), "--interviews", str(interviews))
+    clip_line = toml.read_text().splitlines().index('clip = "question-2.mp4"') + 1
     assert code == 2
     assert lines == [
         f"{settings}:2: display.rotation: 45 is out of range (one of 0, 90, 180, 270)",
         f"{settings}:3: display.size: unknown key "
         "(known keys: width, height, rotation, fullscreen)",
         f"{toml}:10: deadline: is not after valid_from (a deadline later than valid_from)",
-        f"{toml}:39: questions[2].clip: file 'question-2.mp4' not found "
+        f"{toml}:{clip_line}: questions[2].clip: file 'question-2.mp4' not found "
         f"in {interviews / 'example'} (an existing file)",
     ]
 

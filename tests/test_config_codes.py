@@ -61,7 +61,7 @@ def test_installed_form_keeps_no_code_in_clear(tmp_path):
     for code in ("123456", "234567", "345678"):
         assert code not in text
     lines = text.splitlines()
-    assert lines[0] == "code_hash,candidate_ref,extra_time_percent,extra_takes"
+    assert lines[0] == "code_hash,candidate_ref,extra_time_percent,extra_takes,code_digits"
     salts = {line.split("$")[4] for line in lines[1:]}
     assert len(salts) == 1  # one salt per interview: one hash per lookup
     book = load_codes(installed)
@@ -94,6 +94,44 @@ def test_hashing_an_installed_file_again_changes_nothing(tmp_path):
     hash_codes(write(tmp_path, SOURCE), first)
     hash_codes(first, second)
     assert first.read_text() == second.read_text()
+
+
+def test_the_code_book_knows_how_many_digits_its_codes_have_in_either_form(tmp_path):
+    source = write(tmp_path, SOURCE + "12345678,CAND-0004,,\n")
+    installed = tmp_path / "installed.csv"
+    hash_codes(source, installed)
+    assert load_codes(source).code_lengths == {6, 8}
+    assert load_codes(installed).code_lengths == {6, 8}  # the length, never the digits
+    assert [line.rsplit(",", 1)[1] for line in installed.read_text().splitlines()[1:]] == [
+        "6",
+        "6",
+        "6",
+        "8",
+    ]
+
+
+def test_a_hashed_file_without_code_lengths_is_read_and_knows_none(tmp_path):
+    installed = tmp_path / "installed.csv"
+    hash_codes(write(tmp_path, SOURCE), installed)
+    old = "\n".join(line.rsplit(",", 1)[0] for line in installed.read_text().splitlines())
+    book = load_codes(write(tmp_path, old + "\n", "old.csv"))
+    assert book.lookup("123456") == Invitation("CAND-0001", 0, 0)
+    assert book.code_lengths == frozenset()
+
+
+@pytest.mark.parametrize("value", ["5", "13", "six", "-6"])
+def test_a_code_length_out_of_range_is_refused(tmp_path, value):
+    installed = tmp_path / "installed.csv"
+    hash_codes(write(tmp_path, SOURCE), installed)
+    lines = installed.read_text().splitlines()
+    lines[1] = lines[1].rsplit(",", 1)[0] + "," + value
+    (problem,) = problems_of(write(tmp_path, "\n".join(lines) + "\n", "bad.csv"))
+    assert ":2: code_digits: is not a code length" in problem
+
+
+def test_a_source_file_may_not_carry_code_lengths(tmp_path):
+    (problem,) = problems_of(write(tmp_path, "code,candidate_ref,code_digits\n123456,A,6\n"))
+    assert "unknown or repeated column 'code_digits'" in problem
 
 
 def test_installed_rows_with_different_salts_are_refused(tmp_path):

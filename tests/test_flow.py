@@ -76,6 +76,9 @@ class Interview:
             {"123456": Invitation("CAND-1"), "777777": Invitation("CAND-7", 50, 1)}
         )
     )
+    intro_titles: tuple = ()
+    unreviewed_takes: str = "discard"
+    extra_think_seconds: int = 0
 
 
 class Booth:
@@ -134,18 +137,26 @@ def test_start_on_idle_opens_code_entry():
     assert Booth().press("start").screen == "code"
 
 
-def test_practice_on_idle_starts_a_practice_only_session_that_keeps_nothing():
+def test_practice_on_idle_checks_the_equipment_then_keeps_nothing_and_ends_at_idle():
     b = Booth().press("practice")
-    assert b.screen == "practice" and b.flow.view().practice_only
+    assert b.screen == "check" and b.flow.view().practice_only
+    b.press("next")
+    assert b.screen == "practice"
+    b.press("record")
+    assert b.screen == "think"  # practice has its think time, like a real question
+    v = b.flow.view()
+    assert (v.think_seconds, v.answer_seconds) == (20, 60)
     b.press("record").wait(3)
     assert b.screen == "recording"
     b.press("stop")
     assert b.screen == "review"
     b.press("keep")
-    assert b.screen == "done"
+    assert b.screen == "idle" and b.flow.view().message == "practice.done"
     assert not b.of(KeepTake) and not b.of(OpenSession) and not b.of(FinishSession)
     assert b.of(StartTake)[0].practice
     assert b.of(DiscardTake) == [DiscardTake("practice", 1, True)]
+    b.wait(15)
+    assert b.flow.view().message is None
 
 
 def test_language_cycles_on_idle_and_code():
@@ -265,8 +276,10 @@ def test_intro_clips_play_one_after_another_and_next_waits_for_the_last():
 
 
 # --------------------------------------------------------------- practice
-def test_practice_record_goes_through_countdown_recording_and_review_to_question_1():
+def test_practice_record_goes_through_think_countdown_recording_and_review_to_question_1():
     b = Booth().to_check().press("next").press("record")
+    assert b.screen == "think" and b.flow.view().seconds_left == pytest.approx(5)
+    b.press("record")
     assert b.screen == "countdown"
     b.wait(3)
     assert b.screen == "recording" and b.of(StartTake) == [StartTake("practice", 1, True, 20.0)]
@@ -468,7 +481,8 @@ def test_a_fault_ends_the_session_and_shows_out_of_order_until_cleared():
     b = Booth().to_question_1().press("next").press("record").wait(3)
     b.effects += b.flow.fault("camera")
     assert b.screen == "out-of-order" and b.flow.view().reason == "camera"
-    assert b.of(KeepTake) == [KeepTake("q1", 1)]
+    # Take 1 of 2 with review: the candidate never chose it, so it is not sent.
+    assert not b.of(KeepTake) and b.of(DiscardTake) == [DiscardTake("q1", 1, False)]
     assert b.of(FinishSession) == [FinishSession("ended-early")]
     b.effects += b.flow.clear_fault()
     assert b.screen == "idle"
@@ -489,12 +503,16 @@ def test_presses_at_the_wrong_moment_are_refused_not_fatal():
     assert sum(1 for e in b.of(Event) if e.name == "refused") == 8
 
 
-def test_shutdown_mid_take_keeps_the_take_and_ends_the_session_early():
+def test_shutdown_mid_take_ends_the_session_early_and_sends_only_a_take_sent_as_it_is():
     b = Booth().to_question_1().press("next").press("record").wait(3)
     b.effects += b.flow.shutdown()
     assert b.of(StopTake) == [StopTake("q1", 1, False)]
-    assert b.of(KeepTake) == [KeepTake("q1", 1)]
+    assert not b.of(KeepTake) and b.of(DiscardTake) == [DiscardTake("q1", 1, False)]
     assert b.of(FinishSession) == [FinishSession("ended-early")]
+    iv = Interview(practice=None, questions=(Q("q1", {"sv": "a"}, max_takes=1, review=False),))
+    b = Booth(interview=iv).to_check().press("next").press("next").press("record").wait(3)
+    b.effects += b.flow.shutdown()
+    assert b.of(KeepTake) == [KeepTake("q1", 1)] and not b.of(DiscardTake)
 
 
 def test_inactivity_counts_from_the_moment_review_opens_after_a_long_answer():
@@ -709,6 +727,7 @@ def _reach(screen):
         "inactive": lambda: Booth(timing=Timing(inactivity_seconds=5)).press("start").wait(5),
         "closed": lambda: Booth(is_open=lambda _now: False),
         "out-of-order": lambda: _faulty(Booth().press("start")),
+        "end-confirm": lambda: _reach("question").press("end"),
     }
     b = recipes[screen]()
     assert b.screen == screen
@@ -751,3 +770,217 @@ def test_the_system_and_the_virtual_clock_are_both_clocks():
     assert clock.now() == NOW + timedelta(seconds=2)
     with pytest.raises(ValueError):
         clock.set_ns(1)
+
+
+# ------------------------------------------- issue 12: rules a candidate can trust
+def one_take_interview(**kwargs):
+    return Interview(
+        practice=None,
+        questions=(
+            Q("q1", {"sv": "a", "en": "a"}, max_takes=2),
+            Q("q2", {"sv": "b", "en": "b"}, think_seconds=0, max_takes=1, review=False),
+        ),
+        **kwargs,
+    )
+
+
+def test_take_numbers_count_the_take_to_come_before_recording_and_the_take_recorded_after():
+    b = Booth().to_question_1()
+    assert b.flow.view().take_number == 1  # question: take 1 of 2 is next
+    b.press("next")
+    assert b.flow.view().take_number == 1  # think
+    b.press("record")
+    assert b.flow.view().take_number == 1  # 3-2-1 before the first take: never "Take 0"
+    b.wait(3).press("stop")
+    assert (b.screen, b.flow.view().take_number) == ("review", 1)
+    b.press("retake")
+    assert (b.screen, b.flow.view().take_number) == ("countdown", 2)
+    b.wait(3)
+    assert b.flow.view().take_number == 2
+
+
+def test_a_one_take_question_says_so_and_its_next_starts_the_countdown_at_once():
+    b = Booth(interview=one_take_interview()).to_check().press("next")
+    b.press("next").press("record").wait(3).press("stop").press("keep")
+    v = b.flow.view()
+    assert (b.screen, v.question_index, v.one_take, v.sent_without_keeping) == (
+        "question",
+        2,
+        True,
+        True,
+    )
+    b.press("next")
+    assert b.screen == "countdown"
+
+
+def test_the_welcome_summary_knows_every_questions_takes_and_review():
+    b = Booth().press("start").type("123456").press("confirm")
+    s = b.flow.view().interview
+    assert (s.takes, s.reviews) == ((2, 1, 0), (True, True, True))
+
+
+def test_the_last_seconds_of_an_answer_are_a_warning():
+    b = Booth().to_question_1().press("next").press("record").wait(3)
+    b.wait(19.75)
+    assert not b.flow.view().time_warning
+    b.wait(0.5)
+    v = b.flow.view()
+    assert v.time_warning and v.seconds_left == pytest.approx(9.75)
+
+
+def test_the_warning_time_is_configurable():
+    b = Booth(timing=Timing(warning_seconds=3)).to_question_1().press("next").press("record")
+    b.wait(3).wait(26)
+    assert not b.flow.view().time_warning
+    b.wait(1.5)
+    assert b.flow.view().time_warning
+
+
+def test_an_automatic_stop_says_so_on_review_only_until_the_candidate_moves_on():
+    b = Booth().to_question_1().press("next").press("record").wait(3).wait(30)
+    assert b.screen == "review" and b.flow.view().limit_reached
+    b.press("retake").wait(3).press("stop")
+    assert b.screen == "review" and not b.flow.view().limit_reached
+
+
+def test_an_automatic_stop_without_review_says_so_on_the_next_screen():
+    b = Booth(interview=one_take_interview()).to_check().press("next")
+    b.press("next").press("record").wait(3).press("stop").press("keep")
+    b.press("next").wait(3).wait(30)
+    assert b.screen == "done" and b.flow.view().limit_reached
+
+
+def test_walking_away_on_review_deletes_the_take_nobody_kept():
+    t = Timing(inactivity_seconds=5, inactive_grace_seconds=5)
+    b = Booth(timing=t).to_question_1().press("next").press("record").wait(3).press("stop")
+    assert b.screen == "review"
+    b.wait(5)
+    assert b.screen == "inactive" and b.flow.view().pending_take
+    assert not b.flow.view().sent_without_keeping
+    b.wait(5)
+    assert b.screen == "idle"
+    assert not b.of(KeepTake) and b.of(DiscardTake) == [DiscardTake("q1", 1, False)]
+    assert any(e.name == "take.not_kept" for e in b.of(Event))
+
+
+def test_an_interview_may_send_unkept_takes_and_the_screens_are_told():
+    iv = Interview(unreviewed_takes="keep")
+    t = Timing(inactivity_seconds=5, inactive_grace_seconds=5)
+    b = Booth(interview=iv, timing=t).to_question_1()
+    assert b.flow.view().keep_unreviewed
+    b.press("next").press("record").wait(3)
+    assert b.of(StartTake)[-1].sent_without_keeping
+    b.press("stop").wait(10)
+    assert b.screen == "idle" and b.of(KeepTake) == [KeepTake("q1", 1)]
+
+
+def test_the_last_allowed_take_is_sent_even_if_the_candidate_walks_away():
+    t = Timing(inactivity_seconds=5, inactive_grace_seconds=5)
+    b = Booth(timing=t).to_question_1().press("next").press("record").wait(3).press("stop")
+    b.press("retake").wait(3)
+    assert b.of(StartTake)[-1] == StartTake("q1", 2, False, 30.0, True)
+    b.press("stop").wait(10)
+    assert b.of(KeepTake) == [KeepTake("q1", 2)]
+
+
+def test_end_the_interview_asks_first_then_ends_early_with_a_receipt():
+    b = Booth().to_question_1().press("next").press("record").wait(3).press("stop").press("keep")
+    b.flow.session_opened("20261125T100000Z-1a2b3c4d")
+    b.press("end")
+    assert b.screen == "end-confirm" and b.flow.view().kept_count == 1
+    b.press("back")
+    assert b.screen == "question"
+    b.press("end").press("confirm")
+    v = b.flow.view()
+    assert (b.screen, v.extra["outcome"], v.kept_count) == ("done", "ended-early", 1)
+    assert v.session_ref == "20261125T100000Z-1a2b3c4d" and v.finished_at == NOW + timedelta(
+        seconds=3
+    )
+    assert b.of(FinishSession) == [FinishSession("ended-early")]
+
+
+def test_end_is_refused_while_recording_and_before_consent():
+    b = Booth().press("start").type("123456").press("confirm").press("end")
+    assert b.screen == "welcome"
+    b = Booth().to_question_1().press("next").press("record").wait(3).press("end")
+    assert b.screen == "recording"
+
+
+def test_end_on_review_deletes_the_take_not_kept():
+    b = Booth().to_question_1().press("next").press("record").wait(3).press("stop")
+    b.press("end").press("confirm")
+    assert b.screen == "done" and b.of(DiscardTake) == [DiscardTake("q1", 1, False)]
+
+
+def test_i_need_more_time_adds_the_interviews_extra_think_time_once_per_question():
+    b = Booth(interview=Interview(extra_think_seconds=30)).to_question_1().press("next")
+    assert b.flow.view().more_time_seconds == 30
+    b.wait(5).press("more_time")
+    v = b.flow.view()
+    assert v.seconds_left == pytest.approx(35) and v.more_time_seconds == 0
+    b.press("more_time")
+    assert b.flow.view().seconds_left == pytest.approx(35)
+    assert Booth().to_question_1().press("next").flow.view().more_time_seconds == 0
+
+
+def test_watch_again_on_the_intro_plays_the_picked_clip_and_only_it():
+    iv = Interview(
+        intro_clips=(Path("a.mp4"), Path("b.mp4")),
+        intro_titles=({"sv": "Om oss", "en": "About us"}, {}),
+    )
+    b = Booth(interview=iv).to_check().press("next")
+    assert b.flow.view().clip_title == "Om oss" and b.flow.view().intro_titles == ()
+    b.clip_ends().clip_ends()
+    assert b.flow.view().intro_titles == ("Om oss", "")
+    b.press("replay", "1")
+    v = b.flow.view()
+    assert (v.clip_path, v.clip_playing) == ("a.mp4", True)
+    b.clip_ends()
+    assert b.flow.view().clip_path == "a.mp4" and not b.flow.view().clip_playing
+    b.press("next")
+    assert b.screen == "practice"
+
+
+def test_the_closed_screen_knows_todays_hours_and_the_next_opening():
+    opens = NOW + timedelta(hours=3)
+    b = Booth(is_open=lambda _now: False)
+    b.flow.next_opening = lambda _now: opens
+    b.flow.hours_today = lambda _now: "13:00–17:00"
+    v = b.flow.view()
+    assert (v.screen, v.opens_at, v.hours_today, v.now) == ("closed", opens, "13:00–17:00", NOW)
+    b.press("help")
+    assert b.screen == "help"
+
+
+def test_the_code_field_has_as_many_places_as_the_installed_codes():
+    class SixDigits(Codes):
+        code_lengths = (6,)
+
+    iv = Interview(codes=SixDigits({"123456": Invitation("CAND-1")}))
+    assert Booth(interview=iv).press("start").flow.view().code_places == 6
+    assert Booth().press("start").flow.view().code_places == 0  # unknown: no places drawn
+
+
+def test_after_a_walk_in_practice_start_opens_a_clean_code_entry():
+    b = Booth().press("practice").press("next").press("record").press("record").wait(3)
+    b.press("stop").press("keep")
+    assert b.flow.view().message == "practice.done"
+    b.press("start")
+    assert (b.screen, b.flow.view().message) == ("code", None)
+
+
+def test_end_practice_on_a_walk_in_practice_returns_to_idle_and_keeps_nothing():
+    b = Booth().press("practice").press("next").press("record").press("record").wait(3)
+    b.press("stop").press("end")
+    assert b.screen == "end-confirm"
+    b.press("confirm")
+    assert b.screen == "idle" and b.of(DiscardTake) == [DiscardTake("practice", 1, True)]
+    assert not b.of(OpenSession) and not b.of(FinishSession)
+
+
+def test_ending_while_a_take_plays_back_stops_the_replay_before_the_take_is_deleted():
+    b = Booth().to_question_1().press("next").press("record").wait(3).press("stop")
+    b.press("replay").press("end").press("confirm")
+    names = [e.name if isinstance(e, Event) else type(e).__name__ for e in b.effects]
+    assert names.index("take.replay_stopped") < names.index("DiscardTake")
+    assert not b.flow.replaying

@@ -27,13 +27,15 @@ ALONG = {
     "welcome": ["next"],
     "consent": ["accept"],
     "check": ["next"],
-    "practice": ["next", "record"],
+    "practice": ["next", "next", "record"],  # mostly skipped: the questions are the point
     "think": ["record"],
     "recording": ["stop"],
     "review": ["keep", "retake", "retake"],
     "done": ["next"],
     "help": ["back"],
     "inactive": ["next"],
+    "question": ["next"],
+    "end-confirm": ["back"],  # issue 12.7: who goes along does not end the interview
 }
 
 step = st.one_of(
@@ -177,7 +179,14 @@ candidate_steps = st.lists(
 REACHED: Counter[str] = Counter()
 
 
-@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+# derandomize: the closing check below counts what these runs reached, which must not depend
+# on the luck of one test session.
+@settings(
+    max_examples=120,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+    derandomize=True,
+)
 @given(candidate_steps)
 def test_take_limits_hold_across_walk_aways_restarts_and_resumes(steps):
     with tempfile.TemporaryDirectory() as state:

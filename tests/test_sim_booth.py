@@ -29,6 +29,8 @@ wait 10.4
 press next
 expect practice
 press record
+expect think                # the practice's think time, as in a real question
+press record
 wait 3
 expect recording
 wait 1

@@ -50,6 +50,8 @@ wait 5.2
 press next
 expect practice
 press record
+expect think                # the practice's think time, as in a real question
+press record
 expect countdown
 wait 3
 expect recording

@@ -270,3 +270,28 @@ def test_the_disk_budget_counts_every_take_in_full_and_unlimited_as_three():
 
 def test_free_space_is_measured_on_the_nearest_existing_directory(tmp_path):
     assert disk_free_bytes(tmp_path / "spool" / "not-yet") == disk_free_bytes(tmp_path) > 0
+
+
+def test_recovery_deletes_a_take_waiting_for_review_and_says_so_in_the_manifest(tmp_path):
+    spool = Spool(tmp_path)
+    crashed = open_session(spool)
+    files = crashed.new_take(
+        "q1", 1, width=W, height=H, fps=FPS, sample_rate=RATE, sent_without_keeping=False
+    )
+    record(files)
+    crashed.mux_take("q1", 1)  # stopped and muxed: the candidate was on the review screen
+    new_take(crashed, "q2", 1)  # written before the kiosk said; sent, as it always was
+    one_take = crashed.new_take(
+        "q3", 1, width=W, height=H, fps=FPS, sample_rate=RATE, sent_without_keeping=True
+    )
+    record(one_take)
+
+    (report,) = spool.recover(FINISHED)
+
+    assert report.not_kept == [("q1", 1)]
+    data = manifest(crashed.dir)
+    assert sorted(t["question_id"] for t in data["takes"]) == ["q2", "q3"]
+    assert data["not_kept"] == [
+        {"question_id": "q1", "take": 1, "reason": "not kept by the candidate"}
+    ]
+    assert not list(crashed.dir.glob("q1-*")) and not list(crashed.dir.glob(".take-*"))

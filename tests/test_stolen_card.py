@@ -18,7 +18,7 @@ from conftest import EXAMPLE_INTERVIEWS, simulate_booth
 from privacy_support import age_decrypt, leaks, make_org_key, modes_not_private, read_json, sha256
 from sync_support import start_server, write_token
 from test_simulate import probe
-from test_take_safety import TO_Q3_RECORDING
+from test_take_safety import TO_Q3_RECORDING, interviews_keeping_unreviewed_takes
 
 from booth.cli.main import main
 
@@ -113,7 +113,10 @@ def test_a_stolen_card_gives_away_nothing_and_the_organisation_opens_everything(
     assert simulate_booth(config, with_code("234567", WALK_AWAY), out, EXAMPLE_INTERVIEWS) == 0
 
     # 3. A session cut off by kill -9 in the middle of a take, recovered at the next start.
-    killed_mid_take(config, out, "345678", out / "spool")
+    # (An interview that sends unkept takes: by default a take cut off before the candidate
+    # kept it is deleted on recovery, issue 12.3, and there would be nothing to open.)
+    keeping = interviews_keeping_unreviewed_takes(tmp_path)
+    killed_mid_take(config, out, "345678", out / "spool", keeping)
     # Until the next start, that one session is in clear, in its private folder.
     assert modes_not_private(out / "spool") == []
     assert simulate_booth(config, "expect idle\n", out) == 0
@@ -152,13 +155,15 @@ def test_a_stolen_card_gives_away_nothing_and_the_organisation_opens_everything(
     }
 
 
-def killed_mid_take(config: Path, out: Path, code: str, running: Path) -> None:
+def killed_mid_take(
+    config: Path, out: Path, code: str, running: Path, interviews: Path = EXAMPLE_INTERVIEWS
+) -> None:
     """Run the simulated booth in a process and kill -9 it three seconds into q1's take
     (`running` is where the take's files appear: the spool, or the scratch folder)."""
     script = out.parent / f"killed-{code}.txt"
     script.write_text(with_code(code, "press next\npress record\nwait 3\nwait 600\n"))
     cmd = [sys.executable, "-m", "booth", "simulate", "--config", str(config), "--headless"]
-    cmd += ["--interviews", str(EXAMPLE_INTERVIEWS), "--script", str(script), "--out", str(out)]
+    cmd += ["--interviews", str(interviews), "--script", str(script), "--out", str(out)]
     child = subprocess.Popen(cmd, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 60
     recorded = False

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 from conftest import EXAMPLE_INTERVIEWS, read_events, simulate_booth
@@ -35,6 +37,18 @@ expect question
 """
 
 
+def interviews_keeping_unreviewed_takes(tmp_path) -> Path:
+    """The example interview with `unreviewed_takes = "keep"`: a take cut off by a crash or a
+    full disk is sent although nobody kept it (with the default it would be deleted, as
+    test_simulate's crash-on-review test shows)."""
+    root = tmp_path / "interviews"
+    shutil.copytree(EXAMPLE_INTERVIEWS, root)
+    toml = root / "example" / "interview.toml"
+    text = toml.read_text(encoding="utf-8")
+    toml.write_text(text.replace('unreviewed_takes = "discard"', 'unreviewed_takes = "keep"'))
+    return root
+
+
 def start_recording_q1(script_extra: str = "") -> str:
     return TO_Q3_RECORDING + "press next\npress record\nwait 3\nexpect recording\n" + script_extra
 
@@ -44,7 +58,8 @@ def test_kill_9_during_a_take_then_the_next_start_recovers_a_playable_mp4(tmp_pa
     script.write_text(start_recording_q1("wait 600\n"))
     out = tmp_path / "out"
     cmd = [sys.executable, "-m", "booth", "simulate", "--config", str(small_booth)]
-    cmd += ["--interviews", str(EXAMPLE_INTERVIEWS), "--headless", "--script", str(script)]
+    interviews = interviews_keeping_unreviewed_takes(tmp_path)
+    cmd += ["--interviews", str(interviews), "--headless", "--script", str(script)]
     child = subprocess.Popen(cmd + ["--out", str(out)], stderr=subprocess.PIPE)
     pts = None
     deadline = time.monotonic() + 20  # within the test's time limit, so the child is killed
@@ -67,7 +82,7 @@ def test_kill_9_during_a_take_then_the_next_start_recovers_a_playable_mp4(tmp_pa
     assert (
         main(
             ["simulate", "--config", str(small_booth), "--interviews"]
-            + [str(EXAMPLE_INTERVIEWS), "--headless", "--script", str(again)]
+            + [str(interviews), "--headless", "--script", str(again)]
             + ["--out", str(out)]
         )
         == 0
@@ -90,7 +105,8 @@ def test_takes_recover_closes_an_open_session_and_leaves_finished_ones(tmp_path,
     script.write_text(start_recording_q1("wait 4\n"))
     settings = load_settings(small_booth)
     surface = headless_display(settings.display.size)
-    booth = build_sim_booth(settings, EXAMPLE_INTERVIEWS, out, surface)
+    interviews = interviews_keeping_unreviewed_takes(tmp_path)
+    booth = build_sim_booth(settings, interviews, out, surface)
     assert run_script(booth, parse_script(script.read_text()), "s").exit_code == 0
     recorder = booth.kiosk.recorder
     recorder.current.video.close()  # a crash: no stop, no mux, no manifest update
@@ -142,7 +158,8 @@ def test_a_take_that_fills_the_disk_stops_cleanly_and_is_kept(tmp_path, small_di
     )
     settings = load_settings(config)
     surface = headless_display(settings.display.size)
-    booth = build_sim_booth(settings, EXAMPLE_INTERVIEWS, tmp_path / "out", surface)
+    interviews = interviews_keeping_unreviewed_takes(tmp_path)
+    booth = build_sim_booth(settings, interviews, tmp_path / "out", surface)
     try:
         commands = parse_script(start_recording_q1("wait 2\n"))
         assert run_script(booth, commands, "s").exit_code == 0

@@ -152,7 +152,7 @@ def test_retake_is_offered_only_while_takes_remain(renderers):
     assert {"replay", "retake", "keep"} <= {h.action for h in hits}
     _, hits = draw(renderers[(800, 480)], (800, 480), views["review-last"])
     assert "retake" not in {h.action for h in hits}
-    assert "That was your last take. It will be kept." in {
+    assert "That was your last take. It will be sent." in {
         b.text for b in renderers[(800, 480)].text_boxes
     }
 

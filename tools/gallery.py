@@ -61,6 +61,8 @@ def sample_views(language: str, long_texts: bool = False) -> dict[str, View]:
         answer_seconds_max=120,
         max_takes=3,
         deadline=datetime(2025, 3, 31, 23, 59, tzinfo=timezone(timedelta(hours=2))),
+        takes=(3, 3, 1),
+        reviews=(True, True, False),
     )
     base = {"language": language, "languages": langs, "interview": interview}
     q = {
@@ -79,13 +81,16 @@ def sample_views(language: str, long_texts: bool = False) -> dict[str, View]:
     p = {**base, "is_practice": True, "question_text": s["practice"], "answer_seconds": 60}
     return {
         "idle": View("idle", language, langs),
-        "code": View("code", language, langs, code_entry="4821"),
+        "code": View("code", language, langs, code_entry="4821", code_places=6),
+        "idle-after-practice": View("idle", language, langs, message="practice.done"),
         "code-wrong": View("code", language, langs, code_entry="", message="code.wrong"),
         "code-locked": View("code", language, langs, message="code.locked", locked_seconds=27),
         "welcome": View("welcome", **base),
+        "welcome-resumed": View("welcome", **base, extra={"resume_question": 2}),
         "consent": View("consent", **base),
         "check": View("check", **base),
         "check-quiet": View("check", **base, extra={"mic": "quiet"}),
+        "check-silent": View("check", **base, extra={"mic": "silent"}),
         "intro": View("intro", **base, **intro, clip_path="intro-1.mp4"),
         "intro-paused": View(
             "intro", **base, **intro, clip_path="intro-1.mp4", clip_paused=True
@@ -107,15 +112,55 @@ def sample_views(language: str, long_texts: bool = False) -> dict[str, View]:
             clip_played=True,
             clip_skippable=True,
         ),  # fmt: skip
+        "intro-pick": View(
+            "intro",
+            **base,
+            intro_index=2,
+            intro_count=2,
+            clip_path="i/intro-2.mp4",
+            clip_played=True,
+            clip_replayable=True,
+            intro_titles=(("Om oss", "") if language == "sv" else ("About us", "")),
+        ),  # fmt: skip
         "practice": View("practice", **p),
+        "practice-walk-in": View(
+            "practice",
+            language,
+            langs,
+            practice_only=True,
+            is_practice=True,
+            question_text=s["practice"],
+            think_seconds=20,
+            answer_seconds=60,
+        ),  # fmt: skip
         "question": View("question", **q),
         "question-clip": View("question", **{**q, "clip_path": "q2.mp4"}),
         "question-audio": View(
             "question", **q, question_audio="q3.sv.m4a", clip_playing=True, clip_pausable=True
         ),  # fmt: skip
+        "question-one-take": View(
+            "question",
+            **{
+                **q,
+                "question_index": 3,
+                "max_takes": 1,
+                "takes_left": 1,
+                "take_number": 1,
+                "think_seconds": 0,
+            },
+            one_take=True,
+            sent_without_keeping=True,
+        ),  # fmt: skip
+        "question-after-limit": View(
+            "question", **{**q, "question_index": 3}, limit_reached=True
+        ),  # fmt: skip
         "think": View("think", **q, seconds_left=24.3),
+        "think-more-time": View("think", **q, seconds_left=24.3, more_time_seconds=30),
         "countdown": View("countdown", **q, seconds_left=2.4),
         "recording": View("recording", **q, seconds_left=83.2, recording=True),
+        "recording-last-seconds": View(
+            "recording", **q, seconds_left=7.4, recording=True, time_warning=True
+        ),  # fmt: skip
         "recording-unlimited": View(
             "recording",
             **{**q, "max_takes": 0, "takes_left": None},
@@ -137,16 +182,47 @@ def sample_views(language: str, long_texts: bool = False) -> dict[str, View]:
             "review", **{**q, "take_number": 3, "takes_left": 0}, review_allowed=True
         ),
         "review-practice": View("review", **p, take_number=1, can_retake=True),
+        "review-limit": View(
+            "review", **q, can_retake=True, review_allowed=True, limit_reached=True
+        ),  # fmt: skip
         "done": View("done", language, langs, seconds_left=12, extra={"outcome": "complete"}),
         "done-declined": View("done", language, langs, extra={"outcome": "declined"}),
+        "done-receipt": View(
+            "done",
+            **base,
+            seconds_left=12,
+            extra={"outcome": "complete"},
+            kept_count=3,
+            session_ref="20250317T091500Z-3f9a1c7e",
+            finished_at=datetime(2025, 3, 17, 10, 15),
+        ),  # fmt: skip
+        "done-ended-early": View(
+            "done",
+            **base,
+            seconds_left=12,
+            extra={"outcome": "ended-early"},
+            kept_count=1,
+            session_ref="20250317T091500Z-3f9a1c7e",
+            finished_at=datetime(2025, 3, 17, 10, 15),
+        ),  # fmt: skip
         "help": View("help", **base, return_screen="question"),
         "inactive": View("inactive", **base, seconds_left=17, return_screen="question"),
+        "inactive-review": View(
+            "inactive",
+            **q,
+            seconds_left=17,
+            return_screen="review",
+            pending_take=True,
+            kept_count=1,
+        ),  # fmt: skip
+        "end-confirm": View("end-confirm", **q, return_screen="question", kept_count=1),
         "closed": View(
             "closed",
             language,
             langs,
-            opens_at=datetime(2025, 3, 17, 8, 0),
-            extra={"opening_hours": "mån–fre 08–17" if language == "sv" else "Mon–Fri 08–17"},
+            opens_at=datetime(2025, 3, 17, 13, 0),
+            now=datetime(2025, 3, 17, 12, 10),
+            hours_today="08:00–12:00, 13:00–17:00",
         ),  # fmt: skip
         "out-of-order": View("out-of-order", language, langs, reason="camera"),
     }
@@ -156,6 +232,8 @@ def sample_mic(name: str) -> MicLevel:
     """A believable microphone level for a sample view."""
     if name.endswith("quiet"):
         return MicLevel(rms_dbfs=-52, peak_dbfs=-44, clipping=False, too_quiet=True)
+    if name.endswith("silent"):
+        return MicLevel(rms_dbfs=-80, peak_dbfs=-75, clipping=False, too_quiet=False)
     return MicLevel(rms_dbfs=-21, peak_dbfs=-9, clipping=False, too_quiet=False)
 
 

@@ -9,8 +9,11 @@ A recruiter writes the source form, in clear:
 Installing an interview (`hash_codes`) replaces each code with a salted scrypt hash, one salt
 per interview so a lookup costs one hash (about 20 ms on a PC, under 100 ms on a Pi 4):
 
-    code_hash,candidate_ref,extra_time_percent,extra_takes
-    scrypt$8192$8$1$<salt>$<hash>,CAND-0001,0,0
+    code_hash,candidate_ref,extra_time_percent,extra_takes,code_digits
+    scrypt$8192$8$1$<salt>$<hash>,CAND-0001,0,0,6
+
+`code_digits` keeps each code's length (not its digits), so the code screen can show as many
+places as the codes have; a hashed file without it is still read, and its field shows none.
 
 Every interview installed on one booth shares the booth's hash parameters (`CodeHash`: scrypt
 N=8192, r=8, p=1 and one salt), so a code is hashed once per lookup whatever the number of
@@ -45,6 +48,7 @@ CODE_RULE = "6 to 12 digits"
 # recruiters open the uploads' metadata in one.
 CANDIDATE_REF = re.compile(r"[^\x00-\x1f\x7f-\x9f,;=+\-@][^\x00-\x1f\x7f-\x9f,;]{0,63}")
 COLUMNS = ("candidate_ref", "extra_time_percent", "extra_takes")
+DIGITS = "code_digits"  # the installed form's extra column: each code's length
 SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**13, 8, 1  # 8 MiB of memory per lookup
 SALT_BYTES, DIGEST_BYTES = 16, 32
 HASH_RULE = f"scrypt N={SCRYPT_N}, r={SCRYPT_R}, p={SCRYPT_P}: the output of booth interviews add"
@@ -110,11 +114,18 @@ class CodeBook:
         digest: Callable[[str], bytes],
         code_hash: CodeHash | None = None,
         clear: tuple[str, ...] = (),
+        lengths: frozenset[int] = frozenset(),
     ) -> None:
         self._entries = entries
         self._digest = digest
         self.code_hash = code_hash  # the installed form's hash; None for the source form
         self._clear = clear  # the source form's codes, only to compare with other interviews
+        self._lengths = lengths | {len(code) for code in clear}
+
+    @property
+    def code_lengths(self) -> frozenset[int]:
+        """How many digits the codes have (empty when a hashed file did not record it)."""
+        return self._lengths
 
     @classmethod
     def empty(cls) -> CodeBook:
@@ -221,6 +232,7 @@ class _CodesFile:
         self.scrypt: CodeHash | None = None
         self.scrypt_line = 0
         self.rows: list[tuple[str, Invitation]] = []  # (code or encoded hash, invitation)
+        self.digits: list[int] = []  # each row's code length (0: not recorded), as `rows`
         self._seen: dict[bytes | str, int] = {}
         self._refs: dict[str, int] = {}
         self._read()
@@ -283,13 +295,14 @@ class _CodesFile:
             )
             return False
         self.hashed = header[0] == "code_hash"
+        columns = COLUMNS + (DIGITS,) if self.hashed else COLUMNS
         for name in header[1:]:
-            if name not in COLUMNS or header.count(name) > 1:
+            if name not in columns or header.count(name) > 1:
                 self.problem(
                     line,
                     "header",
                     f"unknown or repeated column {name[:40]!r}",
-                    "columns: code, " + ", ".join(COLUMNS),
+                    "columns: code, " + ", ".join(columns),
                 )
         if "candidate_ref" not in header:
             self.problem(line, "candidate_ref", "column missing", "a candidate_ref column")
@@ -324,7 +337,11 @@ class _CodesFile:
         ref = row["candidate_ref"].strip()
         extra_time = _int_cell(row.get("extra_time_percent", ""), 0, 300)
         extra_takes = _int_cell(row.get("extra_takes", ""), 0, 20)
+        digits = _int_cell(row.get(DIGITS, ""), 6, 12) if self.hashed else len(secret)
         ok = True
+        if digits is None:
+            self.problem(line, DIGITS, "is not a code length", f"{CODE_RULE}, or empty")
+            ok = False
         if not CANDIDATE_REF.fullmatch(ref):
             self.problem(
                 line,
@@ -371,6 +388,7 @@ class _CodesFile:
             self._seen[key] = line
         if ok:
             self.rows.append((secret, Invitation(ref, extra_time or 0, extra_takes or 0)))
+            self.digits.append(digits or 0)
 
 
 def load_codes(path: Path, text: str | None = None) -> CodeBook:
@@ -386,7 +404,9 @@ def load_codes(path: Path, text: str | None = None) -> CodeBook:
             parsed = _parse_hash(encoded)
             assert parsed is not None
             entries[parsed[1]] = invitation
-        return CodeBook(entries, scrypt.digest if scrypt else (lambda code: b""), scrypt)
+        lengths = frozenset(n for n in rows.digits if n)
+        digest = scrypt.digest if scrypt else (lambda code: b"")
+        return CodeBook(entries, digest, scrypt, lengths=lengths)
     key = secrets.token_bytes(32)
 
     def keyed(code: str) -> bytes:
@@ -412,10 +432,11 @@ def hash_codes(
     scrypt = code_hash or CodeHash.new()
     out = io.StringIO(newline="")
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(("code_hash",) + COLUMNS)
-    for secret, inv in rows.rows:
+    writer.writerow(("code_hash",) + COLUMNS + (DIGITS,))
+    for (secret, inv), digits in zip(rows.rows, rows.digits, strict=True):
         encoded = secret if rows.hashed else scrypt.encode(scrypt.digest(secret))
-        writer.writerow((encoded, inv.candidate_ref, inv.extra_time_percent, inv.extra_takes))
+        row = (encoded, inv.candidate_ref, inv.extra_time_percent, inv.extra_takes)
+        writer.writerow(row + (digits or "",))
     dst_csv.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=".codes-", suffix=".tmp", dir=dst_csv.parent)
     try:

@@ -74,6 +74,12 @@ class Interview:
     practice: Practice | None
     questions: tuple[Question, ...]
     codes: CodeBook = field(repr=False, compare=False)
+    # Candidate-facing rules (issue 12): a title per intro clip ({} where none; the screen
+    # then numbers it), what happens to a take left unkept ("discard" or "keep"), and the
+    # seconds "I need more time" adds to a think time, once per question (0: not offered).
+    intro_titles: tuple[dict[str, str], ...] = ()
+    unreviewed_takes: str = "discard"
+    extra_think_seconds: int = 0
 
     def text_for(self, mapping: dict[str, str], language: str) -> str:
         """The text in `language`, else in the interview's first language."""
@@ -181,6 +187,34 @@ def _audio(
     return audio
 
 
+def _intro_clip(
+    t: Table, entry: object, languages: tuple[str, ...], index: int
+) -> tuple[object, dict[str, str]]:
+    """An intro clip: a file name, or `{ file = "intro.mp4", title = { sv = "…", en = "…" } }`."""
+    if not isinstance(entry, dict):
+        return entry, {}
+    expected = '{ file = "intro.mp4", title = { sv = "...", en = "..." } }'
+    unknown = sorted(set(entry) - {"file", "title"})
+    if unknown:
+        t.problem("intro_clips", f"unknown key {unknown[0]!r}", expected, sub=(index,))
+    title = entry.get("title", {})
+    titles: dict[str, str] = {}
+    if not isinstance(title, dict):
+        t.problem("intro_clips", "title is not a table of texts", expected, sub=(index, "title"))
+    else:
+        for lang, text in title.items():
+            if lang not in languages or not isinstance(text, str) or not text.strip():
+                t.problem(
+                    "intro_clips",
+                    f"title for {lang} is not a text in one of languages",
+                    expected,
+                    sub=(index, "title", lang),
+                )
+            else:
+                titles[lang] = text.strip()
+    return entry.get("file"), titles
+
+
 def _seconds(t: Table, key: str, default: int, minimum: int) -> int:
     return t.integer(
         key,
@@ -271,6 +305,7 @@ def load_interview(directory: Path, codes_text: str | None = None) -> Interview:
         root.problem("deadline", "is not after valid_from", "a deadline later than valid_from")
     clips_value = root.anything("intro_clips")
     intro_clips: list[Path] = []
+    intro_titles: list[dict[str, str]] = []
     if clips_value is None:
         root.problem("intro_clips", "missing", 'a list of file names, e.g. ["intro.mp4"], or []')
     elif not isinstance(clips_value, list):
@@ -278,11 +313,26 @@ def load_interview(directory: Path, codes_text: str | None = None) -> Interview:
             "intro_clips", "is not a list", 'a list of file names, e.g. ["intro.mp4"], or []'
         )
     else:
-        for i, name in enumerate(clips_value):
-            path = _media(root, "intro_clips", name, directory, sub=(i,))
+        for i, entry in enumerate(clips_value):
+            clip_file, clip_title = _intro_clip(root, entry, languages, i)
+            path = _media(root, "intro_clips", clip_file, directory, sub=(i,))
             if path is not None:
                 intro_clips.append(path)
+                intro_titles.append(clip_title)
     replay_allowed = root.boolean("replay_allowed", True)
+    unreviewed_takes = root.string(
+        "unreviewed_takes",
+        "discard",
+        choices=("discard", "keep"),
+        expected='"discard" (only takes the candidate keeps are sent) or "keep"',
+    )
+    extra_think_seconds = root.integer(
+        "extra_think_seconds",
+        0,
+        minimum=0,
+        maximum=MAX_SECONDS,
+        expected=f"whole seconds from 0 (not offered) to {MAX_SECONDS}",
+    )
     practice_table = root.table("practice")
     practice = (
         _practice(practice_table, languages) if practice_table and practice_table.data else None
@@ -328,6 +378,9 @@ def load_interview(directory: Path, codes_text: str | None = None) -> Interview:
         practice=practice,
         questions=tuple(questions),
         codes=codes,
+        intro_titles=tuple(intro_titles),
+        unreviewed_takes=unreviewed_takes,
+        extra_think_seconds=extra_think_seconds,
     )
 
 

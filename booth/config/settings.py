@@ -217,6 +217,19 @@ class Simulation:
 
 
 @dataclass(frozen=True)
+class Help:
+    """How a candidate reaches staff, shown on the help screen (`[help]`).
+
+    text: the booth's own help text per language ({} = the built-in one). phone: a number to
+    call ("" = none). location: where staff are, per language ("" key: one text for all).
+    """
+
+    text: dict[str, str] = field(default_factory=dict)
+    phone: str = ""
+    location: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class Settings:
     """Everything a booth is configured with. `source` is the file read, or None for defaults."""
 
@@ -235,6 +248,7 @@ class Settings:
     metrics: Metrics = field(default_factory=Metrics)
     privacy: Privacy = field(default_factory=Privacy)
     sync: dict[str, Any] = field(default_factory=dict)  # checked by the sync agent
+    help: Help = field(default_factory=Help)
 
 
 def load_settings(path: Path | None) -> Settings:
@@ -273,6 +287,7 @@ def load_settings(path: Path | None) -> Settings:
         metrics=_metrics(root.table("metrics"), base),
         privacy=_privacy(root.table("privacy")),
         sync=_sync(root),
+        help=_help(root.table("help"), languages or defaults.languages),
     )
     root.finish()
     if toml.problems:
@@ -464,6 +479,9 @@ def _timing(t: Table | None) -> Timing:
         countdown_seconds=t.integer(
             "countdown_seconds", int(d.countdown_seconds), minimum=0, maximum=10
         ),
+        warning_seconds=t.integer(
+            "warning_seconds", int(d.warning_seconds), minimum=0, maximum=600
+        ),
         # Bounded so that no setting allows more guesses than the README's bound.
         code_attempts=t.integer("code_attempts", d.code_attempts, minimum=1, maximum=5),
         code_lockout_seconds=t.integer(
@@ -548,3 +566,37 @@ def _sync(root: Table) -> dict[str, Any]:
         root.problem("sync", "is not a table", "a [sync] table")
         return {}
     return dict(value)
+
+
+def _per_language(t: Table, key: str, languages: tuple[str, ...]) -> dict[str, str]:
+    """One text for every language, or a table with a text per language."""
+    value = t.anything(key)
+    expected = 'a text, or one per language, e.g. { sv = "...", en = "..." }'
+    if value is None:
+        return {}
+    if isinstance(value, str) and value.strip():
+        return {"": value.strip()}
+    if not isinstance(value, dict):
+        t.problem(key, "is not a text or a table of texts", expected)
+        return {}
+    texts = {}
+    for lang, text in value.items():
+        if lang not in languages:
+            t.problem(key, f"language {lang} is not in languages", expected, sub=(lang,))
+        elif not isinstance(text, str) or not text.strip():
+            t.problem(key, f"text for {lang} is empty or not a string", expected, sub=(lang,))
+        else:
+            texts[lang] = text.strip()
+    return texts
+
+
+def _help(t: Table | None, languages: tuple[str, ...]) -> Help:
+    if t is None:
+        return Help()
+    help_ = Help(
+        text=_per_language(t, "text", languages),
+        phone=t.string("phone", "", expected='a phone number as candidates should dial it, or ""'),
+        location=_per_language(t, "location", languages),
+    )
+    t.finish()
+    return help_

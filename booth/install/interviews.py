@@ -158,8 +158,11 @@ def _probe(path: Path, video: bool = False) -> tuple[bool, str | None]:
 
 def _clip_references(data: dict[str, Any]) -> Iterator[tuple[KeyPath, str]]:
     """Every (key path, file name) of a clip or sound file in a valid interview.toml."""
-    for i, name in enumerate(data.get("intro_clips", [])):
-        yield ("intro_clips", i), name
+    for i, entry in enumerate(data.get("intro_clips", [])):
+        if isinstance(entry, dict):  # a titled clip: { file = "intro.mp4", title = {...} }
+            yield ("intro_clips", i, "file"), entry["file"]
+        else:
+            yield ("intro_clips", i), entry
     for i, question in enumerate(data.get("questions", [])):
         if "clip" in question:
             yield ("questions", i, "clip"), question["clip"]

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import logging
 from concurrent.futures import Executor
+from datetime import datetime
 from pathlib import Path
 
 import pygame
 from gpiozero.pins import Factory
 
 from booth.config.errors import ConfigError
-from booth.config.hours import is_open
+from booth.config.hours import OpeningHours, is_open, next_opening
 from booth.config.interview import Interview, load_interviews
 from booth.config.settings import Settings
 from booth.devices.buttons import Buttons
@@ -33,7 +34,9 @@ from booth.media.spool import Spool
 from booth.privacy.seal import Sealing
 from booth.session.clock import Clock
 from booth.session.flow import Flow
+from booth.session.view import ConsentFacts
 from booth.state import InvitationStore, read_lockout
+from booth.sync.config import sync_settings
 from booth.ui.i18n import translator
 from booth.ui.renderer import Renderer
 
@@ -59,9 +62,42 @@ def open_spool(
             clock.monotonic(),
             clock.now(),
             "take.recovered",
-            {"session": recovered.session_id, "takes": len(recovered.takes)},
+            {
+                "session": recovered.session_id,
+                "takes": len(recovered.takes),
+                "not_kept": len(recovered.not_kept),
+            },
         )
     return spool
+
+
+def consent_facts(settings: Settings) -> ConsentFacts:
+    """What the consent screen promises, from the settings that make it true: the sync
+    agent's retention_hours, and whether finished sessions are sealed for their recipients."""
+    try:
+        retention = sync_settings(settings).retention_hours
+    except ConfigError as err:  # the sync agent refuses to run with it, so nothing is deleted
+        log.warning("consent: [sync] cannot be read (%s); stating the default retention", err)
+        retention = ConsentFacts().retention_hours
+    # [privacy] recipients: finished sessions are sealed (age) for the organisation.
+    return ConsentFacts(retention_hours=retention, encrypted=bool(settings.privacy.recipients))
+
+
+def hours_today(hours: OpeningHours, now: datetime) -> str:
+    """Today's opening hours as "08:00–12:00, 13:00–17:00" ("" when always open or closed)."""
+    if hours.days is None:
+        return ""
+    return ", ".join(
+        f"{a // 60:02d}:{a % 60:02d}–{b // 60:02d}:{b % 60:02d}"
+        for a, b in hours.days[now.weekday()]
+    )
+
+
+def _texts(per_language: dict[str, str]) -> dict[str, str] | str | None:
+    """A [help] text: one for all languages (key ""), or one per language."""
+    if "" in per_language:
+        return per_language[""]
+    return per_language or None
 
 
 def assemble_kiosk(
@@ -89,6 +125,9 @@ def assemble_kiosk(
         timing=settings.timing,
         is_open=lambda now: is_open(settings.hours, now),
         language=settings.language,
+        consent=consent_facts(settings),
+        next_opening=lambda now: next_opening(settings.hours, now),
+        hours_today=lambda now: hours_today(settings.hours, now),
         lockout=read_lockout(state),
         uses=invitations,
     )
@@ -118,7 +157,12 @@ def assemble_kiosk(
         devices=devices,
         recorder=recorder,
         surface=surface,
-        renderer=Renderer(surface.get_size()),
+        renderer=Renderer(
+            surface.get_size(),
+            help_text=_texts(settings.help.text),
+            help_phone=settings.help.phone,
+            help_location=_texts(settings.help.location),
+        ),
         translators=translator,
         events=events,
         clips=clips,

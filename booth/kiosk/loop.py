@@ -379,6 +379,7 @@ class Kiosk:
                     write_lockout(self.state_dir, Lockout(e.wrong, e.last_wrong, e.until))
             elif isinstance(e, fx.OpenSession):
                 sid = self.recorder.open_session(e.interview_id, e.candidate_ref, wall, e.resumes)
+                flow.session_opened(sid)  # the done screen's receipt names it
                 self._invitation = (e.interview_id, e.candidate_ref)
                 if self.invitations is not None:
                     self.invitations.opened(e.interview_id, e.candidate_ref, sid)
@@ -387,7 +388,9 @@ class Kiosk:
                     fields["resumes"] = e.resumes
                 self._log_event("session.open", fields)
             elif isinstance(e, fx.StartTake):
-                self.recorder.start_take(e.question_id, e.take, e.practice, e.max_seconds, wall)
+                self.recorder.start_take(
+                    e.question_id, e.take, e.practice, e.max_seconds, wall, e.sent_without_keeping
+                )
                 self._take_limit = e.max_seconds
                 if not e.practice and self.invitations is not None and self._invitation:
                     self.invitations.take(*self._invitation, e.question_id, e.take)

@@ -133,8 +133,17 @@ class Recorder:
 
     # --------------------------------------------------------------- takes
     def start_take(
-        self, question_id: str, take: int, practice: bool, max_seconds: float, now: datetime
+        self,
+        question_id: str,
+        take: int,
+        practice: bool,
+        max_seconds: float,
+        now: datetime,
+        sent_without_keeping: bool = True,
     ) -> None:
+        """Start recording. `sent_without_keeping` goes into the take's take.json: whether the
+        take is sent although the candidate never keeps it (see `booth.session.steps.Step`),
+        so that recovery after a crash deletes a take that was waiting for review."""
         if self.current is not None:
             raise RuntimeError("a take is already being recorded")
         meta = dict(
@@ -145,6 +154,7 @@ class Recorder:
             channels=self.fmt.channels,
             started=now.isoformat(),
             max_seconds=max_seconds,
+            sent_without_keeping=sent_without_keeping,
         )
         if practice:
             self.practice_dir.mkdir(parents=True, exist_ok=True)

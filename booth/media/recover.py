@@ -23,3 +23,11 @@ def recover_take(take_dir: Path, out_path: Path) -> TakeResult | None:
     except TakeUnusable as error:
         log.warning("take %s could not be recovered: %s", take_dir, error)
         return None
+
+
+def sent_without_keeping(take_dir: Path) -> bool:
+    """Whether the take in ``take_dir`` is sent although the candidate never kept it (its
+    question had no review, it was the last allowed take, or the interview keeps such takes),
+    as the kiosk wrote in its take.json. A take from before that was written is sent, as it
+    always was."""
+    return bool(TakeFiles(take_dir).read_meta().get("sent_without_keeping", True))

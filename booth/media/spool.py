@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from booth.media.mux import TakeResult, mux_take
-from booth.media.recover import recover_take
+from booth.media.recover import recover_take, sent_without_keeping
 from booth.media.takefiles import TakeFiles, write_json_atomic
 from booth.privacy.files import private_dir
 from booth.privacy.seal import Sealing, finish_interrupted, is_sealed, seal_session
@@ -71,6 +71,8 @@ class RecoveredSession:
     session_id: str
     takes: list[TakeResult] = field(default_factory=list)
     unusable: list[Path] = field(default_factory=list)
+    # (question_id, take) of takes deleted because the candidate had not kept them yet
+    not_kept: list[tuple[str, int]] = field(default_factory=list)
 
 
 class SpoolSession:
@@ -238,6 +240,14 @@ class SpoolSession:
                     continue  # kept before the crash; only its raw files were left
                 if any(t["take"] > take for t in entries):
                     continue  # a later take of this question was kept: this one was not
+                if not sent_without_keeping(path):
+                    # Waiting for review (or cut off mid-take) on a question where only a take
+                    # the candidate keeps is sent: deleted below, and said so in the manifest.
+                    self._manifest.setdefault("not_kept", []).append(
+                        {"question_id": qid, "take": take, "reason": "not kept by the candidate"}
+                    )
+                    report.not_kept.append((qid, take))
+                    continue
                 result = recover_take(path, self.take_path(qid, take))
                 if result is None:
                     report.unusable.append(path)

@@ -31,6 +31,9 @@ class StartTake:
     take: int
     practice: bool
     max_seconds: float
+    # Sent even if the candidate never keeps it (no review, last take, or the interview says
+    # so): written into the take's files so that recovery after a crash follows the same rule.
+    sent_without_keeping: bool = False
 
 
 @dataclass(frozen=True)

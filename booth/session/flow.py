@@ -35,7 +35,7 @@ from booth.session.steps import (
     practice_step,
 )
 from booth.session.timing import Timing
-from booth.session.view import View
+from booth.session.view import END_SCREENS, ConsentFacts, View
 
 # Screens where the inactivity guard does not run: the candidate is busy, a timer
 # of the screen itself moves things on, or there is no session to guard.
@@ -50,7 +50,9 @@ _NO_INACTIVITY = {
     "done",
 }
 # Screens from which help can be opened (not while the camera is rolling).
-_NO_HELP = {"recording", "countdown", "help", "inactive", "out-of-order"}
+_NO_HELP = {"recording", "countdown", "help", "inactive", "out-of-order", "end-confirm"}
+# Screens drawn over another one, which they return to.
+_OVERLAYS = ("help", "inactive", "end-confirm")
 # Screens where the language can be switched.
 _LANGUAGE_SCREENS = {
     "idle",
@@ -77,6 +79,10 @@ class Flow:
         language: str | None = None,
         lockout: Lockout | None = None,
         uses: InvitationUses | None = None,
+        *,
+        consent: ConsentFacts | None = None,
+        next_opening: Callable[[datetime], datetime | None] | None = None,
+        hours_today: Callable[[datetime], str] | None = None,
     ) -> None:
         """`lockout`: the booth's wrong codes as the kiosk last kept them; `uses`: what the
         booth knows of invitations used before (spent, or resumable)."""
@@ -88,6 +94,9 @@ class Flow:
         self.clock = clock
         self.timing = timing or Timing()
         self._is_open = is_open or (lambda _now: True)
+        self.consent = consent or ConsentFacts()
+        self.next_opening = next_opening or (lambda _now: None)
+        self.hours_today = hours_today or (lambda _now: "")
         self.fault_reason: str | None = None
         # The booth's, not the candidate's: _reset leaves them be.
         self.lockout = lockout or Lockout()
@@ -116,6 +125,13 @@ class Flow:
         self.clip_paused = False
         self.replaying = False  # review: the take is being played back
         self.takes: dict[str, int] = {}  # question id -> takes recorded so far
+        self.kept: set[str] = set()  # question ids with an answer kept (or sent as it is)
+        self.more_time_used: set[str] = set()  # questions where "I need more time" was used
+        self.session_ref: str | None = None  # the spool's session id (`session_opened`)
+        self.finished_at: datetime | None = None
+        self.screens_entered = 0  # counts screen changes, to show a notice on one screen only
+        self.limit_notice_at = -1  # screens_entered when the time limit stopped a take
+        self.intro_picked = False  # a single intro clip chosen again: no running on after it
         # A resumed session (codes_entry.begin): the one it continues, and what it skips.
         self.resumes: str | None = None
         self.skipped: set[str] = set()  # step ids not asked again
@@ -134,6 +150,16 @@ class Flow:
         return self.booth_languages
 
     @property
+    def code_places(self) -> int:
+        """Digits of the installed invitation codes (the longest), 0 while unknown.
+
+        An interview's code book tells its code lengths (`CodeBook.code_lengths`); one that
+        cannot (hashed codes installed before lengths were recorded) leaves the field without
+        places."""
+        lengths = [n for iv in self.interviews for n in getattr(iv.codes, "code_lengths", ())]
+        return max(lengths, default=0)
+
+    @property
     def step(self) -> Step:
         return self.steps[self.step_index]
 
@@ -142,6 +168,7 @@ class Flow:
 
     def _goto(self, screen: str, out: list[Effect], **fields: Any) -> None:
         self.screen = screen
+        self.screens_entered += 1
         # The inactivity guard counts from the moment a screen starts waiting for the candidate.
         self.last_input = self._now()
         out.append(Event("screen", {"screen": screen, **fields}))
@@ -169,6 +196,13 @@ class Flow:
         elif action == "language" and self.screen in _LANGUAGE_SCREENS:
             self._cycle_language(out)
             done = True
+        elif (
+            action == "end"
+            and self.screen in END_SCREENS
+            and (self.session_open or self.practice_only)
+        ):
+            self._open_overlay("end-confirm", out)
+            done = True
         elif handler is not None:
             done = handler(self, action, value, out)
         if not done:
@@ -180,6 +214,8 @@ class Flow:
         out: list[Effect] = []
         now = self._now()
         if self.screen in ("idle", "closed"):
+            if self.message and now - self.last_input >= self.timing.done_seconds:
+                self.message = None  # "Ready? Enter your invitation code" after a practice
             is_open = self._is_open(self.clock.now())
             if self.screen == "idle" and not is_open:
                 self._goto("closed", out)
@@ -197,6 +233,8 @@ class Flow:
             elif self.screen == "recording":
                 out.append(Event("limit", {"question": self.step.id}))
                 self._stop_recording(out)
+                # "Your answer reached the time limit", on the screen that follows only.
+                self.limit_notice_at = self.screens_entered
             elif self.screen == "done":
                 self._to_idle(out)
         if self.screen == "inactive" and now >= self.inactive_end:
@@ -227,7 +265,9 @@ class Flow:
         self.clip_played = True
         if self.screen == "intro":
             self.intros_watched.add(self.intro_index)
-        if self.screen == "intro" and self.intro_index + 1 < len(self.interview.intro_clips):
+        if self.intro_picked:
+            self.intro_picked = False  # a clip picked to watch again: stay on it
+        elif self.screen == "intro" and self.intro_index + 1 < len(self.interview.intro_clips):
             self.intro_index += 1
             self._start_clip()
             out.append(Event("clip.start", {"intro": self.intro_index + 1}))
@@ -270,8 +310,9 @@ class Flow:
 
     # -------------------------------------------------------------- overlays
     def _open_overlay(self, screen: str, out: list[Effect]) -> None:
-        # Help can turn into "are you still there?": both return to the screen under them.
-        if self.screen not in ("help", "inactive"):
+        # Help (or "end the interview?") can turn into "are you still there?": all of them
+        # return to the screen under them.
+        if self.screen not in _OVERLAYS:
             self.return_screen = self.screen
             # The think and done countdowns wait while the candidate reads help.
             self.paused_left = self.timer_left() if self.screen in ("think", "done") else None
@@ -296,6 +337,26 @@ class Flow:
         self._close_overlay(out)
         return True
 
+    def _on_end_confirm(self, action: str, value: str | None, out: list[Effect]) -> bool:
+        """ "End the interview?": back carries on, confirm ends the session now."""
+        if action == "back":
+            self._close_overlay(out)
+            return True
+        if action == "confirm" and self.practice_only:
+            self._to_idle(out)
+            return True
+        if action == "confirm":
+            self.paused_left = None
+            self.return_screen = None
+            self._end_early(out, reason="candidate", to_idle=False)
+            self._enter_done(out)
+            return True
+        return False
+
+    def session_opened(self, session_ref: str) -> None:
+        """The kiosk opened the session's spool directory: its id is the receipt's reference."""
+        self.session_ref = session_ref
+
     # ------------------------------------------------------------ idle, code
     def _cycle_language(self, out: list[Effect]) -> None:
         langs = self.languages
@@ -305,13 +366,17 @@ class Flow:
 
     def _on_idle(self, action: str, value: str | None, out: list[Effect]) -> bool:
         if action == "start":
+            self.message = None  # "Ready? Enter your invitation code" has done its work
             self._goto("code", out)
             return True
         if action == "practice":
+            # A walk-in practice is the real path minus the recording: the equipment check
+            # first, then the practice question with its think time and time limit.
             self.practice_only = True
+            self.message = None
             self.steps = [practice_step()]
             self.step_index = 0
-            self._goto("practice", out)
+            self._goto("check", out)
             return True
         return False
 
@@ -353,8 +418,13 @@ class Flow:
         self.session_open = True
 
     def _on_check(self, action: str, value: str | None, out: list[Effect]) -> bool:
+        if action == "back" and self.practice_only:
+            self._to_idle(out)
+            return True
         if action == "next":
-            if self.interview.intro_clips and not self.skip_intro:
+            if self.practice_only:
+                self._enter_first_step(out)
+            elif self.interview.intro_clips and not self.skip_intro:
                 self.intro_index = 0
                 self._start_clip()
                 self._goto("intro", out, intro=1)
@@ -430,11 +500,27 @@ class Flow:
         if action == "next" and self.clip_played and not self.clip_playing:
             self._enter_first_step(out)
             return True
+        if action == "replay" and value is not None:
+            return self._pick_intro(value, out)
         if action == "replay":
             return self._replay_clip(out, intro=self.intro_index + 1)
         if action == "pause":
             return self._toggle_pause(out)
         return False
+
+    def _pick_intro(self, value: str, out: list[Effect]) -> bool:
+        """ "Watch again" with a clip's number: play that intro clip, and only that one."""
+        if not value.isdigit() or not 1 <= int(value) <= len(self.interview.intro_clips):
+            return False
+        if self.clip_playing or len(self.intros_watched) < len(self.interview.intro_clips):
+            return False
+        if not self.interview.replay_allowed:
+            return False
+        self.intro_index = int(value) - 1
+        self.intro_picked = True
+        self._start_clip()
+        out.append(Event("clip.replay", {"intro": self.intro_index + 1}))
+        return True
 
     def _enter_first_step(self, out: list[Effect]) -> None:
         self.step_index = 0
@@ -460,7 +546,8 @@ class Flow:
 
     def _on_practice(self, action: str, value: str | None, out: list[Effect]) -> bool:
         if action == "record":
-            self._enter_countdown(out)
+            # Like a real question: its think time first, when it has one.
+            self._enter_think_or_countdown(out)
             return True
         if action == "next":
             self._after_step(out)
@@ -469,11 +556,7 @@ class Flow:
 
     def _on_question(self, action: str, value: str | None, out: list[Effect]) -> bool:
         if action == "next" and self.clip_played and not self.clip_playing:
-            if self.step.think_seconds > 0:
-                self._start_timer(self.step.think_seconds)
-                self._goto("think", out, question=self.step.id)
-            else:
-                self._enter_countdown(out)
+            self._enter_think_or_countdown(out)
             return True
         if action == "replay":
             return self._replay_clip(out, question=self.step.id)
@@ -481,9 +564,31 @@ class Flow:
             return self._toggle_pause(out)
         return False
 
+    def _enter_think_or_countdown(self, out: list[Effect]) -> None:
+        if self.step.think_seconds > 0:
+            self._start_timer(self.step.think_seconds)
+            self._goto("think", out, question=self.step.id)
+        else:
+            self._enter_countdown(out)
+
+    def more_time_offered(self) -> float:
+        """Seconds "I need more time" would add now (0: not offered, or already used)."""
+        step = self.step
+        if self.screen != "think" or step.id in self.more_time_used:
+            return 0.0
+        return step.extra_think_seconds
+
     def _on_think(self, action: str, value: str | None, out: list[Effect]) -> bool:
         if action == "record":
             self._enter_countdown(out)
+            return True
+        if action == "more_time":
+            extra = self.more_time_offered()
+            if extra <= 0:
+                return False
+            self.more_time_used.add(self.step.id)
+            self.timer_end += extra
+            out.append(Event("think.more_time", {"question": self.step.id, "seconds": extra}))
             return True
         return False
 
@@ -499,7 +604,11 @@ class Flow:
         take = self.takes.get(step.id, 0) + 1
         self.takes[step.id] = take
         self._start_timer(step.answer_seconds)
-        out.append(StartTake(step.id, take, step.practice, step.answer_seconds))
+        out.append(
+            StartTake(
+                step.id, take, step.practice, step.answer_seconds, step.sent_without_keeping(take)
+            )
+        )
         self._goto("recording", out, question=step.id, take=take)
 
     def _on_recording(self, action: str, value: str | None, out: list[Effect]) -> bool:
@@ -574,6 +683,21 @@ class Flow:
             out.append(DiscardTake(step.id, take, True))
         else:
             out.append(KeepTake(step.id, take))
+            self.kept.add(step.id)
+
+    def _settle_pending(self, out: list[Effect]) -> None:
+        """The session ends with a take the candidate never kept: it is sent only when the
+        rules shown before it said so (`Step.sent_without_keeping`), else deleted."""
+        if self.pending_take is None:
+            return
+        step, take = self.pending_take
+        if step.sent_without_keeping(take):
+            self._keep_pending(out)
+            return
+        self.pending_take = None
+        out.append(DiscardTake(step.id, take, step.practice))
+        if not step.practice:
+            out.append(Event("take.not_kept", {"question": step.id, "take": take}))
 
     def _after_step(self, out: list[Effect]) -> None:
         following = self.step_index + 1
@@ -582,6 +706,10 @@ class Flow:
         if following < len(self.steps):
             self.step_index = following
             self._enter_question(out)
+        elif self.practice_only:
+            # A walk-in practice ends where a real visit starts: at idle, inviting the code.
+            self._to_idle(out)
+            self.message = "practice.done"
         else:
             self._finish(out)
 
@@ -590,6 +718,7 @@ class Flow:
         if self.session_open:
             out.append(FinishSession("complete"))
             self.session_open = False
+            self.finished_at = self.clock.now()
         self.outcome = self.outcome or "complete"
         self._enter_done(out)
 
@@ -604,15 +733,19 @@ class Flow:
         return False
 
     def _end_early(self, out: list[Effect], reason: str, to_idle: bool = True) -> None:
-        """End the session now, keeping every kept take and the one being reviewed."""
+        """End the session now: every kept take is sent; a take not kept is sent only where
+        the question's rules said it would be (see `_settle_pending`)."""
         if self.screen == "recording" or (
-            self.screen == "inactive" and self.return_screen == "recording"
+            self.screen in _OVERLAYS and self.return_screen == "recording"
         ):
             self._stop_recording_quietly(out)
-        self._keep_pending(out)
+        self._stop_replay(out)  # a take playing back on review is about to be settled
+        self._settle_pending(out)
         if self.session_open:
             out.append(FinishSession("ended-early"))
             self.session_open = False
+            self.finished_at = self.clock.now()
+            self.outcome = "ended-early"
         out.append(Event("session.ended_early", {"reason": reason}))
         if to_idle:
             self._to_idle(out)
@@ -665,4 +798,5 @@ SCREEN_HANDLERS: dict[str, Handler] = {
     "inactive": Flow._on_inactive,
     "closed": Flow._on_closed,
     "out-of-order": Flow._on_out_of_order,
+    "end-confirm": Flow._on_end_confirm,
 }

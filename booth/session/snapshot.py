@@ -8,11 +8,20 @@ from booth.session import codes_entry
 from booth.session.steps import DEFAULT_PRACTICE_TEXT, pick_language
 from booth.session.view import InterviewSummary, View
 
+# Screens where "your answer reached the time limit" can follow an automatic stop.
+_LIMIT_NOTICE_SCREENS = {"review", "question", "done"}
+
 if TYPE_CHECKING:
     from booth.session.flow import Flow
 
 # Screens where a clip (or the spoken question, or a take's replay) plays.
 CLIP_SCREENS = {"intro", "question", "review"}
+
+
+def intro_titles(interview: Any) -> tuple[dict[str, str], ...]:
+    """Each intro clip's title per language (an empty table where it has none)."""
+    titles = tuple(interview.intro_titles)
+    return titles + ({},) * (len(interview.intro_clips) - len(titles))
 
 
 def snapshot(flow: Flow) -> View:
@@ -31,6 +40,8 @@ def snapshot(flow: Flow) -> View:
             else max((s.max_takes for s in questions), default=1),
             deadline=interview.deadline,
             has_practice=any(s.practice for s in flow.steps),
+            takes=tuple(s.max_takes for s in questions),
+            reviews=tuple(s.review for s in questions),
         )
     fields: dict[str, Any] = {}
     if flow.steps and flow.screen not in ("idle", "code", "welcome", "consent", "done"):
@@ -42,6 +53,10 @@ def snapshot(flow: Flow) -> View:
             text = DEFAULT_PRACTICE_TEXT
         take = flow.takes.get(step.id, 0)
         left = flow.takes_left(step)
+        # Before the camera rolls the numbers are about the take to come; from recording on,
+        # the take recorded.
+        upcoming = flow.screen in ("question", "think", "countdown", "practice")
+        shown_take = take + 1 if upcoming else take
         fields.update(
             is_practice=step.practice,
             question_index=0 if step.practice else flow.step_index + 1 - first_question,
@@ -49,11 +64,15 @@ def snapshot(flow: Flow) -> View:
             question_text=text,
             think_seconds=step.think_seconds,
             answer_seconds=step.answer_seconds,
-            take_number=take,
+            take_number=shown_take,
             max_takes=step.max_takes,
             takes_left=left,
             can_retake=step.review and (left is None or left > 0),
             review_allowed=step.review,
+            one_take=step.one_take,
+            sent_without_keeping=step.sent_without_keeping(max(1, shown_take)),
+            keep_unreviewed=step.keep_unreviewed,
+            more_time_seconds=flow.more_time_offered(),
         )
         if flow.screen == "question" and step.clip is not None:
             fields["clip_path"] = str(step.clip)
@@ -61,10 +80,21 @@ def snapshot(flow: Flow) -> View:
         if flow.screen == "question" and audio is not None:
             fields["question_audio"] = str(audio)
     if flow.screen == "intro" and interview is not None:
+        titles = tuple(
+            pick_language(t, flow.language, interview.languages) if t else ""
+            for t in intro_titles(interview)
+        )
         fields.update(
             intro_index=flow.intro_index + 1,
             intro_count=len(interview.intro_clips),
             clip_path=str(interview.intro_clips[flow.intro_index]),
+            clip_title=titles[flow.intro_index],
+            # Offered to pick from once every clip has been watched to its end.
+            intro_titles=titles
+            if len(flow.intros_watched) == len(titles)
+            and not flow.clip_playing
+            and interview.replay_allowed
+            else (),
         )
     shown = flow.return_screen if flow.screen in ("help", "inactive") else flow.screen
     if flow.screen == "inactive":
@@ -74,6 +104,9 @@ def snapshot(flow: Flow) -> View:
     else:
         seconds_left = 0.0
     locked_left = codes_entry.locked_seconds(flow) if flow.screen == "code" else 0.0
+    now = flow.clock.now()
+    warn = flow.timing.warning_seconds
+    pending = flow.pending_take
     return View(
         screen=flow.screen,
         language=flow.language,
@@ -98,8 +131,26 @@ def snapshot(flow: Flow) -> View:
         return_screen=flow.return_screen,
         reason=flow.fault_reason if flow.screen == "out-of-order" else None,
         extra=_extra(flow),
+        code_places=flow.code_places,
+        limit_reached=flow.limit_notice_at == flow.screens_entered
+        and flow.screen in _LIMIT_NOTICE_SCREENS,
+        time_warning=flow.screen == "recording" and 0 < warn and seconds_left <= warn,
+        kept_count=len(flow.kept | _kept_before(flow)),
+        pending_take=pending is not None and not pending[0].practice,
+        session_ref=flow.session_ref,
+        finished_at=flow.finished_at,
+        consent=flow.consent,
+        opens_at=flow.next_opening(now) if flow.screen == "closed" else None,
+        hours_today=flow.hours_today(now) if flow.screen == "closed" else "",
+        now=now,
         **fields,
     )
+
+
+def _kept_before(flow: Flow) -> set[str]:
+    """Questions a resumed session does not ask again: their answers were kept (or their
+    takes all used, the last one sent) in the session it continues."""
+    return {s.id for s in flow.steps if s.id in flow.skipped and not s.practice}
 
 
 def _extra(flow: Flow) -> dict[str, Any]:

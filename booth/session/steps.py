@@ -28,6 +28,24 @@ class Step:
     review: bool
     practice: bool = False
     audio: dict[str, Any] = field(default_factory=dict)  # spoken question, per language
+    # Seconds "I need more time" adds to the think time, once (0: not offered).
+    extra_think_seconds: float = 0.0
+    # The interview sends a take the candidate did not keep (`unreviewed_takes = "keep"`).
+    keep_unreviewed: bool = False
+
+    @property
+    def one_take(self) -> bool:
+        """A single take that cannot be watched or redone: it is sent as it is."""
+        return self.max_takes == 1 and not self.review
+
+    def sent_without_keeping(self, take: int) -> bool:
+        """Whether take number `take` is sent although the candidate never pressed Keep: the
+        question has no review, it is the last allowed take, or the interview keeps such takes.
+        Otherwise a take left unkept (walked away, ended, power cut) is deleted."""
+        if self.practice:
+            return False
+        last = self.max_takes > 0 and take >= self.max_takes
+        return not self.review or last or self.keep_unreviewed
 
 
 def pick_language(texts: dict[str, str], language: str, fallbacks: Sequence[str]) -> str:
@@ -39,7 +57,8 @@ def pick_language(texts: dict[str, str], language: str, fallbacks: Sequence[str]
 
 
 def practice_step(practice: Any = None) -> Step:
-    """The practice question: the interview's, or the booth's own for a practice-only visit."""
+    """The practice question: the interview's, or the booth's own for a practice-only visit
+    (20 seconds to think, a minute to answer, like a typical question)."""
     if practice is None:
         return Step(PRACTICE_ID, {}, None, 20.0, 60.0, 0, True, practice=True)
     return Step(
@@ -57,6 +76,8 @@ def practice_step(practice: Any = None) -> Step:
 def interview_steps(interview: Any, invitation: Any) -> list[Step]:
     """Practice (if any), then every question, with the invitation's accommodations."""
     steps = []
+    extra_think = float(interview.extra_think_seconds)
+    keep_unreviewed = interview.unreviewed_takes == "keep"
     if interview.practice is not None:
         steps.append(practice_step(interview.practice))
     for q in interview.questions:
@@ -71,6 +92,8 @@ def interview_steps(interview: Any, invitation: Any) -> list[Step]:
                 max_takes=invitation.takes(q.max_takes),
                 review=q.review,
                 audio=dict(q.audio),
+                extra_think_seconds=extra_think if q.think_seconds > 0 else 0.0,
+                keep_unreviewed=keep_unreviewed,
             )
         )
     return steps

@@ -20,5 +20,6 @@ class Timing:
     inactive_grace_seconds: float = 20  # then the session ends, keeping what was kept
     done_seconds: float = 15  # the done screen returns to idle
     countdown_seconds: float = 3  # the 3-2-1 before recording
+    warning_seconds: float = 10  # the answer timer says "N seconds left" this long before the end
     code_attempts: int = 5  # wrong codes on this booth before code entry waits
     code_lockout_seconds: float = 60  # the first wait; each further wrong code doubles it

@@ -30,7 +30,12 @@ SCREENS = (
     "inactive",
     "closed",
     "out-of-order",
+    "end-confirm",
 )
+
+# Screens of a session that offer "End the interview" (action "end"). Not the 3-2-1 or the
+# recording: a stray touch there must not end a take; Stop first, then End on the review.
+END_SCREENS = frozenset({"check", "intro", "practice", "question", "think", "review"})
 
 # Named actions. Touch, keys and GPIO buttons are all turned into these.
 ACTIONS = (
@@ -51,6 +56,8 @@ ACTIONS = (
     "replay",
     "pause",  # pause a playing clip, or play on from where it was paused
     "help",
+    "more_time",  # think: "I need more time", once per question where the interview allows it
+    "end",  # "End the interview": asks for confirmation first (screen end-confirm)
 )
 
 
@@ -65,6 +72,22 @@ class InterviewSummary:
     max_takes: int  # the most takes any question allows; 0 = unlimited
     deadline: datetime
     has_practice: bool = True
+    # Per question, in order: takes allowed (0 = unlimited) and whether it can be reviewed.
+    takes: tuple[int, ...] = ()
+    reviews: tuple[bool, ...] = ()
+
+
+@dataclass(frozen=True)
+class ConsentFacts:
+    """What the consent screen promises, taken from the booth's real settings.
+
+    retention_hours: how long the booth keeps a session after the server confirmed it whole
+    (the sync agent's `retention_hours`). encrypted: whether takes are stored encrypted on the
+    booth (None: the booth has no such setting, and the screen says nothing about it).
+    """
+
+    retention_hours: float = 72.0
+    encrypted: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -81,6 +104,7 @@ class View:
     # code screen
     code_entry: str = ""  # digits typed so far (drawn as digits, large)
     message: str | None = None  # a message id, see MESSAGES
+    code_places: int = 0  # how many digits the installed invitation codes have; 0: unknown
     locked_seconds: float = 0.0  # >0 while code entry is paused after 5 wrong codes
 
     # after a valid code (None on idle/code, and in practice-only sessions)
@@ -99,6 +123,9 @@ class View:
     clip_pausable: bool = False  # the pause action works now (a clip plays and may be paused)
     clip_replayable: bool = False  # the replay action works now (play it again from the start)
     clip_skippable: bool = False  # an intro clip already watched: Next skips the rest of it
+    clip_title: str = ""  # the clip's title from interview.toml, "" if it has none
+    # intro: every clip's title ("" where none), for "Watch again" to pick one
+    intro_titles: tuple[str, ...] = ()
 
     # questions: practice is question 0
     is_practice: bool = False
@@ -116,17 +143,33 @@ class View:
     takes_left: int | None = None  # None = unlimited
     can_retake: bool = False
     review_allowed: bool = False
+    one_take: bool = False  # one take, no review: "You get one take. It is sent as it is."
+    # The take (being recorded, reviewed, or next) is sent even if never kept.
+    sent_without_keeping: bool = False
+    keep_unreviewed: bool = False  # the interview sends takes the candidate did not keep
+    limit_reached: bool = False  # the last take stopped at the time limit (shown once)
+    time_warning: bool = False  # recording: the last seconds of the answer time
+    more_time_seconds: float = 0.0  # think: "I need more time" adds this now (0: not offered)
     replaying: bool = False  # review: the take is being played back (clip_playing too)
 
     # countdowns: think, countdown (3-2-1), recording (time left), done, inactive
     seconds_left: float = 0.0
     recording: bool = False  # REC indicator on
 
+    # the session so far: answers kept, a take waiting for Keep, and the done screen's receipt
+    kept_count: int = 0
+    pending_take: bool = False  # a recorded take waits on review (or was just cut off)
+    session_ref: str | None = None  # what staff find in `booth takes list`
+    finished_at: datetime | None = None
+    consent: ConsentFacts = field(default_factory=ConsentFacts)
+
     # help and inactive screens come back to this screen
     return_screen: str | None = None
     # out-of-order and closed: a reason id for the candidate (details go to `booth status`)
     reason: str | None = None
     opens_at: datetime | None = None  # closed: when the booth opens next, if known
+    hours_today: str = ""  # closed: today's opening hours, e.g. "08:00–12:00, 13:00–17:00"
+    now: datetime | None = None  # the wall-clock time of the view (closed: "today", "tomorrow")
     extra: dict = field(default_factory=dict)
 
 
@@ -138,4 +181,5 @@ MESSAGES = (
     "code.locked",  # 5 wrong codes in a row: wait locked_seconds
     "code.empty",  # confirm with nothing typed
     "code.used",  # the invitation's interview was already completed on this booth
+    "practice.done",  # idle after a walk-in practice: "Ready? Enter your invitation code"
 )

@@ -10,6 +10,8 @@ Keys:
     Esc                     back              F1 or H   help
     L                       language          R         retake        P   replay
     K or Pause              pause/play a clip, as on most video players
+    E                       End the interview (asks first; Y confirms, Esc or Enter carries on)
+    M                       "I need more time" on the think screen, where offered
 No key or key combination quits: the kiosk is for candidates. Closing the window
 quits only in windowed demo mode (`allow_window_close=True`), as ("quit", None).
 """
@@ -40,6 +42,7 @@ PRIMARY_ACTIONS = {
     "done": "next",
     "help": "back",
     "inactive": "back",
+    "end-confirm": "back",  # the safe choice: carry on
 }
 # What Space (and an arcade record/stop button) means on each screen.
 RECORD_STOP_ACTIONS = {"practice": "record", "think": "record", "recording": "stop"}
@@ -56,6 +59,9 @@ _LETTER_KEYS = {
     pygame.K_p: "replay",
     pygame.K_k: "pause",
     pygame.K_PAUSE: "pause",
+    pygame.K_e: "end",
+    pygame.K_m: "more_time",
+    pygame.K_y: "confirm",
 }
 _DIGIT_KEYS = {getattr(pygame, f"K_{d}"): str(d) for d in range(10)} | {
     getattr(pygame, f"K_KP{d}"): str(d) for d in range(10)

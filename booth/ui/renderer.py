@@ -40,6 +40,7 @@ PAINTERS: dict[str, Painter] = {
     "inactive": screens_path.inactive,
     "closed": screens_path.closed,
     "out-of-order": screens_path.out_of_order,
+    "end-confirm": screens_path.end_confirm,
 }
 assert set(PAINTERS) == set(SCREENS), "every screen id needs a painter"
 
@@ -60,7 +61,8 @@ class Renderer:
     the surface actually passed to `draw`. font_path: a .ttf with å ä ö (default DejaVu
     Sans; a "-Bold" file beside it is used for bold). help_text: how candidates call
     staff, per language code (or one text for all); default: a help bell or the number
-    on the booth.
+    on the booth. help_phone: a phone number for help, shown on the help screen.
+    help_location: where staff can be found, per language code (or one text for all).
     """
 
     def __init__(
@@ -69,21 +71,21 @@ class Renderer:
         font_path: Path | None = None,
         *,
         help_text: Mapping[str, str] | str | None = None,
+        help_phone: str = "",
+        help_location: Mapping[str, str] | str | None = None,
     ) -> None:
         self.size = size
         self.fonts = FontBook(font_path)
         self.help_text = help_text
+        self.help_phone = help_phone
+        self.help_location = help_location
         self._text_cache: dict = {}
         self.text_boxes: list[TextBox] = []  # what the last draw wrote where
         self.preview_rect: pygame.Rect | None = None  # where the last draw put the preview
         self.clip_rect: pygame.Rect | None = None  # where clip or replay frames go
 
     def _help_for(self, language: str) -> str | None:
-        if isinstance(self.help_text, str):
-            return self.help_text
-        if self.help_text:
-            return self.help_text.get(language)
-        return None
+        return _in_language(self.help_text, language)
 
     def draw(
         self,
@@ -103,10 +105,27 @@ class Renderer:
         """
         surface.fill(palette.BACKGROUND)
         canvas = Canvas(surface, self.fonts, translator(view.language), self._text_cache)
-        live = Live(preview, mic, clip_frame, now, self._help_for(view.language))
+        live = Live(
+            preview,
+            mic,
+            clip_frame,
+            now,
+            self._help_for(view.language),
+            self.help_phone,
+            _in_language(self.help_location, view.language) or "",
+        )
         painter = PAINTERS.get(view.screen, screens_path.out_of_order)
         painter(canvas, view, live)
         self.text_boxes = canvas.text_boxes
         self.preview_rect = canvas.preview_rect
         self.clip_rect = canvas.clip_rect
         return canvas.hitboxes
+
+
+def _in_language(text: Mapping[str, str] | str | None, language: str) -> str | None:
+    """A booth text given once for all languages, or per language code."""
+    if isinstance(text, str):
+        return text
+    if text:
+        return text.get(language)
+    return None

@@ -32,6 +32,15 @@ def idle(c: Canvas, v: View, live: Live) -> None:
         Btn(tr("Practise first"), "practice", left=True),
         Btn(tr("Start"), "start", kind="primary"),
     ])  # fmt: skip
+    if v.message == "practice.done":
+        stack(c, area, [
+            Line(tr("That was the practice. Nothing was saved."), HEADING, bold=True,
+                 space_after_u=4),
+            Line(tr("Ready? Enter your invitation code"), TITLE + 1, bold=True, space_after_u=4),
+            Line(tr("Press Start and type the code from your invitation."), BODY,
+                 color=palette.TEXT_MUTED),
+        ], align="center", valign="middle")  # fmt: skip
+        return
     stack(c, area, [
         Line(tr("Record your video interview here"), TITLE + 1, bold=True, space_after_u=4),
         Line(tr("Have the code from your invitation ready, then press Start."), HEADING - 0.6,
@@ -59,7 +68,7 @@ def code(c: Canvas, v: View, live: Live) -> None:
         )
         pad = pygame.Rect(area.x + left_w + 2 * c.gap, area.y, area.w - left_w - 2 * c.gap, area.h)
     c.panel(entry)
-    shown = " ".join(v.code_entry) if v.code_entry else "–  –  –  –"
+    shown = code_places(v.code_entry, v.code_places)
     color = palette.TEXT if v.code_entry else palette.TEXT_MUTED
     c.text(
         shown,
@@ -84,6 +93,13 @@ def code(c: Canvas, v: View, live: Live) -> None:
     keypad(c, pad, enabled=not locked)
 
 
+def code_places(entry: str, places: int) -> str:
+    """The typed digits, then a dash for each place still to type (as many places as the
+    installed codes have; none shown when that is not known)."""
+    shown = list(entry) + ["–"] * max(0, places - len(entry))
+    return "  ".join(shown)
+
+
 def keypad(c: Canvas, area: pygame.Rect, enabled: bool) -> None:
     """Digits 0–9 with Delete and OK, three across, four down."""
     tr = c.tr
@@ -101,15 +117,18 @@ def keypad(c: Canvas, area: pygame.Rect, enabled: bool) -> None:
         c.button(rect, label, action, value, kind=kind, enabled=enabled, size_u=size)
 
 
-def _facts(c: Canvas, area: pygame.Rect, facts: list[tuple[str, str]]) -> None:
-    """Label-over-value pairs in a grid: two across in landscape, one in portrait."""
-    cols = 1 if c.portrait else 2
-    rows = -(-len(facts) // cols)
+def _facts(c: Canvas, area: pygame.Rect, facts: list[tuple[str, str]], cols: int = 2) -> None:
+    """Label-over-value pairs in a grid: `cols` across in landscape, one in portrait; the last
+    fact takes the whole last row (the takes, whose rule for the interview may be long)."""
+    cols = 1 if c.portrait else cols
+    rows = -(-(len(facts) - 1) // cols) + 1
     cw = (area.w - (cols - 1) * c.gap) // cols
     ch = (area.h - (rows - 1) * c.gap) // rows if rows else 0
     for i, (label, value) in enumerate(facts):
         row, col = divmod(i, cols)
         cell = pygame.Rect(area.x + col * (cw + c.gap), area.y + row * (ch + c.gap), cw, ch)
+        if i == len(facts) - 1:
+            cell = pygame.Rect(area.x, area.bottom - ch, area.w, ch)
         c.panel(cell)
         stack(c, cell.inflate(-round(5 * c.u), -round(3 * c.u)), [
             Line(label, SMALL, color=palette.TEXT_MUTED, space_after_u=0.8),
@@ -139,19 +158,21 @@ def welcome(c: Canvas, v: View, live: Live) -> None:
         Line(iv.employer, TITLE, bold=True, space_after_u=1),
         Line(iv.title, HEADING, color=palette.TEXT_MUTED),
     ])  # fmt: skip
-    takes = (
-        tr("as many as you need") if iv.max_takes == 0
-        else tr("up to {n}").format(n=iv.max_takes)
-    )  # fmt: skip
+    takes = texts.takes_summary(tr, iv.takes, iv.reviews)
+    if not takes:  # a summary without the questions' rules: the most takes any allows
+        takes = (
+            tr("as many as you need") if iv.max_takes == 0
+            else tr("up to {n}").format(n=iv.max_takes)
+        )  # fmt: skip
     facts = [
         (tr("Questions"), str(iv.question_count)),
         (tr("Time per answer"),
          tr("up to {time}").format(time=texts.duration(tr, iv.answer_seconds_max))),
-        (tr("Takes per question"), takes),
         (tr("Record before"), texts.date_time(tr, iv.deadline)),
+        (tr("Takes per question"), takes),
     ]  # fmt: skip
     grid = pygame.Rect(area.x, area.y + head_h + c.gap, area.w, area.h - head_h - c.gap)
-    _facts(c, grid, facts)
+    _facts(c, grid, facts, cols=3)
 
 
 def consent(c: Canvas, v: View, live: Live) -> None:
@@ -166,8 +187,7 @@ def consent(c: Canvas, v: View, live: Live) -> None:
          tr("Video and sound of your answers. The practice answer is never saved.")),
         (tr("Who receives it"), tr("{employer}, and no one else.").format(employer=employer)),
         (tr("How long it is kept"),
-         tr("The booth deletes your answers once {employer} has received them. "
-            "{employer} keeps them as your invitation describes.").format(employer=employer)),
+         texts.consent_keeping(tr, employer, v.consent.retention_hours, v.consent.encrypted)),
     ]  # fmt: skip
     question_h = round(8 * c.u)
     body = pygame.Rect(area.x, area.y, area.w, area.h - question_h - c.gap)
@@ -241,12 +261,16 @@ def done(c: Canvas, v: View, live: Live) -> None:
     tr = c.tr
     area = frame(c, v, "", [Btn(tr("Finish"), "next", kind="primary")])
     outcome = v.extra.get("outcome")
+    employer = v.interview.employer if v.interview else tr("the employer")
     if v.practice_only:
         body = tr("That was a practice session. Nothing was saved or sent.")
     elif outcome == "declined":
         body = tr("Nothing was recorded. You are welcome back before the deadline.")
+    elif outcome == "ended-early" and v.kept_count == 0:
+        body = tr("The interview has ended. No answer was kept, so nothing is sent.")
     elif outcome == "ended-early":
-        body = tr("The session has ended. The answers you kept will be sent to the employer.")
+        body = tr("The interview has ended. The booth sends the answers you kept to {employer}; "
+                  "nothing else.").format(employer=employer)  # fmt: skip
     else:
         body = tr(
             "Your answers are saved. The booth sends them to the employer by itself, so "
@@ -255,9 +279,21 @@ def done(c: Canvas, v: View, live: Live) -> None:
         )
     lines = [
         Line(tr("Thank you!"), TITLE + 2, bold=True, space_after_u=3),
-        Line(body, HEADING - 0.8),
+        Line(body, HEADING - 0.8, space_after_u=2.4),
     ]
-    if outcome != "declined":
+    if v.limit_reached:
+        limit = tr("Your answer reached the time limit. It was sent as it is.")
+        lines.insert(0, Line(limit, BODY, bold=True, color=palette.WARNING, space_after_u=2.4))
+    if outcome == "ended-early" and v.interview is not None:
+        # True whether the booth resumes the invitation or starts it again (issue 12.4).
+        lines.append(Line(tr("To answer the questions you have not answered, enter your code "
+                             "again before {deadline}.").format(
+                                 deadline=texts.date_time(tr, v.interview.deadline)),
+                          BODY, space_after_u=2.4))  # fmt: skip
+    receipt = _receipt(c, v)
+    if receipt:
+        lines.append(Line(receipt, SMALL + 0.4, color=palette.TEXT_MUTED, space_after_u=2.4))
+    if outcome != "declined" and outcome != "ended-early":
         lines.append(
             Line(
                 tr("Relax, be yourself, and good luck!"), BODY, bold=True, color=palette.TEXT_MUTED
@@ -277,14 +313,47 @@ def done(c: Canvas, v: View, live: Live) -> None:
     stack(c, area, lines, align="center", valign="middle")
 
 
+def _receipt(c: Canvas, v: View) -> str:
+    """A short receipt: date, employer, answers kept, and the reference staff can look up."""
+    tr = c.tr
+    if v.practice_only or v.interview is None or v.session_ref is None:
+        return ""
+    when = v.finished_at or v.now
+    parts = []
+    if when is not None:
+        parts.append(texts.date_time(tr, when))
+    parts.append(v.interview.employer)
+    parts.append(tr("Answers kept: {n} of {total}").format(
+        n=v.kept_count, total=v.interview.question_count))  # fmt: skip
+    parts.append(tr("Reference: {ref}").format(ref=session_ref(v.session_ref)))
+    return "\n".join(parts)
+
+
+def session_ref(session_id: str) -> str:
+    """The part of a session id a candidate can read out: its random tail (unique per booth),
+    which `booth takes list` shows as part of the session's name."""
+    return session_id.rsplit("-", 1)[-1]
+
+
 def help_screen(c: Canvas, v: View, live: Live) -> None:
     tr = c.tr
     area = frame(c, v, tr("Help"), [Btn(tr("Back"), "back", kind="primary")])
-    stack(c, area, [
+    lines = [
         Line(tr("Need help?"), TITLE, bold=True, space_after_u=3),
         Line(live.help_text or tr(DEFAULT_HELP), HEADING - 0.4, space_after_u=3),
-        Line(tr("Press Back to carry on where you were."), BODY, color=palette.TEXT_MUTED),
-    ], align="center", valign="middle")  # fmt: skip
+    ]
+    if live.help_phone:
+        lines.append(Line(tr("Phone: {number}").format(number=live.help_phone), HEADING - 0.4,
+                          bold=True, space_after_u=2))  # fmt: skip
+    if live.help_location:
+        lines.append(Line(tr("Staff: {where}").format(where=live.help_location), HEADING - 0.4,
+                          bold=True, space_after_u=3))  # fmt: skip
+    back = (
+        tr("Press Back to return to the start.") if v.return_screen in ("idle", "closed")
+        else tr("Press Back to carry on where you were.")
+    )  # fmt: skip
+    lines.append(Line(back, BODY, color=palette.TEXT_MUTED))
+    stack(c, area, lines, align="center", valign="middle")
 
 
 def inactive(c: Canvas, v: View, live: Live) -> None:
@@ -299,9 +368,47 @@ def inactive(c: Canvas, v: View, live: Live) -> None:
     stack(c, pygame.Rect(inner.x, inner.y, inner.w, button.y - c.gap - inner.y), [
         Line(tr("Are you still there?"), TITLE + 2, bold=True, space_after_u=3),
         Line(tr("Touch the button to carry on. Otherwise the session ends in {seconds} "
-                "seconds; the answers you kept are saved.").format(seconds=seconds),
-             HEADING - 0.6),
+                "seconds.").format(seconds=seconds), HEADING - 0.6, space_after_u=2.4),
+        Line(inactive_consequence(c, v), BODY),
     ], align="center", valign="middle")  # fmt: skip
+
+
+def inactive_consequence(c: Canvas, v: View) -> str:
+    """Exactly what happens to the answers if the candidate does not come back."""
+    tr = c.tr
+    if v.practice_only or v.interview is None:
+        return tr("Nothing has been saved, and nothing will be.")
+    employer = v.interview.employer
+    parts = []
+    if v.pending_take and v.sent_without_keeping:
+        parts.append(tr("The take you just recorded is sent as it is."))
+    elif v.pending_take:
+        parts.append(tr("The take you have not kept yet is deleted."))
+    if v.kept_count:
+        parts.append(tr("Answers you kept ({n}) are sent to {employer}.").format(
+            n=v.kept_count, employer=employer))  # fmt: skip
+    elif not (v.pending_take and v.sent_without_keeping):
+        parts.append(tr("You have not kept any answer yet, so nothing is sent."))
+    return " ".join(parts)
+
+
+def end_confirm(c: Canvas, v: View, live: Live) -> None:
+    """ "End the interview?": what ending now means, before it happens."""
+    tr = c.tr
+    practice = v.practice_only
+    area = frame(c, v, tr("End practice") if practice else tr("End interview"), [
+        Btn(tr("No, carry on"), "back", kind="primary", left=True),
+        Btn(tr("Yes, end now"), "confirm"),
+    ])  # fmt: skip
+    if practice:
+        lines = [
+            Line(tr("End the practice?"), TITLE, bold=True, space_after_u=3),
+            Line(tr("Nothing has been saved, and nothing will be."), HEADING - 0.6),
+        ]
+    else:
+        lines = [Line(tr("End the interview now?"), TITLE, bold=True, space_after_u=3),
+                 Line(inactive_consequence(c, v), HEADING - 0.6)]  # fmt: skip
+    stack(c, area, lines, align="center", valign="middle")
 
 
 def closed(c: Canvas, v: View, live: Live) -> None:
@@ -311,15 +418,25 @@ def closed(c: Canvas, v: View, live: Live) -> None:
     if v.opens_at is not None:
         lines.append(
             Line(
-                tr("It opens {when}.").format(when=texts.opening_time(tr, v.opens_at)),
+                tr("It opens {when}.").format(when=texts.opening_time(tr, v.opens_at, v.now)),
                 HEADING - 0.4,
+                space_after_u=2.4,
             )
         )
+    if v.hours_today:
+        lines.append(
+            Line(tr("Open today: {hours}").format(hours=v.hours_today), BODY,
+                 color=palette.TEXT_MUTED, space_after_u=2.4)
+        )  # fmt: skip
+    elif v.opens_at is not None:
+        lines.append(Line(tr("Closed all day today."), BODY, color=palette.TEXT_MUTED,
+                          space_after_u=2.4))  # fmt: skip
     hours = v.extra.get("opening_hours")
     if hours:
         lines.append(
             Line(tr("Opening hours: {hours}").format(hours=hours), BODY, color=palette.TEXT_MUTED)
         )
+    lines.append(Line(tr("Need help? Press Help at the top."), BODY, color=palette.TEXT_MUTED))
     stack(c, area, lines, align="center", valign="middle")
 
 

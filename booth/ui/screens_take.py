@@ -33,9 +33,40 @@ def question_label(c: Canvas, v: View) -> str:
 
 
 def take_label(c: Canvas, v: View) -> str:
+    if v.one_take:
+        return c.tr("One take")
     if v.max_takes == 0:
         return c.tr("Take {k}").format(k=v.take_number)
     return c.tr("Take {k} of {n}").format(k=v.take_number, n=v.max_takes)
+
+
+def rules(c: Canvas, v: View) -> list[str]:
+    """The rules of the answer to come, before the camera rolls: think time, answer time,
+    takes allowed and left, and whether the answer can be watched and redone."""
+    tr = c.tr
+    lines = []
+    if v.think_seconds:
+        lines.append(tr("Time to think: {time}").format(time=texts.duration(tr, v.think_seconds)))
+    else:
+        lines.append(tr("No time to think: recording starts after 3-2-1."))
+    lines.append(tr("Time to answer: {time}").format(time=texts.duration(tr, v.answer_seconds)))
+    if v.one_take:
+        lines.append(tr("You get one take. It is sent as it is."))
+        return lines
+    if v.max_takes == 0:
+        lines.append(tr("Takes: as many as you need."))
+    else:
+        left = v.takes_left if v.takes_left is not None else v.max_takes
+        lines.append(tr("Takes: {n} allowed, {left} left.").format(n=v.max_takes, left=left))
+    if v.is_practice:
+        lines.append(tr("You can watch your answer and try again."))
+    elif v.max_takes == 1 or v.takes_left == 1:
+        lines.append(tr("You can watch this take afterwards. It is your last, so it is sent."))
+    else:
+        lines.append(tr("After each take you can watch it, then keep it or record again."))
+        if v.keep_unreviewed:
+            lines.append(tr("If you leave without choosing, your latest take is sent."))
+    return lines
 
 
 def _status_line(c: Canvas, area: pygame.Rect) -> tuple[pygame.Rect, pygame.Rect]:
@@ -70,9 +101,17 @@ def _clip(c: Canvas, area: pygame.Rect, v: View, caption: str, live: Live) -> py
     return shown
 
 
+def clip_title(c: Canvas, v: View, index: int, title: str) -> str:
+    """A clip as the candidate knows it: its title, else its number. Never its file name."""
+    return title or c.tr("Clip {k} of {n}").format(k=index, n=v.intro_count)
+
+
 def intro(c: Canvas, v: View, live: Live) -> None:
     tr = c.tr
     title = tr("About the job: clip {k} of {n}").format(k=v.intro_index, n=v.intro_count)
+    if v.intro_titles and v.intro_count > 1:
+        _intro_picker(c, v, title)
+        return
     buttons = _clip_buttons(c, v, tr("Watch again"))
     # Skip is offered only for a clip the candidate has already watched to its end.
     label = tr("Skip") if v.clip_skippable else tr("Next")
@@ -80,7 +119,7 @@ def intro(c: Canvas, v: View, live: Live) -> None:
     buttons.append(Btn(label, "next", kind="primary", enabled=can_go_on))
     area = frame(c, v, title, buttons)
     clip, status = _status_line(c, area)
-    _clip(c, clip, v, _clip_name(v), live)
+    _clip(c, clip, v, clip_title(c, v, v.intro_index, v.clip_title), live)
     if v.clip_paused:
         hint = tr("Paused. Press Play to go on watching.")
     elif v.clip_skippable:
@@ -92,29 +131,39 @@ def intro(c: Canvas, v: View, live: Live) -> None:
     c.text(hint, status, BODY, color=palette.TEXT_MUTED, align="center", valign="middle")
 
 
-def _clip_name(v: View) -> str:
-    return v.clip_path.replace("\\", "/").rsplit("/", 1)[-1] if v.clip_path else ""
+def _intro_picker(c: Canvas, v: View, title: str) -> None:
+    """Every intro clip watched: pick one to watch again, or go on."""
+    tr = c.tr
+    area = frame(c, v, tr("About the job"), [Btn(tr("Next"), "next", kind="primary")])
+    head = pygame.Rect(area.x, area.y, area.w, round(10 * c.u))
+    c.text(tr("Watch a clip again, or press Next."), head, BODY, color=palette.TEXT_MUTED,
+           valign="middle")  # fmt: skip
+    rows = pygame.Rect(area.x, head.bottom + c.gap, area.w, area.bottom - head.bottom - c.gap)
+    n = len(v.intro_titles)
+    h = min(c.button_height, (rows.h - (n - 1) * c.gap) // max(1, n))
+    for i, name in enumerate(v.intro_titles, start=1):
+        rect = pygame.Rect(rows.x, rows.y + (i - 1) * (h + c.gap), rows.w, h)
+        label = tr("Watch again: {clip}").format(clip=clip_title(c, v, i, name))
+        c.button(rect, label, "replay", str(i))
 
 
 def practice(c: Canvas, v: View, live: Live) -> None:
     tr = c.tr
-    area = frame(c, v, tr("Practice question"), [
-        Btn(tr("Skip practice"), "next", left=True),
-        Btn(tr("Record a practice answer"), "record", kind="primary"),
-    ])  # fmt: skip
+    buttons = [Btn(tr("Record a practice answer"), "record", kind="primary")]
+    if not v.practice_only:  # a walk-in practice has only this question: End is in the bar
+        buttons.insert(0, Btn(tr("Skip practice"), "next", left=True))
+    area = frame(c, v, tr("Practice question"), buttons)
+    if v.practice_only:
+        intro_text = tr("Try how it works: think, 3-2-1, answer, then watch yourself. "
+                        "Nothing is saved or sent.")  # fmt: skip
+    else:
+        intro_text = tr("Try it once before the real questions. A practice answer is never "
+                        "saved or sent.")  # fmt: skip
     lines = [
-        Line(tr("Try it once before the real questions. A practice answer is never saved "
-                "or sent."), BODY, color=palette.TEXT_MUTED, space_after_u=4),
+        Line(intro_text, BODY, color=palette.TEXT_MUTED, space_after_u=4),
         Line(v.question_text, TITLE - 0.6, bold=True, space_after_u=4),
-    ]  # fmt: skip
-    if v.answer_seconds:
-        lines.append(
-            Line(
-                tr("You have {time} to answer.").format(time=texts.duration(tr, v.answer_seconds)),
-                BODY,
-                color=palette.TEXT_MUTED,
-            )
-        )
+        Line("\n".join(rules(c, v)), BODY, color=palette.TEXT_MUTED),
+    ]
     stack(c, area, lines, valign="middle")
 
 
@@ -123,16 +172,23 @@ def question(c: Canvas, v: View, live: Live) -> None:
     again = tr("Listen again") if v.question_audio else tr("Watch again")
     buttons = _clip_buttons(c, v, again)
     # The clip (or the question read aloud) plays to its end before the candidate goes on.
-    buttons.append(Btn(tr("Next"), "next", kind="primary", enabled=not v.clip_playing))
+    # A single take with no review: the same Next, named for what it starts.
+    go = tr("I'm ready") if v.one_take else tr("Next")
+    buttons.append(Btn(go, "next", kind="primary", enabled=not v.clip_playing))
     area = frame(c, v, question_label(c, v), buttons)
-    times = []
-    if v.think_seconds:
-        times.append(tr("Time to think: {time}").format(time=texts.duration(tr, v.think_seconds)))
-    times.append(tr("Time to answer: {time}").format(time=texts.duration(tr, v.answer_seconds)))
-    lines = [
-        Line(v.question_text, TITLE - 0.6, bold=True, space_after_u=4),
-        Line("\n".join(times), BODY, color=palette.TEXT_MUTED),
-    ]
+    rule_lines = rules(c, v)
+    lines = []
+    if v.limit_reached:
+        lines.append(Line(tr("Your answer reached the time limit. It was sent as it is."),
+                          BODY, bold=True, color=palette.WARNING, space_after_u=3))  # fmt: skip
+    lines.append(Line(v.question_text, TITLE - 0.6, bold=True, space_after_u=4))
+    if v.one_take:
+        # The one rule that matters most, on a line of its own.
+        lines.append(Line("\n".join(rule_lines[:-1]), BODY, color=palette.TEXT_MUTED,
+                          space_after_u=1.5))  # fmt: skip
+        lines.append(Line(rule_lines[-1], BODY, bold=True))
+    else:
+        lines.append(Line("\n".join(rule_lines), BODY, color=palette.TEXT_MUTED))
     if not v.clip_path:
         if v.question_audio and v.clip_playing:
             listen = tr("Paused") if v.clip_paused else tr("The question is read aloud.")
@@ -145,18 +201,25 @@ def question(c: Canvas, v: View, live: Live) -> None:
     else:
         clip = pygame.Rect(area.x, area.y, round(area.w * 0.55), area.h)
         rest = pygame.Rect(clip.right + 2 * c.gap, area.y, area.w - clip.w - 2 * c.gap, area.h)
-    shown = _clip(c, clip, v, _clip_name(v), live)
+    shown = _clip(c, clip, v, "", live)
     if not c.portrait:
         rest = pygame.Rect(
             shown.right + 2 * c.gap, area.y, area.right - shown.right - 2 * c.gap, area.h
         )
-    lines[0] = Line(v.question_text, HEADING, bold=True, space_after_u=4)
+    lines = [
+        Line(ln.text, HEADING, bold=True, space_after_u=4) if ln.text == v.question_text else ln
+        for ln in lines
+    ]
     stack(c, rest, lines, valign="middle")
 
 
 def think(c: Canvas, v: View, live: Live) -> None:
     tr = c.tr
-    area = frame(c, v, question_label(c, v), [Btn(tr("Start now"), "record", kind="primary")])
+    buttons = [Btn(tr("Start now"), "record", kind="primary")]
+    if v.more_time_seconds:
+        more = tr("I need more time (+{time})").format(time=texts.duration(tr, v.more_time_seconds))
+        buttons.insert(0, Btn(more, "more_time", left=True))
+    area = frame(c, v, question_label(c, v), buttons)
     timer_h = round(26 * c.u)
     text_area = pygame.Rect(area.x, area.y, area.w, area.h - timer_h - c.gap)
     stack(c, text_area, [Line(v.question_text, TITLE - 0.6, bold=True)], valign="middle")
@@ -216,23 +279,26 @@ def countdown(c: Canvas, v: View, live: Live) -> None:
         v.question_text, lay.question, QUESTION_NEAR_LENS, bold=True, align="center",
         valign="middle",
     )  # fmt: skip
-    shown = preview(c, lay.preview, live.preview)
-    # The number sits on a solid disc so it reads over any picture.
-    radius = round(min(shown.w, shown.h) * 0.3)
-    pygame.draw.circle(c.surface, palette.BACKGROUND, shown.center, radius)
-    pygame.draw.circle(c.surface, palette.OUTLINE, shown.center, radius, max(2, round(0.5 * c.u)))
-    number = pygame.Rect(0, 0, round(radius * 1.4), round(radius * 1.4))
-    number.center = shown.center
+    preview(c, lay.preview, live.preview)
+    # The number stands beside the picture, never over the face the candidate is checking.
+    side = lay.status.union(lay.meter) if c.portrait else lay.status
+    number_w = side.w // 2 if c.portrait else side.w
+    number_h = side.h if c.portrait else round(side.h * 0.45)
+    number = pygame.Rect(side.x, side.y, number_w, number_h)
     c.text(
         str(max(1, int(-(-v.seconds_left // 1)))),
         number,
-        radius * 1.1 / c.u,
+        number_h * 0.8 / c.u,
         bold=True,
         align="center",
         valign="middle",
     )
-    side = lay.status.union(lay.meter) if c.portrait else lay.status
-    stack(c, side, [
+    words = (
+        pygame.Rect(side.x + number_w + c.gap, side.y, side.w - number_w - c.gap, side.h)
+        if c.portrait
+        else pygame.Rect(side.x, number.bottom + c.gap, side.w, side.bottom - number.bottom - c.gap)
+    )
+    stack(c, words, [
         Line(tr("Recording starts in a moment."), BODY, bold=True, space_after_u=3),
         Line(tr("Smile, and look into the camera."), BODY, color=palette.TEXT_MUTED),
     ], valign="middle" if c.portrait else "top")  # fmt: skip
@@ -255,10 +321,19 @@ def recording(c: Canvas, v: View, live: Live) -> None:
     rec_h = round(7 * c.u)
     rec_indicator(c, pygame.Rect(s.x, s.y, s.w, rec_h))
     rest = pygame.Rect(s.x, s.y + rec_h + c.gap, s.w, s.h - rec_h - c.gap)
-    time_lines = [
-        Line(texts.clock(v.seconds_left), TITLE * 1.6, bold=True, space_after_u=0.2),
-        Line(tr("left to answer"), BODY, color=palette.TEXT_MUTED, space_after_u=3),
-    ]
+    if v.time_warning:
+        # The last seconds: in words as well as in colour.
+        left = tr("Only {n} seconds left").format(n=texts.seconds_up(v.seconds_left))
+        time_lines = [
+            Line(texts.clock(v.seconds_left), TITLE * 1.6, bold=True, color=palette.WARNING,
+                 space_after_u=0.2),
+            Line(left, BODY, bold=True, color=palette.WARNING, space_after_u=3),
+        ]  # fmt: skip
+    else:
+        time_lines = [
+            Line(texts.clock(v.seconds_left), TITLE * 1.6, bold=True, space_after_u=0.2),
+            Line(tr("left to answer"), BODY, color=palette.TEXT_MUTED, space_after_u=3),
+        ]
     numbers = [
         Line(question_label(c, v), BODY - 0.4, bold=True, space_after_u=1),
         Line(take_label(c, v), BODY - 0.4, color=palette.TEXT_MUTED),
@@ -291,12 +366,23 @@ def review(c: Canvas, v: View, live: Live) -> None:
     elif v.can_retake:
         takes = tr("Takes left: {n}").format(n=v.takes_left)
     else:
-        takes = tr("That was your last take. It will be kept.")
-    lines = [
+        takes = tr("That was your last take. It will be sent.")
+    lines = []
+    if v.limit_reached:
+        lines.append(Line(tr("Your answer reached the time limit."), BODY, bold=True,
+                          color=palette.WARNING, space_after_u=2))  # fmt: skip
+    lines += [
         Line(tr("How did it go?"), HEADING, bold=True, space_after_u=2),
         Line(take_label(c, v), BODY, space_after_u=1.5),
-        Line(takes, BODY, color=palette.TEXT_MUTED),
+        Line(takes, BODY, color=palette.TEXT_MUTED, space_after_u=1.5),
     ]
+    if not v.is_practice and v.can_retake:
+        if v.keep_unreviewed:
+            sent = tr("Only the take you keep is sent. If you leave without choosing, this take "
+                      "is sent.")  # fmt: skip
+        else:
+            sent = tr("Only the take you keep is sent.")
+        lines.append(Line(sent, BODY, color=palette.TEXT_MUTED))
     if c.portrait:
         clip = pygame.Rect(area.x, area.y, area.w, round(area.h * 0.55))
         shown = _replay_area(c, clip, v, live)

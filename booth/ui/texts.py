@@ -131,3 +131,67 @@ def opening_time(tr: Translate, opens: datetime, now: datetime | None = None) ->
         month=tr(MONTHS[opens.month - 1]),
         time=hhmm,
     )
+
+
+def takes_phrase(tr: Translate, max_takes: int, review: bool) -> str:
+    """A question's takes in words: "2 takes", "one take, sent as it is"…"""
+    if not review:
+        # Without review the first take is the answer, whatever max_takes says.
+        return tr("one take, sent as it is")
+    if max_takes == 0:
+        return tr("as many takes as you need")
+    if max_takes == 1:
+        return tr("one take")
+    return tr("{n} takes").format(n=max_takes)
+
+
+def takes_summary(tr: Translate, takes: tuple[int, ...], reviews: tuple[bool, ...]) -> str:
+    """The takes of the whole interview, true for every question: the most common rule, then
+    each question that differs from it ("2 takes; question 3: one take, sent as it is")."""
+    phrases = [takes_phrase(tr, n, r) for n, r in zip(takes, reviews, strict=True)]
+    if not phrases:
+        return ""
+    base = max(phrases, key=lambda p: (phrases.count(p), -phrases.index(p)))
+    parts = [base] + [
+        tr("question {k}: {takes}").format(k=k, takes=p)
+        for k, p in enumerate(phrases, start=1)
+        if p != base
+    ]
+    return "; ".join(parts)
+
+
+def retention(tr: Translate, hours: float) -> str:
+    """How long the booth keeps answers once the employer has them, in words: "3 days",
+    "36 hours" ("" for no time at all)."""
+    whole = round(hours)
+    if whole <= 0:
+        return ""
+    if whole % 24 == 0 and whole >= 48:
+        return tr("{n} days").format(n=whole // 24)
+    if whole == 1:
+        return tr("1 hour")
+    return tr("{n} hours").format(n=whole)
+
+
+def consent_keeping(
+    tr: Translate, employer: str, retention_hours: float, encrypted: bool | None
+) -> str:
+    """The consent screen's "how long it is kept", from the booth's real settings."""
+    after = retention(tr, retention_hours)
+    if after:
+        text = tr(
+            "The booth deletes your answers {time} after {employer} has confirmed receiving them."
+        ).format(time=after, employer=employer)
+    else:
+        text = tr(
+            "The booth deletes your answers as soon as {employer} has confirmed receiving them."
+        ).format(employer=employer)
+    if encrypted is True:
+        text += " " + tr("Until then they are stored encrypted on the booth.")
+    elif encrypted is False:
+        text += " " + tr("Until then they are stored on the booth.")
+    return (
+        text
+        + " "
+        + tr("{employer} keeps them as your invitation describes.").format(employer=employer)
+    )

@@ -8,7 +8,7 @@ import numpy as np
 import pygame
 
 from booth.framing import FRAMING
-from booth.session.view import View
+from booth.session.view import END_SCREENS, View
 from booth.ui import palette
 from booth.ui.canvas import BODY, SMALL, Canvas
 from booth.ui.i18n import N_, translator
@@ -38,6 +38,8 @@ class Live:
     clip_frame: np.ndarray | None = None  # decoded clip or replay frame, RGB
     now: float = 0.0  # seconds, for gentle animation only
     help_text: str | None = None  # how to call staff, already in the candidate's language
+    help_phone: str = ""  # a phone number for help ([help] phone)
+    help_location: str = ""  # where staff are, in the candidate's language ([help] location)
 
 
 @dataclass(frozen=True)
@@ -55,11 +57,14 @@ class Btn:
 # Screens that offer help and the language switch in their top bar.
 HELP_SCREENS = {
     "idle", "code", "welcome", "consent", "check", "intro", "practice", "question", "think",
-    "review",
+    "review", "closed",
 }  # fmt: skip
 LANGUAGE_SCREENS = {"idle", "code", "welcome", "consent", "check", "help", "closed", "out-of-order"}
 
 METER_FLOOR_DBFS = -60.0
+# Below this the meter's bar is (nearly) empty and no voice is heard: the level meter's own
+# "too quiet" threshold (booth.devices.level_meter, quiet_dbfs).
+SPEECH_FLOOR_DBFS = -45.0
 
 
 def next_language(view: View) -> str | None:
@@ -72,24 +77,30 @@ def next_language(view: View) -> str | None:
 
 
 def top_bar(c: Canvas, view: View, title: str) -> pygame.Rect:
-    """Title at the left, language and help buttons at the right; returns the area below."""
+    """Title at the left; language, "End interview" and help buttons at the right; returns
+    the area below. When the buttons would crowd out the title they share 3/4 of the bar."""
     inner = c.inner()
     bar_h = round(11 * c.u)
     bar = pygame.Rect(inner.x, inner.y, inner.w, bar_h)
-    right = bar.right
+    buttons: list[tuple[str, str]] = []  # right to left
     if view.screen in HELP_SCREENS:
-        label = c.tr("Help")
-        w = c.button_width(label, SMALL + 0.6)
-        right -= w
-        c.button(pygame.Rect(right, bar.y, w, bar_h), label, "help", size_u=SMALL + 0.6)
-        right -= c.gap
+        buttons.append((c.tr("Help"), "help"))
+    if view.screen in END_SCREENS and (view.interview is not None or view.practice_only):
+        buttons.append(
+            (c.tr("End practice") if view.practice_only else c.tr("End interview"), "end")
+        )
     target = next_language(view)
     if view.screen in LANGUAGE_SCREENS and target is not None:
         # Each catalog names its own language here, so the label is readable by whoever needs it.
-        label = translator(target)(N_("In English"))
-        w = c.button_width(label, SMALL + 0.6)
+        buttons.append((translator(target)(N_("In English")), "language"))
+    widths = [c.button_width(label, SMALL + 0.6) for label, _ in buttons]
+    room = round(bar.w * 0.75) - c.gap * len(buttons)
+    if sum(widths) > room:
+        widths = [max(round(14 * c.u), w * room // sum(widths)) for w in widths]
+    right = bar.right
+    for (label, action), w in zip(buttons, widths, strict=True):
         right -= w
-        c.button(pygame.Rect(right, bar.y, w, bar_h), label, "language", size_u=SMALL + 0.6)
+        c.button(pygame.Rect(right, bar.y, w, bar_h), label, action, size_u=SMALL + 0.6)
         right -= c.gap
     title_rect = pygame.Rect(bar.x, bar.y, max(1, right - bar.x), bar_h)
     c.text(title, title_rect, BODY, bold=True, color=palette.TEXT_MUTED, valign="middle")
@@ -216,6 +227,13 @@ def mic_meter(c: Canvas, area: pygame.Rect, mic: MicLevel | None) -> pygame.Rect
         status, color, fill = (
             c.tr("Too quiet: speak up or move closer"),
             palette.WARNING,
+            palette.METER_QUIET,
+        )
+    elif mic.rms_dbfs < SPEECH_FLOOR_DBFS:
+        # Nothing heard yet: the bar is empty, so the words must not say "good".
+        status, color, fill = (
+            c.tr("No sound yet: say something"),
+            palette.TEXT_MUTED,
             palette.METER_QUIET,
         )
     else:

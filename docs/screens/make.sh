@@ -27,5 +27,6 @@ TOML
   done
 }
 
-shoot sv 800 480 idle code check recording review done
-shoot en 1920 1080 idle welcome check recording
+shoot sv 800 480 idle code welcome consent check intro question think countdown \
+  recording-warning review end-confirm question-one-take done
+shoot en 1920 1080 idle welcome check question recording review question-one-take done
