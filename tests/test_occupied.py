@@ -32,23 +32,25 @@ SETTINGS = (
     "[recording]\nwidth = 160\nheight = 120\nbitrate_bps = 300_000\ndisk_margin_bytes = 0\n"
 )
 
-# A candidate practises once: the first action (practice), a take, review, done, idle again.
+# A candidate practises once: the first action (practice), the check, a take, review, idle again.
 PRACTICE_SESSION = """
 expect idle
 wait 1
 press practice
+expect check
+press next
 expect practice
 wait 1
 press record
+expect think
+press record                # start now
 expect countdown
 wait 3
 expect recording
 wait 3
 press stop
 expect review
-press next
-expect done
-wait 15
+press next                  # a practice-only session ends here
 expect idle
 wait 1
 """
@@ -180,9 +182,9 @@ def test_a_whole_session_lights_blinks_and_clears_the_door_light(tmp_path, pins)
     take = next(e for e in log if e["event"] == "take.start")
     stop = next(e for e in log if e["event"] == "take.stop")
     # On at the candidate's first action, blinking exactly while the take records, on again for
-    # review and done, off when the booth is idle again: nothing before, nothing after.
+    # the review, off when the booth is idle again: nothing before, nothing after.
     assert light == [
-        (screens["practice"], ON),
+        (screens["check"], ON),
         (take["t"], BLINK),
         (stop["t"], ON),
         (screens["idle"], OFF),
