@@ -7,9 +7,17 @@ TUS    := tools/tus
 TUS_STAMP := $(TUS)/node_modules/.installed
 PYTHON ?= python3
 
-.PHONY: venv test lint demo bench i18n screenshots clean
+# A second venv of exactly deploy/constraints.txt, the versions a booth runs (Raspberry Pi OS
+# Bookworm's PyAV, Debian 12's numpy): tests/test_constraints.py runs booth's tests in it.
+PINNED := .venv-pinned
+PINNED_STAMP := $(PINNED)/.installed
+# make arm64-check: deploy/install.sh on an emulated arm64 Debian 12 (tools/arm64_check.py).
+ARM64_WORK ?= /var/tmp/booth-arm64-check
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-venv: $(STAMP) $(TUS_STAMP)
+.PHONY: venv test lint demo bench i18n screenshots clean arm64-check
+
+venv: $(STAMP) $(TUS_STAMP) $(PINNED_STAMP)
 
 $(STAMP): pyproject.toml deploy/dev-deps.sh
 	./deploy/dev-deps.sh
@@ -17,6 +25,12 @@ $(STAMP): pyproject.toml deploy/dev-deps.sh
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -e '.[dev]'
 	touch $(STAMP)
+
+$(PINNED_STAMP): pyproject.toml deploy/constraints.txt | $(STAMP)
+	test -x $(PINNED)/bin/python || $(PYTHON) -m venv $(PINNED)
+	PIP_CONSTRAINT=$(CURDIR)/deploy/constraints.txt $(PINNED)/bin/pip install -q -e . \
+		pytest==9.2.0 pytest-timeout==2.4.0
+	touch $(PINNED_STAMP)
 
 # After the venv (its npm), but a change to pyproject.toml alone does not re-install them.
 # npm ci empties node_modules first, so the stamp inside it goes with a failed install.
@@ -46,9 +60,15 @@ bench: venv
 screenshots: venv
 	./docs/screens/make.sh
 
+# Heavy (about 40 minutes, README "An emulated install"): not part of make test. Needs root
+# (debootstrap, chroot); works in ARM64_WORK, outside the source tree. ARM64_FLAGS=--reuse-base
+# starts from the root an earlier run debootstrapped.
+arm64-check:
+	nice -n 10 $(SUDO) python3 tools/arm64_check.py --work $(ARM64_WORK) $(ARM64_FLAGS)
+
 # Recompile the translation catalogs after editing a .po file.
 i18n:
 	for po in booth/locale/*/LC_MESSAGES/booth.po; do msgfmt -o $${po%.po}.mo $$po; done
 
 clean:
-	rm -rf $(VENV) $(TUS)/node_modules build *.egg-info
+	rm -rf $(VENV) $(PINNED) $(TUS)/node_modules build *.egg-info

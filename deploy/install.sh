@@ -10,9 +10,9 @@
 #   sudo deploy/install.sh --writable-root    take the overlay off again (to update; reboot)
 #   sudo deploy/install.sh --system           only the system settings below (no release)
 #
-# What it does: Debian packages (python3-picamera2 and the build tools), a Python venv per
-# release under /opt/booth/releases/<version> with --system-site-packages (picamera2 only
-# comes from apt) and /opt/booth/current pointing at the one in use, the `booth` user and its
+# What it does: Debian packages (picamera2 and PyAV, numpy, systemd, the tools to build
+# pyalsaaudio), a venv per release under /opt/booth/releases/<version> with the rest, pinned by
+# deploy/constraints.txt, and /opt/booth/current pointing at the one in use, the `booth` user and its
 # groups, /etc/booth and /var/lib/booth with safe permissions, the boot configuration
 # (hardware/config.txt, and no console blanking) and the systemd units (kiosk, sync, metrics,
 # occupied light), enabled. And the fleet settings (README "Monitoring a fleet", "Locking a
@@ -45,8 +45,7 @@ BLOCK_END="# <<< booth"
 # switch; config.txt's hdmi_force_hotplug covers the firmware's part, raspberrypi/firmware#326).
 CMDLINE_SETTINGS=(consoleblank=0 vt.global_cursor_default=0 vc4.force_hotplug=1)
 APT_PACKAGES=(
-  python3-picamera2 python3-venv python3-dev
-  gcc pkg-config libasound2-dev libsystemd-dev # pyalsaaudio and systemd-python build from source
+  python3-venv
   ffmpeg alsa-utils fonts-dejavu-core
 )
 # pygame is built from source against Raspberry Pi OS's SDL, which has the KMSDRM video driver
@@ -54,7 +53,24 @@ APT_PACKAGES=(
 PYGAME_REQUIREMENT="pygame==2.6.1"
 APT_PACKAGES+=(libsdl2-dev libsdl2-ttf-dev libsdl2-image-dev libsdl2-mixer-dev libfreetype-dev libportmidi-dev)
 # gpiozero's pin factory on Bookworm: pip's gpiozero does not pull in lgpio (seen by the venv).
-APT_PACKAGES+=(python3-lgpio)
+# python3-lgpio is in the Raspberry Pi archive only: PI_ARCHIVE_PACKAGES below.
+# >>> reproducible installs: where each package comes from (README, "Which package comes from where")
+# Python packages from Debian, seen by the venv through --system-site-packages: nothing to compile.
+APT_PACKAGES+=(python3-numpy python3-systemd)
+# pyalsaaudio is built by pip: Debian's python3-alsaaudio (0.8.4) is too old for booth.
+APT_PACKAGES+=(gcc python3-dev libasound2-dev)
+# From the Raspberry Pi archive (Debian has no libcamera for Python nor lgpio, and its python3-av
+# is 10.0): picamera2 and the PyAV its encoders and PyavOutput use, which booth shares, and lgpio.
+# Skipped, and said so, with --without-pi-archive, which only make arm64-check uses.
+PI_ARCHIVE_PACKAGES=(python3-picamera2 python3-av python3-lgpio)
+WITHOUT_PI_ARCHIVE=0
+# Every Python package of a release is pinned here (pip --constraint)...
+CONSTRAINTS=$SOURCE/deploy/constraints.txt
+# ...except these, which apt installed: pinned to apt's version, so pip never installs a second
+# copy in the venv that would shadow the one picamera2 (or the rest of the system) uses.
+APT_PYTHON=(av:python3-av numpy:python3-numpy systemd-python:python3-systemd)
+APT_SITE=/usr/lib/python3/dist-packages
+# <<< reproducible installs
 
 usage() {
   # The header comment, however long it grows.
@@ -68,6 +84,9 @@ Options:
   --source PATH    what pip installs (default: this source tree; a wheel works too)
   --rollback       switch back to the previous release
   --uninstall      remove the booth software; add --purge to remove its data and user too
+  --without-pi-archive
+                   skip the Raspberry Pi archive's packages (picamera2, PyAV, lgpio): for an
+                   emulated check on plain Debian only; a booth without them has no camera
   --read-only-root turn on Raspberry Pi OS's overlay root (/var/lib/booth must be its own
                    partition in /etc/fstab); reboot to apply
   --writable-root  turn the overlay root off again, to update (reboot, update, --read-only-root)
@@ -89,6 +108,7 @@ while [ $# -gt 0 ]; do
     --rollback) MODE=rollback ;;
     --uninstall) MODE=uninstall ;;
     --purge) PURGE=1 ;;
+    --without-pi-archive) WITHOUT_PI_ARCHIVE=1 ;;
     --read-only-root) ROOT_MODE=read-only ;;
     --writable-root) ROOT_MODE=writable ;;
     --system) MODE=system ;;
@@ -266,8 +286,12 @@ release_version() {
 # --- install steps -----------------------------------------------------------------------
 
 install_packages() {
-  local missing=() p
-  for p in "${APT_PACKAGES[@]}"; do
+  local missing=() p wanted=("${PI_ARCHIVE_PACKAGES[@]}" "${APT_PACKAGES[@]}")
+  if [ "$WITHOUT_PI_ARCHIVE" = 1 ]; then
+    say "Skipping the Raspberry Pi archive packages (--without-pi-archive): ${PI_ARCHIVE_PACKAGES[*]}"
+    wanted=("${APT_PACKAGES[@]}")
+  fi
+  for p in "${wanted[@]}"; do
     if [ -n "$ROOT" ] || ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed"; then
       missing+=("$p")
     fi
@@ -344,9 +368,7 @@ install_release() {
     # A release without its marker was interrupted: start it again from nothing.
     remove "$release"
     run python3 -m venv --system-site-packages "$release"
-    # pygame first, from source against the system SDL (KMSDRM), so booth's own install keeps it.
-    run "$release/bin/pip" install --quiet --no-binary pygame "$PYGAME_REQUIREMENT"
-    run "$release/bin/pip" install --quiet "$PIP_SOURCE"
+    install_python_packages "$release"
     if [ "$DRY_RUN" = 1 ]; then
       printf 'would mark %s as installed\n' "$release"
     else
@@ -357,6 +379,67 @@ install_release() {
   switch_to "$release"
   link "$OPT/current/bin/booth" "$BIN_LINK"
 }
+
+# >>> reproducible installs
+# The version of Python distribution NAME that apt installed (its metadata directory in
+# /usr/lib/python3/dist-packages), or nothing.
+apt_python_version() { # NAME
+  local meta version
+  for meta in "$(at "$APT_SITE")/${1//-/_}"-*.{dist-info,egg-info}; do
+    [ -d "$meta" ] || continue
+    version=${meta##*/}
+    version=${version#"${1//-/_}"-}
+    version=${version%.*-info}
+    printf '%s' "${version%%-py*}"
+    return 0
+  done
+  return 1
+}
+
+# deploy/constraints.txt with the pins of the packages apt installed replaced by apt's versions.
+release_constraints() {
+  local line name entry version
+  while IFS= read -r line || [ -n "$line" ]; do
+    name=${line%%==*}
+    for entry in "${APT_PYTHON[@]}"; do
+      if [ "$line" != "$name" ] && [ "$name" = "${entry%%:*}" ] &&
+        version=$(apt_python_version "$name"); then
+        line="$name==$version  # from apt (${entry#*:}), not pip"
+      fi
+    done
+    printf '%s\n' "$line"
+  done <"$CONSTRAINTS"
+}
+
+# pip installs the release with every version pinned (also in its build environments, through
+# PIP_CONSTRAINT); the release keeps the constraints it was installed with.
+install_python_packages() { # RELEASE
+  local release=$1 entry name version shadow=()
+  [ -f "$CONSTRAINTS" ] || die "no $CONSTRAINTS: every release is installed with its pins"
+  release_constraints | update_file "$release/constraints.txt" 0644 || true
+  for entry in "${APT_PYTHON[@]}"; do
+    name=${entry%%:*}
+    if version=$(apt_python_version "$name"); then
+      say "Python package $name $version: from apt (${entry#*:}), shared with the system"
+    fi
+  done
+  # pygame first, from source against the system SDL (KMSDRM), so booth's own install keeps it.
+  run env PIP_CONSTRAINT="$release/constraints.txt" \
+    "$release/bin/pip" install --quiet --no-binary pygame "$PYGAME_REQUIREMENT"
+  run env PIP_CONSTRAINT="$release/constraints.txt" "$release/bin/pip" install --quiet "$PIP_SOURCE"
+  # No second copy of an apt package in the venv: picamera2 would import the venv's.
+  for entry in "${APT_PYTHON[@]}"; do
+    name=${entry%%:*}
+    if apt_python_version "$name" >/dev/null &&
+      compgen -G "$(at "$release")/lib/python3*/site-packages/${name//-/_}-*.dist-info" >/dev/null; then
+      shadow+=("$name")
+    fi
+  done
+  if [ ${#shadow[@]} -gt 0 ]; then
+    die "pip installed its own ${shadow[*]} in $release over apt's; picamera2 and booth must share one. Check $release/constraints.txt."
+  fi
+}
+# <<< reproducible installs
 
 # Points `current` at RELEASE, remembers the one before as `previous`, drops older ones.
 switch_to() {
@@ -499,7 +582,9 @@ CONF
     mask_unit "$unit" && changed=1
   done
   if [ "$changed" = 1 ]; then
-    run sysctl -p "$LOCKDOWN_SYSCTL"
+    # Applied now on a running system; in an image being built (SYSTEMD_OFFLINE=1, as
+    # `make arm64-check` builds one) it applies at the next boot.
+    [ "${SYSTEMD_OFFLINE:-0}" = 1 ] || run sysctl -p "$LOCKDOWN_SYSCTL"
     CHANGED_BOOT=1 # logind and the manager read theirs at boot
   fi
 }
@@ -531,7 +616,7 @@ remove_lockdown() {
   done
   remove "$LOCKDOWN_SYSCTL" "$LOCKDOWN_SYSTEMD" "$LOCKDOWN_LOGIND"
   # Back to the distribution's sysctl values (Debian: kernel.sysrq = 438).
-  run sysctl --system
+  [ "${SYSTEMD_OFFLINE:-0}" = 1 ] || run sysctl --system
 }
 
 # Uploads wait for NTP: booth-sync.service is ordered after time-sync.target, which waits for
