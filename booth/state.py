@@ -64,6 +64,9 @@ class KioskState:
     (`time.time()`), also when the kiosk runs in virtual time and `updated` is virtual.
     fault_id: the fault's id ("camera", "microphone", "disk", "software"), the reason label of
     the fleet metrics' booth_out_of_order (None when healthy, and in records of older kiosks).
+    occupancy_since: when the booth last became occupied (activity "session": from the
+    candidate's first action until the booth is idle again) or free (anything else); kiosk
+    clock, ISO 8601. None in records of kiosks older than this field.
     """
 
     activity: str
@@ -74,6 +77,7 @@ class KioskState:
     pid: int
     heartbeat: float = field(default_factory=time.time)
     fault_id: str | None = None
+    occupancy_since: str | None = None
 
     def write(self, state_dir: Path) -> None:
         state_dir.mkdir(parents=True, exist_ok=True)
@@ -121,6 +125,32 @@ def read_state(state_dir: Path) -> KioskState | None:
         return KioskState(**data)
     except (OSError, ValueError, TypeError):
         return None
+
+
+@dataclass(frozen=True)
+class Occupancy:
+    """Whether someone is in the booth, as staff and the occupied light see it, and since when.
+
+    occupied: a candidate's session is open in a running kiosk. A kiosk that stopped or crashed
+    counts as free: nobody can be recording in it.
+    since: when that became so, ISO 8601 in the kiosk's clock (for a kiosk that is not running:
+    when it wrote its last record); None when not known.
+    recording: a take is being recorded right now.
+    """
+
+    occupied: bool
+    since: str | None
+    recording: bool = False
+
+
+def occupancy(state: KioskState | None, now: float) -> Occupancy:
+    """The booth's occupancy at `now` (Unix seconds) from the kiosk's record (None: no record)."""
+    if state is None:
+        return Occupancy(False, None)
+    if not state.running_at(now):
+        return Occupancy(False, state.updated)
+    occupied = state.activity == "session"
+    return Occupancy(occupied, state.occupancy_since, occupied and state.screen == "recording")
 
 
 def activity_of(screen: str) -> str:

@@ -14,8 +14,9 @@
 # pyalsaaudio), a venv per release under /opt/booth/releases/<version> with the rest, pinned by
 # deploy/constraints.txt, and /opt/booth/current pointing at the one in use, the `booth` user and its
 # groups, /etc/booth and /var/lib/booth with safe permissions, the boot configuration
-# (hardware/config.txt, and no console blanking) and the systemd units, enabled. And the fleet
-# settings (README "Monitoring a fleet", "Locking a booth down"): a console nobody can leave
+# (hardware/config.txt, and no console blanking) and the systemd units (kiosk, sync, metrics,
+# occupied light), enabled. And the fleet settings (README "Monitoring a fleet", "Locking a
+# booth down"): a console nobody can leave
 # (no SysRq, no Ctrl-Alt-Del, no getty on any VT), uploads only after NTP has set the clock,
 # Wi-Fi power saving off, booth.prom writable in node_exporter's textfile directory, and
 # optionally a read-only root (deploy/power-cuts.md says what survives a power cut).
@@ -32,7 +33,7 @@ ETC=/etc/booth
 VAR=/var/lib/booth
 BIN_LINK=/usr/local/bin/booth
 UNIT_DIR=/etc/systemd/system
-UNITS=(booth-kiosk.service booth-sync.service booth-metrics.service)
+UNITS=(booth-kiosk.service booth-sync.service booth-metrics.service booth-occupied.service)
 USER_NAME=booth
 # video: camera and encoder; render: GPU; audio: mic and speaker; gpio: pins and PWM; input: touch.
 GROUPS_NEEDED=(video render audio gpio input)

@@ -242,9 +242,12 @@ def test_unit_is_a_watched_notify_service_of_its_own_user(unit: Path) -> None:
         assert f"\n{line}\n" in text, line
     for key in ("WatchdogSec", "StartLimitIntervalSec", "StartLimitBurst", "StateDirectory"):
         assert re.search(rf"^{key}=\S", text, re.M), key
-    command = {"kiosk": "kiosk", "sync": "sync", "metrics": "metrics --watch"}[
-        unit.name.removeprefix("booth-").removesuffix(".service")
-    ]
+    command = {
+        "kiosk": "kiosk",
+        "sync": "sync",
+        "metrics": "metrics --watch",
+        "occupied": "occupied",
+    }[unit.name.removeprefix("booth-").removesuffix(".service")]
     assert f"\nExecStart=/opt/booth/current/bin/booth {command}\n" in text
 
 

@@ -6,13 +6,14 @@ import re
 import xml.etree.ElementTree as ElementTree
 from pathlib import Path
 
-from booth.config.settings import Devices
+from booth.config.settings import Devices, load_settings
 from booth.devices.light import DEFAULT_PWM_HZ
 from booth.light.settings import LightSettings
 
 HARDWARE = Path(__file__).resolve().parents[1] / "hardware"
 # BCM GPIO → physical pin on the 40-pin header (the same on every Pi with 40 pins).
-HEADER_PIN = {17: 11, 18: 12, 27: 13, 22: 15, 23: 16, 24: 18, 25: 22}
+HEADER_PIN = {17: 11, 18: 12, 27: 13, 22: 15, 23: 16, 24: 18, 25: 22, 26: 37}
+EXAMPLE_SETTINGS = HARDWARE.parent / "config" / "booth.example.toml"
 
 
 def pin_map() -> dict[str, tuple[int, int]]:
@@ -25,18 +26,42 @@ def _readme() -> str:
     return (HARDWARE / "README.md").read_text(encoding="utf-8")
 
 
+def suggested_occupied_pin() -> int:
+    """The occupied light's pin that config/booth.example.toml suggests (off by default)."""
+    text = EXAMPLE_SETTINGS.read_text(encoding="utf-8")
+    match = re.search(r"^# occupied_pin = (\d+) ", text, re.M)
+    assert match, "booth.example.toml suggests no occupied_pin"
+    return int(match.group(1))
+
+
 def test_pin_map_matches_the_config_defaults() -> None:
     devices = Devices()
+    assert devices.occupied_pin is None  # optional: the map shows where to put it
     expected = {
         "devices.light_pin": devices.light_pin,
         "devices.buttons.record": devices.buttons.record,
         "devices.buttons.next": devices.buttons.next,
         "devices.buttons.back": devices.buttons.back,
+        "devices.occupied_pin": suggested_occupied_pin(),
     }
     table = pin_map()
     assert {key: gpio for key, (gpio, _) in table.items()} == expected
     for gpio, pin in table.values():
         assert HEADER_PIN[gpio] == pin
+
+
+def test_the_occupied_pin_clashes_with_nothing_even_with_every_button_led(tmp_path: Path) -> None:
+    gpio, _ = pin_map()["devices.occupied_pin"]
+    used = {gpio for key, (gpio, _) in pin_map().items() if key != "devices.occupied_pin"}
+    leds = {int(n) for n in re.findall(r"_led` (\d+) \(pin", _readme())}
+    assert leds == {23, 24, 25} and gpio not in used | leds
+    # And the settings take it beside every optional LED.
+    config = tmp_path / "booth.toml"
+    config.write_text(
+        f'booth_id = "b"\n[devices]\noccupied_pin = {gpio}\n'
+        "[devices.buttons]\nrecord_led = 23\nnext_led = 24\nback_led = 25\n"
+    )
+    assert load_settings(config).devices.occupied_pin == gpio
 
 
 def test_wiring_diagram_is_valid_svg_with_the_same_pins() -> None:
@@ -45,7 +70,8 @@ def test_wiring_diagram_is_valid_svg_with_the_same_pins() -> None:
     text = " ".join(t.text or "" for t in tree.iter("{http://www.w3.org/2000/svg}text"))
     for gpio, pin in pin_map().values():
         assert f"[{pin}] GPIO{gpio}" in text
-    for part in ("R1 100 Ω", "R2 10 kΩ", "AO3400A", "D1 SS34", "F1 2 A"):
+    parts = ("R1 100 Ω", "R2 10 kΩ", "AO3400A", "D1 SS34", "F1 2 A")
+    for part in (*parts, "R3 100 Ω", "R4 10 kΩ", "Q2 AO3400A", "F3 1 A"):
         assert part in text
         assert part.split()[-1] in _readme()
 

@@ -43,6 +43,7 @@ CHECKS = [
     "speaker",
     "display",
     "buttons",
+    "occupied",
     "disk",
     "privacy",
     "spool access",

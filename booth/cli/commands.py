@@ -11,6 +11,7 @@ from booth.cli import (
     logs_cmd,
     metrics_cmd,
     mic_cmd,
+    occupied_cmd,
     simulate_cmd,
     status_cmd,
     sync_cmd,
@@ -30,6 +31,7 @@ MODULES = [
     camera_cmd,
     logs_cmd,
     kiosk_cmd,
+    occupied_cmd,
     simulate_cmd,
     demo_cmd,
 ]

@@ -14,7 +14,7 @@ from booth.config.interview import load_interviews
 from booth.config.settings import Settings
 from booth.kiosk.health import session_budget_bytes
 from booth.media.spool import Spool
-from booth.state import describe_lockout, read_lockout, read_state
+from booth.state import describe_lockout, occupancy, read_lockout, read_state
 from booth.sync.status import status_lines, sync_status
 from booth.timesync import WAITING_FOR_CLOCK, clock_state
 
@@ -79,6 +79,7 @@ def gather(settings: Settings) -> dict[str, Any]:
         status = (entry.manifest or {}).get("status", "unreadable")
         by_status[status] = by_status.get(status, 0) + 1
     uploads = sync_status(settings)
+    occ = occupancy(state, time.time())
     lockout = read_lockout(paths.state).current(time.time(), settings.timing)
     clock = clock_state()
     return {
@@ -95,6 +96,12 @@ def gather(settings: Settings) -> dict[str, Any]:
             "text": describe_lockout(lockout, time.time(), settings.timing),
         },
         "uploads": uploads,
+        "occupancy": {
+            "occupied": occ.occupied,
+            "since": occ.since,
+            "recording": occ.recording,
+            "light_pin": settings.devices.occupied_pin,
+        },
         # Uploads wait for NTP (booth-sync.service starts after time-sync.target): https with
         # a clock in the past fails ("certificate is not yet valid").
         "clock": {
@@ -112,6 +119,17 @@ def _gb(n: int) -> str:
     return f"{n / 1e9:.1f} GB"
 
 
+def occupancy_line(occ: dict[str, Any]) -> str:
+    """ "booth: OCCUPIED since …" or "booth: free since …", and what the door's light shows."""
+    since = f" since {occ['since']}" if occ["since"] else ""
+    what = "OCCUPIED" + (", recording a take" if occ["recording"] else "")
+    line = f"booth: {what if occ['occupied'] else 'free'}{since}"
+    if occ["light_pin"] is None:
+        return line + " (no occupied light: [devices] occupied_pin not set)"
+    shows = "on" if occ["occupied"] else "off"
+    return line + f" (occupied light on GPIO{occ['light_pin']}: {shows})"
+
+
 def render(status: dict[str, Any]) -> str:
     lines = [f"booth {status['booth_id']}  (software {status['version']})"]
     kiosk = status["kiosk"]
@@ -123,6 +141,7 @@ def render(status: dict[str, Any]) -> str:
         lines.append(f"kiosk: {kiosk['activity']}, screen {kiosk['screen']} ({kiosk['updated']})")
     if kiosk and kiosk["fault"]:
         lines.append(f"OUT OF ORDER: {kiosk['fault']}")
+    lines.append(occupancy_line(status["occupancy"]))
     lines.append(f"interviews: {len(status['interviews'])}")
     for iv in status["interviews"]:
         lines.append(

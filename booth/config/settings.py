@@ -85,6 +85,10 @@ class Devices:
     # by `booth doctor --record` as the audio/video offset, and taken off every chunk's time.
     mic_latency_ms: float = 0.0
     speaker_device: str = ""
+    # The "occupied" light outside the door (None: none fitted): on from a candidate's first
+    # action until the session ends, blinking while a take records if blink_while_recording.
+    occupied_pin: int | None = None
+    occupied_blink_while_recording: bool = False
 
 
 @dataclass(frozen=True)
@@ -348,12 +352,41 @@ def _devices(t: Table | None) -> Devices:
         speaker_device=t.string(
             "speaker_device", d.speaker_device, expected='an ALSA card name, or ""'
         ),
+        occupied_pin=_optional_pin(t, "occupied_pin"),
+        occupied_blink_while_recording=t.boolean(
+            "occupied_blink_while_recording", d.occupied_blink_while_recording
+        ),
     )
     button_pins = (devices.buttons.record, devices.buttons.next, devices.buttons.back)
     if devices.light_pin in button_pins:
         t.problem("light_pin", "is also a button's pin", "a pin of its own")
+    _occupied_clash(t, devices)
     t.finish()
     return devices
+
+
+def _occupied_clash(t: Table, devices: Devices) -> None:
+    """The occupied light needs a pin no other part of the booth uses."""
+    pin = devices.occupied_pin
+    if pin is None:
+        return
+    b = devices.buttons
+    others = {
+        "light_pin": devices.light_pin,
+        "buttons.record": b.record,
+        "buttons.next": b.next,
+        "buttons.back": b.back,
+        "buttons.record_led": b.record_led,
+        "buttons.next_led": b.next_led,
+        "buttons.back_led": b.back_led,
+    }
+    for name, other in others.items():
+        if other == pin:
+            t.problem(
+                "occupied_pin",
+                f"GPIO{pin} is also devices.{name}",
+                "a pin of its own, e.g. 26 (header pin 37; see hardware/README.md)",
+            )
 
 
 def _recording(t: Table | None) -> Recording:

@@ -26,6 +26,7 @@ from booth.doctor.device_checks import (
     speaker_check,
 )
 from booth.doctor.hardware import Hardware
+from booth.doctor.occupied_check import occupied_light_check
 from booth.doctor.server_check import server_check
 from booth.kiosk.window import sdl_video_drivers
 from booth.state import KioskState, read_state
@@ -98,6 +99,9 @@ def run_checks(settings: Settings, hardware: Hardware, board: Board | None = Non
         steps.append(functools.partial(_held, "buttons", kiosk.pid))
     else:
         steps.append(functools.partial(checks.buttons_check, settings.devices.buttons, pins))
+    steps.append(
+        functools.partial(occupied_light_check, settings.devices, paths.state, pins, simulated)
+    )
     steps += [
         functools.partial(checks.disk_check, paths.spool, interviews, settings.recording),
         functools.partial(checks.privacy_check, settings.privacy.recipients),

@@ -138,6 +138,8 @@ class Kiosk:
         self._invitation: tuple[str, str] | None = None  # the open session's (interview, ref)
         self._frames = 0
         self._idle_since: str | None = None
+        self._occupied = False  # a candidate's session is open (the occupied light's "on")
+        self._occupancy_since: str | None = None
         self._log_event("kiosk.start", {"screen": flow.screen})
         self._screen_changed()
         self.write_state()
@@ -351,6 +353,9 @@ class Kiosk:
             self._idle_since = None
         elif self._idle_since is None:
             self._idle_since = iso(now)
+        occupied = activity == "session"
+        if occupied != self._occupied or self._occupancy_since is None:
+            self._occupied, self._occupancy_since = occupied, iso(now)
         KioskState(
             activity=activity,
             screen=self.flow.screen,
@@ -359,6 +364,7 @@ class Kiosk:
             idle_since=self._idle_since,
             pid=os.getpid(),
             fault_id=self.fault.id if self.fault else None,
+            occupancy_since=self._occupancy_since,
         ).write(self.state_dir)
 
     # ------------------------------------------------------------- effects

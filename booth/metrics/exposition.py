@@ -42,6 +42,18 @@ class ReadingCollector(Collector):
             "1 while the kiosk runs (live process, fresh heartbeat).",
             value=int(r.kiosk_up),
         )
+        yield GaugeMetricFamily(
+            "booth_occupied",
+            "1 while a candidate is in the booth (from the first touch until the booth is idle "
+            "again: what the occupied light outside the door shows), 0 while it is free.",
+            value=int(r.occupied),
+        )
+        if r.occupancy_since is not None:
+            yield GaugeMetricFamily(
+                "booth_occupancy_since_timestamp_seconds",
+                "When the booth last became occupied or free (booth_occupied), Unix seconds.",
+                value=r.occupancy_since,
+            )
         out = GaugeMetricFamily(
             "booth_out_of_order",
             "1 for the reason the booth is out of order (camera, microphone, disk, software: "

@@ -29,7 +29,7 @@ from booth.media.spool import SessionEntry, Spool, disk_free_bytes, worst_case_b
 from booth.metrics import board
 from booth.metrics.ledger import FinishedRecord, Ledger
 from booth.session.codes_entry import Lockout
-from booth.state import LOCKOUT_FILE, read_state
+from booth.state import LOCKOUT_FILE, occupancy, read_state
 from booth.sync.manifests import scan_spool
 from booth.sync.queue import CONFIRMED, is_finished, session_state, summarize
 from booth.sync.store import DAMAGED, SET_ASIDE, STORE_FILE, UploadStore
@@ -86,6 +86,9 @@ class Reading:
     under_voltage_events: under-voltage onsets the writer has seen (from the ledger; None
     without the Pi's rpi_volt sensor).
     root_read_only: / is an overlay (deploy/install.sh --read-only-root took effect).
+    occupied: a candidate's session is open in a running kiosk (what the occupied light
+    outside the door shows); occupancy_since: when the booth last became occupied or free,
+    Unix seconds (None: not known).
     """
 
     booth_id: str
@@ -105,6 +108,8 @@ class Reading:
     soc_celsius: float | None
     light: LightState | None
     root_read_only: bool | None = None
+    occupied: bool = False
+    occupancy_since: float | None = None
 
 
 def finished_records(entries: list[SessionEntry]) -> list[FinishedRecord]:
@@ -130,6 +135,7 @@ def read_booth(
     paths = settings.paths
     state = read_state(paths.state)
     kiosk_up = state is not None and state.running_at(now)
+    occ = occupancy(state, now)
     out_of_order = None
     if state is not None and kiosk_up:
         if state.activity == "out-of-order" or state.fault:
@@ -167,6 +173,8 @@ def read_booth(
         soc_celsius=board.soc_celsius(where.thermal),
         light=light_reading(paths.state, kiosk_up),
         root_read_only=board.root_is_overlay(where.mounts),
+        occupied=occ.occupied,
+        occupancy_since=_unix(occ.since),
     )
 
 
@@ -276,4 +284,14 @@ def _finished_at(entry: SessionEntry) -> float | None:
     try:
         return (entry.dir / "manifest.json").stat().st_mtime
     except OSError:
+        return None
+
+
+def _unix(iso_time: str | None) -> float | None:
+    """Unix seconds of an ISO 8601 time with offset, as the kiosk writes them (None: none)."""
+    if iso_time is None:
+        return None
+    try:
+        return datetime.fromisoformat(iso_time).timestamp()
+    except ValueError:
         return None

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import time
 from concurrent.futures import Executor, Future, ThreadPoolExecutor, wait
 from datetime import datetime
 from pathlib import Path
@@ -25,6 +26,7 @@ from booth.devices.face_exposure import camera_aim
 from booth.devices.light import RingLight
 from booth.devices.mic_reader import MicReader
 from booth.devices.microphone import Microphone
+from booth.devices.occupied import OccupiedLight
 from booth.devices.speaker import Speaker
 from booth.kiosk.build import (
     assemble_kiosk,
@@ -40,6 +42,7 @@ from booth.light.controller import LightController
 from booth.light.curve import CurveError, LightCurve, load_curve
 from booth.light.settings import open_ring_light
 from booth.media.player import ClipPlayer
+from booth.occupied.watch import OccupiedWatch
 from booth.privacy.seal import Sealing
 from booth.sim.calibration import calibrate_simulated
 from booth.sim.camera import SimCamera
@@ -48,6 +51,7 @@ from booth.sim.pins import sim_pin_factory
 from booth.sim.scenarios import RING_LUX_AT_FULL
 from booth.sim.virtual_speaker import VirtualSpeaker
 from booth.sim.world import SimWorld
+from booth.state import Occupancy
 
 log = logging.getLogger("booth.sim")
 
@@ -106,6 +110,7 @@ class SimBooth:
         reader: MicReader,
         jobs: Executor,
         speaker: VirtualSpeaker,
+        occupied: OccupiedWatch | None = None,
     ) -> None:
         self.kiosk = kiosk
         self.world = world
@@ -113,6 +118,7 @@ class SimBooth:
         self.reader = reader
         self.jobs = jobs
         self.speaker = speaker
+        self.occupied = occupied
 
     @property
     def fps(self) -> int:
@@ -124,6 +130,13 @@ class SimBooth:
         self.advance()
         self.kiosk.step()
         self.settle()
+        self.follow_door()
+
+    def follow_door(self) -> None:
+        """The occupied light's owner reads the kiosk's record, as booth-occupied does on a
+        booth (its heartbeat check in real seconds, its blinking in virtual ones)."""
+        if self.occupied is not None:
+            self.occupied.poll(time.time(), self.clock.monotonic())
 
     def advance(self) -> None:
         """The world moves on to the next camera frame, and the clock with it; returns once
@@ -162,6 +175,9 @@ class SimBooth:
             self.kiosk.close()
         finally:
             self.speaker.close()
+            if self.occupied is not None:
+                self.follow_door()  # the kiosk's record now says "stopped"
+                self.occupied.close()
 
 
 def simulated_curve(
@@ -257,4 +273,23 @@ def build_sim_booth(
     )
     attach_buttons(kiosk, settings, pins)
     reader = start_microphone(kiosk, mic)
-    return SimBooth(kiosk, world, clock, reader, jobs, sim_speaker)
+    occupied = None
+    if dev.occupied_pin is not None:
+        occupied = sim_occupied_watch(settings, state, EventLog(out / "events.jsonl"), clock)
+    return SimBooth(kiosk, world, clock, reader, jobs, sim_speaker, occupied)
+
+
+def sim_occupied_watch(
+    settings: Settings, state: Path, events: EventLog, clock: VirtualClock
+) -> OccupiedWatch:
+    """The occupied light on a mock pin, following the kiosk's record in `state` as its own
+    process does on a booth; each change of the light goes to `events` ("occupied.light")."""
+    dev = settings.devices
+    assert dev.occupied_pin is not None
+    light = OccupiedLight(dev.occupied_pin, sim_pin_factory())
+
+    def changed(mode: str, occ: Occupancy) -> None:
+        fields = {"light": mode, "pin": dev.occupied_pin, "since": occ.since}
+        events.write(clock.monotonic(), clock.now(), "occupied.light", fields)
+
+    return OccupiedWatch(light, state, dev.occupied_blink_while_recording, on_change=changed)

@@ -35,10 +35,12 @@ def run_script(booth: SimBooth, commands: list[Command], source: str) -> Outcome
         if cmd.name == "press":
             kiosk.post(cmd.arg, cmd.value)
             kiosk.process_actions()
+            booth.follow_door()
         elif cmd.name == "type":
             for ch in cmd.arg:
                 kiosk.post("digit", ch)
             kiosk.process_actions()
+            booth.follow_door()
         elif cmd.name == "wait":
             booth.run_for(cmd.seconds)
         elif cmd.name == "expect":

@@ -1,0 +1,77 @@
+"""`booth occupied`: the occupied light outside the door, following the kiosk (a service)."""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import threading
+
+from gpiozero.pins import Factory
+
+from booth import service
+from booth.cli.main import add_config_option, load_booth_settings
+from booth.config.settings import Settings
+from booth.devices.occupied import OccupiedLight
+from booth.occupied.watch import OccupiedWatch, log_change, run_watch
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "occupied",
+        help="drive the occupied light outside the door (the booth-occupied service)",
+        description=(
+            "Switch the light on [devices] occupied_pin on while a candidate is in the booth "
+            "(blinking while a take records, with occupied_blink_while_recording = true) and "
+            "off when the booth is idle, closed or out of order, or when the kiosk is not "
+            "running. It follows the kiosk's state record, so a kiosk that crashed never leaves "
+            "the light on. Runs until stopped; --off switches the light off and exits (the "
+            "service's ExecStopPost); --fitted exits 0 when an occupied_pin is set and 1 when "
+            "not (the service's ExecCondition: a booth without the light skips the service). "
+            "Without an occupied_pin it exits 0 at once."
+        ),
+    )
+    add_config_option(parser)
+    what = parser.add_mutually_exclusive_group()
+    what.add_argument("--off", action="store_true", help="switch the light off, then exit")
+    what.add_argument(
+        "--fitted", action="store_true", help="exit 0 if an occupied_pin is set, else 1"
+    )
+    parser.set_defaults(func=run)
+
+
+def pins_for(settings: Settings) -> Factory | None:
+    """The pin factory of the settings' backend: gpiozero's own on a Pi, mock pins elsewhere."""
+    if settings.devices.backend == "pi":
+        return None
+    from booth.sim.pins import sim_pin_factory
+
+    return sim_pin_factory()
+
+
+def run(args: argparse.Namespace) -> int:
+    settings = load_booth_settings(args.config)
+    dev = settings.devices
+    if dev.occupied_pin is None:
+        print("booth occupied: no [devices] occupied_pin set: there is no occupied light to drive")
+        return 1 if args.fitted else 0
+    if args.fitted:
+        return 0
+    service.setup_logging("booth-occupied")
+    light = OccupiedLight(dev.occupied_pin, pins_for(settings))
+    if args.off:
+        light.close()
+        return 0
+    watch = OccupiedWatch(
+        light, settings.paths.state, dev.occupied_blink_while_recording, on_change=log_change
+    )
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
+    watchdog = service.Watchdog.from_environment()
+    service.notify_ready(f"occupied light on GPIO{dev.occupied_pin} follows the kiosk")
+    try:
+        run_watch(watch, stop, heartbeat=watchdog.tick)
+    finally:
+        service.notify_stopping()
+        watch.close()
+    return 0
