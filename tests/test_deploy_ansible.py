@@ -114,3 +114,20 @@ def test_each_booth_gets_settings_the_booth_accepts(
     assert malmo.paths.spool == data / "spool"
     assert malmo.sync["token_file"] == "/etc/booth/upload.token"
     assert "Location: Malmö job center" in (out / "booth-malmo-1.toml").read_text()
+
+
+def test_the_role_starts_and_restarts_every_unit_install_sh_installs():
+    import re
+
+    import yaml
+
+    units = re.search(r"^UNITS=\(([^)]*)\)", (ROOT / "deploy/install.sh").read_text(), re.M)
+    assert units is not None
+    installed = set(units.group(1).split())
+    role = ANSIBLE / "roles" / "booth"
+    for path, name in (
+        (role / "tasks" / "configure.yml", "Start the booth services"),
+        (role / "handlers" / "main.yml", "Restart the booth services"),
+    ):
+        (task,) = [t for t in yaml.safe_load(path.read_text()) if t.get("name") == name]
+        assert set(task["loop"]) == installed, path
