@@ -36,6 +36,7 @@ from booth.light.record import (
 )
 from booth.light.settings import light_driver_name, open_ring_light
 from booth.media.spool import disk_free_bytes
+from booth.metrics import board
 from booth.timesync import TIMESYNC_FLAG, WAITING_FOR_CLOCK, kernel_clock_synchronized
 
 PASS, SKIP, WARN, FAIL = "pass", "skip", "warn", "fail"
@@ -123,29 +124,9 @@ def temperature_check(on_pi: bool, zone: Path = THERMAL_ZONE) -> Check:
     return Check("temperature", PASS, detail)
 
 
-def read_undervoltage(hwmon: Path = HWMON) -> bool | None:
-    """Whether the supply is under-voltage now, from the rpi_volt hwmon sensor's alarm; None
-    when there is no such sensor (not a Pi, or a kernel without raspberrypi-hwmon)."""
-    for sensor in sorted(hwmon.glob("hwmon*")):
-        try:
-            if (sensor / "name").read_text().strip() != "rpi_volt":
-                continue
-            return (sensor / "in0_lcrit_alarm").read_text().strip() != "0"
-        except OSError:
-            continue
-    return None
-
-
-def read_throttled(vcgencmd: str = "vcgencmd") -> int | None:
-    """The firmware's throttle flags from `vcgencmd get_throttled` ("throttled=0x50000");
-    None when it does not answer."""
-    try:
-        done = subprocess.run(
-            [vcgencmd, "get_throttled"], capture_output=True, text=True, timeout=5
-        )
-        return int(done.stdout.strip().partition("=")[2], 16)
-    except (OSError, ValueError, subprocess.SubprocessError):
-        return None
+# The fleet metrics' own board readers: the doctor and the metrics read each sensor one way.
+read_undervoltage = board.under_voltage
+read_throttled = board.throttled_flags
 
 
 def throttling_check(on_pi: bool, flags: int | None, undervoltage: bool | None = None) -> Check:
