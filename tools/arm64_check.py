@@ -50,6 +50,12 @@ NOT_ON_A_BOOTH = {
     "tests/test_deploy_ansible.py": "ansible (dev extras)",
     "tests/test_deploy_hardware.py": "tests install.sh on a fake root, not the booth",
     "tests/test_tus_server.py": "the tus server runs on Node.js (dev extras)",
+    "tests/test_deploy_fleet.py": "tests install.sh on a fake root, not the booth",
+    "tests/test_ansible_codes.py": "ansible (dev extras)",
+    "tests/test_prometheus_rules.py": "promtool and node_exporter of the development machine",
+    "tests/test_receiver.py": "the receiver runs on Node.js with Swift (dev extras)",
+    "tests/test_receiver_deploy.py": "the receiver's unit and npm pins (development machine)",
+    "tests/test_stolen_card.py": "uploads to the tus server on Node.js (dev extras)",
     **{
         f"tests/{path.name}": "the upload tests' tus server runs on Node.js (dev extras)"
         for path in sorted((ROOT / "tests").glob("test_sync_*.py"))
@@ -398,7 +404,10 @@ def run(
             )
             out = check.inside(
                 "python3 -m venv --system-site-packages /var/tmp/test-venv && "
-                "/var/tmp/test-venv/bin/pip install -q pytest && "
+                # The tests' own tools, not the booth's: pytest and hypothesis, and Debian's
+                # age (the privacy tests decrypt with the standard command).
+                "/var/tmp/test-venv/bin/pip install -q pytest hypothesis && "
+                "DEBIAN_FRONTEND=noninteractive apt-get install -y -q age >/dev/null && "
                 # The installed release's packages, then pytest's venv on top, and the
                 # release's own `booth` command beside that python (test_config_cli runs it).
                 "echo /opt/booth/current/lib/python3.11/site-packages > "
