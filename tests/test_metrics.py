@@ -414,3 +414,18 @@ def test_code_lockouts_are_counted_from_the_kiosks_wrong_code_record(settings: S
     writer.step()
     textfile = (settings.metrics.textfile_dir / TEXTFILE).read_text()
     assert value(textfile, "booth_code_lockouts_total") == 3
+
+
+def test_node_exporter_can_read_the_textfile_whatever_the_private_umask(tmp_path: Path) -> None:
+    """The booth command runs with umask 077 (candidate files are private); node_exporter reads
+    booth.prom as its own user, and the file names nobody."""
+    textfile = tmp_path / "textfile"
+    textfile.mkdir()
+    config = write_config(tmp_path, textfile)
+    before = os.umask(0o077)
+    try:
+        assert main(["metrics", "--write", "--config", str(config)]) == 0
+        assert os.umask(0o077) == 0o077  # the private umask is back
+    finally:
+        os.umask(before)
+    assert (textfile / TEXTFILE).stat().st_mode & 0o777 == 0o644

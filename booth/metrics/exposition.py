@@ -7,6 +7,7 @@ file beside it, renamed over `booth.prom`), so node_exporter never reads half a 
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -205,5 +206,13 @@ def render(reading: Reading) -> str:
 def write_textfile(reading: Reading, directory: Path) -> Path:
     """Write the reading to `directory/booth.prom` atomically; returns the path."""
     path = Path(directory) / TEXTFILE
-    write_to_textfile(str(path), registry_of(reading))
+    registry = registry_of(reading)
+    # node_exporter reads it as its own user, and it names no candidate: world-readable, whatever
+    # the private umask the booth command runs with (booth.cli.main). write_to_textfile creates
+    # the file with the process's umask, and the metrics writer is the process's only thread.
+    private = os.umask(0o022)
+    try:
+        write_to_textfile(str(path), registry)
+    finally:
+        os.umask(private)
     return path
