@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
 import sys
 import threading
 import time
@@ -62,6 +63,19 @@ def notify_stopping(status: str | None = None) -> bool:
     """Tell systemd the service is shutting down on purpose (finishing a take, say)."""
     message = "STOPPING=1" if status is None else f"STOPPING=1\nSTATUS={_one_line(status)}"
     return _notify(message)
+
+
+def serve(ready: str, run: Callable[[threading.Event], None]) -> None:
+    """Run a long-lived service until SIGTERM or SIGINT: `run(stop)` gets the event either
+    signal sets; systemd hears READY (with `ready` as status) before and STOPPING after."""
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
+    notify_ready(ready)
+    try:
+        run(stop)
+    finally:
+        notify_stopping()
 
 
 def _one_line(text: str) -> str:

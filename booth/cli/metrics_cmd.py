@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import signal
-import threading
 import time
 
 from booth import service
@@ -57,13 +55,8 @@ def run(args: argparse.Namespace) -> int:
         print(f"wrote {directory / TEXTFILE}")
         return 0
     service.setup_logging("booth-metrics")
-    stop = threading.Event()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(sig, lambda *_: stop.set())
     watchdog = service.Watchdog.from_environment()
-    service.notify_ready(f"writing {directory / TEXTFILE}")
-    try:
-        writer.run(stop, tick=watchdog.tick)
-    finally:
-        service.notify_stopping()
+    service.serve(
+        f"writing {directory / TEXTFILE}", lambda stop: writer.run(stop, tick=watchdog.tick)
+    )
     return 0

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import signal
-import threading
 
 from gpiozero.pins import Factory
 
@@ -64,14 +62,12 @@ def run(args: argparse.Namespace) -> int:
     watch = OccupiedWatch(
         light, settings.paths.state, dev.occupied_blink_while_recording, on_change=log_change
     )
-    stop = threading.Event()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(sig, lambda *_: stop.set())
     watchdog = service.Watchdog.from_environment()
-    service.notify_ready(f"occupied light on GPIO{dev.occupied_pin} follows the kiosk")
     try:
-        run_watch(watch, stop, heartbeat=watchdog.tick)
+        service.serve(
+            f"occupied light on GPIO{dev.occupied_pin} follows the kiosk",
+            lambda stop: run_watch(watch, stop, heartbeat=watchdog.tick),
+        )
     finally:
-        service.notify_stopping()
         watch.close()
     return 0

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
-import signal
 import sys
-import threading
 from pathlib import Path
 
 from booth import service
@@ -78,14 +76,7 @@ def run(args: argparse.Namespace) -> int:
                 print(f"deleted confirmed session {session_id}")
             print(("booth sync: " if result.ok else "booth sync: still pending: ") + result.reason)
             return 0 if result.ok else 1
-        stop = threading.Event()
-        for sig in (signal.SIGTERM, signal.SIGINT):
-            signal.signal(sig, lambda *_: stop.set())
-        service.notify_ready(f"uploading to {sync.url} when the booth is idle")
-        try:
-            agent.run(stop)
-        finally:
-            service.notify_stopping()
+        service.serve(f"uploading to {sync.url} when the booth is idle", agent.run)
         return 0
     except ConfigError as err:
         raise UserError("\n".join(str(p) for p in err.problems)) from None
