@@ -436,8 +436,13 @@ def test_takes_commands_refuse_to_write_in_another_users_spool(tmp_path, capsys)
 
 
 def test_doctor_checks_that_the_scratch_folder_is_in_ram(tmp_path):
-    on_disk = scratch_check(tmp_path / "scratch")
+    # On disk: a mount table in which the test's folder is on an SD card's partition (the
+    # machine's own /tmp may itself be a tmpfs, as under make arm64-check).
+    card = tmp_path / "mounts"
+    card.write_text(f"/dev/root / ext4 rw 0 0\n/dev/mmcblk0p3 {tmp_path} ext4 rw 0 0\n")
+    on_disk = scratch_check(tmp_path / "scratch", mounts=card)
     assert on_disk.result == WARN and "not in RAM" in on_disk.detail
+    assert "ext4" in on_disk.detail and "/dev/mmcblk0p3" in on_disk.detail
     assert "tmpfs" in on_disk.fix
     ram = tmp_path / "ram"
     ram.mkdir()

@@ -56,6 +56,7 @@ NOT_ON_A_BOOTH = {
     "tests/test_receiver.py": "the receiver runs on Node.js with Swift (dev extras)",
     "tests/test_receiver_deploy.py": "the receiver's unit and npm pins (development machine)",
     "tests/test_stolen_card.py": "uploads to the tus server on Node.js (dev extras)",
+    "tests/test_forget.py": "uploads to the tus server on Node.js (dev extras)",
     **{
         f"tests/{path.name}": "the upload tests' tus server runs on Node.js (dev extras)"
         for path in sorted((ROOT / "tests").glob("test_sync_*.py"))
