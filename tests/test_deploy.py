@@ -196,8 +196,14 @@ def test_uninstall_restores_the_boot_files_and_keeps_takes(pi: Path) -> None:
 
 @pytest.mark.parametrize("unit", UNITS, ids=lambda p: p.name)
 def test_unit_verifies_cleanly(unit: Path, tmp_path: Path) -> None:
-    # A root with the host's own units (for sysinit.target and the rest) and stand-ins for the
-    # commands the unit runs, so verify checks our unit rather than this machine's /opt.
+    assert_unit_verifies(unit, tmp_path)
+
+
+def assert_unit_verifies(unit: Path, tmp_path: Path) -> None:
+    """`systemd-analyze verify` of `unit` passes without a word.
+
+    A root with the host's own units (for sysinit.target and the rest) and stand-ins for the
+    commands the unit runs, so verify checks our unit rather than this machine's /opt."""
     root = tmp_path / "root"
     shutil.copytree("/usr/lib/systemd/system", root / "usr/lib/systemd/system", symlinks=True)
     for command in re.findall(r"^Exec\w*=[-+!@:]*(/\S+)", unit.read_text(), re.M):

@@ -3,39 +3,17 @@
 from __future__ import annotations
 
 import re
-import shutil
 import subprocess
 from pathlib import Path
 
-import pytest
+from test_deploy import assert_unit_verifies, tool
 
 RECEIVER = Path(__file__).resolve().parent.parent / "deploy" / "receiver"
 UNIT = RECEIVER / "booth-receiver.service"
 
 
-def tool(name: str) -> str:
-    path = shutil.which(name)
-    if path is None:
-        pytest.fail(f"{name} is not installed: run deploy/dev-deps.sh (make venv does)")
-    return path
-
-
 def test_the_unit_verifies_cleanly(tmp_path: Path) -> None:
-    root = tmp_path / "root"
-    shutil.copytree("/usr/lib/systemd/system", root / "usr/lib/systemd/system", symlinks=True)
-    stand_in = root / "opt/booth-receiver/start"
-    stand_in.parent.mkdir(parents=True)
-    stand_in.write_text("#!/bin/sh\n")
-    stand_in.chmod(0o755)
-    (root / "etc/systemd/system").mkdir(parents=True)
-    shutil.copy(UNIT, root / "etc/systemd/system" / UNIT.name)
-    result = subprocess.run(
-        [tool("systemd-analyze"), "verify", f"--root={root}", f"/etc/systemd/system/{UNIT.name}"],
-        capture_output=True,
-        text=True,
-        timeout=30,
-    )
-    assert result.returncode == 0 and result.stderr == "", result.stderr
+    assert_unit_verifies(UNIT, tmp_path)
 
 
 def test_the_unit_is_hardened_like_the_booths() -> None:
