@@ -179,6 +179,16 @@ def test_the_driver_waits_for_udev_to_make_an_exported_channel_writable():
                 path.chmod(0o666)
             udev_done.set()
 
+        # The booth user reads booth from a world-readable copy: the checkout itself may lie
+        # under a private folder (a clone in a `mktemp -d` directory is 0700).
+        source = root / "src"
+        shutil.copytree(
+            Path(__file__).parents[1] / "booth",
+            source / "booth",
+            ignore=shutil.ignore_patterns("__pycache__", "locale"),
+        )
+        for path in [source, *source.rglob("*")]:
+            path.chmod(0o755 if path.is_dir() else 0o644)
         thread = threading.Thread(target=kernel_then_udev)
         thread.start()
         program = (
@@ -187,7 +197,7 @@ def test_the_driver_waits_for_udev_to_make_an_exported_channel_writable():
             "pwm = SysfsPWM(Path(sys.argv[2]), 2, 20_000); pwm.duty = 0.5; pwm.close()"
         )
         booth_user = subprocess.run(
-            [SYSTEM_PYTHON, "-c", program, str(Path(__file__).parents[1]), str(chip)],
+            [SYSTEM_PYTHON, "-c", program, str(source), str(chip)],
             user=65534,
             group=65534,
             capture_output=True,
