@@ -47,6 +47,7 @@ CMDLINE_SETTINGS=(consoleblank=0 vt.global_cursor_default=0 vc4.force_hotplug=1)
 APT_PACKAGES=(
   python3-venv
   ffmpeg alsa-utils fonts-dejavu-core
+  age  # seals finished sessions to [privacy] recipients (the format's reference implementation)
 )
 # pygame is built from source against Raspberry Pi OS's SDL, which has the KMSDRM video driver
 # the kiosk draws with; PyPI's pygame wheels bundle an SDL without it ("kmsdrm not available").

@@ -26,6 +26,7 @@ from test_take_safety import interviews_keeping_unreviewed_takes, start_recordin
 
 from booth.cli.main import main
 from booth.doctor.checks import (
+    FAIL,
     PASS,
     SKIP,
     WARN,
@@ -34,7 +35,7 @@ from booth.doctor.checks import (
     spool_access_check,
 )
 from booth.media.spool import Spool, worst_case_bytes
-from booth.privacy.age import parse_recipients
+from booth.privacy.age import SealError, parse_recipients
 from booth.privacy.refs import RefIndex
 from booth.privacy.seal import PLAIN, STAGING, Sealing, finish_interrupted
 from booth.sync.manifests import scan_spool
@@ -403,6 +404,31 @@ def test_a_seal_the_disk_cannot_hold_stays_in_clear_unfinished_until_it_can(
     (sealed,) = tiny_spool.iterdir()
     assert read_json(sealed / "manifest.json")["status"] == "complete"
     assert list(scratch.iterdir()) == []
+
+
+def test_without_the_age_command_a_session_stays_in_clear_unfinished_and_doctor_fails(
+    tmp_path, org, monkeypatch
+):
+    installed = os.environ["PATH"]
+    monkeypatch.setenv("PATH", str(tmp_path / "no-age-here"))
+    check = privacy_check((org.recipient,))
+    assert check.result == FAIL and "age command is not installed" in check.detail
+    assert "apt install age" in check.fix
+    spool = Spool(tmp_path / "spool", sealing(org, tmp_path))
+    with pytest.raises(SealError, match=r"the age command is not installed \(apt install age\)"):
+        record_session(spool)
+    (session,) = (tmp_path / "spool").iterdir()
+    assert read_json(session / "manifest.json")["status"] == "sealing"
+    assert sorted(p.name for p in session.glob("*.mp4")) == ["q1-take1.mp4", "q2-take1.mp4"]
+    assert _scanned(Spool(tmp_path / "spool")) == ([], 1)
+    # Installed again, the next start seals it.
+    monkeypatch.setenv("PATH", installed)
+    Spool(tmp_path / "spool", sealing(org, tmp_path)).recover(FINISHED)
+    assert read_json(session / "manifest.json")["status"] == "complete"
+    assert sorted(p.name for p in session.glob("*.mp4*")) == [
+        "q1-take1.mp4.age",
+        "q2-take1.mp4.age",
+    ]
 
 
 def test_takes_recover_by_hand_seals_what_it_recovers(tmp_path, org, capsys):

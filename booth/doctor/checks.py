@@ -11,6 +11,7 @@ The camera, microphone and server checks live in `booth.doctor.device_checks` an
 from __future__ import annotations
 
 import os
+import shutil
 import stat
 import subprocess
 import warnings
@@ -324,6 +325,14 @@ def privacy_check(recipients: Sequence[str]) -> Check:
             PRIVACY_FIX,
         )
     count = len(recipients)
+    if shutil.which("age") is None:
+        return Check(
+            "privacy",
+            FAIL,
+            "the age command is not installed: finished sessions cannot be sealed, and stay on "
+            "this booth in clear, unsent",
+            "sudo apt install age (deploy/install.sh installs it)",
+        )
     return Check(
         "privacy",
         PASS,

@@ -3,8 +3,11 @@
 age (https://age-encryption.org/v1, C2SP) is the format: a header with the file key wrapped to
 each recipient, then the payload in 64 KiB chunks, each sealed with ChaCha20-Poly1305 and the
 last one flagged, so a cut or altered file fails to decrypt. `age -d -i key.txt`, rage or any
-age library reads what this writes. pyrage (Rust's age crate) does the cryptography, a whole
-file per call; this module makes the result durable and checks that it is whole.
+age library reads what this writes. The booth encrypts with the `age` command (the format's
+reference implementation, Debian's package `age`) in its own process, and hashes and writes back
+its output meanwhile; this module makes the result durable and checks that it is whole. pyrage
+(bindings to Rust's age crate) parses recipients and identities and decrypts on the recipient's
+side, where speed matters less.
 
 The booth has no identity (it never needs to read a finished session), so "whole" is checked
 without decrypting: after fsync, the file must start with a complete age header and be exactly
@@ -14,12 +17,11 @@ as long as age makes a file of the plaintext's length.
 from __future__ import annotations
 
 import hashlib
-import mmap
 import os
+import shutil
+import subprocess
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
 
 import pyrage
 from pyrage import x25519
@@ -31,6 +33,8 @@ CHUNK = 64 * 1024
 TAG = 16
 NONCE = 16
 HEAD_BYTES = 16 * 1024  # room for a hundred recipients
+READ_BYTES = 1 << 20  # read back and hashed at a time while age writes
+CATCH_UP_SECONDS = 0.002  # the longest wait for age to write more, once all it wrote is read
 SUFFIX = ".age"
 
 
@@ -74,82 +78,108 @@ def encrypted_length(header_bytes: int, plain_bytes: int) -> int:
     return header_bytes + NONCE + plain_bytes + TAG * chunks
 
 
-@dataclass(frozen=True)
-class Encrypted:
-    """An encrypted file still under its temporary name, until `finish_encrypted` checks it."""
-
-    tmp: Path
-    dst: Path
-    plain_bytes: int
-
-
-def encrypt_to_temp(
-    src: Path,
-    dst: Path,
-    recipients: Sequence[x25519.Recipient],
-    expect_bytes: int | None = None,
-) -> Encrypted:
-    """Encrypt `src` into a temporary file (0600) beside `dst`; `finish_encrypted` makes it
-    durable, checks it and gives it its name. `expect_bytes`, the plaintext's size in the
-    manifest, is checked first. Raises SealError (leaving nothing behind) on failure."""
-    if not recipients:
-        raise ValueError("no recipients to encrypt to")
-    plain = os.stat(src).st_size
-    if expect_bytes is not None and plain != expect_bytes:
-        raise SealError(f"{src}: is {plain} bytes, its manifest says {expect_bytes}")
-    tmp = dst.with_name(f".{dst.name}.tmp")
-    try:
-        os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, FILE_MODE))
-        os.chmod(tmp, FILE_MODE)
-        # The whole file in Rust: streaming through Python file objects costs twice as long.
-        pyrage.encrypt_file(str(src), str(tmp), list(recipients))
-    except pyrage.EncryptError as error:  # also what a full disk gives
-        tmp.unlink(missing_ok=True)
-        raise SealError(f"{dst}: {error}") from None
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    return Encrypted(tmp, dst, plain)
+def age_command() -> str:
+    """The path of the `age` command (Debian's package `age`), or SealError saying how to get it."""
+    found = shutil.which("age")
+    if found is None:
+        raise SealError("the age command is not installed (apt install age)")
+    return found
 
 
-def finish_encrypted(encrypted: Encrypted) -> int:
-    """fsync an `encrypt_to_temp` result, check it is whole, rename it to its name; returns
-    its size.
-
-    Whole: the file on disk, after fsync, starts with a complete age header and has exactly
-    the length age gives for the plaintext's. Raises SealError (leaving no file) otherwise.
-    It waits in fsync without the GIL, so it runs on another thread beside the next file's
-    encryption; the file's sha256 (`sha256_of`) can be taken meanwhile from the open file.
-    """
-    tmp = encrypted.tmp
-    try:
-        fd = os.open(tmp, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-            on_disk = os.fstat(fd).st_size
-            head = os.pread(fd, HEAD_BYTES, 0)
-        finally:
-            os.close(fd)
-        want = encrypted_length(_header_length(head), encrypted.plain_bytes)
-        if on_disk != want:
-            raise SealError(f"{tmp}: {on_disk} bytes on disk, age needs {want}; not whole")
-        os.replace(tmp, encrypted.dst)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    return on_disk
-
-
-def encrypt_file(
-    src: Path,
+def encrypt(
+    source: Path | bytes,
     dst: Path,
     recipients: Sequence[x25519.Recipient],
     expect_bytes: int | None = None,
 ) -> tuple[int, str]:
-    """Encrypt `src` to `dst` (0600, fsync'ed, via a temporary name) and check it is whole;
-    returns its size and sha256 (see `encrypt_to_temp` and `finish_encrypted`)."""
-    size = finish_encrypted(encrypt_to_temp(src, dst, recipients, expect_bytes))
-    return size, file_sha256(dst)[1]
+    """Encrypt `source` (a file, or bytes never written in clear) to `dst`: 0600, durable, checked
+    whole, given its name only then. Returns its size and the sha256 of its bytes.
+
+    The `age` command encrypts on its own core, writing straight into the temporary file; this
+    thread meanwhile reads back what it has written, hashes it and starts the disk writing it
+    (so the final fsync has little left). pyrage would hold the GIL for the whole file, so no
+    hashing could run beside it. `expect_bytes`, a file's size in its manifest, is checked
+    first. Raises SealError (leaving nothing behind) on failure: the command missing or failing
+    (a full disk), or the result not whole.
+    """
+    if not recipients:
+        raise ValueError("no recipients to encrypt to")
+    command = [age_command()]
+    for recipient in recipients:
+        command += ["-r", str(recipient)]
+    plain = len(source) if isinstance(source, bytes) else os.stat(source).st_size
+    if expect_bytes is not None and plain != expect_bytes:
+        what = dst.name if isinstance(source, bytes) else str(source)
+        raise SealError(f"{what}: is {plain} bytes, its manifest says {expect_bytes}")
+    tmp = dst.with_name(f".{dst.name}.tmp")
+    out = os.open(tmp, os.O_RDWR | os.O_CREAT | os.O_TRUNC, FILE_MODE)
+    process: subprocess.Popen[bytes] | None = None
+    try:
+        os.fchmod(out, FILE_MODE)
+        if isinstance(source, bytes):
+            process = subprocess.Popen(
+                command, stdin=subprocess.PIPE, stdout=out, stderr=subprocess.PIPE
+            )
+            assert process.stdin is not None
+            try:  # age writes to the file, never blocks on us: no deadlock
+                with process.stdin:
+                    process.stdin.write(source)
+            except BrokenPipeError:
+                pass  # age failed early: its exit status and message say why
+        else:
+            with open(source, "rb") as reader:
+                process = subprocess.Popen(
+                    command, stdin=reader, stdout=out, stderr=subprocess.PIPE
+                )
+        size, sha256 = _hash_while_written(out, process)
+        if process.returncode != 0:
+            assert process.stderr is not None
+            why = (
+                process.stderr.read().decode("utf-8", "replace").strip()
+                or f"exit {process.returncode}"
+            )
+            raise SealError(f"{dst}: age: {why}")
+        os.fsync(out)
+        on_disk = os.fstat(out).st_size
+        want = encrypted_length(_header_length(os.pread(out, HEAD_BYTES, 0)), plain)
+        if on_disk != want or size != on_disk:
+            raise SealError(f"{tmp}: {on_disk} bytes on disk, age needs {want}; not whole")
+        os.replace(tmp, dst)
+    except BaseException:
+        if process is not None and process.poll() is None:
+            process.kill()
+            process.wait()
+        tmp.unlink(missing_ok=True)
+        raise
+    finally:
+        os.close(out)
+        if process is not None and process.stderr is not None:
+            process.stderr.close()
+    return size, sha256
+
+
+def _hash_while_written(fd: int, process: subprocess.Popen[bytes]) -> tuple[int, str]:
+    """Read `fd` as `process` appends to it, until it has exited and all it wrote is read: the
+    size and sha256 of what it wrote. What is hashed is handed to the disk at once (fadvise
+    DONTNEED starts writing dirty pages back and drops them once written: nothing reads them
+    again before the upload)."""
+    digest = hashlib.sha256()
+    buffer = memoryview(bytearray(READ_BYTES))
+    done = 0
+    while True:
+        count = os.preadv(fd, [buffer], done)
+        if count:
+            digest.update(buffer[:count])
+            os.posix_fadvise(fd, done, count, os.POSIX_FADV_DONTNEED)
+            done += count
+        elif process.poll() is not None:
+            if os.fstat(fd).st_size == done:  # it has exited: nothing more comes
+                return done, digest.hexdigest()
+        else:
+            try:
+                process.wait(CATCH_UP_SECONDS)
+            except subprocess.TimeoutExpired:
+                pass
 
 
 def decrypt_file(src: Path, dst: Path, identities: Sequence[x25519.Identity]) -> tuple[int, str]:
@@ -178,20 +208,8 @@ def decrypt_bytes(src: Path, identities: Sequence[x25519.Identity]) -> bytes:
 def file_sha256(path: Path) -> tuple[int, str]:
     """A file's size and sha256, read from disk."""
     with open(path, "rb") as f:
-        return sha256_of(f)
-
-
-def sha256_of(f: BinaryIO) -> tuple[int, str]:
-    """The size and sha256 of an open file (closed afterwards by its owner).
-
-    One hashlib call over the mapped file: hashlib lets go of the GIL for the whole file, so
-    another thread can encrypt meanwhile (pyrage holds the GIL while it works).
-    """
-    size = os.fstat(f.fileno()).st_size
-    if size == 0:
-        return 0, hashlib.sha256().hexdigest()
-    with mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as mapped:
-        return size, hashlib.sha256(mapped).hexdigest()
+        digest = hashlib.file_digest(f, "sha256")
+        return f.tell(), digest.hexdigest()
 
 
 def _header_length(head: bytes) -> int:

@@ -24,30 +24,18 @@ from __future__ import annotations
 import logging
 import os
 import shutil
-import threading
-from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar
 
 from pyrage import x25519
 
 from booth.config.settings import Settings
-from booth.privacy.age import (
-    SUFFIX,
-    Encrypted,
-    SealError,
-    encrypt_to_temp,
-    finish_encrypted,
-    parse_recipients,
-    sha256_of,
-)
+from booth.privacy.age import SUFFIX, encrypt, parse_recipients
 from booth.privacy.files import FILE_MODE, fsync_dir, json_bytes, private_dir, write_json_private
 from booth.privacy.refs import RefIndex
 
 log = logging.getLogger(__name__)
-T = TypeVar("T")
 
 MANIFEST = "manifest.json"
 SEALED_MANIFEST = MANIFEST + SUFFIX
@@ -142,66 +130,16 @@ def seal_session(
 def _encrypt_all(
     src: Path, manifest: Mapping, staging: Path, recipients: Sequence[x25519.Recipient]
 ) -> list[dict]:
-    """Encrypt the takes then the manifest into `staging`.
-
-    pyrage holds the GIL while it encrypts a file; fsync and hashlib let go of it. So once a
-    file is encrypted, two threads take it over while the next one is encrypted: one makes it
-    durable, checks it and gives it its name (`finish_encrypted`), the other hashes it from
-    the open file (`sha256_of`).
-    """
-    jobs: list[tuple[str, Future[int], Future[tuple[int, str]]]] = []
-    count = len(manifest.get("takes", [])) + 1
-    with ThreadPoolExecutor(2 * count, thread_name_prefix="seal") as pool:  # waits for all
-        for take in manifest.get("takes", []):
-            name = str(take["file"]) + SUFFIX
-            pending = encrypt_to_temp(
-                src / take["file"], staging / name, recipients, int(take["bytes"])
-            )
-            jobs.append((name, *_take_over(pool, pending)))
-        plain = staging / f".{MANIFEST}.plain"  # in the private staging folder, briefly
-        fd = os.open(plain, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, FILE_MODE)
-        with os.fdopen(fd, "wb") as f:
-            f.write(json_bytes(dict(manifest)))
-        try:
-            pending = encrypt_to_temp(plain, staging / SEALED_MANIFEST, recipients)
-        finally:
-            plain.unlink()
-        jobs.append((SEALED_MANIFEST, *_take_over(pool, pending)))
+    """Encrypt the takes, then the manifest (from memory: never written in clear), into
+    `staging`; returns each encrypted file's name, size and sha256."""
     files = []
-    for name, durable, hashed in jobs:
-        size = durable.result()  # the first failure, if any
-        hashed_size, sha256 = hashed.result()
-        if hashed_size != size:
-            raise SealError(f"{staging / name}: changed while it was hashed")
+    for take in manifest.get("takes", []):
+        name = str(take["file"]) + SUFFIX
+        size, sha256 = encrypt(src / take["file"], staging / name, recipients, int(take["bytes"]))
         files.append({"file": name, "bytes": size, "sha256": sha256})
+    size, sha256 = encrypt(json_bytes(dict(manifest)), staging / SEALED_MANIFEST, recipients)
+    files.append({"file": SEALED_MANIFEST, "bytes": size, "sha256": sha256})
     return files
-
-
-def _take_over(
-    pool: ThreadPoolExecutor, pending: Encrypted
-) -> tuple[Future[int], Future[tuple[int, str]]]:
-    """Start finishing and hashing an encrypted file on two threads; return once both run."""
-    f = open(pending.tmp, "rb")  # opened before the rename, so the hash never misses it
-
-    def hash_and_close() -> tuple[int, str]:
-        with f:
-            return sha256_of(f)
-
-    return _started(pool, finish_encrypted, pending), _started(pool, hash_and_close)
-
-
-def _started(pool: ThreadPoolExecutor, fn: Callable[..., T], *args: Any) -> Future[T]:
-    """Submit `fn(*args)` and return once the worker runs it: from then on it waits in fsync
-    or hashes without the GIL, beside the next encryption (which holds it)."""
-    started = threading.Event()
-
-    def job() -> T:
-        started.set()
-        return fn(*args)
-
-    future = pool.submit(job)
-    started.wait()
-    return future
 
 
 def _copy_clear(src: Path, manifest: Mapping, staging: Path) -> None:
