@@ -3,6 +3,7 @@ scan of everything a booth wrote for what a thief could read."""
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 import subprocess
@@ -40,6 +41,17 @@ def age_decrypt(path: Path, key: OrgKey) -> bytes:
     return subprocess.run(
         ["age", "-d", "-i", str(key.identity), str(path)], check=True, capture_output=True
     ).stdout
+
+
+def age_open_reference(sealed: str, key: OrgKey) -> str:
+    """A candidate reference sealed on the booth (`age:<keyed hash>:<base64url age file>`),
+    opened with the standard age command."""
+    prefix, _, encrypted = sealed.split(":")
+    assert prefix == "age"
+    data = base64.urlsafe_b64decode(encrypted + "=" * (-len(encrypted) % 4))
+    return subprocess.run(
+        ["age", "-d", "-i", str(key.identity)], input=data, check=True, capture_output=True
+    ).stdout.decode()
 
 
 def sha256(data: bytes) -> str:

@@ -15,6 +15,7 @@ from booth.cli import sync_cmd
 from booth.config.settings import Settings, load_settings
 from booth.media.mux import TakeResult
 from booth.media.spool import Spool, SpoolSession
+from booth.privacy.seal import Sealing
 from booth.state import KioskState
 from booth.sync.agent import SyncAgent
 from booth.sync.config import SyncSettings, sync_settings
@@ -96,11 +97,13 @@ def finished_session(
     take_sizes: tuple[int, ...] = (150_000, 90_000),
     status: str = "complete",
     minutes: int = 0,
+    sealing: Sealing | None = None,
 ) -> SpoolSession:
     """A session closed by the kiosk with one kept take per size (random bytes stand in for
-    the MP4s: the uploader never looks inside)."""
+    the MP4s: the uploader never looks inside); sealed at the end with a `sealing`."""
     started = STARTED + timedelta(minutes=minutes)
-    session = Spool(spool_dir).open_session("booth-7", "sales-2026", "cand-42", started=started)
+    spool = Spool(spool_dir, sealing)
+    session = spool.open_session("booth-7", "sales-2026", "cand-42", started=started)
     for i, size in enumerate(take_sizes, start=1):
         path = session.take_path(f"q{i}", 1)
         data = os.urandom(size)

@@ -9,8 +9,10 @@ import os
 import shutil
 import subprocess
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import numpy as np
 import pytest
 from privacy_support import (
     age_decrypt,
@@ -34,10 +36,13 @@ from booth.doctor.checks import (
     scratch_check,
     spool_access_check,
 )
+from booth.kiosk.recorder import Recorder, RecordingFormat
 from booth.media.spool import Spool, worst_case_bytes
 from booth.privacy.age import SealError, parse_recipients
 from booth.privacy.refs import RefIndex
 from booth.privacy.seal import PLAIN, STAGING, Sealing, finish_interrupted
+from booth.sim.camera import SimCamera
+from booth.sim.scene import Scene
 from booth.sync.manifests import scan_spool
 
 
@@ -429,6 +434,50 @@ def test_without_the_age_command_a_session_stays_in_clear_unfinished_and_doctor_
         "q1-take1.mp4.age",
         "q2-take1.mp4.age",
     ]
+
+
+def test_a_seal_that_failed_is_done_at_the_next_sessions_end(tmp_path, org, monkeypatch):
+    """Without waiting for a restart: the kiosk's recorder seals what is waiting once the next
+    session's own seal worked."""
+    camera = SimCamera(160, 120, 30, Scene(seed=1))
+    camera.start()
+    worker = ThreadPoolExecutor(max_workers=1)
+    recorder = Recorder(
+        Spool(tmp_path / "spool", sealing(org, tmp_path)),
+        tmp_path / "practice",
+        camera,
+        RecordingFormat(160, 120, 30, 300_000, 48_000, 1),
+        "booth-7",
+        worker,
+    )
+
+    def one_session(ref: str) -> None:
+        recorder.open_session("sales-2026", ref, FINISHED)
+        recorder.start_take("q1", 1, False, 30.0, FINISHED)
+        for i in range(30):
+            camera.capture(round(i * 1e9 / 30))
+            recorder.audio(np.zeros(1600, np.int16), round(i * 1e9 / 30))
+        recorder.stop_take(30.0, 10**9)
+        recorder.keep_take("q1", 1)
+        recorder.tick(2 * 10**9)
+        recorder.finish_session("complete", FINISHED)
+        worker.submit(lambda: None).result()  # the worker has done all before it
+
+    installed = os.environ["PATH"]
+    monkeypatch.setenv("PATH", str(tmp_path / "no-age-here"))
+    one_session("cand-1")
+    assert any("age command is not installed" in e for e in recorder.errors)
+    (waiting,) = (tmp_path / "spool").iterdir()
+    assert read_json(waiting / "manifest.json")["status"] == "sealing"
+    monkeypatch.setenv("PATH", installed)
+    one_session("cand-2")
+    recorder.close()
+    camera.stop()
+    finished, still_open = _scanned(Spool(tmp_path / "spool"))
+    assert (len(finished), still_open) == (2, 0)
+    for session in (tmp_path / "spool").iterdir():
+        assert read_json(session / "manifest.json")["sealed"] == "age"
+        assert clear_files(session) == [session / "manifest.json"]
 
 
 def test_takes_recover_by_hand_seals_what_it_recovers(tmp_path, org, capsys):

@@ -15,7 +15,15 @@ from pathlib import Path
 
 import pytest
 from conftest import EXAMPLE_INTERVIEWS, simulate_booth
-from privacy_support import age_decrypt, leaks, make_org_key, modes_not_private, read_json, sha256
+from privacy_support import (
+    age_decrypt,
+    age_open_reference,
+    leaks,
+    make_org_key,
+    modes_not_private,
+    read_json,
+    sha256,
+)
 from sync_support import start_server, write_token
 from test_simulate import probe
 from test_take_safety import TO_Q3_RECORDING, interviews_keeping_unreviewed_takes
@@ -83,6 +91,11 @@ def with_code(code: str, rest: str) -> str:
 def test_a_stolen_card_gives_away_nothing_and_the_organisation_opens_everything(tmp_path):
     org = make_org_key(tmp_path)
     out = tmp_path / "out"
+    installed = out / "interviews"  # paths.interviews: what `booth interviews add` installs
+    # (An interview that sends unkept takes, for session 3: by default a take cut off before
+    # the candidate kept it is deleted on recovery, issue 12.3, and there would be nothing to
+    # open.)
+    recruiters = interviews_keeping_unreviewed_takes(tmp_path) / "example"
     with start_server(tmp_path / "server") as server:
         config = tmp_path / "booth.toml"
         config.write_text(
@@ -91,15 +104,17 @@ def test_a_stolen_card_gives_away_nothing_and_the_organisation_opens_everything(
             "disk_margin_bytes = 0\n"
             "[timing]\ninactivity_seconds = 10\ninactive_grace_seconds = 10\n"
             f'[paths]\nspool = "{out / "spool"}"\nstate = "{out / "state"}"\n'
+            f'interviews = "{installed}"\n'
             f'[privacy]\nrecipients = ["{org.recipient}"]\n'
             f'[sync]\nurl = "{server.url}"\ntoken_file = "{tmp_path / "token"}"\n'
             "idle_seconds = 0\nretention_hours = 72\ntimeout_seconds = 5\n",
             encoding="utf-8",
         )
         write_token(tmp_path / "token")
+        assert main(["interviews", "add", str(recruiters), "--config", str(config)]) == 0
 
         # 1. A complete session, uploaded (and kept on the booth for the retention time).
-        assert simulate_booth(config, with_code("123456", ANSWER_ALL), out) == 0
+        assert simulate_booth(config, with_code("123456", ANSWER_ALL), out, installed) == 0
         assert main(["sync", "--once", "--config", str(config)]) == 0  # as booth-sync runs it
         uploads = server.uploads().values()
         assert uploads
@@ -110,21 +125,22 @@ def test_a_stolen_card_gives_away_nothing_and_the_organisation_opens_everything(
             assert meta["sha256"] == sha256(upload["bytes"])
 
     # 2. A session the candidate walked away from (ended early), not uploaded.
-    assert simulate_booth(config, with_code("234567", WALK_AWAY), out, EXAMPLE_INTERVIEWS) == 0
+    assert simulate_booth(config, with_code("234567", WALK_AWAY), out, installed) == 0
 
     # 3. A session cut off by kill -9 in the middle of a take, recovered at the next start.
-    # (An interview that sends unkept takes: by default a take cut off before the candidate
-    # kept it is deleted on recovery, issue 12.3, and there would be nothing to open.)
-    keeping = interviews_keeping_unreviewed_takes(tmp_path)
-    killed_mid_take(config, out, "345678", out / "spool", keeping)
+    killed_mid_take(config, out, "345678", out / "spool", installed)
     # Until the next start, that one session is in clear, in its private folder.
     assert modes_not_private(out / "spool") == []
-    assert simulate_booth(config, "expect idle\n", out) == 0
+    assert simulate_booth(config, "expect idle\n", out, installed) == 0
 
-    # The thief reads every file the booth wrote (its screenshots are the simulator's own).
+    # The thief reads every file the booth wrote (its screenshots are the simulator's own),
+    # and the installed interview (the recruiter's clips are MP4s in clear, and no secret):
+    # its codes are hashed, its references sealed.
     secrets = list(CODES) + list(CODES.values())
     assert leaks(out / "spool", secrets) == []
     assert leaks(out / "state", secrets) == []
+    interview_files = [p for p in installed.rglob("*") if p.is_file()]
+    assert [(p, secrets_in(p, secrets)) for p in interview_files if secrets_in(p, secrets)] == []
     assert secrets_in(out / "events.jsonl", secrets) == []
     assert modes_not_private(out / "spool") == []
     assert modes_not_private(out / "state") == []
@@ -140,7 +156,8 @@ def test_a_stolen_card_gives_away_nothing_and_the_organisation_opens_everything(
             [f["file"] for f in clear["files"]] + ["manifest.json"]
         )
         full = json.loads(age_decrypt(session / "manifest.json.age", org))
-        seen[full["candidate_ref"]] = (full["status"], [t["recovered"] for t in full["takes"]])
+        ref = age_open_reference(full["candidate_ref"], org)
+        seen[ref] = (full["status"], [t["recovered"] for t in full["takes"]])
         assert full["status"] == clear["status"]
         for take in full["takes"]:
             mp4 = tmp_path / take["file"]

@@ -10,6 +10,7 @@ import logging
 import threading
 import time
 
+from privacy_support import make_org_key
 from sync_support import (
     assert_server_holds_exactly,
     booth_config,
@@ -20,9 +21,13 @@ from sync_support import (
     sync_parser,
 )
 
+from booth.cli.main import main
 from booth.cli.status_cmd import gather, render
 from booth.config.settings import load_settings
 from booth.media.spool import MANIFEST
+from booth.privacy.age import parse_recipients
+from booth.privacy.refs import RefIndex
+from booth.privacy.seal import Sealing
 from booth.sync.manifests import CORRUPT_SUFFIX
 from booth.sync.sender import SHA256_THREAD
 from booth.sync.status import sync_status
@@ -108,6 +113,40 @@ def test_a_truncated_manifest_is_rebuilt_from_the_take_files_and_the_session_upl
             MANIFEST + CORRUPT_SUFFIX,
         ]
         assert (session.dir / (MANIFEST + CORRUPT_SUFFIX)).read_bytes() == damaged
+
+
+def test_a_sealed_sessions_damaged_clear_manifest_is_rebuilt_and_the_session_still_opens(
+    tmp_path, capsys
+):
+    org = make_org_key(tmp_path)
+    sealing = Sealing(tuple(parse_recipients([org.recipient])), None, RefIndex(tmp_path / "st"))
+    with start_server(tmp_path / "server") as server:
+        config = booth_config(tmp_path, server.url)
+        session = finished_session(tmp_path / "spool", sealing=sealing)
+        sent = {n: d for (_, n), d in expected_files(session).items() if n != MANIFEST}
+        assert sorted(sent) == ["manifest.json.age", "q1-take1.mp4.age", "q2-take1.mp4.age"]
+        manifest = session.dir / MANIFEST
+        manifest.write_bytes(manifest.read_bytes()[:60])  # booth and session ids legible
+        result = make_agent(config).run_once()
+        assert result.ok, result.reason
+        uploads = {u["metadata"]["filename"]: u for u in server.uploads().values()}
+        assert {n: uploads[n]["bytes"] for n in sent} == sent
+        rebuilt = json.loads(uploads[MANIFEST]["bytes"])
+        assert rebuilt["sealed"] == "age" and "rebuilt" in rebuilt
+        assert rebuilt["booth_id"] == "booth-7" and rebuilt["status"] == "ended-early"
+        assert [f["file"] for f in rebuilt["files"]][-1] == "manifest.json.age"
+    # The organisation opens what the server holds, as from any sealed session.
+    received = tmp_path / "received"
+    received.mkdir()
+    for name, upload in uploads.items():
+        (received / name).write_bytes(upload["bytes"])
+    out = tmp_path / "opened"
+    args = ["takes", "open", str(received), "-i", str(org.identity), "--out", str(out), "--json"]
+    capsys.readouterr()
+    assert main(args) == 0
+    opened = json.loads(capsys.readouterr().out)
+    assert (opened["candidate_ref"], opened["status"]) == ("cand-42", "complete")
+    assert len(opened["takes"]) == 2
 
 
 def test_a_manifest_beyond_rebuilding_is_reported_and_sync_once_exits_1(tmp_path, capsys):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TextIO
@@ -23,6 +24,7 @@ from booth.install.interviews import (
     remove_interview,
     replace_codes,
 )
+from booth.privacy.seal import Sealing
 from booth.state import InvitationStore, read_state
 
 KIOSK_HINT = "The kiosk takes the change within a few seconds, once nobody is in the booth."
@@ -131,6 +133,11 @@ def _problems(problems: list[ConfigProblem]) -> int:
     for problem in problems:
         print(problem)
     return 2
+
+
+def _seal_ref(settings: Settings) -> Callable[[str], str] | None:
+    """How candidate references are installed: sealed on a booth with recipients."""
+    return Sealing.for_settings(settings).seals_references
 
 
 def _refuse_during_a_session(settings: Settings, what: str) -> None:
@@ -277,7 +284,9 @@ def run_add(args: argparse.Namespace) -> int:
     if inspection.interview.id in installed_ids(root):
         _refuse_during_a_session(settings, "replace the interview")
     try:
-        installed = install_interview(inspection, root, ProgressPrinter(sys.stderr))
+        installed = install_interview(
+            inspection, root, ProgressPrinter(sys.stderr), _seal_ref(settings)
+        )
     except ConfigError as err:
         return _problems(err.problems)
     except OSError as err:
@@ -305,7 +314,7 @@ def run_codes(args: argparse.Namespace) -> int:
     text = _codes_text(args.codes)
     source = Path("<stdin>") if args.codes == "-" else Path(args.codes)
     try:
-        changed = replace_codes(root, args.interview_id, source, text)
+        changed = replace_codes(root, args.interview_id, source, text, _seal_ref(settings))
     except UnknownInterview as err:
         raise UserError(
             f"no interview {args.interview_id!r} in {root} (installed: "

@@ -265,12 +265,7 @@ def forget(ref: str, spool: Spool, state_dir: Path) -> list[Forgotten]:
     refs = RefIndex(state_dir)
     by_index = refs.sessions_of(ref) if refs.key_path.exists() else []
     entries = {e.dir.name: e for e in spool.sessions()}
-    in_clear = [
-        sid
-        for sid, e in entries.items()
-        if e.manifest is not None
-        and str(e.manifest.get("candidate_ref", "")).strip() == ref.strip()
-    ]
+    in_clear = [sid for sid, e in entries.items() if _names(e.manifest, ref, refs)]
     session_ids = list(dict.fromkeys(by_index + in_clear))
     store = UploadStore(state_dir) if (state_dir / STORE_FILE).exists() else None
     done = []
@@ -306,9 +301,10 @@ def forget(ref: str, spool: Spool, state_dir: Path) -> list[Forgotten]:
     return done
 
 
-def _names(manifest: dict | None, ref: str) -> bool:
-    """Whether a manifest in clear (a running session's, or any without recipients) is ref's."""
-    return manifest is not None and str(manifest.get("candidate_ref", "")).strip() == ref.strip()
+def _names(manifest: dict | None, ref: str, refs: RefIndex) -> bool:
+    """Whether a manifest in clear (a running session's, or any without recipients) is ref's:
+    it names ref, or holds ref sealed."""
+    return manifest is not None and refs.names(str(manifest.get("candidate_ref", "")), ref)
 
 
 def run_forget(args: argparse.Namespace) -> int:
@@ -323,7 +319,8 @@ def run_forget(args: argparse.Namespace) -> int:
         recording = [
             e.dir.name
             for e in spool.sessions()
-            if _names(e.manifest, args.ref) and e.manifest.get("status") == RECORDING
+            if _names(e.manifest, args.ref, RefIndex(state_dir))
+            and e.manifest.get("status") == RECORDING
         ]
         now = f"; session {recording[0]} of this candidate is being recorded now" * bool(recording)
         raise UserError(

@@ -15,6 +15,12 @@ per interview so a lookup costs one hash (about 20 ms on a PC, under 100 ms on a
 `code_digits` keeps each code's length (not its digits), so the code screen can show as many
 places as the codes have; a hashed file without it is still read, and its field shows none.
 
+On a booth with `[privacy] recipients` the installed form names nobody either: each reference
+is sealed (`SEALED_REF`: `age:<keyed hash>:<the reference encrypted to the recipients>`, made
+by booth.privacy.refs). The booth never reads a sealed reference back: it goes into the
+(encrypted) session manifest as it is, and its keyed hash finds the candidate's sessions and
+invitation record; the organisation's identity opens it (`booth takes open`).
+
 Every interview installed on one booth shares the booth's hash parameters (`CodeHash`: scrypt
 N=8192, r=8, p=1 and one salt), so a code is hashed once per lookup whatever the number of
 interviews, and two interviews that share a code can be told apart by their hashes alone
@@ -47,7 +53,17 @@ CODE_RULE = "6 to 12 digits"
 # A reference a spreadsheet would run as a formula (=HYPERLINK(...), +1, -1, @SUM) is refused:
 # recruiters open the uploads' metadata in one.
 CANDIDATE_REF = re.compile(r"[^\x00-\x1f\x7f-\x9f,;=+\-@][^\x00-\x1f\x7f-\x9f,;]{0,63}")
+SEALED_REF = re.compile(r"age:([0-9a-f]{64}):[A-Za-z0-9_-]{100,8000}")
+"""A reference sealed at install: its keyed hash, then the base64url of an age file of it."""
 COLUMNS = ("candidate_ref", "extra_time_percent", "extra_takes")
+
+
+def reference_identity(candidate_ref: str) -> str:
+    """What tells two references apart: a sealed one's keyed hash, else the reference."""
+    sealed = SEALED_REF.fullmatch(candidate_ref)
+    return sealed.group(1) if sealed else candidate_ref
+
+
 DIGITS = "code_digits"  # the installed form's extra column: each code's length
 SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**13, 8, 1  # 8 MiB of memory per lookup
 SALT_BYTES, DIGEST_BYTES = 16, 32
@@ -140,6 +156,10 @@ class CodeBook:
             return self._entries.get(self._digest(code))
         except (ValueError, MemoryError, OverflowError, TypeError):
             return None
+
+    def entries(self) -> list[tuple[bytes, Invitation]]:
+        """Each invitation with the digest of its code (never the code)."""
+        return list(self._entries.items())
 
     @property
     def invitations(self) -> list[Invitation]:
@@ -342,7 +362,8 @@ class _CodesFile:
         if digits is None:
             self.problem(line, DIGITS, "is not a code length", f"{CODE_RULE}, or empty")
             ok = False
-        if not CANDIDATE_REF.fullmatch(ref):
+        sealed = SEALED_REF.fullmatch(ref) if self.hashed else None
+        if sealed is None and not CANDIDATE_REF.fullmatch(ref):
             self.problem(
                 line,
                 "candidate_ref",
@@ -350,16 +371,16 @@ class _CodesFile:
                 "1 to 64 characters, no , ; or control characters, not starting with = + - @",
             )
             ok = False
-        elif ref in self._refs:
+        elif (same := reference_identity(ref)) in self._refs:
             self.problem(
                 line,
                 "candidate_ref",
-                f"is the same reference as line {self._refs[ref]}",
+                f"is the same reference as line {self._refs[same]}",
                 "one invitation per candidate",
             )
             ok = False
         else:
-            self._refs[ref] = line
+            self._refs[same] = line
         if extra_time is None:
             self.problem(
                 line,
@@ -417,12 +438,18 @@ def load_codes(path: Path, text: str | None = None) -> CodeBook:
 
 
 def hash_codes(
-    src_csv: Path, dst_csv: Path, code_hash: CodeHash | None = None, text: str | None = None
+    src_csv: Path,
+    dst_csv: Path,
+    code_hash: CodeHash | None = None,
+    text: str | None = None,
+    seal_ref: Callable[[str], str] | None = None,
 ) -> None:
     """Write the installed form of `src_csv` (or of `text`) to `dst_csv` (atomically); codes
-    become hashes under `code_hash` (the booth's; new parameters when None).
+    become hashes under `code_hash` (the booth's; new parameters when None), and references
+    in clear become `seal_ref(reference)` when it is given (a booth with recipients).
 
-    A file that is already hashed is copied as it is. Raises ConfigError on a broken file.
+    Hashed codes and sealed references are copied as they are. Raises ConfigError on a
+    broken file.
     """
     rows = _CodesFile(src_csv, text)
     if rows.problems:
@@ -435,7 +462,10 @@ def hash_codes(
     writer.writerow(("code_hash",) + COLUMNS + (DIGITS,))
     for (secret, inv), digits in zip(rows.rows, rows.digits, strict=True):
         encoded = secret if rows.hashed else scrypt.encode(scrypt.digest(secret))
-        row = (encoded, inv.candidate_ref, inv.extra_time_percent, inv.extra_takes)
+        ref = inv.candidate_ref
+        if seal_ref is not None and not SEALED_REF.fullmatch(ref):
+            ref = seal_ref(ref)
+        row = (encoded, ref, inv.extra_time_percent, inv.extra_takes)
         writer.writerow(row + (digits or "",))
     dst_csv.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=".codes-", suffix=".tmp", dir=dst_csv.parent)

@@ -18,6 +18,7 @@ import ctypes
 import dataclasses
 import fcntl
 import json
+import logging
 import os
 import re
 import shutil
@@ -31,7 +32,14 @@ from typing import Any
 
 import av
 
-from booth.config.codes import CodeHash, booth_code_hash, hash_codes, load_codes
+from booth.config.codes import (
+    SEALED_REF,
+    CodeHash,
+    booth_code_hash,
+    hash_codes,
+    load_codes,
+    reference_identity,
+)
 from booth.config.errors import ConfigError, ConfigProblem, KeyLines, KeyPath, format_key
 from booth.config.interview import (
     CODES_FILE,
@@ -45,6 +53,8 @@ from booth.config.interview import (
 )
 from booth.media.convert import ConversionError, Converted, convert_clip
 from booth.media.subtitles import SubtitleError, load_subtitles, subtitle_path
+
+log = logging.getLogger(__name__)
 
 PLAYABLE_SUFFIXES = (".mp4", ".m4a")
 CLIP_EXPECTED = "a video or sound clip that plays (MP4, MOV or WebM)"
@@ -361,8 +371,10 @@ def install_interview(
     inspection: Inspection,
     root: Path,
     progress: Callable[[ClipProgress], None] | None = None,
+    seal_ref: Callable[[str], str] | None = None,
 ) -> Installed:
-    """Install the interview `inspection` found valid into `root`/<id>/.
+    """Install the interview `inspection` found valid into `root`/<id>/; `seal_ref` seals each
+    candidate reference (a booth with recipients, booth.privacy.seal.Sealing).
 
     Raises ConfigError when a clip cannot be converted or the id is installed under another
     directory name; then nothing changes in `root`. OSError when `root` cannot be written.
@@ -379,7 +391,7 @@ def install_interview(
         code_hash = booth_code_hash([iv.codes for iv in others])
         staging = Path(tempfile.mkdtemp(prefix=f".{interview.id}.installing-", dir=root))
         try:
-            converted = _build(inspection, staging, progress, code_hash)
+            converted = _build(inspection, staging, progress, code_hash, seal_ref)
             load_interview(staging)  # the copy must load as it is, before it goes live
             _owned_like(staging, root)
             os.sync()  # on an SD card, a power cut after the swap must not find empty files
@@ -424,9 +436,12 @@ def _build(
     staging: Path,
     progress: Callable[[ClipProgress], None] | None,
     code_hash: CodeHash,
+    seal_ref: Callable[[str], str] | None = None,
 ) -> list[Converted]:
     source = inspection.directory
-    hash_codes(source / CODES_FILE, staging / CODES_FILE, code_hash, inspection.codes_text)
+    hash_codes(
+        source / CODES_FILE, staging / CODES_FILE, code_hash, inspection.codes_text, seal_ref
+    )
     renames = {n: c.installed_name for c in inspection.clips for n in c.names}
     renames = {old: new for old, new in renames.items() if old != new}
     text = (source / INTERVIEW_FILE).read_text(encoding="utf-8")
@@ -522,10 +537,17 @@ def remove_interview(root: Path, interview_id: str) -> Path:
     return directory
 
 
-def replace_codes(root: Path, interview_id: str, source: Path, codes_text: str | None) -> bool:
+def replace_codes(
+    root: Path,
+    interview_id: str,
+    source: Path,
+    codes_text: str | None,
+    seal_ref: Callable[[str], str] | None = None,
+) -> bool:
     """Install new invitations for the installed interview `interview_id`: codes.csv from
-    `source` (or `codes_text`, reported as `source`), hashed with the booth's parameters.
-    Returns False when they are the ones installed already (nothing written).
+    `source` (or `codes_text`, reported as `source`), hashed with the booth's parameters, its
+    references sealed by `seal_ref` when given. Returns False when they are the invitations
+    installed already (nothing written).
 
     Raises UnknownInterview, or ConfigError for a broken file or a code another interview uses.
     """
@@ -541,8 +563,8 @@ def replace_codes(root: Path, interview_id: str, source: Path, codes_text: str |
         staging = Path(tempfile.mkdtemp(prefix=f".{interview_id}.installing-", dir=root))
         try:
             new = staging / CODES_FILE
-            hash_codes(source, new, code_hash, codes_text)
-            if new.read_bytes() == (directory / CODES_FILE).read_bytes():
+            hash_codes(source, new, code_hash, codes_text, seal_ref)
+            if _invitations(new) == _invitations(directory / CODES_FILE):
                 return False
             candidate = dataclasses.replace(current, codes=load_codes(new))
             if (clash := code_clash(candidate, others)) is not None:
@@ -552,3 +574,58 @@ def replace_codes(root: Path, interview_id: str, source: Path, codes_text: str |
         finally:
             shutil.rmtree(staging, ignore_errors=True)
     return True
+
+
+def _invitations(codes_csv: Path) -> set[tuple[bytes, str, int, int]] | None:
+    """What an installed codes.csv invites: per code its hash, the keyed hash of its reference
+    (a sealed reference's encryption differs each time it is made), and the accommodations."""
+    try:
+        book = load_codes(codes_csv)
+    except ConfigError:
+        return None
+    return {
+        (digest, reference_identity(inv.candidate_ref), inv.extra_time_percent, inv.extra_takes)
+        for digest, inv in book.entries()
+    }
+
+
+def _clear_references(root: Path) -> list[str]:
+    """The installed interviews whose codes.csv names a candidate in clear. A recruiter's
+    folder (codes in clear: `booth simulate --interviews` of a source folder) is not one."""
+    found = []
+    for interview_id, directory in sorted(installed_ids(root).items()):
+        try:
+            book = load_codes(directory / CODES_FILE)
+        except ConfigError:
+            continue
+        if book.code_hash is None:
+            continue
+        if not all(SEALED_REF.fullmatch(i.candidate_ref) for i in book.invitations):
+            found.append(interview_id)
+    return found
+
+
+def seal_installed_references(root: Path, seal_ref: Callable[[str], str]) -> list[str]:
+    """Seal the references in clear of every interview installed in `root` (installed before
+    the booth had recipients); returns the ids of those it rewrote. An interview that cannot
+    be read or rewritten is left as it is, with an error in the log."""
+    done: list[str] = []
+    if not root.is_dir() or not _clear_references(root):
+        return done  # nothing to do: not even a lock file is written
+    with _install_lock(root):
+        for interview_id in _clear_references(root):
+            path = installed_ids(root)[interview_id] / CODES_FILE
+            try:
+                book = load_codes(path)
+                staging = Path(tempfile.mkdtemp(prefix=f".{interview_id}.installing-", dir=root))
+                try:
+                    hash_codes(path, staging / CODES_FILE, book.code_hash, None, seal_ref)
+                    _owned_like(staging, root)
+                    os.replace(staging / CODES_FILE, path)
+                finally:
+                    shutil.rmtree(staging, ignore_errors=True)
+            except (ConfigError, OSError, ValueError) as error:
+                log.error("interviews: cannot seal the references of %s: %s", interview_id, error)
+                continue
+            done.append(interview_id)
+    return done

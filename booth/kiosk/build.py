@@ -23,6 +23,7 @@ from booth.devices.buttons import Buttons
 from booth.devices.level_meter import LevelMeter
 from booth.devices.mic_reader import MicReader
 from booth.devices.microphone import Microphone
+from booth.install.interviews import seal_installed_references
 from booth.kiosk.events import EventLog
 from booth.kiosk.health import Health
 from booth.kiosk.installed import InstalledInterviews
@@ -43,8 +44,15 @@ from booth.ui.renderer import Renderer
 log = logging.getLogger("booth.kiosk")
 
 
-def load_installed(interviews_dir: Path) -> list:
-    """The interviews in `interviews_dir`; any problem stops the start with all of them listed."""
+def load_installed(interviews_dir: Path, sealing: Sealing | None = None) -> list:
+    """The interviews in `interviews_dir`; any problem stops the start with all of them listed.
+
+    With a `sealing` that encrypts, references installed in clear (before the booth had
+    recipients) are sealed first (booth.install.interviews.seal_installed_references)."""
+    seal_ref = sealing.seals_references if sealing is not None else None
+    if seal_ref is not None:
+        for interview_id in seal_installed_references(interviews_dir, seal_ref):
+            log.info("interviews: sealed the candidate references of %s", interview_id)
     interviews, problems = load_interviews(interviews_dir)
     if problems:
         raise ConfigError(problems)

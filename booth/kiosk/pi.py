@@ -127,10 +127,11 @@ def _assemble(
     pin_factory: Factory | None,
 ) -> Kiosk:
     rec, dev, paths = settings.recording, settings.devices, settings.paths
-    interviews = load_installed(interviews_dir or paths.interviews)
+    sealing = Sealing.for_settings(settings)
+    interviews = load_installed(interviews_dir or paths.interviews, sealing)
     clock = SystemClock()
     events = EventLog(None)  # the journal has the events of a real booth
-    spool = open_spool(paths.spool, clock, events, Sealing.for_settings(settings))
+    spool = open_spool(paths.spool, clock, events, sealing)
     paths.state.mkdir(parents=True, exist_ok=True)
 
     mic = Microphone(mic_device(settings), rate=rec.audio_rate, latency_ms=dev.mic_latency_ms)

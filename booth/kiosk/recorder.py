@@ -129,7 +129,14 @@ class Recorder:
         session = self.session
         self.session = None
         if session is not None:
-            self._run(session.finish, status, finished)
+            self._run(self._finish, session, status, finished)
+
+    def _finish(self, session: SpoolSession, status: str, finished: datetime) -> None:
+        """End (and seal) the session; once that worked, seal any session whose seal failed
+        before (the disk was full)."""
+        session.finish(status, finished)
+        for session_id in self.spool.seal_waiting():
+            log.info("sealed session %s, whose seal had failed", session_id)
 
     # --------------------------------------------------------------- takes
     def start_take(

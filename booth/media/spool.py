@@ -361,7 +361,8 @@ class Spool:
         ``ended-early`` at ``now``. Finished sessions are never touched, except that with a
         ``Sealing`` every finished session is sealed: those a crash cut off mid-seal, and
         those finished in clear before recipients were set. A seal that fails (a full disk)
-        leaves the session in clear, unfinished for the sync agent, until the next start."""
+        leaves the session in clear, unfinished for the sync agent, until the next start or
+        the next session's end (`seal_waiting`)."""
         reports = []
         if self.sealing is not None and self.sealing.moves:
             finish_interrupted(self.root, self.sealing.scratch)
@@ -383,6 +384,25 @@ class Spool:
             if report is not None:
                 report.dir = session.dir
         return reports
+
+    def seal_waiting(self) -> list[str]:
+        """Seal the finished sessions a failed seal left in clear (status ``sealing``: a full
+        disk, no age command); returns the ids sealed. Run on the worker that finishes
+        sessions, after a session's end sealed, so that none is being sealed meanwhile and a
+        full disk is not tried again at every end."""
+        if self.sealing is None or not self.sealing.moves:
+            return []
+        done = []
+        for entry in self.sessions():
+            if entry.manifest is None or entry.manifest.get("status") != SEALING:
+                continue
+            try:
+                SpoolSession(entry.dir, entry.manifest, self.sealing, self.root)._seal()
+            except (OSError, ValueError) as error:
+                log.error("spool: cannot seal %s yet: %s", entry.dir, error)
+                continue
+            done.append(entry.dir.name)
+        return done
 
     def _needs_seal(self, dir: Path, manifest: dict) -> bool:
         if self.sealing is None or is_sealed(manifest):

@@ -15,6 +15,7 @@ from pyrage import DecryptError, x25519
 
 from booth.privacy.age import SUFFIX, decrypt_bytes, decrypt_file, file_sha256
 from booth.privacy.files import private_dir, write_private_atomic
+from booth.privacy.refs import open_reference
 from booth.privacy.seal import MANIFEST, SEALED_MANIFEST, is_sealed
 
 
@@ -54,6 +55,11 @@ def open_sealed(folder: Path, identities: Sequence[x25519.Identity], out: Path) 
         raise OpenError(f"{sealed}: cannot decrypt with this identity: {error}") from None
     if not isinstance(manifest, dict):
         raise OpenError(f"{sealed}: not a session manifest")
+    if isinstance(manifest.get("candidate_ref"), str):  # sealed at install on the booth
+        try:
+            manifest["candidate_ref"] = open_reference(manifest["candidate_ref"], identities)
+        except ValueError as error:
+            raise OpenError(f"{sealed}: {error}") from None
     private_dir(out)
     opened = OpenedSession(manifest, out)
     for take in manifest.get("takes", []):

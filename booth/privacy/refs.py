@@ -7,17 +7,29 @@ the sessions. The secret (`<state>/privacy.key`, 32 random bytes, 0600) never le
 booth, so the hashes cannot be compared with another booth's or looked up in a table made
 elsewhere; someone holding the card and a list of candidates' references can still test them,
 which is why the references themselves are the recruiter's to choose (no names, no emails).
+
+On a booth with recipients, installed invitations hold each reference sealed
+(booth.config.codes.SEALED_REF): its keyed hash, made here at install, and the reference
+encrypted to the recipients. The booth carries the sealed form where it would carry the
+reference (the session manifest, this index, the invitation records), and `digest` gives its
+keyed hash; only the organisation's identity opens it (`open_reference`).
 """
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 import os
 import secrets
 import stat
+from collections.abc import Sequence
 from pathlib import Path
 
+import pyrage
+from pyrage import x25519
+
+from booth.config.codes import SEALED_REF
 from booth.privacy.files import FILE_MODE, private_dir, write_private_atomic
 
 KEY_FILE = "privacy.key"
@@ -57,6 +69,9 @@ class RefIndex:
             return self._key()
         try:
             os.fchmod(fd, FILE_MODE)
+            if os.geteuid() == 0:  # made by root (sudo booth …): the kiosk's user must read it
+                owner = os.stat(self.state_dir)
+                os.fchown(fd, owner.st_uid, owner.st_gid)
             os.write(fd, key)
             os.fsync(fd)
         finally:
@@ -64,9 +79,29 @@ class RefIndex:
         return key
 
     def digest(self, candidate_ref: str) -> str:
-        """The keyed hash of a reference (surrounding spaces are not part of it); makes the
-        booth's key on first use."""
+        """The keyed hash of a reference (surrounding spaces are not part of it), or the one a
+        sealed reference carries; makes the booth's key on first use."""
+        if sealed := SEALED_REF.fullmatch(candidate_ref):
+            return sealed.group(1)
         return hmac.new(self._key(), candidate_ref.strip().encode(), hashlib.sha256).hexdigest()
+
+    def names(self, stored: str, candidate_ref: str) -> bool:
+        """Whether a reference as the booth keeps it (in clear, or sealed) is `candidate_ref`."""
+        sealed = SEALED_REF.fullmatch(stored)
+        if sealed is None:
+            return stored.strip() == candidate_ref.strip()
+        want = self.lookup(candidate_ref)
+        return want is not None and hmac.compare_digest(sealed.group(1), want)
+
+    def seal(self, candidate_ref: str, recipients: Sequence[x25519.Recipient]) -> str:
+        """`candidate_ref` sealed to `recipients`: its keyed hash and the reference encrypted
+        (booth.config.codes.SEALED_REF). A sealed reference is returned as it is."""
+        if SEALED_REF.fullmatch(candidate_ref):
+            return candidate_ref
+        ref = candidate_ref.strip()
+        encrypted = pyrage.encrypt(ref.encode("utf-8"), list(recipients))
+        text = base64.urlsafe_b64encode(encrypted).decode("ascii").rstrip("=")
+        return f"age:{self.digest(ref)}:{text}"
 
     def lookup(self, candidate_ref: str) -> str | None:
         """The keyed hash of a reference, or None while the booth has no key (then nothing was
@@ -103,3 +138,16 @@ class RefIndex:
         existed = path.exists()
         path.unlink(missing_ok=True)
         return existed
+
+
+def open_reference(text: str, identities: Sequence[x25519.Identity]) -> str:
+    """The reference a sealed one holds (a reference in clear is returned as it is). Raises
+    ValueError when the identities do not open it."""
+    if not SEALED_REF.fullmatch(text):
+        return text
+    encrypted = text.rsplit(":", 1)[1]
+    try:
+        data = base64.urlsafe_b64decode(encrypted + "=" * (-len(encrypted) % 4))
+        return pyrage.decrypt(data, list(identities)).decode("utf-8")
+    except (pyrage.DecryptError, OSError, ValueError) as error:
+        raise ValueError(f"a sealed candidate reference does not open: {error}") from None

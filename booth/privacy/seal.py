@@ -24,7 +24,7 @@ from __future__ import annotations
 import logging
 import os
 import shutil
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -67,6 +67,16 @@ class Sealing:
     def moves(self) -> bool:
         """Whether finishing a session writes it anew in the spool (encrypted, or from scratch)."""
         return self.encrypts or self.scratch is not None
+
+    @property
+    def seals_references(self) -> Callable[[str], str] | None:
+        """What installing an interview makes of each candidate reference: sealed, when
+        sessions are encrypted (see booth.privacy.refs); None: kept as it is."""
+        refs = self.refs
+        if not self.encrypts or refs is None:
+            return None
+        recipients = self.recipients
+        return lambda ref: refs.seal(ref, recipients)
 
     @classmethod
     def for_settings(cls, settings: Settings, state_dir: Path | None = None) -> Sealing:

@@ -214,13 +214,14 @@ def build_sim_booth(
     reproducible); True when a window paces it (`booth demo`).
     """
     keep_frames_out_of_the_heap()
-    interviews = load_installed(interviews_dir)
-    clock = VirtualClock(start)
-    rec = settings.recording
     state = out / "state"
     state.mkdir(parents=True, exist_ok=True)
+    sealing = Sealing.for_settings(settings, state)
+    interviews = load_installed(interviews_dir, sealing)
+    clock = VirtualClock(start)
+    rec = settings.recording
     events = EventLog(out / "events.jsonl")
-    spool = open_spool(out / "spool", clock, events, Sealing.for_settings(settings, state))
+    spool = open_spool(out / "spool", clock, events, sealing)
 
     world = SimWorld.for_settings(settings, state / "mic", seed)
     world.install_alsa_config()

@@ -8,6 +8,11 @@ damaged original beside it as `manifest.json.corrupt`, and uploads the session. 
 that cannot be rebuilt (the interview or the candidate reference is lost, so the recruiter could
 not tell whose answers these are) leaves the session where it is, named in `booth status`, and
 makes `booth sync --once` exit non-zero until staff deal with it.
+
+A sealed session (booth.privacy.seal) keeps who and what in `manifest.json.age`, which the disk
+did not damage if it is there: its clear manifest is rebuilt from the encrypted files beside it
+(name, size, sha256 of each) and the booth and interview ids still legible, and the
+organisation's identity opens the session as ever.
 """
 
 from __future__ import annotations
@@ -22,6 +27,8 @@ from typing import Any
 
 from booth.media.spool import FINAL_STATUSES, MANIFEST, TAKE_DIR_PREFIX, Spool
 from booth.media.takefiles import write_json_atomic
+from booth.privacy.age import SUFFIX
+from booth.privacy.seal import SEALED_MANIFEST, clear_manifest
 from booth.sync.queue import FinishedSession, finished_session, is_finished
 
 log = logging.getLogger(__name__)
@@ -89,6 +96,8 @@ def rebuild_manifest(session_dir: Path) -> dict[str, Any] | None:
         )
         return None
     found = _legible_fields(text)
+    if SEALED_MANIFEST in names:
+        return _rebuild_sealed(session_dir, names, found)
     if not found.get("interview_id") or not found.get("candidate_ref"):
         return None
     if any(name.startswith(TAKE_DIR_PREFIX) for name in names) and found.get("status") not in (
@@ -123,15 +132,43 @@ def rebuild_manifest(session_dir: Path) -> dict[str, Any] | None:
         "takes": takes,
         "rebuilt": "from the take files: the original manifest could not be read",
     }
+    _replace_damaged(session_dir, manifest, len(takes))
+    return manifest
+
+
+def _rebuild_sealed(session_dir: Path, names: list[str], found: dict[str, str]) -> dict[str, Any]:
+    """The clear manifest of a sealed session: its encrypted takes (oldest first), then its
+    encrypted manifest, each with its size and sha256 now."""
+    takes = [session_dir / n for n in names if n.endswith(SUFFIX) and n != SEALED_MANIFEST]
+    ordered = sorted(takes, key=lambda p: (p.stat().st_mtime, p.name))
+    files = [
+        {"file": p.name, "bytes": p.stat().st_size, "sha256": _sha256(p)}
+        for p in [*ordered, session_dir / SEALED_MANIFEST]
+    ]
+    status = found.get("status")
+    identity = {
+        "booth_id": found.get("booth_id", ""),
+        "session_id": session_dir.name,
+        "interview_id": found.get("interview_id", ""),
+        "status": status if status in FINAL_STATUSES else REBUILT_STATUS,
+    }
+    manifest = clear_manifest(identity, files)
+    manifest["rebuilt"] = "from the encrypted files: the clear manifest could not be read"
+    _replace_damaged(session_dir, manifest, len(takes))
+    return manifest
+
+
+def _replace_damaged(session_dir: Path, manifest: dict[str, Any], takes: int) -> None:
+    """Keep the damaged manifest as `manifest.json.corrupt` and write the rebuilt one."""
+    path = session_dir / MANIFEST
     if path.exists():
         path.replace(path.with_name(MANIFEST + CORRUPT_SUFFIX))
     write_json_atomic(path, manifest)
     log.warning(
         "sync: %s: the manifest could not be read; rebuilt it from %d take file(s), the damaged "
         "one is kept as %s%s",
-        session_dir, len(takes), MANIFEST, CORRUPT_SUFFIX,
+        session_dir, takes, MANIFEST, CORRUPT_SUFFIX,
     )  # fmt: skip
-    return manifest
 
 
 def _legible_fields(text: str) -> dict[str, str]:
