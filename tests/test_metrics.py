@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 from conftest import EXAMPLE_INTERVIEWS
+from privacy_support import make_org_key
 from prometheus_client.parser import text_string_to_metric_families
 
 from booth.cli.main import main
@@ -29,6 +30,9 @@ from booth.metrics.exposition import TEXTFILE, render
 from booth.metrics.ledger import LEDGER_FILE, load_ledger
 from booth.metrics.reading import Board, read_booth
 from booth.metrics.writer import MetricsWriter
+from booth.privacy.age import parse_recipients
+from booth.privacy.refs import RefIndex
+from booth.privacy.seal import Sealing
 from booth.session.codes_entry import Lockout
 from booth.state import LOCKOUT_FILE, KioskState, write_lockout
 from booth.sync.store import DAMAGED, UploadStore
@@ -67,10 +71,16 @@ def settings(tmp_path: Path) -> Settings:
 
 
 def finished_session(
-    spool: Path, session_id: str, status: str, takes: int = 1, recovered: int = 0
+    spool: Path,
+    session_id: str,
+    status: str,
+    takes: int = 1,
+    recovered: int = 0,
+    sealing: Sealing | None = None,
 ) -> Path:
-    """A finished session in the spool through the kiosk's own Spool, with small take files."""
-    session = Spool(spool).open_session("lund-1", "example", "ref-1", session_id, FINISHED)
+    """A finished session in the spool through the kiosk's own Spool, with small take files
+    (sealed at the end with a `sealing`)."""
+    session = Spool(spool, sealing).open_session("lund-1", "example", "ref-1", session_id, FINISHED)
     for n in range(takes):
         path = session.take_path(f"q{n}", 1)
         data = f"take {n} of {session_id}".encode()
@@ -175,6 +185,19 @@ def test_sessions_are_counted_once_and_the_count_outlives_their_deletion(
     assert value(text, "booth_takes_recovered_total") == 1
     ledger = json.loads((settings.paths.state / LEDGER_FILE).read_text())
     assert ledger["seen"] == ["20260302T110000Z-aaaa0002"]
+
+
+def test_recovered_takes_of_sealed_sessions_are_counted_from_their_clear_manifest(
+    settings: Settings, tmp_path: Path
+) -> None:
+    org = make_org_key(tmp_path)
+    sealing = Sealing(tuple(parse_recipients([org.recipient])), None, RefIndex(tmp_path / "st"))
+    spool = settings.paths.spool
+    sealed = finished_session(spool, "20260302T100000Z-aaaa0001", "ended-early", 3, 2, sealing)
+    assert json.loads((sealed / "manifest.json").read_text())["recovered_takes"] == 2
+    text = render(MetricsWriter(settings, board=SYNCED).write())
+    assert value(text, "booth_sessions_total", status="ended-early") == 1
+    assert value(text, "booth_takes_recovered_total") == 2
 
 
 def test_booth_metrics_prints_without_counting_into_the_ledger(settings: Settings) -> None:

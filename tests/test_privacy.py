@@ -84,6 +84,7 @@ def test_a_finished_session_is_only_encrypted_files_and_a_manifest_naming_nobody
         "interview_id": "sales-2026",
         "status": "complete",
         "sealed": "age",
+        "recovered_takes": 0,
         "files": [
             {
                 "file": name,

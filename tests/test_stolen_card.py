@@ -151,7 +151,15 @@ def test_a_stolen_card_gives_away_nothing_and_the_organisation_opens_everything(
     seen = {}
     for session in sessions:
         clear = read_json(session / "manifest.json")
-        assert set(clear) == {"booth_id", "session_id", "interview_id", "status", "sealed", "files"}
+        assert set(clear) == {
+            "booth_id",
+            "session_id",
+            "interview_id",
+            "status",
+            "sealed",
+            "recovered_takes",
+            "files",
+        }
         assert sorted(p.name for p in session.iterdir()) == sorted(
             [f["file"] for f in clear["files"]] + ["manifest.json"]
         )
@@ -159,6 +167,7 @@ def test_a_stolen_card_gives_away_nothing_and_the_organisation_opens_everything(
         ref = age_open_reference(full["candidate_ref"], org)
         seen[ref] = (full["status"], [t["recovered"] for t in full["takes"]])
         assert full["status"] == clear["status"]
+        assert clear["recovered_takes"] == sum(t["recovered"] for t in full["takes"])
         for take in full["takes"]:
             mp4 = tmp_path / take["file"]
             mp4.write_bytes(age_decrypt(session / (take["file"] + ".age"), org))

@@ -28,6 +28,7 @@ from booth.light.record import LightState, read_light_state
 from booth.media.spool import SessionEntry, Spool, disk_free_bytes, worst_case_bytes
 from booth.metrics import board
 from booth.metrics.ledger import FinishedRecord, Ledger
+from booth.privacy.seal import is_sealed
 from booth.session.codes_entry import Lockout
 from booth.state import LOCKOUT_FILE, occupancy, read_state
 from booth.sync.manifests import scan_spool
@@ -35,6 +36,7 @@ from booth.sync.queue import CONFIRMED, is_finished, session_state, summarize
 from booth.sync.store import DAMAGED, SET_ASIDE, STORE_FILE, UploadStore
 from booth.timesync import WAITING_FOR_CLOCK, ClockState, clock_state
 
+MAX_TAKES = 10_000  # a recovered-take count beyond it is not a manifest the kiosk wrote
 log = logging.getLogger(__name__)
 
 KIOSK_DOWN = "kiosk"
@@ -119,8 +121,12 @@ def finished_records(entries: list[SessionEntry]) -> list[FinishedRecord]:
         manifest = entry.manifest
         if not is_finished(manifest):
             continue
-        takes = manifest.get("takes") or []
-        recovered = sum(1 for t in takes if isinstance(t, dict) and t.get("recovered"))
+        if is_sealed(manifest):  # its takes are in the encrypted manifest: the clear count
+            count = manifest.get("recovered_takes")
+            recovered = count if type(count) is int and 0 <= count <= MAX_TAKES else 0
+        else:
+            takes = manifest.get("takes") or []
+            recovered = sum(1 for t in takes if isinstance(t, dict) and t.get("recovered"))
         session_id = str(manifest.get("session_id") or entry.dir.name)
         records.append(FinishedRecord(session_id, str(manifest["status"]), recovered))
     return records

@@ -6,8 +6,9 @@ A sealed session directory `<spool>/<session_id>/` holds:
 - `manifest.json.age`: the session's full manifest (candidate reference, times, per take its
   plaintext size, sha256 and duration), encrypted the same way;
 - `manifest.json`: in clear, only what uploading needs and what names nobody: booth id,
-  session id, interview id, status and, per encrypted file, its name, size and the sha256 of
-  its encrypted bytes (what the server receives, so it can check them without the key).
+  session id, interview id, status, how many takes were recovered after a crash (for the
+  fleet's metrics) and, per encrypted file, its name, size and the sha256 of its encrypted
+  bytes (what the server receives, so it can check them without the key).
 
 A seal is built in `<spool>/.seal-<session_id>/` and committed by renames: the plaintext
 directory becomes `.plain-<session_id>` (when it is in the spool), the sealed one takes its
@@ -97,6 +98,8 @@ def clear_manifest(manifest: Mapping, files: Sequence[Mapping]) -> dict:
     """The manifest that stays in clear beside the encrypted files: nobody is named in it."""
     clear = {key: manifest.get(key) for key in CLEAR_FIELDS}
     clear["sealed"] = SEALED
+    if "takes" in manifest:  # for the fleet's metrics (booth_takes_recovered_total)
+        clear["recovered_takes"] = sum(1 for t in manifest["takes"] if t.get("recovered"))
     clear["files"] = [
         {"file": str(f["file"]), "bytes": int(f["bytes"]), "sha256": str(f["sha256"])}
         for f in files
