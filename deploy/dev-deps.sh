@@ -19,6 +19,7 @@ packages=(
   prometheus
   prometheus-node-exporter
   age              # age/age-keygen: the tests and bench decrypt and encrypt sealed sessions
+  strace           # lists the system calls age makes, against the kiosk unit's filter
   # A one-node OpenStack Swift with s3api: the object store of the receiver's tests, which
   # start their own servers and memcached on free ports (the packages' services are not used).
   swift swift-proxy swift-object swift-container swift-account memcached

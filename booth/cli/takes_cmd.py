@@ -241,7 +241,8 @@ def run_open(args: argparse.Namespace) -> int:
     else:
         print(
             f"{m.get('session_id')}: {m.get('candidate_ref')}, {m.get('interview_id')}, "
-            f"{m.get('status')}; {len(opened.takes)} takes checked and written to {opened.out}"
+            f"{m.get('status')}; {len(opened.takes)} take{'s' * (len(opened.takes) != 1)} "
+            f"checked and written to {opened.out}"
         )
     return 0
 
