@@ -56,19 +56,17 @@ CANDIDATE_REF = re.compile(r"[^\x00-\x1f\x7f-\x9f,;=+\-@][^\x00-\x1f\x7f-\x9f,;]
 SEALED_REF = re.compile(r"age:([0-9a-f]{64}):[A-Za-z0-9_-]{100,8000}")
 """A reference sealed at install: its keyed hash, then the base64url of an age file of it."""
 COLUMNS = ("candidate_ref", "extra_time_percent", "extra_takes")
+DIGITS = "code_digits"  # the installed form's extra column: each code's length
+SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**13, 8, 1  # 8 MiB of memory per lookup
+SALT_BYTES, DIGEST_BYTES = 16, 32
+HASH_RULE = f"scrypt N={SCRYPT_N}, r={SCRYPT_R}, p={SCRYPT_P}: the output of booth interviews add"
+_HASH = re.compile(r"scrypt\$(\d+)\$(\d+)\$(\d+)\$([A-Za-z0-9+/=]+)\$([A-Za-z0-9+/=]+)")
 
 
 def reference_identity(candidate_ref: str) -> str:
     """What tells two references apart: a sealed one's keyed hash, else the reference."""
     sealed = SEALED_REF.fullmatch(candidate_ref)
     return sealed.group(1) if sealed else candidate_ref
-
-
-DIGITS = "code_digits"  # the installed form's extra column: each code's length
-SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**13, 8, 1  # 8 MiB of memory per lookup
-SALT_BYTES, DIGEST_BYTES = 16, 32
-HASH_RULE = f"scrypt N={SCRYPT_N}, r={SCRYPT_R}, p={SCRYPT_P}: the output of booth interviews add"
-_HASH = re.compile(r"scrypt\$(\d+)\$(\d+)\$(\d+)\$([A-Za-z0-9+/=]+)\$([A-Za-z0-9+/=]+)")
 
 
 @dataclass(frozen=True)

@@ -133,7 +133,7 @@ class Recorder:
 
     def _finish(self, session: SpoolSession, status: str, finished: datetime) -> None:
         """End (and seal) the session; once that worked, seal any session whose seal failed
-        before (the disk was full)."""
+        before (a full disk, no age command)."""
         session.finish(status, finished)
         for session_id in self.spool.seal_waiting():
             log.info("sealed session %s, whose seal had failed", session_id)
