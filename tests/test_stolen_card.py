@@ -144,6 +144,7 @@ def test_a_stolen_card_gives_away_nothing_and_the_organisation_opens_everything(
     assert secrets_in(out / "events.jsonl", secrets) == []
     assert modes_not_private(out / "spool") == []
     assert modes_not_private(out / "state") == []
+    assert modes_not_private(installed) == []
 
     # The organisation's identity, with the standard age command, opens every session.
     sessions = sorted(p for p in (out / "spool").iterdir())

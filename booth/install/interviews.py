@@ -358,11 +358,12 @@ def _exchange(a: Path, b: Path) -> None:
 
 
 def _owned_like(tree: Path, root: Path) -> None:
-    """Make the installed files readable by the booth: group-readable, and when installed by
-    root (`sudo booth interviews add`), owned like `paths.interviews` itself."""
+    """Make the installed files the booth's and nobody else's (0600, folders 0700, as all it
+    writes): when installed by root (`sudo booth interviews add`), owned like
+    `paths.interviews` itself."""
     owner = root.stat()
     for path in [tree, *tree.rglob("*")]:
-        path.chmod(0o750 if path.is_dir() else 0o640)
+        path.chmod(0o700 if path.is_dir() else 0o600)
         if os.geteuid() == 0:
             os.chown(path, owner.st_uid, owner.st_gid)
 
