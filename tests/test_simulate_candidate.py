@@ -71,7 +71,9 @@ def test_walking_away_on_review_sends_nothing_that_was_not_kept(tmp_path, quick_
     assert any(e["event"] == "take.not_kept" and e["question"] == "q1" for e in events)
 
 
-def test_a_crash_on_review_discards_the_take_and_the_manifest_says_so(tmp_path, quick_booth):
+def test_a_crash_on_review_discards_the_take_and_the_manifest_says_so(
+    tmp_path, quick_booth, capsys
+):
     out = tmp_path / "out"
     settings = load_settings(quick_booth)
     booth = build_sim_booth(settings, EXAMPLE_INTERVIEWS, out, headless_display((800, 480)))
@@ -93,6 +95,13 @@ def test_a_crash_on_review_discards_the_take_and_the_manifest_says_so(tmp_path, 
         {"question_id": "q1", "take": 1, "reason": "not kept by the candidate"}
     ]
     assert not list(session.glob("*.mp4")) and not list(session.glob(".take-*"))
+    # Staff see what went, and why nothing is sent.
+    capsys.readouterr()
+    assert main(["takes", "list", "--spool", str(out / "spool")]) == 0
+    listed = capsys.readouterr().out
+    assert (
+        f"{session.name}  ended-early  example  deleted at recovery, not kept: q1 take 1" in listed
+    )
 
 
 TO_ONE_TAKE = (

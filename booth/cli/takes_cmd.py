@@ -130,6 +130,11 @@ def run_list(args: argparse.Namespace) -> int:
                 {k: t.get(k) for k in ("question_id", "take", "file", "bytes", "recovered")}
                 for t in manifest.get("takes", [])
             ],
+            "not_kept": [
+                {k: t.get(k) for k in ("question_id", "take")}
+                for t in manifest.get("not_kept", [])
+                if isinstance(t, dict)
+            ],
         }
         if row["sealed"]:
             row["files"] = [
@@ -149,6 +154,9 @@ def run_list(args: argparse.Namespace) -> int:
                 f"{t['question_id']} take {t['take']}" + (" (recovered)" if t["recovered"] else "")
                 for t in row["takes"]
             )
+            gone = [f"{t['question_id']} take {t['take']}" for t in row["not_kept"]]
+            if gone:
+                what += f"{'; ' * bool(what)}deleted at recovery, not kept: {', '.join(gone)}"
         print(f"{row['session']}  {row['status']:<11}  {row['interview']}  {what or 'no takes'}")
     return 0
 
@@ -194,6 +202,7 @@ def run_recover(args: argparse.Namespace) -> int:
                 {"file": t.path.name, "duration_s": round(t.duration_s, 2)} for t in r.takes
             ],
             "unusable": [str(p) for p in r.unusable],
+            "not_kept": [{"question_id": q, "take": t} for q, t in r.not_kept],
         }
         for r in reports
     ]
@@ -207,6 +216,11 @@ def run_recover(args: argparse.Namespace) -> int:
             print(f"{r['session']}: closed as ended-early; recovered {files or 'no takes'}")
             for path in r["unusable"]:
                 print(f"  left as it was (nothing playable): {path}")
+            for t in r["not_kept"]:
+                print(
+                    f"  deleted {t['question_id']} take {t['take']}: the candidate had not kept "
+                    "it, and this question sends only kept takes"
+                )
     return 0
 
 
