@@ -65,6 +65,7 @@ NOT_ON_A_BOOTH = {
     "tests/test_arm64_check.py": "tests this script on the host",
     "tests/test_constraints.py": "resolves the constraints with pip on the host",
     "tests/test_time_limits.py": "checks pytest-timeout's own behaviour, not the booth",
+    "tests/test_seal_sandbox.py": "strace and systemd-analyze of the development machine",
     "tests/test_ui_i18n.py::test_compiled_catalog_is_up_to_date_with_its_source": (
         "msgfmt (gettext) of the development machine"
     ),
