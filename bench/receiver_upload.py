@@ -32,8 +32,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from booth.config.settings import load_settings
-from booth.media.mux import TakeResult
 from booth.media.spool import Spool
+from booth.media.take_result import TakeResult
 from booth.sync.agent import SyncAgent
 from booth.sync.config import sync_settings
 from tests.receiver_support import LocalReceiver

@@ -13,8 +13,8 @@ import pytest
 
 from booth.cli import sync_cmd
 from booth.config.settings import Settings, load_settings
-from booth.media.mux import TakeResult
 from booth.media.spool import Spool, SpoolSession
+from booth.media.take_result import TakeResult
 from booth.privacy.seal import Sealing
 from booth.state import KioskState
 from booth.sync.agent import SyncAgent

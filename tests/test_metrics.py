@@ -23,8 +23,8 @@ from booth.config.interview import load_interviews
 from booth.config.settings import Metrics, Paths, Settings, load_settings
 from booth.kiosk.health import session_budget_bytes
 from booth.light.record import LIGHT_STATE_FILE, LightState
-from booth.media.mux import TakeResult
 from booth.media.spool import Spool
+from booth.media.take_result import TakeResult
 from booth.media.takefiles import write_json_atomic
 from booth.metrics.exposition import TEXTFILE, render
 from booth.metrics.ledger import LEDGER_FILE, load_ledger

@@ -1,37 +1,35 @@
-"""The list of subcommand modules, in the order `booth --help` shows them."""
+"""The subcommands, in the order `booth --help` shows them: each is `booth.cli.<name>_cmd`,
+whose `register` adds the subcommand `<name>`.
 
-from booth.cli import (
-    camera_cmd,
-    config_cmd,
-    demo_cmd,
-    doctor_cmd,
-    interviews_cmd,
-    kiosk_cmd,
-    light_cmd,
-    logs_cmd,
-    metrics_cmd,
-    mic_cmd,
-    occupied_cmd,
-    simulate_cmd,
-    status_cmd,
-    sync_cmd,
-    takes_cmd,
+Modules are imported only when needed: `booth metrics --watch` (a service that runs all day)
+loads the metrics' module and what it uses, not the camera's, the kiosk's or the simulator's
+(pygame, PyAV, picamera2).
+"""
+
+from __future__ import annotations
+
+import importlib
+from types import ModuleType
+
+NAMES = (
+    "status",
+    "doctor",
+    "config",
+    "interviews",
+    "takes",
+    "sync",
+    "metrics",
+    "light",
+    "mic",
+    "camera",
+    "logs",
+    "kiosk",
+    "occupied",
+    "simulate",
+    "demo",
 )
 
-MODULES = [
-    status_cmd,
-    doctor_cmd,
-    config_cmd,
-    interviews_cmd,
-    takes_cmd,
-    sync_cmd,
-    metrics_cmd,
-    light_cmd,
-    mic_cmd,
-    camera_cmd,
-    logs_cmd,
-    kiosk_cmd,
-    occupied_cmd,
-    simulate_cmd,
-    demo_cmd,
-]
+
+def module(name: str) -> ModuleType:
+    """The module of subcommand `name`."""
+    return importlib.import_module(f"booth.cli.{name}_cmd")

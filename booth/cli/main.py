@@ -63,7 +63,9 @@ def add_config_option(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The `booth` command's parser: with every subcommand, or with `command` alone (only its
+    module is imported, see booth.cli.commands)."""
     parser = argparse.ArgumentParser(
         prog="booth",
         description="Run, check and look after a video interview booth.",
@@ -71,16 +73,20 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"booth {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
-    # Imported here so that `booth --help` stays fast and each module stays optional.
     from booth.cli import commands
 
-    for module in commands.MODULES:
-        module.register(sub)
+    for name in commands.NAMES if command is None else (command,):
+        commands.module(name).register(sub)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
+    from booth.cli.commands import NAMES
+
+    argv = list(sys.argv[1:] if argv is None else argv)
+    # A known subcommand first: only its module is loaded. Anything else (--help, a typo)
+    # gets the whole parser, and its list of subcommands.
+    parser = build_parser(argv[0] if argv and argv[0] in NAMES else None)
     args = parser.parse_args(argv)
     # Candidate video and manifests: whoever runs booth, with whatever umask, writes them for
     # its own user only (booth.privacy.files). Restored after, for callers in the same process.

@@ -33,8 +33,9 @@ import numpy as np
 
 from booth.devices.camera import Camera, FrameWriter
 from booth.media.audio import AudioWriter
-from booth.media.mux import TakeResult, mux_take
+from booth.media.mux import mux_take
 from booth.media.spool import Spool, SpoolSession
+from booth.media.take_result import TakeResult
 from booth.media.takefiles import TakeFiles
 
 log = logging.getLogger("booth.recorder")

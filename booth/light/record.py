@@ -18,11 +18,14 @@ import json
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from booth.devices.face_meter import linear_light
-from booth.light.controller import LightController
 from booth.light.curve import LightCurve
 from booth.light.settings import LightSettings
+
+if TYPE_CHECKING:  # the controller brings the camera's modules: booth-metrics only reads
+    from booth.light.controller import LightController
 from booth.media.takefiles import write_json_atomic
 
 LIGHT_STATE_FILE = "light-state.json"

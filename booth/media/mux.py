@@ -21,6 +21,7 @@ from pathlib import Path
 import av
 import numpy as np
 
+from booth.media.take_result import TakeResult
 from booth.media.takefiles import TakeFiles, read_audio_ts, read_pts
 from booth.privacy.files import fsync_dir, make_private
 
@@ -31,20 +32,6 @@ VIDEO_TIME_BASE = Fraction(1, 90_000)
 AUDIO_BLOCK_S = 0.5
 MAX_CLOCK_ERROR = 0.01
 """A measured mic rate further than 1 % from nominal is a timestamp fault, not drift."""
-
-
-@dataclass(frozen=True)
-class TakeResult:
-    """A finished take's MP4: ``bytes`` its size, ``sha256`` its hex digest, ``duration_s``
-    its length in seconds, ``frames`` its video frames, ``recovered`` whether it was rebuilt
-    after a crash."""
-
-    path: Path
-    bytes: int
-    sha256: str
-    duration_s: float
-    frames: int
-    recovered: bool
 
 
 class TakeUnusable(Exception):

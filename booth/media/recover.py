@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from booth.media.mux import TakeResult, TakeUnusable, mux_take
+from booth.media.take_result import TakeResult
 from booth.media.takefiles import TakeFiles
 
 log = logging.getLogger(__name__)
@@ -18,6 +18,8 @@ def recover_take(take_dir: Path, out_path: Path) -> TakeResult | None:
     (possibly half-written) one: all but at most the last second after a power cut. Returns
     None when nothing usable is there; the take's files are never deleted here.
     """
+    from booth.media.mux import TakeUnusable, mux_take  # see booth.media.take_result
+
     try:
         return mux_take(TakeFiles(take_dir), out_path, recovered=True)
     except TakeUnusable as error:

@@ -29,8 +29,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from booth.media.mux import TakeResult, mux_take
 from booth.media.recover import recover_take, sent_without_keeping
+from booth.media.take_result import TakeResult
 from booth.media.takefiles import TakeFiles, write_json_atomic
 from booth.privacy.files import private_dir
 from booth.privacy.seal import Sealing, finish_interrupted, is_sealed, seal_session
@@ -128,6 +128,8 @@ class SpoolSession:
         """Mux a recorded take's files to its MP4 (see ``mux_take``); keeps the raw files until
         the take is kept or discarded, so a crash during review still recovers it."""
         files = TakeFiles(self.take_dir(question_id, take))
+        from booth.media.mux import mux_take  # PyAV and numpy only where takes are muxed
+
         return mux_take(files, self.take_path(question_id, take), max_seconds=max_seconds)
 
     def keep_take(self, question_id: str, take: int, result: TakeResult) -> None:
