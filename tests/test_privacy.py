@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import simulate_booth
 from privacy_support import (
     age_decrypt,
     clear_files,
@@ -43,6 +44,7 @@ from booth.privacy.refs import RefIndex
 from booth.privacy.seal import PLAIN, STAGING, Sealing, finish_interrupted
 from booth.sim.camera import SimCamera
 from booth.sim.scene import Scene
+from booth.state import read_state
 from booth.sync.manifests import scan_spool
 
 
@@ -435,6 +437,28 @@ def test_without_the_age_command_a_session_stays_in_clear_unfinished_and_doctor_
         "q1-take1.mp4.age",
         "q2-take1.mp4.age",
     ]
+
+
+def test_without_the_age_command_the_kiosk_records_nothing_it_could_not_encrypt(
+    tmp_path, org, monkeypatch
+):
+    """The consent screen promises encrypted storage: a booth that cannot keep the promise
+    is out of order, with the fix for staff, until age is there."""
+    config = tmp_path / "booth.toml"
+    config.write_text(
+        "[recording]\nwidth = 160\nheight = 120\ndisk_margin_bytes = 0\n"
+        f'[privacy]\nrecipients = ["{org.recipient}"]\n',
+        encoding="utf-8",
+    )
+    installed = os.environ["PATH"]
+    monkeypatch.setenv("PATH", str(tmp_path / "no-age-here"))
+    out = tmp_path / "out"
+    script = "expect idle\nwait 1.1\nexpect out-of-order\npress start\nexpect out-of-order\n"
+    assert simulate_booth(config, script, out) == 0
+    state = read_state(out / "state")
+    assert state.screen == "out-of-order" and "apt install age" in state.fault
+    monkeypatch.setenv("PATH", installed)
+    assert simulate_booth(config, "expect idle\nwait 1.1\nexpect idle\n", out) == 0
 
 
 def test_a_seal_that_failed_is_done_at_the_next_sessions_end(tmp_path, org, monkeypatch):

@@ -1,12 +1,13 @@
-"""Is the booth fit to record? Camera, microphone and disk, checked about once a second.
+"""Is the booth fit to record? Camera, microphone, disk and sealing, checked every second.
 
-A fault has an id the candidate's screen translates ("camera", "microphone",
-"disk") and a detail for staff, shown by `booth status`: what is wrong and
+A fault has an id the candidate's screen translates ("camera", "microphone", "disk"; others
+get a general sentence) and a detail for staff, shown by `booth status`: what is wrong and
 what to do about it.
 """
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,7 +18,7 @@ from booth.media.spool import disk_free_bytes, worst_case_bytes
 
 @dataclass(frozen=True)
 class Fault:
-    id: str  # camera | microphone | disk
+    id: str  # camera | microphone | disk | sealing
     detail: str  # for staff
 
 
@@ -92,5 +93,16 @@ class Health:
         # The disk guard refuses new sessions; a session under way finishes its takes, and a
         # take that meets a full disk stops cleanly and is kept.
         if not in_session:
-            return self.disk_fault()
+            return self.sealing_fault() or self.disk_fault()
         return None
+
+    def sealing_fault(self) -> Fault | None:
+        """With [privacy] recipients, a session may start only when it can be sealed: the
+        consent screen tells the candidate their answers are stored encrypted."""
+        if not self._budget[3] or shutil.which("age") is not None:
+            return None
+        return Fault(
+            "sealing",
+            "the age command is not installed, so sessions cannot be encrypted to the "
+            "[privacy] recipients (sudo apt install age; deploy/install.sh installs it)",
+        )
