@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import UTC, datetime
 
 import pytest
 from conftest import EXAMPLE_INTERVIEWS, simulate_booth
@@ -16,7 +17,12 @@ from test_stolen_card import ANSWER_ALL, with_code
 from booth.cli.main import main
 from booth.config.codes import SEALED_REF, load_codes
 from booth.config.errors import ConfigError
+from booth.media.spool import Spool
+from booth.privacy.age import parse_recipients
+from booth.privacy.refs import RefIndex
+from booth.privacy.seal import Sealing
 
+FINISHED = datetime(2026, 11, 25, 22, 45, tzinfo=UTC)
 REFS = {"CAND-0001", "CAND-0002", "CAND-0003", "CAND-0004"}
 CLEAR_CODES = (EXAMPLE_INTERVIEWS / "example" / "codes.csv").read_text(encoding="utf-8")
 
@@ -154,3 +160,31 @@ def test_a_sealed_reference_is_only_read_from_an_installed_file(tmp_path, org):
     installed.write_text("\n".join([lines[0], lines[1], ",".join(twin)]) + "\n")
     with pytest.raises(ConfigError, match="same reference as line 2"):
         load_codes(installed)
+
+
+def hostile_session(tmp_path, org, interview_id: str, ref: str):
+    """A sealed session as a tampered booth could send it: its manifest's fields are whatever
+    that booth wrote."""
+    sealing = Sealing(tuple(parse_recipients([org.recipient])), None, RefIndex(tmp_path / "st"))
+    spool = Spool(tmp_path / "spool", sealing)
+    session = spool.open_session("booth-7", interview_id, ref, started=FINISHED)
+    session.finish("complete", FINISHED)
+    return session.dir
+
+
+def test_opening_never_lets_a_booths_text_drive_the_terminal(tmp_path, org, capsys):
+    escape = "\x1b]0;owned\x07\x1b[2J"
+    session = hostile_session(tmp_path, org, f"iv{escape}", "CAND-9")
+    args = ["takes", "open", str(session), "-i", str(org.identity), "--out", str(tmp_path / "o")]
+    capsys.readouterr()
+    assert main(args) == 0
+    out = capsys.readouterr().out
+    assert "\x1b" not in out and "\x07" not in out
+    assert "iv\\x1b]0;owned\\x07\\x1b[2J" in out
+    # A sealed reference must open to a plain one, as the booth installs them.
+    sealed = RefIndex(tmp_path / "st").seal(f"CAND{escape}", parse_recipients([org.recipient]))
+    session = hostile_session(tmp_path / "second", org, "iv", sealed)
+    args = ["takes", "open", str(session), "-i", str(org.identity), "--out", str(tmp_path / "p")]
+    assert main(args) == 1
+    err = capsys.readouterr().err
+    assert "not a plain reference" in err and "\x1b" not in err

@@ -17,6 +17,7 @@ from datetime import datetime
 from pathlib import Path
 
 from booth.cli.main import UserError, add_config_option, load_booth_settings
+from booth.config.errors import one_line
 from booth.config.settings import Settings
 from booth.media.spool import RECORDING, Spool
 from booth.privacy.files import private_dir
@@ -253,10 +254,13 @@ def run_open(args: argparse.Namespace) -> int:
             )
         )
     else:
+        # What a booth wrote, on the organisation's own terminal: no escape is obeyed.
+        shown = ", ".join(
+            one_line(str(m.get(key))) for key in ("candidate_ref", "interview_id", "status")
+        )
         print(
-            f"{m.get('session_id')}: {m.get('candidate_ref')}, {m.get('interview_id')}, "
-            f"{m.get('status')}; {len(opened.takes)} take{'s' * (len(opened.takes) != 1)} "
-            f"checked and written to {opened.out}"
+            f"{one_line(str(m.get('session_id')))}: {shown}; {len(opened.takes)} "
+            f"take{'s' * (len(opened.takes) != 1)} checked and written to {opened.out}"
         )
     return 0
 

@@ -30,14 +30,15 @@ class ConfigProblem:
 
     def __str__(self) -> str:
         where = f"{self.file}:{self.line}" if self.line is not None else f"{self.file}"
-        return _one_line(f"{where}: {self.key}: {self.message} ({self.expected})")
+        return one_line(f"{where}: {self.key}: {self.message} ({self.expected})")
 
 
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 
-def _one_line(text: str) -> str:
-    """Escape control characters from the user's files, so one problem stays one line."""
+def one_line(text: str) -> str:
+    """Escape control characters (C0 and C1: line breaks, and the escapes a terminal would
+    obey) from text read from files, so one problem stays one line and prints as it is."""
     return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
 
 

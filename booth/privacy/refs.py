@@ -29,7 +29,8 @@ from pathlib import Path
 import pyrage
 from pyrage import x25519
 
-from booth.config.codes import SEALED_REF
+from booth.config.codes import CANDIDATE_REF, SEALED_REF
+from booth.config.errors import one_line
 from booth.privacy.files import FILE_MODE, private_dir, write_private_atomic
 
 KEY_FILE = "privacy.key"
@@ -148,6 +149,10 @@ def open_reference(text: str, identities: Sequence[x25519.Identity]) -> str:
     encrypted = text.rsplit(":", 1)[1]
     try:
         data = base64.urlsafe_b64decode(encrypted + "=" * (-len(encrypted) % 4))
-        return pyrage.decrypt(data, list(identities)).decode("utf-8")
+        ref = pyrage.decrypt(data, list(identities)).decode("utf-8")
     except (pyrage.DecryptError, OSError, ValueError) as error:
         raise ValueError(f"a sealed candidate reference does not open: {error}") from None
+    if not CANDIDATE_REF.fullmatch(ref):  # a booth installs only plain ones
+        shown = one_line(ref)[:80]
+        raise ValueError(f"a sealed candidate reference opens to {shown!r}: not a plain reference")
+    return ref
