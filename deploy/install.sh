@@ -347,11 +347,13 @@ install_directories() {
     chmod 0600 "$(at "$TOKEN")"
   fi
   run chown "$USER_NAME:$USER_NAME" "$TOKEN"
-  # Takes and state: the booth's own; systemd's StateDirectory= keeps the same modes.
-  make_dir "$VAR" 0750 "$USER_NAME:$USER_NAME"
+  # Interviews, takes and state: the booth's own and nobody else's (0700, as the booth makes
+  # its own folders); the units' StateDirectoryMode= says the same, or systemd would log at
+  # every start that the folders' mode differs.
+  make_dir "$VAR" 0700 "$USER_NAME:$USER_NAME"
   local sub
   for sub in interviews spool state; do
-    make_dir "$VAR/$sub" 0750 "$USER_NAME:$USER_NAME"
+    make_dir "$VAR/$sub" 0700 "$USER_NAME:$USER_NAME"
   done
   make_dir "$OPT" 0755 root:root
   make_dir "$OPT/releases" 0755 root:root

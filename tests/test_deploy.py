@@ -87,7 +87,7 @@ def test_dry_run_prints_every_action_and_changes_nothing(pi: Path) -> None:
         "useradd --system",
         "usermod --append --groups video,render,audio,gpio,input booth",
         "would create /etc/booth/upload.token (mode 0600)",
-        "would create directory /var/lib/booth/spool (mode 0750, booth:booth)",
+        "would create directory /var/lib/booth/spool (mode 0700, booth:booth)",
         "python3 -m venv --system-site-packages /opt/booth/releases/",
         "would link /opt/booth/current -> /opt/booth/releases/",
         "+dtoverlay=pwm",
@@ -126,8 +126,16 @@ def test_install_sets_up_files_with_safe_permissions(pi: Path) -> None:
     assert oct((pi / "etc/booth").stat().st_mode & 0o777) == "0o750"
     assert oct((pi / "etc/booth/booth.toml").stat().st_mode & 0o777) == "0o640"
     assert oct((pi / "etc/booth/upload.token").stat().st_mode & 0o777) == "0o600"
-    for sub in ("interviews", "spool", "state"):
-        assert oct((pi / "var/lib/booth" / sub).stat().st_mode & 0o777) == "0o750"
+    for sub in ("", "interviews", "spool", "state"):
+        assert oct((pi / "var/lib/booth" / sub).stat().st_mode & 0o777) == "0o700"
+    # The units ask systemd for the same mode (else it logs at every start that they differ).
+    modes = {
+        line.split("=", 1)[1]
+        for unit in (ROOT / "deploy" / "systemd").glob("*.service")
+        for line in unit.read_text().splitlines()
+        if line.startswith("StateDirectoryMode=")
+    }
+    assert modes == {"0700"}
     for unit in UNITS:
         assert (pi / "etc/systemd/system" / unit.name).read_text() == unit.read_text()
     assert os.readlink(pi / "usr/local/bin/booth") == "/opt/booth/current/bin/booth"
