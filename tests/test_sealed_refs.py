@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
 from datetime import UTC, datetime
 
 import pytest
@@ -188,3 +189,30 @@ def test_opening_never_lets_a_booths_text_drive_the_terminal(tmp_path, org, caps
     assert main(args) == 1
     err = capsys.readouterr().err
     assert "not a plain reference" in err and "\x1b" not in err
+
+
+def test_a_read_only_interviews_folder_leaves_references_as_they_are_and_the_booth_runs(
+    tmp_path, org, caplog
+):
+    config = sealed_booth(tmp_path, org)
+    with_recipients = config.read_text(encoding="utf-8")
+    config.write_text(with_recipients.split("[privacy]")[0], encoding="utf-8")
+    staged = tmp_path / "staged"
+    staged.mkdir()
+    config.write_text(
+        config.read_text().replace(f"{tmp_path}/interviews", str(staged)), encoding="utf-8"
+    )
+    assert booth(config, "add", str(recruiter_copy(tmp_path))) == 0
+    installed = tmp_path / "interviews"  # a read-only copy (root ignores file modes)
+    installed.mkdir()
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=20m", "tmpfs", str(installed)], check=True)
+    try:
+        subprocess.run(["cp", "-a", f"{staged}/.", str(installed)], check=True)
+        subprocess.run(["mount", "-o", "remount,ro", str(installed)], check=True)
+        config.write_text(with_recipients, encoding="utf-8")
+        out = tmp_path / "out"
+        assert simulate_booth(config, "expect idle\n", out, installed) == 0
+        assert sorted(installed_refs(tmp_path)) == sorted(REFS)  # still in clear
+        assert "cannot seal the references" in caplog.text
+    finally:
+        subprocess.run(["umount", "-l", str(installed)], check=False)

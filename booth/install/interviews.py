@@ -613,20 +613,28 @@ def seal_installed_references(root: Path, seal_ref: Callable[[str], str]) -> lis
     done: list[str] = []
     if not root.is_dir() or not _clear_references(root):
         return done  # nothing to do: not even a lock file is written
-    with _install_lock(root):
-        for interview_id in _clear_references(root):
-            path = installed_ids(root)[interview_id] / CODES_FILE
-            try:
-                book = load_codes(path)
-                staging = Path(tempfile.mkdtemp(prefix=f".{interview_id}.installing-", dir=root))
-                try:
-                    hash_codes(path, staging / CODES_FILE, book.code_hash, None, seal_ref)
-                    _owned_like(staging, root)
-                    os.replace(staging / CODES_FILE, path)
-                finally:
-                    shutil.rmtree(staging, ignore_errors=True)
-            except (ConfigError, OSError, ValueError) as error:
-                log.error("interviews: cannot seal the references of %s: %s", interview_id, error)
-                continue
-            done.append(interview_id)
+    try:
+        with _install_lock(root):
+            for interview_id in _clear_references(root):
+                if _seal_references_of(root, interview_id, seal_ref):
+                    done.append(interview_id)
+    except OSError as error:  # the folder cannot be written: the booth still runs
+        log.error("interviews: cannot seal the references in %s: %s", root, error)
     return done
+
+
+def _seal_references_of(root: Path, interview_id: str, seal_ref: Callable[[str], str]) -> bool:
+    path = installed_ids(root)[interview_id] / CODES_FILE
+    try:
+        book = load_codes(path)
+        staging = Path(tempfile.mkdtemp(prefix=f".{interview_id}.installing-", dir=root))
+        try:
+            hash_codes(path, staging / CODES_FILE, book.code_hash, None, seal_ref)
+            _owned_like(staging, root)
+            os.replace(staging / CODES_FILE, path)
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+    except (ConfigError, OSError, ValueError) as error:
+        log.error("interviews: cannot seal the references of %s: %s", interview_id, error)
+        return False
+    return True
