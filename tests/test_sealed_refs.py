@@ -18,6 +18,8 @@ from test_stolen_card import ANSWER_ALL, with_code
 from booth.cli.main import main
 from booth.config.codes import SEALED_REF, load_codes
 from booth.config.errors import ConfigError
+from booth.config.interview import load_interviews
+from booth.doctor.checks import PASS, WARN, privacy_check
 from booth.media.spool import Spool
 from booth.privacy.age import parse_recipients
 from booth.privacy.refs import RefIndex
@@ -64,6 +66,8 @@ def test_installing_with_recipients_seals_every_reference(tmp_path, org):
     assert "CAND-" not in (tmp_path / "interviews" / "example" / "codes.csv").read_text()
     # The organisation opens each with the standard age command.
     assert {age_open_reference(ref, org) for ref in refs} == REFS
+    interviews, _ = load_interviews(tmp_path / "interviews")
+    assert privacy_check((org.recipient,), interviews).result == PASS
 
 
 def test_a_session_carries_the_sealed_reference_and_takes_open_and_forget_find_it(
@@ -214,5 +218,10 @@ def test_a_read_only_interviews_folder_leaves_references_as_they_are_and_the_boo
         assert simulate_booth(config, "expect idle\n", out, installed) == 0
         assert sorted(installed_refs(tmp_path)) == sorted(REFS)  # still in clear
         assert "cannot seal the references" in caplog.text
+        # booth doctor tells staff.
+        interviews, _ = load_interviews(installed)
+        check = privacy_check((org.recipient,), interviews)
+        assert check.result == WARN and "example name candidates in clear" in check.detail
+        assert "booth interviews codes" in check.fix
     finally:
         subprocess.run(["umount", "-l", str(installed)], check=False)

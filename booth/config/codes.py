@@ -179,6 +179,14 @@ class CodeBook:
         return f"<CodeBook of {len(self)} invitations>"
 
 
+def names_in_clear(book: CodeBook) -> bool:
+    """Whether installed invitations (hashed codes) hold a candidate reference not sealed. A
+    recruiter's file, codes in clear, is not an installed one."""
+    return book.code_hash is not None and not all(
+        SEALED_REF.fullmatch(invitation.candidate_ref) for invitation in book.invitations
+    )
+
+
 def shared_code(a: CodeBook, b: CodeBook) -> bool | None:
     """Whether two interviews' code books have a code in common; None when that cannot be told
     (both hashed, with different salts). Costs one hash per clear code at most."""

@@ -24,6 +24,7 @@ from gpiozero import LED, Button
 from gpiozero.exc import BadPinFactory, PinFactoryFallback
 from gpiozero.pins import Factory
 
+from booth.config.codes import names_in_clear
 from booth.config.settings import Buttons, Devices, LightSettings, Recording
 from booth.devices.hw_pwm import SYSFS_PWM
 from booth.kiosk.health import Health
@@ -314,9 +315,10 @@ PRIVACY_FIX = (
 )
 
 
-def privacy_check(recipients: Sequence[str]) -> Check:
+def privacy_check(recipients: Sequence[str], interviews: Sequence[Any] = ()) -> Check:
     """Whether finished sessions are encrypted: without recipients a stolen card shows every
-    take not yet deleted and the candidates' references."""
+    take not yet deleted and the candidates' references; with them, whether the age command
+    is there to seal, and whether installed invitations still name candidates in clear."""
     if not recipients:
         return Check(
             "privacy",
@@ -332,6 +334,17 @@ def privacy_check(recipients: Sequence[str]) -> Check:
             "the age command is not installed: finished sessions cannot be sealed, and stay on "
             "this booth in clear, unsent",
             "sudo apt install age (deploy/install.sh installs it)",
+        )
+    in_clear = [iv.id for iv in interviews if names_in_clear(iv.codes)]
+    if in_clear:
+        return Check(
+            "privacy",
+            WARN,
+            f"the invitations of {', '.join(in_clear)} name candidates in clear (installed "
+            "before recipients were set; the kiosk seals them when it starts)",
+            "make paths.interviews writable by the booth's user and restart the kiosk "
+            "(sudo systemctl restart booth-kiosk), or install the codes again "
+            "(booth interviews codes ID --codes FILE)",
         )
     return Check(
         "privacy",

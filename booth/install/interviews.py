@@ -33,11 +33,11 @@ from typing import Any
 import av
 
 from booth.config.codes import (
-    SEALED_REF,
     CodeHash,
     booth_code_hash,
     hash_codes,
     load_codes,
+    names_in_clear,
     reference_identity,
 )
 from booth.config.errors import ConfigError, ConfigProblem, KeyLines, KeyPath, format_key
@@ -596,13 +596,10 @@ def _clear_references(root: Path) -> list[str]:
     found = []
     for interview_id, directory in sorted(installed_ids(root).items()):
         try:
-            book = load_codes(directory / CODES_FILE)
+            if names_in_clear(load_codes(directory / CODES_FILE)):
+                found.append(interview_id)
         except ConfigError:
             continue
-        if book.code_hash is None:
-            continue
-        if not all(SEALED_REF.fullmatch(i.candidate_ref) for i in book.invitations):
-            found.append(interview_id)
     return found
 
 
