@@ -10,6 +10,7 @@ import pwd
 from pathlib import Path
 
 import pytest
+from privacy_support import make_org_key
 from test_config_interview import MINIMAL
 from test_deploy_ansible import (
     ANSIBLE,
@@ -23,7 +24,7 @@ from booth.config.interview import load_interview
 CLEAR_CODES = (b"123456", b"234567", b"345678", b"456789", b"987123")
 
 
-def run_role(tmp_path: Path, env: dict[str, str], source: Path) -> str:
+def run_role(tmp_path: Path, env: dict[str, str], source: Path, extra: str = "") -> str:
     play = tmp_path / "interviews.yml"
     play.write_text(
         "- name: Push interviews\n"
@@ -35,7 +36,7 @@ def run_role(tmp_path: Path, env: dict[str, str], source: Path) -> str:
     settings = tmp_path / "booth.toml"
     settings.write_text(
         f'[paths]\ninterviews = "{data}/interviews"\nspool = "{data}/spool"\n'
-        f'state = "{data}/state"\n'
+        f'state = "{data}/state"\n{extra}'
     )
     user = pwd.getpwuid(os.getuid()).pw_name
     result = ansible(
@@ -109,3 +110,21 @@ def test_a_second_run_changes_nothing_until_the_codes_change(ansible_env, tmp_pa
     assert "changed=1" in out  # the invitations only: no file copied, no clip converted
     assert load_interview(data / "interviews" / "example").codes.lookup("987123") is not None
     assert_no_clear_code(data)
+
+
+@pytest.mark.timeout(90)  # two runs of ansible-playbook
+def test_with_recipients_references_are_sealed_and_a_second_run_changes_nothing(
+    ansible_env,  # noqa: F811
+    tmp_path,
+):
+    org = make_org_key(tmp_path)
+    source = recruiter_folder(tmp_path)
+    data = tmp_path / "data"
+    recipients = f'[privacy]\nrecipients = ["{org.recipient}"]\n'
+    run_role(tmp_path, ansible_env, source, recipients)
+    installed = (data / "interviews" / "example" / "codes.csv").read_text()
+    assert ",C1," not in installed and ",C2," not in installed
+    # Sealing encrypts afresh each time, yet the same invitations are "unchanged".
+    out = run_role(tmp_path, ansible_env, source, recipients)
+    assert "changed=0" in out
+    assert (data / "interviews" / "example" / "codes.csv").read_text() == installed
