@@ -3,6 +3,7 @@ received session, and private file modes (issue 13)."""
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import os
@@ -28,6 +29,7 @@ from test_spool import FINISHED, new_take, open_session
 from test_take_safety import interviews_keeping_unreviewed_takes, start_recording_q1
 
 from booth.cli.main import main
+from booth.config.settings import load_settings
 from booth.doctor.checks import (
     FAIL,
     PASS,
@@ -46,6 +48,7 @@ from booth.sim.camera import SimCamera
 from booth.sim.scene import Scene
 from booth.state import read_state
 from booth.sync.manifests import scan_spool
+from booth.sync.status import status_lines, sync_status
 
 
 def _scanned(spool: Spool) -> tuple[list, int]:
@@ -156,7 +159,8 @@ def test_while_the_session_runs_its_plaintext_manifest_never_says_finished(tmp_p
         session._manifest["finished"] = "x"
         session._close("complete")
     assert read_json(session.dir / "manifest.json")["status"] == "sealing"
-    assert _scanned(Spool(tmp_path / "spool")) == ([], 1)
+    scan = scan_spool(Spool(tmp_path / "spool"))
+    assert (scan.finished, scan.still_open, scan.sealing) == ([], 0, 1)
     Spool(tmp_path / "spool", sealing(org, tmp_path)).recover(FINISHED)
     clear = read_json(session.dir / "manifest.json")
     assert (clear["sealed"], clear["status"]) == ("age", "complete")
@@ -428,7 +432,16 @@ def test_without_the_age_command_a_session_stays_in_clear_unfinished_and_doctor_
     (session,) = (tmp_path / "spool").iterdir()
     assert read_json(session / "manifest.json")["status"] == "sealing"
     assert sorted(p.name for p in session.glob("*.mp4")) == ["q1-take1.mp4", "q2-take1.mp4"]
-    assert _scanned(Spool(tmp_path / "spool")) == ([], 1)
+    scan = scan_spool(Spool(tmp_path / "spool"))
+    assert (scan.finished, scan.still_open, scan.sealing) == ([], 0, 1)
+    # booth status says so, not that it is being recorded.
+    settings = load_settings(None)
+    settings = dataclasses.replace(
+        settings, paths=dataclasses.replace(settings.paths, spool=tmp_path / "spool")
+    )
+    lines = "\n".join(status_lines(sync_status(settings)))
+    assert "not sealed yet: 1 ended session(s), in clear, not uploaded" in lines
+    assert "being recorded" not in lines
     # Installed again, the next start seals it.
     monkeypatch.setenv("PATH", installed)
     Spool(tmp_path / "spool", sealing(org, tmp_path)).recover(FINISHED)

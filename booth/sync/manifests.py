@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from booth.media.spool import FINAL_STATUSES, MANIFEST, TAKE_DIR_PREFIX, Spool
+from booth.media.spool import FINAL_STATUSES, MANIFEST, SEALING, TAKE_DIR_PREFIX, Spool
 from booth.media.takefiles import write_json_atomic
 from booth.privacy.age import SUFFIX
 from booth.privacy.seal import SEALED_MANIFEST, clear_manifest
@@ -48,11 +48,14 @@ class SpoolScan:
     """The spool as the uploader sees it.
 
     finished: sessions the kiosk closed, oldest first. still_open: sessions being recorded.
-    unreadable: session directories whose manifest cannot be read (nor rebuilt, if asked).
+    sealing: ended sessions not sealed yet (being sealed, or waiting after a seal that failed),
+    in clear and not uploaded. unreadable: session directories whose manifest cannot be read
+    (nor rebuilt, if asked).
     """
 
     finished: list[FinishedSession] = field(default_factory=list)
     still_open: int = 0
+    sealing: int = 0
     unreadable: list[Path] = field(default_factory=list)
 
 
@@ -64,6 +67,9 @@ def scan_spool(spool: Spool) -> SpoolScan:
     for entry in spool.sessions():
         if entry.manifest is None:
             scan.unreadable.append(entry.dir)
+            continue
+        if entry.manifest.get("status") == SEALING:
+            scan.sealing += 1
             continue
         if not is_finished(entry.manifest):
             scan.still_open += 1

@@ -55,6 +55,7 @@ def sync_status(settings: Settings) -> dict[str, Any]:
         bytes=summary.bytes,
         sent_bytes=summary.sent_bytes,
         open_sessions=scan.still_open,
+        sealing_sessions=scan.sealing,
         set_aside=[_hold(h) for h in held if h.kind == SET_ASIDE],
         damaged=[_hold(h) for h in held if h.kind == DAMAGED],
         unreadable=[str(d) for d in scan.unreadable],
@@ -74,6 +75,12 @@ def status_lines(status: dict[str, Any]) -> list[str]:
         )
     if status["open_sessions"]:
         lines.append(f"  being recorded: {status['open_sessions']} session(s), not uploaded yet")
+    if status.get("sealing_sessions"):
+        lines.append(
+            f"  not sealed yet: {status['sealing_sessions']} ended session(s), in clear, not "
+            "uploaded (being sealed now, or a seal failed: booth doctor; journalctl -u "
+            "booth-kiosk)"
+        )
     for hold in status["damaged"]:
         lines.append(f"  DAMAGED session {hold['session']}: {hold['file']}: {hold['reason']}")
     for hold in status["set_aside"]:
