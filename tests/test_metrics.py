@@ -198,6 +198,13 @@ def test_recovered_takes_of_sealed_sessions_are_counted_from_their_clear_manifes
     text = render(MetricsWriter(settings, board=SYNCED).write())
     assert value(text, "booth_sessions_total", status="ended-early") == 1
     assert value(text, "booth_takes_recovered_total") == 2
+    assert value(text, "booth_spool_unsealed_sessions") == 0
+    # A session whose seal failed: in clear, counted apart from those being recorded.
+    waiting = finished_session(spool, "20260302T110000Z-aaaa0002", "complete", 1, 0)
+    manifest = json.loads((waiting / "manifest.json").read_text())
+    write_json_atomic(waiting / "manifest.json", {**manifest, "status": "sealing"})
+    text = render(MetricsWriter(settings, board=SYNCED).write())
+    assert value(text, "booth_spool_unsealed_sessions") == 1
 
 
 def test_booth_metrics_prints_without_counting_into_the_ledger(settings: Settings) -> None:

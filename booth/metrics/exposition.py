@@ -190,6 +190,12 @@ def _queue_families(queue: UploadQueue) -> Iterator[Metric]:
         "Session directories whose manifest cannot be read (booth status names them).",
         value=queue.unreadable_sessions,
     )
+    yield GaugeMetricFamily(
+        "booth_spool_unsealed_sessions",
+        "Ended sessions not sealed yet (being sealed, or a seal failed): in clear on the booth, "
+        "not uploaded (booth status, booth doctor).",
+        value=queue.unsealed_sessions,
+    )
 
 
 def registry_of(reading: Reading) -> CollectorRegistry:

@@ -62,7 +62,9 @@ class UploadQueue:
     wholly confirmed (0: none waits). last_success: Unix seconds of the last confirmed file
     (None: never). held: files the agent holds back, by kind ("set-aside" until the next
     upload window, "damaged": bytes that differ from the manifest, for staff).
-    unreadable_sessions: session directories whose manifest cannot be read."""
+    unreadable_sessions: session directories whose manifest cannot be read.
+    unsealed_sessions: ended sessions not sealed yet (being sealed, or a seal failed): in clear
+    on the booth, not uploaded."""
 
     files: int = 0
     bytes: int = 0
@@ -70,6 +72,7 @@ class UploadQueue:
     last_success: float | None = None
     held: Mapping[str, int] = field(default_factory=dict)
     unreadable_sessions: int = 0
+    unsealed_sessions: int = 0
 
 
 @dataclass(frozen=True)
@@ -249,6 +252,7 @@ def upload_queue(
         last_success=last_success,
         held={kind: sum(h.kind == kind for h in held) for kind in (SET_ASIDE, DAMAGED)},
         unreadable_sessions=len(scan.unreadable),
+        unsealed_sessions=scan.sealing,
     )
 
 
