@@ -470,6 +470,7 @@ def test_without_the_age_command_the_kiosk_records_nothing_it_could_not_encrypt(
     assert simulate_booth(config, script, out) == 0
     state = read_state(out / "state")
     assert state.screen == "out-of-order" and "apt install age" in state.fault
+    assert state.fault_id == "sealing"  # booth_out_of_order{reason="sealing"}
     monkeypatch.setenv("PATH", installed)
     assert simulate_booth(config, "expect idle\nwait 1.1\nexpect idle\n", out) == 0
 
