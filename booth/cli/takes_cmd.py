@@ -38,14 +38,17 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "list",
         help="sessions in the spool, their status and takes",
         description="List every session in the spool with its status and kept takes "
-        "(for a sealed session: its encrypted files).",
+        "(for a sealed session: its encrypted files), and the takes recovery deleted because "
+        "the candidate had not kept them.",
     )
     recover = sub.add_parser(
         "recover",
         help="turn takes cut off by a crash or power cut into MP4s",
         description=(
             "Turn every unfinished take into a playable MP4 (all but at most its last second), "
-            "mark it recovered in the manifest and close its session as ended-early; with "
+            "mark it recovered in the manifest and close its session as ended-early (a take "
+            "the candidate had not kept, on a question that sends only kept takes, is deleted "
+            "instead, and said so); with "
             "[privacy] recipients, seal it (and any finished session still in clear). Finished "
             "sessions are never otherwise touched. The kiosk does this by itself when it "
             "starts; refused while a kiosk is running."
