@@ -11,7 +11,6 @@ The camera, microphone and server checks live in `booth.doctor.device_checks` an
 from __future__ import annotations
 
 import os
-import shutil
 import stat
 import subprocess
 import warnings
@@ -39,6 +38,7 @@ from booth.light.record import (
 from booth.light.settings import light_driver_name, open_ring_light
 from booth.media.spool import disk_free_bytes
 from booth.metrics import board
+from booth.privacy.age import AGE_FIX, age_installed
 from booth.timesync import TIMESYNC_FLAG, WAITING_FOR_CLOCK, kernel_clock_synchronized
 
 PASS, SKIP, WARN, FAIL = "pass", "skip", "warn", "fail"
@@ -327,13 +327,13 @@ def privacy_check(recipients: Sequence[str], interviews: Sequence[Any] = ()) -> 
             PRIVACY_FIX,
         )
     count = len(recipients)
-    if shutil.which("age") is None:
+    if not age_installed():
         return Check(
             "privacy",
             FAIL,
             "the age command is not installed: finished sessions cannot be sealed, and stay on "
             "this booth in clear, unsent",
-            "sudo apt install age (deploy/install.sh installs it)",
+            AGE_FIX,
         )
     in_clear = [iv.id for iv in interviews if names_in_clear(iv.codes)]
     if in_clear:

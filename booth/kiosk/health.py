@@ -7,13 +7,13 @@ what to do about it.
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from booth.media.spool import disk_free_bytes, worst_case_bytes
+from booth.privacy.age import AGE_FIX, age_installed
 
 
 @dataclass(frozen=True)
@@ -99,10 +99,10 @@ class Health:
     def sealing_fault(self) -> Fault | None:
         """With [privacy] recipients, a session may start only when it can be sealed: the
         consent screen tells the candidate their answers are stored encrypted."""
-        if not self._budget[3] or shutil.which("age") is not None:
+        if not self._budget[3] or age_installed():
             return None
         return Fault(
             "sealing",
             "the age command is not installed, so sessions cannot be encrypted to the "
-            "[privacy] recipients (sudo apt install age; deploy/install.sh installs it)",
+            f"[privacy] recipients: {AGE_FIX}",
         )

@@ -78,6 +78,15 @@ def encrypted_length(header_bytes: int, plain_bytes: int) -> int:
     return header_bytes + NONCE + plain_bytes + TAG * chunks
 
 
+AGE_FIX = "sudo apt install age (deploy/install.sh installs it)"
+"""How staff get the `age` command (said by booth doctor and the kiosk's out-of-order reason)."""
+
+
+def age_installed() -> bool:
+    """Whether the `age` command that seals sessions can be found."""
+    return shutil.which("age") is not None
+
+
 def age_command() -> str:
     """The path of the `age` command (Debian's package `age`), or SealError saying how to get it."""
     found = shutil.which("age")
