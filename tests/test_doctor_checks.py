@@ -47,6 +47,7 @@ CHECKS = [
     "disk",
     "privacy",
     "spool access",
+    "swap",
     "clock",
     "server",
     "throttling",

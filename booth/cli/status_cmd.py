@@ -12,8 +12,10 @@ from booth import __version__
 from booth.cli.main import add_config_option, load_booth_settings
 from booth.config.interview import load_interviews
 from booth.config.settings import Settings
-from booth.kiosk.health import session_budget_bytes
+from booth.kiosk.health import clear_session_bytes, session_budget_bytes
 from booth.media.spool import Spool
+from booth.privacy.scratch import choose_scratch
+from booth.privacy.seal import Sealing
 from booth.state import describe_lockout, occupancy, read_lockout, read_state
 from booth.sync.status import status_lines, sync_status
 from booth.timesync import WAITING_FOR_CLOCK, clock_state
@@ -25,7 +27,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="what the booth is doing, its interviews, disk and upload queue",
         description=(
             "Show the kiosk's state and screen, the installed interviews, free disk, the "
-            "sessions waiting in the spool and the last error. --json for scripts."
+            "sessions waiting in the spool, where running sessions are kept (RAM or the card) and "
+            "the last error. --json for scripts."
         ),
     )
     add_config_option(parser)
@@ -73,7 +76,11 @@ def gather(settings: Settings) -> dict[str, Any]:
         probe = probe.parent
     usage = shutil.disk_usage(probe)
     disk.update(free_bytes=usage.free, total_bytes=usage.total)
-    sessions = Spool(paths.spool).sessions() if paths.spool.is_dir() else []
+    need = clear_session_bytes(interviews, rec.bitrate_bps, rec.audio_rate)
+    scratch = choose_scratch(settings, need)
+    # Running sessions in the scratch folder count too (Sealing only says where to look).
+    spool = Spool(paths.spool, Sealing(scratch=scratch.folder))
+    sessions = spool.sessions() if paths.spool.is_dir() else []
     by_status: dict[str, int] = {}
     for entry in sessions:
         status = (entry.manifest or {}).get("status", "unreadable")
@@ -90,6 +97,13 @@ def gather(settings: Settings) -> dict[str, Any]:
         "interview_problems": [str(p) for p in problems],
         "disk": disk,
         "spool": {"sessions": len(sessions), "by_status": by_status},
+        # Where running sessions and practice takes, in clear, go: RAM, or the card and why.
+        "scratch": {
+            "folder": str(scratch.folder) if scratch.folder is not None else None,
+            "in_ram": scratch.running_in_ram,
+            "on_card": scratch.on_card,
+            "detail": scratch.detail,
+        },
         "code_entry": {
             "wrong_codes": lockout.wrong,
             "locked_seconds": round(lockout.seconds_left(time.time(), settings.timing)),
@@ -157,6 +171,7 @@ def render(status: dict[str, Any]) -> str:
     spool = status["spool"]
     counts = ", ".join(f"{n} {s}" for s, n in sorted(spool["by_status"].items())) or "empty"
     lines.append(f"spool: {spool['sessions']} sessions ({counts})")
+    lines.append(f"running sessions: {status['scratch']['detail']}")
     lines.extend(status_lines(status["uploads"]))
     if status["clock"]["uploads"]:
         source = status["clock"]["source"]

@@ -305,7 +305,7 @@ def forget(ref: str, spool: Spool, state_dir: Path) -> list[Forgotten]:
             elif entry is None:
                 # Only the sync agent deletes a session, and only after the server confirmed it.
                 item.uploaded = "yes, deleted from the booth after upload"
-            dirs = [spool.root / sid, spool.running_root / sid]
+            dirs = [spool.root / sid, spool.scratch_root / sid]
             dirs += [spool.root / f"{prefix}{sid}" for prefix in (STAGING, PLAIN, ".deleting-")]
             for path in dict.fromkeys(dirs):
                 if path.exists():

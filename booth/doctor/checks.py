@@ -24,7 +24,7 @@ from gpiozero.exc import BadPinFactory, PinFactoryFallback
 from gpiozero.pins import Factory
 
 from booth.config.codes import names_in_clear
-from booth.config.settings import Buttons, Devices, LightSettings, Recording
+from booth.config.settings import Buttons, Devices, LightSettings, Recording, Settings
 from booth.devices.hw_pwm import SYSFS_PWM
 from booth.kiosk.health import Health
 from booth.kiosk.window import KMSDRM_FIX, sdl_library
@@ -39,6 +39,13 @@ from booth.light.settings import light_driver_name, open_ring_light
 from booth.media.spool import disk_free_bytes
 from booth.metrics import board
 from booth.privacy.age import AGE_FIX, age_installed
+from booth.privacy.scratch import (
+    PROC_MEMINFO,
+    PROC_MOUNTS,
+    RAM_FIX,
+    choose_scratch,
+    mount_of,
+)
 from booth.timesync import TIMESYNC_FLAG, WAITING_FOR_CLOCK, kernel_clock_synchronized
 
 PASS, SKIP, WARN, FAIL = "pass", "skip", "warn", "fail"
@@ -389,39 +396,79 @@ def spool_access_check(spool: Path) -> Check:
     return Check("spool access", PASS, f"others cannot read {spool} (mode {mode:04o})")
 
 
-PROC_MOUNTS = Path("/proc/mounts")
-RAM_FILESYSTEMS = ("tmpfs", "ramfs")
-
-
 def scratch_check(scratch: Path, mounts: Path = PROC_MOUNTS) -> Check:
     """`[paths] scratch` is there to keep running sessions off the card: it must be in RAM."""
-    probe = scratch
-    while not probe.exists() and probe != probe.parent:
-        probe = probe.parent
-    try:
-        lines = mounts.read_text().splitlines()
-    except OSError as error:
-        return Check("scratch", WARN, f"cannot read {mounts}: {error.strerror}", None)
-    real = os.path.realpath(probe)
-    best = ("", "", "")
-    for line in lines:
-        fields = line.split()
-        if len(fields) < 3:
-            continue
-        point = fields[1].replace("\\040", " ")
-        inside = real == point or real.startswith(point.rstrip("/") + "/")
-        if inside and len(point) >= len(best[1]):
-            best = (fields[0], point, fields[2])
-    device, point, fstype = best
-    if fstype in RAM_FILESYSTEMS:
-        return Check("scratch", PASS, f"{scratch} is in RAM ({fstype} on {point})")
+    mount = mount_of(scratch, mounts)
+    if mount is None:
+        return Check("scratch", WARN, f"cannot read {mounts}", None)
+    if mount.in_ram:
+        return Check("scratch", PASS, f"{scratch} is in RAM ({mount.fstype} on {mount.point})")
     return Check(
         "scratch",
         WARN,
-        f"{scratch} is on {fstype or 'an unknown file system'} ({device or '?'} on "
-        f"{point or '?'}), not in RAM: running sessions reach the disk in clear",
+        f"{scratch} is on {mount.fstype or 'an unknown file system'} ({mount.device or '?'} on "
+        f"{mount.point or '?'}), not in RAM: running sessions reach the disk in clear",
         f"mount a tmpfs there, e.g. in /etc/fstab: tmpfs {scratch} tmpfs "
         "mode=0700,uid=booth,size=1G 0 0",
+    )
+
+
+def running_sessions_check(
+    settings: Settings,
+    need_bytes: int,
+    mounts: Path = PROC_MOUNTS,
+    meminfo: Path = PROC_MEMINFO,
+) -> Check:
+    """Where running sessions and practice takes (in clear) go: in RAM, or on the card only
+    when RAM is short (booth.privacy.scratch), for a session that may hold `need_bytes`."""
+    choice = choose_scratch(settings, need_bytes, mounts, meminfo)
+    if choice.folder is not None and choice.on_card is None and not choice.in_ram:
+        return scratch_check(choice.folder, mounts)  # a [paths] scratch staff put on a disk
+    if choice.running_in_ram:
+        return Check("scratch", PASS, f"running sessions {choice.detail}")
+    return Check(
+        "scratch",
+        WARN,
+        f"running sessions and practice takes go to the card in clear: {choice.on_card}",
+        RAM_FIX,
+    )
+
+
+PROC_SWAPS = Path("/proc/swaps")
+SWAP_FIX = (
+    "turn the card's swap off: sudo deploy/install.sh --system (Raspberry Pi OS: "
+    "dphys-swapfile off; swap in RAM with zram instead)"
+)
+
+
+def disk_swaps(swaps: Path = PROC_SWAPS) -> list[str] | None:
+    """The swap areas on a disk (every one but zram's compressed RAM); None when unreadable."""
+    try:
+        lines = swaps.read_text().splitlines()[1:]
+    except OSError:
+        return None
+    names = [line.split()[0].replace("\\040", " ") for line in lines if line.strip()]
+    return [name for name in names if not Path(name).name.startswith("zram")]
+
+
+def swap_check(recipients: Sequence[str], swaps: Path = PROC_SWAPS) -> Check:
+    """With recipients, no swap on the card: the kernel may write any page of RAM there,
+    a running session's takes in the RAM scratch among them, where sealing never reaches."""
+    found = disk_swaps(swaps)
+    if found is None:
+        return Check("swap", WARN, f"cannot read {swaps}", None)
+    if not found:
+        return Check("swap", PASS, "no swap on a disk")
+    where = ", ".join(found)
+    if not recipients:
+        return Check(
+            "swap", PASS, f"swap on {where} (takes are in clear anyway: no [privacy] recipients)"
+        )
+    return Check(
+        "swap",
+        FAIL,
+        f"swap on {where}: RAM holding running sessions in clear can be written there",
+        SWAP_FIX,
     )
 
 

@@ -28,6 +28,7 @@ from booth.doctor.device_checks import (
 from booth.doctor.hardware import Hardware
 from booth.doctor.occupied_check import occupied_light_check
 from booth.doctor.server_check import server_check
+from booth.kiosk.health import clear_session_bytes
 from booth.kiosk.window import sdl_video_drivers
 from booth.state import KioskState, read_state
 from booth.timesync import TIMESYNC_FLAG
@@ -47,6 +48,9 @@ class Board:
     timedatectl: str = "timedatectl"
     timesync_flag: Path = TIMESYNC_FLAG
     asound: Path = PROC_ASOUND
+    mounts: Path = checks.PROC_MOUNTS
+    meminfo: Path = checks.PROC_MEMINFO
+    swaps: Path = checks.PROC_SWAPS
 
 
 def run_checks(settings: Settings, hardware: Hardware, board: Board | None = None) -> list[Check]:
@@ -107,8 +111,15 @@ def run_checks(settings: Settings, hardware: Hardware, board: Board | None = Non
         functools.partial(checks.privacy_check, settings.privacy.recipients, interviews),
         functools.partial(checks.spool_access_check, paths.spool),
     ]
-    if paths.scratch is not None:
-        steps.append(functools.partial(checks.scratch_check, paths.scratch))
+    if paths.scratch is not None or settings.privacy.recipients:
+        rec = settings.recording
+        need = clear_session_bytes(interviews, rec.bitrate_bps, rec.audio_rate)
+        steps.append(
+            functools.partial(
+                checks.running_sessions_check, settings, need, board.mounts, board.meminfo
+            )
+        )
+    steps.append(functools.partial(checks.swap_check, settings.privacy.recipients, board.swaps))
     steps += [
         lambda: checks.clock_check(
             *checks.ntp_synchronized(board.timedatectl, board.timesync_flag)

@@ -7,6 +7,7 @@ microphone's reader thread, feeding the kiosk, the same way in both.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from concurrent.futures import Executor
 from datetime import datetime
@@ -25,13 +26,14 @@ from booth.devices.mic_reader import MicReader
 from booth.devices.microphone import Microphone
 from booth.install.interviews import seal_installed_references
 from booth.kiosk.events import EventLog
-from booth.kiosk.health import Health
+from booth.kiosk.health import Health, clear_session_bytes
 from booth.kiosk.installed import InstalledInterviews
 from booth.kiosk.loop import Devices, Kiosk
 from booth.kiosk.recorder import Recorder, RecordingFormat
 from booth.light.controller import LightController
 from booth.media.player import ClipPlayer
 from booth.media.spool import Spool
+from booth.privacy.scratch import choose_scratch
 from booth.privacy.seal import Sealing
 from booth.session.clock import Clock
 from booth.session.flow import Flow
@@ -57,6 +59,25 @@ def load_installed(interviews_dir: Path, sealing: Sealing | None = None) -> list
     if problems:
         raise ConfigError(problems)
     return interviews
+
+
+def sized_sealing(
+    settings: Settings, interviews: list[Interview], state_dir: Path | None = None
+) -> Sealing:
+    """The kiosk's sealing: running sessions in the RAM scratch when it has room for a whole
+    session of the largest of `interviews` in clear, else on the card (booth.privacy.scratch;
+    `booth status` and `booth doctor` say which)."""
+    rec = settings.recording
+    choice = choose_scratch(
+        settings, clear_session_bytes(interviews, rec.bitrate_bps, rec.audio_rate)
+    )
+    on_card = choice.folder is not None and choice.on_card is not None
+    if on_card or (settings.privacy.recipients and choice.folder is None):
+        log.warning("scratch: running sessions %s", choice.detail)
+    else:
+        log.info("scratch: running sessions %s", choice.detail)
+    sealing = Sealing.for_settings(settings, state_dir)
+    return dataclasses.replace(sealing, scratch=choice.folder, on_card=on_card)
 
 
 def open_spool(
@@ -141,9 +162,11 @@ def assemble_kiosk(
     )
     recorder = Recorder(
         spool,
-        # Practice takes are in clear for as long as they exist: in RAM when there is a scratch
-        # (hidden there: the scratch folder's other entries are running sessions).
-        settings.paths.scratch / ".practice" if settings.paths.scratch else state / "practice",
+        # Practice takes are in clear for as long as they exist: where running sessions go
+        # (hidden in the scratch folder: its other entries are running sessions).
+        spool.running_root / ".practice"
+        if spool.running_root != spool.root
+        else state / "practice",
         devices.camera,
         RecordingFormat(rec.width, rec.height, rec.fps, rec.bitrate_bps, rec.audio_rate, 1),
         settings.booth_id,

@@ -35,6 +35,13 @@ def session_budget_bytes(
     return worst_case_bytes(questions, bitrate_bps, sample_rate, 1, margin_bytes, sealed)
 
 
+def clear_session_bytes(interviews: Sequence[Any], bitrate_bps: int, sample_rate: int) -> int:
+    """The most a running session of any of `interviews` can hold in clear (every take at full
+    length): what the RAM scratch must have room for (booth.privacy.scratch)."""
+    budgets = (session_budget_bytes(iv, bitrate_bps, sample_rate, 0) for iv in interviews)
+    return max(budgets, default=0)
+
+
 class Health:
     """Checks the devices and the disk; the kiosk turns a fault into out-of-order."""
 

@@ -38,6 +38,7 @@ from booth.kiosk.build import (
     attach_buttons,
     load_installed,
     open_spool,
+    sized_sealing,
     start_microphone,
 )
 from booth.kiosk.events import EventLog
@@ -129,6 +130,7 @@ def _assemble(
     rec, dev, paths = settings.recording, settings.devices, settings.paths
     sealing = Sealing.for_settings(settings)
     interviews = load_installed(interviews_dir or paths.interviews, sealing)
+    sealing = sized_sealing(settings, interviews)
     clock = SystemClock()
     events = EventLog(None)  # the journal has the events of a real booth
     spool = open_spool(paths.spool, clock, events, sealing)

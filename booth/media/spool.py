@@ -295,7 +295,16 @@ class Spool:
 
     @property
     def running_root(self) -> Path:
-        """Where running sessions are: the scratch directory, else the spool."""
+        """Where new running sessions go: the scratch directory, else (also when RAM was
+        short for it) the spool."""
+        sealing = self.sealing
+        if sealing is None or sealing.scratch is None or sealing.on_card:
+            return self.root
+        return sealing.scratch
+
+    @property
+    def scratch_root(self) -> Path:
+        """Where running sessions may be: the scratch directory, else the spool."""
         scratch = self.sealing.scratch if self.sealing is not None else None
         return scratch if scratch is not None else self.root
 
@@ -344,7 +353,7 @@ class Spool:
     def sessions(self) -> list[SessionEntry]:
         """Every session directory, oldest first, with its manifest (None if unreadable);
         running sessions in the scratch directory too."""
-        roots = [r for r in dict.fromkeys((self.root, self.running_root)) if r.is_dir()]
+        roots = [r for r in dict.fromkeys((self.root, self.scratch_root)) if r.is_dir()]
         found = []
         for path in sorted((p for r in roots for p in r.iterdir()), key=lambda p: p.name):
             if not path.is_dir() or path.name.startswith("."):

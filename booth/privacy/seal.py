@@ -35,6 +35,7 @@ from booth.config.settings import Settings
 from booth.privacy.age import SUFFIX, encrypt, parse_recipients
 from booth.privacy.files import FILE_MODE, fsync_dir, json_bytes, private_dir, write_json_private
 from booth.privacy.refs import RefIndex
+from booth.privacy.scratch import choose_scratch
 
 log = logging.getLogger(__name__)
 
@@ -54,11 +55,14 @@ class Sealing:
     recipients: the organisation's age X25519 recipients; none: sessions stay in clear.
     scratch: where running sessions live, when not in the spool (a tmpfs), else None.
     refs: the keyed hashes of candidate references, for `booth takes forget`.
+    on_card: new sessions go to the spool although there is a scratch folder (RAM was short
+      when the kiosk started: booth.privacy.scratch); those already in it are still found.
     """
 
     recipients: tuple[x25519.Recipient, ...] = ()
     scratch: Path | None = None
     refs: RefIndex | None = field(default=None, compare=False)
+    on_card: bool = False
 
     @property
     def encrypts(self) -> bool:
@@ -80,12 +84,18 @@ class Sealing:
         return lambda ref: refs.seal(ref, recipients)
 
     @classmethod
-    def for_settings(cls, settings: Settings, state_dir: Path | None = None) -> Sealing:
-        """The sealing a booth's settings ask for; `state_dir` overrides `paths.state`."""
+    def for_settings(
+        cls, settings: Settings, state_dir: Path | None = None, need_bytes: int = 0
+    ) -> Sealing:
+        """The sealing a booth's settings ask for; `state_dir` overrides `paths.state`.
+        `need_bytes`: what a running session may hold in clear, which the RAM scratch must
+        have room for (booth.privacy.scratch)."""
+        choice = choose_scratch(settings, need_bytes)
         return cls(
             recipients=tuple(parse_recipients(settings.privacy.recipients)),
-            scratch=settings.paths.scratch,
+            scratch=choice.folder,
             refs=RefIndex(state_dir or settings.paths.state),
+            on_card=choice.folder is not None and choice.on_card is not None,
         )
 
 

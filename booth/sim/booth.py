@@ -33,6 +33,7 @@ from booth.kiosk.build import (
     attach_buttons,
     load_installed,
     open_spool,
+    sized_sealing,
     start_microphone,
 )
 from booth.kiosk.events import EventLog
@@ -218,6 +219,7 @@ def build_sim_booth(
     state.mkdir(parents=True, exist_ok=True)
     sealing = Sealing.for_settings(settings, state)
     interviews = load_installed(interviews_dir, sealing)
+    sealing = sized_sealing(settings, interviews, state)
     clock = VirtualClock(start)
     rec = settings.recording
     events = EventLog(out / "events.jsonl")
