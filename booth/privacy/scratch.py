@@ -107,8 +107,8 @@ def memory_available(meminfo: Path = PROC_MEMINFO) -> int | None:
     return None
 
 
-def _gb(n: int) -> str:
-    return f"{n / 1e9:.2f} GB"
+def _size(n: int) -> str:
+    return f"{n / 1e9:.1f} GB" if n >= 1e9 else f"{n / 1e6:.0f} MB"
 
 
 def choose_scratch(
@@ -120,9 +120,7 @@ def choose_scratch(
     """Where the next running session goes, for one that may need `need_bytes` in clear."""
     folder = scratch_folder(settings)
     if folder is None:
-        return ScratchChoice(
-            None, "no scratch", "in the spool (no [privacy] recipients)"
-        )
+        return ScratchChoice(None, "no scratch", "in the spool (no [privacy] recipients)")
     explicit = settings.paths.scratch is not None
     if not explicit and not folder.is_dir():
         why = f"the RAM scratch {folder} does not exist"
@@ -143,14 +141,14 @@ def choose_scratch(
         room = min(room, available)
     if room < need_bytes:
         why = (
-            f"RAM is short: {_gb(room)} free for {folder} ({mount.fstype}), but a session "
-            f"may need {_gb(need_bytes)} in clear"
+            f"RAM is short: {_size(room)} free for {folder} ({mount.fstype}), but a session "
+            f"may need {_size(need_bytes)} in clear"
         )
         return ScratchChoice(folder, why, f"ON THE CARD: {why}; fix: {RAM_FIX}", in_ram=True)
     return ScratchChoice(
         folder,
         None,
-        f"in RAM: {folder} ({mount.fstype}, {_gb(room)} free; a session may need "
-        f"{_gb(need_bytes)})",
+        f"in RAM: {folder} ({mount.fstype}, {_size(room)} free; a session may need "
+        f"{_size(need_bytes)})",
         in_ram=True,
     )
