@@ -34,6 +34,8 @@ VAR=/var/lib/booth
 BIN_LINK=/usr/local/bin/booth
 UNIT_DIR=/etc/systemd/system
 UNITS=(booth-kiosk.service booth-sync.service booth-metrics.service booth-occupied.service)
+# The RAM scratch /run/booth: running sessions and practice takes, in clear, never on the card.
+SCRATCH_MOUNT=run-booth.mount
 USER_NAME=booth
 # video: camera and encoder; render: GPU; audio: mic and speaker; gpio: pins and PWM; input: touch.
 GROUPS_NEEDED=(video render audio gpio input)
@@ -527,7 +529,7 @@ install_boot_config() {
 install_units() {
   say "systemd units"
   local unit changed=0
-  for unit in "${UNITS[@]}"; do
+  for unit in "${UNITS[@]}" "$SCRATCH_MOUNT"; do
     if update_file "$UNIT_DIR/$unit" 0644 <"$SOURCE/deploy/systemd/$unit"; then
       changed=1
     fi
@@ -535,6 +537,7 @@ install_units() {
   if [ "$changed" = 1 ]; then
     run systemctl daemon-reload
   fi
+  run systemctl enable --now "$SCRATCH_MOUNT"
   run systemctl enable "${UNITS[@]}"
   # The kiosk owns the console: no login prompt on tty1 behind it.
   run systemctl disable getty@tty1.service
@@ -589,6 +592,35 @@ CONF
     # `make arm64-check` builds one) it applies at the next boot.
     [ "${SYSTEMD_OFFLINE:-0}" = 1 ] || run sysctl -p "$LOCKDOWN_SYSCTL"
     CHANGED_BOOT=1 # logind and the manager read theirs at boot
+  fi
+}
+
+# No swap on the card: the kernel may write any page of RAM to swap, a running session's takes
+# in the RAM scratch among them, and there sealing never reaches them (`booth doctor` fails a
+# booth with recipients that swaps to a disk). Raspberry Pi OS Bookworm swaps to /var/swap
+# through dphys-swapfile; masked, it stays off across updates of its package. zram (swap in
+# compressed RAM) is fine, and is left alone.
+SWAPFILE_UNIT=dphys-swapfile.service
+SWAPFILE=/var/swap
+
+install_swap_off() {
+  if [ ! -e "$(at /etc/dphys-swapfile)" ] && [ ! -e "$(at /usr/sbin/dphys-swapfile)" ] &&
+    [ ! -e "$(at "$UNIT_DIR/$SWAPFILE_UNIT")" ] && [ ! -e "$(at "$SWAPFILE")" ]; then
+    say "Swap: no swap file on the card (no dphys-swapfile)."
+    return
+  fi
+  say "Swap: the swap file on the card off for good ($SWAPFILE_UNIT masked, $SWAPFILE removed)"
+  mask_unit "$SWAPFILE_UNIT" || true
+  if grep -qs "^$SWAPFILE " "$(at /proc/swaps)"; then
+    run swapoff "$SWAPFILE"
+  fi
+  remove "$SWAPFILE"
+}
+
+remove_swap_off() {
+  if [ "$(readlink "$(at "$UNIT_DIR/$SWAPFILE_UNIT")" 2>/dev/null)" = /dev/null ]; then
+    unmask_unit "$SWAPFILE_UNIT"
+    say "Swap: $SWAPFILE_UNIT unmasked; it makes its swap file again at the next boot."
   fi
 }
 
@@ -752,6 +784,7 @@ refuse_under_overlay() {
 
 system_settings() {
   install_lockdown
+  install_swap_off
   install_time_sync
   install_metrics_dir
   install_wifi_power
@@ -762,6 +795,7 @@ system_settings() {
 
 remove_system_settings() {
   remove_lockdown
+  remove_swap_off
   run systemctl disable "$TIME_WAIT_SYNC"
   remove_metrics_dir
   remove "$NM_WIFI_CONF"
@@ -806,8 +840,9 @@ do_uninstall() {
   say "Removing the booth software"
   remove_system_settings
   run systemctl disable --now "${UNITS[@]}"
+  run systemctl disable --now "$SCRATCH_MOUNT"
   local unit
-  for unit in "${UNITS[@]}"; do
+  for unit in "${UNITS[@]}" "$SCRATCH_MOUNT"; do
     remove "$UNIT_DIR/$unit"
   done
   run systemctl daemon-reload
