@@ -21,7 +21,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "doctor",
         help="check every part of the booth, each with its fix (--record: A/V recording)",
         description=(
-            "Check the booth's camera, microphone, ring light, display, buttons, disk, clock, "
+            "Check the booth's camera, microphone, ring light, display, buttons, disk, "
+            "privacy, where running sessions go (RAM, or the card when RAM is short), swap "
+            "(fails with [privacy] recipients when it is on a disk), clock, "
             "upload server and token, under-voltage and temperature. Each check passes, warns "
             "or fails, with a one-line fix, or is skipped (SKIP, never PASS) when it could "
             "not be checked: a simulated screen, a Pi's temperature and throttling off a Pi. "
