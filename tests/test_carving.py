@@ -1,14 +1,16 @@
 """Carving a stolen card (issue 24.4): a simulated booth with [privacy] recipients records a
 sealed session (a practice take and three answers) with its spool and state on a real ext4
 file system on a loop device, the "card". Then, as an attacker would, the raw image is
-searched for MP4 headers (`ftyp`) and H.264 start codes of parameter sets and key frames,
-in used and free blocks alike. Deleting a file frees its blocks without erasing them, so with
-running sessions on the card (the fallback when RAM is short) the sealed session's clear takes
-are still there; with the RAM scratch (the default) none of them ever reached the card."""
+searched for MP4 headers (`ftyp`) and H.264 start codes of parameter sets, in used and free
+blocks alike, and the first MP4 header found is carved out and probed. Deleting a file frees
+its blocks without erasing them, so with running sessions on the card (the fallback when RAM
+is short) the sealed session's clear takes are still there; with the RAM scratch (the
+default) none of them ever reached the card."""
 
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -82,9 +84,14 @@ expect idle
 """
 
 MP4_HEADER = b"ftyp"
-# Annex B start code + NAL header: SPS (0x67), PPS (0x68), IDR slice (0x65), as libx264 and
-# the Pi's encoders write them (nal_ref_idc 3).
-H264_START_CODES = (b"\x00\x00\x00\x01\x67", b"\x00\x00\x00\x01\x68", b"\x00\x00\x00\x01\x65")
+# Annex B start codes of H.264 parameter sets, as a raw take file holds them (libx264 and the
+# Pi's encoders): a sequence parameter set (0x67) with a real profile and level, and a picture
+# parameter set (0x68) whose first two ids are 0. Matching the header bytes after the start
+# code keeps ext4's own metadata out: 00 00 00 01 67 alone turns up in it by chance.
+H264_START_CODES = re.compile(
+    rb"\x00\x00\x00\x01(?:\x67[\x42\x4d\x58\x64\x6e\x7a\xf4].[\x0a-\x34]|\x68[\xc0-\xff])",
+    re.S,
+)
 
 
 def run(*cmd: str) -> subprocess.CompletedProcess[str]:
@@ -122,11 +129,22 @@ def ext4_card(image: Path, point: Path, size_mib: int = 96) -> Iterator[Path]:
 
 
 def carve(image: Path) -> dict[str, int]:
-    """What an attacker finds in the raw image: MP4 headers and H.264 start codes."""
+    """What an attacker finds in the raw image: MP4 headers and H.264 start codes, and how
+    many seconds of video ffprobe reads from the bytes at the first MP4 header (4 MiB from its
+    box's start; a take is written whole, so ext4 keeps it in one run of blocks)."""
     raw = image.read_bytes()
+    seconds = 0.0
+    first = raw.find(MP4_HEADER)
+    if first >= 4:
+        carved = image.with_name("carved.mp4")
+        carved.write_bytes(raw[first - 4 : first - 4 + (4 << 20)])
+        probe = run("ffprobe", "-v", "error", "-show_format", "-of", "json", str(carved))
+        if probe.returncode == 0:
+            seconds = float(json.loads(probe.stdout)["format"].get("duration", 0))
     return {
         "mp4 headers": raw.count(MP4_HEADER),
-        "h264 start codes": sum(raw.count(code) for code in H264_START_CODES),
+        "h264 start codes": len(H264_START_CODES.findall(raw)),
+        "seconds carved": round(seconds),
     }
 
 
@@ -143,6 +161,13 @@ def record_on_card(tmp_path: Path, ram_size: str, monkeypatch) -> tuple[dict[str
     ):
         monkeypatch.setattr(scratch_module, "RAM_SCRATCH", ram)
         out = card / "booth"
+        # The simulator's own files stay off the card: a booth has neither. Its speaker's
+        # recording of the clips it played (raw PCM, where 00 00 00 01 65 turns up by chance)
+        # and its screenshots (which show the camera's preview).
+        (out / "state").mkdir(parents=True)
+        for sim_only, outside in (("state/speaker", "sim-speaker"), ("screens", "sim-screens")):
+            (tmp_path / outside).mkdir()
+            (out / sim_only).symlink_to(tmp_path / outside)
         config = tmp_path / "booth.toml"
         config.write_text(
             'booth_id = "test-booth"\n'
@@ -177,7 +202,7 @@ def _status(config: Path) -> dict:
 def test_with_ram_scratch_the_raw_card_holds_no_mp4_header_and_no_h264(tmp_path, monkeypatch):
     found, scratch = record_on_card(tmp_path, "64m", monkeypatch)
     assert scratch["in_ram"] and scratch["on_card"] is None
-    assert found == {"mp4 headers": 0, "h264 start codes": 0}
+    assert found == {"mp4 headers": 0, "h264 start codes": 0, "seconds carved": 0}
 
 
 @pytest.mark.timeout(240)
@@ -188,3 +213,5 @@ def test_when_ram_is_short_the_card_holds_the_clear_takes_and_status_says_so(tmp
     assert not scratch["in_ram"] and "RAM is short" in scratch["on_card"]
     assert scratch["detail"].startswith("ON THE CARD")
     assert found["mp4 headers"] > 0 and found["h264 start codes"] > 0, found
+    # A whole take comes back: the practice or an answer, 4 s recorded.
+    assert found["seconds carved"] >= 3, found
