@@ -88,6 +88,7 @@ def test_a_missing_ram_scratch_sends_sessions_to_the_card_and_is_never_made(
     settings = settings_with(tmp_path, [org.recipient])
     choice = choose_scratch(settings, 0)
     assert choice.folder is None and "does not exist" in (choice.on_card or "")
+    assert choice.fix and "run-booth.mount" in choice.fix
     spool = Spool(settings.paths.spool, sized_sealing(settings, []))
     session = spool.open_session("b", "example", "CAND-1", started=STARTED)
     assert session.dir.parent == settings.paths.spool
@@ -125,7 +126,7 @@ def test_doctor_and_status_say_when_running_sessions_go_to_the_card(tmp_path, ra
     assert roomy.result == PASS and "running sessions in RAM" in roomy.detail
     short = running_sessions_check(settings, 10**12)
     assert short.result == WARN and "go to the card in clear: RAM is short" in short.detail
-    assert short.fix and "run-booth.mount" in short.fix
+    assert short.fix and "bitrate" in short.fix and "restart booth-kiosk" in short.fix
     # The example interview at the default 1080p needs 537 MB, far more than 64 MiB.
     text = status_cmd.render(status_cmd.gather(settings))
     assert "running sessions: ON THE CARD: RAM is short" in text

@@ -103,6 +103,7 @@ def gather(settings: Settings) -> dict[str, Any]:
             "in_ram": scratch.running_in_ram,
             "on_card": scratch.on_card,
             "detail": scratch.detail,
+            "fix": scratch.fix,
         },
         "code_entry": {
             "wrong_codes": lockout.wrong,
@@ -172,6 +173,8 @@ def render(status: dict[str, Any]) -> str:
     counts = ", ".join(f"{n} {s}" for s, n in sorted(spool["by_status"].items())) or "empty"
     lines.append(f"spool: {spool['sessions']} sessions ({counts})")
     lines.append(f"running sessions: {status['scratch']['detail']}")
+    if status["scratch"]["fix"]:
+        lines.append(f"  fix: {status['scratch']['fix']}")
     lines.extend(status_lines(status["uploads"]))
     if status["clock"]["uploads"]:
         source = status["clock"]["source"]

@@ -42,7 +42,6 @@ from booth.privacy.age import AGE_FIX, age_installed
 from booth.privacy.scratch import (
     PROC_MEMINFO,
     PROC_MOUNTS,
-    RAM_FIX,
     choose_scratch,
     mount_of,
 )
@@ -430,7 +429,7 @@ def running_sessions_check(
         "scratch",
         WARN,
         f"running sessions and practice takes go to the card in clear: {choice.on_card}",
-        RAM_FIX,
+        choice.fix,
     )
 
 

@@ -73,7 +73,7 @@ def sized_sealing(
     )
     on_card = choice.folder is not None and choice.on_card is not None
     if on_card or (settings.privacy.recipients and choice.folder is None):
-        log.warning("scratch: running sessions %s", choice.detail)
+        log.warning("scratch: running sessions %s (fix: %s)", choice.detail, choice.fix)
     else:
         log.info("scratch: running sessions %s", choice.detail)
     sealing = Sealing.for_settings(settings, state_dir)

@@ -27,8 +27,12 @@ PROC_MOUNTS = Path("/proc/mounts")
 PROC_MEMINFO = Path("/proc/meminfo")
 RAM_FILESYSTEMS = ("tmpfs", "ramfs")
 RAM_FIX = (
-    "free RAM (a smaller [recording] bitrate or shorter answers), or let deploy/install.sh "
-    "set up the RAM scratch (run-booth.mount) and restart the kiosk"
+    "free RAM, record at a smaller [recording] bitrate or size, or shorten the largest "
+    "interview's answers; then restart the kiosk (sudo systemctl restart booth-kiosk)"
+)
+MOUNT_FIX = (
+    "set up the RAM scratch with sudo deploy/install.sh (run-booth.mount, a tmpfs on "
+    "/run/booth), then restart the kiosk (sudo systemctl restart booth-kiosk)"
 )
 
 
@@ -59,6 +63,8 @@ class ScratchChoice:
     on_card: str | None
     detail: str
     in_ram: bool = False
+    fix: str | None = None
+    """What staff do about running sessions on the card."""
 
     @property
     def running_in_ram(self) -> bool:
@@ -124,7 +130,7 @@ def choose_scratch(
     explicit = settings.paths.scratch is not None
     if not explicit and not folder.is_dir():
         why = f"the RAM scratch {folder} does not exist"
-        return ScratchChoice(None, why, f"ON THE CARD: {why}; fix: {RAM_FIX}")
+        return ScratchChoice(None, why, f"ON THE CARD: {why}", fix=MOUNT_FIX)
     mount = mount_of(folder, mounts)
     if mount is None or not mount.in_ram:
         seen = f"{mount.fstype or 'an unknown file system'}" if mount else "an unreadable mount"
@@ -132,7 +138,7 @@ def choose_scratch(
             # Staff chose this folder; `booth doctor` warns that it is not in RAM.
             return ScratchChoice(folder, None, f"{folder} is on {seen}, NOT in RAM")
         why = f"{folder} is on {seen}, not in RAM"
-        return ScratchChoice(None, why, f"ON THE CARD: {why}; fix: {RAM_FIX}")
+        return ScratchChoice(None, why, f"ON THE CARD: {why}", fix=MOUNT_FIX)
     usage = os.statvfs(folder if folder.is_dir() else mount.point)
     room = usage.f_bavail * usage.f_frsize
     available = memory_available(meminfo)
@@ -144,7 +150,7 @@ def choose_scratch(
             f"RAM is short: {_size(room)} free for {folder} ({mount.fstype}), but a session "
             f"may need {_size(need_bytes)} in clear"
         )
-        return ScratchChoice(folder, why, f"ON THE CARD: {why}; fix: {RAM_FIX}", in_ram=True)
+        return ScratchChoice(folder, why, f"ON THE CARD: {why}", in_ram=True, fix=RAM_FIX)
     return ScratchChoice(
         folder,
         None,
