@@ -151,7 +151,8 @@ def carve(image: Path) -> dict[str, int]:
 def record_on_card(tmp_path: Path, ram_size: str, monkeypatch) -> tuple[dict[str, int], dict]:
     """One sealed session recorded with the spool and state on the card and the RAM scratch
     (the default place, /run/booth on a booth) a tmpfs of `ram_size`; returns the carving
-    result and `booth status --json`'s scratch entry as it was after the session."""
+    result and `booth status --json`'s scratch entry as it was after the session, with
+    `practice_in_ram`: where the practice take went."""
     org = make_org_key(tmp_path)
     image = tmp_path / "card.img"
     ram = tmp_path / "ram"
@@ -183,8 +184,12 @@ def record_on_card(tmp_path: Path, ram_size: str, monkeypatch) -> tuple[dict[str
         assert len(sessions) == 1
         assert all(p.suffix == ".age" or p.name == "manifest.json" for p in sessions[0].iterdir())
         assert leaks(out, ["CAND-0001"]) == []  # what the file system shows is sealed
-        assert [p for p in ram.iterdir()] in ([], [ram / ".practice"])
+        # The practice take went where running sessions go: RAM, or the card's state folder.
+        practice_in_ram = (ram / ".practice").is_dir()
+        assert practice_in_ram != (out / "state" / "practice").is_dir()
+        assert [p.name for p in ram.iterdir() if p.name != ".practice"] == []  # sealed, gone
         status = _status(config)
+        status["practice_in_ram"] = practice_in_ram
     return carve(image), status
 
 
@@ -201,7 +206,7 @@ def _status(config: Path) -> dict:
 @pytest.mark.timeout(240)
 def test_with_ram_scratch_the_raw_card_holds_no_mp4_header_and_no_h264(tmp_path, monkeypatch):
     found, scratch = record_on_card(tmp_path, "64m", monkeypatch)
-    assert scratch["in_ram"] and scratch["on_card"] is None
+    assert scratch["in_ram"] and scratch["on_card"] is None and scratch["practice_in_ram"]
     assert found == {"mp4 headers": 0, "h264 start codes": 0, "seconds carved": 0}
 
 
@@ -211,6 +216,7 @@ def test_when_ram_is_short_the_card_holds_the_clear_takes_and_status_says_so(tmp
     so a 0 above is the RAM scratch's doing, not a blind search."""
     found, scratch = record_on_card(tmp_path, "1m", monkeypatch)
     assert not scratch["in_ram"] and "RAM is short" in scratch["on_card"]
+    assert not scratch["practice_in_ram"]
     assert scratch["detail"].startswith("ON THE CARD")
     assert found["mp4 headers"] > 0 and found["h264 start codes"] > 0, found
     # A whole take comes back: the practice or an answer, 4 s recorded.
