@@ -112,6 +112,26 @@ def test_when_ram_is_short_new_sessions_go_to_the_card_and_running_ones_are_stil
     )
 
 
+def test_each_session_goes_where_there_is_room_as_it_starts(tmp_path, ram, org):
+    """The kiosk asks as every session starts, so what `booth status` shows now is where the
+    next session goes: something else filling the RAM sends it to the card, and freeing the
+    RAM brings the one after back."""
+    settings = settings_with(tmp_path, [org.recipient], SMALL)
+    interviews = load_interviews(EXAMPLE_INTERVIEWS)[0]
+    spool = Spool(settings.paths.spool, sized_sealing(settings, interviews))
+    first = spool.open_session("b", "example", "CAND-1", started=STARTED)
+    assert first.dir.parent == ram
+    ballast = ram / "ballast"
+    with open(ballast, "wb") as f:
+        f.write(b"\0" * (50 << 20))  # of 64 MiB: less than a session's 30 MB left
+    second = spool.open_session("b", "example", "CAND-2", started=STARTED)
+    assert second.dir.parent == settings.paths.spool
+    assert status_cmd.gather(settings)["scratch"]["on_card"].startswith("RAM is short")
+    ballast.unlink()
+    third = spool.open_session("b", "example", "CAND-3", started=STARTED)
+    assert third.dir.parent == ram
+
+
 def test_memory_counts_as_well_as_the_tmpfs_size(tmp_path, ram, org):
     settings = settings_with(tmp_path, [org.recipient])
     roomy = choose_scratch(settings, 10_000_000, meminfo=meminfo(tmp_path, 4_000_000))

@@ -7,7 +7,6 @@ microphone's reader thread, feeding the kiosk, the same way in both.
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 from concurrent.futures import Executor
 from datetime import datetime
@@ -64,20 +63,17 @@ def load_installed(interviews_dir: Path, sealing: Sealing | None = None) -> list
 def sized_sealing(
     settings: Settings, interviews: list[Interview], state_dir: Path | None = None
 ) -> Sealing:
-    """The kiosk's sealing: running sessions in the RAM scratch when it has room for a whole
-    session of the largest of `interviews` in clear, else on the card (booth.privacy.scratch;
-    `booth status` and `booth doctor` say which)."""
+    """The kiosk's sealing: each session starts in the RAM scratch when it has room then for a
+    whole session of the largest of `interviews` in clear, else on the card
+    (booth.privacy.scratch; `booth status` and `booth doctor` say which)."""
     rec = settings.recording
-    choice = choose_scratch(
-        settings, clear_session_bytes(interviews, rec.bitrate_bps, rec.audio_rate)
-    )
-    on_card = choice.folder is not None and choice.on_card is not None
-    if on_card or (settings.privacy.recipients and choice.folder is None):
+    need = clear_session_bytes(interviews, rec.bitrate_bps, rec.audio_rate)
+    choice = choose_scratch(settings, need)
+    if settings.privacy.recipients and not choice.running_in_ram:
         log.warning("scratch: running sessions %s (fix: %s)", choice.detail, choice.fix)
     else:
         log.info("scratch: running sessions %s", choice.detail)
-    sealing = Sealing.for_settings(settings, state_dir)
-    return dataclasses.replace(sealing, scratch=choice.folder, on_card=on_card)
+    return Sealing.for_settings(settings, state_dir, need)
 
 
 def open_spool(
@@ -160,13 +156,12 @@ def assemble_kiosk(
         lockout=read_lockout(state),
         uses=invitations,
     )
+    running = spool.running_root
     recorder = Recorder(
         spool,
         # Practice takes are in clear for as long as they exist: where running sessions go
         # (hidden in the scratch folder: its other entries are running sessions).
-        spool.running_root / ".practice"
-        if spool.running_root != spool.root
-        else state / "practice",
+        running / ".practice" if running != spool.root else state / "practice",
         devices.camera,
         RecordingFormat(rec.width, rec.height, rec.fps, rec.bitrate_bps, rec.audio_rate, 1),
         settings.booth_id,

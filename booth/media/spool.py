@@ -295,10 +295,12 @@ class Spool:
 
     @property
     def running_root(self) -> Path:
-        """Where new running sessions go: the scratch directory, else (also when RAM was
-        short for it) the spool."""
+        """Where a session starting now goes: the scratch directory, else (also when it has no
+        room for one now) the spool."""
         sealing = self.sealing
-        if sealing is None or sealing.scratch is None or sealing.on_card:
+        if sealing is None or sealing.scratch is None:
+            return self.root
+        if sealing.room is not None and not sealing.room():
             return self.root
         return sealing.scratch
 
@@ -327,9 +329,10 @@ class Spool:
         session_id = session_id or new_session_id(started)
         if not _SAFE_NAME.match(session_id):
             raise ValueError(f"session id {session_id!r} is not a plain file name")
-        directory = self.running_root / session_id
+        running_root = self.running_root
+        directory = running_root / session_id
         private_dir(self.root)
-        private_dir(self.running_root)
+        private_dir(running_root)
         directory.mkdir(mode=0o700)
         os.chmod(directory, 0o700)
         if self.sealing is not None and self.sealing.refs is not None:

@@ -7,10 +7,10 @@ practice takes therefore live in RAM by default: `/run/booth`, the kiosk unit's 
 directory (`RuntimeDirectory=booth`) on the `run-booth.mount` tmpfs that deploy/install.sh
 installs. `[paths] scratch` names another folder.
 
-The kiosk takes the RAM scratch when it holds a whole session of the largest installed
+A session starts in the RAM scratch when it can hold a whole session of the largest installed
 interview in clear (every take at full length, as the disk guard counts it): the tmpfs has
-that much room left and the kernel that much memory available. Otherwise new sessions go to
-the spool on the card, and `booth doctor` and `booth status` say so and why.
+that much room left and the kernel that much memory available, at that moment. Otherwise it
+goes to the spool on the card, and `booth doctor` and `booth status` say so and why.
 """
 
 from __future__ import annotations

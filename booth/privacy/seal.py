@@ -55,14 +55,15 @@ class Sealing:
     recipients: the organisation's age X25519 recipients; none: sessions stay in clear.
     scratch: where running sessions live, when not in the spool (a tmpfs), else None.
     refs: the keyed hashes of candidate references, for `booth takes forget`.
-    on_card: new sessions go to the spool although there is a scratch folder (RAM was short
-      when the kiosk started: booth.privacy.scratch); those already in it are still found.
+    room: asked as each session starts: whether the scratch folder has room for it now
+      (booth.privacy.scratch); when not, the session goes to the spool on the card. None: it
+      always has. Sessions already in the scratch folder are found either way.
     """
 
     recipients: tuple[x25519.Recipient, ...] = ()
     scratch: Path | None = None
     refs: RefIndex | None = field(default=None, compare=False)
-    on_card: bool = False
+    room: Callable[[], bool] | None = field(default=None, compare=False)
 
     @property
     def encrypts(self) -> bool:
@@ -89,13 +90,22 @@ class Sealing:
     ) -> Sealing:
         """The sealing a booth's settings ask for; `state_dir` overrides `paths.state`.
         `need_bytes`: what a running session may hold in clear, which the RAM scratch must
-        have room for (booth.privacy.scratch)."""
+        have room for when the session starts (booth.privacy.scratch)."""
+
+        def room() -> bool:
+            now = choose_scratch(settings, need_bytes)
+            if now.on_card is not None:
+                log.warning(
+                    "scratch: a session starts on the card: %s (fix: %s)", now.on_card, now.fix
+                )
+            return now.on_card is None
+
         choice = choose_scratch(settings, need_bytes)
         return cls(
             recipients=tuple(parse_recipients(settings.privacy.recipients)),
             scratch=choice.folder,
             refs=RefIndex(state_dir or settings.paths.state),
-            on_card=choice.folder is not None and choice.on_card is not None,
+            room=room if choice.folder is not None else None,
         )
 
 
