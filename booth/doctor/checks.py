@@ -435,8 +435,9 @@ def running_sessions_check(
 
 PROC_SWAPS = Path("/proc/swaps")
 SWAP_FIX = (
-    "turn the card's swap off: sudo deploy/install.sh --system (Raspberry Pi OS: "
-    "dphys-swapfile off; swap in RAM with zram instead)"
+    "turn swap on the card off: sudo deploy/install.sh --system (Raspberry Pi OS's "
+    "dphys-swapfile: masked, /var/swap removed); a swap partition: sudo swapoff it and drop "
+    "its line from /etc/fstab. Swap in compressed RAM (zram) is fine"
 )
 
 
