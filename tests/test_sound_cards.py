@@ -48,9 +48,9 @@ def test_the_cards_are_read_with_what_they_can_do(tmp_path):
 
 def test_with_no_mic_named_the_booth_records_from_the_usb_card_that_captures(tmp_path):
     # ALSA's default is card 0, a Pi's HDMI output, which cannot capture.
-    proc = asound(tmp_path, PI5_WITH_USB_MIC)
+    proc = asound(tmp_path / "proc/asound", PI5_WITH_USB_MIC)
     settings = Settings(devices=Devices(backend="pi", mic_device=""))
-    assert mic_device(settings, proc) == "plughw:CARD=Device,DEV=0"
+    assert mic_device(settings, tmp_path) == "plughw:CARD=Device,DEV=0"
     device, why = choose_mic("", proc)
     assert "first USB card that captures" in why and "card 2 'Device'" in why
 
@@ -105,3 +105,17 @@ def test_the_doctor_reports_the_speaker_it_chose(tmp_path):
     failed = speaker_check(False, "vc4hdmi1", proc, refuses)
     assert failed.result == FAIL and "aplay -l" in failed.fix
     assert speaker_check(True, "", proc).result == SKIP
+
+
+def test_a_speaker_named_by_its_long_card_name_plays_through_the_cards_id(tmp_path):
+    # ALSA's CARD= takes an id or index, never the long name staff read in `aplay -l`.
+    proc = asound(tmp_path, PI5_WITH_USB_MIC)
+    (proc / "cards").write_text(
+        (proc / "cards")
+        .read_text()
+        .replace(
+            " " * 22 + "USB PnP Sound Device",
+            " " * 22 + "C-Media Electronics Inc. USB PnP Sound Device at usb-xhci-hcd.0-1",
+        )
+    )
+    assert speaker_pcm("C-Media Electronics", proc) == "plughw:CARD=Device,DEV=0"

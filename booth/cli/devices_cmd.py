@@ -1,4 +1,4 @@
-"""`booth devices`: which screen, microphone, speaker, light and GPIO chip the booth uses, and why."""
+"""`booth devices`: the screen, microphone, speaker, light and GPIO chip the booth uses, and why."""
 
 from __future__ import annotations
 
