@@ -197,9 +197,14 @@ def kernel_version(release: str) -> tuple[int, int]:
 
 # ------------------------------------------------------------------ display
 def drm_connectors(root: Path = ROOT) -> list[Connector]:
-    """The DRM connectors, in the order SDL enumerates them: by card, then connector id."""
+    """The DRM connectors under `root`, in the order SDL enumerates them."""
+    return read_connectors(root / DRM)
+
+
+def read_connectors(drm: Path) -> list[Connector]:
+    """The connectors of a /sys/class/drm directory: by card, then connector id."""
     found = []
-    for path in (root / DRM).glob("card*-*"):
+    for path in drm.glob("card*-*"):
         match = re.fullmatch(r"card(\d+)-(.+)", path.name)
         if match is None:
             continue

@@ -142,13 +142,3 @@ def speaker_pcm(name: str, proc: Path = PROC_ASOUND) -> str:
         return name
     card = card_named(name, sound_cards(proc))
     return playback_pcm(card) if card is not None else f"plughw:CARD={name},DEV=0"
-
-
-def describe_speaker(name: str, proc: Path = PROC_ASOUND) -> str:
-    """Which device plays the clips, in staff words, for `booth doctor`."""
-    device = speaker_pcm(name, proc)
-    if not name:
-        first = next((c for c in sound_cards(proc) if c.playback), None)
-        where = f", {first.describe()}" if first is not None else ""
-        return f"{device} (ALSA's default device{where})"
-    return f"{device} ([devices] speaker_device = {name!r})"

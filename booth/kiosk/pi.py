@@ -28,10 +28,10 @@ import pygame
 from gpiozero.pins import Factory
 
 from booth.config.settings import Settings
+from booth.devices.choice import ROOT, for_settings
 from booth.devices.face_exposure import camera_aim
 from booth.devices.microphone import Microphone, MicrophoneError
 from booth.devices.pi_camera import PiCamera
-from booth.devices.choice import ROOT, for_settings
 from booth.devices.speaker import ReopeningSpeaker
 from booth.kiosk.build import (
     assemble_kiosk,
