@@ -59,7 +59,7 @@ def device_errors() -> dict[type[BaseException], DeviceFix]:
             "screen",
             "check the screen's power and cable; `booth devices` shows the connector chosen",
         ),
-        PiCameraUnavailable: camera,
+        PiCameraUnavailable: DeviceFix("camera", "camera", "see above"),
         CameraError: camera,
         MicrophoneError: DeviceFix(
             "microphone",
@@ -69,7 +69,7 @@ def device_errors() -> dict[type[BaseException], DeviceFix]:
         SpeakerError: DeviceFix(
             "speaker", "speaker", "check [devices] speaker_device and `booth devices`"
         ),
-        PwmError: DeviceFix("light", "ring light (hardware PWM)", "see the message above"),
+        PwmError: DeviceFix("light", "ring light (hardware PWM)", "see above"),
         GPIOZeroError: DeviceFix(
             "pins",
             "GPIO pins (light, buttons, occupied light)",
@@ -88,7 +88,8 @@ def device_fault(err: BaseException) -> Fault | None:
     """The out-of-order fault for a device error at start; None for anything else (a bug)."""
     for kind, fix in device_errors().items():
         if isinstance(err, kind):
-            return Fault(fix.id, f"{fix.what}: {err} ({fix.fix}; tried again every minute)")
+            how = "" if fix.fix == "see above" else f"{fix.fix}; "
+            return Fault(fix.id, f"{fix.what}: {err} ({how}tried again every minute)")
     return None
 
 
