@@ -207,3 +207,12 @@ def test_with_no_screen_connected_there_is_no_card_to_tell_sdl(tmp_path):
     drm = connectors(tmp_path, {"card1-HDMI-A-1": "disconnected"})
     display = choose_display(read_connectors(drm))
     assert display.card is None and "card1-HDMI-A-1 disconnected" in (display.error or "")
+
+
+def test_the_analogue_jack_plays_only_when_there_is_no_usb_speaker_nor_hdmi_screen(tmp_path):
+    root = copy_profile("pi4-dsi-6.6", tmp_path)  # jack kept, USB speaker, forced HDMI
+    assert choose_devices(root).speaker.device == "plughw:CARD=UACDemoV10,DEV=0"
+    cards = root / "proc/asound/cards"
+    cards.write_text("".join(cards.read_text().splitlines(keepends=True)[:-2]))  # unplugged
+    speaker = choose_devices(root).speaker
+    assert speaker.device == "plughw:CARD=Headphones,DEV=0" and "analogue" in speaker.why
