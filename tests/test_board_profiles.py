@@ -18,7 +18,7 @@ import pytest
 from board_support import PROFILES, copy_profile, expected, profile_root
 
 from booth.cli.main import main
-from booth.devices.choice import choose_devices, choose_display, read_connectors
+from booth.devices.choice import choose_devices, choose_display, gpiozero_chip, read_connectors
 
 REPO = Path(__file__).resolve().parents[1]
 UNIT = REPO / "deploy/systemd/booth-kiosk.service"
@@ -216,3 +216,17 @@ def test_the_analogue_jack_plays_only_when_there_is_no_usb_speaker_nor_hdmi_scre
     cards.write_text("".join(cards.read_text().splitlines(keepends=True)[:-2]))  # unplugged
     speaker = choose_devices(root).speaker
     assert speaker.device == "plughw:CARD=Headphones,DEV=0" and "analogue" in speaker.why
+
+
+@pytest.mark.parametrize("name", PROFILES)
+def test_gpiozeros_own_chip_rule_opens_the_chip_the_booth_chose(name):
+    root = profile_root(name)
+    choice = choose_devices(root)
+    assert gpiozero_chip(root, choice.model) == choice.gpio.chip
+    assert "would open" not in choice.gpio.why
+
+
+def test_a_pi5_kernel_without_udevs_gpiochip4_link_is_flagged_when_gpiozero_would_miss(tmp_path):
+    root = copy_profile("pi5-dsi-6.6", tmp_path)  # 6.6.20: the RP1 is gpiochip4
+    (root / "dev/gpiochip4").unlink()  # as if udev had not made the node yet
+    assert "gpiozero's lgpio factory would open gpiochip0" in choose_devices(root).gpio.why

@@ -32,7 +32,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from booth.devices.hw_pwm import PWM_BLOCKS
+from booth.devices.hw_pwm import PWM_BLOCKS, PwmError, find_pwm_channel
 from booth.devices.sound_cards import SoundCard, card_named, playback_pcm, sound_cards
 
 ROOT = Path("/")
@@ -370,14 +370,23 @@ def choose_speaker(
 
 # ------------------------------------------------------------------ light and GPIO
 def find_pwm(root: Path, pin: int) -> tuple[str, int, str] | None:
-    """(pwmchipN, channel, block) of the PWM chip that drives BCM GPIO `pin`, by device path."""
-    pwm = root / PWM
-    for chip in sorted(pwm.glob("pwmchip*")) if pwm.is_dir() else []:
-        device = Path(os.path.realpath(chip)).parts
-        for block, channels in PWM_BLOCKS.items():
-            if block in device and pin in channels:
-                return chip.name, channels[pin], block
-    return None
+    """(pwmchipN, channel, block) of the PWM chip that drives BCM GPIO `pin`, by device path
+    (`booth.devices.hw_pwm.find_pwm_channel`, which the light driver itself uses)."""
+    try:
+        chip, channel = find_pwm_channel(pin, root / PWM)
+    except PwmError:
+        return None
+    parts = Path(os.path.realpath(chip)).parts
+    block = next((b for b in PWM_BLOCKS if b in parts), "")
+    return chip.name, channel, block
+
+
+def gpiozero_chip(root: Path, model: str) -> str:
+    """The /dev node gpiozero 2.0.1's LGPIOFactory opens (its own rule: gpiochip4 on a Pi 5
+    where /dev/gpiochip4 exists, else gpiochip0), followed through udev's link."""
+    name = "gpiochip4" if "Pi 5" in model and (root / "dev/gpiochip4").exists() else "gpiochip0"
+    node = root / "dev" / name
+    return Path(os.path.realpath(node)).name if node.is_symlink() else name
 
 
 def choose_gpio(root: Path = ROOT) -> GpioChoice:
@@ -389,6 +398,9 @@ def choose_gpio(root: Path = ROOT) -> GpioChoice:
             if block in parts:
                 node = root / "dev" / chip.name
                 note = "" if node.exists() or node.is_symlink() else f" (no /dev/{chip.name}!)"
+                opened = gpiozero_chip(root, board_model(root))
+                if opened != chip.name:
+                    note += f"; gpiozero's lgpio factory would open {opened}: set its chip"
                 return GpioChoice(chip.name, f"{what}, {block}{note}")
     names = ", ".join(p.name for p in sorted((root / "dev").glob("gpiochip*"))) or "none"
     return GpioChoice(None, f"no known GPIO block among the gpio devices (/dev: {names})")
