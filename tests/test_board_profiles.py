@@ -230,3 +230,18 @@ def test_a_pi5_kernel_without_udevs_gpiochip4_link_is_flagged_when_gpiozero_woul
     root = copy_profile("pi5-dsi-6.6", tmp_path)  # 6.6.20: the RP1 is gpiochip4
     (root / "dev/gpiochip4").unlink()  # as if udev had not made the node yet
     assert "gpiozero's lgpio factory would open gpiochip0" in choose_devices(root).gpio.why
+
+
+def test_the_display_connector_setting_takes_a_drm_name_and_refuses_anything_else(tmp_path):
+    from booth.config.errors import ConfigError
+    from booth.config.settings import load_settings
+
+    good = tmp_path / "good.toml"
+    good.write_text('[display]\nconnector = "card2-DSI-1"\n')
+    assert load_settings(good).display.connector == "card2-DSI-1"
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[display]\nconnector = "the touch screen"\n')
+    with pytest.raises(ConfigError) as caught:
+        load_settings(bad)
+    assert "display.connector" in str(caught.value.problems[0])
+    assert '"DSI-1"' in str(caught.value.problems[0])
