@@ -28,7 +28,7 @@ from booth.devices.hw_pwm import PwmError, SysfsPWM
 from booth.devices.speaker import ReopeningSpeaker, Speaker
 from booth.kiosk.health import Fault
 from booth.kiosk.pi import build_pi_kiosk
-from booth.kiosk.start import RETRY_S, device_fault, start_or_wait
+from booth.kiosk.start import RETRY_S, OutOfOrder, device_fault, start_or_wait
 from booth.sim.camera import SimCamera
 from booth.sim.scene import Scene
 from booth.sim.virtual_mic import PCM_NAME, VirtualMic
@@ -326,3 +326,17 @@ def test_the_old_order_enable_0_on_a_fresh_channel_is_what_6_6_refuses(name, ref
             kernel.write(chip / f"pwm{light.channel}" / "enable", "0")
     else:
         kernel.write(chip / f"pwm{light.channel}" / "enable", "0")
+
+
+def test_the_candidate_reads_a_calm_sentence_and_staff_read_the_device_and_fix(tmp_path, surface):
+    settings = dataclasses.replace(settings_for(tmp_path), language="en", languages=("en",))
+    waiting = OutOfOrder(settings, surface)
+    fault = device_fault(PwmError("/sys/class/pwm/pwmchip2/pwm2/period: Invalid argument"))
+    assert fault is not None
+    waiting.draw(fault)
+    shown = " ".join(box.text for box in waiting._renderer.text_boxes)
+    assert "Sorry, you cannot record here right now." in shown
+    assert "pwmchip2" not in shown and "Traceback" not in shown  # the detail is for staff
+    waiting.publish(fault)
+    state = json.loads((tmp_path / "state/kiosk.json").read_text())
+    assert state["fault_id"] == "light" and "pwmchip2/pwm2/period" in state["fault"]

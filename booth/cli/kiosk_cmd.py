@@ -48,7 +48,7 @@ def run(args: argparse.Namespace) -> int:
     from booth import service
     from booth.devices.choice import for_settings
     from booth.kiosk.health import Fault
-    from booth.kiosk.start import draw_out_of_order, start_or_wait, write_fault
+    from booth.kiosk.start import OutOfOrder, start_or_wait
     from booth.kiosk.window import Screen, open_display
     from booth.kiosk.window import run as run_window
 
@@ -74,15 +74,17 @@ def run(args: argparse.Namespace) -> int:
     signal.signal(signal.SIGINT, stop)
     ready = False
     screen: Screen | None = None
+    waiting = OutOfOrder(settings)
 
     def out_of_order(fault: Fault) -> None:
         """While a device does not open: say so on the screen (where there is one), in the
         state record, and to systemd, which must see the start as done (READY=1), or its
         TimeoutStartSec would restart the kiosk towards the unit's start limit."""
         nonlocal ready
-        write_fault(settings.paths.state, fault)
+        waiting.publish(fault)
         if screen is not None:
-            draw_out_of_order(screen.picture, fault, settings)
+            waiting.surface = screen.picture
+            waiting.draw(fault)
             screen.show()
             pygame_pump()
         if not ready:

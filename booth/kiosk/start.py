@@ -17,8 +17,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import pygame
 
@@ -93,30 +92,43 @@ def device_fault(err: BaseException) -> Fault | None:
     return None
 
 
-def write_fault(state_dir: Path, fault: Fault, screen: str = "out-of-order") -> None:
-    """Publish the fault for `booth status`, the sync agent and the metrics."""
-    now = iso(datetime.now().astimezone())
-    KioskState(
-        activity="out-of-order",
-        screen=screen,
-        fault=fault.detail,
-        updated=now,
-        idle_since=None,
-        pid=os.getpid(),
-        fault_id=fault.id,
-        occupancy_since=now,
-    ).write(state_dir)
+class OutOfOrder:
+    """What the booth shows and publishes while its devices do not open: the out-of-order
+    screen (drawn by the booth's own flow and renderer, in the booth's language), and the state
+    record `booth status`, the sync agent and the metrics read."""
 
+    def __init__(self, settings: Settings, surface: pygame.Surface | None = None) -> None:
+        self.settings = settings
+        self.surface = surface
+        self.since = iso(datetime.now().astimezone())  # free since: nobody can start a session
+        self._renderer: Any = None
 
-def draw_out_of_order(surface: pygame.Surface, fault: Fault, settings: Settings) -> None:
-    """The out-of-order screen the candidate sees, from the same flow and renderer as always."""
-    from booth.kiosk.build import assemble_renderer
-    from booth.session.clock import SystemClock
-    from booth.session.flow import Flow
+    def publish(self, fault: Fault) -> None:
+        KioskState(
+            activity="out-of-order",
+            screen="out-of-order",
+            fault=fault.detail,
+            updated=iso(datetime.now().astimezone()),
+            idle_since=None,
+            pid=os.getpid(),
+            fault_id=fault.id,
+            occupancy_since=self.since,
+        ).write(self.settings.paths.state)
 
-    flow = Flow([], settings.languages, SystemClock(), language=settings.language)
-    flow.fault(fault.id)
-    assemble_renderer(surface, settings).draw(surface, flow.view(), None, None, time.monotonic())
+    def draw(self, fault: Fault) -> None:
+        """Draw the out-of-order screen for `fault` on the surface (nothing without one)."""
+        if self.surface is None:
+            return
+        from booth.kiosk.build import assemble_renderer
+        from booth.session.clock import SystemClock
+        from booth.session.flow import Flow
+
+        if self._renderer is None:
+            self._renderer = assemble_renderer(self.surface, self.settings)
+        settings = self.settings
+        flow = Flow([], settings.languages, SystemClock(), language=settings.language)
+        flow.fault(fault.id)
+        self._renderer.draw(self.surface, flow.view(), None, None, time.monotonic())
 
 
 def start_or_wait(
