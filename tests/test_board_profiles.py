@@ -245,3 +245,11 @@ def test_the_display_connector_setting_takes_a_drm_name_and_refuses_anything_els
         load_settings(bad)
     assert "display.connector" in str(caught.value.problems[0])
     assert '"DSI-1"' in str(caught.value.problems[0])
+
+
+def test_a_connected_connector_without_modes_is_no_display_for_sdl(tmp_path):
+    drm = connectors(tmp_path, {"card1-HDMI-A-1": "connected", "card1-DSI-1": "connected"})
+    (drm / "card1-HDMI-A-1/modes").write_text("")  # SDL: connected, but count_modes == 0
+    (drm / "card1-DSI-1/modes").write_text("800x480\n")
+    display = choose_display(read_connectors(drm))
+    assert (display.connector, display.sdl_display) == ("DSI-1", 0)

@@ -68,6 +68,7 @@ class Connector:
     status: str  # "connected", "disconnected", "unknown"
     edid: bool  # the screen answered with an EDID (a forced hotplug has none)
     connector_id: int | None
+    modes: int | None = None  # video modes the kernel lists (None: no `modes` file read)
 
     @property
     def kind(self) -> str:
@@ -75,7 +76,8 @@ class Connector:
 
     @property
     def connected(self) -> bool:
-        return self.status == "connected"
+        """What SDL counts as a display: connected, with modes (where the modes are known)."""
+        return self.status == "connected" and self.modes != 0
 
     @property
     def sysfs_name(self) -> str:
@@ -213,6 +215,7 @@ def read_connectors(drm: Path) -> list[Connector]:
         except OSError:
             edid = False
         ident = _read(path / "connector_id")
+        modes = _read(path / "modes") if (path / "modes").exists() else None
         found.append(
             Connector(
                 card=int(match[1]),
@@ -220,6 +223,7 @@ def read_connectors(drm: Path) -> list[Connector]:
                 status=_read(path / "status") or "unknown",
                 edid=edid,
                 connector_id=int(ident) if ident.isdigit() else None,
+                modes=None if modes is None else len(modes.split()),
             )
         )
     return sorted(found, key=Connector.order)
