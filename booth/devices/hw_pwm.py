@@ -14,9 +14,10 @@ never by its number:
   both channels: a booth dimming with hardware PWM plays sound through HDMI or USB.
 
 The kernel makes an exported channel's files root's, 0644. Raspberry Pi OS's udev rule
-(raspberrypi-sys-mods, 99-com.rules: on the pwm subsystem's "change" event,
-`chgrp -R gpio /sys%p && chmod -R g=u /sys%p`) hands them to the gpio group a moment later,
-from udev's own worker. So the driver waits until the files are writable, for at most
+(raspberrypi-sys-mods 20240129, 99-com.rules: `SUBSYSTEM=="pwm", ACTION!="remove",
+PROGRAM="/bin/sh -c 'chgrp -R gpio /sys%p && chmod -R g=u /sys%p'"`; an export is a "change"
+event of the pwmchip device) hands the chip's directory, the new channel included, to the gpio
+group with the owner's rights (0664) a moment later, from udev's own worker. So the driver waits until the files are writable, for at most
 `PERMISSION_WAIT_S`, before its first write; and it leaves the channel exported when it
 closes, so that a restarted kiosk finds the files already writable.
 
