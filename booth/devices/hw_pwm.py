@@ -17,9 +17,10 @@ The kernel makes an exported channel's files root's, 0644. Raspberry Pi OS's ude
 (raspberrypi-sys-mods 20240129, 99-com.rules: `SUBSYSTEM=="pwm", ACTION!="remove",
 PROGRAM="/bin/sh -c 'chgrp -R gpio /sys%p && chmod -R g=u /sys%p'"`; an export is a "change"
 event of the pwmchip device) hands the chip's directory, the new channel included, to the gpio
-group with the owner's rights (0664) a moment later, from udev's own worker. So the driver waits until the files are writable, for at most
-`PERMISSION_WAIT_S`, before its first write; and it leaves the channel exported when it
-closes, so that a restarted kiosk finds the files already writable.
+group with the owner's rights (0664) a moment later, from udev's own worker. So the driver
+waits until the files are writable, for at most `PERMISSION_WAIT_S`, before its first write;
+and it leaves the channel exported when it closes, so that a restarted kiosk finds the files
+already writable.
 
 Write order. Neither pwm-bcm2835 nor pwm-rp1 reads the hardware's state back, so a freshly
 exported channel has period 0. Every sysfs write applies the whole state, and on kernel 6.6
