@@ -13,6 +13,7 @@ import signal
 import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pygame
@@ -340,3 +341,32 @@ def test_the_candidate_reads_a_calm_sentence_and_staff_read_the_device_and_fix(t
     waiting.publish(fault)
     state = json.loads((tmp_path / "state/kiosk.json").read_text())
     assert state["fault_id"] == "light" and "pwmchip2/pwm2/period" in state["fault"]
+
+
+# ------------------------------------------------------------------ the occupied light's unit
+@pytest.mark.timeout(60)
+def test_the_occupied_light_service_waits_for_its_pin_instead_of_restarting(tmp_path):
+    """Off a Pi gpiozero has no pin factory for backend "pi" (BadPinFactory): exactly a pin
+    that does not open. The service stays up, says why, and stops cleanly."""
+    config = tmp_path / "booth.toml"
+    config.write_text(
+        f'[devices]\nbackend = "pi"\noccupied_pin = 26\n[paths]\nstate = "{tmp_path}"\n'
+    )
+    notify = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    notify.bind(str(tmp_path / "notify"))
+    notify.settimeout(30)
+    env = {**os.environ, "NOTIFY_SOCKET": str(tmp_path / "notify"), "GPIOZERO_PIN_FACTORY": ""}
+    service = subprocess.Popen(
+        [BOOTH, "occupied", "--config", config], env=env, stderr=subprocess.PIPE, text=True
+    )
+    try:
+        messages = [notify.recv(4096).decode() for _ in range(2)]
+        assert "READY=1" in messages[0]
+        assert "occupied light on GPIO26" in messages[1] and "every minute" in messages[1]
+        time.sleep(1)
+        assert service.poll() is None
+    finally:
+        service.send_signal(signal.SIGTERM)
+        _, err = service.communicate(timeout=20)
+        notify.close()
+    assert service.returncode == 0 and "Traceback" not in err
