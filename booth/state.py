@@ -62,7 +62,8 @@ class KioskState:
     pid: the kiosk's process id, so readers can tell a stale record from a running kiosk.
     heartbeat: when the kiosk made this record to write it, in Unix seconds of the real clock
     (`time.time()`), also when the kiosk runs in virtual time and `updated` is virtual.
-    fault_id: the fault's id ("camera", "microphone", "disk", "sealing", "software"), the
+    fault_id: the fault's id ("camera", "microphone", "speaker", "light", "pins", "display",
+    "device", "disk", "sealing", "software"), the
     reason label of the fleet metrics' booth_out_of_order (None when healthy, and in records of
     older kiosks).
     occupancy_since: when the booth last became occupied (activity "session": from the

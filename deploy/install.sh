@@ -45,7 +45,11 @@ BLOCK_END="# <<< booth"
 # Kernel command line: no console blanking, no blinking cursor behind the kiosk, and the first
 # HDMI port counted as connected even when the screen was off at boot (the KMS driver's own
 # switch; config.txt's hdmi_force_hotplug covers the firmware's part, raspberrypi/firmware#326).
+# The forced hotplug only where the screen is HDMI (see screen_kind): with a DSI panel, a
+# forced HDMI port is a second, empty screen.
 CMDLINE_SETTINGS=(consoleblank=0 vt.global_cursor_default=0 vc4.force_hotplug=1)
+HOTPLUG_SETTINGS=(vc4.force_hotplug=1 hdmi_force_hotplug=1)
+SCREEN=hdmi
 APT_PACKAGES=(
   python3-venv
   ffmpeg alsa-utils fonts-dejavu-core
@@ -498,9 +502,30 @@ edit_cmdline() { # FILE add|remove
     [ "$found" = 1 ] || out+=("$t")
   done
   if [ "$mode" = add ]; then
-    out+=("${CMDLINE_SETTINGS[@]}")
+    for s in "${CMDLINE_SETTINGS[@]}"; do
+      [ "$SCREEN" = panel ] && [[ " ${HOTPLUG_SETTINGS[*]} " == *" $s "* ]] && continue
+      out+=("$s")
+    done
   fi
   printf '%s\n' "${out[*]}" | update_file "$file" 0755
+}
+
+# The booth's screen as `booth devices` chooses it (the kiosk, its unit and `booth doctor` ask
+# the same module): "panel" when it is a DSI/DPI panel, else "hdmi". BOOTH_DEVICES names the
+# booth command (tests); by default the installed release's. No answer (no release, no screen
+# seen yet): "hdmi", whose forced hotplug no longer hides a panel from the kiosk.
+screen_kind() {
+  local booth=${BOOTH_DEVICES:-$(at "$OPT/current/bin/booth")} config args=() connector
+  [ -x "$booth" ] || { printf 'hdmi'; return 0; }
+  config=$(at "$ETC/booth.toml")
+  [ -f "$config" ] && args+=(--config "$config")
+  connector=$("$booth" devices --json --root "${ROOT:-/}" "${args[@]}" 2>/dev/null |
+    python3 -c 'import json, sys; print(json.load(sys.stdin)["display"]["connector"] or "")' \
+      2>/dev/null) || connector=""
+  case "$connector" in
+    DSI-* | DPI-*) printf 'panel' ;;
+    *) printf 'hdmi' ;;
+  esac
 }
 
 install_boot_config() {
@@ -511,12 +536,21 @@ install_boot_config() {
     return
   fi
   say "Boot configuration: $config"
+  SCREEN=$(screen_kind)
+  if [ "$SCREEN" = panel ]; then
+    say "The screen is a DSI/DPI panel (booth devices): HDMI hotplug is not forced."
+  fi
   cmdline=$(dirname "$config")/cmdline.txt
   if {
     without_block "$(at "$config")"
     printf '\n%s\n' "$BLOCK_BEGIN"
-    # The fragment without its header paragraph, which speaks about this script.
-    sed '1,/^$/d' "$SOURCE/hardware/config.txt"
+    # The fragment without its header paragraph, which speaks about this script; with a panel,
+    # without the forced HDMI hotplug.
+    if [ "$SCREEN" = panel ]; then
+      sed '1,/^$/d; /^hdmi_force_hotplug=1$/d' "$SOURCE/hardware/config.txt"
+    else
+      sed '1,/^$/d' "$SOURCE/hardware/config.txt"
+    fi
     printf '%s\n' "$BLOCK_END"
   } | update_file "$config" 0755; then
     CHANGED_BOOT=1

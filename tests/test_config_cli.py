@@ -71,7 +71,7 @@ def test_problems_exit_2_with_one_line_each(capsys, tmp_path, interviews):
     assert lines == [
         f"{settings}:2: display.rotation: 45 is out of range (one of 0, 90, 180, 270)",
         f"{settings}:3: display.size: unknown key "
-        "(known keys: width, height, rotation, fullscreen)",
+        "(known keys: width, height, rotation, fullscreen, connector)",
         f"{toml}:10: deadline: is not after valid_from (a deadline later than valid_from)",
         f"{toml}:{clip_line}: questions[2].clip: file 'question-2.mp4' not found "
         f"in {interviews / 'example'} (an existing file)",

@@ -187,14 +187,23 @@ def drm_tree(root: Path, connectors: dict[str, str]) -> tuple[Path, Path]:
 def test_a_connected_hdmi_screen_passes(tmp_path):
     drm, dri = drm_tree(tmp_path, {"HDMI-A-1": "connected", "HDMI-A-2": "disconnected"})
     check = checks.display_check(False, drm, dri)
-    assert (check.result, check.detail) == (PASS, "screen on HDMI-A-1")
+    assert check.result == PASS
+    assert check.detail.startswith("the kiosk draws on HDMI-A-1 (card 1, SDL display 0)")
+
+
+def test_the_doctor_names_the_panel_not_the_forced_hdmi_port_and_fails_a_missing_one(tmp_path):
+    drm, dri = drm_tree(tmp_path, {"HDMI-A-1": "connected", "DSI-1": "connected"})
+    check = checks.display_check(False, drm, dri)
+    assert check.result == PASS and "draws on DSI-1 (card 1, SDL display 1)" in check.detail
+    missing = checks.display_check(False, drm, dri, connector="HDMI-A-2")
+    assert missing.result == FAIL and "'HDMI-A-2' is not on this Pi" in missing.detail
 
 
 def test_no_screen_connected_fails_naming_each_connector(tmp_path):
     drm, dri = drm_tree(tmp_path, {"HDMI-A-1": "disconnected", "HDMI-A-2": "disconnected"})
     check = checks.display_check(False, drm, dri)
     assert check.result == FAIL
-    assert "HDMI-A-1 disconnected, HDMI-A-2 disconnected" in check.detail
+    assert "card1-HDMI-A-1 disconnected, card1-HDMI-A-2 disconnected" in check.detail
     assert "cable" in check.fix
 
 

@@ -10,9 +10,18 @@ from booth.config.settings import Devices, Settings
 from booth.devices.microphone import MicrophoneError
 from booth.devices.sound_cards import choose_mic, sound_cards, speaker_pcm
 from booth.devices.speaker import SpeakerError
-from booth.doctor.checks import FAIL, PASS, SKIP
+from booth.doctor.checks import FAIL, PASS, SKIP, WARN
 from booth.doctor.device_checks import speaker_check
 from booth.kiosk.pi import mic_device
+
+
+def load_example() -> list:
+    from conftest import EXAMPLE_INTERVIEWS
+
+    from booth.config.interview import load_interviews
+
+    return load_interviews(EXAMPLE_INTERVIEWS)[0]
+
 
 PI5_WITH_USB_MIC = {
     0: ("vc4hdmi0", "vc4-hdmi", "vc4-hdmi-0", "p", False),
@@ -48,9 +57,9 @@ def test_the_cards_are_read_with_what_they_can_do(tmp_path):
 
 def test_with_no_mic_named_the_booth_records_from_the_usb_card_that_captures(tmp_path):
     # ALSA's default is card 0, a Pi's HDMI output, which cannot capture.
-    proc = asound(tmp_path, PI5_WITH_USB_MIC)
+    proc = asound(tmp_path / "proc/asound", PI5_WITH_USB_MIC)
     settings = Settings(devices=Devices(backend="pi", mic_device=""))
-    assert mic_device(settings, proc) == "plughw:CARD=Device,DEV=0"
+    assert mic_device(settings, tmp_path) == "plughw:CARD=Device,DEV=0"
     device, why = choose_mic("", proc)
     assert "first USB card that captures" in why and "card 2 'Device'" in why
 
@@ -93,15 +102,34 @@ def test_the_doctor_reports_the_speaker_it_chose(tmp_path):
         def close(self):
             pass
 
-    check = speaker_check(False, "vc4hdmi0", proc, Opened)
+    check = speaker_check(False, "vc4hdmi0", proc, Opened, drm=tmp_path / "drm")
     assert check.result == PASS and opened == ["default:CARD=vc4hdmi0"]
     assert check.detail.startswith("default:CARD=vc4hdmi0 ([devices] speaker_device")
-    default = speaker_check(False, "", proc, Opened)
-    assert "ALSA's default device, card 0 'vc4hdmi0'" in default.detail
+    # No screen sent an EDID, no USB speaker: nothing to play on. Text-only interviews run.
+    mic_only = {**PI5_WITH_USB_MIC, 2: ("Device", "USB-Audio", "USB PnP Sound Device", "c", True)}
+    proc = asound(tmp_path / "mic-only", mic_only)
+    text_only = speaker_check(False, "", proc, Opened, drm=tmp_path / "drm")
+    assert text_only.result == WARN and "text only" in text_only.detail
+    with_clips = speaker_check(False, "", proc, Opened, tmp_path / "drm", load_example())
+    assert with_clips.result == FAIL and "'example' plays sound" in with_clips.detail
 
     def refuses(device):
         raise SpeakerError(f"cannot open speaker {device!r}")
 
-    failed = speaker_check(False, "vc4hdmi1", proc, refuses)
+    failed = speaker_check(False, "vc4hdmi1", proc, refuses, drm=tmp_path / "drm")
     assert failed.result == FAIL and "aplay -l" in failed.fix
     assert speaker_check(True, "", proc).result == SKIP
+
+
+def test_a_speaker_named_by_its_long_card_name_plays_through_the_cards_id(tmp_path):
+    # ALSA's CARD= takes an id or index, never the long name staff read in `aplay -l`.
+    proc = asound(tmp_path, PI5_WITH_USB_MIC)
+    (proc / "cards").write_text(
+        (proc / "cards")
+        .read_text()
+        .replace(
+            " " * 22 + "USB PnP Sound Device",
+            " " * 22 + "C-Media Electronics Inc. USB PnP Sound Device at usb-xhci-hcd.0-1",
+        )
+    )
+    assert speaker_pcm("C-Media Electronics", proc) == "plughw:CARD=Device,DEV=0"

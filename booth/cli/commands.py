@@ -14,6 +14,7 @@ from types import ModuleType
 NAMES = (
     "status",
     "doctor",
+    "devices",
     "config",
     "interviews",
     "takes",

@@ -98,13 +98,14 @@ def record(settings: Settings, out: Path) -> Acceptance:
     """Open the rig for the settings' backend, make the recording, close the rig."""
     from booth.devices.camera import CameraError
     from booth.devices.microphone import MicrophoneError
+    from booth.devices.speaker import SpeakerError
     from booth.doctor.record import record_acceptance
     from booth.media.analyze import TakeUnreadable
     from booth.media.mux import TakeUnusable
 
     try:
         rig = _open_rig(settings, out)
-    except (CameraError, MicrophoneError) as error:
+    except (CameraError, MicrophoneError, SpeakerError) as error:
         raise UserError(str(error)) from None
     try:
         return record_acceptance(rig, out, sample_rate=settings.recording.audio_rate)

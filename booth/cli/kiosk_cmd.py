@@ -20,19 +20,36 @@ def register(subparsers: argparse._SubParsersAction) -> None:
             "Run the booth fullscreen on the real camera, light, buttons and microphone, as "
             "the settings describe. Usually started by booth-kiosk.service; it tells systemd "
             "when it is ready and pings its watchdog. Takes a crash left behind are recovered "
-            "first. Off a Raspberry Pi, try `booth demo` instead."
+            "first. The screen, microphone, speaker and light are the ones `booth devices` "
+            "shows. A device that does not open (camera, microphone, light, pins, screen) puts "
+            "the booth out of order, with the reason in `booth status`, and is tried again "
+            "every minute: the kiosk keeps running. Off a Raspberry Pi, try `booth demo` "
+            "instead."
         ),
     )
     add_config_option(parser)
+    parser.add_argument(
+        "--root",
+        metavar="DIR",
+        default="/",
+        help=(
+            "read the kernel's files (/sys, /proc, /dev names) under DIR instead of /: a "
+            "board profile or a `booth devices --capture`, to reproduce a booth's start"
+        ),
+    )
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
+    import os
+    import signal
+    import time
+
     from booth import service
-    from booth.devices.camera import CameraError
-    from booth.devices.microphone import MicrophoneError
-    from booth.devices.speaker import SpeakerError
-    from booth.kiosk.window import DisplayError, Screen, open_display
+    from booth.devices.choice import for_settings
+    from booth.kiosk.health import Fault
+    from booth.kiosk.start import OutOfOrder, start_or_wait
+    from booth.kiosk.window import Screen, open_display
     from booth.kiosk.window import run as run_window
 
     service.setup_logging("booth-kiosk")
@@ -45,19 +62,67 @@ def run(args: argparse.Namespace) -> int:
         )
     from booth.kiosk.pi import build_pi_kiosk
 
-    display = settings.display
+    root = Path(args.root)
+    watchdog = service.Watchdog.from_environment()
+    stopping = False
+
+    def stop(_signum: int, _frame: object) -> None:
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    ready = False
+    screen: Screen | None = None
+    waiting = OutOfOrder(settings)
+
+    def out_of_order(fault: Fault) -> None:
+        """While a device does not open: say so on the screen (where there is one), in the
+        state record, and to systemd, which must see the start as done (READY=1), or its
+        TimeoutStartSec would restart the kiosk towards the unit's start limit."""
+        nonlocal ready
+        waiting.publish(fault)
+        if screen is not None:
+            waiting.surface = screen.picture
+            waiting.draw(fault)
+            screen.show()
+            pygame_pump()
+        if not ready:
+            service.notify_ready(f"out of order: {fault.id}")
+            ready = True
+        service.notify_status(f"out of order: {fault.detail}")
+        watchdog.tick()
+
+    def open_screen() -> Screen:
+        choice = for_settings(settings, root).display
+        log.info("display: %s (%s)", choice.connector, choice.error or choice.why)
+        if choice.card is not None:
+            # The unit's ExecStartPre (`booth devices --sdl-env`) sets it from the same choice.
+            os.environ.setdefault("SDL_KMSDRM_DEVICE_INDEX", str(choice.card))
+        if choice.error and settings.display.connector != "auto":
+            from booth.kiosk.window import DisplayError
+
+            raise DisplayError(choice.error)
+        display = settings.display
+        surface = open_display(
+            display.size, fullscreen=display.fullscreen, display=choice.sdl_display or 0
+        )
+        return Screen(surface, display.rotation)
+
+    screen = start_or_wait(open_screen, out_of_order, lambda: stopping, time.sleep)
+    if screen is None:
+        return 0
     try:
-        surface = open_display(display.size, fullscreen=display.fullscreen)
-    except DisplayError as err:
-        raise UserError(str(err)) from None
-    screen = Screen(surface, display.rotation)
-    try:
-        kiosk = build_pi_kiosk(settings, screen.picture)
-    except (CameraError, MicrophoneError, SpeakerError) as err:
-        raise UserError(str(err)) from None
+        kiosk = start_or_wait(
+            lambda: build_pi_kiosk(settings, screen.picture, root=root),
+            out_of_order,
+            lambda: stopping,
+            time.sleep,
+        )
     except ConfigError as err:
         raise UserError("\n".join(str(p) for p in err.problems)) from None
-    watchdog = service.Watchdog.from_environment()
+    if kiosk is None:
+        return 0
     last_screen = ""
 
     def each_frame() -> None:
@@ -67,10 +132,20 @@ def run(args: argparse.Namespace) -> int:
             last_screen = kiosk.flow.screen
             service.notify_status(f"screen {last_screen}")
 
-    service.notify_ready(f"screen {kiosk.flow.screen}")
+    if ready:
+        service.notify_status(f"screen {kiosk.flow.screen}")
+    else:
+        service.notify_ready(f"screen {kiosk.flow.screen}")
     try:
         run_window(kiosk, screen, allow_window_close=False, each_frame=each_frame)
     finally:
         service.notify_stopping()
         kiosk.close()
     return 0
+
+
+def pygame_pump() -> None:
+    """Let SDL handle its events while the booth waits (touches are ignored meanwhile)."""
+    import pygame
+
+    pygame.event.pump()

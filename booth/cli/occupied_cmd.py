@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import logging
+import threading
+import time
+from collections.abc import Callable
 
+from gpiozero.exc import GPIOZeroError
 from gpiozero.pins import Factory
 
 from booth import service
@@ -11,6 +16,8 @@ from booth.cli.main import add_config_option, load_booth_settings
 from booth.config.settings import Settings
 from booth.devices.occupied import OccupiedLight
 from booth.occupied.watch import OccupiedWatch, log_change, run_watch
+
+log = logging.getLogger("booth.occupied")
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -46,6 +53,36 @@ def pins_for(settings: Settings) -> Factory | None:
     return sim_pin_factory()
 
 
+RETRY_S = 60.0
+"""How often a light whose pin did not open is tried again."""
+
+
+def open_light(
+    settings: Settings, stop: threading.Event, heartbeat: Callable[[], object]
+) -> OccupiedLight | None:
+    """The occupied light, tried again every `RETRY_S` while its pin does not open (another
+    program holds it, no pin factory): the service keeps running, says why in its status
+    (`systemctl status booth-occupied`) and the journal, and never restarts towards its unit's
+    start limit. The booth itself records on: this light is outside the door."""
+    pin = settings.devices.occupied_pin
+    assert pin is not None
+    while not stop.is_set():
+        try:
+            return OccupiedLight(pin, pins_for(settings))
+        except GPIOZeroError as err:
+            why = (
+                f"occupied light on GPIO{pin}: {type(err).__name__}: {err} (check that no "
+                "other program uses the pin, and [devices] occupied_pin; `booth doctor`; "
+                "tried again every minute)"
+            )
+            log.error("%s", why)
+            service.notify_status(why)
+        deadline = time.monotonic() + RETRY_S
+        while not stop.wait(1.0) and time.monotonic() < deadline:
+            heartbeat()
+    return None
+
+
 def run(args: argparse.Namespace) -> int:
     settings = load_booth_settings(args.config)
     dev = settings.devices
@@ -55,19 +92,22 @@ def run(args: argparse.Namespace) -> int:
     if args.fitted:
         return 0
     service.setup_logging("booth-occupied")
-    light = OccupiedLight(dev.occupied_pin, pins_for(settings))
     if args.off:
-        light.close()
+        OccupiedLight(dev.occupied_pin, pins_for(settings)).close()
         return 0
-    watch = OccupiedWatch(
-        light, settings.paths.state, dev.occupied_blink_while_recording, on_change=log_change
-    )
     watchdog = service.Watchdog.from_environment()
-    try:
-        service.serve(
-            f"occupied light on GPIO{dev.occupied_pin} follows the kiosk",
-            lambda stop: run_watch(watch, stop, heartbeat=watchdog.tick),
+
+    def follow_the_kiosk(stop: threading.Event) -> None:
+        light = open_light(settings, stop, watchdog.tick)
+        if light is None:
+            return
+        watch = OccupiedWatch(
+            light, settings.paths.state, dev.occupied_blink_while_recording, on_change=log_change
         )
-    finally:
-        watch.close()
+        try:
+            run_watch(watch, stop, heartbeat=watchdog.tick)
+        finally:
+            watch.close()
+
+    service.serve(f"occupied light on GPIO{dev.occupied_pin} follows the kiosk", follow_the_kiosk)
     return 0

@@ -37,12 +37,16 @@ def detect_backend(model_file: Path = PI_MODEL_FILE) -> str:
 
 @dataclass(frozen=True)
 class Display:
-    """The candidate's screen: its video mode in pixels, how it is mounted, fullscreen or not."""
+    """The candidate's screen: its video mode in pixels, how it is mounted, fullscreen or not,
+    and which connector it is on: "auto" (a DSI/DPI panel first, then an HDMI port with a
+    screen that sent its EDID, then a forced HDMI port; `booth devices` shows the choice) or a
+    DRM connector's name, e.g. "DSI-1" or "HDMI-A-1"."""
 
     width: int = 800
     height: int = 480
     rotation: int = 0  # degrees clockwise the picture is turned to match the mounting
     fullscreen: bool = True
+    connector: str = "auto"
 
     @property
     def size(self) -> tuple[int, int]:
@@ -295,6 +299,10 @@ def load_settings(path: Path | None) -> Settings:
     return settings
 
 
+CONNECTOR = re.compile(r"auto|(card\d+-)?[A-Za-z]+(-[A-Za-z])?-\d+")
+"""A DRM connector name as /sys/class/drm spells it (after `cardN-`)."""
+
+
 def _display(t: Table | None) -> Display:
     d = Display()
     if t is None:
@@ -304,6 +312,12 @@ def _display(t: Table | None) -> Display:
         height=t.integer("height", d.height, minimum=240, maximum=4320),
         rotation=t.integer("rotation", d.rotation, choices=(0, 90, 180, 270)),
         fullscreen=t.boolean("fullscreen", d.fullscreen),
+        connector=t.string(
+            "connector",
+            d.connector,
+            pattern=CONNECTOR,
+            expected='"auto" or a DRM connector such as "DSI-1" or "HDMI-A-1" (booth devices)',
+        ),
     )
     t.finish()
     return display

@@ -14,17 +14,26 @@ never by its number:
   both channels: a booth dimming with hardware PWM plays sound through HDMI or USB.
 
 The kernel makes an exported channel's files root's, 0644. Raspberry Pi OS's udev rule
-(raspberrypi-sys-mods, 99-com.rules: on a pwm uevent, `chown -R root:gpio` and `chmod -R 770`
-over /sys/class/pwm and the chips' device directories) hands them to the gpio group a moment
-later, from udev's own worker. So the driver waits until the files are writable, for at most
-`PERMISSION_WAIT_S`, before its first write; and it leaves the channel exported when it
-closes, so that a restarted kiosk finds the files already writable.
+(raspberrypi-sys-mods 20240129, 99-com.rules: `SUBSYSTEM=="pwm", ACTION!="remove",
+PROGRAM="/bin/sh -c 'chgrp -R gpio /sys%p && chmod -R g=u /sys%p'"`; an export is a "change"
+event of the pwmchip device) hands the chip's directory, the new channel included, to the gpio
+group with the owner's rights (0664) a moment later, from udev's own worker. So the driver
+waits until the files are writable, for at most `PERMISSION_WAIT_S`, before its first write;
+and it leaves the channel exported when it closes, so that a restarted kiosk finds the files
+already writable.
+
+Write order. Neither pwm-bcm2835 nor pwm-rp1 reads the hardware's state back, so a freshly
+exported channel has period 0. Every sysfs write applies the whole state, and on kernel 6.6
+`__pwm_apply` refuses any state with period 0 (or duty above period) with -EINVAL, enabled or
+not; upstream accepts a disabled period-0 state only since 6.11. So the period is written first,
+whenever the channel's period reads 0, then the duty cycle, then `enable`.
 """
 
 from __future__ import annotations
 
 import os
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 SYSFS_PWM = Path("/sys/class/pwm")
@@ -69,9 +78,18 @@ class SysfsPWM:
     chip: the pwmchip directory, e.g. /sys/class/pwm/pwmchip2 (see `find_pwm_channel`).
     channel: the channel on that chip.
     frequency: PWM frequency in hertz (period = 1e9 / frequency nanoseconds).
+    write_file: writes one sysfs attribute (`Path.write_text`; the board profiles' kernel
+    model in the tests, which refuses what that kernel refuses).
     """
 
-    def __init__(self, chip: Path, channel: int, frequency: float) -> None:
+    def __init__(
+        self,
+        chip: Path,
+        channel: int,
+        frequency: float,
+        write_file: Callable[[Path, str], object] = Path.write_text,
+    ) -> None:
+        self.write_file = write_file
         self.chip = Path(chip)
         self.channel = channel
         self.path = self.chip / f"pwm{channel}"
@@ -81,8 +99,6 @@ class SysfsPWM:
         self._wait_until_writable()
         self._period_ns = 0
         self._duty = 0.0
-        self._write(self.path / "enable", "0")
-        self._write(self.path / "duty_cycle", "0")
         self.frequency = frequency
         self._write(self.path / "enable", "1")
 
@@ -96,8 +112,10 @@ class SysfsPWM:
         if not 1 <= hz <= 50_000_000:
             raise ValueError(f"PWM frequency {hz} Hz is out of range (1 Hz to 50 MHz)")
         period = round(1e9 / hz)
-        # The kernel refuses a duty cycle longer than the period: shrink the duty first.
-        self._write(self.path / "duty_cycle", "0")
+        # The kernel refuses a duty cycle longer than the period, and (6.6) any write while the
+        # period is 0: shrink the duty first only where a period is already set.
+        if self._read_int(self.path / "period") > 0:
+            self._write(self.path / "duty_cycle", "0")
         self._write(self.path / "period", str(period))
         self._period_ns = period
         self.duty = self._duty
@@ -141,9 +159,15 @@ class SysfsPWM:
             time.sleep(0.01)
 
     @staticmethod
-    def _write(path: Path, text: str) -> None:
+    def _read_int(path: Path) -> int:
         try:
-            path.write_text(text)
+            return int(path.read_text().strip() or 0)
+        except (OSError, ValueError):
+            return 0
+
+    def _write(self, path: Path, text: str) -> None:
+        try:
+            self.write_file(path, text)
         except PermissionError:
             raise PwmError(
                 f"{path}: permission denied; add the booth user to the gpio group "

@@ -39,6 +39,7 @@ class SoundCard:
     usb: bool
     capture: bool
     playback: bool
+    long_name: str = ""
 
     @property
     def hdmi(self) -> bool:
@@ -55,11 +56,15 @@ def sound_cards(proc: Path = PROC_ASOUND) -> list[SoundCard]:
     except OSError:
         return []
     cards = []
-    for line in text.splitlines():
+    lines = text.splitlines()
+    for number, line in enumerate(lines):
         match = _CARD_LINE.match(line)
         if match is None:
             continue
         index, card_id, driver, name = match.groups()
+        # The line after each card's is its long name (snd_card's longname), indented.
+        following = lines[number + 1] if number + 1 < len(lines) else ""
+        long_name = "" if _CARD_LINE.match(following) else following.strip()
         card = proc / f"card{index}"
         cards.append(
             SoundCard(
@@ -70,6 +75,7 @@ def sound_cards(proc: Path = PROC_ASOUND) -> list[SoundCard]:
                 usb=(card / "usbid").exists() or driver == "USB-Audio",
                 capture=any(card.glob("pcm*c")),
                 playback=any(card.glob("pcm*p")),
+                long_name=long_name,
             )
         )
     return cards
@@ -103,31 +109,36 @@ def choose_mic(name: str, proc: Path = PROC_ASOUND) -> tuple[str, str]:
     )
 
 
-def speaker_pcm(name: str, proc: Path = PROC_ASOUND) -> str:
-    """The ALSA playback PCM for the `[devices] speaker_device` setting.
+def card_named(name: str, cards: list[SoundCard]) -> SoundCard | None:
+    """A card by id (exact, any case), else the first whose short or long name contains
+    `name`: USB numbers change between boots, names do not."""
+    wanted = name.casefold()
+    for card in cards:
+        if card.id.casefold() == wanted:
+            return card
+    for card in cards:
+        if wanted in card.name.casefold() or wanted in card.long_name.casefold():
+            return card
+    return None
 
-    "" is ALSA's default device; a PCM name ("default", "plughw:CARD=Headphones,DEV=0", the
-    simulator's "booth_sim_speaker") is used as is. A card's id or name becomes its
-    `default:CARD=<id>` device for an HDMI output (IEC958 conversion, see the module's
-    docstring), else `plughw:CARD=<id>,DEV=0`, which accepts 48 kHz stereo whatever the card
-    does natively.
+
+def playback_pcm(card: SoundCard) -> str:
+    """The card's playback PCM: `default:CARD=<id>` for an HDMI output (IEC958 conversion, see
+    the module's docstring), else `plughw:CARD=<id>,DEV=0`, which accepts 48 kHz stereo
+    whatever the card does natively. Always the card's id: ALSA's CARD= takes no long name."""
+    return f"default:CARD={card.id}" if card.hdmi else f"plughw:CARD={card.id},DEV=0"
+
+
+def speaker_pcm(name: str, proc: Path = PROC_ASOUND) -> str:
+    """The ALSA playback PCM for a `[devices] speaker_device` naming a device.
+
+    "" is ALSA's default device (the kiosk chooses one instead: `booth.devices.choice`); a PCM
+    name ("default", "plughw:CARD=Headphones,DEV=0", the simulator's "booth_sim_speaker") is
+    used as is; a card's id, short or long name becomes its `playback_pcm`.
     """
     if not name:
         return "default"
     if ":" in name or name in alsaaudio.pcms(alsaaudio.PCM_PLAYBACK):
         return name
-    wanted = name.casefold()
-    for card in sound_cards(proc):
-        if wanted in (card.id.casefold(), card.name.casefold()) and card.hdmi:
-            return f"default:CARD={card.id}"
-    return f"plughw:CARD={name},DEV=0"
-
-
-def describe_speaker(name: str, proc: Path = PROC_ASOUND) -> str:
-    """Which device plays the clips, in staff words, for `booth doctor`."""
-    device = speaker_pcm(name, proc)
-    if not name:
-        first = next((c for c in sound_cards(proc) if c.playback), None)
-        where = f", {first.describe()}" if first is not None else ""
-        return f"{device} (ALSA's default device{where})"
-    return f"{device} ([devices] speaker_device = {name!r})"
+    card = card_named(name, sound_cards(proc))
+    return playback_pcm(card) if card is not None else f"plughw:CARD={name},DEV=0"

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import errno
 import logging
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -144,3 +145,81 @@ class Speaker:
     def close(self) -> None:
         self.flush()
         self._pcm.close()
+
+
+RETRY_S = 60.0
+"""How often a speaker that could not be opened is tried again: a TV switched on later (HDMI
+audio needs a screen that is on) brings the sound back within a minute."""
+
+
+class ReopeningSpeaker:
+    """The booth's speaker, opened when it can be, tried again every `retry_s` until it is.
+
+    choose: returns the ALSA device to open now, and why there is none (None, reason) when there
+    is none; it is asked again at every try, so a screen switched on later is found
+    (`booth.devices.choice`). open_speaker: opens a device (`Speaker`). While there is no
+    speaker, sound given to `play` is dropped at the pace it would have played, and `fault` says
+    why, for the kiosk's health check (out of order only for interviews that need sound).
+    """
+
+    def __init__(
+        self,
+        choose: Callable[[], tuple[str | None, str | None]],
+        open_speaker: Callable[[str], Any] = Speaker,
+        retry_s: float = RETRY_S,
+        clock: Callable[[], float] = time.monotonic,
+        rate: int = 48_000,
+        channels: int = 2,
+    ) -> None:
+        self._choose, self._open, self.retry_s, self._clock = choose, open_speaker, retry_s, clock
+        self.rate, self.channels = rate, channels
+        self.period_frames, self.buffer_frames, self.latency_s = 1024, 4096, 0.0
+        self.device: Any = None
+        self.fault: str | None = None
+        self._next_try = float("-inf")
+        self.poll()
+
+    def poll(self) -> None:
+        """Try to open the speaker, if there is none and the last try is `retry_s` old."""
+        if self.device is not None or self._clock() < self._next_try:
+            return
+        self._next_try = self._clock() + self.retry_s
+        name, why_none = self._choose()
+        if name is None:
+            self.fault = f"speaker: {why_none}"
+            return
+        try:
+            device = self._open(name)
+        except SpeakerError as err:
+            self.fault = f"speaker: {err}"
+            log.warning("%s; trying again in %g s", self.fault, self.retry_s)
+            return
+        self.device, self.fault = device, None
+        self.period_frames, self.buffer_frames = device.period_frames, device.buffer_frames
+        self.latency_s = device.latency_s
+        log.info("speaker: %s opened", name)
+
+    def play(self, samples: np.ndarray) -> None:
+        if self.device is not None:
+            self.device.play(samples)
+        else:
+            time.sleep(len(samples) / self.rate)  # what the missing speaker would have paced
+
+    def flush(self) -> None:
+        if self.device is not None:
+            self.device.flush()
+
+    def unplayed_frames(self) -> int:
+        return self.device.unplayed_frames() if self.device is not None else 0
+
+    def delay_frames(self) -> int:
+        return self.device.delay_frames() if self.device is not None else 0
+
+    def pause(self, paused: bool) -> None:
+        if self.device is not None:
+            self.device.pause(paused)
+
+    def close(self) -> None:
+        if self.device is not None:
+            self.device.close()
+            self.device = None

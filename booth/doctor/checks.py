@@ -25,6 +25,7 @@ from gpiozero.pins import Factory
 
 from booth.config.codes import names_in_clear
 from booth.config.settings import Buttons, Devices, LightSettings, Recording, Settings
+from booth.devices.choice import choose_display, read_connectors
 from booth.devices.hw_pwm import SYSFS_PWM
 from booth.kiosk.health import Health
 from booth.kiosk.window import KMSDRM_FIX, sdl_library
@@ -186,9 +187,10 @@ def display_check(
     drm: Path = SYS_DRM,
     dev_dri: Path = DEV_DRI,
     sdl_drivers: Sequence[str] | None = None,
+    connector: str = "auto",
 ) -> Check:
-    """SDL's KMSDRM driver, and a KMS/DRM device with a screen connected
-    (`/sys/class/drm/card*-*/status`).
+    """SDL's KMSDRM driver, a KMS/DRM device, and the connector the kiosk draws on, chosen as
+    the kiosk chooses it (`booth.devices.choice.choose_display`, `[display] connector`).
 
     sdl_drivers: the video drivers of pygame's SDL (`booth.kiosk.window.sdl_video_drivers`);
     the kiosk draws with "kmsdrm", which PyPI's pygame wheels lack."""
@@ -210,23 +212,25 @@ def display_check(
             f"no display device ({dev_dri}/card*)",
             "enable KMS: dtoverlay=vc4-kms-v3d in /boot/firmware/config.txt, then reboot",
         )
-    statuses: dict[str, str] = {}
-    for connector in sorted(drm.glob("card*-*")):
-        try:
-            statuses[connector.name.partition("-")[2]] = (connector / "status").read_text().strip()
-        except OSError:
-            continue
-    connected = [name for name, status in statuses.items() if status == "connected"]
-    if connected:
-        return Check("display", PASS, "screen on " + ", ".join(connected))
-    seen = ", ".join(f"{name} {status}" for name, status in statuses.items()) or "no connectors"
+    connectors = read_connectors(drm)
+    choice = choose_display(connectors, connector)
+    if choice.error is None:
+        return Check(
+            "display",
+            PASS,
+            f"the kiosk draws on {choice.connector} (card {choice.card}, SDL display "
+            f"{choice.sdl_display}): {choice.why}",
+        )
     screen_fix = (
         "check the screen's power and cable (a Pi 4's HDMI 0 is the port next to the power "
         "socket), then restart the kiosk: sudo systemctl restart booth-kiosk"
     )
-    if "unknown" in statuses.values():
-        return Check("display", WARN, f"the screen's connection is unknown ({seen})", screen_fix)
-    return Check("display", FAIL, f"no screen connected ({seen})", screen_fix)
+    if connector != "auto":
+        return Check("display", FAIL, choice.error, screen_fix)
+    if any(c.status == "unknown" and c.kind != "Writeback" for c in connectors):
+        return Check("display", WARN, f"the screen's connection is unknown ({choice.error})",
+                     screen_fix)  # fmt: skip
+    return Check("display", FAIL, choice.error, screen_fix)
 
 
 # ------------------------------------------------------------------------ clock

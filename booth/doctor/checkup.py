@@ -91,11 +91,21 @@ def run_checks(settings: Settings, hardware: Hardware, board: Board | None = Non
         steps.append(functools.partial(_held, "speaker", kiosk.pid, "device"))
     else:
         steps.append(
-            lambda: speaker_check(simulated, settings.devices.speaker_device, board.asound)
+            lambda: speaker_check(
+                simulated,
+                settings.devices.speaker_device,
+                board.asound,
+                drm=board.drm,
+                interviews=interviews,
+            )
         )
     steps.append(
         lambda: checks.display_check(
-            simulated, board.drm, board.dev_dri, None if simulated else sdl_video_drivers()
+            simulated,
+            board.drm,
+            board.dev_dri,
+            None if simulated else sdl_video_drivers(),
+            connector=settings.display.connector,
         )
     )
     if kiosk_running:

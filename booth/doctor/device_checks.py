@@ -7,7 +7,7 @@ devices, so then the kiosk's own verdict (the fault in its state record) is repo
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
@@ -15,14 +15,16 @@ from typing import Any
 import numpy as np
 
 from booth.devices.camera import CameraError
+from booth.devices.choice import choose_speaker, read_connectors
 from booth.devices.level_meter import LevelMeter
 from booth.devices.microphone import MicrophoneError
 from booth.devices.pi_camera import PiCameraUnavailable
-from booth.devices.sound_cards import PROC_ASOUND, describe_speaker, speaker_pcm
+from booth.devices.sound_cards import PROC_ASOUND, sound_cards
 from booth.devices.speaker import Speaker, SpeakerError
-from booth.doctor.checks import FAIL, PASS, SKIP, WARN, Check
+from booth.doctor.checks import FAIL, PASS, SKIP, SYS_DRM, WARN, Check
 from booth.doctor.live_mic import LiveMic
 from booth.doctor.still_camera import describe_exposure, settled_frame
+from booth.kiosk.health import needs_sound
 from booth.state import KioskState
 
 CAMERA_FIX = "check the ribbon cable at both ends, then `rpicam-hello --list-cameras`"
@@ -148,15 +150,39 @@ SPEAKER_FIX = (
 
 
 def speaker_check(
-    simulated: bool, name: str, proc: Path = PROC_ASOUND, open_pcm: Callable[..., Any] = Speaker
+    simulated: bool,
+    name: str,
+    proc: Path = PROC_ASOUND,
+    open_pcm: Callable[..., Any] = Speaker,
+    drm: Path = SYS_DRM,
+    interviews: Sequence[Any] = (),
 ) -> Check:
-    """Which device plays the clips (the setting, or ALSA's default and the card behind it),
-    and that it opens at the booth's format (48 kHz stereo)."""
+    """Which device plays the clips, chosen as the kiosk chooses it (`booth.devices.choice`:
+    the setting, else a USB card, HDMI audio on a port with a real screen, the analogue
+    output), and that it opens at the booth's format (48 kHz stereo). No speaker fails when an
+    installed interview plays sound, and only warns when they are all text."""
     if simulated:
         return Check("speaker", SKIP, "simulated")
-    chosen = describe_speaker(name, proc)
+    choice = choose_speaker(sound_cards(proc), read_connectors(drm), name)
+    if choice.device is None:
+        sounding = [iv.id for iv in interviews if needs_sound(iv)]
+        if sounding:
+            return Check(
+                "speaker",
+                FAIL,
+                f"{choice.error} (interview {sounding[0]!r} plays sound: the booth is out of "
+                "order until a speaker opens, tried every minute)",
+                SPEAKER_FIX,
+            )
+        return Check(
+            "speaker",
+            WARN,
+            f"{choice.error} (the installed interviews are text only: the booth runs silent)",
+            SPEAKER_FIX,
+        )
+    chosen = f"{choice.device} ({choice.why})"
     try:
-        speaker = open_pcm(speaker_pcm(name, proc))
+        speaker = open_pcm(choice.device)
     except SpeakerError as error:
         return Check("speaker", FAIL, f"{chosen}: {error}", SPEAKER_FIX)
     speaker.close()

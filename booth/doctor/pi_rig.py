@@ -22,10 +22,10 @@ import alsaaudio
 import numpy as np
 
 from booth.config.settings import Settings
+from booth.devices.choice import for_settings
 from booth.devices.mic_reader import MicReader, drain
 from booth.devices.microphone import AudioChunk, Microphone, MicrophoneError
-from booth.devices.sound_cards import choose_mic, speaker_pcm
-from booth.devices.speaker import write_frames
+from booth.devices.speaker import SpeakerError, write_frames
 
 log = logging.getLogger(__name__)
 
@@ -174,14 +174,24 @@ def build_pi_rig(settings: Settings, work_dir: Path) -> PiRig:
     camera = pi_camera(settings)  # the kiosk's own camera setup, face-aimed exposure included
     camera.start()
     try:
+        # The devices the kiosk uses, chosen the same way (`booth devices`).
+        choice = for_settings(settings)
+        if choice.microphone.device is None:
+            raise MicrophoneError(choice.microphone.error or choice.microphone.why)
         mic = Microphone(
-            choose_mic(dev.mic_device)[0],
-            rate=rec.audio_rate,
-            latency_ms=dev.mic_latency_ms,
+            choice.microphone.device, rate=rec.audio_rate, latency_ms=dev.mic_latency_ms
         )
-        beeper = Beeper(speaker_pcm(dev.speaker_device), rec.audio_rate)
+        if choice.speaker.device is None:
+            raise SpeakerError(f"the beeps need a speaker: {choice.speaker.error}")
+        beeper = Beeper(choice.speaker.device, rec.audio_rate)
         # The kiosk's own display opening: KMSDRM on the console, staff told what is wrong.
-        screen = ScreenFlash(open_display(settings.display.size, settings.display.fullscreen))
+        screen = ScreenFlash(
+            open_display(
+                settings.display.size,
+                settings.display.fullscreen,
+                display=choice.display.sdl_display or 0,
+            )
+        )
     except Exception:
         camera.close()
         raise

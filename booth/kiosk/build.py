@@ -125,6 +125,16 @@ def _texts(per_language: dict[str, str]) -> dict[str, str] | str | None:
     return per_language or None
 
 
+def assemble_renderer(surface: pygame.Surface, settings: Settings) -> Renderer:
+    """The screens' renderer for `surface`, with the booth's help texts."""
+    return Renderer(
+        surface.get_size(),
+        help_text=_texts(settings.help.text),
+        help_phone=settings.help.phone,
+        help_location=_texts(settings.help.location),
+    )
+
+
 def assemble_kiosk(
     settings: Settings,
     interviews: list[Interview],
@@ -183,12 +193,7 @@ def assemble_kiosk(
         devices=devices,
         recorder=recorder,
         surface=surface,
-        renderer=Renderer(
-            surface.get_size(),
-            help_text=_texts(settings.help.text),
-            help_phone=settings.help.phone,
-            help_location=_texts(settings.help.location),
-        ),
+        renderer=assemble_renderer(surface, settings),
         translators=translator,
         events=events,
         clips=clips,

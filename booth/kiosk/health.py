@@ -18,8 +18,14 @@ from booth.privacy.age import AGE_FIX, age_installed
 
 @dataclass(frozen=True)
 class Fault:
-    id: str  # camera | microphone | disk | sealing
+    id: str  # camera | microphone | speaker | light | buttons | display | disk | sealing
     detail: str  # for staff
+
+
+def needs_sound(interview: Any) -> bool:
+    """Whether a candidate of `interview` hears anything: intro clips, question clips, or
+    questions read aloud."""
+    return bool(interview.intro_clips) or any(q.clip or q.audio for q in interview.questions)
 
 
 def _gb(n: float) -> str:
@@ -59,6 +65,8 @@ class Health:
         self.camera = camera
         self.meter = meter
         self.mic: Any = None  # the microphone reader of a real booth, once it runs
+        # A real booth's `ReopeningSpeaker`: out of order only while an interview needs sound.
+        self.speaker: Any = None
         self.spool_root = spool_root
         self._budget = (bitrate_bps, sample_rate, margin_bytes, sealed)
         self.set_interviews(interviews)
@@ -66,6 +74,21 @@ class Health:
     def set_interviews(self, interviews: Sequence[Any]) -> None:
         """The installed interviews the disk guard sizes a session by."""
         self.budgets = {iv.id: session_budget_bytes(iv, *self._budget) for iv in interviews}
+        self.sounding = [iv.id for iv in interviews if needs_sound(iv)]
+
+    def speaker_fault(self) -> Fault | None:
+        """No speaker: out of order when an interview has clips or questions read aloud (a
+        text-only one runs silent). The speaker is tried again every minute meanwhile."""
+        if self.speaker is None:
+            return None
+        self.speaker.poll()
+        if not self.speaker.fault or not self.sounding:
+            return None
+        return Fault(
+            "speaker",
+            f"{self.speaker.fault} (interview {self.sounding[0]!r} plays sound; tried again "
+            "every minute; `booth devices` shows the choice)",
+        )
 
     def disk_fault(self) -> Fault | None:
         """A session may start only when the disk holds the largest interview's worst case."""
@@ -100,7 +123,7 @@ class Health:
         # The disk guard refuses new sessions; a session under way finishes its takes, and a
         # take that meets a full disk stops cleanly and is kept.
         if not in_session:
-            return self.sealing_fault() or self.disk_fault()
+            return self.speaker_fault() or self.sealing_fault() or self.disk_fault()
         return None
 
     def sealing_fault(self) -> Fault | None:

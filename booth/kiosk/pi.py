@@ -28,11 +28,11 @@ import pygame
 from gpiozero.pins import Factory
 
 from booth.config.settings import Settings
+from booth.devices.choice import ROOT, for_settings
 from booth.devices.face_exposure import camera_aim
-from booth.devices.microphone import Microphone
+from booth.devices.microphone import Microphone, MicrophoneError
 from booth.devices.pi_camera import PiCamera
-from booth.devices.sound_cards import PROC_ASOUND, choose_mic, speaker_pcm
-from booth.devices.speaker import Speaker
+from booth.devices.speaker import ReopeningSpeaker
 from booth.kiosk.build import (
     assemble_kiosk,
     attach_buttons,
@@ -77,12 +77,25 @@ def pi_camera(settings: Settings) -> PiCamera:
     )
 
 
-def mic_device(settings: Settings, proc: Path = PROC_ASOUND) -> str:
-    """The ALSA capture device for `[devices] mic_device` ("" = the first USB card that can
-    capture: ALSA's default device is a Pi's HDMI output, which cannot), logged with why."""
-    device, why = choose_mic(settings.devices.mic_device, proc)
-    log.info("microphone: %s (%s)", device, why)
-    return device
+def mic_device(settings: Settings, root: Path = ROOT) -> str:
+    """The ALSA capture device `booth devices` chooses for `[devices] mic_device` ("" = the
+    first USB card that can capture: ALSA's default device is a Pi's HDMI output, which
+    cannot), logged with why. Raises `MicrophoneError` with the fix when there is none."""
+    choice = for_settings(settings, root).microphone
+    if choice.device is None:
+        raise MicrophoneError(choice.error or choice.why)
+    log.info("microphone: %s (%s)", choice.device, choice.why)
+    return choice.device
+
+
+def speaker_chooser(settings: Settings, root: Path = ROOT) -> Any:
+    """What `ReopeningSpeaker` asks at every try: the device `booth devices` chooses now."""
+
+    def choose() -> tuple[str | None, str | None]:
+        speaker = for_settings(settings, root).speaker
+        return speaker.device, speaker.error
+
+    return choose
 
 
 def build_pi_kiosk(
@@ -91,6 +104,7 @@ def build_pi_kiosk(
     interviews_dir: Path | None = None,
     pin_factory: Factory | None = None,
     camera: Any = None,
+    root: Path = ROOT,
 ) -> Kiosk:
     """The booth's kiosk on its real hardware, ready for `booth.kiosk.window.run`.
 
@@ -112,7 +126,7 @@ def build_pi_kiosk(
     try:
         if own_camera:
             camera.start()
-        kiosk = _assemble(settings, surface, camera, interviews_dir, pin_factory)
+        kiosk = _assemble(settings, surface, camera, interviews_dir, pin_factory, root)
     except BaseException:
         if own_camera:
             camera.close()
@@ -126,6 +140,7 @@ def _assemble(
     camera: Any,
     interviews_dir: Path | None,
     pin_factory: Factory | None,
+    root: Path = ROOT,
 ) -> Kiosk:
     rec, dev, paths = settings.recording, settings.devices, settings.paths
     sealing = Sealing.for_settings(settings)
@@ -136,10 +151,22 @@ def _assemble(
     spool = open_spool(paths.spool, clock, events, sealing)
     paths.state.mkdir(parents=True, exist_ok=True)
 
-    mic = Microphone(mic_device(settings), rate=rec.audio_rate, latency_ms=dev.mic_latency_ms)
-    light = buttons = None
+    mic = Microphone(
+        mic_device(settings, root),
+        rate=rec.audio_rate,
+        latency_ms=dev.mic_latency_ms,
+    )
+    light = buttons = speaker = None
     try:
-        light = open_ring_light(settings.light, dev.light_pin, dev.light_frequency_hz, pin_factory)
+        # A speaker that does not open is no reason to stop: see ReopeningSpeaker.
+        speaker = ReopeningSpeaker(speaker_chooser(settings, root))
+        light = open_ring_light(
+            settings.light,
+            dev.light_pin,
+            dev.light_frequency_hz,
+            pin_factory,
+            sysfs=root / "sys/class/pwm",
+        )
         kiosk = assemble_kiosk(
             settings,
             interviews,
@@ -149,16 +176,18 @@ def _assemble(
             spool,
             paths.state,
             events,
-            ClipPlayer(Speaker(speaker_pcm(dev.speaker_device)), realtime=True),
+            ClipPlayer(speaker, realtime=True),
             LightController(
                 settings.light, light_curve(paths.state), flicker_period_us=rec.flicker_period_us
             ),
             ThreadPoolExecutor(max_workers=1, thread_name_prefix="takes"),
             interviews_dir=interviews_dir or paths.interviews,
         )
+        if kiosk.health is not None:
+            kiosk.health.speaker = speaker
         buttons = attach_buttons(kiosk, settings, pin_factory)
     except BaseException:
-        for part in (buttons, light, mic):
+        for part in (buttons, light, speaker, mic):
             if part is not None:
                 part.close()
         raise

@@ -118,8 +118,14 @@ def sdl_video_drivers() -> list[str]:
     return [sdl.SDL_GetVideoDriver(i).decode().lower() for i in range(count)]
 
 
-def open_display(size: tuple[int, int], fullscreen: bool, title: str = "booth") -> pygame.Surface:
+def open_display(
+    size: tuple[int, int], fullscreen: bool, title: str = "booth", display: int = 0
+) -> pygame.Surface:
     """The window (demo) or the whole screen (kiosk, through KMS/DRM on a Pi console).
+
+    display: SDL's display index: on KMSDRM, the connected connectors of the card in
+    SDL_KMSDRM_DEVICE_INDEX, in connector order (`booth.devices.choice`). Past the last one
+    SDL's own display 0 is used.
 
     Raises `DisplayError` saying what to do when SDL cannot open it; SDL's own message for
     a driver it was built without ("kmsdrm not available") is the same as for a driver that
@@ -149,7 +155,8 @@ def open_display(size: tuple[int, int], fullscreen: bool, title: str = "booth") 
     pygame.font.init()
     pygame.display.set_caption(title)
     flags = pygame.FULLSCREEN if fullscreen else 0
-    surface = pygame.display.set_mode(size, flags)
+    displays = pygame.display.get_num_displays()
+    surface = pygame.display.set_mode(size, flags, display=display if display < displays else 0)
     if fullscreen:
         pygame.mouse.set_visible(False)
     return surface

@@ -80,7 +80,8 @@ class Reading:
     """A booth's health at one moment, in the units its metrics carry.
 
     kiosk_up: the kiosk runs (live process, fresh heartbeat). out_of_order: the fault's id
-    ("camera", "microphone", "disk", "sealing", "software") while the kiosk shows out of order,
+    ("camera", "microphone", "speaker", "light", "pins", "display", "device", "disk", "sealing",
+    "software") while the kiosk shows out of order,
     "kiosk" while no kiosk runs, else None.
     sessions / takes_recovered: counters from the ledger. queue: the upload queue (None when
     the upload store cannot be read: its metrics are left out rather than shown empty).
