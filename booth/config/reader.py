@@ -217,12 +217,30 @@ def read_toml(path: Path) -> TomlFile:
     except RecursionError:
         raise fail(None, "nested too deeply", "valid TOML, see https://toml.io") from None
     except ValueError as err:  # a number too long for int() or float()
-        line = _line_of_number(text)
-        raise fail(line, f"a value cannot be read ({str(err)[:80]})",
+        where = _line_of_number(text)
+        raise fail(where, f"a value cannot be read ({str(err)[:80]})",
                    f"numbers of at most {MAX_NUMBER_CHARS} characters") from None  # fmt: skip
     if depth(data) > MAX_DEPTH:
         raise fail(None, f"nested deeper than {MAX_DEPTH} levels", "the documented tables")
+    if _huge_integer(data):
+        raise fail(_line_of_number(text), "an integer is too large",
+                   f"integers of at most {MAX_NUMBER_CHARS} digits")  # fmt: skip
     return TomlFile(path, data, lines)
+
+
+def _huge_integer(value: object) -> bool:
+    """Whether an integer of more than MAX_NUMBER_CHARS digits is anywhere in `value` (tomllib
+    reads up to 4300; a sleep or a size of that many digits raises OverflowError later)."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+        elif isinstance(item, int) and abs(item) >= 10**MAX_NUMBER_CHARS:
+            return True
+    return False
 
 
 def parse_toml(text: str) -> dict[str, Any]:

@@ -11,17 +11,19 @@ Only booth-metrics.service writes it; `booth metrics` computes the same totals i
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from booth.config.reader import read_json_object
 from booth.media.takefiles import write_json_atomic
 
 log = logging.getLogger(__name__)
 
 LEDGER_FILE = "metrics-ledger.json"
+LEDGER_MAX_BYTES = 16 << 20
+"""The ledger names every session still in the spool (about 40 bytes each)."""
 
 
 @dataclass(frozen=True)
@@ -113,7 +115,7 @@ def load_ledger(state_dir: Path) -> Ledger:
     increase() read as a counter reset)."""
     path = Path(state_dir) / LEDGER_FILE
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        data = read_json_object(path, max_bytes=LEDGER_MAX_BYTES)
         return Ledger(
             sessions={str(k): int(v) for k, v in data["sessions"].items()},
             takes_recovered=int(data["takes_recovered"]),
