@@ -218,11 +218,16 @@ class SpoolSession:
         for path in self.dir.glob(f"{TAKE_DIR_PREFIX}*"):
             meta = TakeFiles(path).read_meta()
             qid, _, number = path.name[len(TAKE_DIR_PREFIX) :].rpartition("-")
-            qid = str(meta.get("question_id") or qid)
-            try:
-                take = int(meta.get("take") or number)
-            except ValueError:
+            # take.json is trusted only where it is what the recorder wrote; the folder's own
+            # name says the same (a damaged record used to stop the kiosk's start).
+            if isinstance(meta.get("question_id"), str) and _SAFE_NAME.match(meta["question_id"]):
+                qid = meta["question_id"]
+            if type(meta.get("take")) is int and 0 < meta["take"] < 10_000:
+                number = str(meta["take"])
+            if not _SAFE_NAME.match(qid) or not number.isascii() or not number.isdigit():
+                log.warning("spool: %s is not a take folder the booth made: left alone", path)
                 continue
+            take = int(number)
             if question_id is None or qid == question_id:
                 found.append((qid, take, path))
         return sorted(found, key=lambda t: (t[0], t[1]))
