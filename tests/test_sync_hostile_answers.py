@@ -11,9 +11,11 @@ the server behaves the queue moves on: the session reaches the server byte for b
 from __future__ import annotations
 
 import random
+import signal
 import sqlite3
 import subprocess
 import sys
+import time
 
 import pytest
 from hostile_tus import HostileTus, Twist
@@ -229,3 +231,37 @@ def test_sync_once_with_a_hostile_server_exits_without_a_traceback_and_starts_ag
             assert "set-aside" in run.stdout + run.stderr
             assert all(url_problem(u) is None for u in stored_urls(tmp_path / "state"))
             assert stored_urls(tmp_path / "state") == []
+
+
+def test_the_sync_service_outlives_hostile_answers_and_uploads_once_the_server_behaves(tmp_path):
+    """`booth sync` as systemd runs it: bent Locations, lengths and bodies end nothing; the
+    session goes once the server behaves, and the service stops cleanly on SIGTERM."""
+    twists = [
+        Twist("POST", "Location", b"/files/caf\xc3\xa9", count=2),
+        Twist("POST", "Location", b"http://[::1/files/x", count=1),
+        Twist("POST", "body", b"zz\r\n", count=1, extra=[b"Transfer-Encoding: chunked"]),
+        Twist("HEAD", "Upload-Length", b"\xb2", count=2),
+        Twist("PATCH", "Upload-Offset", b"9" * 5000, count=1),
+    ]
+    with HostileTus(twists=twists) as server:
+        config = booth_config(tmp_path, server.url)
+        session = finished_session(tmp_path / "spool", take_sizes=(TAKE,))
+        service = subprocess.Popen(
+            [sys.executable, "-m", "booth", "sync", "--config", str(config)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        try:
+            deadline = time.monotonic() + 40
+            while session.dir.exists() and time.monotonic() < deadline:
+                assert service.poll() is None, service.communicate()
+                time.sleep(0.1)
+            assert not session.dir.exists()
+            assert service.poll() is None  # still serving
+        finally:
+            service.send_signal(signal.SIGTERM)
+            out, err = service.communicate(timeout=20)
+        assert service.returncode == 0, err
+        assert "Traceback" not in out + err
+        assert all(t.count == 0 for t in twists)  # every bent answer was sent
