@@ -252,3 +252,21 @@ def test_a_damaged_upload_store_is_moved_aside_and_its_files_sent_again(tmp_path
     store.close()
     with pytest.raises(sqlite3.DatabaseError):
         sqlite3.connect(store.moved_aside).execute("SELECT * FROM uploads").fetchall()
+
+
+def test_an_empty_privacy_key_is_made_anew_and_a_damaged_one_is_not(tmp_path):
+    """Issue 24: an empty privacy.key (its creation cut off before the fsync) put the booth out
+    of order at every code entry. No hash was kept with it, so a new key loses nothing; a key of
+    another length was used, and replacing it would unlink every hash made with it."""
+    from booth.privacy.refs import KEY_BYTES, RefIndex
+
+    state = tmp_path / "state"
+    state.mkdir()
+    (state / "privacy.key").write_bytes(b"")
+    digest = RefIndex(state).digest("cand-42")
+    assert len((state / "privacy.key").read_bytes()) == KEY_BYTES
+    assert (state / "privacy.key").stat().st_mode & 0o777 == 0o600
+    assert RefIndex(state).digest("cand-42") == digest
+    (state / "privacy.key").write_bytes(b"12345")
+    with pytest.raises(ValueError, match="32-byte key"):
+        RefIndex(state).digest("cand-42")
