@@ -15,7 +15,6 @@ hold uploads back for ever.
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import re
@@ -25,9 +24,12 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from booth.config.reader import DamagedFile, move_aside, read_bounded, read_json_object
+from booth.media.spool import Spool
 from booth.media.takefiles import write_json_atomic
 from booth.privacy.refs import RefIndex
 from booth.session.codes_entry import (
+    COMPLETE,
     DECLINED,
     ENDED_EARLY,
     LOCKOUT_MAX_SECONDS,
@@ -118,11 +120,15 @@ def read_state(state_dir: Path) -> KioskState | None:
     """
     path = state_dir / STATE_FILE
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        if not isinstance(data, dict):
-            return None
+        data = read_json_object(path)
         data.setdefault("heartbeat", path.stat().st_mtime)
-        if type(data["heartbeat"]) not in (int, float):
+        if type(data["heartbeat"]) not in (int, float) or type(data.get("pid")) is not int:
+            return None
+        texts = ("activity", "screen", "updated")
+        maybe = ("fault", "idle_since", "fault_id", "occupancy_since")
+        if not all(isinstance(data.get(k), str) for k in texts) or not all(
+            data.get(k) is None or isinstance(data[k], str) for k in maybe
+        ):
             return None
         return KioskState(**data)
     except (OSError, ValueError, TypeError):
@@ -167,25 +173,43 @@ def iso(dt: datetime) -> str:
 # --------------------------------------------------------------------------- code entry
 LOCKOUT_FILE = "lockout.json"
 INVITATIONS_FILE = "invitations.json"
+COPY_SUFFIX = ".copy"
+"""The invitations record's second copy: `invitations.json.copy`."""
+SPENT_ANYWHERE = "*"
+"""The invitations record's interview id for references spent in every interview (fail closed:
+a session the reference index alone knows carries no interview id)."""
 
 
-def read_lockout(state_dir: Path) -> Lockout:
+def read_lockout(state_dir: Path, repair: bool = False) -> Lockout:
     """The booth's wrong codes as the kiosk last kept them (none when there is no record).
 
     An unreadable record counts as a full wait (after the most wrong codes), not as none:
-    spoiling the file must not be a way around the lockout.
+    spoiling the file must not be a way around the lockout. With `repair` (the kiosk, which
+    owns the file), a damaged record is moved aside and the full wait written in its place, so
+    that the next start does not find "no record" and forget the wait.
     """
     path = state_dir / LOCKOUT_FILE
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        lock = Lockout(int(data["wrong"]), float(data["last_wrong"]), float(data["until"]))
+        data = read_json_object(path)
+        numbers = [data["wrong"], data["last_wrong"], data["until"]]
+        if not all(type(v) in (int, float) for v in numbers):
+            raise DamagedFile(path, "wrong, last_wrong and until are not all numbers")
+        return Lockout(int(data["wrong"]), float(data["last_wrong"]), float(data["until"]))
     except FileNotFoundError:
         return Lockout()
     except (OSError, ValueError, TypeError, KeyError) as err:
-        log.error("%s is unreadable (%s): code entry waits as after many wrong codes", path, err)
         now = time.time()
-        return Lockout(99, now, now + LOCKOUT_MAX_SECONDS)
-    return lock
+        lock = Lockout(99, now, now + LOCKOUT_MAX_SECONDS)
+        fallback = "code entry waits as after many wrong codes"
+        if not repair:
+            log.error("%s is unreadable (%s): %s", path, _why(err), fallback)
+            return lock
+        if path.exists() and move_aside(path, _why(err), fallback) is not None:
+            try:
+                write_lockout(state_dir, lock)
+            except OSError as write_err:
+                log.error("%s: the full wait could not be written (%s)", path, write_err)
+        return lock
 
 
 def write_lockout(state_dir: Path, lockout: Lockout) -> None:
@@ -219,44 +243,128 @@ class InvitationStore:
     The reference is stored only as the booth's keyed hash of it (booth.privacy.refs), as the
     spool's index is: a stolen card shows no candidate's reference (issue 13).
 
-    A store that cannot be read is moved aside and started afresh, with an error in the log:
-    the booth goes on, and staff can put the old one back.
+    Spent stays spent, whatever happens to the file (issue 24). Every change is written twice,
+    atomically: `invitations.json`, then its copy `invitations.json.copy`; a torn or damaged
+    one is moved aside (`.corrupt-<time>`) and the other read. When neither can be read, the
+    store fails closed: given the `spool`, every session found on the booth that the record
+    does not list (in the spool, or in the keyed reference index of booth.privacy.refs, which
+    outlives an uploaded session) makes its invitation spent, unless that session was declined
+    before any take. A session the index alone knows carries no interview id: its reference is
+    spent for every interview (`SPENT_ANYWHERE`). The upload store names no reference and holds
+    only sessions still in the spool, so the spool covers it.
     """
 
-    def __init__(self, state_dir: Path) -> None:
+    def __init__(self, state_dir: Path, spool: Spool | None = None) -> None:
         self.path = state_dir / INVITATIONS_FILE
+        self.copy = state_dir / (INVITATIONS_FILE + COPY_SUFFIX)
         self._refs = RefIndex(state_dir)
+        self._owner = spool is not None
         self._data: dict[str, dict[str, dict[str, Any]]] = self._read()
+        if spool is not None and self._spend_unlisted(spool):
+            self._save()
 
     def _read(self) -> dict[str, dict[str, dict[str, Any]]]:
-        try:
-            data = json.loads(self.path.read_text(encoding="utf-8"))
-            interviews = data["interviews"]
-            for records in interviews.values():
-                for record in records.values():
-                    _use(record)
-                for key in [k for k in records if not _HASHED.fullmatch(k)]:
-                    records[self._refs.digest(key)] = records.pop(key)  # an older, clear one
-            return interviews
-        except FileNotFoundError:
-            return {}
-        except (OSError, ValueError, TypeError, KeyError, AttributeError) as err:
-            aside = self.path.with_name(f"{self.path.name}.unreadable-{int(time.time())}")
-            log.error("%s is unreadable (%s): moved to %s, starting afresh", self.path, err, aside)
+        """The record from the first copy that reads. Only the kiosk (`spool` given: the
+        owner) moves a damaged copy aside and writes the good one back: a command run as
+        root must not leave files the kiosk's user cannot read."""
+        found: dict[Path, dict[str, dict[str, dict[str, Any]]] | None] = {}
+        for path in (self.path, self.copy):
             try:
-                os.replace(self.path, aside)
-            except OSError:
-                pass
-            return {}
+                found[path] = self._parse(path)
+            except FileNotFoundError:
+                found[path] = None
+            except (OSError, ValueError, TypeError, KeyError, AttributeError) as err:
+                found[path] = None
+                fallback = "the other copy of the record is read"
+                if self._owner:
+                    move_aside(path, _why(err), fallback)
+                else:
+                    log.error("%s is unreadable (%s): %s", path, _why(err), fallback)
+        primary, copy = found[self.path], found[self.copy]
+        data = primary if primary is not None else copy or {}
+        if self._owner and data and (primary is None or copy is None):
+            if primary is None:
+                log.warning("%s: restored from its copy %s", self.path, self.copy.name)
+            self._data = data
+            self._save()
+        return data
+
+    def _parse(self, path: Path) -> dict[str, dict[str, dict[str, Any]]]:
+        data = read_json_object(path)
+        interviews = data["interviews"]
+        if not isinstance(interviews, dict):
+            raise DamagedFile(path, '"interviews" is not an object')
+        for records in interviews.values():
+            for record in records.values():
+                _use(record)
+            for key in [k for k in records if not _HASHED.fullmatch(k)]:
+                try:
+                    records[self._refs.digest(key)] = records.pop(key)  # an older, clear one
+                except ValueError as err:  # privacy.key damaged: the record is not
+                    log.error("invitations: %s; a reference stays unhashed for now", err)
+        return interviews
+
+    def _spend_unlisted(self, spool: Spool) -> bool:
+        """Mark spent every invitation with a session on the booth the record does not list
+        (see the class); returns whether any was."""
+        listed = {
+            s for records in self._data.values() for r in records.values() for s in r["sessions"]
+        }
+        changed = False
+        for entry in spool.sessions():
+            manifest = entry.manifest
+            if manifest is None or entry.dir.name in listed:
+                continue
+            interview_id, ref = manifest.get("interview_id"), manifest.get("candidate_ref")
+            if manifest.get("status") == DECLINED and not manifest.get("takes"):
+                listed.add(entry.dir.name)
+                continue
+            if not isinstance(interview_id, str) or not isinstance(ref, str):
+                continue  # a sealed clear manifest names no one: the index below knows it
+            try:
+                key = self._refs.digest(ref)
+            except ValueError as err:  # privacy.key damaged: code entry reports it
+                log.error("invitations: %s: session %s not checked", err, entry.dir.name)
+                continue
+            self._spend(interview_id, key, entry.dir.name)
+            listed.add(entry.dir.name)
+            changed = True
+        index = self._refs.dir
+        for path in sorted(index.iterdir()) if index.is_dir() else []:
+            if path.name.startswith(".") or path.name in listed:
+                continue
+            try:
+                digest = read_bounded(path, 200).strip()
+            except (OSError, ValueError):
+                continue
+            if _HASHED.fullmatch(digest):
+                self._spend(SPENT_ANYWHERE, digest, path.name)
+                changed = True
+        return changed
+
+    def _spend(self, interview_id: str, key: str, session_id: str) -> None:
+        record = self._data.setdefault(interview_id, {}).setdefault(
+            key, {"status": COMPLETE, "sessions": [], "takes": {}, "kept": []}
+        )
+        record["status"] = COMPLETE
+        if session_id not in record["sessions"]:
+            record["sessions"].append(session_id)
+        log.warning(
+            "invitations: session %s is on the booth but not in the record: its invitation "
+            "counts as spent (fail closed; `booth takes forget` clears it)",
+            session_id,
+        )
 
     def get(self, interview_id: str, candidate_ref: str) -> InvitationUse | None:
         key = self._refs.lookup(candidate_ref)
+        if key and key in self._data.get(SPENT_ANYWHERE, {}):
+            return _use(self._data[SPENT_ANYWHERE][key])
         record = self._data.get(interview_id, {}).get(key) if key else None
         return _use(record) if record is not None else None
 
     def counts(self, interview_id: str, candidate_refs: list[str]) -> dict[str, int]:
         """How many of these invitations are spent, resumable, and unused."""
-        records = self._data.get(interview_id, {})
+        records = {**self._data.get(interview_id, {}), **self._data.get(SPENT_ANYWHERE, {})}
         counts = {"complete": 0, "resumable": 0, "unused": 0}
         for ref in candidate_refs:
             key = self._refs.lookup(ref) if records else None
@@ -311,11 +419,20 @@ class InvitationStore:
 
     def _save(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        write_json_atomic(self.path, {"version": 1, "interviews": self._data})
-        os.chmod(self.path, 0o600)
+        # One after the other, each atomically: a power cut or a bad block spoils at most one.
+        for path in (self.path, self.copy):
+            write_json_atomic(path, {"version": 1, "interviews": self._data})
+            os.chmod(path, 0o600)
+
+
+def _why(err: BaseException) -> str:
+    """An error in a few words for the log, without its type's traceback."""
+    return err.why if isinstance(err, DamagedFile) else f"{type(err).__name__}: {err}"[:200]
 
 
 def _use(record: dict[str, Any]) -> InvitationUse:
+    if not isinstance(record.get("sessions"), list) or not isinstance(record.get("kept"), list):
+        raise TypeError("sessions and kept are not lists")
     takes = record["takes"]
     if not isinstance(takes, dict) or not all(type(n) is int for n in takes.values()):
         raise TypeError("takes is not a table of whole numbers")

@@ -17,6 +17,12 @@ misconfigured, buggy or lying would. Uploads live in memory. Modes (`HostileTus(
     hang-create      POST creates the upload, then answers only after `hang_seconds`
                      (the first `hang_count` POSTs), as an answer lost on the way would
 
+Beside the modes, `twists` bend single headers of otherwise honest answers, byte for byte as
+no well-behaved HTTP library would send them (`Twist`): a Location with non-ASCII bytes or a
+space, an Upload-Length of 5000 digits, a status line that is none, a chunked body whose size is
+no number. Each twist applies to the first `count` answers to its method, then the server
+behaves, so a test can check that the queue moves on.
+
 Every request is logged (method, path, status, body bytes, whether it carried the token), so a
 test can count what reached the server and assert that nothing reached `elsewhere`.
 """
@@ -43,6 +49,24 @@ MODES = (
     "beyond-length",
     "hang-create",
 )
+
+
+@dataclass
+class Twist:
+    """Answer `method` requests with `header` set to the raw bytes `value` (a list: one header
+    line per item; None: the header left out), for the first `count` answers.
+
+    `header` may also be "status-line" (the whole first line) or "body" (raw bytes after the
+    headers, which then say nothing of the body's length unless the twist's own `extra` lines
+    do). In `value`, b"{port}" becomes the server's port, b"{thief}" the port of
+    `HostileTus.elsewhere` and b"{id}" the id of the upload a POST created.
+    """
+
+    method: str
+    header: str
+    value: bytes | list[bytes] | None
+    count: int = 1
+    extra: list[bytes] = field(default_factory=list)
 
 
 @dataclass
@@ -74,6 +98,7 @@ class HostileTus:
         elsewhere: str = "",
         hang_seconds: float = 2.0,
         hang_count: int = 1,
+        twists: list[Twist] | None = None,
     ) -> None:
         if mode not in MODES:
             raise ValueError(f"unknown mode {mode!r}: one of {', '.join(MODES)}")
@@ -81,6 +106,9 @@ class HostileTus:
         self.elsewhere = elsewhere
         self.hang_seconds = hang_seconds
         self.hang_count = hang_count
+        self.twists = list(twists or [])
+        self.twisted = 0
+        """How many answers a twist bent."""
         self.uploads: dict[str, Upload] = {}
         self.seen: list[Seen] = []
         self.lock = threading.Lock()
@@ -98,6 +126,16 @@ class HostileTus:
     def __exit__(self, *exc: object) -> None:
         self._server.shutdown()
         self._server.server_close()
+
+    def twist_for(self, method: str) -> Twist | None:
+        """The twist the next answer to `method` gets (counted), or None."""
+        with self.lock:
+            for twist in self.twists:
+                if twist.method == method and twist.count > 0:
+                    twist.count -= 1
+                    self.twisted += 1
+                    return twist
+        return None
 
     def requests(self, method: str | None = None) -> list[Seen]:
         with self.lock:
@@ -128,12 +166,47 @@ def _handler(server: HostileTus) -> type[BaseHTTPRequestHandler]:
         def _answer(self, status: int, headers: dict[str, str] | None = None, n: int = 0) -> None:
             with server.lock:
                 self.entry.status, self.entry.bytes = status, n
-            self.send_response(status)
-            self.send_header("Tus-Resumable", "1.0.0")
-            for name, value in (headers or {}).items():
-                self.send_header(name, value)
-            self.send_header("Content-Length", "0")
-            self.end_headers()
+            twist = server.twist_for(self.command)
+            if twist is None:
+                self.send_response(status)
+                self.send_header("Tus-Resumable", "1.0.0")
+                for name, value in (headers or {}).items():
+                    self.send_header(name, value)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                return
+            self.wfile.write(self._twisted(twist, status, headers or {}))
+            self.wfile.flush()
+            self.close_connection = True
+
+        def _twisted(self, twist: Twist, status: int, headers: dict[str, str]) -> bytes:
+            """The answer as raw bytes, with the twist applied."""
+            ports = {b"{port}": str(server.port).encode()}
+            ports[b"{id}"] = headers.get("Location", "").rsplit("/", 1)[-1].encode()
+            if server.elsewhere:
+                ports[b"{thief}"] = server.elsewhere.split(":")[2].split("/")[0].encode()
+
+            def fill(raw: bytes) -> bytes:
+                for key, port in ports.items():
+                    raw = raw.replace(key, port)
+                return raw
+
+            values = twist.value if isinstance(twist.value, list) else [twist.value]
+            status_line = f"HTTP/1.1 {status} {self.responses[status][0]}".encode()
+            lines: list[bytes] = []
+            named = {"Tus-Resumable": "1.0.0", **headers, "Content-Length": "0"}
+            body = b""
+            if twist.header == "status-line":
+                status_line = fill(values[0] or b"")
+            elif twist.header == "body":
+                named.pop("Content-Length")
+                body = fill(values[0] or b"")
+            else:
+                named.pop(twist.header, None)
+                lines += [twist.header.encode() + b": " + fill(v) for v in values if v is not None]
+            lines = [k.encode() + b": " + v.encode("latin-1") for k, v in named.items()] + lines
+            lines += twist.extra
+            return b"\r\n".join([status_line, *lines]) + b"\r\n\r\n" + body
 
         def _upload(self) -> Upload | None:
             return server.uploads.get(self.path.rstrip("/").rsplit("/", 1)[-1])

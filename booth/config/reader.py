@@ -1,14 +1,29 @@
-"""Reading a TOML file key by key, collecting every problem with its file, line and fix.
+"""The one guarded way the booth reads its JSON and TOML files, and reading TOML key by key.
 
-Each typed getter records the key as known, checks type and range, and on a problem notes it
-and returns a stand-in so reading goes on; the caller raises `ConfigError` at the end with all
-of them. `Table.finish()` reports the keys nobody asked for, naming the known ones.
+Every JSON and TOML file the booth reads (manifests, take records, state records, invitations,
+the lockout, installed interviews, settings) passes `read_bounded`: at most a size limit of
+bytes, UTF-8, parsed with nesting at most a depth limit and numbers of bounded size (Python's
+int() raises ValueError past 4300 digits and json's C scanner RecursionError past ~1000 levels,
+both used to escape the callers' `except` clauses and crash the kiosk at start). A file that
+fails any of this raises `DamagedFile`, a ValueError naming the file and what is wrong with it;
+a missing file raises FileNotFoundError as ever (absence is not damage). `move_aside` keeps a
+damaged file for staff as `<name>.corrupt-<time>` and logs it in one line, without traceback.
+
+For TOML settings and interviews, each typed getter of `Table` records the key as known, checks
+type and range, and on a problem notes it and returns a stand-in so reading goes on; the caller
+raises `ConfigError` at the end with all of them. `Table.finish()` reports the keys nobody asked
+for, naming the known ones.
 """
 
 from __future__ import annotations
 
 import difflib
+import json
+import logging
+import math
+import os
 import re
+import time
 import tomllib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -19,6 +34,127 @@ from typing import Any, TypedDict, overload
 from booth.config.errors import ConfigError, ConfigProblem, KeyLines, KeyPath, format_key
 
 REQUIRED: Any = object()
+
+log = logging.getLogger("booth.files")
+
+MAX_FILE_BYTES = 1 << 20
+"""The largest JSON or TOML file the booth reads unless a reader allows more: the largest it
+writes (a manifest of many takes, the invitations of a big interview) is tens of kilobytes."""
+MAX_DEPTH = 16
+"""The deepest nesting of lists and tables: the booth's own files nest 4 levels at most."""
+MAX_NUMBER_CHARS = 40
+"""The longest number: 64-bit integers and floats need fewer than 25 characters."""
+
+
+class DamagedFile(ValueError):
+    """A file the booth reads is not what it wrote: `path`, and `why` in words for staff."""
+
+    def __init__(self, path: Path, why: str) -> None:
+        super().__init__(f"{path}: {why}")
+        self.path = path
+        self.why = why
+
+
+def read_bounded(path: Path, max_bytes: int = MAX_FILE_BYTES) -> str:
+    """The text of `path`: at most `max_bytes` bytes of UTF-8 (DamagedFile if not). OSError
+    (FileNotFoundError for a missing file) as the system raises it."""
+    with open(path, "rb") as file:
+        raw = file.read(max_bytes + 1)
+    if len(raw) > max_bytes:
+        raise DamagedFile(path, f"is larger than {max_bytes} bytes, more than the booth writes")
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as err:
+        raise DamagedFile(path, f"is not UTF-8 text (byte {err.start})") from None
+
+
+def _number(text: str) -> str:
+    if len(text) > MAX_NUMBER_CHARS:
+        raise ValueError(f"a number of {len(text)} characters")
+    return text
+
+
+def _finite(text: str) -> float:
+    value = float(_number(text))
+    if not math.isfinite(value):
+        raise ValueError(f"a number out of range ({text[:20]})")
+    return value
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a number JSON allows")
+
+
+def parse_json(text: str, path: Path, max_depth: int = MAX_DEPTH) -> Any:
+    """`text` parsed as JSON with the bounds of this module; DamagedFile names `path`.
+    NaN and Infinity are refused: a lockout "until NaN" compares false with every time."""
+    try:
+        data = json.loads(
+            text,
+            parse_int=lambda t: int(_number(t)),
+            parse_float=_finite,
+            parse_constant=_no_constant,
+        )
+    except RecursionError:
+        raise DamagedFile(path, "is nested too deeply to be the booth's") from None
+    except ValueError as err:
+        raise DamagedFile(path, f"is not valid JSON ({str(err)[:120]})") from None
+    if depth(data) > max_depth:
+        raise DamagedFile(path, f"is nested deeper than {max_depth} levels")
+    return data
+
+
+def read_json(path: Path, *, max_bytes: int = MAX_FILE_BYTES, max_depth: int = MAX_DEPTH) -> Any:
+    """The JSON value in `path`, within the bounds (DamagedFile if not; OSError as raised)."""
+    return parse_json(read_bounded(path, max_bytes), path, max_depth)
+
+
+def read_json_object(
+    path: Path, *, max_bytes: int = MAX_FILE_BYTES, max_depth: int = MAX_DEPTH
+) -> dict[str, Any]:
+    """`read_json` of a file whose top level must be an object."""
+    data = read_json(path, max_bytes=max_bytes, max_depth=max_depth)
+    if not isinstance(data, dict):
+        raise DamagedFile(path, f"holds {type(data).__name__}, not a JSON object")
+    return data
+
+
+def depth(value: object) -> int:
+    """How deeply lists and dicts nest in `value` (a scalar: 0), without recursion."""
+    deepest = 0
+    stack: list[tuple[object, int]] = [(value, 0)]
+    while stack:
+        item, level = stack.pop()
+        if isinstance(item, dict):
+            children: Sequence[object] = list(item.values())
+        elif isinstance(item, list):
+            children = item
+        else:
+            continue
+        deepest = max(deepest, level + 1)
+        stack.extend((child, level + 1) for child in children)
+    return deepest
+
+
+def move_aside(path: Path, why: str, fallback: str) -> Path | None:
+    """Rename a damaged `path` to `<name>.corrupt-<UTC time>` for staff and log one line
+    (`why` it is damaged, and the `fallback` that applies), no traceback. Returns the new path,
+    or None when it could not be renamed (a read-only state directory: the fallback applies
+    all the same)."""
+    stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
+    target = path.with_name(f"{path.name}.corrupt-{stamp}")
+    n = 1
+    while target.exists():
+        n += 1
+        target = path.with_name(f"{path.name}.corrupt-{stamp}-{n}")
+    try:
+        os.replace(path, target)
+    except OSError as err:
+        log.error("%s is damaged (%s), and could not be moved aside (%s): %s",
+                  path, why, err.strerror, fallback)  # fmt: skip
+        return None
+    log.error("%s is damaged (%s): moved aside to %s; %s", path, why, target.name, fallback)
+    return target
 
 
 class IntRange(TypedDict):
@@ -52,11 +188,14 @@ def read_toml(path: Path) -> TomlFile:
         return ConfigError([ConfigProblem(path, line, "syntax", message, expected)])
 
     try:
-        raw = path.read_bytes()
+        with open(path, "rb") as file:
+            raw = file.read(MAX_FILE_BYTES + 1)
     except OSError as err:
         raise ConfigError(
             [ConfigProblem(path, None, "file", f"cannot be read: {err.strerror}", "a TOML file")]
         ) from None
+    if len(raw) > MAX_FILE_BYTES:
+        raise fail(None, f"larger than {MAX_FILE_BYTES} bytes", "a TOML file of settings")
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as err:
@@ -64,7 +203,7 @@ def read_toml(path: Path) -> TomlFile:
         raise fail(line, "not UTF-8 text", "a TOML file saved as UTF-8") from None
     lines = KeyLines(text)
     try:
-        data = tomllib.loads(text)
+        data = parse_toml(text)
     except tomllib.TOMLDecodeError as err:
         message = str(err)
         m = _DECODE_WHERE.search(message)
@@ -77,7 +216,44 @@ def read_toml(path: Path) -> TomlFile:
         raise fail(line, message, "valid TOML, see https://toml.io") from None
     except RecursionError:
         raise fail(None, "nested too deeply", "valid TOML, see https://toml.io") from None
+    except ValueError as err:  # a number too long for int() or float()
+        where = _line_of_number(text)
+        raise fail(where, f"a value cannot be read ({str(err)[:80]})",
+                   f"numbers of at most {MAX_NUMBER_CHARS} characters") from None  # fmt: skip
+    if depth(data) > MAX_DEPTH:
+        raise fail(None, f"nested deeper than {MAX_DEPTH} levels", "the documented tables")
+    if _huge_integer(data):
+        raise fail(_line_of_number(text), "an integer is too large",
+                   f"integers of at most {MAX_NUMBER_CHARS} digits")  # fmt: skip
     return TomlFile(path, data, lines)
+
+
+def _huge_integer(value: object) -> bool:
+    """Whether an integer of more than MAX_NUMBER_CHARS digits is anywhere in `value` (tomllib
+    reads up to 4300; a sleep or a size of that many digits raises OverflowError later)."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+        elif isinstance(item, int) and abs(item) >= 10**MAX_NUMBER_CHARS:
+            return True
+    return False
+
+
+def parse_toml(text: str) -> dict[str, Any]:
+    """`text` parsed as TOML, floats of bounded length (tomllib's integers are bounded by
+    int() itself: more than 4300 digits raise ValueError). Raises TOMLDecodeError, ValueError
+    or RecursionError; `read_toml` turns each into a problem for staff."""
+    return tomllib.loads(text, parse_float=_finite)
+
+
+def _line_of_number(text: str) -> int | None:
+    """The line of the first number longer than MAX_NUMBER_CHARS, if one is found."""
+    m = re.search(rf"[-+]?[0-9_]{{{MAX_NUMBER_CHARS + 1},}}", text)
+    return text[: m.start()].count("\n") + 1 if m else None
 
 
 def describe(value: object) -> str:

@@ -51,6 +51,7 @@ from booth.config.interview import (
     load_interview,
     load_interviews,
 )
+from booth.config.reader import read_toml
 from booth.media.convert import ConversionError, Converted, convert_clip
 from booth.media.subtitles import SubtitleError, load_subtitles, subtitle_path
 
@@ -515,8 +516,8 @@ def installed_ids(root: Path) -> dict[str, Path]:
         if directory.name.startswith(".") or not toml.is_file():
             continue
         try:
-            found = tomllib.loads(toml.read_text(encoding="utf-8")).get("id")
-        except (OSError, ValueError):
+            found = read_toml(toml).data.get("id")
+        except ConfigError:  # unreadable, damaged, too large or too deep: named by directory
             found = None
         ids.setdefault(found if isinstance(found, str) else directory.name, directory)
     return ids

@@ -152,7 +152,8 @@ def assemble_kiosk(
 ) -> Kiosk:
     """The kiosk around its devices: flow, recorder, meter, health; the same for every booth."""
     rec = settings.recording
-    invitations = InvitationStore(state)
+    # Given the spool, the store fails closed if its record was lost (issue 24: spent stays spent).
+    invitations = InvitationStore(state, spool)
     flow = Flow(
         interviews,
         settings.languages,
@@ -163,7 +164,7 @@ def assemble_kiosk(
         consent=consent_facts(settings),
         next_opening=lambda now: next_opening(settings.hours, now),
         hours_today=lambda now: hours_today(settings.hours, now),
-        lockout=read_lockout(state),
+        lockout=read_lockout(state, repair=True),
         uses=invitations,
     )
     running = spool.running_root

@@ -20,7 +20,6 @@ the face curve the controller predicts the face's brightness for any room and ou
 
 from __future__ import annotations
 
-import json
 import math
 from dataclasses import dataclass
 from datetime import datetime
@@ -28,6 +27,7 @@ from pathlib import Path
 
 import numpy as np
 
+from booth.config.reader import read_json
 from booth.media.takefiles import write_json_atomic
 
 CURVE_FILE = "light-curve.json"
@@ -208,7 +208,7 @@ def load_curve(state_dir: Path) -> LightCurve | None:
     path = state_dir / CURVE_FILE
     fix = "run `booth light calibrate` again"
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        data = read_json(path)
     except FileNotFoundError:
         return None
     except (OSError, ValueError) as err:

@@ -12,11 +12,11 @@ mode, even outside opening hours, until `auto`.
 
 from __future__ import annotations
 
-import json
 import os
 from datetime import datetime
 from pathlib import Path
 
+from booth.config.reader import read_json_object
 from booth.media.takefiles import write_json_atomic
 
 OVERRIDE_FILE = "light.json"
@@ -39,7 +39,7 @@ def read_override(state_dir: Path) -> float | None:
     """The staff's lightness while an override is set; None for automatic (also when the file
     is missing or unreadable: a broken file must never leave the light stuck)."""
     try:
-        data = json.loads((state_dir / OVERRIDE_FILE).read_text(encoding="utf-8"))
+        data = read_json_object(state_dir / OVERRIDE_FILE)
         if data.get("mode") == "set":
             value = float(data["lightness"])
             return value if 0.0 <= value <= 1.0 else None

@@ -14,12 +14,12 @@ light is missing the camera makes up the rest with gain, and the picture is grai
 
 from __future__ import annotations
 
-import json
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from booth.config.reader import read_json_object
 from booth.devices.face_meter import linear_light
 from booth.light.curve import LightCurve
 from booth.light.settings import LightSettings
@@ -78,7 +78,7 @@ class LightRecord:
 def read_light_state(state_dir: Path) -> LightState | None:
     """The kiosk's last light record, or None (none, or unreadable)."""
     try:
-        data = json.loads((state_dir / LIGHT_STATE_FILE).read_text(encoding="utf-8"))
+        data = read_json_object(state_dir / LIGHT_STATE_FILE)
         return LightState(
             str(data["mode"]),
             float(data["output"]),

@@ -29,6 +29,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from booth.config.reader import DamagedFile, read_json_object
 from booth.media.recover import recover_take, sent_without_keeping
 from booth.media.take_result import TakeResult
 from booth.media.takefiles import TakeFiles, write_json_atomic
@@ -94,10 +95,11 @@ class SpoolSession:
 
     @classmethod
     def load(cls, dir: Path) -> SpoolSession:
-        """Reopen an existing session directory (raises OSError/ValueError when unreadable)."""
-        manifest = json.loads((dir / MANIFEST).read_text(encoding="utf-8"))
-        if not isinstance(manifest, dict):
-            raise ValueError(f"{dir / MANIFEST}: not a JSON object")
+        """Reopen an existing session directory (raises OSError, or ValueError when the
+        manifest is damaged: see `check_manifest`)."""
+        path = dir / MANIFEST
+        manifest = read_json_object(path)
+        check_manifest(path, manifest)
         return cls(dir, manifest)
 
     @property
@@ -216,11 +218,16 @@ class SpoolSession:
         for path in self.dir.glob(f"{TAKE_DIR_PREFIX}*"):
             meta = TakeFiles(path).read_meta()
             qid, _, number = path.name[len(TAKE_DIR_PREFIX) :].rpartition("-")
-            qid = str(meta.get("question_id") or qid)
-            try:
-                take = int(meta.get("take") or number)
-            except ValueError:
+            # take.json is trusted only where it is what the recorder wrote; the folder's own
+            # name says the same (a damaged record used to stop the kiosk's start).
+            if isinstance(meta.get("question_id"), str) and _SAFE_NAME.match(meta["question_id"]):
+                qid = meta["question_id"]
+            if type(meta.get("take")) is int and 0 < meta["take"] < 10_000:
+                number = str(meta["take"])
+            if not _SAFE_NAME.match(qid) or not number.isascii() or not number.isdigit():
+                log.warning("spool: %s is not a take folder the booth made: left alone", path)
                 continue
+            take = int(number)
             if question_id is None or qid == question_id:
                 found.append((qid, take, path))
         return sorted(found, key=lambda t: (t[0], t[1]))
@@ -479,3 +486,24 @@ def _aware(moment: datetime) -> datetime:
 
 def _iso(moment: datetime) -> str:
     return _aware(moment).isoformat(timespec="seconds")
+
+
+def check_manifest(path: Path, manifest: dict) -> None:
+    """Raise DamagedFile unless `manifest` has the shape every reader of the spool relies on:
+    a string session_id and status, and takes (or, sealed, files) as lists of objects whose
+    "file" is a plain name. A manifest without session_id used to raise KeyError at kiosk
+    start."""
+    for key in ("session_id", "status"):
+        if not isinstance(manifest.get(key), str):
+            raise DamagedFile(path, f'has no text "{key}"')
+    for key in ("takes", "files"):
+        entries = manifest.get(key, [])
+        if not isinstance(entries, list):
+            raise DamagedFile(path, f'"{key}" is not a list')
+        for entry in entries:
+            if not isinstance(entry, dict) or not isinstance(entry.get("file"), str):
+                raise DamagedFile(path, f'an entry of "{key}" has no file name')
+            if Path(entry["file"]).name != entry["file"] or entry["file"] in ("", ".", ".."):
+                raise DamagedFile(path, f'"{key}" names a file outside the session')
+            if key == "takes" and not isinstance(entry.get("question_id"), str):
+                raise DamagedFile(path, 'an entry of "takes" has no question_id')

@@ -19,13 +19,13 @@ most about the last second. The same layout is written on a Pi and in simulation
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import threading
 from dataclasses import dataclass
 from pathlib import Path
 
+from booth.config.reader import read_json_object
 from booth.privacy.files import FILE_MODE, fsync_dir, private_dir, write_json_private
 
 VIDEO_NAME = "video.h264"
@@ -83,10 +83,9 @@ class TakeFiles:
     def read_meta(self) -> dict:
         """The take.json fields, or an empty dict when the file is missing or unreadable."""
         try:
-            data = json.loads(self.meta.read_text(encoding="utf-8"))
+            return read_json_object(self.meta)
         except (OSError, ValueError):
             return {}
-        return data if isinstance(data, dict) else {}
 
 
 def read_pts(path: Path) -> list[int]:

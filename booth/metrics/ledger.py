@@ -11,17 +11,19 @@ Only booth-metrics.service writes it; `booth metrics` computes the same totals i
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from booth.config.reader import DamagedFile, move_aside, read_json_object
 from booth.media.takefiles import write_json_atomic
 
 log = logging.getLogger(__name__)
 
 LEDGER_FILE = "metrics-ledger.json"
+LEDGER_MAX_BYTES = 16 << 20
+"""The ledger names every session still in the spool (about 40 bytes each)."""
 
 
 @dataclass(frozen=True)
@@ -107,13 +109,14 @@ def _lockouts(wrong: int, attempts: int) -> int:
     return max(0, wrong - attempts + 1)
 
 
-def load_ledger(state_dir: Path) -> Ledger:
+def load_ledger(state_dir: Path, repair: bool = False) -> Ledger:
     """The ledger in `state_dir`; an empty one when there is none or it is unreadable (the
     counters then start again from the sessions in the spool, which Prometheus's rate() and
-    increase() read as a counter reset)."""
+    increase() read as a counter reset). With `repair` (booth-metrics.service, which writes
+    it), an unreadable ledger is moved aside for staff first."""
     path = Path(state_dir) / LEDGER_FILE
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        data = read_json_object(path, max_bytes=LEDGER_MAX_BYTES)
         return Ledger(
             sessions={str(k): int(v) for k, v in data["sessions"].items()},
             takes_recovered=int(data["takes_recovered"]),
@@ -126,8 +129,11 @@ def load_ledger(state_dir: Path) -> Ledger:
         )
     except FileNotFoundError:
         return Ledger()
-    except (OSError, ValueError, KeyError, TypeError, AttributeError) as err:
-        log.warning("metrics: %s is unreadable (%s); counting from the spool again", path, err)
+    except (OSError, ValueError, KeyError, TypeError, AttributeError, OverflowError) as err:
+        why = err.why if isinstance(err, DamagedFile) else f"{type(err).__name__}: {err}"[:200]
+        fallback = "counting from the spool again"
+        if not repair or move_aside(path, why, fallback) is None:
+            log.warning("metrics: %s is unreadable (%s); %s", path, why, fallback)
         return Ledger()
 
 

@@ -13,7 +13,6 @@ Nothing here writes; `booth metrics` prints a reading and booth-metrics.service 
 
 from __future__ import annotations
 
-import json
 import logging
 import sqlite3
 from collections.abc import Callable, Mapping
@@ -23,6 +22,7 @@ from pathlib import Path
 
 from booth import __version__
 from booth.config.interview import load_interviews
+from booth.config.reader import read_json_object
 from booth.config.settings import Settings
 from booth.light.record import LightState, read_light_state
 from booth.media.spool import SessionEntry, Spool, disk_free_bytes, worst_case_bytes
@@ -193,7 +193,7 @@ def wrong_codes(state_dir: Path) -> Lockout | None:
     unreadable one is None: it counts nothing (booth.state's reader would treat it as many
     wrong codes, which is right for the lockout and wrong for a counter)."""
     try:
-        data = json.loads((state_dir / LOCKOUT_FILE).read_text(encoding="utf-8"))
+        data = read_json_object(state_dir / LOCKOUT_FILE)
         return Lockout(int(data["wrong"]), float(data["last_wrong"]), float(data["until"]))
     except FileNotFoundError:
         return Lockout()

@@ -74,7 +74,7 @@ class MetricsWriter:
     def write(self) -> Reading:
         """Take a reading, save the ledger, rewrite the textfile."""
         state_dir = self.settings.paths.state
-        ledger = load_ledger(state_dir)
+        ledger = load_ledger(state_dir, repair=True)
         before = ledger.to_json()
         reading = read_booth(self.settings, ledger, self.clock(), self.board)
         if ledger.to_json() != before:

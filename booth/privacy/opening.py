@@ -13,6 +13,7 @@ from pathlib import Path
 
 from pyrage import DecryptError, x25519
 
+from booth.config.reader import parse_json, read_json
 from booth.privacy.age import SUFFIX, decrypt_bytes, decrypt_file, file_sha256
 from booth.privacy.files import private_dir, write_private_atomic
 from booth.privacy.refs import open_reference
@@ -45,14 +46,23 @@ def open_sealed(folder: Path, identities: Sequence[x25519.Identity], out: Path) 
         raise OpenError(f"{folder}: no {SEALED_MANIFEST} (is this a sealed session folder?)")
     clear_path = folder / MANIFEST
     if clear_path.is_file():
-        clear = json.loads(clear_path.read_text(encoding="utf-8"))
-        if is_sealed(clear):
+        try:
+            clear = read_json(clear_path)
+        except (OSError, ValueError) as error:
+            raise OpenError(f"{clear_path}: cannot be read: {error}") from None
+        if isinstance(clear, dict) and is_sealed(clear):
             for f in clear.get("files", []):
                 _check(folder / f["file"], int(f["bytes"]), str(f["sha256"]), "as uploaded")
     try:
-        manifest = json.loads(decrypt_bytes(sealed, identities))
+        text = decrypt_bytes(sealed, identities).decode("utf-8")
     except (DecryptError, OSError) as error:
         raise OpenError(f"{sealed}: cannot decrypt with this identity: {error}") from None
+    except UnicodeDecodeError:
+        raise OpenError(f"{sealed}: the decrypted manifest is not UTF-8 text") from None
+    try:
+        manifest = parse_json(text, sealed)
+    except ValueError as error:
+        raise OpenError(str(error)) from None
     if not isinstance(manifest, dict):
         raise OpenError(f"{sealed}: not a session manifest")
     if isinstance(manifest.get("candidate_ref"), str):  # sealed at install on the booth

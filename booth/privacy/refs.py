@@ -57,6 +57,13 @@ class RefIndex:
             key = os.read(fd, KEY_BYTES + 1)
         finally:
             os.close(fd)
+        if not key:
+            # Empty: its maker was cut off between creating it and its fsync (`_new_key`), and
+            # that maker hashes nothing before the fsync returns, so no hash made with it was
+            # kept (unless another process read it within that instant). Without this, every
+            # code entry failed and put the booth out of order (issue 24).
+            self.key_path.unlink(missing_ok=True)
+            return self._new_key()
         if len(key) != KEY_BYTES:
             raise ValueError(f"{self.key_path}: not a {KEY_BYTES}-byte key")
         return key

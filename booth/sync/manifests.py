@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from booth.config.reader import parse_json
 from booth.media.spool import FINAL_STATUSES, MANIFEST, SEALING, TAKE_DIR_PREFIX, Spool
 from booth.media.takefiles import write_json_atomic
 from booth.privacy.age import SUFFIX
@@ -180,8 +181,8 @@ def _replace_damaged(session_dir: Path, manifest: dict[str, Any], takes: int) ->
 def _legible_fields(text: str) -> dict[str, str]:
     """The manifest's top-level string fields that can still be read in damaged JSON."""
     try:
-        whole = json.loads(text)
-    except ValueError:
+        whole = parse_json(text, Path(MANIFEST))
+    except ValueError:  # DamagedFile: too deep, numbers too long, not JSON
         whole = None
     if isinstance(whole, dict):
         return {k: v for k, v in whole.items() if isinstance(v, str)}

@@ -15,6 +15,10 @@ next upload window) and files found damaged (their bytes no longer match the man
 kept, never deleted automatically), and per file how many times its upload was created or
 restarted, so neither can repeat without bound.
 
+An upload URL that no longer passes the client's checks (`booth.sync.tus.url_problem`: a store
+written before them, or damaged) is dropped when the store is opened, so its file starts again
+from a new upload instead of crashing every request made with it.
+
 A store that SQLite cannot read (a power cut on a bad SD card) is moved aside to
 `uploads.sqlite3.corrupt-<time>` and a fresh one started: every file then counts as not
 uploaded and is sent again (a duplicate on the server at worst, never a loss).
@@ -27,6 +31,8 @@ import sqlite3
 import time
 from dataclasses import dataclass
 from pathlib import Path
+
+from booth.sync.tus import shown, url_problem
 
 log = logging.getLogger(__name__)
 
@@ -150,6 +156,7 @@ class UploadStore:
         path = Path(state_dir) / STORE_FILE
         self.moved_aside: Path | None = None
         """Where a corrupt store was moved to when this one was opened (None: it was fine)."""
+        self.dropped: list[tuple[str, str]] = []
         if read_only:
             self._db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=5.0)
             return
@@ -167,6 +174,27 @@ class UploadStore:
                 f"the upload store {path} could not be read ({err}); moved aside to "
                 f"{self.moved_aside.name} and started afresh: unconfirmed files are sent again",
             )
+        self.dropped = self._drop_unusable_urls()  # (session_id, file name) of each
+
+    def _drop_unusable_urls(self) -> list[tuple[str, str]]:
+        dropped = []
+        for session_id, name, url in self._db.execute(
+            "SELECT session_id, name, url FROM uploads WHERE status != ?", (CONFIRMED,)
+        ).fetchall():
+            problem = url_problem(url) if isinstance(url, str) else "is not text"
+            if problem is None:
+                continue
+            self._db.execute(
+                "DELETE FROM uploads WHERE session_id = ? AND name = ?", (session_id, name)
+            )
+            message = (
+                f"the stored upload URL of {session_id}/{name}, {shown(str(url))}, {problem}: "
+                "dropped, the file is uploaded again from a new upload"
+            )
+            log.warning("sync: %s", message)
+            self.note("error", time.time(), message)
+            dropped.append((session_id, name))
+        return dropped
 
     @staticmethod
     def _open(path: Path) -> sqlite3.Connection:

@@ -22,6 +22,7 @@ import hashlib
 import http.client
 import io
 import os
+import re
 import socket
 import ssl
 import threading
@@ -36,6 +37,18 @@ PIECE_BYTES = 64 * 1024
 _BURST_SECONDS = 0.25
 # Servers close idle keep-alive connections (Node after 5 s); a fresh one avoids the race.
 _IDLE_REUSE_SECONDS = 2.0
+# The longest upload URL taken from a server. A tus upload URL is the endpoint and an id
+# (@tus/s3-store's are about 100 characters); nothing longer is kept in the store or shown.
+MAX_URL_CHARS = 2048
+# The most of an answer's body that is read. tus answers carry no body the booth needs; reading
+# a hostile Content-Length at once would allocate it (Python 3.11's http.client reads the
+# whole announced length in one call), so the rest is left behind with the connection.
+_MAX_BODY_BYTES = 64 * 1024
+# What RFC 3986 lets a URL hold: unreserved and reserved characters, and "%" of a
+# percent-encoding. Spaces, control characters, non-ASCII and \ " < > ^ ` { | } are not a URL
+# (http.client raises on the first three, at the request, long after the URL was stored).
+_URL_CHARS = re.compile(r"[A-Za-z0-9._~:/?#\[\]@!$&'()*+,;=%-]*")
+_LONE_PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2})")
 # The name of the threads that hash the next chunk ahead, and how much nicer they are.
 SHA1_THREAD = "booth-sync-sha1"
 _SHA1_NICENESS = 10
@@ -83,6 +96,12 @@ class BadAnswer(TusError):
     """The server answered something a tus server cannot mean: an Upload-Offset that is no
     number, that does not advance by exactly the bytes sent, or that claims bytes this booth
     never sent. Nothing it says about this upload can be trusted."""
+
+
+class BadLocation(BadAnswer):
+    """The server named an upload URL (a Location, or a redirect's) that is not a well-formed
+    ASCII http(s) URL on sync.url's origin. Nothing is stored or sent there; the attempt counts
+    against the file like any other answer a tus server cannot mean."""
 
 
 class OffOrigin(TusError):
@@ -190,7 +209,7 @@ class TusClient:
         where the URL came from, for the message."""
         if origin(url) != self.origin:
             raise OffOrigin(
-                f"{what} {url!r} is on another origin ({_show(origin(url))}) than sync.url "
+                f"{what} {shown(url)} is on another origin ({_show(origin(url))}) than sync.url "
                 f"({_show(self.origin)}): refused, nothing was sent there "
                 "(the server must answer with upload URLs on its own scheme, host and port)"
             )
@@ -218,20 +237,35 @@ class TusClient:
         """POST a new upload of `length` bytes; returns its absolute URL."""
         headers = {"Upload-Length": str(length), "Upload-Metadata": encode_metadata(metadata)}
         response, _ = self._request("POST", self.endpoint, headers)
-        location = response.getheader("Location")
-        if response.status != 201 or not location:
+        if response.status != 201:
             raise self._failure("POST", self.endpoint, response)
-        url = urljoin(self.endpoint, location)
-        self.check_origin(url, f"POST {self.endpoint}: the server answered Location")
-        return url
+        return self.upload_url(response.getheader("Location"), f"POST {self.endpoint}")
+
+    def upload_url(self, location: str | None, what: str) -> str:
+        """The absolute upload URL a server's `location` names (relative to the endpoint), once
+        it is a well-formed ASCII URL on sync.url's origin; raises BadLocation if not. `what`
+        says which request it answered, for the message."""
+        problem = location_problem(self.endpoint, location)
+        if problem is None:
+            url = urljoin(self.endpoint, location or "")
+            if origin(url) != self.origin:
+                problem = (
+                    f"is on another origin ({_show(origin(url))}) than sync.url "
+                    f"({_show(self.origin)}): nothing was sent there"
+                )
+            else:
+                return url
+        raise BadLocation(
+            f"{what}: the server answered Location {shown(location or '')}, which {problem} "
+            "(the server must answer with upload URLs on its own scheme, host and port)"
+        )
 
     def offset(self, url: str) -> tuple[int, int | None]:
         """HEAD an upload: (bytes the server holds, the upload's length if it knows it)."""
         response, _ = self._request("HEAD", url)
         if response.status != 200:
             raise self._failure("HEAD", url, response)
-        length = response.getheader("Upload-Length")
-        return _offset(response, url), int(length) if length and length.isdigit() else None
+        return _offset(response, url), _length(response, url)
 
     def send_chunk(
         self,
@@ -318,6 +352,11 @@ class TusClient:
         idle is reopened once at once (nothing reached the server, so nothing is repeated)."""
         # Every request passes here: a URL off the endpoint's origin (a Location, a stored
         # upload URL) never gets a connection, so the token cannot leave for another origin.
+        if problem := url_problem(url):
+            what = f"{method} {shown(url)}: the URL {problem}"
+            if url == self.endpoint:
+                raise Misconfigured(f"sync.url: {what}")
+            raise BadLocation(what)
         self.check_origin(url, f"{method} to")
         if self.deadline is not None and time.monotonic() >= self.deadline:
             raise OutOfTime(f"{method} {url}: not sent, the time limit has passed")
@@ -349,11 +388,22 @@ class TusClient:
                         self.rate.take(len(piece))
                         conn.send(piece)
                 response = conn.getresponse()
-                data = response.read()
-            except (OSError, http.client.HTTPException) as err:
+                data = response.read(_MAX_BODY_BYTES)
+            except (OSError, http.client.HTTPException, ValueError) as err:
                 self._drop(url)
                 if self.deadline is not None and time.monotonic() >= self.deadline:
                     raise OutOfTime(f"{method} {url}: cut off at the time limit") from None
+                unreadable = (ValueError, http.client.LineTooLong, http.client.BadStatusLine)
+                if isinstance(err, unreadable) and not isinstance(err, ConnectionError):
+                    # An answer came, but not one HTTP can carry: a status line that is not
+                    # one, a header line over 64 KiB, a chunk size that is no number (the
+                    # last raises ValueError from http.client). The server's doing.
+                    raise BadAnswer(
+                        f"{method} {url}: the server's answer is not readable HTTP "
+                        f"({shown(_why(err), 120)})"
+                    ) from None
+                if isinstance(err, http.client.HTTPException) and "headers" in str(err):
+                    raise BadAnswer(f"{method} {url}: {shown(str(err), 120)}") from None
                 if isinstance(err, TimeoutError):
                     raise NoAnswer(
                         f"{method} {url}: no answer within {self.timeout_seconds:g} s"
@@ -367,8 +417,8 @@ class TusClient:
             finally:
                 if cutoff is not None:
                     cutoff.cancel()
-            if response.will_close:
-                self._drop(url)
+            if response.will_close or not response.isclosed():
+                self._drop(url)  # closing, or a body longer than any tus answer: not reused
             else:
                 self._last_used[(urlsplit(url).scheme, urlsplit(url).netloc)] = time.monotonic()
             return response, data
@@ -397,14 +447,15 @@ class TusClient:
 
     def _failure(self, method: str, url: str, response: http.client.HTTPResponse) -> TusError:
         status = response.status
-        what = f"{method} {url}: the server answered {status} {response.reason}".rstrip()
+        what = f"{method} {url}: the server answered {status} {_printable(response.reason)}"
+        what = what.rstrip()
         if 300 <= status < 400:
             # http.client follows no redirect, and neither does the booth: a tus endpoint that
-            # moved is set in sync.url by staff, never taken from the server's word.
-            target = urljoin(url, response.getheader("Location") or "")
-            self.check_origin(target, f"{what}, a redirect to")
-            return Rejected(f"{what}, a redirect to {target}: uploads follow no redirects "
-                            "(set sync.url to the endpoint that answers)")  # fmt: skip
+            # moved is set in sync.url by staff, never taken from the server's word. The target
+            # is only shown, never parsed into a request.
+            target = response.getheader("Location") or ""
+            return Rejected(f"{what}, a redirect to {shown(target)}: uploads follow no "
+                            "redirects (set sync.url to the endpoint that answers)")  # fmt: skip
         if status in (401, 403):
             return Refused(f"{what}: it does not accept this booth's token (sync.token_file)")
         if status in (404, 410) and method in ("HEAD", "PATCH"):
@@ -550,15 +601,98 @@ def _target(url: str) -> str:
 
 def _offset(response: http.client.HTTPResponse, url: str) -> int:
     text = response.getheader("Upload-Offset") or ""
-    if not text.isascii() or not text.isdigit() or len(text) > 18:
-        raise BadAnswer(f"{url}: the server's answer has no valid Upload-Offset ({text[:40]!r})")
+    if not _count(text):
+        raise BadAnswer(f"{url}: the server's answer has no valid Upload-Offset ({shown(text)})")
     return int(text)
+
+
+def _length(response: http.client.HTTPResponse, url: str) -> int | None:
+    """The Upload-Length of an answer: None when absent (deferred length), BadAnswer when it
+    is there but no byte count ("²" is a digit to str.isdigit, and int() refuses more than
+    4300 digits: either used to raise ValueError out of the agent)."""
+    text = response.getheader("Upload-Length")
+    if text is None:
+        return None
+    if not _count(text):
+        raise BadAnswer(f"{url}: the server's answer has no valid Upload-Length ({shown(text)})")
+    return int(text)
+
+
+def _count(text: str) -> bool:
+    """Whether `text` is a byte count: ASCII digits, at most 18 (below 2**63)."""
+    return 0 < len(text) <= 18 and text.isascii() and text.isdigit()
+
+
+def url_problem(url: str) -> str | None:
+    """Why `url` is not a well-formed absolute http(s) URL the booth may send a request to
+    (in words that follow "the URL"), or None."""
+    if problem := _characters_problem(url):
+        return problem
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 (raises ValueError for a port that is no port)
+    except ValueError as err:
+        return f"does not parse ({err})"
+    if parts.scheme.lower() not in ("http", "https"):
+        return "is not an http or https URL"
+    if not parts.hostname:
+        return "names no server"
+    if "@" in parts.netloc:
+        return "carries a user name or password"
+    if "[" in parts.path + parts.query or "]" in parts.path + parts.query or parts.fragment:
+        return "has brackets or a fragment (#) where an upload URL has none"
+    return None
+
+
+def location_problem(endpoint: str, location: str | None) -> str | None:
+    """Why a server's Location (absolute, or relative to `endpoint`) names no well-formed
+    http(s) URL, or None. Its characters are checked as received: urlsplit silently drops
+    tabs and newlines and strips leading spaces, so checking only the joined URL would pass
+    what the server did not send."""
+    if not location:
+        return "is empty"
+    if problem := _characters_problem(location):
+        return problem
+    try:
+        url = urljoin(endpoint, location)
+    except ValueError as err:
+        return f"does not parse ({err})"
+    return url_problem(url)
+
+
+def _characters_problem(url: str) -> str | None:
+    if len(url) > MAX_URL_CHARS:
+        return f"is longer than {MAX_URL_CHARS} characters"
+    if not url.isascii():
+        return "has characters that are not ASCII (a URL carries them percent-encoded)"
+    if not _URL_CHARS.fullmatch(url):
+        return "has a space, a control character or another character no URL holds"
+    if _LONE_PERCENT.search(url):
+        return "has a % that starts no percent-encoding (% and two hex digits)"
+    return None
+
+
+def shown(text: str, limit: int = 100) -> str:
+    """`text` as staff may see it in a log or `booth status`: quoted, control characters and
+    non-ASCII escaped (a server's answer must not drive the terminal), and cut to `limit`."""
+    cut = text[:limit]
+    return ascii(cut) + (f" (+{len(text) - limit} characters)" if len(text) > limit else "")
+
+
+def _printable(text: str) -> str:
+    """A reason phrase as plain ASCII text (escaped, cut to 60 characters)."""
+    return ascii(text[:60])[1:-1]
 
 
 def origin(url: str) -> tuple[str, str, int | None]:
     """(scheme, host, port) of `url`, lower case, with the scheme's default port filled in:
-    what must match before a request may carry the token."""
-    parts = urlsplit(url)
+    what must match before a request may carry the token. A URL that does not parse has the
+    origin ("", "", -1), never equal to a real one."""
+    try:
+        parts = urlsplit(url)
+        hostname = parts.hostname
+    except ValueError:
+        return "", "", -1
     scheme = parts.scheme.lower()
     try:
         port = parts.port
@@ -566,7 +700,7 @@ def origin(url: str) -> tuple[str, str, int | None]:
         port = -1  # not a port: never equal to a real one
     if port is None:
         port = {"http": 80, "https": 443}.get(scheme)
-    return scheme, (parts.hostname or "").lower(), port
+    return scheme, (hostname or "").lower(), port
 
 
 def _show(o: tuple[str, str, int | None]) -> str:
