@@ -32,6 +32,7 @@ from tests.test_spool import FINISHED, new_take, open_session
 from tools.tus_server import LocalServerError, node_command
 
 OTHER_TOKEN = "another-booths-token-0123456789"
+METRICS_TOKEN = "the-metrics-scrapers-token-0123"
 
 
 @pytest.fixture(scope="module")
@@ -49,7 +50,10 @@ def swift(tmp_path_factory):
 def receiver(tmp_path, swift):
     try:
         server = LocalReceiver(
-            tmp_path / "receiver", swift, {"booth-7": TOKEN, "booth-8": OTHER_TOKEN}
+            tmp_path / "receiver",
+            swift,
+            {"booth-7": TOKEN, "booth-8": OTHER_TOKEN},
+            METRICS_TOKEN=METRICS_TOKEN,
         ).start()
     except (ReceiverError, LocalServerError) as err:
         pytest.fail(f"the receiver did not start: {err}", pytrace=False)
@@ -368,10 +372,12 @@ def test_health_and_metrics_say_what_was_received(tmp_path, receiver):
     root = urlsplit(receiver.url)._replace(path="").geturl()
 
     health, body = request(f"{root}/healthz", "GET", None)
-    metrics, text = request(f"{root}/metrics", "GET", None)
+    anyone, _ = request(f"{root}/metrics", "GET", None)
+    a_booth, _ = request(f"{root}/metrics", "GET", TOKEN)
+    metrics, text = request(f"{root}/metrics", "GET", METRICS_TOKEN)
 
     assert (health.status, body) == (200, b"ok\n")
-    assert metrics.status == 200
+    assert (anyone.status, a_booth.status, metrics.status) == (404, 404, 200)
     series = dict(
         line.rsplit(" ", 1) for line in text.decode().splitlines() if line.startswith("receiver_")
     )
@@ -420,13 +426,13 @@ def test_an_encrypted_session_is_assembled_on_its_ciphertext(tmp_path, receiver)
 
 def test_an_empty_file_is_verified_and_filed_too(tmp_path, receiver):
     client = TusClient(receiver.url, token=TOKEN, timeout_seconds=10)
-    meta = {"filename": "notes.txt", "booth": "booth-7", "session": "empty-1",
+    meta = {"filename": "q1-take1.mp4", "booth": "booth-7", "session": "empty-1",
             "sha256": hashlib.sha256(b"").hexdigest()}  # fmt: skip
 
     url = client.create(0, meta)
 
     assert client.offset(url) == (0, 0)
-    assert receiver.object("sessions/booth-7/empty-1/notes.txt") == b""
+    assert receiver.object("sessions/booth-7/empty-1/q1-take1.mp4") == b""
 
 
 def test_a_sealed_session_from_the_booth_is_assembled_on_its_ciphertext(tmp_path, receiver):
