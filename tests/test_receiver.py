@@ -26,24 +26,12 @@ from booth.sync.status import status_lines, sync_status
 from booth.sync.tus import TusClient
 from tests.privacy_support import age_decrypt, make_org_key
 from tests.receiver_support import BUCKET, RECEIVER_DIR, LocalReceiver, ReceiverError
-from tests.swift_support import LocalSwift, SwiftError
 from tests.sync_support import TOKEN, booth_config, finished_session, local_files, make_agent
 from tests.test_spool import FINISHED, new_take, open_session
 from tools.tus_server import LocalServerError, node_command
 
 OTHER_TOKEN = "another-booths-token-0123456789"
 METRICS_TOKEN = "the-metrics-scrapers-token-0123"
-
-
-@pytest.fixture(scope="module")
-def swift(tmp_path_factory):
-    """One Swift for the module (it takes seconds to start); every test its own receiver."""
-    try:
-        store = LocalSwift(tmp_path_factory.mktemp("swift")).start()
-    except SwiftError as err:
-        pytest.fail(f"the receiver tests need a local Swift: {err}", pytrace=False)
-    yield store
-    store.stop()
 
 
 @pytest.fixture
@@ -84,7 +72,7 @@ def session_keys(receiver: LocalReceiver, booth: str, session: str) -> dict[str,
 
 
 def test_a_session_from_the_booth_is_assembled_with_a_receipt(tmp_path, receiver):
-    config = booth_config(tmp_path, receiver.url)
+    config = booth_config(tmp_path, receiver.url, proof="receipt")
     session = finished_session(tmp_path / "spool")
     sent = local_files(session.dir)
 
@@ -241,7 +229,7 @@ def test_a_file_corrupted_in_the_store_before_verification_is_quarantined_and_se
     tmp_path, held_receiver
 ):
     receiver, hold = held_receiver
-    config = booth_config(tmp_path, receiver.url)
+    config = booth_config(tmp_path, receiver.url, proof="receipt")
     session = finished_session(tmp_path / "spool")
     sent = local_files(session.dir)
 
@@ -262,7 +250,7 @@ def test_a_file_found_damaged_every_time_is_set_aside_and_booth_status_says_so(
     tmp_path, held_receiver
 ):
     receiver, hold = held_receiver
-    config = booth_config(tmp_path, receiver.url)
+    config = booth_config(tmp_path, receiver.url, proof="receipt")
     session = finished_session(tmp_path / "spool")
 
     with StoreSaboteur(receiver, hold, "q2-take1.mp4", times=10) as saboteur:
@@ -305,7 +293,9 @@ def assert_assembled(receiver: LocalReceiver, session_id: str, sent: dict[str, b
 def test_receiver_and_storage_restarted_mid_upload_lose_nothing(tmp_path, receiver, swift):
     # A booth gives a file 8 answered requests without progress before it sets it aside:
     # with these waits between them, they span a storage restart (seconds).
-    config = booth_config(tmp_path, receiver.url, backoff_seconds=0.5, backoff_max_seconds=3)
+    config = booth_config(
+        tmp_path, receiver.url, proof="receipt", backoff_seconds=0.5, backoff_max_seconds=3
+    )
     session = finished_session(tmp_path / "spool", take_sizes=(600_000, 400_000))
     sent = local_files(session.dir)
     acknowledged: list[tuple[str, int]] = []
@@ -337,7 +327,7 @@ def test_a_receiver_killed_before_it_verified_the_last_byte_verifies_when_it_is_
     tmp_path, held_receiver
 ):
     receiver, hold = held_receiver
-    config = booth_config(tmp_path, receiver.url, timeout_seconds=2)
+    config = booth_config(tmp_path, receiver.url, proof="receipt", timeout_seconds=2)
     session = finished_session(tmp_path / "spool", take_sizes=(100_000,))
     sent = local_files(session.dir)
     killed = threading.Event()
@@ -366,7 +356,7 @@ def test_a_receiver_killed_before_it_verified_the_last_byte_verifies_when_it_is_
 
 
 def test_health_and_metrics_say_what_was_received(tmp_path, receiver):
-    config = booth_config(tmp_path, receiver.url)
+    config = booth_config(tmp_path, receiver.url, proof="receipt")
     session = finished_session(tmp_path / "spool", take_sizes=(70_000,))
     assert make_agent(config).run_once().ok
     root = urlsplit(receiver.url)._replace(path="").geturl()
@@ -444,7 +434,7 @@ def test_a_sealed_session_from_the_booth_is_assembled_on_its_ciphertext(tmp_path
         session.keep_take(question, 1, session.mux_take(question, 1))
     session.finish("complete", FINISHED)
     sent = local_files(session.dir)
-    config = booth_config(tmp_path, receiver.url)
+    config = booth_config(tmp_path, receiver.url, proof="receipt")
 
     result = make_agent(config).run_once()
 

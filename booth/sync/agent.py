@@ -27,13 +27,29 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from booth.config.errors import ConfigError
 from booth.media.spool import Spool
 from booth.state import KioskState, read_state
 from booth.sync.config import SyncSettings, describe_windows, in_window
 from booth.sync.manifests import SpoolScan, rebuild_manifest, scan_spool
-from booth.sync.queue import FinishedSession, SpoolFile, due_for_deletion, upload_order
+from booth.sync.queue import (
+    CONFIRMED,
+    FinishedSession,
+    SpoolFile,
+    due_for_deletion,
+    session_state,
+    upload_order,
+)
+from booth.sync.receipts import (
+    RECEIPT,
+    ReceiptBook,
+    fetch_receipt,
+    receipt_problem,
+    session_url,
+    waiting_for_receipts,
+)
 from booth.sync.sender import FileSender, Progress, SetAside
-from booth.sync.store import Hold, UploadStore
+from booth.sync.store import Hold, UploadRecord, UploadStore
 from booth.sync.tus import (
     Misconfigured,
     OffOrigin,
@@ -293,45 +309,74 @@ class SyncAgent:
         problems += [f"{d}: {UNREADABLE}" for d in scan_spool(self.spool).unreadable]
         return problems
 
+    def unproven(self) -> list[str]:
+        """Sessions the server took whole that no receipt proves yet, in words for staff
+        (none with `proof = "upload"`)."""
+        if self.sync.proof != RECEIPT:
+            return []
+        waiting = waiting_for_receipts(
+            self.finished_sessions(), self.store.records(), ReceiptBook(self.state_dir)
+        )
+        return [f"{w.session_id} waits for the server's receipt: {w.problem}" for w in waiting]
+
     def delete_confirmed(self) -> list[str]:
-        """Delete sessions the server confirmed whole at least retention_hours ago; returns
-        their ids. Files the server has not confirmed are never deleted, and neither is a
-        session with a file that no longer matches its manifest (it is marked damaged)."""
+        """Delete sessions the server confirmed whole at least retention_hours ago, and (with
+        `proof = "receipt"`) whose receipt proves that the server's store holds every file;
+        returns their ids. Files the server has not confirmed are never deleted, and neither
+        is a session with a file that no longer matches its manifest (it is marked damaged)."""
         deleted = []
         records = self.store.records()
         holds = self.active_holds()
-        for session in self.finished_sessions():
-            mine = {n: r for (s, n), r in records.items() if s == session.session_id}
-            if not due_for_deletion(session, mine, self.clock(), self.sync.retention_hours):
-                continue
-            if any(s == session.session_id for s, _ in holds):
-                continue
-            damaged = False
-            for f in session.files:
-                if not f.path.exists() and not f.is_manifest:
-                    continue  # deleted by an earlier pass that left the session for staff
-                if problem := self.sender.damage(f):
-                    self.sender.mark_damaged(f, f"before deletion, {problem}")
-                    damaged = True
-            if damaged:
-                continue
-            uploaded = {f.name for f in session.files}
-            others = [p.name for p in session.dir.iterdir() if p.name not in uploaded]
-            if others:
-                # Raw takes recovery could not use stay for staff, and so does the manifest.
-                for f in session.files:
-                    if not f.is_manifest:
-                        f.path.unlink(missing_ok=True)
-                log.warning("sync: %s: left %s for staff", session.dir, ", ".join(others))
-                continue
-            # Hidden first (the spool skips dot-names), so a half-deleted session is never seen.
-            hidden = session.dir.with_name(f".deleting-{session.dir.name}")
-            session.dir.rename(hidden)
-            shutil.rmtree(hidden)
-            self.store.forget(session.session_id)
-            deleted.append(session.session_id)
-            log.info("sync: deleted confirmed session %s", session.session_id)
+        sessions = self.finished_sessions()
+        prover = Prover(self) if self.sync.proof == RECEIPT else None
+        try:
+            for session in sessions:
+                mine = {n: r for (s, n), r in records.items() if s == session.session_id}
+                if prover is not None and not prover.proven(session, mine):
+                    continue
+                if self._delete(session, mine, holds):
+                    deleted.append(session.session_id)
+        finally:
+            if prover is not None:
+                prover.close({s.session_id for s in sessions} - set(deleted))
         return deleted
+
+    def _delete(
+        self,
+        session: FinishedSession,
+        mine: dict[str, UploadRecord],
+        holds: dict[tuple[str, str], Hold],
+    ) -> bool:
+        """Delete one session if it is due (see `delete_confirmed`); whether it was."""
+        if not due_for_deletion(session, mine, self.clock(), self.sync.retention_hours):
+            return False
+        if any(s == session.session_id for s, _ in holds):
+            return False
+        damaged = False
+        for f in session.files:
+            if not f.path.exists() and not f.is_manifest:
+                continue  # deleted by an earlier pass that left the session for staff
+            if problem := self.sender.damage(f):
+                self.sender.mark_damaged(f, f"before deletion, {problem}")
+                damaged = True
+        if damaged:
+            return False
+        uploaded = {f.name for f in session.files}
+        others = [p.name for p in session.dir.iterdir() if p.name not in uploaded]
+        if others:
+            # Raw takes recovery could not use stay for staff, and so does the manifest.
+            for f in session.files:
+                if not f.is_manifest:
+                    f.path.unlink(missing_ok=True)
+            log.warning("sync: %s: left %s for staff", session.dir, ", ".join(others))
+            return False
+        # Hidden first (the spool skips dot-names), so a half-deleted session is never seen.
+        hidden = session.dir.with_name(f".deleting-{session.dir.name}")
+        session.dir.rename(hidden)
+        shutil.rmtree(hidden)
+        self.store.forget(session.session_id)
+        log.info("sync: deleted confirmed session %s", session.session_id)
+        return True
 
     # -- loops ---------------------------------------------------------------------------
 
@@ -387,7 +432,7 @@ class SyncAgent:
         finally:
             client.close()
         deleted = tuple(self.delete_confirmed())
-        if problems := self.outstanding():
+        if problems := self.outstanding() + self.unproven():
             return OnceResult(False, "; ".join(problems), deleted)
         return OnceResult(True, "every finished session is confirmed by the server", deleted)
 
@@ -483,6 +528,60 @@ class SyncAgent:
     def _token_changed(self, refused: tuple[float, float]) -> bool:
         mtime, when = refused
         return self._token_mtime() != mtime or time.monotonic() - when > REFUSED_RETRY_SECONDS
+
+
+class Prover:
+    """The receipt check of one deletion pass: a session the server took whole is proven when
+    its receipt (booth.sync.receipts) lists every file with the same sha256, verified. Each
+    session is asked about at most once per pass and, once proven, never again; the answers
+    are kept in the ReceiptBook for `booth status` and the metrics."""
+
+    def __init__(self, agent: SyncAgent) -> None:
+        self.agent = agent
+        self.book = ReceiptBook(agent.state_dir)
+        self.proven_at, self.problems = self.book.read()
+        self._client: TusClient | None = None
+        self._changed = False
+
+    def proven(self, session: FinishedSession, mine: dict[str, UploadRecord]) -> bool:
+        if session.session_id in self.proven_at:
+            return True
+        if session_state(session, mine) != CONFIRMED:
+            return False
+        booth_id = session.files[-1].metadata.get("booth", "")
+        problem = self._check(session, booth_id)
+        if problem is None:
+            self.proven_at[session.session_id] = self.agent.clock()
+            self.problems.pop(session.session_id, None)
+            log.info("sync: the server's receipt proves session %s whole", session.session_id)
+        elif self.problems.get(session.session_id) != problem:
+            self.problems[session.session_id] = problem
+            log.warning("sync: %s: kept on the booth: %s", session.session_id, problem)
+        self._changed = True
+        return problem is None
+
+    def _check(self, session: FinishedSession, booth_id: str) -> str | None:
+        url = session_url(self.agent.sync.url or "", "receipts", booth_id, session.session_id)
+        try:
+            if self._client is None:
+                self._client = self.agent.client()
+            receipt = fetch_receipt(self._client, url)
+        except (TusError, OSError, ConfigError) as err:
+            return f"its receipt could not be fetched ({err})"
+        if receipt is None:
+            return "the server has written no receipt for it (yet)"
+        return receipt_problem(receipt, session, booth_id)
+
+    def close(self, present: set[str]) -> None:
+        """Save what this pass learnt; sessions gone from the spool leave the book."""
+        if self._client is not None:
+            self._client.close()
+        gone = (set(self.proven_at) | set(self.problems)) - present
+        if self._changed or gone:
+            for session_id in gone:
+                self.proven_at.pop(session_id, None)
+                self.problems.pop(session_id, None)
+            self.book.write(self.proven_at, self.problems)
 
 
 UNREADABLE = (

@@ -152,7 +152,7 @@ async function authorize(req, res, target) {
     refuse(res, 400, 'metadata sha256 is missing or not 64 hex digits: the upload could not be verified');
     return false;
   }
-  if (!/^[0-9]{1,20}$/.test(req.headers['upload-length'] ?? '')) {
+  if (!/^[0-9]{1,30}$/.test(req.headers['upload-length'] ?? '')) {
     refuse(res, 400, 'Upload-Length is needed (a booth knows every file size before it sends)');
     return false;
   }

@@ -1,0 +1,158 @@
+"""Receipts: the server's proof that its object store holds a session, checked by the booth.
+
+A tus server's "offset = length" says only that it received the bytes; deploy/receiver goes on
+to read every file back from its object store, and when a session's manifest and every file it
+lists are there, verified, it writes a receipt. With `[sync] proof = "receipt"` (the default)
+the booth deletes a finished session only when that receipt, fetched with
+`GET <sync.url>/receipts/<booth>/<session>`, lists every file of the session's manifest with
+the same sha256, its size, and `"verified": true`: the booth checks it itself. With
+`proof = "upload"` (a plain tus server, which writes no receipt) it deletes on the server's
+word, and `booth doctor` warns that deletions are unproven.
+
+`ReceiptBook` remembers, in the state directory, which sessions' receipts were checked (so a
+session kept for `retention_hours` is asked about once) and why the others still wait.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import tempfile
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from booth.sync.queue import CONFIRMED, FinishedSession, session_state
+from booth.sync.store import UploadRecord
+from booth.sync.tus import Refused, TusClient, Unavailable
+
+log = logging.getLogger(__name__)
+
+RECEIPT = "receipt"
+UPLOAD = "upload"
+PROOFS = (RECEIPT, UPLOAD)
+BOOK_FILE = "receipts.json"
+# A receipt lists a session's files: a few kB. Anything much bigger is not one.
+_MAX_RECEIPT_BYTES = 1 << 20
+# A session uploaded this long ago without a receipt needs staff (the alert says so too).
+WAIT_ALERT_SECONDS = 86_400.0
+
+
+def session_url(sync_url: str, kind: str, booth_id: str, session_id: str) -> str:
+    """`<sync.url>/<kind>/<booth>/<session>`: where deploy/receiver answers for a session
+    (`receipts` for its receipt, `sessions` to erase it)."""
+    return f"{sync_url.rstrip('/')}/{kind}/{quote(booth_id, safe='')}/{quote(session_id, safe='')}"
+
+
+def fetch_receipt(client: TusClient, url: str) -> Mapping[str, Any] | None:
+    """The receipt at `url`, or None when the server has none (404). Raises Refused (401/403),
+    Unavailable (anything else, or an answer that is not a JSON object)."""
+    # TusClient sends only to the endpoint's origin, with the booth's token.
+    response, data = client._request("GET", url)
+    if response.status == 404:
+        return None
+    if response.status in (401, 403):
+        raise Refused(f"GET {url}: the server answered {response.status}: not this booth's")
+    if response.status != 200:
+        raise Unavailable(f"GET {url}: the server answered {response.status} {response.reason}")
+    if len(data) > _MAX_RECEIPT_BYTES:
+        raise Unavailable(f"GET {url}: {len(data)} bytes is not a receipt")
+    try:
+        receipt = json.loads(data)
+    except (UnicodeDecodeError, ValueError):
+        raise Unavailable(f"GET {url}: the answer is not JSON") from None
+    if not isinstance(receipt, dict):
+        raise Unavailable(f"GET {url}: the answer is not a JSON object")
+    return receipt
+
+
+def receipt_problem(
+    receipt: Mapping[str, Any], session: FinishedSession, booth_id: str
+) -> str | None:
+    """Why `receipt` does not prove that the server holds `session` whole, or None: it must be
+    this booth's and this session's, and list every file the booth uploaded (the manifest's
+    files and the manifest) with the same sha256 and size, verified."""
+    if receipt.get("booth") != booth_id or receipt.get("session") != session.session_id:
+        return f"the receipt is for {receipt.get('booth')}/{receipt.get('session')}"
+    listed: dict[str, Mapping[str, Any]] = {}
+    files = receipt.get("files")
+    if not isinstance(files, list):
+        return "the receipt lists no files"
+    for entry in files:
+        if isinstance(entry, dict) and isinstance(entry.get("file"), str):
+            listed[entry["file"]] = entry
+    for f in session.files:
+        entry = listed.get(f.name)
+        if entry is None:
+            return f"the receipt does not list {f.name}"
+        if entry.get("sha256") != f.sha256:
+            return f"the receipt lists {f.name} with another sha256"
+        if entry.get("bytes") != f.length:
+            return f"the receipt lists {f.name} with {entry.get('bytes')} bytes, not {f.length}"
+        if entry.get("verified") is not True:
+            return f"the receipt does not say {f.name} was verified"
+    return None
+
+
+@dataclass(frozen=True)
+class Waiting:
+    """A session every file of which the server took, still without a receipt that proves it."""
+
+    session_id: str
+    since: float  # when the server took its last file (Unix seconds)
+    problem: str
+
+
+class ReceiptBook:
+    """`state/receipts.json`: sessions whose receipt the booth checked (`proven`: session id ->
+    when), and the problem of those still waiting. Written whole and atomically; one that
+    cannot be read counts as empty, which costs only requests for receipts again."""
+
+    def __init__(self, state_dir: Path) -> None:
+        self.path = Path(state_dir) / BOOK_FILE
+
+    def read(self) -> tuple[dict[str, float], dict[str, str]]:
+        try:
+            data = json.loads(self.path.read_text(encoding="utf-8"))
+            proven = {str(k): float(v) for k, v in dict(data.get("proven", {})).items()}
+            problems = {str(k): str(v) for k, v in dict(data.get("waiting", {})).items()}
+        except (OSError, ValueError, TypeError, AttributeError):
+            return {}, {}
+        return proven, problems
+
+    def write(self, proven: Mapping[str, float], problems: Mapping[str, str]) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        text = json.dumps({"proven": dict(proven), "waiting": dict(problems)}, indent=1)
+        fd, tmp = tempfile.mkstemp(prefix=".receipts-", dir=self.path.parent)
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as out:
+                out.write(text)
+                out.flush()
+                os.fsync(out.fileno())
+            os.replace(tmp, self.path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+
+
+def waiting_for_receipts(
+    sessions: Iterable[FinishedSession],
+    records: Mapping[tuple[str, str], UploadRecord],
+    book: ReceiptBook,
+) -> list[Waiting]:
+    """Finished sessions whose every file the server took, but whose receipt has not been
+    checked yet (oldest first): what `booth status` and the metrics count."""
+    proven, problems = book.read()
+    waiting = []
+    for session in sessions:
+        mine = {f.name: records[(session.session_id, f.name)] for f in session.files
+                if (session.session_id, f.name) in records}  # fmt: skip
+        if session.session_id in proven or session_state(session, mine) != CONFIRMED:
+            continue
+        since = max((r.confirmed_at or 0.0) for r in mine.values())
+        problem = problems.get(session.session_id, "not asked yet")
+        waiting.append(Waiting(session.session_id, since, problem))
+    return sorted(waiting, key=lambda w: w.since)
