@@ -7,6 +7,7 @@ Faults, each for the next `times` requests of its kind:
 - "part": 503 to UploadPart (PUT ?partNumber=...&uploadId=...);
 - "readback": 503 to a GetObject of an upload's object (the receiver's read-back);
 - "cut": UploadPart's connection cut after half its body arrived.
+`down = True` cuts every connection at its first request: a store that cannot be reached.
 """
 
 from __future__ import annotations
@@ -47,6 +48,7 @@ class FaultProxy:
         self.upstream = (up.hostname or "127.0.0.1", up.port or 80)
         self.armed: dict[str, int] = {}
         self.hits: dict[str, int] = dict.fromkeys(KINDS, 0)
+        self.down = False
         self.lock = threading.Lock()
         self.port = free_port()
         self.server = ThreadingHTTPServer(("127.0.0.1", self.port), self._handler())
@@ -112,6 +114,10 @@ class FaultProxy:
                 return self.rfile.read(int(self.headers.get("Content-Length") or 0))
 
             def _any(self) -> None:
+                if proxy.down:
+                    self.connection.shutdown(socket.SHUT_RDWR)
+                    self.close_connection = True
+                    return
                 fault = proxy._take(self.command, self.path)
                 if fault == "cut":
                     length = int(self.headers.get("Content-Length") or 0)

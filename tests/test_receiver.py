@@ -174,6 +174,24 @@ def test_a_missing_or_bad_setting_is_a_clear_error_at_start(tmp_path, env, token
     assert message in done.stderr, done.stderr
 
 
+def test_a_bad_settings_line_is_named_by_number_and_key_never_by_its_value(tmp_path):
+    secret = "wJalrXUtnFEMI-K7MDENG-bPxRfiCYEXAMPLEKEY"
+    for n, line in enumerate([f"S3_SECRET_ACCESS_KEY {secret}", f"s3_secret_access_key={secret}"]):
+        env_file = tmp_path / f"receiver-{n}.env"
+        env_file.write_text(f"# settings\nRECEIVER_PORT=0\n{line}\n", encoding="utf-8")
+        done = subprocess.run(
+            [str(RECEIVER_DIR / "start"), str(env_file)],
+            capture_output=True,
+            text=True,
+            timeout=30,
+            env={"NODE": node_command(), "PATH": "/usr/bin:/bin"},
+        )
+        assert done.returncode == 2
+        assert f"{env_file} line 3:" in done.stderr, done.stderr
+        assert secret not in done.stderr + done.stdout
+        assert secret[:8] not in done.stderr + done.stdout
+
+
 class StoreSaboteur:
     """Watches the receiver's test hold (RECEIVER_TEST_HOLD_DIR): before each finished upload
     is verified, overwrites the stored object of the uploads named in `corrupt` (each time, up

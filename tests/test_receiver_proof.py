@@ -293,6 +293,45 @@ def test_forget_erases_the_candidates_session_on_the_server_too(tmp_path, receiv
     assert not session.dir.exists()
 
 
+# -- 7. hardening -------------------------------------------------------------------------------
+
+
+def test_while_the_store_cannot_be_reached_every_request_is_503_and_says_nothing_inside(
+    tmp_path, swift
+):
+    with FaultProxy(swift.endpoint) as proxy:
+        server = start(tmp_path / "receiver", swift, S3_ENDPOINT=proxy.url, AWS_MAX_ATTEMPTS="1")
+        try:
+            created, _ = create(server, TOKEN, "booth-7", "down-1", "q1-take1.mp4", b"12345")
+            upload = created.getheader("Location")
+            patch = {"Upload-Offset": "0", "Content-Type": "application/offset+octet-stream"}
+            meta = metadata(booth="booth-7", session="down-1", filename="q2-take1.mp4",
+                            sha256="0" * 64)  # fmt: skip
+            proxy.down = True
+            answers = {
+                "HEAD": raw(server, "HEAD", upload, TOKEN),
+                "PATCH": raw(server, "PATCH", upload, TOKEN, patch, b"12345"),
+                "POST": raw(
+                    server,
+                    "POST",
+                    "/files/",
+                    TOKEN,
+                    {"Upload-Length": "5", "Upload-Metadata": meta},
+                ),  # fmt: skip
+                "receipt": raw(server, "GET", "/files/receipts/booth-7/down-1", TOKEN),
+                "erase": raw(server, "DELETE", "/files/sessions/booth-7/down-1", TOKEN),
+                "health": raw(server, "GET", "/healthz", None),
+            }
+        finally:
+            proxy.down = False
+            server.stop()
+    statuses = {k: r.status for k, (r, _) in answers.items()}
+    assert set(statuses.values()) == {503}, statuses
+    bodies = b" ".join(body for _, body in answers.values())
+    for inside in (b"ECONN", b"socket", b"Error", b"127.0.0.1", b"at "):
+        assert inside not in bodies, bodies
+
+
 # -- 8. proof: the store failing at every step ---------------------------------------------------
 
 FAULTS = [
