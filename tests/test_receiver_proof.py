@@ -342,7 +342,6 @@ FAULTS = [
     ("cut", 1),
     ("complete", 1000),
     ("readback", 1000),
-    ("part", 1000),
 ]
 OUTCOMES: list[tuple[str, int, str]] = []
 
@@ -357,7 +356,7 @@ def test_whatever_the_store_fails_a_session_ends_proven_or_on_the_booth(
         try:
             config = booth_config(tmp_path, server.url, proof="receipt", backoff_seconds=0.2,
                                   backoff_max_seconds=0.5, once_seconds=60)  # fmt: skip
-            session = finished_session(tmp_path / "spool", take_sizes=(300_000, 120_000))
+            session = finished_session(tmp_path / "spool", take_sizes=(200_000, 70_000))
             sent = local_files(session.dir)
             proxy.arm(kind, times)
             for _ in range(3 if times < 1000 else 1):

@@ -232,6 +232,13 @@ async function listKeys(prefix) {
  */
 class ProvingStore extends S3Store {
   async getUpload(id) {
+    // @tus/s3-store answers "no such upload" (404) to any error reading the .info, an outage
+    // too, and a booth told 404 starts its file again from zero: an outage is 503 here.
+    try {
+      await this.getMetadata(id);
+    } catch (err) {
+      if (storeDown(err)) throw err;
+    }
     const upload = await super.getUpload(id);
     if (upload.size === undefined || upload.offset < upload.size) return upload;
     if ((await finish(id, upload, false)) === 'verified') return upload;
