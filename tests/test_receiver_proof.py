@@ -16,11 +16,22 @@ from urllib.parse import urlsplit
 import pytest
 
 from booth.cli.main import main
+from booth.config.settings import load_settings
+from booth.media.spool import Spool
+from booth.metrics.reading import upload_queue
 from booth.sync.sender import SET_ASIDE_SECONDS
+from booth.sync.status import status_lines, sync_status
 from booth.sync.tus import TusClient
 from tests.receiver_support import BUCKET, LocalReceiver, ReceiverError
 from tests.s3_faults import FaultProxy
-from tests.sync_support import TOKEN, booth_config, finished_session, local_files, make_agent
+from tests.sync_support import (
+    TOKEN,
+    booth_config,
+    finished_session,
+    local_files,
+    make_agent,
+    start_server,
+)
 from tools.tus_server import LocalServerError
 
 # A Swift start on a loaded machine, then node's: well over the default 30 s.
@@ -376,6 +387,8 @@ def test_whatever_the_store_fails_a_session_ends_proven_or_on_the_booth(
             # set aside after 8 answers without progress are tried again an hour later.
             proxy.disarm()
             server.restart()
+            if kind == "complete":  # all its parts were there: completed and filed at start
+                assert server.keys(f"sessions/booth-7/{session.session_id}/q1-take1.mp4")
             later = time.time() + 2 * SET_ASIDE_SECONDS
             for _ in range(3):
                 if make_agent(config, clock=lambda: later).run_once().ok:
@@ -421,12 +434,35 @@ def test_a_session_without_a_valid_receipt_stays_on_the_booth(tmp_path, receiver
     assert not result.ok and "waits for the server's receipt" in result.reason
     assert "another sha256" in result.reason
     assert session.dir.exists()
-    out = capsys_status(config)
-    assert "waiting for the server's receipt: 1 session" in out
+    status = sync_status(load_settings(config))
+    assert [w["session"] for w in status["awaiting_receipt"]] == [sid]
+    assert "another sha256" in status["awaiting_receipt"][0]["problem"]
+    assert "waiting for the server's receipt: 1 session" in "\n".join(status_lines(status))
+    spool = Spool(tmp_path / "spool")
+    queue = upload_queue(spool, spool.sessions(), tmp_path / "state", time.time())
+    assert queue is not None and queue.awaiting_receipt == 1
+    assert queue.oldest_awaiting_receipt_seconds >= 0
 
 
-def capsys_status(config: Path) -> str:
-    from booth.config.settings import load_settings
-    from booth.sync.status import status_lines, sync_status
+def test_a_plain_tus_servers_word_deletes_nothing_when_proof_is_receipt(tmp_path):
+    # A server that claims completion cannot be told from an honest one by its answers:
+    # without a receipt, the session stays.
+    with start_server(tmp_path / "server") as server:
+        config = booth_config(tmp_path, server.url, proof="receipt")
+        session = finished_session(tmp_path / "spool", take_sizes=(5_000,))
+        result = make_agent(config).run_once()
+    assert not result.ok and "waits for the server's receipt" in result.reason
+    assert session.dir.exists()
 
-    return "\n".join(status_lines(sync_status(load_settings(config))))
+
+def test_proof_is_receipt_or_upload_and_a_typo_names_the_line(tmp_path):
+    from booth.config.errors import ConfigError
+    from booth.sync.config import sync_settings
+
+    config = booth_config(tmp_path, "https://example.org/files/", proof="receipts")
+    with pytest.raises(
+        ConfigError, match=r"booth.toml:\d+: sync.proof: .*'receipts'.* is not allowed"
+    ):
+        sync_settings(load_settings(config))
+    config.write_text(config.read_text().replace('proof = "receipts"\n', ""))
+    assert sync_settings(load_settings(config)).proof == "receipt"
