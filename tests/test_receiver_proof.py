@@ -466,3 +466,35 @@ def test_proof_is_receipt_or_upload_and_a_typo_names_the_line(tmp_path):
         sync_settings(load_settings(config))
     config.write_text(config.read_text().replace('proof = "receipts"\n', ""))
     assert sync_settings(load_settings(config)).proof == "receipt"
+
+
+def test_doctor_checks_the_token_on_the_receivers_receipts(tmp_path, receiver):
+    from booth.doctor.checks import FAIL, PASS
+    from booth.doctor.server_check import server_check
+    from tests.sync_support import write_token
+
+    settings = load_settings(booth_config(tmp_path, receiver.url, proof="receipt"))
+    check = server_check(settings)
+    assert check.result == PASS, check.detail
+    assert "token accepted" in check.detail and "deletes on receipts" in check.detail
+    write_token(tmp_path / "token", "not-the-token-of-any-booth")
+    check = server_check(settings)
+    assert check.result == FAIL and "token" in check.fix
+
+
+def test_a_booth_that_lost_its_upload_records_is_told_409_and_deletes_on_the_receipt(
+    tmp_path, receiver
+):
+    config = booth_config(tmp_path, receiver.url, proof="receipt", retention_hours=72)
+    session = finished_session(tmp_path / "spool", take_sizes=(40_000,))
+    assert make_agent(config).run_once().ok
+    # The upload store is lost (as when SQLite cannot read it and it is started afresh).
+    for name in ("uploads.sqlite3", "receipts.json"):
+        (tmp_path / "state" / name).unlink()
+    config.write_text(config.read_text().replace("retention_hours = 72", "retention_hours = 0"))
+
+    result = make_agent(config).run_once()
+
+    assert result.ok, result.reason
+    assert not session.dir.exists()
+    assert receiver.receipt("booth-7", session.session_id) is not None

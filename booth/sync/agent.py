@@ -41,6 +41,7 @@ from booth.sync.queue import (
     upload_order,
 )
 from booth.sync.receipts import (
+    ASK_AGAIN_SECONDS,
     RECEIPT,
     ReceiptBook,
     fetch_receipt,
@@ -533,13 +534,14 @@ class SyncAgent:
 class Prover:
     """The receipt check of one deletion pass: a session the server took whole is proven when
     its receipt (booth.sync.receipts) lists every file with the same sha256, verified. Each
-    session is asked about at most once per pass and, once proven, never again; the answers
-    are kept in the ReceiptBook for `booth status` and the metrics."""
+    session is asked about at most once per pass, again only ASK_AGAIN_SECONDS after an
+    answer that did not prove it, and once proven never again; the answers are kept in the
+    ReceiptBook for `booth status` and the metrics."""
 
     def __init__(self, agent: SyncAgent) -> None:
         self.agent = agent
         self.book = ReceiptBook(agent.state_dir)
-        self.proven_at, self.problems = self.book.read()
+        self.proven_at, self.problems, self.asked = self.book.read_all()
         self._client: TusClient | None = None
         self._changed = False
 
@@ -548,11 +550,17 @@ class Prover:
             return True
         if session_state(session, mine) != CONFIRMED:
             return False
+        now = self.agent.clock()
+        last = self.asked.get(session.session_id)
+        if last is not None and 0 <= now - last < ASK_AGAIN_SECONDS:
+            return False
         booth_id = session.files[-1].metadata.get("booth", "")
         problem = self._check(session, booth_id)
+        self.asked[session.session_id] = now
         if problem is None:
-            self.proven_at[session.session_id] = self.agent.clock()
+            self.proven_at[session.session_id] = now
             self.problems.pop(session.session_id, None)
+            self.asked.pop(session.session_id, None)
             log.info("sync: the server's receipt proves session %s whole", session.session_id)
         elif self.problems.get(session.session_id) != problem:
             self.problems[session.session_id] = problem
@@ -576,12 +584,13 @@ class Prover:
         """Save what this pass learnt; sessions gone from the spool leave the book."""
         if self._client is not None:
             self._client.close()
-        gone = (set(self.proven_at) | set(self.problems)) - present
+        gone = (set(self.proven_at) | set(self.problems) | set(self.asked)) - present
         if self._changed or gone:
             for session_id in gone:
                 self.proven_at.pop(session_id, None)
                 self.problems.pop(session_id, None)
-            self.book.write(self.proven_at, self.problems)
+                self.asked.pop(session_id, None)
+            self.book.write(self.proven_at, self.problems, self.asked)
 
 
 UNREADABLE = (

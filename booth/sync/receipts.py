@@ -37,8 +37,10 @@ PROOFS = (RECEIPT, UPLOAD)
 BOOK_FILE = "receipts.json"
 # A receipt lists a session's files: a few kB. Anything much bigger is not one.
 _MAX_RECEIPT_BYTES = 1 << 20
-# A session uploaded this long ago without a receipt needs staff (the alert says so too).
-WAIT_ALERT_SECONDS = 86_400.0
+# A session whose receipt was missing or wrong is asked about again after this long, not at
+# every poll of the agent: a receipt is written when the manifest is verified, so a missing
+# one waits for the receiver's recovery or staff, not for seconds.
+ASK_AGAIN_SECONDS = 300.0
 
 
 def session_url(sync_url: str, kind: str, booth_id: str, session_id: str) -> str:
@@ -115,17 +117,30 @@ class ReceiptBook:
         self.path = Path(state_dir) / BOOK_FILE
 
     def read(self) -> tuple[dict[str, float], dict[str, str]]:
+        proven, problems, _ = self.read_all()
+        return proven, problems
+
+    def read_all(self) -> tuple[dict[str, float], dict[str, str], dict[str, float]]:
+        """(proven: session -> when, waiting: session -> problem, asked: session -> when the
+        server was last asked for a receipt it did not have)."""
         try:
             data = json.loads(self.path.read_text(encoding="utf-8"))
             proven = {str(k): float(v) for k, v in dict(data.get("proven", {})).items()}
             problems = {str(k): str(v) for k, v in dict(data.get("waiting", {})).items()}
+            asked = {str(k): float(v) for k, v in dict(data.get("asked", {})).items()}
         except (OSError, ValueError, TypeError, AttributeError):
-            return {}, {}
-        return proven, problems
+            return {}, {}, {}
+        return proven, problems, asked
 
-    def write(self, proven: Mapping[str, float], problems: Mapping[str, str]) -> None:
+    def write(
+        self,
+        proven: Mapping[str, float],
+        problems: Mapping[str, str],
+        asked: Mapping[str, float] | None = None,
+    ) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        text = json.dumps({"proven": dict(proven), "waiting": dict(problems)}, indent=1)
+        data = {"proven": dict(proven), "waiting": dict(problems), "asked": dict(asked or {})}
+        text = json.dumps(data, indent=1)
         fd, tmp = tempfile.mkstemp(prefix=".receipts-", dir=self.path.parent)
         try:
             with os.fdopen(fd, "w", encoding="utf-8") as out:
