@@ -41,6 +41,7 @@ from booth.sync.tus import (
     OutOfTime,
     Refused,
     ServerInfo,
+    ServerUnavailable,
     Stopped,
     TusClient,
     TusError,
@@ -114,8 +115,18 @@ class FileSender:
         self._mark = client.requests
         try:
             return self.upload_file(client, info, file)
-        except (Stopped, OutOfTime, Refused, OffOrigin, Misconfigured, SetAside, NoAnswer):
-            raise  # not this file's doing: the candidate, the clock, the settings, the link
+        except (
+            Stopped,
+            OutOfTime,
+            Refused,
+            OffOrigin,
+            Misconfigured,
+            SetAside,
+            NoAnswer,
+            ServerUnavailable,
+        ):
+            raise  # not this file's doing: the candidate, the clock, the settings, the link,
+            # the server's own outage (503: the receiver's object store)
         except (TusError, OSError) as err:
             self.file_failures += 1
             wasted = max(1, client.requests - self._mark)
