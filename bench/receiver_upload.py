@@ -42,7 +42,7 @@ from pathlib import Path
 from booth.config.settings import load_settings
 from booth.media.spool import Spool
 from booth.media.take_result import TakeResult
-from booth.sync import agent as agent_module
+from booth.sync import receipts as receipts_module
 from booth.sync.agent import SyncAgent
 from booth.sync.config import sync_settings
 from tests.receiver_support import RECEIVER_DIR, LocalReceiver
@@ -143,7 +143,7 @@ def run() -> dict:
         bare = BareS3Tus(base / "bare", swift, "bench-bare")
         plain = LocalTusServer(base / "filestore", checksum=False).start()
         times: dict[str, list[float]] = {"receiver": [], "bare s3-store": [], "file store": []}
-        agent_module.fetch_receipt = _counting(agent_module.fetch_receipt)
+        receipts_module.fetch_receipt = _counting(receipts_module.fetch_receipt)
         try:
             for round_ in range(ROUNDS):
                 order = [

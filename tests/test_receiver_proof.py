@@ -24,6 +24,7 @@ from booth.sync.status import status_lines, sync_status
 from booth.sync.tus import TusClient
 from tests.receiver_support import BUCKET, LocalReceiver, ReceiverError
 from tests.s3_faults import FaultProxy
+from tests.swift_support import free_port
 from tests.sync_support import (
     TOKEN,
     booth_config,
@@ -498,3 +499,20 @@ def test_a_booth_that_lost_its_upload_records_is_told_409_and_deletes_on_the_rec
     assert result.ok, result.reason
     assert not session.dir.exists()
     assert receiver.receipt("booth-7", session.session_id) is not None
+
+
+def test_metrics_are_served_only_on_their_own_loopback_port_when_one_is_set(tmp_path, swift):
+    port = free_port()
+    server = start(tmp_path / "receiver", swift, METRICS_PORT=str(port),
+                   METRICS_TOKEN="the-metrics-token-0123456789")  # fmt: skip
+    try:
+        main_port, _ = raw(server, "GET", "/metrics", "the-metrics-token-0123456789")
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=20)
+        conn.request("GET", "/metrics")
+        own = conn.getresponse()
+        text = own.read()
+        conn.close()
+    finally:
+        server.stop()
+    assert main_port.status == 404
+    assert own.status == 200 and b"receiver_verifications_total" in text

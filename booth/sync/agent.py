@@ -10,8 +10,9 @@ Requests go only to sync.url's origin (`TusClient.check_origin`). Each file is s
 `FileSender` (booth.sync.sender), which trusts the server only as far as it can check it and
 sets a file aside when it gets nowhere; the agent waits after every failure (exponential,
 jittered, capped), moves on past files set aside, rebuilds unreadable manifests
-(booth.sync.manifests), reads each file's sha256 again before deleting it, and keeps
-`booth sync --once` within `once_seconds`.
+(booth.sync.manifests), reads each file's sha256 again before deleting it, deletes a session
+only when the server's receipt proves that its store holds every file (`Prover`,
+booth.sync.receipts; `[sync] proof`), and keeps `booth sync --once` within `once_seconds`.
 """
 
 from __future__ import annotations
@@ -27,28 +28,17 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from booth.config.errors import ConfigError
 from booth.media.spool import Spool
 from booth.state import KioskState, read_state
 from booth.sync.config import SyncSettings, describe_windows, in_window
 from booth.sync.manifests import SpoolScan, rebuild_manifest, scan_spool
 from booth.sync.queue import (
-    CONFIRMED,
     FinishedSession,
     SpoolFile,
     due_for_deletion,
-    session_state,
     upload_order,
 )
-from booth.sync.receipts import (
-    ASK_AGAIN_SECONDS,
-    RECEIPT,
-    ReceiptBook,
-    fetch_receipt,
-    receipt_problem,
-    session_url,
-    waiting_for_receipts,
-)
+from booth.sync.receipts import RECEIPT, Prover, ReceiptBook, waiting_for_receipts
 from booth.sync.sender import FileSender, Progress, SetAside
 from booth.sync.store import Hold, UploadRecord, UploadStore
 from booth.sync.tus import (
@@ -329,7 +319,11 @@ class SyncAgent:
         records = self.store.records()
         holds = self.active_holds()
         sessions = self.finished_sessions()
-        prover = Prover(self) if self.sync.proof == RECEIPT else None
+        prover = (
+            Prover(self.state_dir, self.sync.url or "", self.client, self.clock)
+            if self.sync.proof == RECEIPT
+            else None
+        )
         try:
             for session in sessions:
                 mine = {n: r for (s, n), r in records.items() if s == session.session_id}
@@ -529,68 +523,6 @@ class SyncAgent:
     def _token_changed(self, refused: tuple[float, float]) -> bool:
         mtime, when = refused
         return self._token_mtime() != mtime or time.monotonic() - when > REFUSED_RETRY_SECONDS
-
-
-class Prover:
-    """The receipt check of one deletion pass: a session the server took whole is proven when
-    its receipt (booth.sync.receipts) lists every file with the same sha256, verified. Each
-    session is asked about at most once per pass, again only ASK_AGAIN_SECONDS after an
-    answer that did not prove it, and once proven never again; the answers are kept in the
-    ReceiptBook for `booth status` and the metrics."""
-
-    def __init__(self, agent: SyncAgent) -> None:
-        self.agent = agent
-        self.book = ReceiptBook(agent.state_dir)
-        self.proven_at, self.problems, self.asked = self.book.read_all()
-        self._client: TusClient | None = None
-        self._changed = False
-
-    def proven(self, session: FinishedSession, mine: dict[str, UploadRecord]) -> bool:
-        if session.session_id in self.proven_at:
-            return True
-        if session_state(session, mine) != CONFIRMED:
-            return False
-        now = self.agent.clock()
-        last = self.asked.get(session.session_id)
-        if last is not None and 0 <= now - last < ASK_AGAIN_SECONDS:
-            return False
-        booth_id = session.files[-1].metadata.get("booth", "")
-        problem = self._check(session, booth_id)
-        self.asked[session.session_id] = now
-        if problem is None:
-            self.proven_at[session.session_id] = now
-            self.problems.pop(session.session_id, None)
-            self.asked.pop(session.session_id, None)
-            log.info("sync: the server's receipt proves session %s whole", session.session_id)
-        elif self.problems.get(session.session_id) != problem:
-            self.problems[session.session_id] = problem
-            log.warning("sync: %s: kept on the booth: %s", session.session_id, problem)
-        self._changed = True
-        return problem is None
-
-    def _check(self, session: FinishedSession, booth_id: str) -> str | None:
-        url = session_url(self.agent.sync.url or "", "receipts", booth_id, session.session_id)
-        try:
-            if self._client is None:
-                self._client = self.agent.client()
-            receipt = fetch_receipt(self._client, url)
-        except (TusError, OSError, ConfigError) as err:
-            return f"its receipt could not be fetched ({err})"
-        if receipt is None:
-            return "the server has written no receipt for it (yet)"
-        return receipt_problem(receipt, session, booth_id)
-
-    def close(self, present: set[str]) -> None:
-        """Save what this pass learnt; sessions gone from the spool leave the book."""
-        if self._client is not None:
-            self._client.close()
-        gone = (set(self.proven_at) | set(self.problems) | set(self.asked)) - present
-        if self._changed or gone:
-            for session_id in gone:
-                self.proven_at.pop(session_id, None)
-                self.problems.pop(session_id, None)
-                self.asked.pop(session_id, None)
-            self.book.write(self.proven_at, self.problems, self.asked)
 
 
 UNREADABLE = (

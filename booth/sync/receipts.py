@@ -19,15 +19,16 @@ import json
 import logging
 import os
 import tempfile
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+from booth.config.errors import ConfigError
 from booth.sync.queue import CONFIRMED, FinishedSession, session_state
 from booth.sync.store import UploadRecord
-from booth.sync.tus import Refused, TusClient, Unavailable
+from booth.sync.tus import Refused, TusClient, TusError, Unavailable
 
 log = logging.getLogger(__name__)
 
@@ -171,3 +172,74 @@ def waiting_for_receipts(
         problem = problems.get(session.session_id, "not asked yet")
         waiting.append(Waiting(session.session_id, since, problem))
     return sorted(waiting, key=lambda w: w.since)
+
+
+class Prover:
+    """The receipt check of one deletion pass of the sync agent: a session the server took
+    whole is proven when its receipt lists every file with the same sha256, verified. Each
+    session is asked about at most once per pass, again only ASK_AGAIN_SECONDS after an
+    answer that did not prove it, and once proven never again; the answers are kept in the
+    ReceiptBook for `booth status` and the metrics. `client` makes a client with the booth's
+    token (raises ConfigError when the token file is unsafe); `clock` gives Unix seconds."""
+
+    def __init__(
+        self,
+        state_dir: Path,
+        sync_url: str,
+        client: Callable[[], TusClient],
+        clock: Callable[[], float],
+    ) -> None:
+        self.sync_url = sync_url
+        self.new_client = client
+        self.clock = clock
+        self.book = ReceiptBook(state_dir)
+        self.proven_at, self.problems, self.asked = self.book.read_all()
+        self._client: TusClient | None = None
+        self._changed = False
+
+    def proven(self, session: FinishedSession, mine: dict[str, UploadRecord]) -> bool:
+        if session.session_id in self.proven_at:
+            return True
+        if session_state(session, mine) != CONFIRMED:
+            return False
+        now = self.clock()
+        last = self.asked.get(session.session_id)
+        if last is not None and 0 <= now - last < ASK_AGAIN_SECONDS:
+            return False
+        booth_id = session.files[-1].metadata.get("booth", "")
+        problem = self._check(session, booth_id)
+        self.asked[session.session_id] = now
+        if problem is None:
+            self.proven_at[session.session_id] = now
+            self.problems.pop(session.session_id, None)
+            self.asked.pop(session.session_id, None)
+            log.info("sync: the server's receipt proves session %s whole", session.session_id)
+        elif self.problems.get(session.session_id) != problem:
+            self.problems[session.session_id] = problem
+            log.warning("sync: %s: kept on the booth: %s", session.session_id, problem)
+        self._changed = True
+        return problem is None
+
+    def _check(self, session: FinishedSession, booth_id: str) -> str | None:
+        url = session_url(self.sync_url, "receipts", booth_id, session.session_id)
+        try:
+            if self._client is None:
+                self._client = self.new_client()
+            receipt = fetch_receipt(self._client, url)
+        except (TusError, OSError, ConfigError) as err:
+            return f"its receipt could not be fetched ({err})"
+        if receipt is None:
+            return "the server has written no receipt for it (yet)"
+        return receipt_problem(receipt, session, booth_id)
+
+    def close(self, present: set[str]) -> None:
+        """Save what this pass learnt; sessions gone from the spool leave the book."""
+        if self._client is not None:
+            self._client.close()
+        gone = (set(self.proven_at) | set(self.problems) | set(self.asked)) - present
+        if self._changed or gone:
+            for session_id in gone:
+                self.proven_at.pop(session_id, None)
+                self.problems.pop(session_id, None)
+                self.asked.pop(session_id, None)
+            self.book.write(self.proven_at, self.problems, self.asked)
