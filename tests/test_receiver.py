@@ -30,6 +30,10 @@ from tests.sync_support import TOKEN, booth_config, finished_session, local_file
 from tests.test_spool import FINISHED, new_take, open_session
 from tools.tus_server import LocalServerError, node_command
 
+# Each test starts node; the first also the session's Swift, and one restarts it: seconds,
+# tens of them on a loaded machine (the booth rides out a restart's 503s for as long as it lasts).
+pytestmark = pytest.mark.timeout(120)
+
 OTHER_TOKEN = "another-booths-token-0123456789"
 METRICS_TOKEN = "the-metrics-scrapers-token-0123"
 
@@ -308,9 +312,6 @@ def assert_assembled(receiver: LocalReceiver, session_id: str, sent: dict[str, b
     assert sorted(f["file"] for f in receipt["files"]) == sorted(sent)
 
 
-# A Swift restart takes seconds, tens of them on a loaded machine; the booth rides it out
-# (503s count against no file) for as long as it lasts.
-@pytest.mark.timeout(120)
 def test_receiver_and_storage_restarted_mid_upload_lose_nothing(tmp_path, receiver, swift):
     # A booth gives a file 8 answered requests without progress before it sets it aside:
     # with these waits between them, they span a storage restart (seconds).
