@@ -14,6 +14,20 @@ ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE_INTERVIEWS = ROOT / "config" / "interviews"
 
 
+@pytest.fixture(scope="session")
+def swift(tmp_path_factory):
+    """One local Swift with S3 for every receiver test of the run (it takes seconds to start,
+    more on a loaded machine); every test starts its own receiver, on its own bucket keys."""
+    from tests.swift_support import LocalSwift, SwiftError
+
+    try:
+        store = LocalSwift(tmp_path_factory.mktemp("swift")).start()
+    except SwiftError as err:
+        pytest.fail(f"the receiver tests need a local Swift: {err}", pytrace=False)
+    yield store
+    store.stop()
+
+
 @pytest.fixture
 def small_booth(tmp_path: Path) -> Path:
     """Booth settings that record small frames, so a whole session simulates in seconds."""

@@ -59,6 +59,9 @@ def booth_config(tmp_path: Path, url: str, **sync: object) -> Path:
         "backoff_seconds": 0.05,
         "backoff_max_seconds": 0.2,
         "poll_seconds": 0.05,
+        # tools/tus is a plain @tus/server, which writes no receipts; the receiver's tests
+        # (deploy/receiver) ask for proof = "receipt".
+        "proof": "upload",
         **sync,
     }
     lines = [

@@ -26,30 +26,26 @@ from booth.sync.status import status_lines, sync_status
 from booth.sync.tus import TusClient
 from tests.privacy_support import age_decrypt, make_org_key
 from tests.receiver_support import BUCKET, RECEIVER_DIR, LocalReceiver, ReceiverError
-from tests.swift_support import LocalSwift, SwiftError
 from tests.sync_support import TOKEN, booth_config, finished_session, local_files, make_agent
 from tests.test_spool import FINISHED, new_take, open_session
 from tools.tus_server import LocalServerError, node_command
 
+# Each test starts node; the first also the session's Swift, and one restarts it: seconds,
+# tens of them on a loaded machine (the booth rides out a restart's 503s for as long as it lasts).
+pytestmark = pytest.mark.timeout(120)
+
 OTHER_TOKEN = "another-booths-token-0123456789"
-
-
-@pytest.fixture(scope="module")
-def swift(tmp_path_factory):
-    """One Swift for the module (it takes seconds to start); every test its own receiver."""
-    try:
-        store = LocalSwift(tmp_path_factory.mktemp("swift")).start()
-    except SwiftError as err:
-        pytest.fail(f"the receiver tests need a local Swift: {err}", pytrace=False)
-    yield store
-    store.stop()
+METRICS_TOKEN = "the-metrics-scrapers-token-0123"
 
 
 @pytest.fixture
 def receiver(tmp_path, swift):
     try:
         server = LocalReceiver(
-            tmp_path / "receiver", swift, {"booth-7": TOKEN, "booth-8": OTHER_TOKEN}
+            tmp_path / "receiver",
+            swift,
+            {"booth-7": TOKEN, "booth-8": OTHER_TOKEN},
+            METRICS_TOKEN=METRICS_TOKEN,
         ).start()
     except (ReceiverError, LocalServerError) as err:
         pytest.fail(f"the receiver did not start: {err}", pytrace=False)
@@ -80,7 +76,7 @@ def session_keys(receiver: LocalReceiver, booth: str, session: str) -> dict[str,
 
 
 def test_a_session_from_the_booth_is_assembled_with_a_receipt(tmp_path, receiver):
-    config = booth_config(tmp_path, receiver.url)
+    config = booth_config(tmp_path, receiver.url, proof="receipt")
     session = finished_session(tmp_path / "spool")
     sent = local_files(session.dir)
 
@@ -182,6 +178,24 @@ def test_a_missing_or_bad_setting_is_a_clear_error_at_start(tmp_path, env, token
     assert message in done.stderr, done.stderr
 
 
+def test_a_bad_settings_line_is_named_by_number_and_key_never_by_its_value(tmp_path):
+    secret = "wJalrXUtnFEMI-K7MDENG-bPxRfiCYEXAMPLEKEY"
+    for n, line in enumerate([f"S3_SECRET_ACCESS_KEY {secret}", f"s3_secret_access_key={secret}"]):
+        env_file = tmp_path / f"receiver-{n}.env"
+        env_file.write_text(f"# settings\nRECEIVER_PORT=0\n{line}\n", encoding="utf-8")
+        done = subprocess.run(
+            [str(RECEIVER_DIR / "start"), str(env_file)],
+            capture_output=True,
+            text=True,
+            timeout=30,
+            env={"NODE": node_command(), "PATH": "/usr/bin:/bin"},
+        )
+        assert done.returncode == 2
+        assert f"{env_file} line 3:" in done.stderr, done.stderr
+        assert secret not in done.stderr + done.stdout
+        assert secret[:8] not in done.stderr + done.stdout
+
+
 class StoreSaboteur:
     """Watches the receiver's test hold (RECEIVER_TEST_HOLD_DIR): before each finished upload
     is verified, overwrites the stored object of the uploads named in `corrupt` (each time, up
@@ -237,7 +251,7 @@ def test_a_file_corrupted_in_the_store_before_verification_is_quarantined_and_se
     tmp_path, held_receiver
 ):
     receiver, hold = held_receiver
-    config = booth_config(tmp_path, receiver.url)
+    config = booth_config(tmp_path, receiver.url, proof="receipt")
     session = finished_session(tmp_path / "spool")
     sent = local_files(session.dir)
 
@@ -258,7 +272,7 @@ def test_a_file_found_damaged_every_time_is_set_aside_and_booth_status_says_so(
     tmp_path, held_receiver
 ):
     receiver, hold = held_receiver
-    config = booth_config(tmp_path, receiver.url)
+    config = booth_config(tmp_path, receiver.url, proof="receipt")
     session = finished_session(tmp_path / "spool")
 
     with StoreSaboteur(receiver, hold, "q2-take1.mp4", times=10) as saboteur:
@@ -301,7 +315,9 @@ def assert_assembled(receiver: LocalReceiver, session_id: str, sent: dict[str, b
 def test_receiver_and_storage_restarted_mid_upload_lose_nothing(tmp_path, receiver, swift):
     # A booth gives a file 8 answered requests without progress before it sets it aside:
     # with these waits between them, they span a storage restart (seconds).
-    config = booth_config(tmp_path, receiver.url, backoff_seconds=0.5, backoff_max_seconds=3)
+    config = booth_config(
+        tmp_path, receiver.url, proof="receipt", backoff_seconds=0.5, backoff_max_seconds=3
+    )
     session = finished_session(tmp_path / "spool", take_sizes=(600_000, 400_000))
     sent = local_files(session.dir)
     acknowledged: list[tuple[str, int]] = []
@@ -333,7 +349,7 @@ def test_a_receiver_killed_before_it_verified_the_last_byte_verifies_when_it_is_
     tmp_path, held_receiver
 ):
     receiver, hold = held_receiver
-    config = booth_config(tmp_path, receiver.url, timeout_seconds=2)
+    config = booth_config(tmp_path, receiver.url, proof="receipt", timeout_seconds=2)
     session = finished_session(tmp_path / "spool", take_sizes=(100_000,))
     sent = local_files(session.dir)
     killed = threading.Event()
@@ -362,16 +378,18 @@ def test_a_receiver_killed_before_it_verified_the_last_byte_verifies_when_it_is_
 
 
 def test_health_and_metrics_say_what_was_received(tmp_path, receiver):
-    config = booth_config(tmp_path, receiver.url)
+    config = booth_config(tmp_path, receiver.url, proof="receipt")
     session = finished_session(tmp_path / "spool", take_sizes=(70_000,))
     assert make_agent(config).run_once().ok
     root = urlsplit(receiver.url)._replace(path="").geturl()
 
     health, body = request(f"{root}/healthz", "GET", None)
-    metrics, text = request(f"{root}/metrics", "GET", None)
+    anyone, _ = request(f"{root}/metrics", "GET", None)
+    a_booth, _ = request(f"{root}/metrics", "GET", TOKEN)
+    metrics, text = request(f"{root}/metrics", "GET", METRICS_TOKEN)
 
     assert (health.status, body) == (200, b"ok\n")
-    assert metrics.status == 200
+    assert (anyone.status, a_booth.status, metrics.status) == (404, 404, 200)
     series = dict(
         line.rsplit(" ", 1) for line in text.decode().splitlines() if line.startswith("receiver_")
     )
@@ -420,13 +438,13 @@ def test_an_encrypted_session_is_assembled_on_its_ciphertext(tmp_path, receiver)
 
 def test_an_empty_file_is_verified_and_filed_too(tmp_path, receiver):
     client = TusClient(receiver.url, token=TOKEN, timeout_seconds=10)
-    meta = {"filename": "notes.txt", "booth": "booth-7", "session": "empty-1",
+    meta = {"filename": "q1-take1.mp4", "booth": "booth-7", "session": "empty-1",
             "sha256": hashlib.sha256(b"").hexdigest()}  # fmt: skip
 
     url = client.create(0, meta)
 
     assert client.offset(url) == (0, 0)
-    assert receiver.object("sessions/booth-7/empty-1/notes.txt") == b""
+    assert receiver.object("sessions/booth-7/empty-1/q1-take1.mp4") == b""
 
 
 def test_a_sealed_session_from_the_booth_is_assembled_on_its_ciphertext(tmp_path, receiver):
@@ -438,7 +456,7 @@ def test_a_sealed_session_from_the_booth_is_assembled_on_its_ciphertext(tmp_path
         session.keep_take(question, 1, session.mux_take(question, 1))
     session.finish("complete", FINISHED)
     sent = local_files(session.dir)
-    config = booth_config(tmp_path, receiver.url)
+    config = booth_config(tmp_path, receiver.url, proof="receipt")
 
     result = make_agent(config).run_once()
 

@@ -107,7 +107,8 @@ def test_a_stolen_card_gives_away_nothing_and_the_organisation_opens_everything(
             f'interviews = "{installed}"\n'
             f'[privacy]\nrecipients = ["{org.recipient}"]\n'
             f'[sync]\nurl = "{server.url}"\ntoken_file = "{tmp_path / "token"}"\n'
-            "idle_seconds = 0\nretention_hours = 72\ntimeout_seconds = 5\n",
+            "idle_seconds = 0\nretention_hours = 72\ntimeout_seconds = 5\n"
+            'proof = "upload"\n',  # tools/tus writes no receipts
             encoding="utf-8",
         )
         write_token(tmp_path / "token")

@@ -137,8 +137,12 @@ class DemoUploads:
         from booth.sync.agent import SyncAgent
         from booth.sync.config import SyncSettings
 
+        # The demo's server is a plain @tus/server (tools/tus): it writes no receipts.
         sync = SyncSettings(
-            url=self.url, idle_seconds=self.idle_seconds, poll_seconds=self.poll_seconds
+            url=self.url,
+            idle_seconds=self.idle_seconds,
+            poll_seconds=self.poll_seconds,
+            proof="upload",
         )
         self.agent = SyncAgent(sync, self.out / "spool", self.out / "state", progress=_arrived)
         self.thread = threading.Thread(

@@ -23,10 +23,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description=(
             "Upload finished sessions to the tus server in [sync] url while the booth is idle, "
             "takes first and the manifest last, and delete them after the server has confirmed "
-            "every byte and retention_hours have passed. Runs until stopped; with --once, "
-            "uploads what is pending now and exits 0 when everything is confirmed, 1 (with the "
-            "reason) when something is still pending, set aside, damaged or unreadable, 2 on a "
-            "settings problem. --once returns within [sync] once_seconds + timeout_seconds."
+            "every byte, its receipt lists every file with the same sha256, verified ([sync] "
+            'proof = "receipt"; "upload" deletes on a plain tus server\'s word), and '
+            "retention_hours have passed. Runs until stopped; with --once, uploads what is "
+            "pending now and exits 0 when everything is confirmed, 1 (with the reason) when "
+            "something is still pending, waiting for its receipt, set aside, damaged or "
+            "unreadable, 2 on a settings problem. --once returns within [sync] once_seconds + "
+            "timeout_seconds."
         ),
     )
     add_config_option(parser)

@@ -1,8 +1,8 @@
 """`booth takes list|recover|open|forget`: the recorded sessions, and the candidates' rights.
 
 `open` runs on the organisation's computer (it needs the age identity, which never goes on a
-booth); `forget` erases one candidate's sessions from this booth and says which ones the
-server already has, so they can be erased there too.
+booth); `forget` erases one candidate's sessions from the upload server (booth.sync.erasure)
+and from this booth, and says what remains where the server could not erase.
 """
 
 from __future__ import annotations
@@ -12,18 +12,20 @@ import json
 import os
 import pwd
 import shutil
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
 
 from booth.cli.main import UserError, add_config_option, load_booth_settings
-from booth.config.errors import one_line
+from booth.config.errors import ConfigError, one_line
 from booth.config.settings import Settings
 from booth.media.spool import RECORDING, Spool
 from booth.privacy.files import private_dir
 from booth.privacy.refs import RefIndex
 from booth.privacy.seal import PLAIN, STAGING, Sealing, is_sealed
 from booth.state import InvitationStore, read_state
+from booth.sync.erasure import ServerErasure
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -59,9 +61,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="erase every trace of one candidate's sessions from this booth",
         description=(
             "Erase the sessions recorded for candidate reference REF from this booth: their "
-            "spool folders, upload records and index entries. Prints what was removed and "
-            "which sessions the server already had (those must be erased there too). Refused "
-            "while that candidate is recording."
+            "spool folders, upload records and index entries, and first ask the upload server "
+            '(deploy/receiver, [sync] proof = "receipt") to erase them there: their files, '
+            "upload state and quarantined copies; it keeps an erasure record with no personal "
+            "data. Prints what was removed here, what the server erased, and what remains "
+            "where the server could not erase (a plain tus server, or one not reached: run "
+            "this again). Refused while that candidate is recording."
         ),
     )
     forget.add_argument("ref", metavar="REF", help="the candidate reference, as in codes.csv")
@@ -278,10 +283,18 @@ class Forgotten:
     removed: list[str] = field(default_factory=list)
     uploaded: str = "no"  # "no", "partly", "yes", or "yes, deleted from the booth after upload"
     upload_urls: list[str] = field(default_factory=list)
+    server_erased: list[str] = field(default_factory=list)
+    server_record: str | None = None
+    server_problem: str | None = None  # why the server did not erase it (None: it did)
 
 
-def forget(ref: str, spool: Spool, state_dir: Path) -> list[Forgotten]:
-    """Erase `ref`'s sessions from the booth (see `booth takes forget --help`)."""
+Eraser = Callable[[list[str]], list[ServerErasure]]
+
+
+def forget(ref: str, spool: Spool, state_dir: Path, erase: Eraser | None = None) -> list[Forgotten]:
+    """Erase `ref`'s sessions from the booth (see `booth takes forget --help`), and first,
+    with `erase` (booth.sync.erasure), from the server. A session the server could not be
+    asked to erase keeps its index entry, so that `forget REF` again finds it."""
     from booth.sync.store import STORE_FILE, UploadStore
 
     refs = RefIndex(state_dir)
@@ -290,6 +303,7 @@ def forget(ref: str, spool: Spool, state_dir: Path) -> list[Forgotten]:
     in_clear = [sid for sid, e in entries.items() if _names(e.manifest, ref, refs)]
     session_ids = list(dict.fromkeys(by_index + in_clear))
     store = UploadStore(state_dir) if (state_dir / STORE_FILE).exists() else None
+    server = {e.session: e for e in (erase(session_ids) if erase is not None else [])}
     done = []
     try:
         for sid in session_ids:
@@ -314,7 +328,14 @@ def forget(ref: str, spool: Spool, state_dir: Path) -> list[Forgotten]:
             if store is not None and records:
                 store.forget(sid)
                 item.removed.append(f"upload records of {sid}")
-            if refs.remove(sid):
+            erased = server.get(sid)
+            if erased is not None:
+                item.server_erased = erased.erased
+                item.server_record = erased.record
+                item.server_problem = erased.problem
+            # Kept so that `forget REF` again, when the server answers, finds the session.
+            unreached = erased is not None and erased.retry
+            if not unreached and refs.remove(sid):
                 item.removed.append(f"index entry of {sid}")
             done.append(item)
     finally:
@@ -352,7 +373,7 @@ def run_forget(args: argparse.Namespace) -> int:
     if root.is_dir():
         _refuse_another_users_spool(root)
     private_dir(state_dir)
-    result = forget(args.ref, spool, state_dir)
+    result = forget(args.ref, spool, state_dir, _eraser(settings))
     invitations = InvitationStore(state_dir).forget(args.ref)
     if args.json:
         print(
@@ -367,8 +388,14 @@ def run_forget(args: argparse.Namespace) -> int:
         print("no session of this candidate on this booth")
     for r in result:
         print(f"{r.session} ({r.status or 'gone'}): removed {', '.join(r.removed) or 'nothing'}")
-        if r.uploaded != "no":
-            print(f"  uploaded: {r.uploaded}; erase it on the server too")
+        if r.server_problem is None and r.server_record is not None:
+            print(
+                f"  the server erased: {', '.join(r.server_erased) or 'nothing (it held none)'}"
+                f"; its record (no personal data): {r.server_record}"
+            )
+        elif r.uploaded != "no" or r.server_problem is not None:
+            print(f"  uploaded: {r.uploaded}; NOT erased on the server: {r.server_problem}")
+            print("  erase it on the server too (or run this again when the server answers)")
             for url in r.upload_urls:
                 print(f"    {url}")
     if invitations:
@@ -377,7 +404,26 @@ def run_forget(args: argparse.Namespace) -> int:
             + ", ".join(invitations)
             + ": it counts as unused again (booth interviews codes to withdraw it)"
         )
-    uploaded = [r.session for r in result if r.uploaded != "no"]
+    uploaded = [r.session for r in result if r.uploaded != "no" and r.server_problem is not None]
     if uploaded:
-        print("already on the server: " + ", ".join(uploaded))
+        print("still on the server: " + ", ".join(uploaded))
+    if any(r.server_record for r in result):
+        print(
+            "copies the recruiters' systems already took from the server are theirs to erase "
+            "(README: Erasure)"
+        )
     return 0
+
+
+def _eraser(settings: Settings) -> Eraser | None:
+    """Erasure on the server this booth uploads to (None: the [sync] settings are unusable,
+    and forget says so for every session)."""
+    from booth.sync.config import sync_settings
+    from booth.sync.erasure import erase_on_server
+
+    try:
+        sync = sync_settings(settings)
+    except ConfigError as err:
+        problem = f"not asked: the [sync] settings have a problem ({one_line(str(err))})"
+        return lambda ids: [ServerErasure(s, problem=problem) for s in ids]
+    return lambda ids: erase_on_server(sync, settings.booth_id, ids)

@@ -2,9 +2,12 @@
 
 Through the sync agent's own client (booth.sync.tus), so the check sees what uploads will see:
 the same URL, token, CA file and timeout. OPTIONS shows the server answers tus (servers
-answer it without a token, as browsers' CORS preflights carry none); a HEAD of an upload that
-does not exist then tests the token without creating anything: 404 means the request got past
-authentication, 401 or 403 means the token is refused.
+answer it without a token, as browsers' CORS preflights carry none); then a request for
+something that does not exist tests the token without creating anything: 404 means the
+request got past authentication, 401 or 403 means the token is refused. With `[sync] proof =
+"receipt"` that is the receipt of a session no booth has (the receiver answers only its upload
+URLs and receipts); with `proof = "upload"` a HEAD of an upload that does not exist, and the
+check warns: a plain tus server's word is all the booth deletes on.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from booth.config.errors import ConfigError
 from booth.config.settings import Settings
 from booth.doctor.checks import FAIL, PASS, WARN, Check
 from booth.sync.config import sync_settings
+from booth.sync.receipts import RECEIPT, fetch_receipt, session_url
 from booth.sync.tus import Gone, Refused, Rejected, TusClient, TusError
 
 PROBE_UPLOAD = "booth-doctor-probe"
@@ -48,10 +52,14 @@ def server_check(settings: Settings, timeout_seconds: float | None = None) -> Ch
     )
     try:
         info = client.server_info()
-        try:
-            client.offset(sync.url.rstrip("/") + "/" + PROBE_UPLOAD)
-        except Gone:
-            pass  # the answer we hoped for: past authentication, and no such upload
+        if sync.proof == RECEIPT:
+            url = session_url(sync.url, "receipts", settings.booth_id, PROBE_UPLOAD)
+            fetch_receipt(client, url)  # None: past authentication, and no such receipt
+        else:
+            try:
+                client.offset(sync.url.rstrip("/") + "/" + PROBE_UPLOAD)
+            except Gone:
+                pass  # the answer we hoped for: past authentication, and no such upload
     except Refused as error:
         return Check("server", FAIL, str(error), TOKEN_FIX)
     except Rejected as error:
@@ -72,4 +80,13 @@ def server_check(settings: Settings, timeout_seconds: float | None = None) -> Ch
         client.close()
     tus = ", ".join(sorted(info.extensions)) or "core only"
     auth = "token accepted" if token else "no token sent (no [sync] token_file)"
-    return Check("server", PASS, f"{sync.url} answers tus ({tus}); {auth}")
+    if sync.proof != RECEIPT:
+        return Check(
+            "server",
+            WARN,
+            f"{sync.url} answers tus ({tus}); {auth}; deletions are unproven: [sync] proof = "
+            '"upload" deletes a session on the server\'s word that it has every byte',
+            "upload to a receiver that writes receipts (deploy/receiver) and set [sync] proof = "
+            '"receipt"',
+        )
+    return Check("server", PASS, f"{sync.url} answers tus ({tus}); {auth}; deletes on receipts")

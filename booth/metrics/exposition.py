@@ -191,6 +191,17 @@ def _queue_families(queue: UploadQueue) -> Iterator[Metric]:
         value=queue.unreadable_sessions,
     )
     yield GaugeMetricFamily(
+        "booth_upload_awaiting_receipt_sessions",
+        "Sessions the server took whole that its receipt has not proven yet: kept on the booth "
+        "(booth status says why).",
+        value=queue.awaiting_receipt,
+    )
+    yield GaugeMetricFamily(
+        "booth_upload_oldest_awaiting_receipt_seconds",
+        "How long the oldest session waiting for its receipt has waited (0: none waits).",
+        value=queue.oldest_awaiting_receipt_seconds,
+    )
+    yield GaugeMetricFamily(
         "booth_spool_unsealed_sessions",
         "Ended sessions not sealed yet (being sealed, or a seal failed): in clear on the booth, "
         "not uploaded (booth status, booth doctor).",

@@ -21,6 +21,7 @@ from datetime import datetime
 from pathlib import Path
 
 from booth import __version__
+from booth.config.errors import ConfigError
 from booth.config.interview import load_interviews
 from booth.config.reader import read_json_object
 from booth.config.settings import Settings
@@ -31,8 +32,10 @@ from booth.metrics.ledger import FinishedRecord, Ledger
 from booth.privacy.seal import is_sealed
 from booth.session.codes_entry import Lockout
 from booth.state import LOCKOUT_FILE, occupancy, read_state
+from booth.sync.config import sync_settings
 from booth.sync.manifests import scan_spool
 from booth.sync.queue import CONFIRMED, is_finished, session_state, summarize
+from booth.sync.receipts import RECEIPT, ReceiptBook, waiting_for_receipts
 from booth.sync.store import DAMAGED, SET_ASIDE, STORE_FILE, UploadStore
 from booth.timesync import WAITING_FOR_CLOCK, ClockState, clock_state
 
@@ -64,7 +67,10 @@ class UploadQueue:
     upload window, "damaged": bytes that differ from the manifest, for staff).
     unreadable_sessions: session directories whose manifest cannot be read.
     unsealed_sessions: ended sessions not sealed yet (being sealed, or a seal failed): in clear
-    on the booth, not uploaded."""
+    on the booth, not uploaded.
+    awaiting_receipt / oldest_awaiting_receipt_seconds: sessions the server took whole whose
+    receipt has not proven them yet (kept on the booth: booth.sync.receipts), and how long
+    since the oldest's last file was taken (0: none; always 0 with `proof = "upload"`)."""
 
     files: int = 0
     bytes: int = 0
@@ -73,6 +79,8 @@ class UploadQueue:
     held: Mapping[str, int] = field(default_factory=dict)
     unreadable_sessions: int = 0
     unsealed_sessions: int = 0
+    awaiting_receipt: int = 0
+    oldest_awaiting_receipt_seconds: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -157,7 +165,7 @@ def read_booth(
     entries = spool.sessions()
     ledger.count(finished_records(entries))
 
-    queue = upload_queue(spool, entries, paths.state, now)
+    queue = upload_queue(spool, entries, paths.state, now, _proof(settings))
     clock = where.clock()
     wrong = wrong_codes(paths.state)
     if wrong is not None:
@@ -208,8 +216,20 @@ def light_reading(state_dir: Path, kiosk_up: bool) -> LightState | None:
     return light if kiosk_up and light is not None and light.fresh else None
 
 
+def _proof(settings: Settings) -> str:
+    """`[sync] proof`; a `[sync]` table with a problem counts as the default (receipt)."""
+    try:
+        return sync_settings(settings).proof
+    except ConfigError:
+        return RECEIPT
+
+
 def upload_queue(
-    spool: Spool, entries: list[SessionEntry], state_dir: Path, now: float
+    spool: Spool,
+    entries: list[SessionEntry],
+    state_dir: Path,
+    now: float,
+    proof: str = RECEIPT,
 ) -> UploadQueue | None:
     """The queue as the sync agent sees it: the spool's finished sessions against the upload
     store's records and holds (read-only; the agent may be writing)."""
@@ -246,6 +266,11 @@ def upload_queue(
     present = {(s.session_id, f.name) for s in scan.finished for f in s.files}
     held = [h for key, h in holds.items() if key in present and h.active(now)]
     unconfirmed = [state for state in summary.files if state != CONFIRMED]
+    waiting = (
+        waiting_for_receipts(scan.finished, records, ReceiptBook(state_dir))
+        if proof == RECEIPT
+        else []
+    )
     return UploadQueue(
         files=sum(summary.files[state] for state in unconfirmed),
         bytes=max(0, sum(summary.bytes[state] for state in unconfirmed) - summary.sent_bytes),
@@ -254,6 +279,8 @@ def upload_queue(
         held={kind: sum(h.kind == kind for h in held) for kind in (SET_ASIDE, DAMAGED)},
         unreadable_sessions=len(scan.unreadable),
         unsealed_sessions=scan.sealing,
+        awaiting_receipt=len(waiting),
+        oldest_awaiting_receipt_seconds=max(0.0, now - waiting[0].since) if waiting else 0.0,
     )
 
 

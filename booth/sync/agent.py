@@ -10,8 +10,9 @@ Requests go only to sync.url's origin (`TusClient.check_origin`). Each file is s
 `FileSender` (booth.sync.sender), which trusts the server only as far as it can check it and
 sets a file aside when it gets nowhere; the agent waits after every failure (exponential,
 jittered, capped), moves on past files set aside, rebuilds unreadable manifests
-(booth.sync.manifests), reads each file's sha256 again before deleting it, and keeps
-`booth sync --once` within `once_seconds`.
+(booth.sync.manifests), reads each file's sha256 again before deleting it, deletes a session
+only when the server's receipt proves that its store holds every file (`Prover`,
+booth.sync.receipts; `[sync] proof`), and keeps `booth sync --once` within `once_seconds`.
 """
 
 from __future__ import annotations
@@ -31,9 +32,15 @@ from booth.media.spool import Spool
 from booth.state import KioskState, read_state
 from booth.sync.config import SyncSettings, describe_windows, in_window
 from booth.sync.manifests import SpoolScan, rebuild_manifest, scan_spool
-from booth.sync.queue import FinishedSession, SpoolFile, due_for_deletion, upload_order
+from booth.sync.queue import (
+    FinishedSession,
+    SpoolFile,
+    due_for_deletion,
+    upload_order,
+)
+from booth.sync.receipts import RECEIPT, Prover, ReceiptBook, waiting_for_receipts
 from booth.sync.sender import FileSender, Progress, SetAside
-from booth.sync.store import Hold, UploadStore
+from booth.sync.store import Hold, UploadRecord, UploadStore
 from booth.sync.tus import (
     Misconfigured,
     OffOrigin,
@@ -293,45 +300,78 @@ class SyncAgent:
         problems += [f"{d}: {UNREADABLE}" for d in scan_spool(self.spool).unreadable]
         return problems
 
+    def unproven(self) -> list[str]:
+        """Sessions the server took whole that no receipt proves yet, in words for staff
+        (none with `proof = "upload"`)."""
+        if self.sync.proof != RECEIPT:
+            return []
+        waiting = waiting_for_receipts(
+            self.finished_sessions(), self.store.records(), ReceiptBook(self.state_dir)
+        )
+        return [f"{w.session_id} waits for the server's receipt: {w.problem}" for w in waiting]
+
     def delete_confirmed(self) -> list[str]:
-        """Delete sessions the server confirmed whole at least retention_hours ago; returns
-        their ids. Files the server has not confirmed are never deleted, and neither is a
-        session with a file that no longer matches its manifest (it is marked damaged)."""
+        """Delete sessions the server confirmed whole at least retention_hours ago, and (with
+        `proof = "receipt"`) whose receipt proves that the server's store holds every file;
+        returns their ids. Files the server has not confirmed are never deleted, and neither
+        is a session with a file that no longer matches its manifest (it is marked damaged)."""
         deleted = []
         records = self.store.records()
         holds = self.active_holds()
-        for session in self.finished_sessions():
-            mine = {n: r for (s, n), r in records.items() if s == session.session_id}
-            if not due_for_deletion(session, mine, self.clock(), self.sync.retention_hours):
-                continue
-            if any(s == session.session_id for s, _ in holds):
-                continue
-            damaged = False
-            for f in session.files:
-                if not f.path.exists() and not f.is_manifest:
-                    continue  # deleted by an earlier pass that left the session for staff
-                if problem := self.sender.damage(f):
-                    self.sender.mark_damaged(f, f"before deletion, {problem}")
-                    damaged = True
-            if damaged:
-                continue
-            uploaded = {f.name for f in session.files}
-            others = [p.name for p in session.dir.iterdir() if p.name not in uploaded]
-            if others:
-                # Raw takes recovery could not use stay for staff, and so does the manifest.
-                for f in session.files:
-                    if not f.is_manifest:
-                        f.path.unlink(missing_ok=True)
-                log.warning("sync: %s: left %s for staff", session.dir, ", ".join(others))
-                continue
-            # Hidden first (the spool skips dot-names), so a half-deleted session is never seen.
-            hidden = session.dir.with_name(f".deleting-{session.dir.name}")
-            session.dir.rename(hidden)
-            shutil.rmtree(hidden)
-            self.store.forget(session.session_id)
-            deleted.append(session.session_id)
-            log.info("sync: deleted confirmed session %s", session.session_id)
+        sessions = self.finished_sessions()
+        prover = (
+            Prover(self.state_dir, self.sync.url or "", self.client, self.clock)
+            if self.sync.proof == RECEIPT
+            else None
+        )
+        try:
+            for session in sessions:
+                mine = {n: r for (s, n), r in records.items() if s == session.session_id}
+                if prover is not None and not prover.proven(session, mine):
+                    continue
+                if self._delete(session, mine, holds):
+                    deleted.append(session.session_id)
+        finally:
+            if prover is not None:
+                prover.close({s.session_id for s in sessions} - set(deleted))
         return deleted
+
+    def _delete(
+        self,
+        session: FinishedSession,
+        mine: dict[str, UploadRecord],
+        holds: dict[tuple[str, str], Hold],
+    ) -> bool:
+        """Delete one session if it is due (see `delete_confirmed`); whether it was."""
+        if not due_for_deletion(session, mine, self.clock(), self.sync.retention_hours):
+            return False
+        if any(s == session.session_id for s, _ in holds):
+            return False
+        damaged = False
+        for f in session.files:
+            if not f.path.exists() and not f.is_manifest:
+                continue  # deleted by an earlier pass that left the session for staff
+            if problem := self.sender.damage(f):
+                self.sender.mark_damaged(f, f"before deletion, {problem}")
+                damaged = True
+        if damaged:
+            return False
+        uploaded = {f.name for f in session.files}
+        others = [p.name for p in session.dir.iterdir() if p.name not in uploaded]
+        if others:
+            # Raw takes recovery could not use stay for staff, and so does the manifest.
+            for f in session.files:
+                if not f.is_manifest:
+                    f.path.unlink(missing_ok=True)
+            log.warning("sync: %s: left %s for staff", session.dir, ", ".join(others))
+            return False
+        # Hidden first (the spool skips dot-names), so a half-deleted session is never seen.
+        hidden = session.dir.with_name(f".deleting-{session.dir.name}")
+        session.dir.rename(hidden)
+        shutil.rmtree(hidden)
+        self.store.forget(session.session_id)
+        log.info("sync: deleted confirmed session %s", session.session_id)
+        return True
 
     # -- loops ---------------------------------------------------------------------------
 
@@ -387,7 +427,7 @@ class SyncAgent:
         finally:
             client.close()
         deleted = tuple(self.delete_confirmed())
-        if problems := self.outstanding():
+        if problems := self.outstanding() + self.unproven():
             return OnceResult(False, "; ".join(problems), deleted)
         return OnceResult(True, "every finished session is confirmed by the server", deleted)
 

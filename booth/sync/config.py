@@ -13,6 +13,8 @@ same file:line: key: problem (fix) errors as the rest of the settings. Example:
     retention_hours = 72                   # confirmed sessions stay on the booth this long
     ca_file = "/etc/booth/ca.pem"          # optional: trust this CA for https
     once_seconds = 3600                    # booth sync --once returns within this + timeout
+    proof = "receipt"                      # delete only on the server's receipt ("upload":
+                                           # on a plain tus server's word; booth doctor warns)
 
 `check_sync` gives every problem of the table without raising, for `booth config check`.
 """
@@ -57,6 +59,9 @@ class SyncSettings:
     poll_seconds: how often an idle agent looks for new sessions.
     once_seconds: the longest `booth sync --once` runs: no request starts after it and one in
         flight is cut off at it, so --once returns within once_seconds + timeout_seconds.
+    proof: what lets a confirmed session be deleted: "receipt" (the server's receipt lists every
+        file with the same sha256, verified: booth.sync.receipts) or "upload" (a plain tus
+        server's offset = length, which cannot be checked).
     source: the settings file, for error messages.
     """
 
@@ -73,6 +78,7 @@ class SyncSettings:
     backoff_max_seconds: float = 600.0
     poll_seconds: float = 10.0
     once_seconds: float = 3600.0
+    proof: str = "receipt"
     source: Path | None = None
 
     def read_token(self) -> str | None:
@@ -198,6 +204,7 @@ def _read(t: Table, base: Path) -> SyncSettings:
         ),
         poll_seconds=t.number("poll_seconds", d.poll_seconds, minimum=0.01, maximum=3600.0),
         once_seconds=t.number("once_seconds", d.once_seconds, minimum=1.0, maximum=86_400.0),
+        proof=t.string("proof", d.proof, choices=("receipt", "upload")),
         source=t.file.path,
     )
 

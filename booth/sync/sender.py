@@ -37,9 +37,11 @@ from booth.sync.tus import (
     Misconfigured,
     NoAnswer,
     OffOrigin,
+    OffsetConflict,
     OutOfTime,
     Refused,
     ServerInfo,
+    ServerUnavailable,
     Stopped,
     TusClient,
     TusError,
@@ -113,8 +115,18 @@ class FileSender:
         self._mark = client.requests
         try:
             return self.upload_file(client, info, file)
-        except (Stopped, OutOfTime, Refused, OffOrigin, Misconfigured, SetAside, NoAnswer):
-            raise  # not this file's doing: the candidate, the clock, the settings, the link
+        except (
+            Stopped,
+            OutOfTime,
+            Refused,
+            OffOrigin,
+            Misconfigured,
+            SetAside,
+            NoAnswer,
+            ServerUnavailable,
+        ):
+            raise  # not this file's doing: the candidate, the clock, the settings, the link,
+            # the server's own outage (503: the receiver's object store)
         except (TusError, OSError) as err:
             self.file_failures += 1
             wasted = max(1, client.requests - self._mark)
@@ -151,7 +163,21 @@ class FileSender:
         if record is not None and record.length == file.length and record.sha256 == file.sha256:
             url, offset = self._resume(client, file, record)
         if url is None:
-            url = self._create(client, file)
+            try:
+                url = self._create(client, file)
+            except OffsetConflict:
+                if self.sync.proof != "receipt":
+                    raise
+                # deploy/receiver answers 409 to a file it holds verified already (this booth's
+                # record of the upload was lost, e.g. a store moved aside): nothing to send.
+                # Only the session's receipt, checked before deletion, proves it is this file.
+                self.store.created(file.session_id, file.name, client.endpoint, file.length,
+                                   file.sha256)  # fmt: skip
+                self.store.confirm(file.session_id, file.name, self.clock())
+                self.store.note("success", self.clock(), f"already on the server: "
+                                f"{file.session_id}/{file.name}")  # fmt: skip
+                log.info("sync: the server holds %s verified already", file.path)
+                return True
         sha1 = ChunkSha1(file.path, file.length, self.sync.chunk_bytes) if info.sha1 else None
         try:
             self._send_chunks(client, file, url, offset, sha1)

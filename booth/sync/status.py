@@ -13,6 +13,7 @@ from booth.media.spool import Spool
 from booth.sync.config import sync_settings
 from booth.sync.manifests import scan_spool
 from booth.sync.queue import STATES, summarize
+from booth.sync.receipts import RECEIPT, UPLOAD, ReceiptBook, waiting_for_receipts
 from booth.sync.store import DAMAGED, SET_ASIDE, STORE_FILE, Event, Hold, UploadStore
 
 
@@ -20,14 +21,18 @@ def sync_status(settings: Settings) -> dict[str, Any]:
     """The queue: sessions, files and bytes per state (pending, uploading, confirmed), how many
     sessions are still being recorded, the files set aside (until the next upload window) and
     the damaged ones (their bytes no longer match the manifest: kept for staff) with the reason,
-    the session directories whose manifest cannot be read, the last success and the last error
+    the session directories whose manifest cannot be read, the sessions the server took whole
+    that wait for its receipt (`awaiting_receipt`, with what the receipt lacks, and the age of
+    the oldest in seconds), the last success and the last error
     (times in ISO 8601), and `problem` when the settings or the store cannot be read.
     JSON-ready."""
     status: dict[str, Any] = {"configured": False, "url": None, "problem": None}
+    proof = RECEIPT
     try:
         sync = sync_settings(settings)
         status["configured"] = sync.url is not None
         status["url"] = sync.url
+        proof = sync.proof
     except ConfigError as err:
         status["problem"] = str(err)
     records = {}
@@ -49,6 +54,11 @@ def sync_status(settings: Settings) -> dict[str, Any]:
     present = {(s.session_id, f.name) for s in scan.finished for f in s.files}
     now = datetime.now(UTC).timestamp()
     held = [h for key, h in sorted(holds.items()) if key in present and h.active(now)]
+    waiting = (
+        waiting_for_receipts(scan.finished, records, ReceiptBook(settings.paths.state))
+        if proof == RECEIPT
+        else []
+    )
     status.update(
         sessions=summary.sessions,
         files=summary.files,
@@ -59,6 +69,11 @@ def sync_status(settings: Settings) -> dict[str, Any]:
         set_aside=[_hold(h) for h in held if h.kind == SET_ASIDE],
         damaged=[_hold(h) for h in held if h.kind == DAMAGED],
         unreadable=[str(d) for d in scan.unreadable],
+        proof=proof,
+        awaiting_receipt=[
+            {"session": w.session_id, "since": _iso(w.since), "problem": w.problem} for w in waiting
+        ],
+        oldest_awaiting_receipt_seconds=round(now - waiting[0].since) if waiting else 0,
         last_success=_event(last_success),
         last_error=_event(last_error),
     )
@@ -87,6 +102,16 @@ def status_lines(status: dict[str, Any]) -> list[str]:
         lines.append(
             f"  set aside until {hold['until']}: {hold['session']}/{hold['file']}: {hold['reason']}"
         )
+    if waiting := status.get("awaiting_receipt"):
+        hours = status["oldest_awaiting_receipt_seconds"] / 3600
+        lines.append(
+            f"  waiting for the server's receipt: {len(waiting)} session(s), kept on the booth; "
+            f"the oldest for {hours:.1f} h"
+        )
+        for w in waiting:
+            lines.append(f"    {w['session']}: {w['problem']}")
+    if status.get("proof") == UPLOAD and status["configured"]:
+        lines.append('  deletions unproven: [sync] proof = "upload" (the server sends no receipts)')
     for where in status["unreadable"]:
         lines.append(f"  UNREADABLE manifest, not uploaded: {where} (needs staff)")
     for key, label in (("last_success", "last success"), ("last_error", "last error")):

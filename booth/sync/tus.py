@@ -92,6 +92,11 @@ class NoAnswer(Unavailable):
     """No HTTP answer at all (timeout, reset, refused connection): the link, not the file."""
 
 
+class ServerUnavailable(Unavailable):
+    """503 Service Unavailable: the server (deploy/receiver: its object store) is down for
+    now, whatever the file; worth trying again later, like no answer."""
+
+
 class BadAnswer(TusError):
     """The server answered something a tus server cannot mean: an Upload-Offset that is no
     number, that does not advance by exactly the bytes sent, or that claims bytes this booth
@@ -466,6 +471,8 @@ class TusClient:
             return Damaged(f"{what}: the server found the stored upload damaged")
         if status == 409:
             return OffsetConflict(f"{what}: the server holds a different offset")
+        if status == 503:
+            return ServerUnavailable(what)
         if 400 <= status < 500 and status not in (408, 429):
             return Rejected(what)
         return Unavailable(what)

@@ -12,6 +12,8 @@ export class Metrics {
     this.verifications = new Counter({ name: 'receiver_verifications_total', help: 'Finished uploads read back from the store and checked against their sha256', labelNames: ['booth', 'result'], registers });
     this.sessions = new Counter({ name: 'receiver_sessions_completed_total', help: 'Sessions whose manifest and every file arrived verified (receipt.json written)', labelNames: ['booth'], registers });
     this.lastUpload = new Gauge({ name: 'receiver_last_upload_timestamp_seconds', help: 'When a booth last uploaded a verified file (Unix seconds)', labelNames: ['booth'], registers });
+    this.quarantinedManifests = new Counter({ name: 'receiver_manifests_quarantined_total', help: 'Manifests set aside in quarantine/ because they are not JSON or not shaped like a manifest', labelNames: ['booth'], registers });
+    this.erasures = new Counter({ name: 'receiver_erasures_total', help: 'Sessions erased on a booth\'s request (booth takes forget)', labelNames: ['booth'], registers });
     this.contentType = this.registry.contentType;
   }
 
@@ -25,6 +27,8 @@ export class Metrics {
   }
 
   sessionCompleted(booth) { this.sessions.inc({ booth }); }
+  manifestQuarantined(booth) { this.quarantinedManifests.inc({ booth }); }
+  erased(booth) { this.erasures.inc({ booth }); }
 
   text() { return this.registry.metrics(); }
 }

@@ -10,6 +10,9 @@ const REQUIRED = ['RECEIVER_PORT', 'S3_ENDPOINT', 'S3_REGION', 'S3_BUCKET', 'S3_
 const BOOTH_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 const MIN_TOKEN = 16;
 const MIB = 1024 * 1024;
+// The longest answer (3600 s, booth.config.interview) at the booth's default 8 Mbit/s video and
+// 128 kbit/s audio is 3.7 GB; twice that leaves room for a higher bitrate_bps.
+const DEFAULT_MAX_BYTES = 8 * 1024 * MIB;
 
 /** Map token -> booth id from the tokens file: `booth_id token` lines, # comments. */
 export function readTokens(path) {
@@ -68,8 +71,26 @@ export function loadSettings(env) {
   if (!Number.isFinite(partMib) || partMib < 5 || partMib > 5 * 1024) {
     throw new SettingsError(`S3_PART_MIB ${env.S3_PART_MIB} must be 5-5120 (S3 parts are at least 5 MiB)`);
   }
+  const maxBytes = Number(env.RECEIVER_MAX_BYTES ?? DEFAULT_MAX_BYTES);
+  if (!Number.isSafeInteger(maxBytes) || maxBytes < 1) {
+    throw new SettingsError('RECEIVER_MAX_BYTES must be a whole number of bytes (default 8 GiB: 8589934592)');
+  }
+  const metricsToken = env.METRICS_TOKEN || null;
+  if (metricsToken !== null && (metricsToken.length < MIN_TOKEN || /\s/.test(metricsToken))) {
+    throw new SettingsError(`METRICS_TOKEN must be at least ${MIN_TOKEN} characters, no spaces (make one with: openssl rand -hex 32)`);
+  }
+  let metricsPort = null;
+  if (env.METRICS_PORT) {
+    metricsPort = Number(env.METRICS_PORT);
+    if (!Number.isInteger(metricsPort) || metricsPort < 0 || metricsPort > 65535) {
+      throw new SettingsError('METRICS_PORT is not a port number (0-65535)');
+    }
+  }
   return {
     port,
+    maxBytes,
+    metricsToken,
+    metricsPort,
     host: env.RECEIVER_HOST ?? '127.0.0.1',
     path,
     partSize: Math.round(partMib * MIB),
