@@ -22,9 +22,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from booth.session.effects import Effect, Event, RecordLockout
+from booth.session.interview import Interview
+from booth.session.invitation import CODE_MAX_DIGITS, Invitation
+from booth.session.steps import Step, interview_steps
 from booth.session.timing import Timing
 
 if TYPE_CHECKING:
@@ -33,9 +36,6 @@ if TYPE_CHECKING:
 # Fixed, not settings, so that the README's bound on guesses holds on every booth.
 LOCKOUT_MAX_SECONDS = 900.0  # the longest wait
 FORGET_SECONDS = 3600.0  # wrong codes are forgotten after this long without one
-
-# The most digits a code entry takes: the longest invitation code (booth.config.codes: 6 to 12).
-CODE_MAX_DIGITS = 12
 
 # What this booth knows of an invitation's sessions (`InvitationUse.status`).
 OPEN = "open"  # a session is running, or was when the booth lost power: it ended early
@@ -194,11 +194,13 @@ def check_code(flow: Flow, out: list[Effect]) -> None:
 
 
 def begin(
-    flow: Flow, interview: Any, invitation: Any, use: InvitationUse | None, out: list[Effect]
+    flow: Flow,
+    interview: Interview,
+    invitation: Invitation,
+    use: InvitationUse | None,
+    out: list[Effect],
 ) -> None:
     """A code opened `invitation`: a new session, or the rest of one that ended early."""
-    from booth.session.steps import interview_steps
-
     flow.interview, flow.invitation = interview, invitation
     flow.message = None
     if flow.language not in interview.languages:
@@ -225,6 +227,6 @@ def begin(
     flow._goto("welcome", out)
 
 
-def _exhausted(flow: Flow, step: Any) -> bool:
+def _exhausted(flow: Flow, step: Step) -> bool:
     left = flow.takes_left(step)
     return left is not None and left <= 0

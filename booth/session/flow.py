@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from booth.session import codes_entry
@@ -28,6 +29,8 @@ from booth.session.effects import (
     StartTake,
     StopTake,
 )
+from booth.session.interview import Interview
+from booth.session.invitation import Invitation
 from booth.session.snapshot import CLIP_SCREENS, snapshot
 from booth.session.steps import (
     DEFAULT_PRACTICE_TEXT,  # noqa: F401 (re-exported for the kiosk)
@@ -71,7 +74,7 @@ class Flow:
 
     def __init__(
         self,
-        interviews: Sequence[Any],
+        interviews: Sequence[Interview],
         languages: Sequence[str],
         clock: Clock,
         timing: Timing | None = None,
@@ -111,8 +114,8 @@ class Flow:
         self.language = self.default_language
         self.code_entry = ""
         self.message: str | None = None
-        self.interview: Any = None
-        self.invitation: Any = None
+        self.interview: Interview | None = None
+        self.invitation: Invitation | None = None
         self.practice_only = False
         self.session_open = False
         self.outcome: str | None = None  # how the session ended, for the done screen
@@ -156,8 +159,16 @@ class Flow:
         An interview's code book tells its code lengths (`CodeBook.code_lengths`); one that
         cannot (hashed codes installed before lengths were recorded) leaves the field without
         places."""
-        lengths = [n for iv in self.interviews for n in getattr(iv.codes, "code_lengths", ())]
+        lengths = [n for iv in self.interviews for n in iv.codes.code_lengths]
         return max(lengths, default=0)
+
+    @property
+    def opened(self) -> tuple[Interview, Invitation]:
+        """The interview and invitation the code opened: every screen from welcome to done of a
+        session has them (a walk-in practice has neither and never asks)."""
+        if self.interview is None or self.invitation is None:
+            raise RuntimeError(f"the {self.screen} screen has no interview: no code opened one")
+        return self.interview, self.invitation
 
     @property
     def step(self) -> Step:
@@ -267,7 +278,7 @@ class Flow:
             self.intros_watched.add(self.intro_index)
         if self.intro_picked:
             self.intro_picked = False  # a clip picked to watch again: stay on it
-        elif self.screen == "intro" and self.intro_index + 1 < len(self.interview.intro_clips):
+        elif self.screen == "intro" and self.intro_index + 1 < len(self.opened[0].intro_clips):
             self.intro_index += 1
             self._start_clip()
             out.append(Event("clip.start", {"intro": self.intro_index + 1}))
@@ -414,7 +425,8 @@ class Flow:
         return False
 
     def _open_session(self, out: list[Effect]) -> None:
-        out.append(OpenSession(self.interview.id, self.invitation.candidate_ref, self.resumes))
+        interview, invitation = self.opened
+        out.append(OpenSession(interview.id, invitation.candidate_ref, self.resumes))
         self.session_open = True
 
     def _on_check(self, action: str, value: str | None, out: list[Effect]) -> bool:
@@ -424,7 +436,7 @@ class Flow:
         if action == "next":
             if self.practice_only:
                 self._enter_first_step(out)
-            elif self.interview.intro_clips and not self.skip_intro:
+            elif self.opened[0].intro_clips and not self.skip_intro:
                 self.intro_index = 0
                 self._start_clip()
                 self._goto("intro", out, intro=1)
@@ -443,7 +455,7 @@ class Flow:
         """A clip is moving on screen now: not paused, not covered by help or inactivity."""
         return self.clip_playing and not self.clip_paused and self.screen in CLIP_SCREENS
 
-    def question_audio(self, step: Step) -> Any:
+    def question_audio(self, step: Step) -> Path | None:
         """The spoken question in the candidate's language, if it has one and no clip."""
         if step.clip is not None:
             return None
@@ -462,7 +474,7 @@ class Flow:
             return False
         if self.screen == "review":
             return self.replaying
-        return self._has_media() and self.interview.replay_allowed
+        return self._has_media() and self.opened[0].replay_allowed
 
     def can_replay(self) -> bool:
         if self.screen == "review":
@@ -471,7 +483,7 @@ class Flow:
             self._has_media()
             and self.clip_played
             and not self.clip_playing
-            and self.interview.replay_allowed
+            and self.opened[0].replay_allowed
         )
 
     def _toggle_pause(self, out: list[Effect]) -> bool:
@@ -510,11 +522,11 @@ class Flow:
 
     def _pick_intro(self, value: str, out: list[Effect]) -> bool:
         """ "Watch again" with a clip's number: play that intro clip, and only that one."""
-        if not value.isdigit() or not 1 <= int(value) <= len(self.interview.intro_clips):
+        if not value.isdigit() or not 1 <= int(value) <= len(self.opened[0].intro_clips):
             return False
-        if self.clip_playing or len(self.intros_watched) < len(self.interview.intro_clips):
+        if self.clip_playing or len(self.intros_watched) < len(self.opened[0].intro_clips):
             return False
-        if not self.interview.replay_allowed:
+        if not self.opened[0].replay_allowed:
             return False
         self.intro_index = int(value) - 1
         self.intro_picked = True

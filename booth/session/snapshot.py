@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from booth.session import codes_entry
+from booth.session.interview import Interview
 from booth.session.steps import DEFAULT_PRACTICE_TEXT, pick_language
 from booth.session.view import InterviewSummary, View
 
@@ -18,7 +19,7 @@ if TYPE_CHECKING:
 CLIP_SCREENS = {"intro", "question", "review"}
 
 
-def intro_titles(interview: Any) -> tuple[dict[str, str], ...]:
+def intro_titles(interview: Interview) -> tuple[dict[str, str], ...]:
     """Each intro clip's title per language (an empty table where it has none)."""
     titles = tuple(interview.intro_titles)
     return titles + ({},) * (len(interview.intro_clips) - len(titles))
