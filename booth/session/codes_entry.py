@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Protocol
 from booth.session.effects import Effect, Event, RecordLockout
 from booth.session.interview import Interview
 from booth.session.invitation import CODE_MAX_DIGITS, Invitation
+from booth.session.screens import Action, Screen
 from booth.session.steps import Step, interview_steps
 from booth.session.timing import Timing
 
@@ -131,13 +132,13 @@ def locked_seconds(flow: Flow) -> float:
 
 def on_code(flow: Flow, action: str, value: str | None, out: list[Effect]) -> bool:
     """The code screen's actions: digits, delete, OK, and Back (which never lifts a wait)."""
-    if action == "back":
+    if action == Action.BACK:
         flow._to_idle(out)
         return True
-    if locked_seconds(flow) > 0 and action in ("digit", "delete", "confirm"):
+    if locked_seconds(flow) > 0 and action in (Action.DIGIT, Action.DELETE, Action.CONFIRM):
         flow.message = "code.locked"
         return False
-    if action == "digit":
+    if action == Action.DIGIT:
         if value is None or len(value) != 1 or not value.isdigit() or not value.isascii():
             return False
         if len(flow.code_entry) >= CODE_MAX_DIGITS:
@@ -145,10 +146,10 @@ def on_code(flow: Flow, action: str, value: str | None, out: list[Effect]) -> bo
         flow.code_entry += value
         flow.message = None
         return True
-    if action == "delete":
+    if action == Action.DELETE:
         flow.code_entry = flow.code_entry[:-1]
         return True
-    if action == "confirm":
+    if action == Action.CONFIRM:
         check_code(flow, out)
         return True
     return False
@@ -224,7 +225,7 @@ def begin(
             )
         )
     out.append(Event("session.begin", {"interview": interview.id}))
-    flow._goto("welcome", out)
+    flow._goto(Screen.WELCOME, out)
 
 
 def _exhausted(flow: Flow, step: Step) -> bool:

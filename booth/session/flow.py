@@ -31,46 +31,30 @@ from booth.session.effects import (
 )
 from booth.session.interview import Interview
 from booth.session.invitation import Invitation
-from booth.session.snapshot import CLIP_SCREENS, snapshot
+from booth.session.screens import (
+    CLIP_SCREENS,
+    END_SCREENS,
+    HELP_SCREENS,
+    INACTIVITY_SCREENS,
+    LANGUAGE_SCREENS,
+    OVERLAYS,
+    Action,
+    Screen,
+)
+from booth.session.snapshot import snapshot
 from booth.session.steps import (
     DEFAULT_PRACTICE_TEXT,  # noqa: F401 (re-exported for the kiosk)
     Step,
     practice_step,
 )
 from booth.session.timing import Timing
-from booth.session.view import END_SCREENS, ConsentFacts, View
-
-# Screens where the inactivity guard does not run: the candidate is busy, a timer
-# of the screen itself moves things on, or there is no session to guard.
-_NO_INACTIVITY = {
-    "idle",
-    "closed",
-    "out-of-order",
-    "inactive",
-    "think",
-    "countdown",
-    "recording",
-    "done",
-}
-# Screens from which help can be opened (not while the camera is rolling).
-_NO_HELP = {"recording", "countdown", "help", "inactive", "out-of-order", "end-confirm"}
-# Screens drawn over another one, which they return to.
-_OVERLAYS = ("help", "inactive", "end-confirm")
-# Screens where the language can be switched.
-_LANGUAGE_SCREENS = {
-    "idle",
-    "code",
-    "welcome",
-    "consent",
-    "check",
-    "help",
-    "closed",
-    "out-of-order",
-}
+from booth.session.view import ConsentFacts, View
 
 
 class Flow:
     """One booth's candidate flow, from idle through one session and back to idle."""
+
+    screen: Screen
 
     def __init__(
         self,
@@ -105,12 +89,12 @@ class Flow:
         self.lockout = lockout or Lockout()
         self.uses: InvitationUses = uses or NoUses()
         self._reset()
-        self.screen = "idle" if self._is_open(clock.now()) else "closed"
+        self.screen = Screen.IDLE if self._is_open(clock.now()) else Screen.CLOSED
 
     # ----------------------------------------------------------------- state
     def _reset(self) -> None:
         """Forget everything about the last candidate."""
-        self.screen = "idle"
+        self.screen = Screen.IDLE
         self.language = self.default_language
         self.code_entry = ""
         self.message: str | None = None
@@ -141,7 +125,7 @@ class Flow:
         self.skip_intro = False
         self.pending_take: tuple[Step, int] | None = None  # recorded, not yet kept
         self.timer_end = 0.0
-        self.return_screen: str | None = None
+        self.return_screen: Screen | None = None
         self.paused_left: float | None = None
         self.inactive_end = 0.0
         self.last_input = self.clock.monotonic()
@@ -177,7 +161,7 @@ class Flow:
     def _now(self) -> float:
         return self.clock.monotonic()
 
-    def _goto(self, screen: str, out: list[Effect], **fields: Any) -> None:
+    def _goto(self, screen: Screen, out: list[Effect], **fields: Any) -> None:
         self.screen = screen
         self.screens_entered += 1
         # The inactivity guard counts from the moment a screen starts waiting for the candidate.
@@ -201,18 +185,18 @@ class Flow:
         out.append(Event("action", {"action": action, "screen": self.screen}))
         handler = SCREEN_HANDLERS.get(self.screen)
         done = False
-        if action == "help" and self.screen not in _NO_HELP:
-            self._open_overlay("help", out)
+        if action == Action.HELP and self.screen in HELP_SCREENS:
+            self._open_overlay(Screen.HELP, out)
             done = True
-        elif action == "language" and self.screen in _LANGUAGE_SCREENS:
+        elif action == Action.LANGUAGE and self.screen in LANGUAGE_SCREENS:
             self._cycle_language(out)
             done = True
         elif (
-            action == "end"
+            action == Action.END
             and self.screen in END_SCREENS
             and (self.session_open or self.practice_only)
         ):
-            self._open_overlay("end-confirm", out)
+            self._open_overlay(Screen.END_CONFIRM, out)
             done = True
         elif handler is not None:
             done = handler(self, action, value, out)
@@ -224,39 +208,39 @@ class Flow:
         """Let time pass: countdowns, time limits, the inactivity guard, opening hours."""
         out: list[Effect] = []
         now = self._now()
-        if self.screen in ("idle", "closed"):
+        if self.screen in (Screen.IDLE, Screen.CLOSED):
             if self.message and now - self.last_input >= self.timing.done_seconds:
                 self.message = None  # "Ready? Enter your invitation code" after a practice
             is_open = self._is_open(self.clock.now())
-            if self.screen == "idle" and not is_open:
-                self._goto("closed", out)
-            elif self.screen == "closed" and is_open:
-                self._goto("idle", out)
+            if self.screen == Screen.IDLE and not is_open:
+                self._goto(Screen.CLOSED, out)
+            elif self.screen == Screen.CLOSED and is_open:
+                self._goto(Screen.IDLE, out)
             return out
-        if self.screen == "code":
+        if self.screen == Screen.CODE:
             codes_entry.tick_code(self)
         # A microsecond of slack: frame times are whole nanoseconds, timers are float seconds.
         if self.paused_left is None and now >= self.timer_end - 1e-6:
-            if self.screen == "think":
+            if self.screen == Screen.THINK:
                 self._enter_countdown(out)
-            elif self.screen == "countdown":
+            elif self.screen == Screen.COUNTDOWN:
                 self._start_recording(out)
-            elif self.screen == "recording":
+            elif self.screen == Screen.RECORDING:
                 out.append(Event("limit", {"question": self.step.id}))
                 self._stop_recording(out)
                 # "Your answer reached the time limit", on the screen that follows only.
                 self.limit_notice_at = self.screens_entered
-            elif self.screen == "done":
+            elif self.screen == Screen.DONE:
                 self._to_idle(out)
-        if self.screen == "inactive" and now >= self.inactive_end:
+        if self.screen == Screen.INACTIVE and now >= self.inactive_end:
             self._end_early(out, reason="inactive")
             return out
         if (
-            self.screen not in _NO_INACTIVITY
+            self.screen in INACTIVITY_SCREENS
             and not self._clip_running()
             and now - self.last_input >= self.timing.inactivity_seconds
         ):
-            self._open_overlay("inactive", out)
+            self._open_overlay(Screen.INACTIVE, out)
             self.inactive_end = now + self.timing.inactive_grace_seconds
         return out
 
@@ -274,11 +258,11 @@ class Flow:
             self.replaying = False
             return out
         self.clip_played = True
-        if self.screen == "intro":
+        if self.screen == Screen.INTRO:
             self.intros_watched.add(self.intro_index)
         if self.intro_picked:
             self.intro_picked = False  # a clip picked to watch again: stay on it
-        elif self.screen == "intro" and self.intro_index + 1 < len(self.opened[0].intro_clips):
+        elif self.screen == Screen.INTRO and self.intro_index + 1 < len(self.opened[0].intro_clips):
             self.intro_index += 1
             self._start_clip()
             out.append(Event("clip.start", {"intro": self.intro_index + 1}))
@@ -287,7 +271,7 @@ class Flow:
     def take_cut_short(self) -> list[Effect]:
         """The recording had to stop (disk full, device trouble): keep what was recorded."""
         out: list[Effect] = []
-        if self.screen == "recording":
+        if self.screen == Screen.RECORDING:
             out.append(Event("take.cut_short", {"question": self.step.id}))
             self._stop_recording(out)
         return out
@@ -296,18 +280,18 @@ class Flow:
         """A device reports a fault: end any session safely and show out-of-order."""
         out: list[Effect] = []
         self.fault_reason = reason
-        if self.screen == "out-of-order":
+        if self.screen == Screen.OUT_OF_ORDER:
             return out
-        if self.session_open or self.screen in ("recording",):
+        if self.session_open or self.screen in (Screen.RECORDING,):
             self._end_early(out, reason="fault", to_idle=False)
         self._reset()
-        self._goto("out-of-order", out, reason=reason)
+        self._goto(Screen.OUT_OF_ORDER, out, reason=reason)
         return out
 
     def shutdown(self) -> list[Effect]:
         """The kiosk is stopping: end any session as ended-early, keeping what was recorded."""
         out: list[Effect] = []
-        if self.session_open or self.screen == "recording":
+        if self.session_open or self.screen == Screen.RECORDING:
             self._end_early(out, reason="shutdown", to_idle=False)
         return out
 
@@ -315,22 +299,23 @@ class Flow:
         """The fault is gone: back to idle."""
         out: list[Effect] = []
         self.fault_reason = None
-        if self.screen == "out-of-order":
+        if self.screen == Screen.OUT_OF_ORDER:
             self._to_idle(out)
         return out
 
     # -------------------------------------------------------------- overlays
-    def _open_overlay(self, screen: str, out: list[Effect]) -> None:
+    def _open_overlay(self, screen: Screen, out: list[Effect]) -> None:
         # Help (or "end the interview?") can turn into "are you still there?": all of them
         # return to the screen under them.
-        if self.screen not in _OVERLAYS:
+        if self.screen not in OVERLAYS:
             self.return_screen = self.screen
             # The think and done countdowns wait while the candidate reads help.
-            self.paused_left = self.timer_left() if self.screen in ("think", "done") else None
+            paused = self.screen in (Screen.THINK, Screen.DONE)
+            self.paused_left = self.timer_left() if paused else None
         self._goto(screen, out)
 
     def _close_overlay(self, out: list[Effect]) -> None:
-        back = self.return_screen or "idle"
+        back = self.return_screen or Screen.IDLE
         if self.paused_left is not None:
             self._start_timer(self.paused_left)
             self.paused_left = None
@@ -338,7 +323,7 @@ class Flow:
         self._goto(back, out)
 
     def _on_help(self, action: str, value: str | None, out: list[Effect]) -> bool:
-        if action in ("back", "next", "confirm"):
+        if action in (Action.BACK, Action.NEXT, Action.CONFIRM):
             self._close_overlay(out)
             return True
         return False
@@ -350,13 +335,13 @@ class Flow:
 
     def _on_end_confirm(self, action: str, value: str | None, out: list[Effect]) -> bool:
         """ "End the interview?": back carries on, confirm ends the session now."""
-        if action == "back":
+        if action == Action.BACK:
             self._close_overlay(out)
             return True
-        if action == "confirm" and self.practice_only:
+        if action == Action.CONFIRM and self.practice_only:
             self._to_idle(out)
             return True
-        if action == "confirm":
+        if action == Action.CONFIRM:
             self.paused_left = None
             self.return_screen = None
             self._end_early(out, reason="candidate", to_idle=False)
@@ -376,18 +361,18 @@ class Flow:
         out.append(Event("language", {"language": self.language}))
 
     def _on_idle(self, action: str, value: str | None, out: list[Effect]) -> bool:
-        if action == "start":
+        if action == Action.START:
             self.message = None  # "Ready? Enter your invitation code" has done its work
-            self._goto("code", out)
+            self._goto(Screen.CODE, out)
             return True
-        if action == "practice":
+        if action == Action.PRACTICE:
             # A walk-in practice is the real path minus the recording: the equipment check
             # first, then the practice question with its think time and time limit.
             self.practice_only = True
             self.message = None
             self.steps = [practice_step()]
             self.step_index = 0
-            self._goto("check", out)
+            self._goto(Screen.CHECK, out)
             return True
         return False
 
@@ -399,28 +384,28 @@ class Flow:
 
     # ------------------------------------------------ welcome, consent, check
     def _on_welcome(self, action: str, value: str | None, out: list[Effect]) -> bool:
-        if action == "next":
-            self._goto("consent", out)
+        if action == Action.NEXT:
+            self._goto(Screen.CONSENT, out)
             return True
-        if action == "back":
+        if action == Action.BACK:
             self._to_idle(out)
             return True
         return False
 
     def _on_consent(self, action: str, value: str | None, out: list[Effect]) -> bool:
-        if action == "accept":
+        if action == Action.ACCEPT:
             self._open_session(out)
-            self._goto("check", out)
+            self._goto(Screen.CHECK, out)
             return True
-        if action == "decline":
+        if action == Action.DECLINE:
             self._open_session(out)
             out.append(FinishSession("declined"))
             self.session_open = False
             self.outcome = "declined"
             self._enter_done(out)
             return True
-        if action == "back":
-            self._goto("welcome", out)
+        if action == Action.BACK:
+            self._goto(Screen.WELCOME, out)
             return True
         return False
 
@@ -430,16 +415,16 @@ class Flow:
         self.session_open = True
 
     def _on_check(self, action: str, value: str | None, out: list[Effect]) -> bool:
-        if action == "back" and self.practice_only:
+        if action == Action.BACK and self.practice_only:
             self._to_idle(out)
             return True
-        if action == "next":
+        if action == Action.NEXT:
             if self.practice_only:
                 self._enter_first_step(out)
             elif self.opened[0].intro_clips and not self.skip_intro:
                 self.intro_index = 0
                 self._start_clip()
-                self._goto("intro", out, intro=1)
+                self._goto(Screen.INTRO, out, intro=1)
             else:
                 self._enter_first_step(out)
             return True
@@ -463,21 +448,21 @@ class Flow:
 
     def _has_media(self) -> bool:
         """The screen has something to play: an intro clip, a question clip or spoken question."""
-        if self.screen == "intro":
+        if self.screen == Screen.INTRO:
             return True
-        return self.screen == "question" and (
+        return self.screen == Screen.QUESTION and (
             self.step.clip is not None or self.question_audio(self.step) is not None
         )
 
     def can_pause(self) -> bool:
         if not self.clip_playing:
             return False
-        if self.screen == "review":
+        if self.screen == Screen.REVIEW:
             return self.replaying
         return self._has_media() and self.opened[0].replay_allowed
 
     def can_replay(self) -> bool:
-        if self.screen == "review":
+        if self.screen == Screen.REVIEW:
             return not self.replaying
         return (
             self._has_media()
@@ -504,19 +489,19 @@ class Flow:
         return True
 
     def _on_intro(self, action: str, value: str | None, out: list[Effect]) -> bool:
-        if action == "next" and self.clip_playing and self.intro_index in self.intros_watched:
+        if action == Action.NEXT and self.clip_playing and self.intro_index in self.intros_watched:
             # Skip is offered only for an intro clip already watched to its end.
             out.append(Event("clip.skip", {"intro": self.intro_index + 1}))
             out.extend(self.clip_finished())
             return True
-        if action == "next" and self.clip_played and not self.clip_playing:
+        if action == Action.NEXT and self.clip_played and not self.clip_playing:
             self._enter_first_step(out)
             return True
-        if action == "replay" and value is not None:
+        if action == Action.REPLAY and value is not None:
             return self._pick_intro(value, out)
-        if action == "replay":
+        if action == Action.REPLAY:
             return self._replay_clip(out, intro=self.intro_index + 1)
-        if action == "pause":
+        if action == Action.PAUSE:
             return self._toggle_pause(out)
         return False
 
@@ -542,7 +527,7 @@ class Flow:
         if self.step_index >= len(self.steps):
             self._finish(out)
         elif self.step.practice:
-            self._goto("practice", out)
+            self._goto(Screen.PRACTICE, out)
         else:
             self._enter_question(out)
 
@@ -554,47 +539,47 @@ class Flow:
         self.clip_played = not media
         self.clip_playing = media
         self.clip_paused = False
-        self._goto("question", out, question=step.id)
+        self._goto(Screen.QUESTION, out, question=step.id)
 
     def _on_practice(self, action: str, value: str | None, out: list[Effect]) -> bool:
-        if action == "record":
+        if action == Action.RECORD:
             # Like a real question: its think time first, when it has one.
             self._enter_think_or_countdown(out)
             return True
-        if action == "next":
+        if action == Action.NEXT:
             self._after_step(out)
             return True
         return False
 
     def _on_question(self, action: str, value: str | None, out: list[Effect]) -> bool:
-        if action == "next" and self.clip_played and not self.clip_playing:
+        if action == Action.NEXT and self.clip_played and not self.clip_playing:
             self._enter_think_or_countdown(out)
             return True
-        if action == "replay":
+        if action == Action.REPLAY:
             return self._replay_clip(out, question=self.step.id)
-        if action == "pause":
+        if action == Action.PAUSE:
             return self._toggle_pause(out)
         return False
 
     def _enter_think_or_countdown(self, out: list[Effect]) -> None:
         if self.step.think_seconds > 0:
             self._start_timer(self.step.think_seconds)
-            self._goto("think", out, question=self.step.id)
+            self._goto(Screen.THINK, out, question=self.step.id)
         else:
             self._enter_countdown(out)
 
     def more_time_offered(self) -> float:
         """Seconds "I need more time" would add now (0: not offered, or already used)."""
         step = self.step
-        if self.screen != "think" or step.id in self.more_time_used:
+        if self.screen != Screen.THINK or step.id in self.more_time_used:
             return 0.0
         return step.extra_think_seconds
 
     def _on_think(self, action: str, value: str | None, out: list[Effect]) -> bool:
-        if action == "record":
+        if action == Action.RECORD:
             self._enter_countdown(out)
             return True
-        if action == "more_time":
+        if action == Action.MORE_TIME:
             extra = self.more_time_offered()
             if extra <= 0:
                 return False
@@ -606,7 +591,7 @@ class Flow:
 
     def _enter_countdown(self, out: list[Effect]) -> None:
         self._start_timer(self.timing.countdown_seconds)
-        self._goto("countdown", out, question=self.step.id)
+        self._goto(Screen.COUNTDOWN, out, question=self.step.id)
 
     def _on_countdown(self, action: str, value: str | None, out: list[Effect]) -> bool:
         return False
@@ -621,10 +606,10 @@ class Flow:
                 step.id, take, step.practice, step.answer_seconds, step.sent_without_keeping(take)
             )
         )
-        self._goto("recording", out, question=step.id, take=take)
+        self._goto(Screen.RECORDING, out, question=step.id, take=take)
 
     def _on_recording(self, action: str, value: str | None, out: list[Effect]) -> bool:
-        if action == "stop":
+        if action == Action.STOP:
             self._stop_recording(out)
             return True
         return False
@@ -635,7 +620,7 @@ class Flow:
         out.append(StopTake(step.id, take, step.practice))
         self.pending_take = (step, take)
         if step.review:
-            self._goto("review", out, question=step.id, take=take)
+            self._goto(Screen.REVIEW, out, question=step.id, take=take)
         else:
             self._keep_pending(out)
             self._after_step(out)
@@ -648,26 +633,26 @@ class Flow:
     def _on_review(self, action: str, value: str | None, out: list[Effect]) -> bool:
         assert self.pending_take is not None
         step, take = self.pending_take
-        if action == "replay":
+        if action == Action.REPLAY:
             if self.replaying:
                 return False
             self.replaying = self.clip_playing = True
             self.clip_paused = False
             out.append(ReplayTake(step.id, take, step.practice))
             return True
-        if action == "pause":
+        if action == Action.PAUSE:
             return self._toggle_pause(out)
-        if action == "stop":
+        if action == Action.STOP:
             if not self.replaying:
                 return False
             self._stop_replay(out)
             return True
-        if action in ("keep", "next"):
+        if action in (Action.KEEP, Action.NEXT):
             self._stop_replay(out)
             self._keep_pending(out)
             self._after_step(out)
             return True
-        if action == "retake":
+        if action == Action.RETAKE:
             left = self.takes_left(step)
             if left is not None and left <= 0:
                 return False
@@ -736,10 +721,10 @@ class Flow:
 
     def _enter_done(self, out: list[Effect]) -> None:
         self._start_timer(self.timing.done_seconds)
-        self._goto("done", out)
+        self._goto(Screen.DONE, out)
 
     def _on_done(self, action: str, value: str | None, out: list[Effect]) -> bool:
-        if action in ("next", "confirm"):
+        if action in (Action.NEXT, Action.CONFIRM):
             self._to_idle(out)
             return True
         return False
@@ -747,8 +732,8 @@ class Flow:
     def _end_early(self, out: list[Effect], reason: str, to_idle: bool = True) -> None:
         """End the session now: every kept take is sent; a take not kept is sent only where
         the question's rules said it would be (see `_settle_pending`)."""
-        if self.screen == "recording" or (
-            self.screen in _OVERLAYS and self.return_screen == "recording"
+        if self.screen == Screen.RECORDING or (
+            self.screen in OVERLAYS and self.return_screen == Screen.RECORDING
         ):
             self._stop_recording_quietly(out)
         self._stop_replay(out)  # a take playing back on review is about to be settled
@@ -774,11 +759,11 @@ class Flow:
             out.append(DiscardTake(step.id, take, True))
         self._reset()
         if self.fault_reason is not None:
-            self._goto("out-of-order", out, reason=self.fault_reason)
+            self._goto(Screen.OUT_OF_ORDER, out, reason=self.fault_reason)
         elif self._is_open(self.clock.now()):
-            self._goto("idle", out)
+            self._goto(Screen.IDLE, out)
         else:
-            self._goto("closed", out)
+            self._goto(Screen.CLOSED, out)
 
     # ---------------------------------------------------------------- view
     def view(self) -> View:
@@ -792,23 +777,23 @@ False to refuse it. Effects go to the list."""
 
 # Every screen's handler (`booth.session.view.SCREENS`). The help and language actions are
 # handled before these, on the screens that offer them (see `Flow.handle`).
-SCREEN_HANDLERS: dict[str, Handler] = {
-    "idle": Flow._on_idle,
-    "code": codes_entry.on_code,
-    "welcome": Flow._on_welcome,
-    "consent": Flow._on_consent,
-    "check": Flow._on_check,
-    "intro": Flow._on_intro,
-    "practice": Flow._on_practice,
-    "question": Flow._on_question,
-    "think": Flow._on_think,
-    "countdown": Flow._on_countdown,
-    "recording": Flow._on_recording,
-    "review": Flow._on_review,
-    "done": Flow._on_done,
-    "help": Flow._on_help,
-    "inactive": Flow._on_inactive,
-    "closed": Flow._on_closed,
-    "out-of-order": Flow._on_out_of_order,
-    "end-confirm": Flow._on_end_confirm,
+SCREEN_HANDLERS: dict[Screen, Handler] = {
+    Screen.IDLE: Flow._on_idle,
+    Screen.CODE: codes_entry.on_code,
+    Screen.WELCOME: Flow._on_welcome,
+    Screen.CONSENT: Flow._on_consent,
+    Screen.CHECK: Flow._on_check,
+    Screen.INTRO: Flow._on_intro,
+    Screen.PRACTICE: Flow._on_practice,
+    Screen.QUESTION: Flow._on_question,
+    Screen.THINK: Flow._on_think,
+    Screen.COUNTDOWN: Flow._on_countdown,
+    Screen.RECORDING: Flow._on_recording,
+    Screen.REVIEW: Flow._on_review,
+    Screen.DONE: Flow._on_done,
+    Screen.HELP: Flow._on_help,
+    Screen.INACTIVE: Flow._on_inactive,
+    Screen.CLOSED: Flow._on_closed,
+    Screen.OUT_OF_ORDER: Flow._on_out_of_order,
+    Screen.END_CONFIRM: Flow._on_end_confirm,
 }

@@ -6,17 +6,15 @@ from typing import TYPE_CHECKING, Any
 
 from booth.session import codes_entry
 from booth.session.interview import Interview
+from booth.session.screens import CLIP_SCREENS, Screen
 from booth.session.steps import DEFAULT_PRACTICE_TEXT, pick_language
 from booth.session.view import InterviewSummary, View
 
 # Screens where "your answer reached the time limit" can follow an automatic stop.
-_LIMIT_NOTICE_SCREENS = {"review", "question", "done"}
+_LIMIT_NOTICE_SCREENS = {Screen.REVIEW, Screen.QUESTION, Screen.DONE}
 
 if TYPE_CHECKING:
     from booth.session.flow import Flow
-
-# Screens where a clip (or the spoken question, or a take's replay) plays.
-CLIP_SCREENS = {"intro", "question", "review"}
 
 
 def intro_titles(interview: Interview) -> tuple[dict[str, str], ...]:
@@ -45,7 +43,8 @@ def snapshot(flow: Flow) -> View:
             reviews=tuple(s.review for s in questions),
         )
     fields: dict[str, Any] = {}
-    if flow.steps and flow.screen not in ("idle", "code", "welcome", "consent", "done"):
+    before_questions = (Screen.IDLE, Screen.CODE, Screen.WELCOME, Screen.CONSENT, Screen.DONE)
+    if flow.steps and flow.screen not in before_questions:
         step = flow.step
         question_count = sum(1 for s in flow.steps if not s.practice)
         first_question = 1 if flow.steps[0].practice else 0
@@ -56,7 +55,7 @@ def snapshot(flow: Flow) -> View:
         left = flow.takes_left(step)
         # Before the camera rolls the numbers are about the take to come; from recording on,
         # the take recorded.
-        upcoming = flow.screen in ("question", "think", "countdown", "practice")
+        upcoming = flow.screen in (Screen.QUESTION, Screen.THINK, Screen.COUNTDOWN, Screen.PRACTICE)
         shown_take = take + 1 if upcoming else take
         fields.update(
             is_practice=step.practice,
@@ -75,12 +74,12 @@ def snapshot(flow: Flow) -> View:
             keep_unreviewed=step.keep_unreviewed,
             more_time_seconds=flow.more_time_offered(),
         )
-        if flow.screen == "question" and step.clip is not None:
+        if flow.screen == Screen.QUESTION and step.clip is not None:
             fields["clip_path"] = str(step.clip)
         audio = flow.question_audio(step)
-        if flow.screen == "question" and audio is not None:
+        if flow.screen == Screen.QUESTION and audio is not None:
             fields["question_audio"] = str(audio)
-    if flow.screen == "intro" and interview is not None:
+    if flow.screen == Screen.INTRO and interview is not None:
         titles = tuple(
             pick_language(t, flow.language, interview.languages) if t else ""
             for t in intro_titles(interview)
@@ -97,14 +96,14 @@ def snapshot(flow: Flow) -> View:
             and interview.replay_allowed
             else (),
         )
-    shown = flow.return_screen if flow.screen in ("help", "inactive") else flow.screen
-    if flow.screen == "inactive":
+    shown = flow.return_screen if flow.screen in (Screen.HELP, Screen.INACTIVE) else flow.screen
+    if flow.screen == Screen.INACTIVE:
         seconds_left = max(0.0, flow.inactive_end - flow.clock.monotonic())
-    elif shown in ("think", "countdown", "recording", "done"):
+    elif shown in (Screen.THINK, Screen.COUNTDOWN, Screen.RECORDING, Screen.DONE):
         seconds_left = flow.timer_left()
     else:
         seconds_left = 0.0
-    locked_left = codes_entry.locked_seconds(flow) if flow.screen == "code" else 0.0
+    locked_left = codes_entry.locked_seconds(flow) if flow.screen == Screen.CODE else 0.0
     now = flow.clock.now()
     warn = flow.timing.warning_seconds
     pending = flow.pending_take
@@ -123,26 +122,26 @@ def snapshot(flow: Flow) -> View:
         clip_paused=flow.clip_paused,
         clip_pausable=flow.screen in CLIP_SCREENS and flow.can_pause(),
         clip_replayable=flow.screen in CLIP_SCREENS and flow.can_replay(),
-        clip_skippable=flow.screen == "intro"
+        clip_skippable=flow.screen == Screen.INTRO
         and flow.clip_playing
         and flow.intro_index in flow.intros_watched,
-        replaying=flow.screen == "review" and flow.replaying,
+        replaying=flow.screen == Screen.REVIEW and flow.replaying,
         seconds_left=seconds_left,
-        recording=flow.screen == "recording",
+        recording=flow.screen == Screen.RECORDING,
         return_screen=flow.return_screen,
-        reason=flow.fault_reason if flow.screen == "out-of-order" else None,
+        reason=flow.fault_reason if flow.screen == Screen.OUT_OF_ORDER else None,
         extra=_extra(flow),
         code_places=flow.code_places,
         limit_reached=flow.limit_notice_at == flow.screens_entered
         and flow.screen in _LIMIT_NOTICE_SCREENS,
-        time_warning=flow.screen == "recording" and 0 < warn and seconds_left <= warn,
+        time_warning=flow.screen == Screen.RECORDING and 0 < warn and seconds_left <= warn,
         kept_count=len(flow.kept | _kept_before(flow)),
         pending_take=pending is not None and not pending[0].practice,
         session_ref=flow.session_ref,
         finished_at=flow.finished_at,
         consent=flow.consent,
-        opens_at=flow.next_opening(now) if flow.screen == "closed" else None,
-        hours_today=flow.hours_today(now) if flow.screen == "closed" else "",
+        opens_at=flow.next_opening(now) if flow.screen == Screen.CLOSED else None,
+        hours_today=flow.hours_today(now) if flow.screen == Screen.CLOSED else "",
         now=now,
         **fields,
     )

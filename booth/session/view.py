@@ -11,54 +11,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-# Screen ids, named after what the candidate sees.
-SCREENS = (
-    "idle",
-    "code",
-    "welcome",
-    "consent",
-    "check",
-    "intro",
-    "practice",
-    "question",
-    "think",
-    "countdown",
-    "recording",
-    "review",
-    "done",
-    "help",
-    "inactive",
-    "closed",
-    "out-of-order",
-    "end-confirm",
-)
+from booth.session.screens import END_SCREENS, Action, Screen
 
-# Screens of a session that offer "End the interview" (action "end"). Not the 3-2-1 or the
-# recording: a stray touch there must not end a take; Stop first, then End on the review.
-END_SCREENS = frozenset({"check", "intro", "practice", "question", "think", "review"})
+__all__ = ["ACTIONS", "END_SCREENS", "SCREENS", "ConsentFacts", "InterviewSummary", "View"]
 
-# Named actions. Touch, keys and GPIO buttons are all turned into these.
-ACTIONS = (
-    "start",
-    "practice",
-    "language",
-    "digit",  # with a value "0".."9"
-    "delete",  # remove the last typed digit
-    "confirm",
-    "back",
-    "next",
-    "accept",
-    "decline",
-    "record",
-    "stop",
-    "keep",
-    "retake",
-    "replay",
-    "pause",  # pause a playing clip, or play on from where it was paused
-    "help",
-    "more_time",  # think: "I need more time", once per question where the interview allows it
-    "end",  # "End the interview": asks for confirmation first (screen end-confirm)
-)
+# Screen ids and named actions (touch, keys and GPIO buttons are all turned into actions), in
+# their order: booth.session.screens has them as types and what each screen allows.
+SCREENS = tuple(Screen)
+ACTIONS = tuple(Action)
 
 
 @dataclass(frozen=True)
@@ -97,7 +57,7 @@ class View:
     Time values are seconds of the session clock (virtual in simulation).
     """
 
-    screen: str
+    screen: Screen
     language: str  # the candidate's current language, e.g. "sv"
     languages: tuple[str, ...]  # the languages the `language` action cycles through
 
@@ -164,7 +124,7 @@ class View:
     consent: ConsentFacts = field(default_factory=ConsentFacts)
 
     # help and inactive screens come back to this screen
-    return_screen: str | None = None
+    return_screen: Screen | None = None
     # out-of-order and closed: a reason id for the candidate (details go to `booth status`)
     reason: str | None = None
     opens_at: datetime | None = None  # closed: when the booth opens next, if known

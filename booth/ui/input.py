@@ -22,6 +22,7 @@ from collections.abc import Sequence
 
 import pygame
 
+from booth.session.screens import CLIP_SCREENS
 from booth.ui.canvas import HitBox
 
 Action = tuple[str, str | None]
@@ -46,8 +47,8 @@ PRIMARY_ACTIONS = {
 }
 # What Space (and an arcade record/stop button) means on each screen.
 RECORD_STOP_ACTIONS = {"practice": "record", "think": "record", "recording": "stop"}
-# Screens where Space pauses and plays on what is playing (the arcade buttons do not).
-PAUSE_SCREENS = {"intro", "question", "review"}
+# Space pauses and plays on what is playing on the clip screens (the arcade buttons do not).
+PAUSE_SCREENS = CLIP_SCREENS
 
 _LETTER_KEYS = {
     pygame.K_ESCAPE: "back",

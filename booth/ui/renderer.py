@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 import pygame
 
+from booth.session.screens import PREVIEW_SCREENS
 from booth.session.view import SCREENS, View
 from booth.ui import palette, screens_path, screens_take
 from booth.ui.canvas import Canvas, HitBox, TextBox
@@ -44,13 +45,10 @@ PAINTERS: dict[str, Painter] = {
 }
 assert set(PAINTERS) == set(SCREENS), "every screen id needs a painter"
 
-PREVIEW_SCREENS = frozenset({"check", "countdown", "recording"})
-"""The screens that show the live camera preview; the others never look at it, so a camera
-need not even make it (the Pi's converts its YUV frame only for these)."""
-
 
 def shows_preview(screen: str) -> bool:
-    """Whether `screen` shows the live preview."""
+    """Whether `screen` shows the live preview; the other screens never look at it, so a camera
+    need not even make it (the Pi's converts its YUV frame only for these)."""
     return screen in PREVIEW_SCREENS
 
 
