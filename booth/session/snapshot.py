@@ -25,84 +25,8 @@ def intro_titles(interview: Interview) -> tuple[dict[str, str], ...]:
 
 def snapshot(flow: Flow) -> View:
     """What the screen shows now."""
-    interview = flow.interview
-    summary = None
-    if interview is not None:
-        questions = [s for s in flow.steps if not s.practice]
-        summary = InterviewSummary(
-            employer=interview.employer,
-            title=pick_language(interview.title, flow.language, interview.languages),
-            question_count=len(questions),
-            answer_seconds_max=int(max((s.answer_seconds for s in questions), default=0)),
-            max_takes=0
-            if any(s.max_takes == 0 for s in questions)
-            else max((s.max_takes for s in questions), default=1),
-            deadline=interview.deadline,
-            has_practice=any(s.practice for s in flow.steps),
-            takes=tuple(s.max_takes for s in questions),
-            reviews=tuple(s.review for s in questions),
-        )
-    fields: dict[str, Any] = {}
-    before_questions = (Screen.IDLE, Screen.CODE, Screen.WELCOME, Screen.CONSENT, Screen.DONE)
-    if flow.steps and flow.screen not in before_questions:
-        step = flow.step
-        question_count = sum(1 for s in flow.steps if not s.practice)
-        first_question = 1 if flow.steps[0].practice else 0
-        text = pick_language(step.text, flow.language, flow.languages)
-        if step.practice and not text:
-            text = DEFAULT_PRACTICE_TEXT
-        take = flow.takes.get(step.id, 0)
-        left = flow.takes_left(step)
-        # Before the camera rolls the numbers are about the take to come; from recording on,
-        # the take recorded.
-        upcoming = flow.screen in (Screen.QUESTION, Screen.THINK, Screen.COUNTDOWN, Screen.PRACTICE)
-        shown_take = take + 1 if upcoming else take
-        fields.update(
-            is_practice=step.practice,
-            question_index=0 if step.practice else flow.step_index + 1 - first_question,
-            question_count=question_count,
-            question_text=text,
-            think_seconds=step.think_seconds,
-            answer_seconds=step.answer_seconds,
-            take_number=shown_take,
-            max_takes=step.max_takes,
-            takes_left=left,
-            can_retake=step.review and (left is None or left > 0),
-            review_allowed=step.review,
-            one_take=step.one_take,
-            sent_without_keeping=step.sent_without_keeping(max(1, shown_take)),
-            keep_unreviewed=step.keep_unreviewed,
-            more_time_seconds=flow.more_time_offered(),
-        )
-        if flow.screen == Screen.QUESTION and step.clip is not None:
-            fields["clip_path"] = str(step.clip)
-        audio = flow.question_audio(step)
-        if flow.screen == Screen.QUESTION and audio is not None:
-            fields["question_audio"] = str(audio)
-    if flow.screen == Screen.INTRO and interview is not None:
-        titles = tuple(
-            pick_language(t, flow.language, interview.languages) if t else ""
-            for t in intro_titles(interview)
-        )
-        fields.update(
-            intro_index=flow.intro_index + 1,
-            intro_count=len(interview.intro_clips),
-            clip_path=str(interview.intro_clips[flow.intro_index]),
-            clip_title=titles[flow.intro_index],
-            # Offered to pick from once every clip has been watched to its end.
-            intro_titles=titles
-            if len(flow.intros_watched) == len(titles)
-            and not flow.clip_playing
-            and interview.replay_allowed
-            else (),
-        )
-    shown = flow.return_screen if flow.screen in (Screen.HELP, Screen.INACTIVE) else flow.screen
-    if flow.screen == Screen.INACTIVE:
-        seconds_left = max(0.0, flow.inactive_end - flow.clock.monotonic())
-    elif shown in (Screen.THINK, Screen.COUNTDOWN, Screen.RECORDING, Screen.DONE):
-        seconds_left = flow.timer_left()
-    else:
-        seconds_left = 0.0
+    fields = _step_fields(flow) | _intro_fields(flow)
+    seconds_left = _seconds_left(flow)
     locked_left = codes_entry.locked_seconds(flow) if flow.screen == Screen.CODE else 0.0
     now = flow.clock.now()
     warn = flow.timing.warning_seconds
@@ -115,7 +39,7 @@ def snapshot(flow: Flow) -> View:
         # Back and Start never hide the wait: the code screen says it before any press.
         message=flow.message or ("code.locked" if locked_left > 0 else None),
         locked_seconds=locked_left,
-        interview=summary,
+        interview=_summary(flow),
         practice_only=flow.practice_only,
         clip_played=flow.clip_played,
         clip_playing=flow.clip_playing,
@@ -164,3 +88,104 @@ def _extra(flow: Flow) -> dict[str, Any]:
             len(questions),
         )
     return extra
+
+
+def _summary(flow: Flow) -> InterviewSummary | None:
+    """The welcome screen's facts about the interview the code opened (None before one did)."""
+    interview = flow.interview
+    if interview is None:
+        return None
+    questions = [s for s in flow.steps if not s.practice]
+    return InterviewSummary(
+        employer=interview.employer,
+        title=pick_language(interview.title, flow.language, interview.languages),
+        question_count=len(questions),
+        answer_seconds_max=int(max((s.answer_seconds for s in questions), default=0)),
+        max_takes=0
+        if any(s.max_takes == 0 for s in questions)
+        else max((s.max_takes for s in questions), default=1),
+        deadline=interview.deadline,
+        has_practice=any(s.practice for s in flow.steps),
+        takes=tuple(s.max_takes for s in questions),
+        reviews=tuple(s.review for s in questions),
+    )
+
+
+# Screens before the first question, or after the last: they show no question.
+_NO_STEP_SCREENS = (Screen.IDLE, Screen.CODE, Screen.WELCOME, Screen.CONSENT, Screen.DONE)
+# Before the camera rolls the numbers are about the take to come; from recording on, the take
+# recorded.
+_UPCOMING_TAKE_SCREENS = (Screen.QUESTION, Screen.THINK, Screen.COUNTDOWN, Screen.PRACTICE)
+
+
+def _step_fields(flow: Flow) -> dict[str, Any]:
+    """The question (or practice question) on screen, and its takes."""
+    if not flow.steps or flow.screen in _NO_STEP_SCREENS:
+        return {}
+    step = flow.step
+    question_count = sum(1 for s in flow.steps if not s.practice)
+    first_question = 1 if flow.steps[0].practice else 0
+    text = pick_language(step.text, flow.language, flow.languages)
+    if step.practice and not text:
+        text = DEFAULT_PRACTICE_TEXT
+    take = flow.takes.get(step.id, 0)
+    left = flow.takes_left(step)
+    shown_take = take + 1 if flow.screen in _UPCOMING_TAKE_SCREENS else take
+    fields: dict[str, Any] = dict(
+        is_practice=step.practice,
+        question_index=0 if step.practice else flow.step_index + 1 - first_question,
+        question_count=question_count,
+        question_text=text,
+        think_seconds=step.think_seconds,
+        answer_seconds=step.answer_seconds,
+        take_number=shown_take,
+        max_takes=step.max_takes,
+        takes_left=left,
+        can_retake=step.review and (left is None or left > 0),
+        review_allowed=step.review,
+        one_take=step.one_take,
+        sent_without_keeping=step.sent_without_keeping(max(1, shown_take)),
+        keep_unreviewed=step.keep_unreviewed,
+        more_time_seconds=flow.more_time_offered(),
+    )
+    if flow.screen == Screen.QUESTION and step.clip is not None:
+        fields["clip_path"] = str(step.clip)
+    audio = flow.question_audio(step)
+    if flow.screen == Screen.QUESTION and audio is not None:
+        fields["question_audio"] = str(audio)
+    return fields
+
+
+def _intro_fields(flow: Flow) -> dict[str, Any]:
+    """The intro clip on screen, and the titles to pick one again from."""
+    interview = flow.interview
+    if flow.screen != Screen.INTRO or interview is None:
+        return {}
+    titles = tuple(
+        pick_language(t, flow.language, interview.languages) if t else ""
+        for t in intro_titles(interview)
+    )
+    # Offered to pick from once every clip has been watched to its end.
+    pickable = (
+        len(flow.intros_watched) == len(titles)
+        and not flow.clip_playing
+        and interview.replay_allowed
+    )
+    return dict(
+        intro_index=flow.intro_index + 1,
+        intro_count=len(interview.intro_clips),
+        clip_path=str(interview.intro_clips[flow.intro_index]),
+        clip_title=titles[flow.intro_index],
+        intro_titles=titles if pickable else (),
+    )
+
+
+def _seconds_left(flow: Flow) -> float:
+    """The countdown on screen: the inactivity grace, or the timer of the screen (or of the
+    screen under help)."""
+    if flow.screen == Screen.INACTIVE:
+        return max(0.0, flow.inactive_end - flow.clock.monotonic())
+    shown = flow.return_screen if flow.screen == Screen.HELP else flow.screen
+    if shown in (Screen.THINK, Screen.COUNTDOWN, Screen.RECORDING, Screen.DONE):
+        return flow.timer_left()
+    return 0.0
