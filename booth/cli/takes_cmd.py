@@ -15,6 +15,7 @@ import shutil
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from booth.cli.main import UserError, add_config_option, load_booth_settings
 from booth.config.errors import one_line
@@ -199,7 +200,7 @@ def run_recover(args: argparse.Namespace) -> int:
     _refuse_while_kiosk_runs(args, settings)
     _refuse_another_users_spool(spool.root)
     reports = spool.recover(datetime.now().astimezone())
-    result = [
+    result: list[dict[str, Any]] = [
         {
             "session": r.session_id,
             "recovered": [
@@ -341,7 +342,8 @@ def run_forget(args: argparse.Namespace) -> int:
         recording = [
             e.dir.name
             for e in spool.sessions()
-            if _names(e.manifest, args.ref, RefIndex(state_dir))
+            if e.manifest is not None
+            and _names(e.manifest, args.ref, RefIndex(state_dir))
             and e.manifest.get("status") == RECORDING
         ]
         now = f"; session {recording[0]} of this candidate is being recorded now" * bool(recording)

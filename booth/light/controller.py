@@ -285,7 +285,7 @@ class LightController:
             and 0.0 < face < 0.98
             and e > 0
         )
-        if self._face_light:
+        if self._face_light and face is not None:
             self._measure_face(float(face) / e, self._lit_by(metadata))
             return
         # A locked exposure says nothing about the light: neither the trim nor the no-curve

@@ -222,6 +222,7 @@ class AutoExposure:
         analogue = min(gain, t.max_analogue_gain)
         no_dg = analogue * exposure
         # The ISP never attenuates: digital gain stays at 1 or above.
+        assert self._filtered is not None  # _filter set it before the split
         digital = min(max(1.0, self._filtered / no_dg), t.max_digital_gain)
         self._filtered = no_dg * digital
         self.exposure_us, self.analogue_gain, self.digital_gain = exposure, analogue, digital
