@@ -33,8 +33,8 @@ from booth.doctor.live_mic import PiLiveMic
 from booth.doctor.server_check import server_check
 from booth.doctor.still_camera import opened_pi_camera
 from booth.light.curve import CurvePoint, LightCurve
-from booth.sim.pins import reset_sim_pins
 from booth.state import KioskState
+from tests.sim_support import reset_sim_pins
 
 CHECKS = [
     "camera",

@@ -105,7 +105,6 @@ def _summary(flow: Flow) -> InterviewSummary | None:
         if any(s.max_takes == 0 for s in questions)
         else max((s.max_takes for s in questions), default=1),
         deadline=interview.deadline,
-        has_practice=any(s.practice for s in flow.steps),
         takes=tuple(s.max_takes for s in questions),
         reviews=tuple(s.review for s in questions),
     )

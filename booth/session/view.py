@@ -31,7 +31,6 @@ class InterviewSummary:
     answer_seconds_max: int  # the longest answer time of any question
     max_takes: int  # the most takes any question allows; 0 = unlimited
     deadline: datetime
-    has_practice: bool = True
     # Per question, in order: takes allowed (0 = unlimited) and whether it can be reviewed.
     takes: tuple[int, ...] = ()
     reviews: tuple[bool, ...] = ()
@@ -63,7 +62,9 @@ class View:
 
     # code screen
     code_entry: str = ""  # digits typed so far (drawn as digits, large)
-    message: str | None = None  # a message id, see MESSAGES
+    # A message id: code.wrong, .expired, .not_yet_valid, .locked, .empty, .used (the ui's
+    # texts.CODE_MESSAGES), or practice.done (idle after a walk-in practice).
+    message: str | None = None
     code_places: int = 0  # how many digits the installed invitation codes have; 0: unknown
     locked_seconds: float = 0.0  # >0 while code entry is paused after 5 wrong codes
 
@@ -131,15 +132,3 @@ class View:
     hours_today: str = ""  # closed: today's opening hours, e.g. "08:00–12:00, 13:00–17:00"
     now: datetime | None = None  # the wall-clock time of the view (closed: "today", "tomorrow")
     extra: dict = field(default_factory=dict)
-
-
-# Message ids the flow can set in View.message. The ui translates them.
-MESSAGES = (
-    "code.wrong",  # no invitation with that code
-    "code.expired",  # the deadline has passed
-    "code.not_yet_valid",  # before valid_from
-    "code.locked",  # 5 wrong codes in a row: wait locked_seconds
-    "code.empty",  # confirm with nothing typed
-    "code.used",  # the invitation's interview was already completed on this booth
-    "practice.done",  # idle after a walk-in practice: "Ready? Enter your invitation code"
-)

@@ -94,7 +94,6 @@ METERING_WEIGHTS: dict[str, tuple[tuple[int, ...], ...]] = {
     "matrix": _diamond((1,)),
 }
 """Zone weights of libcamera's metering modes (Raspberry Pi Camera Module 3, PiSP)."""
-METERING_MODES = tuple(METERING_WEIGHTS)
 EV_Y_TARGET_LIMIT = 0.9
 """libcamera caps y_target × 2^EV here: histograms say nothing near saturation."""
 
