@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, assert_never
 
 from booth.session import arrival, clips, code_screen, overlays, questions
 from booth.session.candidate import Candidate
@@ -312,25 +312,49 @@ class Flow:
         return snapshot(self)
 
 
-# Every screen's handler. The help, language and end actions are handled before these, on
-# the screens that offer them (`Flow.handle`, from booth.session.screens.RULES).
-SCREEN_HANDLERS: dict[Screen, Handler] = {
-    Screen.IDLE: arrival.on_idle,
-    Screen.CODE: code_screen.on_code,
-    Screen.WELCOME: arrival.on_welcome,
-    Screen.CONSENT: arrival.on_consent,
-    Screen.CHECK: arrival.on_check,
-    Screen.INTRO: arrival.on_intro,
-    Screen.PRACTICE: questions.on_practice,
-    Screen.QUESTION: questions.on_question,
-    Screen.THINK: questions.on_think,
-    Screen.COUNTDOWN: questions.on_countdown,
-    Screen.RECORDING: questions.on_recording,
-    Screen.REVIEW: questions.on_review,
-    Screen.DONE: questions.on_done,
-    Screen.HELP: overlays.on_help,
-    Screen.INACTIVE: overlays.on_inactive,
-    Screen.CLOSED: arrival.on_closed,
-    Screen.OUT_OF_ORDER: arrival.on_out_of_order,
-    Screen.END_CONFIRM: overlays.on_end_confirm,
-}
+def handler_for(screen: Screen) -> Handler:
+    """Every screen's handler; mypy checks that no screen is left out. The help, language
+    and end actions are handled before these, on the screens that offer them (`Flow.handle`,
+    from booth.session.screens.RULES)."""
+    match screen:
+        case Screen.IDLE:
+            return arrival.on_idle
+        case Screen.CODE:
+            return code_screen.on_code
+        case Screen.WELCOME:
+            return arrival.on_welcome
+        case Screen.CONSENT:
+            return arrival.on_consent
+        case Screen.CHECK:
+            return arrival.on_check
+        case Screen.INTRO:
+            return arrival.on_intro
+        case Screen.PRACTICE:
+            return questions.on_practice
+        case Screen.QUESTION:
+            return questions.on_question
+        case Screen.THINK:
+            return questions.on_think
+        case Screen.COUNTDOWN:
+            return questions.on_countdown
+        case Screen.RECORDING:
+            return questions.on_recording
+        case Screen.REVIEW:
+            return questions.on_review
+        case Screen.DONE:
+            return questions.on_done
+        case Screen.HELP:
+            return overlays.on_help
+        case Screen.INACTIVE:
+            return overlays.on_inactive
+        case Screen.CLOSED:
+            return arrival.on_closed
+        case Screen.OUT_OF_ORDER:
+            return arrival.on_out_of_order
+        case Screen.END_CONFIRM:
+            return overlays.on_end_confirm
+        case _:
+            assert_never(screen)
+
+
+SCREEN_HANDLERS: dict[Screen, Handler] = {screen: handler_for(screen) for screen in Screen}
