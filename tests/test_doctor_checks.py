@@ -356,6 +356,7 @@ def test_without_a_gpio_library_the_fix_is_apts_lgpio(monkeypatch):
 
 
 # ---------------------------------------------------------------------- server
+@pytest.mark.external
 def test_the_server_accepts_the_right_token_and_refuses_a_wrong_one(tmp_path):
     token_file = write_token(tmp_path / "server-token")
     with start_server(tmp_path / "store", token_file=token_file) as server:

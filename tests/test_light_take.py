@@ -25,6 +25,8 @@ from booth.sim.scenarios import DOOR_OPEN_S, RING_LUX_AT_FULL, SCENARIOS, parse_
 from booth.sim.world import SimWorld
 from tests.sim_support import reset_sim_pins
 
+pytestmark = pytest.mark.slow
+
 W, H, FPS, RATE = 320, 240, 30, 48_000
 # The script a staff member would write for `booth simulate`: the room brightens in steps
 # while the candidate answers (seconds into the take → `ambient LUX`).

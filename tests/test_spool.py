@@ -164,6 +164,7 @@ def test_an_unsafe_question_id_is_refused(tmp_path):
         session.new_take("../escape", 1)
 
 
+@pytest.mark.slow
 def test_recovery_closes_a_crashed_session_and_keeps_the_latest_take(tmp_path):
     spool = Spool(tmp_path)
     done = open_session(spool)
@@ -226,6 +227,7 @@ while True:
 """
 
 
+@pytest.mark.slow
 def test_a_take_killed_mid_recording_is_recovered_playable_and_almost_whole(tmp_path):
     child = subprocess.Popen(
         [sys.executable, "-c", textwrap.dedent(CHILD), str(tmp_path)],

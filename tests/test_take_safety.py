@@ -24,6 +24,8 @@ from booth.sim.simulate import headless_display, run_script
 from booth.state import read_state
 from tests.sim_support import silence_mic
 
+pytestmark = pytest.mark.slow
+
 TO_Q3_RECORDING = """
 press start
 type 123456
