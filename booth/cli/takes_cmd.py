@@ -11,7 +11,6 @@ import argparse
 import json
 import os
 import pwd
-import shutil
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -23,7 +22,7 @@ from booth.config.settings import Settings
 from booth.media.spool import RECORDING, Spool
 from booth.privacy.files import private_dir
 from booth.privacy.refs import RefIndex
-from booth.privacy.seal import PLAIN, STAGING, Sealing, is_sealed
+from booth.privacy.seal import Sealing, is_sealed
 from booth.state import InvitationStore, read_state
 
 
@@ -306,12 +305,7 @@ def forget(ref: str, spool: Spool, state_dir: Path) -> list[Forgotten]:
             elif entry is None:
                 # Only the sync agent deletes a session, and only after the server confirmed it.
                 item.uploaded = "yes, deleted from the booth after upload"
-            dirs = [spool.root / sid, spool.running_root / sid]
-            dirs += [spool.root / f"{prefix}{sid}" for prefix in (STAGING, PLAIN, ".deleting-")]
-            for path in dict.fromkeys(dirs):
-                if path.exists():
-                    shutil.rmtree(path)
-                    item.removed.append(str(path))
+            item.removed += [str(path) for path in spool.erase(sid)]
             if store is not None and records:
                 store.forget(sid)
                 item.removed.append(f"upload records of {sid}")
