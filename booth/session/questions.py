@@ -15,6 +15,7 @@ from booth.session.effects import (
     StopTake,
 )
 from booth.session.screens import Action, Screen
+from booth.session.steps import Step
 
 
 def enter_first_step(flow: FlowControl, out: list[Effect]) -> None:
@@ -121,11 +122,8 @@ def on_recording(flow: FlowControl, action: str, value: str | None, out: list[Ef
 
 
 def stop_recording(flow: FlowControl, out: list[Effect]) -> None:
-    c = flow.candidate
-    step = c.step
-    take = c.takes[step.id]
-    out.append(StopTake(step.id, take, step.practice))
-    c.pending_take = (step, take)
+    """The take stops and goes to review, or is kept at once where the question has none."""
+    step, take = stop_recording_quietly(flow, out)
     if step.review:
         flow.goto(Screen.REVIEW, out, question=step.id, take=take)
     else:
@@ -133,13 +131,14 @@ def stop_recording(flow: FlowControl, out: list[Effect]) -> None:
         after_step(flow, out)
 
 
-def stop_recording_quietly(flow: FlowControl, out: list[Effect]) -> None:
-    """The session ends while the camera rolls: the take stops and waits to be settled."""
+def stop_recording_quietly(flow: FlowControl, out: list[Effect]) -> tuple[Step, int]:
+    """The take stops and waits to be kept or settled (the session may be ending)."""
     c = flow.candidate
     step = c.step
     take = c.takes[step.id]
     out.append(StopTake(step.id, take, step.practice))
     c.pending_take = (step, take)
+    return step, take
 
 
 def on_review(flow: FlowControl, action: str, value: str | None, out: list[Effect]) -> bool:
