@@ -18,7 +18,7 @@ PINNED_STAMP := $(PINNED)/.installed
 ARM64_WORK ?= /var/tmp/booth-arm64-check
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: venv test lint demo bench i18n screenshots clean arm64-check
+.PHONY: venv test test-fast lint demo bench i18n screenshots clean arm64-check
 
 venv: $(STAMP) $(TUS_STAMP) $(RECEIVER_STAMP) $(PINNED_STAMP)
 
@@ -55,6 +55,12 @@ lint: venv
 test: lint
 	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" SDL_VIDEODRIVER=dummy SDL_AUDIODRIVER=dummy \
 		$(VENV)/bin/pytest -q
+
+# The quick loop while changing code (no lint): every test but the slow, deploy and
+# external-service ones (pyproject's markers). `make test` stays the whole suite, lint first.
+test-fast: venv
+	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" SDL_VIDEODRIVER=dummy SDL_AUDIODRIVER=dummy \
+		$(VENV)/bin/pytest -q -m "not slow and not deploy and not external"
 
 # booth demo in a window, with the local tus server (tools/demo.py) receiving its takes.
 demo: venv

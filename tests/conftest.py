@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.sim_support import pending_frames
+
 os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
 os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
 
@@ -74,7 +76,7 @@ def read_waiting(world, mic) -> list:
     """Read, on the test's own thread, every whole period waiting in a SimWorld's virtual
     microphone (never blocks; the kiosk reads on a `MicReader` thread instead)."""
     chunks = []
-    while world.mic.pending_frames >= mic.period_frames:
+    while pending_frames(world.mic) >= mic.period_frames:
         chunk = mic.read()
         if chunk is not None:
             chunks.append(chunk)

@@ -82,6 +82,7 @@ def test_drift_is_the_last_claps_offset_minus_the_first(tmp_path):
     assert report.drift_ms == pytest.approx(4.0, abs=2 * SAMPLE_MS)
 
 
+@pytest.mark.slow
 def test_speech_is_not_taken_for_a_click(tmp_path):
     mp4 = make_take(tmp_path, 4, flashes=[60], clicks_s=[2.0], voice=True)
     report = analyze_take(mp4)

@@ -9,9 +9,12 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from conftest import simulate_booth
 
 from booth.media.analyze import analyze_take
+
+pytestmark = pytest.mark.slow
 
 MAX_OFFSET_MS = 20.0
 MAX_DRIFT_MS = 5.0

@@ -21,6 +21,8 @@ from test_deploy_ansible import (
 
 from booth.config.interview import load_interview
 
+pytestmark = pytest.mark.deploy
+
 CLEAR_CODES = (b"123456", b"234567", b"345678", b"456789", b"987123")
 
 

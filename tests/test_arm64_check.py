@@ -10,6 +10,8 @@ import pytest
 from tools import arm64_check
 from tools.arm64_check import AptSource, apt_sources, debian_sources, mirror, sources_list
 
+pytestmark = pytest.mark.deploy
+
 DEB822 = """\
 Types: deb deb-src
 URIs: http://mirror.example/debian

@@ -21,6 +21,8 @@ from booth.kiosk import recorder
 from booth.media.analyze import analyze_take
 from booth.media.mux import mux_take
 
+pytestmark = pytest.mark.slow
+
 TAKE_S = 30
 CLAP_EVERY_S = 3
 

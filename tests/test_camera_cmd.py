@@ -9,8 +9,8 @@ import pygame
 import pytest
 
 from booth.cli.main import main
-from booth.sim.pins import reset_sim_pins
 from booth.state import KioskState
+from tests.sim_support import reset_sim_pins
 
 
 @pytest.fixture(autouse=True)

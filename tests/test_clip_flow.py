@@ -20,7 +20,7 @@ from booth.kiosk.recorder import Recorder
 
 # Whichever test here runs first also pays for the `run` fixture's simulated session: 1.3 s on
 # this 2-core machine but 18 s with its CPU shared nine ways (the default limit is 30 s).
-pytestmark = pytest.mark.timeout(60)
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(60)]
 
 RATE = 48_000
 SPOKEN_S = 1.5

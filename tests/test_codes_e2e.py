@@ -9,9 +9,12 @@ import re
 import time
 from pathlib import Path
 
+import pytest
 from conftest import EXAMPLE_INTERVIEWS, read_events, simulate_booth
 
 from booth.cli.main import main
+
+pytestmark = pytest.mark.slow
 
 START = ["--start", "2026-11-25T10:00+01:00"]
 

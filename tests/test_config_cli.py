@@ -87,6 +87,7 @@ def test_an_interview_in_no_booth_language(capsys, tmp_path, interviews):
     )
 
 
+@pytest.mark.slow
 def test_the_installed_command_runs(tmp_path, interviews):
     booth = Path(sys.executable).parent / "booth"
     result = subprocess.run(
@@ -156,6 +157,7 @@ def _assert_clean(capsys, args: list[str]) -> None:
         assert not any(ch < " " or ch == "\x7f" for line in lines for ch in line), lines
 
 
+@pytest.mark.slow
 def test_fuzzed_settings_never_crash(capsys, tmp_path, interviews):
     rng = random.Random(2)
     settings = tmp_path / "booth.toml"
@@ -168,6 +170,7 @@ def test_fuzzed_settings_never_crash(capsys, tmp_path, interviews):
         _assert_clean(capsys, ["--config", str(settings), "--interviews", str(interviews)])
 
 
+@pytest.mark.slow
 def test_fuzzed_interviews_never_crash(capsys, tmp_path, interviews):
     rng = random.Random(3)
     toml = interviews / "example" / "interview.toml"

@@ -36,7 +36,7 @@ def test_defaults_are_used_without_a_file(tmp_path):
     assert settings.display.width == 800 and settings.display.rotation == 0
     assert settings.timing.inactivity_seconds == 60
     assert settings.paths.spool == Path("/var/lib/booth/spool")
-    assert settings.hours.always_open
+    assert settings.hours.days is None  # always open
 
 
 def test_example_file_equals_the_built_in_defaults():

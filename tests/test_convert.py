@@ -52,6 +52,7 @@ def streams(path: Path) -> dict:
         }  # fmt: skip
 
 
+@pytest.mark.slow
 def test_a_1080p60_mov_becomes_720p30_h264_with_aac_48k_and_the_index_in_front(tmp_path):
     src, dst = tmp_path / "phone.mov", tmp_path / "intro-1.mp4"
     write_clip(src, "mpeg4", (1920, 1080), 60, 1.0, ("pcm_s16le", 44_100))
@@ -64,6 +65,7 @@ def test_a_1080p60_mov_becomes_720p30_h264_with_aac_48k_and_the_index_in_front(t
     assert b"moov" in head  # faststart: playback can begin before the whole file is read
 
 
+@pytest.mark.slow
 def test_a_small_webm_keeps_its_size_and_becomes_mp4(tmp_path):
     src, dst = tmp_path / "clip.webm", tmp_path / "clip.mp4"
     write_clip(src, "libvpx", (320, 180), 25, 0.6, ("libopus", 48_000))

@@ -61,6 +61,8 @@ def test_without_a_display_the_demo_points_to_simulate(monkeypatch, capsys):
     assert "booth simulate --headless" in capsys.readouterr().err
 
 
+@pytest.mark.external
+@pytest.mark.slow
 def test_the_demo_uploads_to_the_url_while_its_window_is_open(
     tmp_path, small_booth, monkeypatch, capsys
 ):

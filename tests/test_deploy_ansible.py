@@ -12,6 +12,8 @@ import pytest
 
 from booth.config.settings import load_settings
 
+pytestmark = pytest.mark.deploy
+
 ROOT = Path(__file__).resolve().parents[1]
 ANSIBLE = ROOT / "deploy" / "ansible"
 # The example vault (group_vars/booths/vault.yml) is encrypted with this documented password.

@@ -11,6 +11,8 @@ import pytest
 import yaml
 from test_deploy import CMDLINE, CONFIG_TXT, install, snapshot
 
+pytestmark = pytest.mark.deploy
+
 HARDWARE_CONFIG = Path(__file__).resolve().parents[1] / "hardware" / "config.txt"
 MASKS = ("ctrl-alt-del.target", "getty@.service", "autovt@.service")
 WIFI = "[connection]\nid=preconfigured\ntype=wifi\n\n[wifi]\nssid=library\n"

@@ -6,9 +6,13 @@ import re
 import xml.etree.ElementTree as ElementTree
 from pathlib import Path
 
+import pytest
+
 from booth.config.settings import Devices, load_settings
 from booth.devices.light import DEFAULT_PWM_HZ
 from booth.light.settings import LightSettings
+
+pytestmark = pytest.mark.deploy
 
 HARDWARE = Path(__file__).resolve().parents[1] / "hardware"
 # BCM GPIO → physical pin on the 40-pin header (the same on every Pi with 40 pins).

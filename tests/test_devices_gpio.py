@@ -6,7 +6,8 @@ from gpiozero.exc import GPIOPinInUse
 
 from booth.devices.buttons import Buttons
 from booth.devices.light import DEFAULT_PWM_HZ, RingLight
-from booth.sim.pins import reset_sim_pins, sim_pin_factory
+from booth.sim.pins import sim_pin_factory
+from tests.sim_support import reset_sim_pins
 
 
 @pytest.fixture

@@ -13,6 +13,7 @@ from booth.devices.microphone import Microphone, MicrophoneError, find_card, mat
 from booth.sim.virtual_mic import PCM_NAME, VirtualMic
 from booth.sim.voice import Voice
 from booth.sim.world import SimWorld
+from tests.sim_support import pending_frames, silence_mic
 
 RATE = 48_000
 PERIOD = 1600
@@ -84,9 +85,9 @@ def test_half_a_period_is_held_back_until_the_period_is_complete(tmp_path, monke
     vmic.install()
     mic = Microphone(PCM_NAME, period_frames=PERIOD, stamps=vmic)
     vmic.produce(PERIOD // 2)
-    assert vmic.pending_frames == 0
+    assert pending_frames(vmic) == 0
     vmic.produce(PERIOD // 2 + 100)
-    assert vmic.pending_frames == PERIOD
+    assert pending_frames(vmic) == PERIOD
     chunk = mic.read()
     assert chunk.timestamp_ns == 0 and chunk.frames == PERIOD
     mic.close()
@@ -130,7 +131,7 @@ def test_virtual_mic_drops_periods_nobody_reads_like_a_full_ring_buffer(world, m
 
 
 def test_silent_microphone_delivers_zeros_and_the_meter_calls_it_a_fault(world, mic):
-    world.set_silent_mic()
+    silence_mic(world)
     meter = LevelMeter(RATE, silent_after_s=3.0)
     for _ in range(30 * 4):
         world.tick()

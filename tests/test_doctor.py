@@ -37,6 +37,7 @@ def doctor(*argv: str) -> int:
     return args.func(args)
 
 
+@pytest.mark.slow
 def test_the_simulated_booth_passes_its_acceptance_recording(tmp_path, small_booth, capsys):
     out = tmp_path / "doctor"
     assert doctor("--record", "--config", str(small_booth), "--json", "--out", str(out)) == 0
@@ -61,6 +62,7 @@ def test_the_simulated_booth_passes_its_acceptance_recording(tmp_path, small_boo
     assert sorted(probe.stdout.split()) == ["aac", "h264"]
 
 
+@pytest.mark.slow
 def test_the_readable_report_shows_each_figure_and_its_target(tmp_path, small_booth, capsys):
     assert doctor("--record", "--config", str(small_booth), "--out", str(tmp_path / "d")) == 0
     text = capsys.readouterr().out
@@ -78,6 +80,7 @@ class LateMicRig(SimRig):
         return [replace(c, timestamp_ns=c.timestamp_ns + 40_000_000) for c in super().audio()]
 
 
+@pytest.mark.slow
 def test_sound_40_ms_late_fails_naming_the_offset(tmp_path, small_booth):
     rig = LateMicRig(load_settings(small_booth), tmp_path)
     try:
@@ -91,6 +94,7 @@ def test_sound_40_ms_late_fails_naming_the_offset(tmp_path, small_booth):
     assert "FAIL:" in format_report(result)
 
 
+@pytest.mark.slow
 def test_a_failing_recording_exits_1(tmp_path, small_booth, monkeypatch, capsys):
     monkeypatch.setattr(doctor_cmd, "_open_rig", lambda settings, out: LateMicRig(settings, out))
     assert doctor("--record", "--config", str(small_booth), "--out", str(tmp_path / "d")) == 1

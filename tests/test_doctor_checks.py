@@ -33,8 +33,8 @@ from booth.doctor.live_mic import PiLiveMic
 from booth.doctor.server_check import server_check
 from booth.doctor.still_camera import opened_pi_camera
 from booth.light.curve import CurvePoint, LightCurve
-from booth.sim.pins import reset_sim_pins
 from booth.state import KioskState
+from tests.sim_support import reset_sim_pins
 
 CHECKS = [
     "camera",
@@ -366,6 +366,7 @@ def test_without_a_gpio_library_the_fix_is_apts_lgpio(monkeypatch):
 
 
 # ---------------------------------------------------------------------- server
+@pytest.mark.external
 def test_the_server_accepts_the_right_token_and_refuses_a_wrong_one(tmp_path):
     token_file = write_token(tmp_path / "server-token")
     with start_server(tmp_path / "store", token_file=token_file) as server:

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import hashlib
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from booth.config.codes import Invitation
 from booth.session.effects import (
     DiscardTake,
     Event,
@@ -20,65 +20,93 @@ from booth.session.effects import (
     StopTake,
 )
 from booth.session.flow import SCREEN_HANDLERS, Flow, Timing
+from booth.session.interview import Interview as RealInterview
+from booth.session.interview import Practice as Prac
+from booth.session.interview import Question
+from booth.session.invitation import CodeBook, Invitation
 from booth.session.view import SCREENS
 from booth.sim.clock import VirtualClock
 
 NOW = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
 
 
-@dataclass
-class Codes:
-    """The interview's code lookup, as the flow uses it (our own interface)."""
+def codebook(invitations: dict[str, Invitation], lengths: frozenset[int] = frozenset()) -> CodeBook:
+    """A real code book of `invitations` by code. Keyed by a plain SHA-256 (the flow only looks
+    codes up) and, like a hashed codes.csv from before `code_digits`, without code lengths
+    unless given."""
 
-    table: dict[str, Invitation]
+    def digest(code: str) -> bytes:
+        return hashlib.sha256(code.encode()).digest()
 
-    def lookup(self, code: str) -> Invitation | None:
-        return self.table.get(code)
-
-
-@dataclass
-class Q:
-    id: str
-    text: dict
-    clip: Path | None = None
-    think_seconds: int = 10
-    answer_seconds: int = 30
-    max_takes: int = 2
-    review: bool = True
-    audio: dict = field(default_factory=dict)
+    return CodeBook({digest(c): inv for c, inv in invitations.items()}, digest, lengths=lengths)
 
 
-@dataclass
-class Practice:
-    text: dict
-    think_seconds: int = 5
-    answer_seconds: int = 20
-
-
-@dataclass
-class Interview:
-    id: str = "job-1"
-    employer: str = "Kommunen"
-    title: dict = field(default_factory=lambda: {"sv": "Lärare", "en": "Teacher"})
-    languages: tuple = ("sv", "en")
-    valid_from: datetime = NOW - timedelta(days=1)
-    deadline: datetime = NOW + timedelta(days=10)
-    intro_clips: tuple = ()
-    replay_allowed: bool = True
-    practice: Practice | None = field(default_factory=lambda: Practice({"sv": "Öva", "en": "Try"}))
-    questions: tuple = (
-        Q("q1", {"sv": "Fråga ett", "en": "Question one"}),
-        Q("q2", {"sv": "Fråga två", "en": "Question two"}, think_seconds=0, max_takes=1),
-        Q("q3", {"sv": "Fråga tre", "en": "Question three"}, max_takes=0, review=True),
+def Q(
+    id: str,
+    text: dict[str, str],
+    clip: Path | None = None,
+    think_seconds: int = 10,
+    answer_seconds: int = 30,
+    max_takes: int = 2,
+    review: bool = True,
+    audio: dict[str, Path] | None = None,
+) -> Question:
+    """A real question with the defaults these tests take."""
+    return Question(
+        id, text, clip, think_seconds, answer_seconds, max_takes, review, dict(audio or {})
     )
-    codes: Codes = field(
-        default_factory=lambda: Codes(
-            {"123456": Invitation("CAND-1"), "777777": Invitation("CAND-7", 50, 1)}
-        )
+
+
+def Practice(text: dict[str, str], think_seconds: int = 5, answer_seconds: int = 20) -> Prac:
+    return Prac(text, think_seconds, answer_seconds)
+
+
+_DEFAULT = object()
+
+
+def Interview(
+    id: str = "job-1",
+    employer: str = "Kommunen",
+    title: dict[str, str] | None = None,
+    languages: tuple[str, ...] = ("sv", "en"),
+    valid_from: datetime = NOW - timedelta(days=1),
+    deadline: datetime = NOW + timedelta(days=10),
+    intro_clips: tuple[Path, ...] = (),
+    replay_allowed: bool = True,
+    practice: Any = _DEFAULT,
+    questions: tuple[Question, ...] | None = None,
+    codes: CodeBook | None = None,
+    intro_titles: tuple[dict[str, str], ...] = (),
+    unreviewed_takes: str = "discard",
+    extra_think_seconds: int = 0,
+) -> RealInterview:
+    """A real interview (booth.session.interview) with the defaults these tests take: two
+    languages, a practice question, three questions and two invitations."""
+    return RealInterview(
+        id=id,
+        directory=Path("/nonexistent/interviews") / id,
+        employer=employer,
+        title=title if title is not None else {"sv": "Lärare", "en": "Teacher"},
+        languages=languages,
+        valid_from=valid_from,
+        deadline=deadline,
+        intro_clips=intro_clips,
+        replay_allowed=replay_allowed,
+        practice=Practice({"sv": "Öva", "en": "Try"}) if practice is _DEFAULT else practice,
+        questions=questions
+        if questions is not None
+        else (
+            Q("q1", {"sv": "Fråga ett", "en": "Question one"}),
+            Q("q2", {"sv": "Fråga två", "en": "Question two"}, think_seconds=0, max_takes=1),
+            Q("q3", {"sv": "Fråga tre", "en": "Question three"}, max_takes=0, review=True),
+        ),
+        codes=codes
+        if codes is not None
+        else codebook({"123456": Invitation("CAND-1"), "777777": Invitation("CAND-7", 50, 1)}),
+        intro_titles=intro_titles,
+        unreviewed_takes=unreviewed_takes,
+        extra_think_seconds=extra_think_seconds,
     )
-    intro_titles: tuple = ()
-    unreviewed_takes: str = "discard"
-    extra_think_seconds: int = 0
 
 
 class Booth:
@@ -953,10 +981,7 @@ def test_the_closed_screen_knows_todays_hours_and_the_next_opening():
 
 
 def test_the_code_field_has_as_many_places_as_the_installed_codes():
-    class SixDigits(Codes):
-        code_lengths = (6,)
-
-    iv = Interview(codes=SixDigits({"123456": Invitation("CAND-1")}))
+    iv = Interview(codes=codebook({"123456": Invitation("CAND-1")}, lengths=frozenset({6})))
     assert Booth(interview=iv).press("start").flow.view().code_places == 6
     assert Booth().press("start").flow.view().code_places == 0  # unknown: no places drawn
 

@@ -8,6 +8,7 @@ import tempfile
 from collections import Counter
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from test_flow import NOW, Interview
@@ -18,6 +19,8 @@ from booth.session.flow import Flow, Timing
 from booth.session.view import ACTIONS
 from booth.sim.clock import VirtualClock
 from booth.state import InvitationStore, read_lockout, write_lockout
+
+pytestmark = pytest.mark.slow
 
 CODES = ("123456", "777777", "000000", "12345", "")
 

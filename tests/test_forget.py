@@ -63,6 +63,8 @@ def every_byte(root: Path) -> bytes:
 
 
 @pytest.mark.parametrize("sealed", [True, False], ids=["sealed", "in clear"])
+@pytest.mark.external
+@pytest.mark.slow
 def test_forget_removes_a_candidates_sessions_and_names_those_already_uploaded(
     tmp_path, capsys, sealed
 ):
@@ -95,6 +97,8 @@ def test_forget_removes_a_candidates_sessions_and_names_those_already_uploaded(
     assert forget(config, "cand-42", capsys) == []
 
 
+@pytest.mark.external
+@pytest.mark.slow
 def test_forget_names_a_session_the_agent_already_deleted_after_upload(tmp_path, capsys):
     recipient = make_org_key(tmp_path).recipient
     with start_server(tmp_path / "server") as server:

@@ -132,6 +132,7 @@ def test_employer_texts_are_plain_and_short(tmp_path, line, expected):
     assert any(expected in p for p in problems_of(directory))
 
 
+@pytest.mark.slow
 def test_question_texts_refuse_control_characters_and_huge_texts(tmp_path):
     toml = MINIMAL.replace('{ sv = "Fråga", en = "Question" }', '{ sv = "Fr\\u0007ga", en = "%s" }')
     directory = make_interview(tmp_path, toml % ("x" * 20_000_000))

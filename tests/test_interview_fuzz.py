@@ -13,6 +13,7 @@ import traceback
 from collections import Counter
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -21,6 +22,8 @@ from test_config_interview import MINIMAL  # noqa: E402
 
 from booth.config.check import check_config  # noqa: E402
 from booth.install.interviews import inspect_interview  # noqa: E402
+
+pytestmark = pytest.mark.slow
 
 SECRET = "31415926"  # a code in every fuzzed codes.csv: it must never show in a problem
 

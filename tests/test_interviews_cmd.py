@@ -122,6 +122,7 @@ def example_booth(tmp_path_factory) -> Path:
     return root
 
 
+@pytest.mark.slow
 def test_add_installs_the_example_so_that_it_loads_and_its_code_works(example_booth):
     interview = load_interview(example_booth / "interviews" / "example")
     invitation = interview.codes.lookup("123456")
@@ -131,6 +132,7 @@ def test_add_installs_the_example_so_that_it_loads_and_its_code_works(example_bo
     assert main(["config", "check", "--config", str(example_booth / "booth.toml")]) == 0
 
 
+@pytest.mark.slow
 def test_no_invitation_code_is_stored_in_clear(example_booth):
     tree = example_booth / "interviews"
     for path in tree.rglob("*"):
@@ -141,6 +143,7 @@ def test_no_invitation_code_is_stored_in_clear(example_booth):
     assert codes[0].startswith("code_hash,") and all(r.startswith("scrypt$") for r in codes[1:])
 
 
+@pytest.mark.slow
 def test_installed_clips_are_in_the_playback_profile(example_booth):
     installed = example_booth / "interviews" / "example"
     clips = sorted(p.name for p in installed.glob("*.mp4"))
@@ -151,6 +154,7 @@ def test_installed_clips_are_in_the_playback_profile(example_booth):
     assert (installed / "interview.toml").read_text() == (EXAMPLE / "interview.toml").read_text()
 
 
+@pytest.mark.slow
 def test_list_json_shows_the_interview_and_its_invitation_count(example_booth, capsys):
     assert booth(example_booth / "booth.toml", "list", "--json") == 0
     listed = json.loads(capsys.readouterr().out)
@@ -161,12 +165,14 @@ def test_list_json_shows_the_interview_and_its_invitation_count(example_booth, c
     assert item["deadline"] == "2030-12-31T23:59:00+01:00" and listed["problems"] == []
 
 
+@pytest.mark.slow
 def test_list_text_says_whether_each_interview_is_open(example_booth, capsys):
     assert booth(example_booth / "booth.toml", "list") == 0
     out = capsys.readouterr().out
     assert "example: Kommunen Exempelstad" in out and "valid: 2025-01-01" in out
 
 
+@pytest.mark.slow
 def test_simulate_reaches_welcome_with_the_installed_interview(example_booth, tmp_path):
     script = tmp_path / "script.txt"
     script.write_text(
@@ -176,6 +182,7 @@ def test_simulate_reaches_welcome_with_the_installed_interview(example_booth, tm
     assert simulate_booth(booth, script, tmp_path / "out", example_booth / "interviews") == 0
 
 
+@pytest.mark.slow
 def test_a_recruiters_mov_clip_is_converted_renamed_and_keeps_its_subtitles(tmp_path, capsys):
     source = one_clip_copy(tmp_path)
     (source / "question-2.mp4").unlink()
@@ -197,6 +204,7 @@ def test_a_recruiters_mov_clip_is_converted_renamed_and_keeps_its_subtitles(tmp_
     assert interview.questions[1].clip == installed / "question-2.mp4"
 
 
+@pytest.mark.slow
 def test_a_spoken_question_in_wav_is_installed_as_aac(tmp_path):
     source = one_clip_copy(tmp_path)
     with av.open(str(source / "q3.sv.wav"), "w", format="wav") as out:
@@ -219,6 +227,7 @@ def test_a_spoken_question_in_wav_is_installed_as_aac(tmp_path):
     assert not (installed / "q3.sv.wav").exists()
 
 
+@pytest.mark.slow
 def test_replacing_keeps_the_old_interview_until_the_new_one_is_complete(tmp_path):
     config = make_booth(tmp_path)
     root = tmp_path / "interviews"
@@ -239,6 +248,7 @@ def test_replacing_keeps_the_old_interview_until_the_new_one_is_complete(tmp_pat
     assert sorted(p.name for p in root.iterdir()) == [".install.lock", "example"]
 
 
+@pytest.mark.slow
 def test_a_clip_that_breaks_off_leaves_the_installed_interview_as_it_was(tmp_path, capsys):
     config = make_booth(tmp_path)
     assert booth(config, "add", str(one_clip_copy(tmp_path))) == 0
@@ -336,6 +346,7 @@ def test_remove_deletes_the_interview_and_never_the_spool(tmp_path, capsys):
     assert load_interviews(tmp_path / "interviews") == ([], [])
 
 
+@pytest.mark.slow
 def test_remove_without_a_terminal_asks_for_yes(tmp_path, capsys):
     config = make_booth(tmp_path)
     assert booth(config, "add", str(one_clip_copy(tmp_path))) == 0
@@ -344,6 +355,7 @@ def test_remove_without_a_terminal_asks_for_yes(tmp_path, capsys):
     assert installed_dirs(tmp_path) == ["example"]
 
 
+@pytest.mark.slow
 def test_removing_an_unknown_interview_names_the_installed_ones(tmp_path, capsys):
     config = make_booth(tmp_path)
     assert booth(config, "add", str(one_clip_copy(tmp_path))) == 0
@@ -360,6 +372,7 @@ def test_every_subcommand_has_help_with_config(command, capsys):
     assert "--config FILE" in capsys.readouterr().out
 
 
+@pytest.mark.slow
 def test_remove_on_a_terminal_asks_and_a_no_keeps_the_interview(tmp_path, monkeypatch, capsys):
     config = make_booth(tmp_path)
     assert booth(config, "add", str(one_clip_copy(tmp_path))) == 0
@@ -423,6 +436,7 @@ def test_a_running_kiosk_takes_an_interview_installed_while_it_is_idle(tmp_path)
     assert '"event": "interviews.loaded", "interviews": ["example"]' in events
 
 
+@pytest.mark.slow
 def test_add_reads_the_codes_from_standard_input_so_they_never_touch_the_disk(
     tmp_path, monkeypatch, capsys
 ):
@@ -438,6 +452,7 @@ def test_add_reads_the_codes_from_standard_input_so_they_never_touch_the_disk(
             assert not any(code in path.read_bytes() for code in CLEAR_CODES), path
 
 
+@pytest.mark.slow
 def test_codes_replaces_the_invitations_only_when_they_changed(tmp_path, capsys):
     config = make_booth(tmp_path)
     source = one_clip_copy(tmp_path)
@@ -454,6 +469,7 @@ def test_codes_replaces_the_invitations_only_when_they_changed(tmp_path, capsys)
     assert load_interview(tmp_path / "interviews" / "example").codes.lookup("999111") is not None
 
 
+@pytest.mark.slow
 def test_used_invitations_stay_used_when_the_interview_is_installed_again(tmp_path, capsys):
     from booth.state import InvitationStore
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import logging
 
+import pytest
 from conftest import EXAMPLE_INTERVIEWS
 
 from booth.cli.status_cmd import gather, render
@@ -15,6 +16,8 @@ from booth.session.flow import SCREEN_HANDLERS
 from booth.sim.booth import build_sim_booth
 from booth.sim.script import parse_script
 from booth.sim.simulate import headless_display, run_script
+
+pytestmark = pytest.mark.slow
 
 UNTIL_THINK = """
 press start

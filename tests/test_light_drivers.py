@@ -18,7 +18,8 @@ from booth.devices.light import (
     output_for_lightness,
 )
 from booth.light.settings import LightSettings, open_ring_light
-from booth.sim.pins import reset_sim_pins, sim_pin_factory
+from booth.sim.pins import sim_pin_factory
+from tests.sim_support import reset_sim_pins
 
 
 @pytest.fixture
@@ -49,7 +50,7 @@ def test_output_above_zero_starts_at_the_led_drivers_minimum_duty(pins):
 
 def test_equal_lightness_steps_are_cie_lightness_not_equal_duty(pins):
     light = RingLight(18, pin_factory=pins)
-    light.set_lightness(0.5)
+    light.set(output_for_lightness(0.5))
     # L* 50 is 18.4 % of full light: half as bright to the eye, not half the duty.
     assert pins.pin(18).state == pytest.approx(0.1842, abs=1e-3)
     assert light.lightness == pytest.approx(0.5)

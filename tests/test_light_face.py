@@ -81,6 +81,7 @@ def take_in_a_room(tmp_path, lux: int, metering: str) -> tuple[float, float]:
         ),
     ],
 )
+@pytest.mark.slow
 def test_takes_in_a_15_and_a_1500_lux_room_show_the_same_face_with_noise_within_1_5x(
     tmp_path, metering
 ):

@@ -54,6 +54,7 @@ def test_metering_the_whole_frame_makes_exposure_gain_lux_one_constant():
 
 
 @pytest.mark.parametrize("name", list(SCENARIOS))
+@pytest.mark.slow
 def test_in_every_room_the_camera_sits_at_the_target_exposure_without_hunting(trials, name):
     trial = trials[name]
     assert steady_error_pct(trial, 35.0, 38.0) <= 3.0
@@ -61,6 +62,7 @@ def test_in_every_room_the_camera_sits_at_the_target_exposure_without_hunting(tr
     assert reversals(trial.output[trial.window(5.0, 38.0)]) <= 4
 
 
+@pytest.mark.slow
 def test_a_lamp_switched_on_is_corrected_in_one_move_without_overshoot(trials):
     response = step_response(trials["lamp-on"])
     assert response["settle_frames"] <= 45
@@ -73,10 +75,12 @@ def test_a_lamp_switched_on_is_corrected_in_one_move_without_overshoot(trials):
 
 
 @pytest.mark.parametrize("name", list(SCENARIOS))
+@pytest.mark.slow
 def test_the_face_keeps_its_brightness_within_2_percent_inside_a_take(trials, name):
     assert take_change_pct(take_face(trials[name])) <= 2.0
 
 
+@pytest.mark.slow
 def test_while_recording_the_light_moves_at_most_2_percent_of_full_light_per_second(trials):
     for trial in trials.values():
         take = trial.window(TAKE_AT_S + 1 / FPS, TAKE_AT_S + TAKE_S)
@@ -84,6 +88,7 @@ def test_while_recording_the_light_moves_at_most_2_percent_of_full_light_per_sec
         assert steps.max() <= SETTINGS.recording_slew_per_s + 1e-6
 
 
+@pytest.mark.slow
 def test_after_a_door_opens_the_ring_takes_over_and_the_gain_returns_to_where_it_was(trials):
     trial = trials["door"]
     before = trial.window(DOOR_OPEN_S[0] - 2.0, DOOR_OPEN_S[0])
@@ -117,6 +122,7 @@ def test_a_take_that_starts_while_the_light_still_ramps_holds_the_face(curve):
     assert steps.max() <= SETTINGS.recording_slew_per_s + 1e-6
 
 
+@pytest.mark.slow
 def test_without_calibration_the_slow_trim_alone_reaches_the_target(curve):
     trial = run_trial(
         SCENARIOS["daylight"], LightController(SETTINGS, None), SETTINGS.target_exposure_gain

@@ -20,9 +20,12 @@ from booth.media.mux import mux_take
 from booth.media.takefiles import TakeFiles
 from booth.media.video import VideoWriter
 from booth.sim.camera import SimCamera
-from booth.sim.pins import reset_sim_pins, sim_pin_factory
+from booth.sim.pins import sim_pin_factory
 from booth.sim.scenarios import DOOR_OPEN_S, RING_LUX_AT_FULL, SCENARIOS, parse_ambient
 from booth.sim.world import SimWorld
+from tests.sim_support import reset_sim_pins
+
+pytestmark = pytest.mark.slow
 
 W, H, FPS, RATE = 320, 240, 30, 48_000
 # The script a staff member would write for `booth simulate`: the room brightens in steps

@@ -139,6 +139,7 @@ def test_the_click_is_heard_when_the_white_frame_is_seen(tmp_path, lead_s):
     assert float(ffprobe(result.path)["format"]["duration"]) == pytest.approx(2.0, abs=0.1)
 
 
+@pytest.mark.slow
 def test_a_mic_clock_running_fast_by_a_tenth_of_a_percent_stays_in_sync(tmp_path):
     # Uncorrected, 0.1 % over 24 s would put the click 24 ms late.
     files = record(tmp_path / "t", 25.0, flash_frame=24 * FPS, drift=0.001)

@@ -96,6 +96,7 @@ def test_every_period_is_handed_on_in_order_with_a_monotonic_time(vmic, mic, rea
     assert all(before - 1_000_000_000 < c.timestamp_ns < after for c in got)
 
 
+@pytest.mark.slow
 def test_stop_ends_the_thread_and_nothing_arrives_after_it(vmic, mic, readers):
     chunks: queue.Queue[AudioChunk] = queue.Queue()
     reader = readers(mic, chunks.put)

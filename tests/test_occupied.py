@@ -171,6 +171,7 @@ def _pin_edges(states) -> list[bool]:
     return edges
 
 
+@pytest.mark.slow
 def test_a_whole_session_lights_blinks_and_clears_the_door_light(tmp_path, pins):
     config = tmp_path / "booth.toml"
     config.write_text(SETTINGS)
@@ -204,6 +205,7 @@ def test_without_occupied_pin_the_simulator_has_no_door_light(tmp_path, small_bo
     assert not [e for e in events(out) if e["event"] == "occupied.light"]
 
 
+@pytest.mark.slow
 def test_a_kiosk_killed_mid_session_does_not_leave_the_light_on(tmp_path, pins):
     """The kiosk (`booth simulate`, a process of its own) sits in a session; the light's owner
     (here, in the test's process, as booth-occupied is on a booth) lights the lamp; kill -9 of

@@ -4,6 +4,8 @@ import ast
 import tomllib
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "booth"
 SOURCE_ONLY = {".po"}  # translation sources, compiled to the .mo files that ship
@@ -30,6 +32,7 @@ def test_every_data_file_in_the_package_ships():
     assert data - shipped == set()
 
 
+@pytest.mark.slow
 def test_the_package_imports_nothing_from_the_source_tree():
     """tools/, bench/ and tests/ are not installed: booth must not need them."""
     found = []

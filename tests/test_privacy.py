@@ -268,6 +268,7 @@ def test_everything_the_spool_writes_is_private_whatever_the_umask(tmp_path, org
         assert modes_not_private(tmp_path / root) == []
 
 
+@pytest.mark.slow
 def test_booth_commands_write_private_files_under_a_permissive_umask(tmp_path, small_booth):
     """A hand-run `booth simulate` (umask 000 here) still writes 0600/0700: a take being
     recorded, its session, the state."""
@@ -452,6 +453,7 @@ def test_without_the_age_command_a_session_stays_in_clear_unfinished_and_doctor_
     ]
 
 
+@pytest.mark.slow
 def test_without_the_age_command_the_kiosk_records_nothing_it_could_not_encrypt(
     tmp_path, org, monkeypatch
 ):

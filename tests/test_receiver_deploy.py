@@ -6,10 +6,13 @@ import re
 import subprocess
 from pathlib import Path
 
+import pytest
 from test_deploy import assert_unit_verifies, tool
 
 RECEIVER = Path(__file__).resolve().parent.parent / "deploy" / "receiver"
 UNIT = RECEIVER / "booth-receiver.service"
+
+pytestmark = pytest.mark.deploy
 
 
 def test_the_unit_verifies_cleanly(tmp_path: Path) -> None:

@@ -25,6 +25,8 @@ from booth.privacy.age import parse_recipients
 from booth.privacy.refs import RefIndex
 from booth.privacy.seal import Sealing
 
+pytestmark = pytest.mark.slow
+
 FINISHED = datetime(2026, 11, 25, 22, 45, tzinfo=UTC)
 REFS = {"CAND-0001", "CAND-0002", "CAND-0003", "CAND-0004"}
 CLEAR_CODES = (EXAMPLE_INTERVIEWS / "example" / "codes.csv").read_text(encoding="utf-8")

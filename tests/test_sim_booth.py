@@ -7,6 +7,7 @@ import hashlib
 import threading
 from pathlib import Path
 
+import pytest
 from conftest import EXAMPLE_INTERVIEWS
 
 from booth.config.settings import load_settings
@@ -14,6 +15,8 @@ from booth.devices.mic_reader import MicReader
 from booth.sim.booth import StepExecutor, build_sim_booth
 from booth.sim.script import parse_script
 from booth.sim.simulate import headless_display, run_script
+
+pytestmark = pytest.mark.slow
 
 ANSWER = """
 press start

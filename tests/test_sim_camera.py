@@ -6,8 +6,9 @@ import pytest
 from booth.devices.camera import METADATA_KEYS, CameraError, preview_size
 from booth.devices.light import RingLight
 from booth.sim.camera import SimCamera
-from booth.sim.pins import reset_sim_pins, sim_pin_factory
+from booth.sim.pins import sim_pin_factory
 from booth.sim.scene import Scene
+from tests.sim_support import reset_sim_pins
 
 FRAME_NS = 33_333_333
 

@@ -6,6 +6,7 @@ import pytest
 from booth.framing import FRAMING
 from booth.sim.scene import MATERIALS, Scene, layout_for
 from booth.sim.sensor import Sensor
+from tests.sim_support import face_lux
 
 SKIN = [i for i, m in enumerate(MATERIALS) if m.name.startswith("skin")]
 EYE = next(i for i, m in enumerate(MATERIALS) if m.name == "eye")
@@ -31,7 +32,7 @@ def test_ring_light_lights_the_face_far_more_than_the_backdrop():
     backdrop_gain = lit[BACKDROP[0]].mean() / dark[BACKDROP[0]].mean()
     assert face_gain == pytest.approx(5.0)  # 100 lux ambient + 400 lux ring
     assert backdrop_gain < 1.7
-    assert scene.face_lux(0.5) == pytest.approx(300.0)
+    assert face_lux(scene, 0.5) == pytest.approx(300.0)
 
 
 def test_face_is_brighter_in_the_picture_with_more_light_at_fixed_exposure():

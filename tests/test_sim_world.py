@@ -62,12 +62,14 @@ def test_frame_times_follow_the_frame_rate_without_drift(world):
     assert [world.tick() for _ in range(3)] == [world.frame_time(k) for k in range(3)]
 
 
+@pytest.mark.slow
 def test_audio_keeps_pace_with_video_over_a_long_take(world):
     _, chunks, _ = run(world, 30 * 20 + 1)
     frames = sum(c.frames for c in chunks)
     assert frames == 20 * RATE
 
 
+@pytest.mark.slow
 def test_voice_talks_in_phrases_at_about_minus_20_dbfs():
     voice = Voice(seed=5)
     x = voice.samples(0, RATE * 30)
@@ -79,6 +81,7 @@ def test_voice_talks_in_phrases_at_about_minus_20_dbfs():
     assert pause < -60
 
 
+@pytest.mark.slow
 def test_voice_has_syllables_at_about_four_per_second():
     x = Voice(seed=5).samples(0, RATE * 30)
     envelope = np.sqrt(np.mean((x[: len(x) // 480 * 480].reshape(-1, 480)) ** 2, axis=1))

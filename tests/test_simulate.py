@@ -141,6 +141,7 @@ def full_run(tmp_path_factory) -> Path:
     return tmp / "out"
 
 
+@pytest.mark.slow
 def test_a_scripted_session_passes_through_every_screen(full_run: Path):
     seen = {e["screen"] for e in events(full_run) if e["event"] == "screen"}
     every = {"idle", "help", "code", "welcome", "consent", "check", "intro", "practice"}
@@ -150,6 +151,7 @@ def test_a_scripted_session_passes_through_every_screen(full_run: Path):
     assert shots[0] == "001-idle.png" and any(s.endswith("-recording.png") for s in shots)
 
 
+@pytest.mark.slow
 def test_the_session_keeps_one_mp4_per_question_with_h264_and_aac(full_run: Path):
     (session,) = [p for p in (full_run / "spool").iterdir() if p.is_dir()]
     manifest = json.loads((session / "manifest.json").read_text())
@@ -177,23 +179,27 @@ def test_the_session_keeps_one_mp4_per_question_with_h264_and_aac(full_run: Path
         assert take["bytes"] == (session / take["file"]).stat().st_size
 
 
+@pytest.mark.slow
 def test_practice_takes_never_reach_the_spool(full_run: Path):
     for path in (full_run / "spool").rglob("*"):
         assert "practice" not in path.name
     assert not list((full_run / "state" / "practice").glob("*.mp4"))
 
 
+@pytest.mark.slow
 def test_no_invitation_code_reaches_the_event_log(full_run: Path):
     text = (full_run / "events.jsonl").read_text()
     assert "123456" not in text
 
 
+@pytest.mark.slow
 def test_the_next_candidate_sees_nothing_of_the_last(full_run: Path):
     before = pygame.image.load(str(full_run / "screens" / "idle-before.png"))
     after = pygame.image.load(str(full_run / "screens" / "idle-after.png"))
     assert np.array_equal(pygame.surfarray.array3d(before), pygame.surfarray.array3d(after))
 
 
+@pytest.mark.slow
 def test_the_check_screen_shows_the_live_camera(full_run: Path):
     shot = pygame.surfarray.array3d(pygame.image.load(str(full_run / "screens" / "check-live.png")))
     # The preview is a photo-like picture: many distinct colours, unlike the flat UI.
@@ -246,6 +252,7 @@ def test_opening_hours_close_the_booth(tmp_path):
     assert simulate(tmp_path, config, script, "--start", "2026-11-30T16:59:58") == 0
 
 
+@pytest.mark.slow
 def test_the_command_line_entry_point_runs_a_script(tmp_path, small_booth):
     script = tmp_path / "s.txt"
     script.write_text("expect idle\npress start\nexpect code\n")

@@ -16,7 +16,7 @@ from booth.sim.script import parse_script
 from booth.sim.simulate import headless_display, run_script
 
 # A whole simulated session costs seconds of CPU, more when the machine is shared.
-pytestmark = pytest.mark.timeout(90)
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(90)]
 
 TO_Q1_REVIEW = """
 press start

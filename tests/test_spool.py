@@ -164,6 +164,7 @@ def test_an_unsafe_question_id_is_refused(tmp_path):
         session.new_take("../escape", 1)
 
 
+@pytest.mark.slow
 def test_recovery_closes_a_crashed_session_and_keeps_the_latest_take(tmp_path):
     spool = Spool(tmp_path)
     done = open_session(spool)
@@ -226,6 +227,7 @@ while True:
 """
 
 
+@pytest.mark.slow
 def test_a_take_killed_mid_recording_is_recovered_playable_and_almost_whole(tmp_path):
     child = subprocess.Popen(
         [sys.executable, "-c", textwrap.dedent(CHILD), str(tmp_path)],
@@ -295,3 +297,19 @@ def test_recovery_deletes_a_take_waiting_for_review_and_says_so_in_the_manifest(
         {"question_id": "q1", "take": 1, "reason": "not kept by the candidate"}
     ]
     assert not list(crashed.dir.glob("q1-*")) and not list(crashed.dir.glob(".take-*"))
+
+
+def test_erasing_a_session_removes_it_from_every_place_the_booth_may_hold_it(tmp_path):
+    spool = Spool(tmp_path / "spool")
+    session = open_session(spool)
+    sid = session.dir.name
+    # The hidden forms a crash can leave: being sealed, plaintext while sealing, being deleted.
+    hidden = [spool.root / f"{prefix}{sid}" for prefix in (".seal-", ".plain-", ".deleting-")]
+    for path in hidden:
+        path.mkdir()
+        (path / "take.mp4").write_bytes(b"x")
+    other = open_session(spool, session_id="20261125T221500Z-0000beef")
+    removed = spool.erase(sid)
+    assert sorted(removed) == sorted([session.dir, *hidden])
+    assert not any(p.exists() for p in [session.dir, *hidden])
+    assert other.dir.exists() and spool.erase(sid) == []

@@ -30,6 +30,8 @@ from test_take_safety import TO_Q3_RECORDING, interviews_keeping_unreviewed_take
 
 from booth.cli.main import main
 
+pytestmark = pytest.mark.slow
+
 CODES = {"123456": "CAND-0001", "234567": "CAND-0002", "345678": "CAND-0003"}
 
 ANSWER_ALL = """
@@ -88,6 +90,7 @@ def with_code(code: str, rest: str) -> str:
 
 
 @pytest.mark.timeout(180)
+@pytest.mark.external
 def test_a_stolen_card_gives_away_nothing_and_the_organisation_opens_everything(tmp_path):
     org = make_org_key(tmp_path)
     out = tmp_path / "out"

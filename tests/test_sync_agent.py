@@ -30,6 +30,8 @@ from booth.config.settings import load_settings
 from booth.state import STALE_SECONDS, read_state
 from booth.sync.status import status_lines, sync_status
 
+pytestmark = pytest.mark.external
+
 
 def dead_pid() -> int:
     child = subprocess.Popen([sys.executable, "-c", "pass"])

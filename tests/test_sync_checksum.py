@@ -71,6 +71,7 @@ def test_a_candidate_arriving_before_a_chunk_is_hashed_stops_the_hashing(tmp_pat
     assert hashing_threads() == []
 
 
+@pytest.mark.external
 def test_every_chunk_of_a_take_is_verified_by_the_server_and_no_worker_outlives_the_upload(
     tmp_path,
 ):

@@ -10,6 +10,7 @@ import logging
 import threading
 import time
 
+import pytest
 from privacy_support import make_org_key
 from sync_support import (
     assert_server_holds_exactly,
@@ -32,6 +33,8 @@ from booth.sync.manifests import CORRUPT_SUFFIX
 from booth.sync.sender import SHA256_THREAD
 from booth.sync.status import sync_status
 from booth.sync.store import DAMAGED, STORE_FILE, UploadStore
+
+pytestmark = pytest.mark.external
 
 
 def flip_a_byte(path, at=1000):

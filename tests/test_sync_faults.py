@@ -7,6 +7,7 @@ from __future__ import annotations
 import threading
 import time
 
+import pytest
 from sync_support import (
     CHUNK,
     TOKEN,
@@ -21,6 +22,8 @@ from sync_support import (
 )
 
 from booth.sync.store import UploadStore
+
+pytestmark = pytest.mark.external
 
 
 def test_a_finished_session_arrives_whole_with_its_metadata_and_the_manifest_last(tmp_path):

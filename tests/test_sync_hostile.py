@@ -25,6 +25,8 @@ from booth.sync.sender import MAX_RESTARTS, MAX_UNANSWERED_CREATES, STALL_REQUES
 from booth.sync.status import status_lines, sync_status
 from booth.sync.store import SET_ASIDE, UploadStore
 
+pytestmark = pytest.mark.external
+
 # Three chunks per take: a lie about completion shows after the first.
 TAKE = 3 * CHUNK
 

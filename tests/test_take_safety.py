@@ -22,6 +22,9 @@ from booth.sim.booth import build_sim_booth
 from booth.sim.script import parse_script
 from booth.sim.simulate import headless_display, run_script
 from booth.state import read_state
+from tests.sim_support import silence_mic
+
+pytestmark = pytest.mark.slow
 
 TO_Q3_RECORDING = """
 press start
@@ -193,7 +196,7 @@ def test_a_microphone_that_delivers_only_silence_puts_the_booth_out_of_order(tmp
     booth = build_sim_booth(settings, EXAMPLE_INTERVIEWS, tmp_path / "out", surface)
     try:
         assert run_script(booth, parse_script("wait 2\nexpect idle\n"), "s").exit_code == 0
-        booth.world.set_silent_mic()
+        silence_mic(booth.world)
         assert run_script(booth, parse_script("wait 8\nexpect out-of-order\n"), "s").exit_code == 0
         assert "silence" in read_state(tmp_path / "out" / "state").fault
         assert booth.kiosk.flow.view().reason == "microphone"

@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[1]
 
 HANGS = """
@@ -26,6 +28,7 @@ def test_the_suite_sets_a_time_limit_for_every_test(pytestconfig):
     assert pytestconfig.getini("timeout_method") == "signal"
 
 
+@pytest.mark.slow
 def test_a_hung_test_fails_at_its_limit_and_the_run_goes_on(tmp_path):
     """The project's own settings, with the limit cut to 1 s so that this test stays quick."""
     (tmp_path / "test_hangs.py").write_text(HANGS)

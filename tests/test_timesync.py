@@ -104,6 +104,7 @@ def kiosk_up(textfile: Path) -> float | None:
     return None
 
 
+@pytest.mark.slow
 def test_the_service_is_ready_then_rewrites_at_once_when_the_kiosk_starts(
     tmp_path: Path, notify_socket: tuple[socket.socket, str]
 ) -> None:

@@ -5,6 +5,8 @@ import pytest
 from tools import tus_server
 from tools.tus_server import LocalServerError, LocalTusServer
 
+pytestmark = pytest.mark.external
+
 
 def test_missing_npm_packages_name_make_venv_and_install_nothing(tmp_path, monkeypatch, capsys):
     monkeypatch.setattr(tus_server, "SERVER_DIR", tmp_path)

@@ -39,6 +39,7 @@ def shown(renderer, size, view, mic=None, preview=FACE):
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
 @pytest.mark.parametrize("language", ["sv", "en"])
 @pytest.mark.parametrize("long_texts", [False, True], ids=["sample", "long"])
+@pytest.mark.slow
 def test_every_touch_target_is_at_least_44_px_at_800x480_and_grows_with_the_screen(
     renderers, size, language, long_texts
 ):

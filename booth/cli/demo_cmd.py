@@ -15,6 +15,7 @@ from booth.config.errors import ConfigError
 
 if TYPE_CHECKING:
     from booth.sync.agent import SyncAgent
+    from booth.sync.queue import SpoolFile
 
 # The example interview beside the package in a source checkout (`make demo` runs from there).
 EXAMPLE_INTERVIEWS = Path(__file__).resolve().parents[2] / "config" / "interviews"
@@ -162,6 +163,6 @@ class DemoUploads:
             self.agent.close()
 
 
-def _arrived(file, offset: int) -> None:
+def _arrived(file: SpoolFile, offset: int) -> None:
     if offset >= file.length:
         print(f"booth demo: uploaded {file.session_id}/{file.name} ({file.length} bytes)")

@@ -12,7 +12,7 @@ from typing import Any, TextIO
 
 from booth.cli.main import UserError, add_config_option
 from booth.config.errors import ConfigError, ConfigProblem
-from booth.config.interview import CODES_FILE, Interview, load_interviews
+from booth.config.interview import CODES_FILE, load_interviews
 from booth.config.settings import Settings, load_settings
 from booth.install.interviews import (
     ClipProgress,
@@ -25,6 +25,7 @@ from booth.install.interviews import (
     replace_codes,
 )
 from booth.privacy.seal import Sealing
+from booth.session.interview import Interview
 from booth.state import InvitationStore, read_state
 
 KIOSK_HINT = "The kiosk takes the change within a few seconds, once nobody is in the booth."

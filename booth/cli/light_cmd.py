@@ -12,13 +12,14 @@ import dataclasses
 import json
 import sys
 import time
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
 from booth.cli.main import UserError, add_config_option, load_booth_settings
 from booth.config.settings import Settings
 from booth.devices.face_exposure import camera_aim
-from booth.light.calibrate import CalibrationError, calibrate
+from booth.light.calibrate import CalibrationError, Metadata, calibrate
 from booth.light.curve import CurvePoint, LightCurve
 from booth.light.override import write_override
 from booth.light.record import MISSING_WARN, curve_missing_light, missing_light_text
@@ -141,7 +142,11 @@ def run_calibrate(args: argparse.Namespace) -> int:
     return 0
 
 
-def calibrate_booth(settings: Settings, light: LightSettings, progress=None) -> LightCurve:
+def calibrate_booth(
+    settings: Settings,
+    light: LightSettings,
+    progress: Callable[[float, CurvePoint], None] | None = None,
+) -> LightCurve:
     """Calibrate this booth's light with its camera: simulated hardware, or the Pi's."""
     from booth.light.settings import open_ring_light
 
@@ -183,7 +188,7 @@ def calibrate_booth(settings: Settings, light: LightSettings, progress=None) -> 
     camera.start()
     try:
 
-        def next_metadata():
+        def next_metadata() -> Metadata:
             return camera.capture(time.monotonic_ns()).metadata
 
         return calibrate(

@@ -13,9 +13,14 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from booth import __version__
 from booth.privacy.files import private_umask
+
+if TYPE_CHECKING:
+    # Only for the annotation: `booth status` must not pay for importing the settings.
+    from booth.config.settings import Settings
 
 DEFAULT_CONFIG = "/etc/booth/booth.toml"
 
@@ -34,7 +39,7 @@ def config_error(err: Exception) -> UserError:
     return UserError("\n".join(str(p) for p in problems) if problems else str(err))
 
 
-def load_booth_settings(config: str | Path | None):
+def load_booth_settings(config: str | Path | None) -> Settings:
     """The settings of `--config`: built-in defaults when the default file does not exist.
 
     A file named on the command line that does not exist is an error (a typo must not run

@@ -11,11 +11,11 @@ import argparse
 import json
 import os
 import pwd
-import shutil
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from booth.cli.main import UserError, add_config_option, load_booth_settings
 from booth.config.errors import ConfigError, one_line
@@ -23,7 +23,7 @@ from booth.config.settings import Settings
 from booth.media.spool import RECORDING, Spool
 from booth.privacy.files import private_dir
 from booth.privacy.refs import RefIndex
-from booth.privacy.seal import PLAIN, STAGING, Sealing, is_sealed
+from booth.privacy.seal import Sealing, is_sealed
 from booth.state import InvitationStore, read_state
 from booth.sync.erasure import ServerErasure
 
@@ -204,7 +204,7 @@ def run_recover(args: argparse.Namespace) -> int:
     _refuse_while_kiosk_runs(args, settings)
     _refuse_another_users_spool(spool.root)
     reports = spool.recover(datetime.now().astimezone())
-    result = [
+    result: list[dict[str, Any]] = [
         {
             "session": r.session_id,
             "recovered": [
@@ -319,12 +319,7 @@ def forget(ref: str, spool: Spool, state_dir: Path, erase: Eraser | None = None)
             elif entry is None:
                 # Only the sync agent deletes a session, and only after the server confirmed it.
                 item.uploaded = "yes, deleted from the booth after upload"
-            dirs = [spool.root / sid, spool.scratch_root / sid]
-            dirs += [spool.root / f"{prefix}{sid}" for prefix in (STAGING, PLAIN, ".deleting-")]
-            for path in dict.fromkeys(dirs):
-                if path.exists():
-                    shutil.rmtree(path)
-                    item.removed.append(str(path))
+            item.removed += [str(path) for path in spool.erase(sid)]
             if store is not None and records:
                 store.forget(sid)
                 item.removed.append(f"upload records of {sid}")
@@ -362,7 +357,8 @@ def run_forget(args: argparse.Namespace) -> int:
         recording = [
             e.dir.name
             for e in spool.sessions()
-            if _names(e.manifest, args.ref, RefIndex(state_dir))
+            if e.manifest is not None
+            and _names(e.manifest, args.ref, RefIndex(state_dir))
             and e.manifest.get("status") == RECORDING
         ]
         now = f"; session {recording[0]} of this candidate is being recorded now" * bool(recording)

@@ -8,11 +8,13 @@
 - errors.py: `ConfigProblem` (`FILE:LINE: key: what is wrong (what is expected)`), `ConfigError`
 """
 
-from booth.config.codes import CodeBook, Invitation, hash_codes, load_codes
+from booth.config.codes import hash_codes, load_codes
 from booth.config.errors import ConfigError, ConfigProblem
 from booth.config.hours import OpeningHours, is_open, next_opening
-from booth.config.interview import Interview, Practice, Question, load_interview, load_interviews
+from booth.config.interview import load_interview, load_interviews
 from booth.config.settings import Settings, load_settings
+from booth.session.interview import Interview, Practice, Question
+from booth.session.invitation import CodeBook, Invitation
 
 __all__ = [
     "CodeBook",

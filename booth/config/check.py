@@ -6,8 +6,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from booth.config.errors import ConfigError, ConfigProblem
-from booth.config.interview import INTERVIEW_FILE, Interview, load_interviews
+from booth.config.interview import INTERVIEW_FILE, load_interviews
 from booth.config.settings import Settings, load_settings
+from booth.session.interview import Interview
 
 
 @dataclass

@@ -31,10 +31,6 @@ class OpeningHours:
 
     days: tuple[tuple[Span, ...], ...] | None = None
 
-    @property
-    def always_open(self) -> bool:
-        return self.days is None
-
 
 def parse_day(text: str) -> tuple[Span, ...]:
     """`"08:00-12:00, 13:00-17:00"` → ((480, 720), (780, 1020)); `"closed"` or `""` → ().

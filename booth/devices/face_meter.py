@@ -50,9 +50,3 @@ def linear_light(encoded: float) -> float:
     """A video level (0..1, sRGB/Rec. 709 encoded, as in a picture) in linear light, 0..1."""
     v = min(1.0, max(0.0, float(encoded)))
     return v / 12.92 if v <= 0.04045 else ((v + 0.055) / 1.055) ** 2.4
-
-
-def encoded_level(linear: float) -> float:
-    """The inverse of `linear_light`: linear light 0..1 as a video level 0..1."""
-    v = min(1.0, max(0.0, float(linear)))
-    return 12.92 * v if v <= 0.0031308 else 1.055 * v ** (1 / 2.4) - 0.055

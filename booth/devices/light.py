@@ -177,10 +177,6 @@ class RingLight:
         self._output = out
         self.driver.duty = 0.0 if out == 0.0 else self.min_duty + (1.0 - self.min_duty) * out
 
-    def set_lightness(self, lightness: float) -> None:
-        """Set how bright the light looks (CIE L*/100, 0..1): equal steps look equal."""
-        self.set(output_for_lightness(lightness))
-
     def off(self) -> None:
         self.set(0.0)
 

@@ -50,7 +50,10 @@ class Rig(Protocol):
     the report ("software (libx264)", "hardware (VideoCore)"). mic_device: the ALSA device.
     """
 
-    camera: Camera
+    # Read-only: a rig may hold a camera of its own type (the simulator's SimCamera).
+    @property
+    def camera(self) -> Camera: ...
+
     encoder: str
     mic_device: str
 

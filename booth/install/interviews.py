@@ -33,7 +33,6 @@ from typing import Any
 import av
 
 from booth.config.codes import (
-    CodeHash,
     booth_code_hash,
     hash_codes,
     load_codes,
@@ -45,7 +44,6 @@ from booth.config.interview import (
     CODES_FILE,
     INTERVIEW_FILE,
     LANGUAGE,
-    Interview,
     code_clash,
     inside,
     load_interview,
@@ -54,6 +52,8 @@ from booth.config.interview import (
 from booth.config.reader import read_toml
 from booth.media.convert import ConversionError, Converted, convert_clip
 from booth.media.subtitles import SubtitleError, load_subtitles, subtitle_path
+from booth.session.interview import Interview
+from booth.session.invitation import CodeHash
 
 log = logging.getLogger(__name__)
 

@@ -17,7 +17,7 @@ from gpiozero.pins import Factory
 
 from booth.config.errors import ConfigError
 from booth.config.hours import OpeningHours, is_open, next_opening
-from booth.config.interview import Interview, load_interviews
+from booth.config.interview import load_interviews
 from booth.config.settings import Settings
 from booth.devices.buttons import Buttons
 from booth.devices.level_meter import LevelMeter
@@ -36,6 +36,7 @@ from booth.privacy.scratch import choose_scratch
 from booth.privacy.seal import Sealing
 from booth.session.clock import Clock
 from booth.session.flow import Flow
+from booth.session.interview import Interview
 from booth.session.view import ConsentFacts
 from booth.state import InvitationStore, read_lockout
 from booth.sync.config import sync_settings

@@ -36,6 +36,7 @@ from booth.media.takefiles import TakeWriteError
 from booth.session import effects as fx
 from booth.session.codes_entry import Lockout
 from booth.session.flow import Flow
+from booth.session.screens import Screen
 from booth.session.steps import DEFAULT_PRACTICE_TEXT
 from booth.session.view import View
 from booth.state import InvitationStore, KioskState, activity_of, iso, write_lockout
@@ -207,7 +208,7 @@ class Kiosk:
             log.exception("kiosk: ending the session after the error failed too")
             self.flow._reset()
             self.flow.fault_reason = "software"
-            self.flow.screen = "out-of-order"
+            self.flow.screen = Screen.OUT_OF_ORDER
         try:
             self.write_state()
         except OSError:

@@ -79,8 +79,6 @@ Job = tuple[Future, Callable[..., Any], tuple[Any, ...]]
 
 
 class Recorder:
-    """Takes and sessions on disk, one candidate at a time."""
-
     """Takes and sessions on disk, one candidate at a time.
 
     jobs: the single worker that muxes takes and changes the spool, in order (a

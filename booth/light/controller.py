@@ -75,6 +75,7 @@ from booth.devices.face_meter import linear_light
 from booth.devices.light import output_for_lightness
 from booth.light.curve import LightCurve
 from booth.light.settings import LightSettings
+from booth.session.screens import Screen
 
 IDLE, SESSION, RECORDING, CLOSED, OVERRIDE = "idle", "session", "recording", "closed", "override"
 MODES = (IDLE, SESSION, RECORDING, CLOSED, OVERRIDE)
@@ -101,16 +102,16 @@ NO_CURVE_STEP = 0.25
 
 
 def light_mode(screen: str, override: float | None = None) -> str:
-    """The controller's mode for the kiosk's screen (booth.session.view.SCREENS) and the staff
+    """The controller's mode for the kiosk's screen (booth.session.screens.Screen) and the staff
     override (`OverrideWatch.poll()`): override wins; closed is off; idle and out of order are
     the idle level; the recording screen holds; every other screen is a session."""
     if override is not None:
         return OVERRIDE
-    if screen == "closed":
+    if screen == Screen.CLOSED:
         return CLOSED
-    if screen in ("idle", "out-of-order"):
+    if screen in (Screen.IDLE, Screen.OUT_OF_ORDER):
         return IDLE
-    return RECORDING if screen == "recording" else SESSION
+    return RECORDING if screen == Screen.RECORDING else SESSION
 
 
 def exposure_gain(metadata: Mapping[str, Any]) -> float:
@@ -285,7 +286,7 @@ class LightController:
             and 0.0 < face < 0.98
             and e > 0
         )
-        if self._face_light:
+        if self._face_light and face is not None:
             self._measure_face(float(face) / e, self._lit_by(metadata))
             return
         # A locked exposure says nothing about the light: neither the trim nor the no-curve

@@ -11,7 +11,8 @@ from pathlib import Path
 
 from gpiozero.pins import Factory
 
-from booth.config.settings import DRIVERS, LightSettings  # noqa: F401 (re-exported)
+from booth.config.settings import DRIVERS as DRIVERS
+from booth.config.settings import LightSettings as LightSettings
 from booth.devices.hw_pwm import SYSFS_PWM, PwmError, SysfsPWM, find_pwm_channel
 from booth.devices.light import RingLight
 

@@ -83,7 +83,7 @@ def partial_path(dst: Path) -> Path:
     return dst.with_name(dst.name + ".part")
 
 
-def _convert(
+def _convert(  # noqa: C901 (one pass over the packets; not split yet)
     source: av.container.InputContainer,
     video_in: av.VideoStream | None,
     audio_in: av.AudioStream | None,

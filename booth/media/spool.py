@@ -34,7 +34,7 @@ from booth.media.recover import recover_take, sent_without_keeping
 from booth.media.take_result import TakeResult
 from booth.media.takefiles import TakeFiles, write_json_atomic
 from booth.privacy.files import private_dir
-from booth.privacy.seal import Sealing, finish_interrupted, is_sealed, seal_session
+from booth.privacy.seal import PLAIN, STAGING, Sealing, finish_interrupted, is_sealed, seal_session
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +44,9 @@ SEALING = "sealing"
 """A finished session being sealed: its plaintext manifest's status, with ``ended_as``."""
 FINAL_STATUSES = ("complete", "ended-early", "declined")
 TAKE_DIR_PREFIX = ".take-"
+DELETING_PREFIX = ".deleting-"
+"""A confirmed session being deleted: hidden first (the spool skips dot-names), so that a
+half-deleted session is never seen."""
 UNLIMITED_TAKES_BUDGET = 3
 """Takes a question with unlimited takes (max_takes 0) is budgeted for by the disk guard."""
 AAC_BPS_PER_CHANNEL = 64_000
@@ -316,6 +319,21 @@ class Spool:
         """Where running sessions may be: the scratch directory, else the spool."""
         scratch = self.sealing.scratch if self.sealing is not None else None
         return scratch if scratch is not None else self.root
+
+    def places_of(self, session_id: str) -> list[Path]:
+        """Everywhere the booth may hold a session: its directory in the spool and among the
+        running sessions, and its hidden forms (being sealed, its plaintext while sealing,
+        being deleted)."""
+        places = [self.root / session_id, self.scratch_root / session_id]
+        places += [self.root / f"{p}{session_id}" for p in (STAGING, PLAIN, DELETING_PREFIX)]
+        return list(dict.fromkeys(places))
+
+    def erase(self, session_id: str) -> list[Path]:
+        """Remove every place of the session (`places_of`); returns those that existed."""
+        removed = [path for path in self.places_of(session_id) if path.exists()]
+        for path in removed:
+            shutil.rmtree(path)
+        return removed
 
     def open_session(
         self,

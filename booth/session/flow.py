@@ -5,65 +5,41 @@ of time (`tick`) and a few facts from the kiosk (`clip_finished`, `fault`), and
 answers with effects (`booth.session.effects`) that the kiosk carries out. Its
 clock is injected, so tests and the simulator run it in virtual time.
 
-Screens are named after what the candidate sees (see `booth.session.view`).
+The flow holds the booth's facts and the candidate in front of it (`Candidate`, new for
+every visit); each screen's handler lives with its kind of screen (code_screen, arrival,
+clips, questions, overlays) and sees the flow through `FlowControl`. Screens are named after
+what the candidate sees (`booth.session.screens`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, assert_never
 
-from booth.session import codes_entry
+from booth.session import arrival, clips, code_screen, overlays, questions
+from booth.session.candidate import Candidate
 from booth.session.clock import Clock
 from booth.session.codes_entry import InvitationUses, Lockout, NoUses
-from booth.session.effects import (
-    DiscardTake,
-    Effect,
-    Event,
-    FinishSession,
-    KeepTake,
-    OpenSession,
-    ReplayTake,
-    StartTake,
-    StopTake,
+from booth.session.control import Handler
+from booth.session.effects import DiscardTake, Effect, Event, FinishSession
+from booth.session.interview import Interview
+from booth.session.screens import (
+    END_SCREENS,
+    HELP_SCREENS,
+    INACTIVITY_SCREENS,
+    LANGUAGE_SCREENS,
+    OVERLAYS,
+    Action,
+    Screen,
 )
-from booth.session.snapshot import CLIP_SCREENS, snapshot
+from booth.session.snapshot import snapshot
 from booth.session.steps import (
     DEFAULT_PRACTICE_TEXT,  # noqa: F401 (re-exported for the kiosk)
     Step,
-    practice_step,
 )
 from booth.session.timing import Timing
-from booth.session.view import END_SCREENS, ConsentFacts, View
-
-# Screens where the inactivity guard does not run: the candidate is busy, a timer
-# of the screen itself moves things on, or there is no session to guard.
-_NO_INACTIVITY = {
-    "idle",
-    "closed",
-    "out-of-order",
-    "inactive",
-    "think",
-    "countdown",
-    "recording",
-    "done",
-}
-# Screens from which help can be opened (not while the camera is rolling).
-_NO_HELP = {"recording", "countdown", "help", "inactive", "out-of-order", "end-confirm"}
-# Screens drawn over another one, which they return to.
-_OVERLAYS = ("help", "inactive", "end-confirm")
-# Screens where the language can be switched.
-_LANGUAGE_SCREENS = {
-    "idle",
-    "code",
-    "welcome",
-    "consent",
-    "check",
-    "help",
-    "closed",
-    "out-of-order",
-}
+from booth.session.view import ConsentFacts, View
 
 
 class Flow:
@@ -71,7 +47,7 @@ class Flow:
 
     def __init__(
         self,
-        interviews: Sequence[Any],
+        interviews: Sequence[Interview],
         languages: Sequence[str],
         clock: Clock,
         timing: Timing | None = None,
@@ -102,51 +78,37 @@ class Flow:
         self.lockout = lockout or Lockout()
         self.uses: InvitationUses = uses or NoUses()
         self._reset()
-        self.screen = "idle" if self._is_open(clock.now()) else "closed"
+        self.screen = Screen.IDLE if self._is_open(clock.now()) else Screen.CLOSED
 
     # ----------------------------------------------------------------- state
     def _reset(self) -> None:
         """Forget everything about the last candidate."""
-        self.screen = "idle"
-        self.language = self.default_language
-        self.code_entry = ""
-        self.message: str | None = None
-        self.interview: Any = None
-        self.invitation: Any = None
-        self.practice_only = False
-        self.session_open = False
-        self.outcome: str | None = None  # how the session ended, for the done screen
-        self.steps: list[Step] = []
-        self.step_index = 0  # index into self.steps
-        self.intro_index = 0
-        self.intros_watched: set[int] = set()  # intro clips played to their end once
-        self.clip_playing = False
-        self.clip_played = False
-        self.clip_paused = False
-        self.replaying = False  # review: the take is being played back
-        self.takes: dict[str, int] = {}  # question id -> takes recorded so far
-        self.kept: set[str] = set()  # question ids with an answer kept (or sent as it is)
-        self.more_time_used: set[str] = set()  # questions where "I need more time" was used
-        self.session_ref: str | None = None  # the spool's session id (`session_opened`)
-        self.finished_at: datetime | None = None
-        self.screens_entered = 0  # counts screen changes, to show a notice on one screen only
-        self.limit_notice_at = -1  # screens_entered when the time limit stopped a take
-        self.intro_picked = False  # a single intro clip chosen again: no running on after it
-        # A resumed session (codes_entry.begin): the one it continues, and what it skips.
-        self.resumes: str | None = None
-        self.skipped: set[str] = set()  # step ids not asked again
-        self.skip_intro = False
-        self.pending_take: tuple[Step, int] | None = None  # recorded, not yet kept
-        self.timer_end = 0.0
-        self.return_screen: str | None = None
-        self.paused_left: float | None = None
-        self.inactive_end = 0.0
-        self.last_input = self.clock.monotonic()
+        self.candidate = Candidate(language=self.default_language, last_input=self.now())
+
+    @property
+    def screen(self) -> Screen:
+        return self.candidate.screen
+
+    @screen.setter
+    def screen(self, screen: Screen) -> None:
+        self.candidate.screen = screen
+
+    @property
+    def step(self) -> Step:
+        return self.candidate.step
+
+    @property
+    def session_open(self) -> bool:
+        return self.candidate.session_open
+
+    @property
+    def replaying(self) -> bool:
+        return self.candidate.replaying
 
     @property
     def languages(self) -> tuple[str, ...]:
-        if self.interview is not None:
-            return tuple(self.interview.languages)
+        if self.candidate.interview is not None:
+            return tuple(self.candidate.interview.languages)
         return self.booth_languages
 
     @property
@@ -156,55 +118,47 @@ class Flow:
         An interview's code book tells its code lengths (`CodeBook.code_lengths`); one that
         cannot (hashed codes installed before lengths were recorded) leaves the field without
         places."""
-        lengths = [n for iv in self.interviews for n in getattr(iv.codes, "code_lengths", ())]
+        lengths = [n for iv in self.interviews for n in iv.codes.code_lengths]
         return max(lengths, default=0)
 
-    @property
-    def step(self) -> Step:
-        return self.steps[self.step_index]
-
-    def _now(self) -> float:
+    def now(self) -> float:
         return self.clock.monotonic()
 
-    def _goto(self, screen: str, out: list[Effect], **fields: Any) -> None:
-        self.screen = screen
-        self.screens_entered += 1
+    def goto(self, screen: Screen, out: list[Effect], **fields: Any) -> None:
+        c = self.candidate
+        c.screen = screen
+        c.screens_entered += 1
         # The inactivity guard counts from the moment a screen starts waiting for the candidate.
-        self.last_input = self._now()
+        c.last_input = self.now()
         out.append(Event("screen", {"screen": screen, **fields}))
 
-    def _start_timer(self, seconds: float) -> None:
-        self.timer_end = self._now() + seconds
+    def start_timer(self, seconds: float) -> None:
+        self.candidate.timer_end = self.now() + seconds
 
     def timer_left(self) -> float:
-        if self.paused_left is not None:
-            return self.paused_left
-        return max(0.0, self.timer_end - self._now())
+        return self.candidate.timer_left(self.now())
 
     # ----------------------------------------------------------- entry points
     def handle(self, action: str, value: str | None = None) -> list[Effect]:
         """A candidate's action (touch, key or button), already named."""
+        c = self.candidate
         out: list[Effect] = []
-        self.last_input = self._now()
+        c.last_input = self.now()
         # The typed digit is never logged: it is part of an invitation code.
-        out.append(Event("action", {"action": action, "screen": self.screen}))
-        handler = SCREEN_HANDLERS.get(self.screen)
+        out.append(Event("action", {"action": action, "screen": c.screen}))
+        screen = c.screen
         done = False
-        if action == "help" and self.screen not in _NO_HELP:
-            self._open_overlay("help", out)
+        if action == Action.HELP and screen in HELP_SCREENS:
+            overlays.open_overlay(self, Screen.HELP, out)
             done = True
-        elif action == "language" and self.screen in _LANGUAGE_SCREENS:
+        elif action == Action.LANGUAGE and screen in LANGUAGE_SCREENS:
             self._cycle_language(out)
             done = True
-        elif (
-            action == "end"
-            and self.screen in END_SCREENS
-            and (self.session_open or self.practice_only)
-        ):
-            self._open_overlay("end-confirm", out)
+        elif action == Action.END and screen in END_SCREENS and (c.session_open or c.practice_only):
+            overlays.open_overlay(self, Screen.END_CONFIRM, out)
             done = True
-        elif handler is not None:
-            done = handler(self, action, value, out)
+        else:
+            done = SCREEN_HANDLERS[screen](self, action, value, out)
         if not done:
             out.append(Event("refused", {"action": action, "screen": self.screen}))
         return out
@@ -212,561 +166,145 @@ class Flow:
     def tick(self) -> list[Effect]:
         """Let time pass: countdowns, time limits, the inactivity guard, opening hours."""
         out: list[Effect] = []
-        now = self._now()
-        if self.screen in ("idle", "closed"):
-            if self.message and now - self.last_input >= self.timing.done_seconds:
-                self.message = None  # "Ready? Enter your invitation code" after a practice
+        now = self.now()
+        c = self.candidate
+        if c.screen in (Screen.IDLE, Screen.CLOSED):
+            if c.message and now - c.last_input >= self.timing.done_seconds:
+                c.message = None  # "Ready? Enter your invitation code" after a practice
             is_open = self._is_open(self.clock.now())
-            if self.screen == "idle" and not is_open:
-                self._goto("closed", out)
-            elif self.screen == "closed" and is_open:
-                self._goto("idle", out)
+            if c.screen == Screen.IDLE and not is_open:
+                self.goto(Screen.CLOSED, out)
+            elif c.screen == Screen.CLOSED and is_open:
+                self.goto(Screen.IDLE, out)
             return out
-        if self.screen == "code":
-            codes_entry.tick_code(self)
+        if c.screen == Screen.CODE:
+            code_screen.tick_code(self)
         # A microsecond of slack: frame times are whole nanoseconds, timers are float seconds.
-        if self.paused_left is None and now >= self.timer_end - 1e-6:
-            if self.screen == "think":
-                self._enter_countdown(out)
-            elif self.screen == "countdown":
-                self._start_recording(out)
-            elif self.screen == "recording":
-                out.append(Event("limit", {"question": self.step.id}))
-                self._stop_recording(out)
-                # "Your answer reached the time limit", on the screen that follows only.
-                self.limit_notice_at = self.screens_entered
-            elif self.screen == "done":
-                self._to_idle(out)
-        if self.screen == "inactive" and now >= self.inactive_end:
-            self._end_early(out, reason="inactive")
+        if c.paused_left is None and now >= c.timer_end - 1e-6:
+            self._timer_ended(out)
+        c = self.candidate  # the done screen's timer ends the visit: a new candidate
+        if c.screen == Screen.INACTIVE and now >= c.inactive_end:
+            self.end_early(out, reason="inactive")
             return out
         if (
-            self.screen not in _NO_INACTIVITY
-            and not self._clip_running()
-            and now - self.last_input >= self.timing.inactivity_seconds
+            c.screen in INACTIVITY_SCREENS
+            and not c.clip_running()
+            and now - c.last_input >= self.timing.inactivity_seconds
         ):
-            self._open_overlay("inactive", out)
-            self.inactive_end = now + self.timing.inactive_grace_seconds
+            overlays.open_overlay(self, Screen.INACTIVE, out)
+            c.inactive_end = now + self.timing.inactive_grace_seconds
         return out
+
+    def _timer_ended(self, out: list[Effect]) -> None:
+        c = self.candidate
+        if c.screen == Screen.THINK:
+            questions.enter_countdown(self, out)
+        elif c.screen == Screen.COUNTDOWN:
+            questions.start_recording(self, out)
+        elif c.screen == Screen.RECORDING:
+            out.append(Event("limit", {"question": c.step.id}))
+            questions.stop_recording(self, out)
+            # "Your answer reached the time limit", on the screen that follows only.
+            self.candidate.limit_notice_at = self.candidate.screens_entered
+        elif c.screen == Screen.DONE:
+            self.to_idle(out)
 
     def clip_finished(self) -> list[Effect]:
         """The clip on the intro or question screen (or the take replayed on review) has
         played to its end, or could not be played at all."""
-        out: list[Effect] = []
-        if not self.clip_playing:
-            return out
-        self.clip_playing = False
-        self.clip_paused = False
-        self.last_input = self._now()
-        out.append(Event("clip.finished", {"screen": self.screen}))
-        if self.replaying:
-            self.replaying = False
-            return out
-        self.clip_played = True
-        if self.screen == "intro":
-            self.intros_watched.add(self.intro_index)
-        if self.intro_picked:
-            self.intro_picked = False  # a clip picked to watch again: stay on it
-        elif self.screen == "intro" and self.intro_index + 1 < len(self.interview.intro_clips):
-            self.intro_index += 1
-            self._start_clip()
-            out.append(Event("clip.start", {"intro": self.intro_index + 1}))
-        return out
+        return clips.clip_finished(self)
 
     def take_cut_short(self) -> list[Effect]:
         """The recording had to stop (disk full, device trouble): keep what was recorded."""
         out: list[Effect] = []
-        if self.screen == "recording":
+        if self.screen == Screen.RECORDING:
             out.append(Event("take.cut_short", {"question": self.step.id}))
-            self._stop_recording(out)
+            questions.stop_recording(self, out)
         return out
 
     def fault(self, reason: str) -> list[Effect]:
         """A device reports a fault: end any session safely and show out-of-order."""
         out: list[Effect] = []
         self.fault_reason = reason
-        if self.screen == "out-of-order":
+        if self.screen == Screen.OUT_OF_ORDER:
             return out
-        if self.session_open or self.screen in ("recording",):
-            self._end_early(out, reason="fault", to_idle=False)
+        if self.session_open or self.screen == Screen.RECORDING:
+            self.end_early(out, reason="fault", to_idle=False)
         self._reset()
-        self._goto("out-of-order", out, reason=reason)
+        self.goto(Screen.OUT_OF_ORDER, out, reason=reason)
         return out
 
     def shutdown(self) -> list[Effect]:
         """The kiosk is stopping: end any session as ended-early, keeping what was recorded."""
         out: list[Effect] = []
-        if self.session_open or self.screen == "recording":
-            self._end_early(out, reason="shutdown", to_idle=False)
+        if self.session_open or self.screen == Screen.RECORDING:
+            self.end_early(out, reason="shutdown", to_idle=False)
         return out
 
     def clear_fault(self) -> list[Effect]:
         """The fault is gone: back to idle."""
         out: list[Effect] = []
         self.fault_reason = None
-        if self.screen == "out-of-order":
-            self._to_idle(out)
+        if self.screen == Screen.OUT_OF_ORDER:
+            self.to_idle(out)
         return out
-
-    # -------------------------------------------------------------- overlays
-    def _open_overlay(self, screen: str, out: list[Effect]) -> None:
-        # Help (or "end the interview?") can turn into "are you still there?": all of them
-        # return to the screen under them.
-        if self.screen not in _OVERLAYS:
-            self.return_screen = self.screen
-            # The think and done countdowns wait while the candidate reads help.
-            self.paused_left = self.timer_left() if self.screen in ("think", "done") else None
-        self._goto(screen, out)
-
-    def _close_overlay(self, out: list[Effect]) -> None:
-        back = self.return_screen or "idle"
-        if self.paused_left is not None:
-            self._start_timer(self.paused_left)
-            self.paused_left = None
-        self.return_screen = None
-        self._goto(back, out)
-
-    def _on_help(self, action: str, value: str | None, out: list[Effect]) -> bool:
-        if action in ("back", "next", "confirm"):
-            self._close_overlay(out)
-            return True
-        return False
-
-    def _on_inactive(self, action: str, value: str | None, out: list[Effect]) -> bool:
-        # Any action means "I'm still here".
-        self._close_overlay(out)
-        return True
-
-    def _on_end_confirm(self, action: str, value: str | None, out: list[Effect]) -> bool:
-        """ "End the interview?": back carries on, confirm ends the session now."""
-        if action == "back":
-            self._close_overlay(out)
-            return True
-        if action == "confirm" and self.practice_only:
-            self._to_idle(out)
-            return True
-        if action == "confirm":
-            self.paused_left = None
-            self.return_screen = None
-            self._end_early(out, reason="candidate", to_idle=False)
-            self._enter_done(out)
-            return True
-        return False
 
     def session_opened(self, session_ref: str) -> None:
         """The kiosk opened the session's spool directory: its id is the receipt's reference."""
-        self.session_ref = session_ref
+        self.candidate.session_ref = session_ref
 
-    # ------------------------------------------------------------ idle, code
     def _cycle_language(self, out: list[Effect]) -> None:
+        c = self.candidate
         langs = self.languages
-        i = langs.index(self.language) if self.language in langs else -1
-        self.language = langs[(i + 1) % len(langs)]
-        out.append(Event("language", {"language": self.language}))
-
-    def _on_idle(self, action: str, value: str | None, out: list[Effect]) -> bool:
-        if action == "start":
-            self.message = None  # "Ready? Enter your invitation code" has done its work
-            self._goto("code", out)
-            return True
-        if action == "practice":
-            # A walk-in practice is the real path minus the recording: the equipment check
-            # first, then the practice question with its think time and time limit.
-            self.practice_only = True
-            self.message = None
-            self.steps = [practice_step()]
-            self.step_index = 0
-            self._goto("check", out)
-            return True
-        return False
-
-    def _on_closed(self, action: str, value: str | None, out: list[Effect]) -> bool:
-        return False
-
-    def _on_out_of_order(self, action: str, value: str | None, out: list[Effect]) -> bool:
-        return False
-
-    # ------------------------------------------------ welcome, consent, check
-    def _on_welcome(self, action: str, value: str | None, out: list[Effect]) -> bool:
-        if action == "next":
-            self._goto("consent", out)
-            return True
-        if action == "back":
-            self._to_idle(out)
-            return True
-        return False
-
-    def _on_consent(self, action: str, value: str | None, out: list[Effect]) -> bool:
-        if action == "accept":
-            self._open_session(out)
-            self._goto("check", out)
-            return True
-        if action == "decline":
-            self._open_session(out)
-            out.append(FinishSession("declined"))
-            self.session_open = False
-            self.outcome = "declined"
-            self._enter_done(out)
-            return True
-        if action == "back":
-            self._goto("welcome", out)
-            return True
-        return False
-
-    def _open_session(self, out: list[Effect]) -> None:
-        out.append(OpenSession(self.interview.id, self.invitation.candidate_ref, self.resumes))
-        self.session_open = True
-
-    def _on_check(self, action: str, value: str | None, out: list[Effect]) -> bool:
-        if action == "back" and self.practice_only:
-            self._to_idle(out)
-            return True
-        if action == "next":
-            if self.practice_only:
-                self._enter_first_step(out)
-            elif self.interview.intro_clips and not self.skip_intro:
-                self.intro_index = 0
-                self._start_clip()
-                self._goto("intro", out, intro=1)
-            else:
-                self._enter_first_step(out)
-            return True
-        return False
-
-    # --------------------------------------------------------------- clips
-    def _start_clip(self) -> None:
-        self.clip_playing = True
-        self.clip_played = False
-        self.clip_paused = False
-
-    def _clip_running(self) -> bool:
-        """A clip is moving on screen now: not paused, not covered by help or inactivity."""
-        return self.clip_playing and not self.clip_paused and self.screen in CLIP_SCREENS
-
-    def question_audio(self, step: Step) -> Any:
-        """The spoken question in the candidate's language, if it has one and no clip."""
-        if step.clip is not None:
-            return None
-        return step.audio.get(self.language)
-
-    def _has_media(self) -> bool:
-        """The screen has something to play: an intro clip, a question clip or spoken question."""
-        if self.screen == "intro":
-            return True
-        return self.screen == "question" and (
-            self.step.clip is not None or self.question_audio(self.step) is not None
-        )
-
-    def can_pause(self) -> bool:
-        if not self.clip_playing:
-            return False
-        if self.screen == "review":
-            return self.replaying
-        return self._has_media() and self.interview.replay_allowed
-
-    def can_replay(self) -> bool:
-        if self.screen == "review":
-            return not self.replaying
-        return (
-            self._has_media()
-            and self.clip_played
-            and not self.clip_playing
-            and self.interview.replay_allowed
-        )
-
-    def _toggle_pause(self, out: list[Effect]) -> bool:
-        if not self.can_pause():
-            return False
-        self.clip_paused = not self.clip_paused
-        out.append(
-            Event("clip.pause" if self.clip_paused else "clip.resume", {"screen": self.screen})
-        )
-        return True
-
-    def _replay_clip(self, out: list[Effect], **fields: Any) -> bool:
-        if not self.can_replay():
-            return False
-        self.clip_playing = True
-        self.clip_paused = False
-        out.append(Event("clip.replay", fields))
-        return True
-
-    def _on_intro(self, action: str, value: str | None, out: list[Effect]) -> bool:
-        if action == "next" and self.clip_playing and self.intro_index in self.intros_watched:
-            # Skip is offered only for an intro clip already watched to its end.
-            out.append(Event("clip.skip", {"intro": self.intro_index + 1}))
-            out.extend(self.clip_finished())
-            return True
-        if action == "next" and self.clip_played and not self.clip_playing:
-            self._enter_first_step(out)
-            return True
-        if action == "replay" and value is not None:
-            return self._pick_intro(value, out)
-        if action == "replay":
-            return self._replay_clip(out, intro=self.intro_index + 1)
-        if action == "pause":
-            return self._toggle_pause(out)
-        return False
-
-    def _pick_intro(self, value: str, out: list[Effect]) -> bool:
-        """ "Watch again" with a clip's number: play that intro clip, and only that one."""
-        if not value.isdigit() or not 1 <= int(value) <= len(self.interview.intro_clips):
-            return False
-        if self.clip_playing or len(self.intros_watched) < len(self.interview.intro_clips):
-            return False
-        if not self.interview.replay_allowed:
-            return False
-        self.intro_index = int(value) - 1
-        self.intro_picked = True
-        self._start_clip()
-        out.append(Event("clip.replay", {"intro": self.intro_index + 1}))
-        return True
-
-    def _enter_first_step(self, out: list[Effect]) -> None:
-        self.step_index = 0
-        # A resumed session starts at the first question without a kept answer.
-        while self.step_index < len(self.steps) and self.step.id in self.skipped:
-            self.step_index += 1
-        if self.step_index >= len(self.steps):
-            self._finish(out)
-        elif self.step.practice:
-            self._goto("practice", out)
-        else:
-            self._enter_question(out)
-
-    # ---------------------------------------------------------- questions
-    def _enter_question(self, out: list[Effect]) -> None:
-        step = self.step
-        # A clip, or the question read aloud, plays before the candidate may go on.
-        media = step.clip is not None or self.question_audio(step) is not None
-        self.clip_played = not media
-        self.clip_playing = media
-        self.clip_paused = False
-        self._goto("question", out, question=step.id)
-
-    def _on_practice(self, action: str, value: str | None, out: list[Effect]) -> bool:
-        if action == "record":
-            # Like a real question: its think time first, when it has one.
-            self._enter_think_or_countdown(out)
-            return True
-        if action == "next":
-            self._after_step(out)
-            return True
-        return False
-
-    def _on_question(self, action: str, value: str | None, out: list[Effect]) -> bool:
-        if action == "next" and self.clip_played and not self.clip_playing:
-            self._enter_think_or_countdown(out)
-            return True
-        if action == "replay":
-            return self._replay_clip(out, question=self.step.id)
-        if action == "pause":
-            return self._toggle_pause(out)
-        return False
-
-    def _enter_think_or_countdown(self, out: list[Effect]) -> None:
-        if self.step.think_seconds > 0:
-            self._start_timer(self.step.think_seconds)
-            self._goto("think", out, question=self.step.id)
-        else:
-            self._enter_countdown(out)
-
-    def more_time_offered(self) -> float:
-        """Seconds "I need more time" would add now (0: not offered, or already used)."""
-        step = self.step
-        if self.screen != "think" or step.id in self.more_time_used:
-            return 0.0
-        return step.extra_think_seconds
-
-    def _on_think(self, action: str, value: str | None, out: list[Effect]) -> bool:
-        if action == "record":
-            self._enter_countdown(out)
-            return True
-        if action == "more_time":
-            extra = self.more_time_offered()
-            if extra <= 0:
-                return False
-            self.more_time_used.add(self.step.id)
-            self.timer_end += extra
-            out.append(Event("think.more_time", {"question": self.step.id, "seconds": extra}))
-            return True
-        return False
-
-    def _enter_countdown(self, out: list[Effect]) -> None:
-        self._start_timer(self.timing.countdown_seconds)
-        self._goto("countdown", out, question=self.step.id)
-
-    def _on_countdown(self, action: str, value: str | None, out: list[Effect]) -> bool:
-        return False
-
-    def _start_recording(self, out: list[Effect]) -> None:
-        step = self.step
-        take = self.takes.get(step.id, 0) + 1
-        self.takes[step.id] = take
-        self._start_timer(step.answer_seconds)
-        out.append(
-            StartTake(
-                step.id, take, step.practice, step.answer_seconds, step.sent_without_keeping(take)
-            )
-        )
-        self._goto("recording", out, question=step.id, take=take)
-
-    def _on_recording(self, action: str, value: str | None, out: list[Effect]) -> bool:
-        if action == "stop":
-            self._stop_recording(out)
-            return True
-        return False
-
-    def _stop_recording(self, out: list[Effect]) -> None:
-        step = self.step
-        take = self.takes[step.id]
-        out.append(StopTake(step.id, take, step.practice))
-        self.pending_take = (step, take)
-        if step.review:
-            self._goto("review", out, question=step.id, take=take)
-        else:
-            self._keep_pending(out)
-            self._after_step(out)
-
-    def takes_left(self, step: Step) -> int | None:
-        if step.max_takes == 0:
-            return None
-        return max(0, step.max_takes - self.takes.get(step.id, 0))
-
-    def _on_review(self, action: str, value: str | None, out: list[Effect]) -> bool:
-        assert self.pending_take is not None
-        step, take = self.pending_take
-        if action == "replay":
-            if self.replaying:
-                return False
-            self.replaying = self.clip_playing = True
-            self.clip_paused = False
-            out.append(ReplayTake(step.id, take, step.practice))
-            return True
-        if action == "pause":
-            return self._toggle_pause(out)
-        if action == "stop":
-            if not self.replaying:
-                return False
-            self._stop_replay(out)
-            return True
-        if action in ("keep", "next"):
-            self._stop_replay(out)
-            self._keep_pending(out)
-            self._after_step(out)
-            return True
-        if action == "retake":
-            left = self.takes_left(step)
-            if left is not None and left <= 0:
-                return False
-            self._stop_replay(out)
-            out.append(DiscardTake(step.id, take, step.practice))
-            self.pending_take = None
-            self._enter_countdown(out)
-            return True
-        return False
-
-    def _stop_replay(self, out: list[Effect]) -> None:
-        """The candidate moved on (or pressed stop) while the take played back."""
-        if not self.replaying:
-            return
-        self.replaying = self.clip_playing = self.clip_paused = False
-        out.append(Event("take.replay_stopped", {"question": self.step.id}))
-
-    def _keep_pending(self, out: list[Effect]) -> None:
-        if self.pending_take is None:
-            return
-        step, take = self.pending_take
-        self.pending_take = None
-        if step.practice:
-            # Practice takes are never kept: they leave with the practice.
-            out.append(DiscardTake(step.id, take, True))
-        else:
-            out.append(KeepTake(step.id, take))
-            self.kept.add(step.id)
-
-    def _settle_pending(self, out: list[Effect]) -> None:
-        """The session ends with a take the candidate never kept: it is sent only when the
-        rules shown before it said so (`Step.sent_without_keeping`), else deleted."""
-        if self.pending_take is None:
-            return
-        step, take = self.pending_take
-        if step.sent_without_keeping(take):
-            self._keep_pending(out)
-            return
-        self.pending_take = None
-        out.append(DiscardTake(step.id, take, step.practice))
-        if not step.practice:
-            out.append(Event("take.not_kept", {"question": step.id, "take": take}))
-
-    def _after_step(self, out: list[Effect]) -> None:
-        following = self.step_index + 1
-        while following < len(self.steps) and self.steps[following].id in self.skipped:
-            following += 1
-        if following < len(self.steps):
-            self.step_index = following
-            self._enter_question(out)
-        elif self.practice_only:
-            # A walk-in practice ends where a real visit starts: at idle, inviting the code.
-            self._to_idle(out)
-            self.message = "practice.done"
-        else:
-            self._finish(out)
+        i = langs.index(c.language) if c.language in langs else -1
+        c.language = langs[(i + 1) % len(langs)]
+        out.append(Event("language", {"language": c.language}))
 
     # ------------------------------------------------------------- endings
-    def _finish(self, out: list[Effect]) -> None:
-        if self.session_open:
+    def finish(self, out: list[Effect]) -> None:
+        c = self.candidate
+        if c.session_open:
             out.append(FinishSession("complete"))
-            self.session_open = False
-            self.finished_at = self.clock.now()
-        self.outcome = self.outcome or "complete"
-        self._enter_done(out)
+            c.session_open = False
+            c.finished_at = self.clock.now()
+        c.outcome = c.outcome or "complete"
+        self.enter_done(out)
 
-    def _enter_done(self, out: list[Effect]) -> None:
-        self._start_timer(self.timing.done_seconds)
-        self._goto("done", out)
+    def enter_done(self, out: list[Effect]) -> None:
+        self.start_timer(self.timing.done_seconds)
+        self.goto(Screen.DONE, out)
 
-    def _on_done(self, action: str, value: str | None, out: list[Effect]) -> bool:
-        if action in ("next", "confirm"):
-            self._to_idle(out)
-            return True
-        return False
-
-    def _end_early(self, out: list[Effect], reason: str, to_idle: bool = True) -> None:
+    def end_early(self, out: list[Effect], reason: str, to_idle: bool = True) -> None:
         """End the session now: every kept take is sent; a take not kept is sent only where
-        the question's rules said it would be (see `_settle_pending`)."""
-        if self.screen == "recording" or (
-            self.screen in _OVERLAYS and self.return_screen == "recording"
+        the question's rules said it would be (`questions.settle_pending`)."""
+        c = self.candidate
+        if c.screen == Screen.RECORDING or (
+            c.screen in OVERLAYS and c.return_screen == Screen.RECORDING
         ):
-            self._stop_recording_quietly(out)
-        self._stop_replay(out)  # a take playing back on review is about to be settled
-        self._settle_pending(out)
-        if self.session_open:
+            questions.stop_recording_quietly(self, out)
+        questions.stop_replay(self, out)  # a take playing back on review is about to be settled
+        questions.settle_pending(self, out)
+        if c.session_open:
             out.append(FinishSession("ended-early"))
-            self.session_open = False
-            self.finished_at = self.clock.now()
-            self.outcome = "ended-early"
+            c.session_open = False
+            c.finished_at = self.clock.now()
+            c.outcome = "ended-early"
         out.append(Event("session.ended_early", {"reason": reason}))
         if to_idle:
-            self._to_idle(out)
+            self.to_idle(out)
 
-    def _stop_recording_quietly(self, out: list[Effect]) -> None:
-        step = self.step
-        take = self.takes[step.id]
-        out.append(StopTake(step.id, take, step.practice))
-        self.pending_take = (step, take)
-
-    def _to_idle(self, out: list[Effect]) -> None:
-        if self.pending_take is not None and self.pending_take[0].practice:
-            step, take = self.pending_take
+    def to_idle(self, out: list[Effect]) -> None:
+        pending = self.candidate.pending_take
+        if pending is not None and pending[0].practice:
+            step, take = pending
             out.append(DiscardTake(step.id, take, True))
         self._reset()
         if self.fault_reason is not None:
-            self._goto("out-of-order", out, reason=self.fault_reason)
+            self.goto(Screen.OUT_OF_ORDER, out, reason=self.fault_reason)
         elif self._is_open(self.clock.now()):
-            self._goto("idle", out)
+            self.goto(Screen.IDLE, out)
         else:
-            self._goto("closed", out)
+            self.goto(Screen.CLOSED, out)
 
     # ---------------------------------------------------------------- view
     def view(self) -> View:
@@ -774,29 +312,49 @@ class Flow:
         return snapshot(self)
 
 
-Handler = Callable[[Flow, str, str | None, list[Effect]], bool]
-"""What a screen does with a candidate's action (and its value): True when it acted on it,
-False to refuse it. Effects go to the list."""
+def handler_for(screen: Screen) -> Handler:  # noqa: C901 (one flat case per screen)
+    """Every screen's handler; mypy checks that no screen is left out. The help, language
+    and end actions are handled before these, on the screens that offer them (`Flow.handle`,
+    from booth.session.screens.RULES)."""
+    match screen:
+        case Screen.IDLE:
+            return arrival.on_idle
+        case Screen.CODE:
+            return code_screen.on_code
+        case Screen.WELCOME:
+            return arrival.on_welcome
+        case Screen.CONSENT:
+            return arrival.on_consent
+        case Screen.CHECK:
+            return arrival.on_check
+        case Screen.INTRO:
+            return arrival.on_intro
+        case Screen.PRACTICE:
+            return questions.on_practice
+        case Screen.QUESTION:
+            return questions.on_question
+        case Screen.THINK:
+            return questions.on_think
+        case Screen.COUNTDOWN:
+            return questions.on_countdown
+        case Screen.RECORDING:
+            return questions.on_recording
+        case Screen.REVIEW:
+            return questions.on_review
+        case Screen.DONE:
+            return questions.on_done
+        case Screen.HELP:
+            return overlays.on_help
+        case Screen.INACTIVE:
+            return overlays.on_inactive
+        case Screen.CLOSED:
+            return arrival.on_closed
+        case Screen.OUT_OF_ORDER:
+            return arrival.on_out_of_order
+        case Screen.END_CONFIRM:
+            return overlays.on_end_confirm
+        case _:
+            assert_never(screen)
 
-# Every screen's handler (`booth.session.view.SCREENS`). The help and language actions are
-# handled before these, on the screens that offer them (see `Flow.handle`).
-SCREEN_HANDLERS: dict[str, Handler] = {
-    "idle": Flow._on_idle,
-    "code": codes_entry.on_code,
-    "welcome": Flow._on_welcome,
-    "consent": Flow._on_consent,
-    "check": Flow._on_check,
-    "intro": Flow._on_intro,
-    "practice": Flow._on_practice,
-    "question": Flow._on_question,
-    "think": Flow._on_think,
-    "countdown": Flow._on_countdown,
-    "recording": Flow._on_recording,
-    "review": Flow._on_review,
-    "done": Flow._on_done,
-    "help": Flow._on_help,
-    "inactive": Flow._on_inactive,
-    "closed": Flow._on_closed,
-    "out-of-order": Flow._on_out_of_order,
-    "end-confirm": Flow._on_end_confirm,
-}
+
+SCREEN_HANDLERS: dict[Screen, Handler] = {screen: handler_for(screen) for screen in Screen}

@@ -8,7 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from pathlib import Path
+
+from booth.session.interview import Interview, Practice
+from booth.session.invitation import Invitation
 
 # Shown in a practice-only session, which has no interview. The kiosk translates it.
 DEFAULT_PRACTICE_TEXT = "Tell us briefly about yourself and what you are good at."
@@ -21,13 +24,13 @@ class Step:
 
     id: str
     text: dict[str, str]
-    clip: Any
+    clip: Path | None
     think_seconds: float
     answer_seconds: float
     max_takes: int  # 0 = unlimited
     review: bool
     practice: bool = False
-    audio: dict[str, Any] = field(default_factory=dict)  # spoken question, per language
+    audio: dict[str, Path] = field(default_factory=dict)  # spoken question, per language
     # Seconds "I need more time" adds to the think time, once (0: not offered).
     extra_think_seconds: float = 0.0
     # The interview sends a take the candidate did not keep (`unreviewed_takes = "keep"`).
@@ -56,7 +59,7 @@ def pick_language(texts: dict[str, str], language: str, fallbacks: Sequence[str]
     return next(iter(texts.values()), "")
 
 
-def practice_step(practice: Any = None) -> Step:
+def practice_step(practice: Practice | None = None) -> Step:
     """The practice question: the interview's, or the booth's own for a practice-only visit
     (20 seconds to think, a minute to answer, like a typical question)."""
     if practice is None:
@@ -73,7 +76,7 @@ def practice_step(practice: Any = None) -> Step:
     )
 
 
-def interview_steps(interview: Any, invitation: Any) -> list[Step]:
+def interview_steps(interview: Interview, invitation: Invitation) -> list[Step]:
     """Practice (if any), then every question, with the invitation's accommodations."""
     steps = []
     extra_think = float(interview.extra_think_seconds)

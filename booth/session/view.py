@@ -11,54 +11,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-# Screen ids, named after what the candidate sees.
-SCREENS = (
-    "idle",
-    "code",
-    "welcome",
-    "consent",
-    "check",
-    "intro",
-    "practice",
-    "question",
-    "think",
-    "countdown",
-    "recording",
-    "review",
-    "done",
-    "help",
-    "inactive",
-    "closed",
-    "out-of-order",
-    "end-confirm",
-)
+from booth.session.screens import END_SCREENS, Action, Screen
 
-# Screens of a session that offer "End the interview" (action "end"). Not the 3-2-1 or the
-# recording: a stray touch there must not end a take; Stop first, then End on the review.
-END_SCREENS = frozenset({"check", "intro", "practice", "question", "think", "review"})
+__all__ = ["ACTIONS", "END_SCREENS", "SCREENS", "ConsentFacts", "InterviewSummary", "View"]
 
-# Named actions. Touch, keys and GPIO buttons are all turned into these.
-ACTIONS = (
-    "start",
-    "practice",
-    "language",
-    "digit",  # with a value "0".."9"
-    "delete",  # remove the last typed digit
-    "confirm",
-    "back",
-    "next",
-    "accept",
-    "decline",
-    "record",
-    "stop",
-    "keep",
-    "retake",
-    "replay",
-    "pause",  # pause a playing clip, or play on from where it was paused
-    "help",
-    "more_time",  # think: "I need more time", once per question where the interview allows it
-    "end",  # "End the interview": asks for confirmation first (screen end-confirm)
-)
+# Screen ids and named actions (touch, keys and GPIO buttons are all turned into actions), in
+# their order: booth.session.screens has them as types and what each screen allows.
+SCREENS = tuple(Screen)
+ACTIONS = tuple(Action)
 
 
 @dataclass(frozen=True)
@@ -71,7 +31,6 @@ class InterviewSummary:
     answer_seconds_max: int  # the longest answer time of any question
     max_takes: int  # the most takes any question allows; 0 = unlimited
     deadline: datetime
-    has_practice: bool = True
     # Per question, in order: takes allowed (0 = unlimited) and whether it can be reviewed.
     takes: tuple[int, ...] = ()
     reviews: tuple[bool, ...] = ()
@@ -97,13 +56,15 @@ class View:
     Time values are seconds of the session clock (virtual in simulation).
     """
 
-    screen: str
+    screen: Screen
     language: str  # the candidate's current language, e.g. "sv"
     languages: tuple[str, ...]  # the languages the `language` action cycles through
 
     # code screen
     code_entry: str = ""  # digits typed so far (drawn as digits, large)
-    message: str | None = None  # a message id, see MESSAGES
+    # A message id: code.wrong, .expired, .not_yet_valid, .locked, .empty, .used (the ui's
+    # texts.CODE_MESSAGES), or practice.done (idle after a walk-in practice).
+    message: str | None = None
     code_places: int = 0  # how many digits the installed invitation codes have; 0: unknown
     locked_seconds: float = 0.0  # >0 while code entry is paused after 5 wrong codes
 
@@ -164,22 +125,10 @@ class View:
     consent: ConsentFacts = field(default_factory=ConsentFacts)
 
     # help and inactive screens come back to this screen
-    return_screen: str | None = None
+    return_screen: Screen | None = None
     # out-of-order and closed: a reason id for the candidate (details go to `booth status`)
     reason: str | None = None
     opens_at: datetime | None = None  # closed: when the booth opens next, if known
     hours_today: str = ""  # closed: today's opening hours, e.g. "08:00–12:00, 13:00–17:00"
     now: datetime | None = None  # the wall-clock time of the view (closed: "today", "tomorrow")
     extra: dict = field(default_factory=dict)
-
-
-# Message ids the flow can set in View.message. The ui translates them.
-MESSAGES = (
-    "code.wrong",  # no invitation with that code
-    "code.expired",  # the deadline has passed
-    "code.not_yet_valid",  # before valid_from
-    "code.locked",  # 5 wrong codes in a row: wait locked_seconds
-    "code.empty",  # confirm with nothing typed
-    "code.used",  # the invitation's interview was already completed on this booth
-    "practice.done",  # idle after a walk-in practice: "Ready? Enter your invitation code"
-)

@@ -151,11 +151,6 @@ class SimCamera:
     def running(self) -> bool:
         return self._ae is not None
 
-    @property
-    def exposure_locked(self) -> bool:
-        """Whether auto-exposure is held (a take is being recorded)."""
-        return self._hold is not None
-
     def fail(self, reason: str) -> None:
         """Simulate a camera fault (cable out, sensor dead): later captures raise CameraError."""
         self.fault = reason

@@ -94,7 +94,6 @@ METERING_WEIGHTS: dict[str, tuple[tuple[int, ...], ...]] = {
     "matrix": _diamond((1,)),
 }
 """Zone weights of libcamera's metering modes (Raspberry Pi Camera Module 3, PiSP)."""
-METERING_MODES = tuple(METERING_WEIGHTS)
 EV_Y_TARGET_LIMIT = 0.9
 """libcamera caps y_target × 2^EV here: histograms say nothing near saturation."""
 
@@ -222,6 +221,7 @@ class AutoExposure:
         analogue = min(gain, t.max_analogue_gain)
         no_dg = analogue * exposure
         # The ISP never attenuates: digital gain stays at 1 or above.
+        assert self._filtered is not None  # _filter set it before the split
         digital = min(max(1.0, self._filtered / no_dg), t.max_digital_gain)
         self._filtered = no_dg * digital
         self.exposure_us, self.analogue_gain, self.digital_gain = exposure, analogue, digital

@@ -24,13 +24,3 @@ def sim_pin_factory() -> MockFactory:
         _sim_factory = MockFactory(pin_class=MockPWMPin)
     Device.pin_factory = _sim_factory
     return _sim_factory
-
-
-def reset_sim_pins() -> None:
-    """Forget every simulated pin and reservation (between tests, or when the kiosk restarts).
-
-    Devices still holding pins must be closed first; after this, the same pin numbers can be
-    claimed again.
-    """
-    if _sim_factory is not None:
-        _sim_factory.reset()

@@ -124,10 +124,6 @@ class Scene:
     seed: int = 0
     _flashes: list[tuple[int, int]] = field(default_factory=list, repr=False)
 
-    def face_lux(self, ring_level: float) -> float:
-        """Illuminance on the face, in lux, with the ring light at duty `ring_level` (0..1)."""
-        return self.ambient_lux + self.ring_lux_at_full * _clamp01(ring_level)
-
     def flash(self, at_ns: int, duration_ns: int) -> None:
         """Fill the view with white light during [at_ns, at_ns + duration_ns) (the clapperboard)."""
         self._flashes.append((at_ns, at_ns + duration_ns))

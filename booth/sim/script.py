@@ -13,6 +13,7 @@ One command per line; `#` starts a comment:
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -64,38 +65,65 @@ def load_script(path: Path) -> list[Command]:
 
 def _parse_line(number: int, line: str) -> Command:
     name, _, rest = line.partition(" ")
-    rest = rest.strip()
-    if name == "press":
-        parts = rest.split()
-        if not parts or len(parts) > 2:
-            raise ValueError("press: expected `press ACTION [VALUE]`")
-        if parts[0] not in ACTIONS:
-            raise ValueError(f"press: unknown action {parts[0]!r} (known: {', '.join(ACTIONS)})")
-        return Command(number, "press", parts[0], parts[1] if len(parts) == 2 else None)
-    if name == "type":
-        if not rest:
-            raise ValueError("type: expected the text to type, e.g. `type 123456`")
-        return Command(number, "type", rest)
-    if name == "wait":
-        try:
-            seconds = float(rest)
-        except ValueError:
-            raise ValueError(f"wait: {rest!r} is not a number of seconds") from None
-        if not 0 <= seconds <= 24 * 3600:
-            raise ValueError(f"wait: {rest} is out of range (0 to 86400 seconds)")
-        return Command(number, "wait", seconds=seconds)
-    if name == "expect":
-        if rest not in SCREENS:
-            raise ValueError(f"expect: unknown screen {rest!r} (known: {', '.join(SCREENS)})")
-        return Command(number, "expect", rest)
-    if name == "screenshot":
-        if not rest or "/" in rest or rest.startswith("."):
-            raise ValueError("screenshot: expected a plain NAME (letters, digits, - and _)")
-        return Command(number, "screenshot", rest)
-    if name == "clap":
-        if rest:
-            raise ValueError("clap: takes no argument")
-        return Command(number, "clap")
-    if name == "ambient":
-        return Command(number, "ambient", str(parse_ambient(rest)))
-    raise ValueError(f"unknown command {name!r} (known: {', '.join(COMMANDS)})")
+    parse = _PARSERS.get(name)
+    if parse is None:
+        raise ValueError(f"unknown command {name!r} (known: {', '.join(COMMANDS)})")
+    return parse(number, rest.strip())
+
+
+def _press(number: int, rest: str) -> Command:
+    parts = rest.split()
+    if not parts or len(parts) > 2:
+        raise ValueError("press: expected `press ACTION [VALUE]`")
+    if parts[0] not in ACTIONS:
+        raise ValueError(f"press: unknown action {parts[0]!r} (known: {', '.join(ACTIONS)})")
+    return Command(number, "press", parts[0], parts[1] if len(parts) == 2 else None)
+
+
+def _type(number: int, rest: str) -> Command:
+    if not rest:
+        raise ValueError("type: expected the text to type, e.g. `type 123456`")
+    return Command(number, "type", rest)
+
+
+def _wait(number: int, rest: str) -> Command:
+    try:
+        seconds = float(rest)
+    except ValueError:
+        raise ValueError(f"wait: {rest!r} is not a number of seconds") from None
+    if not 0 <= seconds <= 24 * 3600:
+        raise ValueError(f"wait: {rest} is out of range (0 to 86400 seconds)")
+    return Command(number, "wait", seconds=seconds)
+
+
+def _expect(number: int, rest: str) -> Command:
+    if rest not in SCREENS:
+        raise ValueError(f"expect: unknown screen {rest!r} (known: {', '.join(SCREENS)})")
+    return Command(number, "expect", rest)
+
+
+def _screenshot(number: int, rest: str) -> Command:
+    if not rest or "/" in rest or rest.startswith("."):
+        raise ValueError("screenshot: expected a plain NAME (letters, digits, - and _)")
+    return Command(number, "screenshot", rest)
+
+
+def _clap(number: int, rest: str) -> Command:
+    if rest:
+        raise ValueError("clap: takes no argument")
+    return Command(number, "clap")
+
+
+def _ambient(number: int, rest: str) -> Command:
+    return Command(number, "ambient", str(parse_ambient(rest)))
+
+
+_PARSERS: dict[str, Callable[[int, str], Command]] = {
+    "press": _press,
+    "type": _type,
+    "wait": _wait,
+    "expect": _expect,
+    "screenshot": _screenshot,
+    "clap": _clap,
+    "ambient": _ambient,
+}

@@ -14,10 +14,14 @@ import os
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from booth.config.settings import Settings
 from booth.sim.booth import SimBooth
 from booth.sim.script import Command
+
+if TYPE_CHECKING:
+    import pygame
 
 log = logging.getLogger("booth.simulate")
 
@@ -32,11 +36,14 @@ def run_script(booth: SimBooth, commands: list[Command], source: str) -> Outcome
     """Run a parsed script against a simulated booth in virtual time."""
     kiosk = booth.kiosk
     for cmd in commands:
+        # parse_script gives press, type, expect and screenshot their argument.
         if cmd.name == "press":
+            assert cmd.arg is not None
             kiosk.post(cmd.arg, cmd.value)
             kiosk.process_actions()
             booth.follow_door()
         elif cmd.name == "type":
+            assert cmd.arg is not None
             for ch in cmd.arg:
                 kiosk.post("digit", ch)
             kiosk.process_actions()
@@ -51,6 +58,7 @@ def run_script(booth: SimBooth, commands: list[Command], source: str) -> Outcome
                     f"but the screen is {kiosk.flow.screen!r}",
                 )
         elif cmd.name == "screenshot":
+            assert cmd.arg is not None
             kiosk.screenshot(cmd.arg)
         elif cmd.name == "clap":
             booth.clap()
@@ -59,7 +67,7 @@ def run_script(booth: SimBooth, commands: list[Command], source: str) -> Outcome
     return Outcome(0, f"{source}: script completed on screen {kiosk.flow.screen!r}")
 
 
-def headless_display(size: tuple[int, int]):
+def headless_display(size: tuple[int, int]) -> pygame.Surface:
     """A pygame surface without a screen (SDL's dummy driver), at exactly `size`."""
     os.environ["SDL_VIDEODRIVER"] = "dummy"
     os.environ.setdefault("SDL_AUDIODRIVER", "dummy")

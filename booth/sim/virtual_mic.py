@@ -229,11 +229,6 @@ class VirtualMic:
         raw = fcntl.ioctl(self._fd, termios.FIONREAD, b"\0\0\0\0")
         return struct.unpack("i", raw)[0]
 
-    @property
-    def pending_frames(self) -> int:
-        """Frames written to the FIFO and not yet read by the Microphone."""
-        return self._fifo_bytes() // (2 * self.channels)
-
     def after_read(self) -> CaptureStamp | None:
         """The device's report after a read, as ALSA's htimestamp gives it for a real card: the
         time of the last position update (the last period's arrival), and the frames taken

@@ -66,7 +66,7 @@ class Voice:
         """True when sample `index` lies inside a phrase."""
         self._extend(index + 1)
         i = np.searchsorted(self._starts, index, side="right") - 1
-        return i >= 0 and index < self._ends[i]
+        return bool(i >= 0 and index < self._ends[i])
 
     def samples(self, start: int, n: int) -> np.ndarray:
         """Samples start .. start+n-1 as float64, full scale ±1."""

@@ -158,11 +158,6 @@ class SimWorld:
             self.mic.click_at(t)
         return t
 
-    def set_silent_mic(self, silent: bool = True) -> None:
-        """Make the microphone deliver only zeros (a dead input) from now on."""
-        if self.mic is not None:
-            self.mic.silence = silent
-
     def close(self) -> None:
         if self.mic is not None:
             self.mic.close()

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from booth.media.spool import Spool
+from booth.media.spool import DELETING_PREFIX, Spool
 from booth.state import KioskState, read_state
 from booth.sync.config import SyncSettings, describe_windows, in_window
 from booth.sync.manifests import SpoolScan, rebuild_manifest, scan_spool
@@ -366,7 +366,7 @@ class SyncAgent:
             log.warning("sync: %s: left %s for staff", session.dir, ", ".join(others))
             return False
         # Hidden first (the spool skips dot-names), so a half-deleted session is never seen.
-        hidden = session.dir.with_name(f".deleting-{session.dir.name}")
+        hidden = session.dir.with_name(f"{DELETING_PREFIX}{session.dir.name}")
         session.dir.rename(hidden)
         shutil.rmtree(hidden)
         self.store.forget(session.session_id)

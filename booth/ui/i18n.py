@@ -41,11 +41,6 @@ def N_(msgid: str) -> str:
     return msgid
 
 
-def available_languages() -> list[str]:
-    """Language codes that have a compiled catalog, sorted."""
-    return sorted(p.parent.parent.name for p in LOCALE_DIR.glob(f"*/LC_MESSAGES/{DOMAIN}.mo"))
-
-
 @cache
 def translator(lang: str) -> Callable[[str], str]:
     """The function that translates an English msgid into `lang`.

@@ -22,76 +22,82 @@ from collections.abc import Sequence
 
 import pygame
 
+from booth.session.screens import CLIP_SCREENS, Action, Screen
 from booth.ui.canvas import HitBox
 
-Action = tuple[str, str | None]
+Press = tuple[str, str | None]
+"""An action and its value (a digit), as the flow takes them."""
 
 # What Enter (and an arcade "next" button) means on each screen.
-PRIMARY_ACTIONS = {
-    "idle": "start",
-    "code": "confirm",
-    "welcome": "next",
-    "consent": "accept",
-    "check": "next",
-    "intro": "next",
-    "practice": "record",
-    "question": "next",
-    "think": "record",
-    "recording": "stop",
-    "review": "keep",
-    "done": "next",
-    "help": "back",
-    "inactive": "back",
-    "end-confirm": "back",  # the safe choice: carry on
+PRIMARY_ACTIONS: dict[str, Action] = {
+    Screen.IDLE: Action.START,
+    Screen.CODE: Action.CONFIRM,
+    Screen.WELCOME: Action.NEXT,
+    Screen.CONSENT: Action.ACCEPT,
+    Screen.CHECK: Action.NEXT,
+    Screen.INTRO: Action.NEXT,
+    Screen.PRACTICE: Action.RECORD,
+    Screen.QUESTION: Action.NEXT,
+    Screen.THINK: Action.RECORD,
+    Screen.RECORDING: Action.STOP,
+    Screen.REVIEW: Action.KEEP,
+    Screen.DONE: Action.NEXT,
+    Screen.HELP: Action.BACK,
+    Screen.INACTIVE: Action.BACK,
+    Screen.END_CONFIRM: Action.BACK,  # the safe choice: carry on
 }
 # What Space (and an arcade record/stop button) means on each screen.
-RECORD_STOP_ACTIONS = {"practice": "record", "think": "record", "recording": "stop"}
-# Screens where Space pauses and plays on what is playing (the arcade buttons do not).
-PAUSE_SCREENS = {"intro", "question", "review"}
+RECORD_STOP_ACTIONS: dict[str, Action] = {
+    Screen.PRACTICE: Action.RECORD,
+    Screen.THINK: Action.RECORD,
+    Screen.RECORDING: Action.STOP,
+}
+# Space pauses and plays on what is playing on the clip screens (the arcade buttons do not).
+PAUSE_SCREENS = CLIP_SCREENS
 
-_LETTER_KEYS = {
-    pygame.K_ESCAPE: "back",
-    pygame.K_BACKSPACE: "delete",
-    pygame.K_F1: "help",
-    pygame.K_h: "help",
-    pygame.K_l: "language",
-    pygame.K_r: "retake",
-    pygame.K_p: "replay",
-    pygame.K_k: "pause",
-    pygame.K_PAUSE: "pause",
-    pygame.K_e: "end",
-    pygame.K_m: "more_time",
-    pygame.K_y: "confirm",
+_LETTER_KEYS: dict[int, Action] = {
+    pygame.K_ESCAPE: Action.BACK,
+    pygame.K_BACKSPACE: Action.DELETE,
+    pygame.K_F1: Action.HELP,
+    pygame.K_h: Action.HELP,
+    pygame.K_l: Action.LANGUAGE,
+    pygame.K_r: Action.RETAKE,
+    pygame.K_p: Action.REPLAY,
+    pygame.K_k: Action.PAUSE,
+    pygame.K_PAUSE: Action.PAUSE,
+    pygame.K_e: Action.END,
+    pygame.K_m: Action.MORE_TIME,
+    pygame.K_y: Action.CONFIRM,
 }
 _DIGIT_KEYS = {getattr(pygame, f"K_{d}"): str(d) for d in range(10)} | {
     getattr(pygame, f"K_KP{d}"): str(d) for d in range(10)
 }
 
 
-def primary_action(screen: str) -> str | None:
+def primary_action(screen: str) -> Action | None:
     """The action that moves the candidate on from `screen`, or None where there is none."""
     return PRIMARY_ACTIONS.get(screen)
 
 
-def record_stop_action(screen: str) -> str | None:
+def record_stop_action(screen: str) -> Action | None:
     """Record or stop, whichever `screen` offers, or None."""
     return RECORD_STOP_ACTIONS.get(screen)
 
 
-def key_action(key: int, screen: str) -> Action | None:
+def key_action(key: int, screen: str) -> Press | None:
     """The action for a pressed key on `screen`, or None for keys that mean nothing."""
     if key in _DIGIT_KEYS:
         return ("digit", _DIGIT_KEYS[key])
     if key in (pygame.K_RETURN, pygame.K_KP_ENTER):
         action = primary_action(screen)
     elif key == pygame.K_SPACE:
-        action = record_stop_action(screen) or ("pause" if screen in PAUSE_SCREENS else None)
+        action = record_stop_action(screen) or (Action.PAUSE if screen in PAUSE_SCREENS else None)
     else:
         action = _LETTER_KEYS.get(key)
     return (action, None) if action else None
 
 
-def hit_action(pos: tuple[float, float], hitboxes: Sequence[HitBox]) -> Action | None:
+def hit_action(pos: tuple[float, float], hitboxes: Sequence[HitBox]) -> Press | None:
     """The action of the topmost hit box under `pos` (surface pixels), or None."""
     for box in reversed(hitboxes):
         if box.rect.collidepoint(pos):
@@ -114,7 +120,7 @@ class InputMapper:
         screen: str,
         hitboxes: Sequence[HitBox],
         surface_size: tuple[int, int],
-    ) -> Action | None:
+    ) -> Press | None:
         """The action `event` stands for on `screen`, or None to ignore it.
 
         hitboxes: what the last `Renderer.draw` returned; surface_size: the drawn

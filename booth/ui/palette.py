@@ -1,10 +1,10 @@
-"""The kiosk's colours, and the WCAG contrast arithmetic that keeps them readable.
+"""The kiosk's colours.
 
 A calm dark theme: the screen sits a hand's width below the lens, so a dark
 background does not light the candidate's face from below, and the live preview
 stands out. Every text colour is chosen so that its contrast with every
-background it is drawn on is at least 4.5:1 (WCAG 2.1, level AA for body text);
-`TEXT_PAIRS` lists those pairs and a test checks each one.
+background it is drawn on is at least 4.5:1 (WCAG 2.1, level AA for body text):
+tests/test_ui_render.py lists those pairs and checks each one.
 """
 
 from __future__ import annotations
@@ -27,34 +27,3 @@ LOOK_HERE: Color = (255, 200, 100)
 METER_GOOD: Color = (90, 190, 110)
 METER_LOUD: Color = (229, 57, 53)
 METER_QUIET: Color = (150, 160, 175)
-
-# (text colour, background colour) for every place text is drawn.
-TEXT_PAIRS: dict[str, tuple[Color, Color]] = {
-    "body on background": (TEXT, BACKGROUND),
-    "body on panel": (TEXT, PANEL),
-    "muted on background": (TEXT_MUTED, BACKGROUND),
-    "muted on panel": (TEXT_MUTED, PANEL),
-    "warning on background": (WARNING, BACKGROUND),
-    "warning on panel": (WARNING, PANEL),
-    "label on primary button": (TEXT, PRIMARY),
-    "label on secondary button": (TEXT, SECONDARY),
-    "label on disabled button": (DISABLED_TEXT, DISABLED),
-    "look-here label on background": (LOOK_HERE, BACKGROUND),
-}
-
-
-def relative_luminance(color: Color) -> float:
-    """WCAG 2.1 relative luminance of an sRGB colour, 0 (black) to 1 (white)."""
-
-    def linear(channel: int) -> float:
-        c = channel / 255
-        return c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4
-
-    r, g, b = (linear(c) for c in color)
-    return 0.2126 * r + 0.7152 * g + 0.0722 * b
-
-
-def contrast_ratio(a: Color, b: Color) -> float:
-    """WCAG contrast ratio between two colours, 1:1 (same) to 21:1 (black on white)."""
-    la, lb = sorted((relative_luminance(a), relative_luminance(b)), reverse=True)
-    return (la + 0.05) / (lb + 0.05)

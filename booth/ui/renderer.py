@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 import pygame
 
+from booth.session.screens import PREVIEW_SCREENS, Screen
 from booth.session.view import SCREENS, View
 from booth.ui import palette, screens_path, screens_take
 from booth.ui.canvas import Canvas, HitBox, TextBox
@@ -22,35 +23,32 @@ from booth.ui.widgets import Live, MicLevel
 
 Painter = Callable[[Canvas, View, Live], None]
 
-PAINTERS: dict[str, Painter] = {
-    "idle": screens_path.idle,
-    "code": screens_path.code,
-    "welcome": screens_path.welcome,
-    "consent": screens_path.consent,
-    "check": screens_path.check,
-    "intro": screens_take.intro,
-    "practice": screens_take.practice,
-    "question": screens_take.question,
-    "think": screens_take.think,
-    "countdown": screens_take.countdown,
-    "recording": screens_take.recording,
-    "review": screens_take.review,
-    "done": screens_path.done,
-    "help": screens_path.help_screen,
-    "inactive": screens_path.inactive,
-    "closed": screens_path.closed,
-    "out-of-order": screens_path.out_of_order,
-    "end-confirm": screens_path.end_confirm,
+PAINTERS: dict[Screen, Painter] = {
+    Screen.IDLE: screens_path.idle,
+    Screen.CODE: screens_path.code,
+    Screen.WELCOME: screens_path.welcome,
+    Screen.CONSENT: screens_path.consent,
+    Screen.CHECK: screens_path.check,
+    Screen.INTRO: screens_take.intro,
+    Screen.PRACTICE: screens_take.practice,
+    Screen.QUESTION: screens_take.question,
+    Screen.THINK: screens_take.think,
+    Screen.COUNTDOWN: screens_take.countdown,
+    Screen.RECORDING: screens_take.recording,
+    Screen.REVIEW: screens_take.review,
+    Screen.DONE: screens_path.done,
+    Screen.HELP: screens_path.help_screen,
+    Screen.INACTIVE: screens_path.inactive,
+    Screen.CLOSED: screens_path.closed,
+    Screen.OUT_OF_ORDER: screens_path.out_of_order,
+    Screen.END_CONFIRM: screens_path.end_confirm,
 }
 assert set(PAINTERS) == set(SCREENS), "every screen id needs a painter"
 
-PREVIEW_SCREENS = frozenset({"check", "countdown", "recording"})
-"""The screens that show the live camera preview; the others never look at it, so a camera
-need not even make it (the Pi's converts its YUV frame only for these)."""
-
 
 def shows_preview(screen: str) -> bool:
-    """Whether `screen` shows the live preview."""
+    """Whether `screen` shows the live preview; the other screens never look at it, so a camera
+    need not even make it (the Pi's converts its YUV frame only for these)."""
     return screen in PREVIEW_SCREENS
 
 

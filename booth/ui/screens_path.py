@@ -138,7 +138,7 @@ def _facts(c: Canvas, area: pygame.Rect, facts: list[tuple[str, str]], cols: int
 
 def welcome(c: Canvas, v: View, live: Live) -> None:
     tr = c.tr
-    resume = v.extra.get("resume_question")  # a session that ended early goes on (codes_entry)
+    resume = v.extra.get("resume_question")  # a session that ended early goes on (code_screen)
     title = tr("Welcome back: question {n} is next").format(n=resume) if resume else None
     area = frame(c, v, title or tr("Welcome"), [
         Btn(tr("Back"), "back", left=True),

@@ -13,7 +13,7 @@ from booth.ui.i18n import N_
 
 Translate = Callable[[str], str]
 
-# Code-screen message ids (booth.session.view.MESSAGES) → what the candidate reads.
+# Code-screen message ids (View.message) → what the candidate reads.
 CODE_MESSAGES = {
     "code.wrong": N_("We could not find that code. Check your invitation and try again."),
     "code.expired": N_("The deadline for this invitation has passed. Please contact the employer."),

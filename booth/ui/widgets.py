@@ -8,7 +8,8 @@ import numpy as np
 import pygame
 
 from booth.framing import FRAMING
-from booth.session.view import END_SCREENS, View
+from booth.session.screens import END_SCREENS, HELP_BUTTON_SCREENS, LANGUAGE_SCREENS
+from booth.session.view import View
 from booth.ui import palette
 from booth.ui.canvas import BODY, SMALL, Canvas
 from booth.ui.i18n import N_, translator
@@ -54,13 +55,6 @@ class Btn:
     value: str | None = None
 
 
-# Screens that offer help and the language switch in their top bar.
-HELP_SCREENS = {
-    "idle", "code", "welcome", "consent", "check", "intro", "practice", "question", "think",
-    "review", "closed",
-}  # fmt: skip
-LANGUAGE_SCREENS = {"idle", "code", "welcome", "consent", "check", "help", "closed", "out-of-order"}
-
 METER_FLOOR_DBFS = -60.0
 # Below this the meter's bar is (nearly) empty and no voice is heard: the level meter's own
 # "too quiet" threshold (booth.devices.level_meter, quiet_dbfs).
@@ -83,7 +77,7 @@ def top_bar(c: Canvas, view: View, title: str) -> pygame.Rect:
     bar_h = round(11 * c.u)
     bar = pygame.Rect(inner.x, inner.y, inner.w, bar_h)
     buttons: list[tuple[str, str]] = []  # right to left
-    if view.screen in HELP_SCREENS:
+    if view.screen in HELP_BUTTON_SCREENS:
         buttons.append((c.tr("Help"), "help"))
     if view.screen in END_SCREENS and (view.interview is not None or view.practice_only):
         buttons.append(

@@ -1,7 +1,8 @@
 """Find the texts the ui code marks for translation, without running it.
 
 Used by the tests (every text has a translation in every catalog) and handy when
-updating catalogs: `python -m booth.ui.msgids` prints them.
+updating catalogs: `python -m tools.msgids` prints them. A development tool: not installed
+with the package.
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-UI_DIR = Path(__file__).resolve().parent
+UI_DIR = Path(__file__).resolve().parent.parent / "booth" / "ui"
 MARKERS = {"tr", "N_", "_"}
 
 
