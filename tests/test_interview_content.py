@@ -135,10 +135,18 @@ def test_employer_texts_are_plain_and_short(tmp_path, line, expected):
 @pytest.mark.slow
 def test_question_texts_refuse_control_characters_and_huge_texts(tmp_path):
     toml = MINIMAL.replace('{ sv = "Fråga", en = "Question" }', '{ sv = "Fr\\u0007ga", en = "%s" }')
-    directory = make_interview(tmp_path, toml % ("x" * 20_000_000))
+    directory = make_interview(tmp_path, toml % ("x" * 500_000))
     problems = problems_of(directory)
     assert any("text.sv: text for sv has a control character (\\x07)" in p for p in problems)
-    assert any("text for en is 20000000 characters long" in p for p in problems)
+    assert any("text for en is 500000 characters long" in p for p in problems)
+
+
+def test_an_interview_file_larger_than_the_guarded_reader_takes_is_refused_whole(tmp_path):
+    toml = MINIMAL.replace('{ sv = "Fråga", en = "Question" }', '{ sv = "Fråga", en = "%s" }')
+    directory = make_interview(tmp_path, toml % ("x" * 20_000_000))
+    assert problems_of(directory) == [
+        f"{directory / 'interview.toml'}: syntax: larger than 1048576 bytes (a TOML file of settings)"
+    ]
 
 
 def test_a_question_may_have_line_breaks(tmp_path):

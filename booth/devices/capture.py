@@ -57,25 +57,41 @@ def capture(root: Path, into: Path, choice: DeviceChoice) -> list[Path]:
     for staff to complete: which screen, sound and light the booth really had.
     """
     into.mkdir(parents=True, exist_ok=False)
+    copied = _capture_sound_and_screens(root, into)
+    copied += _capture_pwm_and_gpio(root, into)
+    copied += _capture_sensors(root, into)
+
+    (into / "choice.json").write_text(json.dumps(choice.to_json(), indent=2) + "\n")
+    (into / "README.md").write_text(_readme(into.name, choice))
+    return copied
+
+
+def _take(root: Path, into: Path, relative: str, copied: list[Path]) -> None:
+    if _copy_file(root / relative, into / relative):
+        copied.append(Path(relative))
+
+
+def _capture_sound_and_screens(root: Path, into: Path) -> list[Path]:
+    """The board model, the kernel, the sound cards and the DRM connectors."""
     copied: list[Path] = []
-
-    def take(relative: str) -> None:
-        if _copy_file(root / relative, into / relative):
-            copied.append(Path(relative))
-
-    take(MODEL)
-    take(OSRELEASE)
-    take(f"{ASOUND}/cards")
+    for relative in (MODEL, OSRELEASE, f"{ASOUND}/cards"):
+        _take(root, into, relative, copied)
     for card in sorted((root / ASOUND).glob("card[0-9]*")):
         base = f"{ASOUND}/{card.name}"
-        take(f"{base}/id")
-        take(f"{base}/usbid")
+        _take(root, into, f"{base}/id", copied)
+        _take(root, into, f"{base}/usbid", copied)
         for pcm in sorted(card.glob("pcm*")):
             (into / base / pcm.name).mkdir(parents=True, exist_ok=True)
-            take(f"{base}/{pcm.name}/info")
+            _take(root, into, f"{base}/{pcm.name}/info", copied)
     for connector in sorted((root / DRM).glob("card*-*")):
         for name in DRM_FILES:
-            take(f"{DRM}/{connector.name}/{name}")
+            _take(root, into, f"{DRM}/{connector.name}/{name}", copied)
+    return copied
+
+
+def _capture_pwm_and_gpio(root: Path, into: Path) -> list[Path]:
+    """The PWM chips and GPIO chips, with their device links kept relative."""
+    copied: list[Path] = []
     for chip in sorted((root / PWM).glob("pwmchip*")):
         target = _copy_link(root, chip, into) if chip.is_symlink() else into / PWM / chip.name
         target.mkdir(parents=True, exist_ok=True)
@@ -93,15 +109,18 @@ def capture(root: Path, into: Path, choice: DeviceChoice) -> list[Path]:
         else:
             new.write_bytes(b"")  # a character device: only its name matters here
         copied.append(Path("dev") / node.name)
+    return copied
+
+
+def _capture_sensors(root: Path, into: Path) -> list[Path]:
+    """hwmon and thermal zones (temperature, under-voltage)."""
+    copied: list[Path] = []
     for sensor in sorted((root / "sys/class/hwmon").glob("hwmon*")):
         for name in HWMON_FILES:
-            take(f"sys/class/hwmon/{sensor.name}/{name}")
+            _take(root, into, f"sys/class/hwmon/{sensor.name}/{name}", copied)
     for zone in sorted((root / "sys/class/thermal").glob("thermal_zone*")):
         for name in THERMAL_FILES:
-            take(f"sys/class/thermal/{zone.name}/{name}")
-
-    (into / "choice.json").write_text(json.dumps(choice.to_json(), indent=2) + "\n")
-    (into / "README.md").write_text(_readme(into.name, choice))
+            _take(root, into, f"sys/class/thermal/{zone.name}/{name}", copied)
     return copied
 
 

@@ -30,6 +30,7 @@ from booth.doctor.occupied_check import occupied_light_check
 from booth.doctor.server_check import server_check
 from booth.kiosk.health import clear_session_bytes
 from booth.kiosk.window import sdl_video_drivers
+from booth.privacy.scratch import PROC_MEMINFO, PROC_MOUNTS
 from booth.state import KioskState, read_state
 from booth.timesync import TIMESYNC_FLAG
 
@@ -48,8 +49,8 @@ class Board:
     timedatectl: str = "timedatectl"
     timesync_flag: Path = TIMESYNC_FLAG
     asound: Path = PROC_ASOUND
-    mounts: Path = checks.PROC_MOUNTS
-    meminfo: Path = checks.PROC_MEMINFO
+    mounts: Path = PROC_MOUNTS
+    meminfo: Path = PROC_MEMINFO
     swaps: Path = checks.PROC_SWAPS
 
 

@@ -44,15 +44,33 @@ def open_sealed(folder: Path, identities: Sequence[x25519.Identity], out: Path) 
     sealed = folder / SEALED_MANIFEST
     if not sealed.is_file():
         raise OpenError(f"{folder}: no {SEALED_MANIFEST} (is this a sealed session folder?)")
+    _check_as_uploaded(folder)
+    manifest = _decrypted_manifest(sealed, identities)
+    private_dir(out)
+    opened = OpenedSession(manifest, out)
+    for take in manifest.get("takes", []):
+        opened.takes.append(_open_take(folder, sealed, take, identities, out))
+    text = json.dumps(manifest, indent=2, ensure_ascii=False) + "\n"
+    write_private_atomic(out / MANIFEST, text.encode("utf-8"))
+    return opened
+
+
+def _check_as_uploaded(folder: Path) -> None:
+    """The clear manifest's sizes and sha256 of the encrypted files, when it is there."""
     clear_path = folder / MANIFEST
-    if clear_path.is_file():
-        try:
-            clear = read_json(clear_path)
-        except (OSError, ValueError) as error:
-            raise OpenError(f"{clear_path}: cannot be read: {error}") from None
-        if isinstance(clear, dict) and is_sealed(clear):
-            for f in clear.get("files", []):
-                _check(folder / f["file"], int(f["bytes"]), str(f["sha256"]), "as uploaded")
+    if not clear_path.is_file():
+        return
+    try:
+        clear = read_json(clear_path)
+    except (OSError, ValueError) as error:
+        raise OpenError(f"{clear_path}: cannot be read: {error}") from None
+    if isinstance(clear, dict) and is_sealed(clear):
+        for f in clear.get("files", []):
+            _check(folder / f["file"], int(f["bytes"]), str(f["sha256"]), "as uploaded")
+
+
+def _decrypted_manifest(sealed: Path, identities: Sequence[x25519.Identity]) -> dict:
+    """The session's manifest, decrypted, with its candidate reference opened."""
     try:
         text = decrypt_bytes(sealed, identities).decode("utf-8")
     except (DecryptError, OSError) as error:
@@ -70,27 +88,28 @@ def open_sealed(folder: Path, identities: Sequence[x25519.Identity], out: Path) 
             manifest["candidate_ref"] = open_reference(manifest["candidate_ref"], identities)
         except ValueError as error:
             raise OpenError(f"{sealed}: {error}") from None
-    private_dir(out)
-    opened = OpenedSession(manifest, out)
-    for take in manifest.get("takes", []):
-        name = str(take["file"])
-        if Path(name).name != name:
-            raise OpenError(f"{sealed}: take file name {name!r} is not a plain name")
-        source = folder / (name + SUFFIX)
-        if not source.is_file():
-            raise OpenError(f"{source}: missing")
-        target = out / name
-        try:
-            size, sha256 = decrypt_file(source, target, identities)
-        except (DecryptError, OSError) as error:  # pyrage: OSError for a cut or altered chunk
-            raise OpenError(f"{source}: cannot decrypt (cut short or altered?): {error}") from None
-        if size != int(take["bytes"]) or sha256 != take["sha256"]:
-            target.unlink(missing_ok=True)
-            raise OpenError(f"{source}: decrypted, but not the take the manifest names")
-        opened.takes.append(target)
-    text = json.dumps(manifest, indent=2, ensure_ascii=False) + "\n"
-    write_private_atomic(out / MANIFEST, text.encode("utf-8"))
-    return opened
+    return manifest
+
+
+def _open_take(
+    folder: Path, sealed: Path, take: dict, identities: Sequence[x25519.Identity], out: Path
+) -> Path:
+    """Decrypt one take into `out` and check it against the manifest's size and sha256."""
+    name = str(take["file"])
+    if Path(name).name != name:
+        raise OpenError(f"{sealed}: take file name {name!r} is not a plain name")
+    source = folder / (name + SUFFIX)
+    if not source.is_file():
+        raise OpenError(f"{source}: missing")
+    target = out / name
+    try:
+        size, sha256 = decrypt_file(source, target, identities)
+    except (DecryptError, OSError) as error:  # pyrage: OSError for a cut or altered chunk
+        raise OpenError(f"{source}: cannot decrypt (cut short or altered?): {error}") from None
+    if size != int(take["bytes"]) or sha256 != take["sha256"]:
+        target.unlink(missing_ok=True)
+        raise OpenError(f"{source}: decrypted, but not the take the manifest names")
+    return target
 
 
 def _check(path: Path, length: int, sha256: str, what: str) -> None:
