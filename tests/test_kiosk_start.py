@@ -9,6 +9,7 @@ import dataclasses
 import importlib.util
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -370,3 +371,23 @@ def test_the_occupied_light_service_waits_for_its_pin_instead_of_restarting(tmp_
         _, err = service.communicate(timeout=20)
         notify.close()
     assert service.returncode == 0 and "Traceback" not in err
+
+
+def test_installed_interviews_that_no_longer_read_are_a_fault_the_kiosk_waits_out(
+    tmp_path, surface, pins, camera, virtual_mic
+):
+    # A damaged card or a hand edit: `booth kiosk` used to exit 2 at every start, and systemd
+    # restarted it towards the unit's start limit.
+    interviews = tmp_path / "interviews"
+    shutil.copytree(EXAMPLE_INTERVIEWS, interviews)
+    damaged = next(interviews.glob("*/interview.toml"))
+    damaged.write_text(f"answer_seconds = {'9' * 5000}\n")
+    settings = settings_for(tmp_path, mic=PCM_NAME)
+    settings = dataclasses.replace(
+        settings, paths=dataclasses.replace(settings.paths, interviews=interviews)
+    )
+    fault = start_fault(lambda: start(settings, surface, pins, camera, profile_root("pi4-dsi-6.6")))
+    assert fault.id == "interviews"
+    assert str(damaged) in fault.detail and "booth config check" in fault.detail
+    assert "every minute" in fault.detail
+    assert pins.pins == {}  # nothing claimed: the next try finds the pins free

@@ -7,7 +7,6 @@ import logging
 from pathlib import Path
 
 from booth.cli.main import UserError, add_config_option, load_booth_settings
-from booth.config.errors import ConfigError
 
 log = logging.getLogger("booth.kiosk")
 
@@ -112,15 +111,12 @@ def run(args: argparse.Namespace) -> int:
     screen = start_or_wait(open_screen, out_of_order, lambda: stopping, time.sleep)
     if screen is None:
         return 0
-    try:
-        kiosk = start_or_wait(
-            lambda: build_pi_kiosk(settings, screen.picture, root=root),
-            out_of_order,
-            lambda: stopping,
-            time.sleep,
-        )
-    except ConfigError as err:
-        raise UserError("\n".join(str(p) for p in err.problems)) from None
+    kiosk = start_or_wait(
+        lambda: build_pi_kiosk(settings, screen.picture, root=root),
+        out_of_order,
+        lambda: stopping,
+        time.sleep,
+    )
     if kiosk is None:
         return 0
     last_screen = ""

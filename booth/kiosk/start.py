@@ -41,9 +41,11 @@ class DeviceFix:
 
 
 def device_errors() -> dict[type[BaseException], DeviceFix]:
-    """The errors that mean "a device did not open", each with its device and its fix."""
+    """The errors that mean "a device did not open" (or the installed interviews do not read),
+    each with its device and its fix."""
     from gpiozero.exc import GPIOZeroError
 
+    from booth.config.errors import ConfigError
     from booth.devices.camera import CameraError
     from booth.devices.hw_pwm import PwmError
     from booth.devices.microphone import MicrophoneError
@@ -74,6 +76,15 @@ def device_errors() -> dict[type[BaseException], DeviceFix]:
             "GPIO pins (light, buttons, occupied light)",
             "check that no other program uses the pins (`booth doctor`) and the pin numbers "
             "in [devices]",
+        ),
+        # Not a device, but the same remedy: installed interviews that no longer read (a
+        # damaged card, a hand edit) would otherwise end every start with exit 2 and bring the
+        # unit to its start limit; staff fix or reinstall them and the next try takes them.
+        ConfigError: DeviceFix(
+            "interviews",
+            "installed interviews",
+            "run `booth config check`, then reinstall the interview it names "
+            "(`booth interviews add DIR`)",
         ),
         OSError: DeviceFix(
             "device",
