@@ -2,9 +2,11 @@
 scene with an auto-exposure that moves like libcamera's.
 
 Like the Pi camera it delivers, per frame, the full-size image, a preview at most 640 px wide
-and picamera2's metadata; its takes are encoded in software (libx264 through PyAV, tuned like
-picamera2's Pi 5 path) on the encoder's own thread. Real-world imperfections are optional:
-`frame_jitter_ns` spreads the frames' SensorTimestamps the way a sensor's do.
+and picamera2's metadata; its takes are encoded in software (booth.media.video's
+`SoftwareH264Encoder`, which calls the take's `TakeVideoOutput` as picamera2's
+`LibavH264Encoder` does on a Pi 5), so a simulated take's files are written by the Pi's code.
+Real-world imperfections are optional: `frame_jitter_ns` spreads the frames' SensorTimestamps
+the way a sensor's do.
 """
 
 from __future__ import annotations
@@ -13,6 +15,8 @@ import random
 import threading
 from collections import deque
 from typing import Any
+
+import numpy as np
 
 from booth.config.settings import LightSettings
 from booth.devices.camera import (
@@ -23,15 +27,15 @@ from booth.devices.camera import (
     FACE_KEY,
     CameraError,
     CameraFrame,
-    FrameWriter,
     LightLevel,
     preview_size,
 )
 from booth.devices.exposure_hold import Exposure, FaceHold
 from booth.devices.face_exposure import MATRIX, CameraAim, FaceExposure, camera_aim
 from booth.devices.face_meter import face_brightness
-from booth.media.takefiles import TakeFiles
-from booth.media.video import VideoWriter
+from booth.devices.pi_output import TakeVideoOutput
+from booth.media.takefiles import TakeFiles, TakeWriteError
+from booth.media.video import SoftwareH264Encoder, VideoStats
 from booth.sim.exposure import METERING_WEIGHTS, AgcTuning, AutoExposure
 from booth.sim.scene import Scene, zone_counts
 from booth.sim.sensor import Sensor
@@ -126,7 +130,8 @@ class SimCamera:
         self._ae: AutoExposure | None = None
         self._hold: FaceHold | None = None
         self._applied: deque[tuple[int, float, float]] = deque()
-        self._writer: FrameWriter | None = None
+        self._recording: SoftwareRecording | None = None
+        self._flushing: SoftwareRecording | None = None
         self._lock = threading.Lock()
         self.bitrate_bps = bitrate_bps
         self.realtime = realtime
@@ -146,6 +151,9 @@ class SimCamera:
     def stop(self) -> None:
         self.stop_encoder()
         self._ae = None
+
+    def close(self) -> None:
+        self.stop()
 
     @property
     def running(self) -> bool:
@@ -212,8 +220,8 @@ class SimCamera:
         self.frames_captured += 1
         frame = CameraFrame(image=image, preview=preview, metadata=metadata)
         with self._lock:
-            if self._writer is not None:
-                self._writer.write(image, stamp_ns)
+            if self._recording is not None:
+                self._recording.write(image, stamp_ns)
         return frame
 
     def _sensor_timestamp(self, now_ns: int) -> int:
@@ -229,18 +237,21 @@ class SimCamera:
         self._last_stamp_ns = stamp
         return stamp
 
-    def take_writer(self, files: TakeFiles) -> VideoWriter:
-        """A software H.264 encoder (libx264 through PyAV) for one take, writing `files`."""
-        width, height = self.size
-        return VideoWriter(files, width, height, self.fps, self.bitrate_bps, realtime=self.realtime)
+    def take_writer(self, files: TakeFiles) -> TakeVideoOutput:
+        """The video writer of one take (give it to `start_encoder`): the Pi's own."""
+        return TakeVideoOutput(files, self._first_timestamp_us, self.fps)
 
-    def start_encoder(self, writer: FrameWriter) -> None:
-        """Hand every following full-size frame to `writer` (one writer per take), and lock
-        the exposure until `stop_encoder` (unless `lock_exposure` is False)."""
+    def start_encoder(self, writer: TakeVideoOutput) -> None:
+        """Start a fresh software H.264 encoder writing into `writer` (one per take) on every
+        following full-size frame, and lock the exposure until `stop_encoder` (unless
+        `lock_exposure` is False)."""
+        width, height = self.size
         with self._lock:
-            if self._writer is not None:
+            if self._recording is not None:
                 raise RuntimeError("an encoder is already attached; stop_encoder() first")
-            self._writer = writer
+            self._recording = SoftwareRecording(
+                writer, width, height, self.fps, self.bitrate_bps, self.realtime
+            )
         if self.lock_exposure and self._ae is not None:
             # The AGC's last choice, as libcamera's manual mode adopts it: the frames already
             # in the sensor's pipeline were asked with it too, so the lock brings no jump.
@@ -249,10 +260,80 @@ class SimCamera:
             self._hold = FaceHold(locked, self._ae.tuning.max_analogue_gain)
 
     def stop_encoder(self) -> None:
-        """Detach and close the writer, if any; the preview keeps running and auto-exposure
-        resumes from where it was held."""
+        """Flush and stop the take's encoder and close its files; the preview keeps running
+        and auto-exposure resumes from where it was held."""
         with self._lock:
-            writer, self._writer = self._writer, None
+            recording, self._recording = self._recording, None
+            # The frames still in the encoder come out during close(), and their output
+            # needs the take's first timestamp (`_first_timestamp_us`).
+            self._flushing = recording
         self._hold = None
-        if writer is not None:
-            writer.close()
+        try:
+            if recording is not None:
+                recording.close()
+        finally:
+            self._flushing = None
+
+    def _first_timestamp_us(self) -> int | None:
+        recording = self._recording or self._flushing
+        return None if recording is None else recording.encoder.firsttimestamp
+
+
+class SoftwareRecording:
+    """A take recorded in software: a fresh `SoftwareH264Encoder` feeding the take's
+    `TakeVideoOutput`, with the Pi camera's error semantics (the output keeps a write error, and
+    the next frame raises `TakeWriteError` so the kiosk ends the take and keeps what is on disk).
+
+    On failure to start, `output` is closed and the exception raised (as `PiCamera` does).
+    """
+
+    @classmethod
+    def for_files(
+        cls,
+        files: TakeFiles,
+        width: int,
+        height: int,
+        fps: float,
+        bitrate_bps: int,
+        realtime: bool = False,
+    ) -> SoftwareRecording:
+        """A recording of `files` with its own output (for a take made without a camera)."""
+        holder: list[SoftwareRecording] = []
+        output = TakeVideoOutput(files, lambda: holder[0].encoder.firsttimestamp, fps)
+        holder.append(cls(output, width, height, fps, bitrate_bps, realtime))
+        return holder[0]
+
+    def __init__(
+        self,
+        output: TakeVideoOutput,
+        width: int,
+        height: int,
+        fps: float,
+        bitrate_bps: int,
+        realtime: bool = False,
+    ) -> None:
+        self.output = output
+        try:
+            self.encoder = SoftwareH264Encoder(width, height, fps, bitrate_bps, realtime)
+            self.encoder.output = output
+            self.encoder.start()
+        except BaseException:
+            output.close()
+            raise
+
+    def write(self, rgb: np.ndarray, sensor_timestamp_ns: int) -> None:
+        """One full-size frame; `TakeWriteError` once the take's video could not be written."""
+        if self.output.error is not None:
+            raise TakeWriteError(self.output.error)
+        if self.encoder.error is not None:
+            raise TakeWriteError(f"{self.output.files.video}: {self.encoder.error}")
+        self.encoder.encode(rgb, sensor_timestamp_ns)
+
+    def close(self) -> VideoStats:
+        """Flush the encoder, close the files; frames the encoder dropped count as dropped."""
+        try:
+            self.encoder.stop()
+        finally:
+            stats = self.output.close()
+        error = stats.error or self.encoder.error
+        return VideoStats(stats.frames, stats.dropped + self.encoder.dropped, error)
