@@ -11,7 +11,8 @@ One libcamera configuration serves the whole session:
 While a take's encoder runs, auto-exposure is off: `start_encoder` fixes exposure time and
 analogue gain at the values of the last frame (exposure rounded to whole flicker periods), and
 `stop_encoder` hands them back to auto-exposure; in between the face-holding gain trim of
-booth.devices.exposure_hold runs on the preview. libcamera 0.5 replaced `AeEnable` by
+booth.devices.exposure_hold runs on the preview (booth.devices.exposure_steering, the glue both
+cameras share, through `PiCamera.set_controls`). libcamera 0.5 replaced `AeEnable` by
 `ExposureTimeMode` and `AnalogueGainMode` (its Raspberry Pi IPA ignores `AeEnable` since,
 picamera2 issue 1269), so the controls are chosen by what the camera advertises
 (`exposure_lock_controls`).
@@ -59,10 +60,10 @@ from booth.devices.camera import (
     CameraFrame,
     preview_size,
 )
-from booth.devices.exposure_hold import Exposure, FaceHold
+from booth.devices.exposure_hold import Exposure
+from booth.devices.exposure_steering import ExposureSteering
 from booth.devices.face_exposure import (
     CameraAim,
-    FaceExposure,
     aim_controls,
     with_booth_exposure_mode,
 )
@@ -426,10 +427,9 @@ class PiCamera:
         self._output: TakeVideoOutput | None = None
         self._running = False
         self._last_raw: Mapping[str, Any] | None = None
-        self._hold: FaceHold | None = None
-        self._asked_gain: float | None = None
-        self._face_ev: FaceExposure | None = None
-        self._asked_ev = 0.0
+        self._steering = ExposureSteering(
+            self.set_controls, self.aim.face_level if self.aim else None
+        )
 
     # -------------------------------------------------------------- streaming
     def start(self) -> None:
@@ -461,9 +461,7 @@ class PiCamera:
         lores = picam2.camera_configuration()["lores"]
         self.preview_size = tuple(lores["size"])
         self._running = True
-        level = self.aim.face_level if self.aim else None
-        self._face_ev = FaceExposure(level) if level is not None else None
-        self._asked_ev = 0.0
+        self._steering.restart()
         log.info(
             "camera %s: %dx%d at %g fps, preview %dx%d, %s H.264",
             self.model,
@@ -541,7 +539,7 @@ class PiCamera:
         try:
             lores = request.make_array("lores")
             raw = request.get_metadata()
-            metadata = frame_metadata(raw, self.frame_duration_us, self._hold is not None)
+            metadata = frame_metadata(raw, self.frame_duration_us, self._steering.locked)
         finally:
             request.release()
         self._last_raw = raw
@@ -550,10 +548,7 @@ class PiCamera:
         # the preview, or by the exposure hold during a take.
         frame = CameraFrame(None, lambda: yuv420_to_rgb(lores, *self.preview_size), metadata)
         face = metadata[FACE_KEY] = face_brightness_yuv(lores, *self.preview_size)
-        if self._hold is not None:
-            self._trim_gain(face, metadata)
-        elif self._face_ev is not None:
-            self._meter_face(face, metadata)
+        self._steering.frame(face, metadata)
         output = self._output
         if output is not None and output.error is not None:
             # As the software writer does: the kiosk stops the take and keeps what is on disk.
@@ -647,39 +642,17 @@ class PiCamera:
         except Exception as error:  # the take matters more than the lock
             log.warning("cannot lock the exposure (%s): the take runs on auto-exposure", error)
             return
-        self._hold = FaceHold(locked, float(top))
-        self._asked_gain = locked.analogue_gain
+        self._steering.lock(locked, float(top))
         log.info("exposure locked at %d µs, gain %.2f", locked.exposure_us, locked.analogue_gain)
 
     def _unlock_exposure(self) -> None:
-        if self._hold is None:
+        if not self._steering.locked:
             return
-        self._hold = self._asked_gain = None
+        self._steering.unlock()
         try:
             self._picam2.set_controls(exposure_unlock_controls(self._available_controls()))
         except Exception as error:
             log.error("cannot hand the exposure back to auto-exposure: %s", error)
-
-    def _trim_gain(self, face: float, metadata: Mapping[str, Any]) -> None:
-        """The face-holding gain trim: a new AnalogueGain only when it moved (every request
-        carries the controls set since the last one)."""
-        assert self._hold is not None
-        frame = Exposure(
-            metadata["ExposureTime"], metadata["AnalogueGain"], metadata["DigitalGain"]
-        )
-        gain = self._hold.update(face, frame).analogue_gain
-        if self._asked_gain is None or abs(gain / self._asked_gain - 1.0) > 1e-4:
-            self.set_controls({"AnalogueGain": gain})
-            self._asked_gain = gain
-
-    def _meter_face(self, face: float, metadata: Mapping[str, Any]) -> None:
-        """The face meter's ExposureValue (booth.devices.face_exposure), asked for only when it
-        moves."""
-        assert self._face_ev is not None
-        ev = self._face_ev.update(face, metadata["AeState"] == AE_STATE_CONVERGED)
-        if ev != self._asked_ev:
-            self.set_controls({"ExposureValue": ev})
-            self._asked_ev = ev
 
     def _booth_tuning(self, camera_num: int) -> dict[str, Any] | None:
         """The sensor's tuning file with the booth's exposure mode (`aim.exposure_profile`),

@@ -14,6 +14,7 @@ from __future__ import annotations
 import random
 import threading
 from collections import deque
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -30,8 +31,9 @@ from booth.devices.camera import (
     LightLevel,
     preview_size,
 )
-from booth.devices.exposure_hold import Exposure, FaceHold
-from booth.devices.face_exposure import MATRIX, CameraAim, FaceExposure, camera_aim
+from booth.devices.exposure_hold import Exposure
+from booth.devices.exposure_steering import ExposureSteering
+from booth.devices.face_exposure import MATRIX, CameraAim, camera_aim
 from booth.devices.face_meter import face_brightness
 from booth.devices.pi_output import TakeVideoOutput
 from booth.media.takefiles import TakeFiles, TakeWriteError
@@ -128,7 +130,8 @@ class SimCamera:
         self.frame_duration_us = round(1e6 / self.fps)
         self.frames_captured = 0
         self._ae: AutoExposure | None = None
-        self._hold: FaceHold | None = None
+        self._manual: tuple[int, float, float] | None = None
+        """Exposure time, analogue and digital gain while a take's lock holds them."""
         self._applied: deque[tuple[int, float, float]] = deque()
         self._recording: SoftwareRecording | None = None
         self._flushing: SoftwareRecording | None = None
@@ -140,12 +143,13 @@ class SimCamera:
         self._last_stamp_ns: int | None = None
         self.metering = aim.metering
         self.face_level = aim.face_level
-        self._face_ev: FaceExposure | None = None
+        self._steering = ExposureSteering(self.set_controls, self.face_level)
 
     def start(self) -> None:
         """Start streaming; auto-exposure restarts from 1 ms and gain 1, as libcamera's does."""
         self._ae = AutoExposure(self.frame_duration_us, self.tuning, self.flicker_period_us)
-        self._face_ev = FaceExposure(self.face_level) if self.face_level is not None else None
+        self._steering.restart()
+        self._manual = None
         self._applied = deque([self._ae.settings] * (CONTROL_DELAY_FRAMES + 1))
 
     def stop(self) -> None:
@@ -162,7 +166,7 @@ class SimCamera:
     @property
     def exposure_locked(self) -> bool:
         """Whether auto-exposure is held (a take is being recorded)."""
-        return self._hold is not None
+        return self._manual is not None
 
     def fail(self, reason: str) -> None:
         """Simulate a camera fault (cable out, sensor dead): later captures raise CameraError."""
@@ -190,8 +194,7 @@ class SimCamera:
         luma = self.sensor.meter(view, exposure_us, again, metered)
         face = face_brightness(preview)
         stamp_ns = self._sensor_timestamp(now_ns)
-        hold = self._hold
-        if hold is not None:
+        if self._manual is not None:
             state = AE_STATE_IDLE
         else:
             state = AE_STATE_CONVERGED if self._ae.converged else AE_STATE_SEARCHING
@@ -206,14 +209,12 @@ class SimCamera:
             "AeState": state,
             FACE_KEY: face,
         }
-        # Sensors apply new exposure and gain a couple of frames after they are requested.
-        if hold is not None:
-            taken = Exposure(exposure_us, again, dgain)
-            asked = hold.update(face, taken)
-            request = (round(asked.exposure_us), asked.analogue_gain, asked.digital_gain)
+        # The booth's face meter or gain trim, through `set_controls` as on a Pi; then the
+        # next request, which the sensor applies a couple of frames later.
+        self._steering.frame(face, metadata)
+        if self._manual is not None:
+            request = self._manual
         else:
-            if self._face_ev is not None:
-                self._ae.exposure_value = self._face_ev.update(face, self._ae.converged)
             request = self._ae.update(luma, exposure_us, again)
         self._applied.append(request)
         self._applied.popleft()
@@ -237,6 +238,21 @@ class SimCamera:
         self._last_stamp_ns = stamp
         return stamp
 
+    def set_controls(self, controls: Mapping[str, Any]) -> None:
+        """The two controls the booth's exposure steering asks for, applied as libcamera's
+        Raspberry Pi IPA applies them: `ExposureValue` scales the auto-exposure's target,
+        `AnalogueGain` replaces the locked gain (up to the sensor's top; manual mode has no
+        digital gain of its own). Any other control is refused, as picamera2 refuses one the
+        camera does not advertise."""
+        for name, value in controls.items():
+            if name == "ExposureValue" and self._ae is not None:
+                self._ae.exposure_value = float(value)
+            elif name == "AnalogueGain" and self._manual is not None and self._ae is not None:
+                top = self._ae.tuning.max_analogue_gain
+                self._manual = (self._manual[0], min(max(1.0, float(value)), top), 1.0)
+            elif name not in ("ExposureValue", "AnalogueGain"):
+                raise RuntimeError(f"Control {name} is not advertised by the simulated camera")
+
     def take_writer(self, files: TakeFiles) -> TakeVideoOutput:
         """The video writer of one take (give it to `start_encoder`): the Pi's own."""
         return TakeVideoOutput(files, self._first_timestamp_us, self.fps)
@@ -256,8 +272,9 @@ class SimCamera:
             # The AGC's last choice, as libcamera's manual mode adopts it: the frames already
             # in the sensor's pipeline were asked with it too, so the lock brings no jump.
             exposure_us, again, dgain = self._ae.settings
+            self._manual = (round(exposure_us), again, dgain)
             locked = Exposure(exposure_us, again, dgain)
-            self._hold = FaceHold(locked, self._ae.tuning.max_analogue_gain)
+            self._steering.lock(locked, self._ae.tuning.max_analogue_gain)
 
     def stop_encoder(self) -> None:
         """Flush and stop the take's encoder and close its files; the preview keeps running
@@ -267,7 +284,8 @@ class SimCamera:
             # The frames still in the encoder come out during close(), and their output
             # needs the take's first timestamp (`_first_timestamp_us`).
             self._flushing = recording
-        self._hold = None
+        self._manual = None
+        self._steering.unlock()
         try:
             if recording is not None:
                 recording.close()
