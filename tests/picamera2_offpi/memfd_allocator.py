@@ -8,9 +8,12 @@ buffers (mapping, `MappedArray`, `make_array`, the encoders) is its own code, un
 
 Two differences from `DmaAllocator`, both forced by the facts:
 - one `FrameBuffer.Plane` per plane of the format, all in the one memfd at their offsets:
-  libcamera's frame generator writes NV12's Y and UV planes through `planes()[0]` and
-  `planes()[1]` (a DMA heap buffer given as one plane is split by the Pi's ISP driver instead);
+  libcamera's frame generator writes each plane through `planes()[i]` (a DMA heap buffer given
+  as one plane is split into planes by the Pi's ISP driver instead);
 - no DMA_BUF_IOCTL_SYNC around CPU access: a memfd has no cache to sync (the ioctl is ENOTTY).
+  Like `DmaAllocator.DmaSync`, `MemfdSync` hands out the buffer's mapping made at allocation
+  (picamera2's base `Sync` maps `planes[0]` anew and insists all planes share one fd number,
+  but libcamera keeps a duplicate of the fd per plane).
 """
 
 from __future__ import annotations
@@ -23,10 +26,23 @@ import libcamera
 from picamera2.allocators.allocator import Allocator, Sync
 
 
+class MemfdSync(Sync):
+    """CPU access to one buffer: its mapping, as `DmaAllocator.DmaSync` gives it, unsynced."""
+
+    def __init__(self, allocator: MemfdAllocator, fb: Any, write: bool) -> None:
+        self._memory = allocator.mapped_buffers[fb]
+
+    def __enter__(self) -> mmap.mmap:
+        return self._memory
+
+    def __exit__(self, *_exc: object) -> None:
+        pass
+
+
 class MemfdAllocator(Allocator):
     def __init__(self) -> None:
         super().__init__()
-        self.sync = Sync
+        self.sync = MemfdSync
         self.frame_buffers: dict[Any, list[Any]] = {}
         self.mapped_buffers: dict[Any, mmap.mmap] = {}
         self._fds: list[int] = []
@@ -36,16 +52,21 @@ class MemfdAllocator(Allocator):
         for stream_config in libcamera_config:
             stream = stream_config.stream
             size = stream_config.frame_size
-            # NV12 (the only format of the virtual camera) and YUV420: the luma plane is
-            # stride × height, the chroma after it.
+            # The planes one after the other: luma (stride × height), then NV12's one
+            # interleaved chroma plane, or YUV420's U and V (half the stride, half the rows).
             luma = stream_config.stride * stream_config.size.height
+            if str(stream_config.pixel_format) == "YUV420":
+                chroma = luma // 4
+                layout = ((0, luma), (luma, chroma), (luma + chroma, chroma))
+            else:
+                layout = ((0, luma), (luma, size - luma))
             buffers = []
             for i in range(stream_config.buffer_count):
                 fd = os.memfd_create(f"picamera2-{i}", os.MFD_CLOEXEC)
                 os.ftruncate(fd, size)
                 self._fds.append(fd)
                 planes = []
-                for offset, length in ((0, luma), (luma, size - luma)):
+                for offset, length in layout:
                     plane = libcamera.FrameBuffer.Plane()
                     plane.fd, plane.offset, plane.length = fd, offset, length
                     planes.append(plane)

@@ -87,8 +87,8 @@ def refused_controls(out: Path) -> dict[str, Any]:
 
 
 def frames_stop(out: Path) -> dict[str, Any]:
-    """The camera stops delivering (a frame every 4 s: longer than the booth waits)."""
-    camera = PiCamera(W, H, 0.25, encoder=SOFTWARE)
+    """The camera stops delivering (a frame every 2.5 s: longer than the booth waits)."""
+    camera = PiCamera(W, H, 0.4, encoder=SOFTWARE)
     camera.start()
     first = camera.capture(0)
     started = time.monotonic()

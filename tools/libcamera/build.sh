@@ -125,10 +125,12 @@ done
 export PATH="/usr/bin:/bin:$PATH"
 builddir="$src_parent/build"
 # Only the virtual handler, no IPA modules (nothing to sign), the Python bindings; the rest off.
+# udev stays on: without it libcamera enumerates devices through /sys/bus/media, which a
+# machine without a media device lacks, and the CameraManager then refuses to start (ENODEV).
 meson setup "$builddir" "$src" --prefix="$prefix" --libdir=lib --buildtype=release \
   -Dpipelines=virtual -Dipas= -Dpycamera=enabled \
   -Dcam=disabled -Dqcam=disabled -Dlc-compliance=disabled -Dgstreamer=disabled \
-  -Dv4l2=false -Ddocumentation=disabled -Dtest=false -Dtracing=disabled -Dudev=disabled \
+  -Dv4l2=false -Ddocumentation=disabled -Dtest=false -Dtracing=disabled -Dudev=enabled \
   -Dcpp_link_args="-Wl,-rpath,$prefix/lib" >&2
 nice ninja -C "$builddir" >&2
 meson install -C "$builddir" --quiet >&2
