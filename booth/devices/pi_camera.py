@@ -28,9 +28,11 @@ would stop the camera and the candidate's preview with it. A Pi 4 encodes in har
 `LibavH264Encoder` (libx264 "ultrafast" in software). Both write the take's files through
 `booth.devices.pi_output.TakeVideoOutput`.
 
-picamera2 comes from apt (python3-picamera2, with libcamera's Python bindings) and cannot be
-installed from PyPI off a Pi, so it is imported only when a `PiCamera` is made; everything else
-in this module is plain Python that the tests run anywhere.
+picamera2 comes from apt (python3-picamera2, with libcamera's Python bindings, which PyPI does
+not have), so it is imported only when a `PiCamera` is made; everything else in this module is
+plain Python that the tests run anywhere. Off a Pi, tests/test_picamera2_virtual.py runs this
+class on PyPI's picamera2 and a libcamera built with its virtual camera (README, "The real
+picamera2 off a Pi").
 """
 
 from __future__ import annotations
