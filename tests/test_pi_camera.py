@@ -270,7 +270,9 @@ def test_a_camera_that_never_stops_does_not_hang_the_booth(standin, monkeypatch,
     try:
         camera.close()
         assert "picamera2 stop() did not return within 0.1 s" in caplog.text
-        # picamera2's close() is still tried, within its bound (it waits for stop() too).
+        # picamera2's close() is still called (it takes back its atexit close first, which
+        # would otherwise hang the process's exit), within its bound: it waits for stop() too.
+        assert camera._picam2.close_called
         assert "picamera2 close() did not return within 0.1 s" in caplog.text
         with pytest.raises(CameraError, match="picamera2 stop"):
             pi_camera.within(0.1, "picamera2 stop()", stuck.wait)

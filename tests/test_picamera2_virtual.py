@@ -75,8 +75,6 @@ def test_a_take_on_the_real_picamera2_has_the_sensors_frames_and_times(tmp_path)
     assert 45 <= found["frames"] <= 75, found
     assert found["dropped"] == 0 and found["error"] is None
     assert found["lens"] is None  # the virtual camera has no lens to report
-    # picamera2 registers its own close() at exit, with no time limit; close() took it back.
-    assert found["atexit_registered"] >= 1 and found["atexit_left"] == 0
 
     files = TakeFiles(tmp_path / ".take-q1-1")
     stamps = read_pts(files.pts)

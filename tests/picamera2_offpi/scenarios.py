@@ -9,7 +9,6 @@ named in the README (this directory's `pykms` and `MemfdAllocator`).
 
 from __future__ import annotations
 
-import atexit
 import json
 import logging
 import os
@@ -46,9 +45,7 @@ class Records(logging.Handler):
 def take(out: Path) -> dict[str, Any]:
     """Preview, a take of `seconds`, stop, close: what the kiosk does with one take."""
     seconds = float(os.environ.get("SCENARIO_SECONDS", "2"))
-    exit_calls = atexit._ncallbacks()
     camera = PiCamera(W, H, FPS, bitrate_bps=1_000_000, encoder=SOFTWARE)
-    registered = atexit._ncallbacks() - exit_calls
     camera.start()
     previews = [camera.capture(0) for _ in range(5)]
     files = TakeFiles(out / ".take-q1-1").create(
@@ -74,8 +71,6 @@ def take(out: Path) -> dict[str, Any]:
         "dropped": stats.dropped,
         "error": stats.error,
         "lens": camera.lens,
-        "atexit_registered": registered,
-        "atexit_left": atexit._ncallbacks() - exit_calls,
     }
 
 
