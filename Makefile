@@ -19,7 +19,7 @@ PINNED_STAMP := $(PINNED)/.installed
 # the source tree (tools/libcamera/build.sh); LIBCAMERA_PREFIX names where it is.
 LIBCAMERA_CACHE ?= /var/cache/booth
 LIBCAMERA_PREFIX := $(VENV)/libcamera-prefix
- deploy/install.sh on an emulated arm64 Debian 12 (tools/arm64_check.py).
+# make arm64-check: deploy/install.sh on an emulated arm64 Debian 12 (tools/arm64_check.py).
 ARM64_WORK ?= /var/tmp/booth-arm64-check
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
