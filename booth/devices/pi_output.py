@@ -28,8 +28,7 @@ import logging
 import threading
 from collections.abc import Callable
 
-from booth.media.takefiles import AppendFile, PeriodicSync, TakeFiles
-from booth.media.video import VideoStats
+from booth.media.takefiles import AppendFile, PeriodicSync, TakeFiles, VideoStats
 
 log = logging.getLogger(__name__)
 

@@ -25,7 +25,6 @@ from __future__ import annotations
 import logging
 import queue
 import threading
-from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any, Protocol
 
@@ -41,16 +40,6 @@ QUEUE_FRAMES_WAITING = 2
 """Frames that may wait for the encoder: about a quarter second at 30 fps."""
 
 _US = Fraction(1, 1_000_000)
-
-
-@dataclass(frozen=True)
-class VideoStats:
-    """What a take's video writer did: frames encoded and frames dropped (encoder too slow);
-    ``error`` says why writing stopped early (disk full...), None when it did not."""
-
-    frames: int
-    dropped: int
-    error: str | None = None
 
 
 class EncoderOutput(Protocol):

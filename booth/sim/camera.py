@@ -36,8 +36,8 @@ from booth.devices.exposure_steering import ExposureSteering
 from booth.devices.face_exposure import MATRIX, CameraAim, camera_aim
 from booth.devices.face_meter import face_brightness
 from booth.devices.pi_output import TakeVideoOutput
-from booth.media.takefiles import TakeFiles, TakeWriteError
-from booth.media.video import SoftwareH264Encoder, VideoStats
+from booth.media.takefiles import TakeFiles, TakeWriteError, VideoStats
+from booth.media.video import SoftwareH264Encoder
 from booth.sim.exposure import METERING_WEIGHTS, AgcTuning, AutoExposure
 from booth.sim.scene import Scene, zone_counts
 from booth.sim.sensor import Sensor
