@@ -87,7 +87,7 @@ def test_a_take_on_the_real_picamera2_has_the_sensors_frames_and_times(tmp_path)
     # each stamped when it was made (a loaded machine may make some late, never early).
     gaps = [b - a for a, b in zip(stamps, stamps[1:], strict=False)]
     assert min(gaps) > FRAME_NS - 2_000, gaps
-    assert abs(statistics.median(gaps) - FRAME_NS) < 0.05 * FRAME_NS, gaps
+    assert abs(statistics.median(gaps) - FRAME_NS) < 0.01 * FRAME_NS, gaps
 
     result = mux_take(files, tmp_path / "take.mp4")
     with av.open(str(result.path)) as container:
