@@ -14,11 +14,16 @@ PYTHON ?= python3
 # Bookworm's PyAV, Debian 12's numpy): tests/test_constraints.py runs booth's tests in it.
 PINNED := .venv-pinned
 PINNED_STAMP := $(PINNED)/.installed
+# libcamera with its virtual camera and Python bindings, for the real-picamera2 tests
+# (tests/test_picamera2_virtual.py): built once per libcamera version and patch, cached outside
+# the source tree (tools/libcamera/build.sh); LIBCAMERA_PREFIX names where it is.
+LIBCAMERA_CACHE ?= /var/cache/booth
+LIBCAMERA_PREFIX := $(VENV)/libcamera-prefix
 # make arm64-check: deploy/install.sh on an emulated arm64 Debian 12 (tools/arm64_check.py).
 ARM64_WORK ?= /var/tmp/booth-arm64-check
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: venv test test-fast lint demo bench i18n screenshots clean arm64-check
+.PHONY: venv test test-fast lint demo bench i18n screenshots clean arm64-check libcamera
 
 venv: $(STAMP) $(TUS_STAMP) $(RECEIVER_STAMP) $(PINNED_STAMP)
 
@@ -51,8 +56,13 @@ lint: venv
 	$(VENV)/bin/lint-imports
 	$(VENV)/bin/mypy
 
+# Every run: a cached build only checks Debian's source index (seconds).
+libcamera: venv
+	BOOTH_LIBCAMERA_CACHE=$(LIBCAMERA_CACHE) nice tools/libcamera/build.sh > $(LIBCAMERA_PREFIX).tmp
+	tail -n 1 $(LIBCAMERA_PREFIX).tmp > $(LIBCAMERA_PREFIX) && rm $(LIBCAMERA_PREFIX).tmp
+
 # The venv's bin first: its node runs the tus server (tools/tus) of the upload tests.
-test: lint
+test: lint libcamera
 	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" SDL_VIDEODRIVER=dummy SDL_AUDIODRIVER=dummy \
 		$(VENV)/bin/pytest -q
 

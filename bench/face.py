@@ -41,7 +41,7 @@ from bench.light_trial import (
     FPS,
     TAKE_AT_S,
     TAKE_S,
-    NoVideo,
+    ScratchTakes,
     booth_mode,
     calibrate_sim,
     sim_rig,
@@ -109,6 +109,7 @@ def run_room(scenario: Scenario, aim: LightSettings, seed: int = 0) -> Take:
     controller = LightController(aim, curve, flicker_period_us=FLICKER_PERIOD_US)
     scene, ring, camera = sim_rig(scenario.lux(0.0), WIDTH, HEIGHT, seed, aim=aim)
     rows, lux, recording = [], [], False
+    takes = ScratchTakes()
     for i in range(round(END_S * FPS)):
         t_ns = round(i * 1e9 / FPS)
         t = t_ns / 1e9
@@ -116,7 +117,7 @@ def run_room(scenario: Scenario, aim: LightSettings, seed: int = 0) -> Take:
         mode = booth_mode(t)
         if (mode == RECORDING) != recording:
             recording = not recording
-            camera.start_encoder(NoVideo()) if recording else camera.stop_encoder()
+            camera.start_encoder(takes.writer(camera)) if recording else camera.stop_encoder()
         frame = camera.capture(t_ns)
         ring.level = controller.update(frame.metadata, t, mode)
         if recording:
@@ -134,6 +135,7 @@ def run_room(scenario: Scenario, aim: LightSettings, seed: int = 0) -> Take:
             )
             lux.append(scene.ambient_lux)
     camera.stop()
+    takes.close()
     columns = np.array(rows).T
     return Take(*columns, room_lux=float(np.mean(lux)))
 

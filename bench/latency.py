@@ -8,7 +8,7 @@ test_ui_render.py draws every screen at 1920x1080), and the times are here:
 - code lookup: `CodeBook.lookup` in an installed codes file of CODES invitations, a code that
   is there and one that is not, against one `hashlib.scrypt` call with the same parameters.
   A lookup costs one hash however many invitations there are. Target: ratio <= 1.2.
-- real-time frame write: `VideoWriter.write` (realtime=True, as on a booth) handed 720p frames
+- real-time frame write: `SoftwareRecording.write` (realtime=True, as on a booth) handed 720p frames
   as fast as it takes them, against the same writer waiting for its encoder (realtime=False,
   as in headless simulation), per frame. The camera must never wait for the encoder: its
   slowest write takes a fraction of one frame's encoding. Target: ratio <= 0.1.
@@ -90,13 +90,13 @@ def frame_write(work: Path) -> tuple[float, float, int]:
     """(median over rounds of the slowest real-time write, median seconds a waiting writer
     takes per frame, frames the real-time writer dropped in its last round)."""
     from booth.media.takefiles import TakeFiles
-    from booth.media.video import VideoWriter
+    from booth.sim.camera import SoftwareRecording
 
     frame = np.random.default_rng(0).integers(0, 255, (HEIGHT, WIDTH, 3), dtype=np.uint8)
 
     def writes(realtime: bool, name: str) -> tuple[list[float], int]:
         files = TakeFiles(work / name).create()
-        video = VideoWriter(files, WIDTH, HEIGHT, FPS, 4_000_000, realtime=realtime)
+        video = SoftwareRecording.for_files(files, WIDTH, HEIGHT, FPS, 4_000_000, realtime=realtime)
         took = [
             _seconds(lambda i=i: video.write(frame, 10**9 + i * 10**9 // FPS))
             for i in range(FRAMES)

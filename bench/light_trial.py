@@ -9,17 +9,22 @@ brightness of the candidate's face in the picture (mean luma of the middle of th
 
 from __future__ import annotations
 
+import shutil
+import tempfile
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Protocol
 
 import numpy as np
 
 from booth.devices.face_exposure import camera_aim
 from booth.devices.face_meter import face_luma
+from booth.devices.pi_output import TakeVideoOutput
 from booth.light.controller import IDLE, RECORDING, SESSION, exposure_gain
 from booth.light.curve import LightCurve
 from booth.light.settings import LightSettings
+from booth.media.takefiles import TakeFiles
 from booth.sim.calibration import calibrate_simulated
 from booth.sim.camera import SimCamera
 from booth.sim.scenarios import RING_LUX_AT_FULL, STEP_AT_S, Scenario
@@ -49,14 +54,20 @@ class RingOutput:
         self.level = min(1.0, max(0.0, output))
 
 
-class NoVideo:
-    """A take's video writer that keeps nothing (the trial measures the frames itself)."""
+class ScratchTakes:
+    """The takes' video, written as the kiosk writes it (the camera's own `take_writer`) into a
+    scratch directory that `close` removes: the trial measures the frames itself."""
 
-    def write(self, rgb: np.ndarray, timestamp_ns: int) -> None:
-        pass
+    def __init__(self) -> None:
+        self._dir = Path(tempfile.mkdtemp(prefix="booth-trial-"))
+        self._count = 0
+
+    def writer(self, camera: SimCamera) -> TakeVideoOutput:
+        self._count += 1
+        return camera.take_writer(TakeFiles(self._dir / f".take-{self._count}").create())
 
     def close(self) -> None:
-        pass
+        shutil.rmtree(self._dir, ignore_errors=True)
 
 
 def booth_mode(t: float) -> str:
@@ -142,22 +153,27 @@ def run_trial(
     n = round(end_s * FPS)
     rows = np.zeros((n, 5))
     recording = False
-    for i in range(n):
-        t_ns = round(i * 1e9 / FPS)
-        t = t_ns / 1e9
-        scene.ambient_lux = scenario.lux(t)
-        # As the kiosk does: the take's encoder is attached while the booth records (which
-        # locks the camera's exposure).
-        if (mode(t) == RECORDING) != recording:
-            recording = not recording
-            if recording:
-                camera.start_encoder(NoVideo())
-            else:
-                camera.stop_encoder()
-        frame = camera.capture(t_ns)
-        ring.level = controller.update(frame.metadata, t, mode(t))
-        ratio = exposure_gain(frame.metadata) / target_exposure_gain
-        rows[i] = (t, scene.ambient_lux, ring.level, ratio, face_luma(frame.image))
+    takes = ScratchTakes()
+    try:
+        for i in range(n):
+            t_ns = round(i * 1e9 / FPS)
+            t = t_ns / 1e9
+            scene.ambient_lux = scenario.lux(t)
+            # As the kiosk does: the take's encoder is attached while the booth records (which
+            # locks the camera's exposure).
+            if (mode(t) == RECORDING) != recording:
+                recording = not recording
+                if recording:
+                    camera.start_encoder(takes.writer(camera))
+                else:
+                    camera.stop_encoder()
+            frame = camera.capture(t_ns)
+            ring.level = controller.update(frame.metadata, t, mode(t))
+            ratio = exposure_gain(frame.metadata) / target_exposure_gain
+            rows[i] = (t, scene.ambient_lux, ring.level, ratio, face_luma(frame.image))
+    finally:
+        camera.stop()
+        takes.close()
     return Trial(*rows.T.copy())
 
 

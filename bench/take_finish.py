@@ -32,8 +32,7 @@ import numpy as np
 
 from booth.media.mux import mux_take
 from booth.media.takefiles import TakeFiles
-from booth.media.video import VideoWriter
-from booth.sim.camera import SimCamera
+from booth.sim.camera import SimCamera, SoftwareRecording
 from booth.sim.voice import Voice
 from booth.sim.world import SimWorld
 
@@ -58,7 +57,9 @@ def make_take(directory: Path) -> TakeFiles:
     camera.start()
     for _ in range(FPS):  # auto-exposure settles
         camera.capture(world.tick())
-    writer = VideoWriter(one_second, WIDTH, HEIGHT, FPS, BITRATE_BPS, realtime=False)
+    writer = SoftwareRecording.for_files(
+        one_second, WIDTH, HEIGHT, FPS, BITRATE_BPS, realtime=False
+    )
     for _ in range(FPS):
         writer.write(camera.capture(world.tick()).image, world.now_ns)
     writer.close()

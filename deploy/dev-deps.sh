@@ -18,6 +18,7 @@ packages=(
   # also enables their services (a Prometheus server on :9090, node_exporter on :9100).
   prometheus
   prometheus-node-exporter
+  libcap-dev       # python-prctl (a dependency of picamera2, in the dev venv) builds against it
   age              # age/age-keygen: the tests and bench decrypt and encrypt sealed sessions
   strace           # lists the system calls age makes, against the kiosk unit's filter
   # A one-node OpenStack Swift with s3api: the object store of the receiver's tests, which

@@ -86,6 +86,7 @@ class Picamera2:
         self.jobs: list[threading.Event] = []
         self.cancelled = 0
         self.stopped_before_cancel = False
+        self.close_called = False
         self._lock = threading.Lock()
 
     def create_video_configuration(self, **config: Any) -> dict[str, Any]:
@@ -136,6 +137,9 @@ class Picamera2:
         self.started = False
 
     def close(self) -> None:
+        # picamera2 0.3.36's close() first unregisters the atexit close its __init__
+        # registered, then stops the camera (and its preview), with no time limit.
+        self.close_called = True
         self.stop()
         self.closed = True
 

@@ -39,4 +39,4 @@ def face_lux(scene: Scene, ring_level: float) -> float:
 
 def exposure_locked(camera: SimCamera) -> bool:
     """Whether the simulated camera's auto-exposure is held (a take is being recorded)."""
-    return camera._hold is not None
+    return camera._manual is not None

@@ -15,7 +15,7 @@ from booth.media.analyze import TakeUnreadable, analyze_take
 from booth.media.audio import AudioWriter
 from booth.media.mux import mux_take
 from booth.media.takefiles import TakeFiles
-from booth.media.video import VideoWriter
+from booth.sim.camera import SoftwareRecording
 from booth.sim.voice import Voice
 
 RATE = 48_000
@@ -37,7 +37,7 @@ def make_take(
     `skipped` never delivered; audio silent (or speech) with a 5 ms full-scale square burst
     starting at each time in `clicks_s` (seconds after the first frame)."""
     files = TakeFiles(tmp_path / ".take-q1-1").create(fps=FPS, sample_rate=RATE, channels=1)
-    video = VideoWriter(files, 160, 120, FPS, 300_000, realtime=False)
+    video = SoftwareRecording.for_files(files, 160, 120, FPS, 300_000, realtime=False)
     grey = np.full((120, 160, 3), 90, dtype=np.uint8)
     white = np.full((120, 160, 3), 250, dtype=np.uint8)
     for i in range(round(seconds * FPS)):

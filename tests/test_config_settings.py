@@ -239,3 +239,16 @@ def test_the_timing_table_fills_the_flows_own_timing(tmp_path):
     assert settings.timing == Timing(inactivity_seconds=7)
     flow = Flow([], settings.languages, VirtualClock(), timing=settings.timing)
     assert flow.timing is settings.timing
+
+
+def test_the_camera_focus_is_read_and_checked(tmp_path):
+    config = tmp_path / "booth.toml"
+    config.write_text('[camera]\nfocus = "distance"\nsubject_distance_m = 1.1\n')
+    camera = load_settings(config).camera
+    assert (camera.focus, camera.subject_distance_m) == ("distance", 1.1)
+    config.write_text('[camera]\nfocus = "auto"\nsubject_distance_m = 0\n')
+    with pytest.raises(ConfigError) as caught:
+        load_settings(config)
+    assert "focus" in str(caught.value) and "subject_distance_m" in str(caught.value)
+    assert Settings().camera.focus == "continuous"
+    assert Settings().camera.subject_distance_m == 0.8

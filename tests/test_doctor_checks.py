@@ -513,3 +513,25 @@ def test_skipped_checks_do_not_fail_the_booth_and_are_counted():
     assert format_checks(results[:1]).splitlines()[-1] == "all checks pass"
     assert exit_code([*results, Check("clock", FAIL, "not synchronised", "fix it")]) == 1
     assert checks.worst(PASS, SKIP) == SKIP and checks.worst(SKIP, WARN) == WARN
+
+
+def test_an_autofocus_camera_reports_its_lens_and_a_failed_focus_warns(tmp_path):
+    from contextlib import contextmanager
+
+    settings = load_settings(sim_booth(tmp_path))
+
+    def camera_with_lens(lens):
+        @contextmanager
+        def opened():
+            with hardware_for(settings).open_camera() as camera:
+                camera.lens = lens  # what PiCamera reads from the frames' AfState/LensPosition
+                yield camera
+
+        return opened
+
+    focused = camera_check(camera_with_lens("focused, lens at 1.25 dioptres (0.80 m)"))
+    assert focused.result == PASS
+    assert focused.detail.endswith("; focus focused, lens at 1.25 dioptres (0.80 m)")
+    failed = camera_check(camera_with_lens("failed, lens at 1.00 dioptres (1.00 m)"))
+    assert failed.result == WARN and "autofocus found no sharp picture" in failed.detail
+    assert '[camera] focus = "distance"' in failed.fix

@@ -18,7 +18,6 @@ from booth.light.settings import LightSettings
 from booth.media.audio import AudioWriter
 from booth.media.mux import mux_take
 from booth.media.takefiles import TakeFiles
-from booth.media.video import VideoWriter
 from booth.sim.camera import SimCamera
 from booth.sim.pins import sim_pin_factory
 from booth.sim.scenarios import DOOR_OPEN_S, RING_LUX_AT_FULL, SCENARIOS, parse_ambient
@@ -69,7 +68,7 @@ def test_a_take_recorded_while_the_room_brightens_keeps_the_face_within_2_percen
     files = TakeFiles(tmp_path / ".take-q1-1").create(
         question_id="q1", take=1, width=W, height=H, fps=FPS, sample_rate=RATE, channels=1
     )
-    video = VideoWriter(files, W, H, FPS, 1_500_000, realtime=False)
+    video = camera.take_writer(files)
     audio = AudioWriter(files, RATE, 1)
     camera.start_encoder(video)
     take_start_ns = world.now_ns + world.frame_period_ns

@@ -16,7 +16,7 @@ from booth.media.audio import AudioWriter
 from booth.media.mux import TakeUnusable, mux_take
 from booth.media.recover import recover_take
 from booth.media.takefiles import TakeFiles, TakeWriteError, read_pts
-from booth.media.video import VideoWriter
+from booth.sim.camera import SoftwareRecording
 
 W, H, FPS, RATE = 160, 120, 30, 48_000
 FRAME_NS = 1_000_000_000 // FPS
@@ -40,7 +40,7 @@ def record(
         question_id="q1", take=1, width=W, height=H, fps=FPS, sample_rate=RATE, channels=1
     )
     frames = round(seconds * FPS)
-    video = VideoWriter(files, W, H, FPS, 400_000, realtime=False)
+    video = SoftwareRecording.for_files(files, W, H, FPS, 400_000, realtime=False)
     for i in range(frames):
         rgb = np.full((H, W, 3), 40, np.uint8)
         rgb[:, (3 * i) % W] = 200
@@ -156,7 +156,7 @@ def test_max_seconds_cuts_the_take_at_the_answer_limit(tmp_path):
 
 def test_a_take_with_no_audio_gets_a_silent_aac_track(tmp_path):
     files = TakeFiles(tmp_path / "t").create(fps=FPS, sample_rate=RATE, channels=1)
-    video = VideoWriter(files, W, H, FPS, 400_000, realtime=False)
+    video = SoftwareRecording.for_files(files, W, H, FPS, 400_000, realtime=False)
     for i in range(30):
         video.write(np.zeros((H, W, 3), np.uint8), T0 + i * FRAME_NS)
     video.close()
@@ -221,7 +221,7 @@ def test_recovery_of_a_take_with_nothing_usable_returns_none_and_keeps_the_files
 
 def test_a_realtime_writer_drops_frames_instead_of_blocking_the_camera(tmp_path):
     files = TakeFiles(tmp_path / "t").create()
-    video = VideoWriter(files, 1280, 720, FPS, 4_000_000, realtime=True)
+    video = SoftwareRecording.for_files(files, 1280, 720, FPS, 4_000_000, realtime=True)
     frame = np.random.default_rng(0).integers(0, 255, (720, 1280, 3), dtype=np.uint8)
     for i in range(60):  # as fast as it takes them: faster than it encodes 720p
         video.write(frame, T0 + i * FRAME_NS)
@@ -249,7 +249,7 @@ def test_a_full_disk_stops_the_writers_with_a_clear_error_and_no_hang(tmp_path):
     files = TakeFiles(tmp_path / "t").create()
     files.video.symlink_to("/dev/full")
     files.audio.symlink_to("/dev/full")
-    video = VideoWriter(files, W, H, FPS, 400_000, realtime=False)
+    video = SoftwareRecording.for_files(files, W, H, FPS, 400_000, realtime=False)
     with pytest.raises(TakeWriteError, match="No space left"):
         for i in range(100):
             video.write(np.zeros((H, W, 3), np.uint8), T0 + i * FRAME_NS)

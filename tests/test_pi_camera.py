@@ -11,6 +11,8 @@ import pytest
 
 from booth.devices.camera import METADATA_KEYS, CameraError
 from booth.devices.pi_camera import (
+    AF_MODE_CONTINUOUS,
+    AF_MODE_MANUAL,
     HARDWARE,
     SOFTWARE,
     PiCamera,
@@ -18,14 +20,18 @@ from booth.devices.pi_camera import (
     camera_controls,
     choose_encoder,
     encoder_options,
+    focus_controls,
     frame_metadata,
     import_picamera2,
+    lens_state,
     read_pi_model,
     yuv420_to_rgb,
 )
 
-ON_A_PI = importlib.util.find_spec("picamera2") is not None
-off_a_pi = pytest.mark.skipif(ON_A_PI, reason="picamera2 is installed here")
+# The dev venv has picamera2 from PyPI (for tests/test_picamera2_virtual.py, which runs it in
+# processes of its own), but no libcamera: importing picamera2 fails here as off any Pi.
+ON_A_PI = importlib.util.find_spec("libcamera") is not None
+off_a_pi = pytest.mark.skipif(ON_A_PI, reason="libcamera is importable here")
 MANUAL = "AeFlickerModeEnum.Manual"  # stands in for libcamera's enum value, passed through
 
 
@@ -126,6 +132,34 @@ def test_picamera2_is_not_imported_by_the_pi_modules():
     for name in ("booth.devices.pi_camera", "booth.devices.pi_output", "booth.kiosk.pi"):
         importlib.import_module(name)
     assert "picamera2" not in sys.modules
+
+
+AF_CONTROLS = {"AfMode": (0, 2, 0), "LensPosition": (0.0, 15.0, 1.0)}
+
+
+def test_an_autofocus_module_focuses_continuously_by_default():
+    assert focus_controls("continuous", 0.8, AF_CONTROLS) == {"AfMode": AF_MODE_CONTINUOUS}
+
+
+def test_a_fixed_distance_sets_the_lens_in_dioptres_within_its_range():
+    assert focus_controls("distance", 0.8, AF_CONTROLS) == {
+        "AfMode": AF_MODE_MANUAL,
+        "LensPosition": pytest.approx(1.25),
+    }
+    assert focus_controls("distance", 0.05, AF_CONTROLS)["LensPosition"] == 15.0
+
+
+def test_a_fixed_focus_module_gets_no_focus_controls():
+    assert focus_controls("continuous", 0.8, {"ExposureTime": (1, 2, 1)}) == {}
+    assert focus_controls("distance", 0.8, {}) == {}
+
+
+def test_the_lens_state_is_read_from_the_frame_metadata():
+    assert lens_state({"AfState": 2, "LensPosition": 1.25}) == (
+        "focused, lens at 1.25 dioptres (0.80 m)"
+    )
+    assert lens_state({"LensPosition": 0.0}) == "lens at 0.00 dioptres (infinity)"
+    assert lens_state({"ExposureTime": 10_000}) is None
 
 
 @off_a_pi
@@ -236,6 +270,10 @@ def test_a_camera_that_never_stops_does_not_hang_the_booth(standin, monkeypatch,
     try:
         camera.close()
         assert "picamera2 stop() did not return within 0.1 s" in caplog.text
+        # picamera2's close() is still called (it takes back its atexit close first, which
+        # would otherwise hang the process's exit), within its bound: it waits for stop() too.
+        assert camera._picam2.close_called
+        assert "picamera2 close() did not return within 0.1 s" in caplog.text
         with pytest.raises(CameraError, match="picamera2 stop"):
             pi_camera.within(0.1, "picamera2 stop()", stuck.wait)
     finally:

@@ -22,7 +22,7 @@ from booth.sim.voice import Voice
 
 PERIOD = 1600
 off_a_pi = pytest.mark.skipif(
-    importlib.util.find_spec("picamera2") is not None, reason="picamera2 is installed here"
+    importlib.util.find_spec("libcamera") is not None, reason="libcamera is importable here"
 )
 
 

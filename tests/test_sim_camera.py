@@ -1,10 +1,12 @@
 """The simulated camera: frames, picamera2 metadata, preview, encoder hand-off, faults."""
 
+import av
 import numpy as np
 import pytest
 
 from booth.devices.camera import METADATA_KEYS, CameraError, preview_size
 from booth.devices.light import RingLight
+from booth.media.takefiles import TakeFiles, read_pts
 from booth.sim.camera import SimCamera
 from booth.sim.pins import sim_pin_factory
 from booth.sim.scene import Scene
@@ -13,19 +15,15 @@ from tests.sim_support import reset_sim_pins
 FRAME_NS = 33_333_333
 
 
-class TakeRecorder:
-    """A minimal frame sink of our own FrameWriter interface: remembers what it was given."""
+@pytest.fixture
+def files(tmp_path):
+    return TakeFiles(tmp_path / ".take-q1-1").create(width=160, height=120, fps=30)
 
-    def __init__(self):
-        self.frames = []
-        self.closed = False
 
-    def write(self, rgb, timestamp_ns):
-        assert not self.closed
-        self.frames.append((rgb.shape, timestamp_ns))
-
-    def close(self):
-        self.closed = True
+def decoded_frames(files):
+    """The frames of a take's video.h264, decoded."""
+    with av.open(str(files.video), format="h264") as container:
+        return [f.to_ndarray(format="rgb24").shape for f in container.decode(video=0)]
 
 
 @pytest.fixture
@@ -65,29 +63,44 @@ def test_preview_shows_the_same_brightness_as_the_recording():
     assert abs(frame.image.mean() - frame.preview.mean()) < 2
 
 
-def test_encoder_gets_every_full_size_frame_with_its_sensor_timestamp_until_stopped(camera):
+def test_encoder_gets_every_full_size_frame_with_its_sensor_timestamp_until_stopped(camera, files):
     camera.capture(0)
-    take = TakeRecorder()
+    take = camera.take_writer(files)
     camera.start_encoder(take)
     for k in range(1, 6):
         camera.capture(k * FRAME_NS)
     camera.stop_encoder()
     camera.capture(6 * FRAME_NS)  # preview goes on, nothing more is recorded
-    assert take.closed
-    assert take.frames == [((120, 160, 3), k * FRAME_NS) for k in range(1, 6)]
+    assert take.close().frames == 5
+    # Each frame's SensorTimestamp, to the µs picamera2's encoders keep.
+    assert read_pts(files.pts) == [k * FRAME_NS // 1000 * 1000 for k in range(1, 6)]
+    assert decoded_frames(files) == [(120, 160, 3)] * 5
 
 
-def test_a_second_encoder_is_refused_while_one_records(camera):
-    camera.start_encoder(TakeRecorder())
-    with pytest.raises(RuntimeError):
-        camera.start_encoder(TakeRecorder())
-
-
-def test_stopping_the_camera_closes_a_running_take(camera):
-    take = TakeRecorder()
+def test_repeated_sensor_times_are_written_strictly_increasing_as_on_the_pi(camera, files):
+    take = camera.take_writer(files)
     camera.start_encoder(take)
+    for now in (0, 500, 900, FRAME_NS):  # three frames within one µs of each other
+        camera.capture(now)
+    camera.stop_encoder()
+    assert read_pts(files.pts) == [0, 1, 2, FRAME_NS // 1000 * 1000]
+
+
+def test_a_second_encoder_is_refused_while_one_records(camera, files, tmp_path):
+    camera.start_encoder(camera.take_writer(files))
+    other = TakeFiles(tmp_path / ".take-q1-2").create()
+    with pytest.raises(RuntimeError):
+        camera.start_encoder(camera.take_writer(other))
+
+
+def test_stopping_the_camera_closes_a_running_take(camera, files):
+    take = camera.take_writer(files)
+    camera.start_encoder(take)
+    camera.capture(0)
     camera.stop()
-    assert take.closed and not camera.running
+    assert not camera.running
+    take.outputframe(b"late", True, 0)  # a closed writer takes nothing more
+    assert files.video.read_bytes() and not files.video.read_bytes().endswith(b"late")
 
 
 def test_ring_light_duty_set_through_gpiozero_reaches_the_scene():

@@ -16,6 +16,7 @@ from booth.devices.pi_camera import (
     frame_metadata,
     locked_exposure,
 )
+from booth.media.takefiles import TakeFiles
 from booth.sim.camera import SimCamera
 from booth.sim.scene import Scene
 from tests.sim_support import exposure_locked
@@ -27,12 +28,10 @@ class Ring:
     level = 0.5
 
 
-class NoVideo:
-    def write(self, rgb, timestamp_ns):
-        pass
-
-    def close(self):
-        pass
+@pytest.fixture
+def take(tmp_path):
+    """A take's files, for the camera's own writer (`take_writer`)."""
+    return TakeFiles(tmp_path / ".take-q1-1").create(width=160, height=120, fps=30)
 
 
 def total(m) -> float:
@@ -55,11 +54,11 @@ def booth():
     camera.stop()
 
 
-def test_a_take_locks_the_exposure_without_a_jump_and_stopping_hands_it_back(booth):
+def test_a_take_locks_the_exposure_without_a_jump_and_stopping_hands_it_back(booth, take):
     scene, camera, capture = booth
     before = capture().metadata
     assert before["AeState"] == AE_STATE_CONVERGED
-    camera.start_encoder(NoVideo())
+    camera.start_encoder(camera.take_writer(take))
     during = [capture().metadata for _ in range(30)]
     assert all(m["AeState"] == AE_STATE_IDLE for m in during)
     assert {(m["ExposureTime"], m["AnalogueGain"]) for m in during} == {
@@ -73,9 +72,9 @@ def test_a_take_locks_the_exposure_without_a_jump_and_stopping_hands_it_back(boo
     assert total(after[-1]) < 0.7 * total(before)
 
 
-def test_while_locked_a_brighter_room_is_held_off_the_face_by_gain_alone(booth):
+def test_while_locked_a_brighter_room_is_held_off_the_face_by_gain_alone(booth, take):
     scene, camera, capture = booth
-    camera.start_encoder(NoVideo())
+    camera.start_encoder(camera.take_writer(take))
     start = np.mean([face_luma(capture().image) for _ in range(10)])
     scene.ambient_lux = 240.0
     frames = [capture() for _ in range(30)]
@@ -85,10 +84,10 @@ def test_while_locked_a_brighter_room_is_held_off_the_face_by_gain_alone(booth):
     assert frames[-1].metadata["AnalogueGain"] < frames[0].metadata["AnalogueGain"]
 
 
-def test_without_the_lock_auto_exposure_runs_through_a_take():
+def test_without_the_lock_auto_exposure_runs_through_a_take(take):
     camera = SimCamera(160, 120, 30, Scene(), Ring(), lock_exposure=False)
     camera.start()
-    camera.start_encoder(NoVideo())
+    camera.start_encoder(camera.take_writer(take))
     assert camera.capture(0).metadata["AeState"] != AE_STATE_IDLE
     assert not exposure_locked(camera)
 

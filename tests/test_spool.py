@@ -25,7 +25,7 @@ from booth.media.spool import (
     worst_case_bytes,
 )
 from booth.media.takefiles import TakeFiles
-from booth.media.video import VideoWriter
+from booth.sim.camera import SoftwareRecording
 
 W, H, FPS, RATE = 160, 120, 30, 48_000
 STARTED = datetime(2026, 11, 25, 22, 15, tzinfo=UTC)
@@ -34,7 +34,7 @@ FINISHED = datetime(2026, 11, 25, 22, 40, tzinfo=UTC)
 
 def record(files: TakeFiles, seconds: float = 1.0) -> None:
     """Write a short take (grey frames with a moving bar, a hum) through the real writers."""
-    video = VideoWriter(files, W, H, FPS, 300_000, realtime=False)
+    video = SoftwareRecording.for_files(files, W, H, FPS, 300_000, realtime=False)
     audio = AudioWriter(files, RATE, 1)
     t0 = 1_000_000_000_000
     for i in range(round(seconds * FPS)):
@@ -203,11 +203,11 @@ from pathlib import Path
 import numpy as np
 from booth.media.audio import AudioWriter
 from booth.media.spool import Spool
-from booth.media.video import VideoWriter
+from booth.sim.camera import SoftwareRecording
 
 session = Spool(Path(sys.argv[1])).open_session("b", "i", "c", started=datetime.now(UTC))
 files = session.new_take("q1", 1, width=160, height=120, fps=30, sample_rate=48000, channels=1)
-video = VideoWriter(files, 160, 120, 30, 300_000, realtime=True)
+video = SoftwareRecording.for_files(files, 160, 120, 30, 300_000, realtime=True)
 audio = AudioWriter(files, 48000, 1)
 print("recording", flush=True)
 start = time.monotonic_ns()

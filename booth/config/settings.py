@@ -108,6 +108,25 @@ class Recording:
     disk_margin_bytes: int = 500_000_000
 
 
+FOCUS_MODES = ("continuous", "distance")
+"""How an autofocus camera (Camera Module 3) focuses: `CameraSettings.focus`."""
+
+
+@dataclass(frozen=True)
+class CameraSettings:
+    """The camera's lens. Fixed-focus modules (HQ with a manual lens, Camera Module 2) need none.
+
+    focus: "continuous" (default): libcamera's continuous autofocus follows the candidate;
+    "distance": the lens is set once to `subject_distance_m`, for a chair that does not move.
+    Without either, a Camera Module 3 stays at libcamera's default lens position, 1 dioptre
+    (1 m), behind a candidate at 0.7–0.9 m: a soft face.
+    subject_distance_m: the candidate's distance from the lens, metres (the "distance" focus).
+    """
+
+    focus: str = "continuous"
+    subject_distance_m: float = 0.8
+
+
 DRIVERS = ("auto", "sysfs", "gpiozero")
 
 
@@ -244,6 +263,7 @@ class Settings:
     display: Display = field(default_factory=Display)
     devices: Devices = field(default_factory=lambda: Devices(backend=detect_backend()))
     recording: Recording = field(default_factory=Recording)
+    camera: CameraSettings = field(default_factory=CameraSettings)
     paths: Paths = field(default_factory=Paths)
     hours: OpeningHours = field(default_factory=OpeningHours)
     timing: Timing = field(default_factory=Timing)
@@ -283,6 +303,7 @@ def load_settings(path: Path | None) -> Settings:
         display=_display(root.table("display")),
         devices=_devices(root.table("devices")),
         recording=_recording(root.table("recording")),
+        camera=_camera(root.table("camera")),
         paths=_paths(root.table("paths"), base),
         hours=_hours(root.table("hours")),
         timing=_timing(root.table("timing")),
@@ -401,6 +422,20 @@ def _occupied_clash(t: Table, devices: Devices) -> None:
                 f"GPIO{pin} is also devices.{name}",
                 "a pin of its own, e.g. 26 (header pin 37; see hardware/README.md)",
             )
+
+
+def _camera(t: Table | None) -> CameraSettings:
+    c = CameraSettings()
+    if t is None:
+        return c
+    camera = CameraSettings(
+        focus=t.string("focus", c.focus, choices=FOCUS_MODES),
+        subject_distance_m=t.number(
+            "subject_distance_m", c.subject_distance_m, minimum=0.2, maximum=10.0
+        ),
+    )
+    t.finish()
+    return camera
 
 
 def _recording(t: Table | None) -> Recording:

@@ -6,9 +6,12 @@ and the exposure metadata under picamera2's key names. This mirrors how the Pi b
 (issue 3): picamera2's *main* stream feeds the H.264 encoder, its *lores* stream feeds the
 preview and the metering, and each request's metadata carries ExposureTime, AnalogueGain, â€¦.
 
-Recording: `take_writer(files)` makes the take's video writer (on a Pi, picamera2's own H.264
-encoder writing the take's files; in simulation, libx264 through PyAV), `start_encoder(writer)`
-attaches it until `stop_encoder()`, which closes it. The preview keeps running between takes.
+Recording: `take_writer(files)` makes the take's video writer, the same for every camera:
+booth.devices.pi_output's `TakeVideoOutput`, the only code that writes a take's video files.
+`start_encoder(writer)` starts a fresh H.264 encoder feeding it (on a Pi, picamera2's own; in
+simulation booth.media.video's `SoftwareH264Encoder`, which calls it as picamera2's
+`LibavH264Encoder` does) until `stop_encoder()`, which closes it. The preview keeps running
+between takes.
 
 While an encoder is attached the exposure is locked: auto-exposure stops at the exposure time
 and gains it had when the take started, and resumes when the take stops; only a small gain
@@ -20,12 +23,12 @@ booth.devices.exposure_hold for why). Frames report the lock the way libcamera â
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, Protocol
 
 import numpy as np
 
+from booth.devices.pi_output import TakeVideoOutput
 from booth.media.takefiles import TakeFiles
-from booth.media.video import VideoStats
 
 PREVIEW_MAX_WIDTH = 640
 CONTROL_DELAY_FRAMES = 2
@@ -96,17 +99,6 @@ class CameraFrame:
         return int(self.metadata["SensorTimestamp"])
 
 
-@runtime_checkable
-class FrameWriter(Protocol):
-    """Where a take's video frames go while an encoder is attached (a media VideoWriter)."""
-
-    def write(self, rgb: np.ndarray, timestamp_ns: int) -> None: ...
-
-    def close(self) -> VideoStats:
-        """Flush and close the take's video files; what was written and dropped."""
-        ...
-
-
 class Camera(Protocol):
     """What the kiosk needs from a camera, whatever the backend.
 
@@ -129,12 +121,17 @@ class Camera(Protocol):
         backend waits for the sensor instead and ignores it."""
         ...
 
-    def take_writer(self, files: TakeFiles) -> FrameWriter:
-        """A new video writer for one take, writing `files` (a new encoder per take)."""
+    def take_writer(self, files: TakeFiles) -> TakeVideoOutput:
+        """The video writer of one take, writing `files`."""
         ...
 
-    def start_encoder(self, writer: FrameWriter) -> None:
-        """Attach a take's writer and lock the exposure at its current values."""
+    def start_encoder(self, writer: TakeVideoOutput) -> None:
+        """Start a fresh encoder feeding `writer` and lock the exposure at its current values.
+        On failure `writer` is closed and the exception raised."""
+        ...
+
+    def close(self) -> None:
+        """Stop and release the camera; never hangs."""
         ...
 
     def stop_encoder(self) -> None:

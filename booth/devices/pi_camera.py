@@ -11,7 +11,8 @@ One libcamera configuration serves the whole session:
 While a take's encoder runs, auto-exposure is off: `start_encoder` fixes exposure time and
 analogue gain at the values of the last frame (exposure rounded to whole flicker periods), and
 `stop_encoder` hands them back to auto-exposure; in between the face-holding gain trim of
-booth.devices.exposure_hold runs on the preview. libcamera 0.5 replaced `AeEnable` by
+booth.devices.exposure_hold runs on the preview (booth.devices.exposure_steering, the glue both
+cameras share, through `PiCamera.set_controls`). libcamera 0.5 replaced `AeEnable` by
 `ExposureTimeMode` and `AnalogueGainMode` (its Raspberry Pi IPA ignores `AeEnable` since,
 picamera2 issue 1269), so the controls are chosen by what the camera advertises
 (`exposure_lock_controls`).
@@ -27,13 +28,17 @@ would stop the camera and the candidate's preview with it. A Pi 4 encodes in har
 `LibavH264Encoder` (libx264 "ultrafast" in software). Both write the take's files through
 `booth.devices.pi_output.TakeVideoOutput`.
 
-picamera2 comes from apt (python3-picamera2, with libcamera's Python bindings) and cannot be
-installed from PyPI off a Pi, so it is imported only when a `PiCamera` is made; everything else
-in this module is plain Python that the tests run anywhere.
+picamera2 comes from apt (python3-picamera2, with libcamera's Python bindings, which PyPI does
+not have), so it is imported only when a `PiCamera` is made; everything else in this module is
+plain Python that the tests run anywhere. Off a Pi, tests/test_picamera2_virtual.py runs this
+class on PyPI's picamera2 and a libcamera built with its virtual camera (README, "The real
+picamera2 off a Pi").
 """
 
 from __future__ import annotations
 
+import atexit
+import gc
 import logging
 import re
 import threading
@@ -57,10 +62,10 @@ from booth.devices.camera import (
     CameraFrame,
     preview_size,
 )
-from booth.devices.exposure_hold import Exposure, FaceHold
+from booth.devices.exposure_hold import Exposure
+from booth.devices.exposure_steering import ExposureSteering
 from booth.devices.face_exposure import (
     CameraAim,
-    FaceExposure,
     aim_controls,
     with_booth_exposure_mode,
 )
@@ -218,6 +223,54 @@ def frame_metadata(
     return metadata
 
 
+AF_MODE_MANUAL, AF_MODE_CONTINUOUS = 0, 2
+"""libcamera's AfModeEnum values (control_ids_core.yaml: AfModeManual 0, AfModeAuto 1,
+AfModeContinuous 2)."""
+CONTINUOUS, DISTANCE = "continuous", "distance"
+
+
+def focus_controls(
+    focus: str, subject_distance_m: float, available: Mapping[str, Any]
+) -> dict[str, Any]:
+    """picamera2 controls that focus an autofocus module on the candidate; {} for a fixed lens.
+
+    focus: `CONTINUOUS` (libcamera's continuous autofocus) or `DISTANCE` (the lens set once to
+    `subject_distance_m`, metres). available: `Picamera2.camera_controls`; a module without
+    `AfMode` (HQ, Camera Module 2) has no lens to move. LensPosition is in dioptres (1 / m),
+    clamped to the range the module advertises. Without these a Camera Module 3 keeps
+    libcamera's default, manual focus at 1.0 dioptre (1 m): behind a candidate at 0.7–0.9 m.
+    """
+    if "AfMode" not in available:
+        return {}
+    if focus == CONTINUOUS:
+        return {"AfMode": AF_MODE_CONTINUOUS}
+    dioptres = 1.0 / subject_distance_m
+    limits = available.get("LensPosition")
+    if limits:
+        low, high = float(limits[0]), float(limits[1])
+        dioptres = min(max(dioptres, low), high)
+    return {"AfMode": AF_MODE_MANUAL, "LensPosition": dioptres}
+
+
+def lens_state(metadata: Mapping[str, Any]) -> str | None:
+    """What a frame's metadata says about the lens, for `booth doctor`; None without a lens.
+
+    AfState (libcamera: Idle 0, Scanning 1, Focused 2, Failed 3) and LensPosition (dioptres).
+    """
+    if "LensPosition" not in metadata and "AfState" not in metadata:
+        return None
+    parts = []
+    state = metadata.get("AfState")
+    if state is not None:
+        parts.append({0: "idle", 1: "scanning", 2: "focused", 3: "failed"}.get(int(state), "?"))
+    position = metadata.get("LensPosition")
+    if position is not None:
+        dioptres = float(position)
+        where = f"{1 / dioptres:.2f} m" if dioptres > 0 else "infinity"
+        parts.append(f"lens at {dioptres:.2f} dioptres ({where})")
+    return ", ".join(parts)
+
+
 MANUAL, AUTO = 1, 0
 """libcamera's ExposureTimeModeEnum / AnalogueGainModeEnum values (Manual = 1, Auto = 0)."""
 FLICKER_SNAP = 0.02
@@ -323,6 +376,7 @@ class PiCamera:
     bitrate_bps: H.264 bit rate in bits per second, for both encoders.
     flicker_period_us: mains flicker period to lock exposure to (0 = none).
     camera_num: which camera, if several are connected.
+    focus, subject_distance_m: how an autofocus module focuses (`focus_controls`).
     encoder: force `HARDWARE` or `SOFTWARE`; None detects the board's (see `choose_encoder`).
     aim: the auto-exposure's metering, face level and exposure profile
     (booth.devices.face_exposure.camera_aim); None: the camera's own defaults.
@@ -341,9 +395,14 @@ class PiCamera:
         camera_num: int = 0,
         encoder: str | None = None,
         aim: CameraAim | None = None,
+        focus: str = CONTINUOUS,
+        subject_distance_m: float = 0.8,
     ) -> None:
         self._lib = import_picamera2()
         self.aim = aim
+        self.focus = focus
+        self.subject_distance_m = subject_distance_m
+        self._refused: set[str] = set()
         self._tuning = self._booth_tuning(camera_num)
         self.size = (width, height)
         self.fps = float(fps)
@@ -354,6 +413,8 @@ class PiCamera:
         )
         self.frame_duration_us = round(1e6 / self.fps)
         self.fault: str | None = None
+        self.lens: str | None = None
+        """The last frame's focus (`lens_state`), None for a fixed-focus module."""
         self.preview_size = preview_size(width, height)
         try:
             tuning = {"tuning": self._tuning} if self._tuning is not None else {}
@@ -368,10 +429,9 @@ class PiCamera:
         self._output: TakeVideoOutput | None = None
         self._running = False
         self._last_raw: Mapping[str, Any] | None = None
-        self._hold: FaceHold | None = None
-        self._asked_gain: float | None = None
-        self._face_ev: FaceExposure | None = None
-        self._asked_ev = 0.0
+        self._steering = ExposureSteering(
+            self.set_controls, self.aim.face_level if self.aim else None
+        )
 
     # -------------------------------------------------------------- streaming
     def start(self) -> None:
@@ -386,7 +446,8 @@ class PiCamera:
             controls=camera_controls(
                 self.fps, self.flicker_period_us, available, lc.AeFlickerModeEnum.Manual
             )
-            | (aim_controls(self.aim, available, self._tuning is not None) if self.aim else {}),
+            | (aim_controls(self.aim, available, self._tuning is not None) if self.aim else {})
+            | focus_controls(self.focus, self.subject_distance_m, available),
             encode="main",
             display=None,
         )
@@ -402,9 +463,7 @@ class PiCamera:
         lores = picam2.camera_configuration()["lores"]
         self.preview_size = tuple(lores["size"])
         self._running = True
-        level = self.aim.face_level if self.aim else None
-        self._face_ev = FaceExposure(level) if level is not None else None
-        self._asked_ev = 0.0
+        self._steering.restart()
         log.info(
             "camera %s: %dx%d at %g fps, preview %dx%d, %s H.264",
             self.model,
@@ -429,12 +488,23 @@ class PiCamera:
     def close(self) -> None:
         """Stop and release the camera for other programs (rpicam-hello, booth doctor).
 
-        Never hangs: a camera that does not stop is logged and left to the process's exit."""
+        picamera2's close() is always called, within `STOP_TIMEOUT_S`, even when stop() did not
+        return; its own `atexit` close is unregistered, as that one has no time limit and would
+        hang the process's exit on a dead camera. Never hangs, never raises: a camera that does
+        not close is logged and left to the process's exit."""
         try:
             self.stop()
-            within(STOP_TIMEOUT_S, "picamera2 close()", self._picam2.close)
+        except Exception as error:  # closing comes next whatever stop() did
+            log.error("camera %s: %s", self.model, error)
+        picam2 = self._picam2
+        try:
+            within(STOP_TIMEOUT_S, "picamera2 close()", picam2.close)
         except CameraError as error:
             log.error("camera %s: %s; it is released when the process ends", self.model, error)
+        except Exception as error:
+            log.error("camera %s: picamera2 close() failed: %r", self.model, error)
+        finally:
+            atexit.unregister(picam2.close)
 
     def _cancel_jobs(self) -> None:
         """Drop picamera2's queued jobs. A `capture_request` that timed out stays queued, and
@@ -471,18 +541,16 @@ class PiCamera:
         try:
             lores = request.make_array("lores")
             raw = request.get_metadata()
-            metadata = frame_metadata(raw, self.frame_duration_us, self._hold is not None)
+            metadata = frame_metadata(raw, self.frame_duration_us, self._steering.locked)
         finally:
             request.release()
         self._last_raw = raw
+        self.lens = lens_state(raw)
         # The YUV lores frame becomes RGB only when it is looked at: by a screen that shows
         # the preview, or by the exposure hold during a take.
         frame = CameraFrame(None, lambda: yuv420_to_rgb(lores, *self.preview_size), metadata)
         face = metadata[FACE_KEY] = face_brightness_yuv(lores, *self.preview_size)
-        if self._hold is not None:
-            self._trim_gain(face, metadata)
-        elif self._face_ev is not None:
-            self._meter_face(face, metadata)
+        self._steering.frame(face, metadata)
         output = self._output
         if output is not None and output.error is not None:
             # As the software writer does: the kiosk stops the take and keeps what is on disk.
@@ -533,6 +601,32 @@ class PiCamera:
                 output.close()
 
     # ---------------------------------------------------------- exposure lock
+    def set_controls(self, controls: Mapping[str, Any]) -> None:
+        """Ask picamera2 for `controls`, leaving out those the camera does not advertise.
+
+        picamera2 raises on a control libcamera does not advertise ("Control … is not
+        advertised by libcamera"), and a raise here would stop the kiosk's frame loop for an
+        exposure nudge: each control the camera refuses is logged once and skipped, and the
+        booth goes on with the camera's own exposure."""
+        available = self._available_controls()
+        wanted = {}
+        for name, value in controls.items():
+            if available and name not in available:
+                if name not in self._refused:
+                    self._refused.add(name)
+                    log.warning("camera %s has no control %s: left to the camera", self.model, name)
+                continue
+            wanted[name] = value
+        if not wanted:
+            return
+        try:
+            self._picam2.set_controls(wanted)
+        except Exception as error:  # libcamera's refusal of a value: the frames matter more
+            key = ",".join(sorted(wanted))
+            if key not in self._refused:
+                self._refused.add(key)
+                log.warning("camera %s refused %s (%s): left to the camera", self.model, key, error)
+
     def _available_controls(self) -> Mapping[str, Any]:
         """Control name → (min, max, default), as picamera2's `camera_controls` has them."""
         return getattr(self._picam2, "camera_controls", {}) or {}
@@ -550,39 +644,17 @@ class PiCamera:
         except Exception as error:  # the take matters more than the lock
             log.warning("cannot lock the exposure (%s): the take runs on auto-exposure", error)
             return
-        self._hold = FaceHold(locked, float(top))
-        self._asked_gain = locked.analogue_gain
+        self._steering.lock(locked, float(top))
         log.info("exposure locked at %d µs, gain %.2f", locked.exposure_us, locked.analogue_gain)
 
     def _unlock_exposure(self) -> None:
-        if self._hold is None:
+        if not self._steering.locked:
             return
-        self._hold = self._asked_gain = None
+        self._steering.unlock()
         try:
             self._picam2.set_controls(exposure_unlock_controls(self._available_controls()))
         except Exception as error:
             log.error("cannot hand the exposure back to auto-exposure: %s", error)
-
-    def _trim_gain(self, face: float, metadata: Mapping[str, Any]) -> None:
-        """The face-holding gain trim: a new AnalogueGain only when it moved (every request
-        carries the controls set since the last one)."""
-        assert self._hold is not None
-        frame = Exposure(
-            metadata["ExposureTime"], metadata["AnalogueGain"], metadata["DigitalGain"]
-        )
-        gain = self._hold.update(face, frame).analogue_gain
-        if self._asked_gain is None or abs(gain / self._asked_gain - 1.0) > 1e-4:
-            self._picam2.set_controls({"AnalogueGain": gain})
-            self._asked_gain = gain
-
-    def _meter_face(self, face: float, metadata: Mapping[str, Any]) -> None:
-        """The face meter's ExposureValue (booth.devices.face_exposure), asked for only when it
-        moves."""
-        assert self._face_ev is not None
-        ev = self._face_ev.update(face, metadata["AeState"] == AE_STATE_CONVERGED)
-        if ev != self._asked_ev:
-            self._picam2.set_controls({"ExposureValue": ev})
-            self._asked_ev = ev
 
     def _booth_tuning(self, camera_num: int) -> dict[str, Any] | None:
         """The sensor's tuning file with the booth's exposure mode (`aim.exposure_profile`),
@@ -591,7 +663,10 @@ class PiCamera:
             return None
         picamera2 = self._lib.Picamera2
         try:
-            model = picamera2.global_camera_info()[camera_num]["Model"]
+            try:
+                model = picamera2.global_camera_info()[camera_num]["Model"]
+            finally:
+                release_camera_manager(picamera2)
             tuning = picamera2.load_tuning_file(f"{model}.json")
             return with_booth_exposure_mode(tuning, self.aim.exposure_profile)
         except Exception as error:  # no camera, no file, no rpi.agc: the camera still works
@@ -606,6 +681,26 @@ class PiCamera:
     def _first_timestamp_us(self) -> int | None:
         encoder = self._encoder
         return None if encoder is None else getattr(encoder, "firsttimestamp", None)
+
+
+def release_camera_manager(picamera2: Any) -> None:
+    """Let go of the libcamera CameraManager that `Picamera2.global_camera_info()` started.
+
+    libcamera reads a camera's tuning file once, when its pipeline handler registers the camera
+    in a CameraManager (the Raspberry Pi IPA is loaded then, from LIBCAMERA_RPI_TUNING_FILE,
+    which `Picamera2(tuning=…)` sets). `global_camera_info()` starts picamera2's shared manager
+    and keeps it (`Picamera2._cm`), so a Picamera2 made afterwards would use cameras registered
+    with the default tuning: the booth's exposure mode unknown to the AGC ("No exposure profile
+    custom"). rpicam-apps had the same ordering bug (rpicam-apps PR 593). libcamera's Python
+    bindings keep the manager only through a weak reference (`CameraManager.singleton()`), so
+    dropping picamera2's reference ends it, and the next `Picamera2` starts a fresh one. Only
+    when no camera of this process is open (they share the manager).
+    """
+    manager = getattr(picamera2, "_cm", None)
+    if manager is None or getattr(manager, "cameras", None):
+        return
+    manager._cms = None
+    gc.collect()  # the manager ends when its last Python reference does
 
 
 def _as_picamera2_output(target: TakeVideoOutput, output_class: type) -> Any:

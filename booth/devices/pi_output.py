@@ -1,7 +1,9 @@
-"""Where the Pi's H.264 encoder writes a take: the crash-safe ``video.h264`` + ``video.pts``.
+"""Where a take's H.264 encoder writes: the crash-safe ``video.h264`` + ``video.pts``.
 
-picamera2's encoders (the Pi 4's hardware `H264Encoder`, the Pi 5's `LibavH264Encoder`) hand
-every encoded frame to their outputs. `TakeVideoOutput` is such an output, written by duck
+The only code that writes a take's video files, on a Pi and in simulation alike. picamera2's
+encoders (the Pi 4's hardware `H264Encoder`, the Pi 5's `LibavH264Encoder`) hand every encoded
+frame to their outputs; the simulator's `booth.media.video.SoftwareH264Encoder` makes the same
+calls. `TakeVideoOutput` is such an output, written by duck
 typing rather than by inheriting picamera2's `Output`, so that it imports and is tested off a
 Pi. The calls picamera2 makes on an output (picamera2/outputs/output.py, encoders/*.py) are:
 
@@ -26,8 +28,7 @@ import logging
 import threading
 from collections.abc import Callable
 
-from booth.media.takefiles import AppendFile, PeriodicSync, TakeFiles
-from booth.media.video import VideoStats
+from booth.media.takefiles import AppendFile, PeriodicSync, TakeFiles, VideoStats
 
 log = logging.getLogger(__name__)
 

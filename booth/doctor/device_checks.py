@@ -78,6 +78,7 @@ def camera_check(open_camera: Callable[[], AbstractContextManager[Any]]) -> Chec
         with open_camera() as camera:
             frame = settled_frame(camera)
             model = getattr(camera, "model", "camera")
+            lens = getattr(camera, "lens", None)
     except PiCameraUnavailable as error:
         return Check("camera", FAIL, str(error), PICAMERA2_FIX)
     except CameraError as error:
@@ -92,6 +93,15 @@ def camera_check(open_camera: Callable[[], AbstractContextManager[Any]]) -> Chec
             "update Raspberry Pi OS (libcamera and picamera2): sudo apt full-upgrade",
         )
     detail = f"{model}, {width}x{height}: {describe_exposure(metadata)}"
+    if lens:  # an autofocus module: where its lens is (booth.devices.pi_camera.lens_state)
+        detail += f"; focus {lens}"
+        if lens.startswith("failed"):
+            return Check(
+                "camera",
+                WARN,
+                f"{detail}: autofocus found no sharp picture",
+                'clean the lens and sit in the chair, or set [camera] focus = "distance"',
+            )
     if int(np.max(frame.image)) < BLACK_LEVEL:
         return Check("camera", WARN, f"{detail}; the picture is black", "take off the lens cap")
     return Check("camera", PASS, detail)

@@ -16,7 +16,7 @@ import queue
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import alsaaudio
 import numpy as np
@@ -26,6 +26,9 @@ from booth.devices.choice import for_settings
 from booth.devices.mic_reader import MicReader, drain
 from booth.devices.microphone import AudioChunk, Microphone, MicrophoneError
 from booth.devices.speaker import SpeakerError, write_frames
+
+if TYPE_CHECKING:  # as HARDWARE below: the Pi camera module loads only when a Pi rig is built
+    from booth.devices.pi_camera import PiCamera
 
 log = logging.getLogger(__name__)
 
@@ -125,7 +128,9 @@ class Beeper:
 class PiRig:
     """A real booth for `record_acceptance`: camera, microphone, screen and speaker, opened."""
 
-    def __init__(self, camera: Any, mic: Microphone, screen: ScreenFlash, beeper: Beeper) -> None:
+    def __init__(
+        self, camera: PiCamera, mic: Microphone, screen: ScreenFlash, beeper: Beeper
+    ) -> None:
         from booth.devices.pi_camera import HARDWARE
 
         self.camera = camera

@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from booth.config.settings import Settings
-from booth.devices.camera import CameraFrame
+from booth.devices.camera import Camera, CameraFrame
 
 SETTLE_S = 1.0
 """Auto-exposure starts from 1 ms and gain 1; a second of frames brings it to the room."""
@@ -36,7 +36,7 @@ def opened_pi_camera(settings: Settings) -> Iterator[Any]:
         camera.close()
 
 
-def settled_frame(camera: Any, seconds: float = SETTLE_S) -> CameraFrame:
+def settled_frame(camera: Camera, seconds: float = SETTLE_S) -> CameraFrame:
     """The last of `seconds` of frames (at least one). A Pi camera keeps its own time; the
     simulated one is given frame times one period apart."""
     frames = max(1, round(seconds * camera.fps))

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from booth.devices.camera import Camera
 from booth.media.spool import disk_free_bytes, worst_case_bytes
 from booth.privacy.age import AGE_FIX, age_installed
 
@@ -53,7 +54,7 @@ class Health:
 
     def __init__(
         self,
-        camera: Any,
+        camera: Camera,
         meter: Any,
         spool_root: Path,
         interviews: Sequence[Any],
@@ -106,7 +107,7 @@ class Health:
         )
 
     def check(self, in_session: bool) -> Fault | None:
-        camera_fault = getattr(self.camera, "fault", None)
+        camera_fault = self.camera.fault
         if camera_fault:
             return Fault(
                 "camera",

@@ -22,12 +22,12 @@ from __future__ import annotations
 import logging
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
 
 import pygame
 from gpiozero.pins import Factory
 
 from booth.config.settings import Settings
+from booth.devices.camera import Camera
 from booth.devices.choice import ROOT, for_settings
 from booth.devices.face_exposure import camera_aim
 from booth.devices.microphone import Microphone, MicrophoneError
@@ -74,6 +74,8 @@ def pi_camera(settings: Settings) -> PiCamera:
         bitrate_bps=rec.bitrate_bps,
         flicker_period_us=rec.flicker_period_us,
         aim=camera_aim(settings.light),
+        focus=settings.camera.focus,
+        subject_distance_m=settings.camera.subject_distance_m,
     )
 
 
@@ -103,7 +105,7 @@ def build_pi_kiosk(
     surface: pygame.Surface,
     interviews_dir: Path | None = None,
     pin_factory: Factory | None = None,
-    camera: Any = None,
+    camera: Camera | None = None,
     root: Path = ROOT,
 ) -> Kiosk:
     """The booth's kiosk on its real hardware, ready for `booth.kiosk.window.run`.
@@ -121,7 +123,7 @@ def build_pi_kiosk(
     keep_frames_out_of_the_heap()
     # The camera first: without picamera2 nothing else is worth opening, and no pin is claimed.
     own_camera = camera is None
-    if own_camera:
+    if camera is None:
         camera = pi_camera(settings)
     try:
         if own_camera:
@@ -137,7 +139,7 @@ def build_pi_kiosk(
 def _assemble(
     settings: Settings,
     surface: pygame.Surface,
-    camera: Any,
+    camera: Camera,
     interviews_dir: Path | None,
     pin_factory: Factory | None,
     root: Path = ROOT,

@@ -31,7 +31,8 @@ from typing import Any
 
 import numpy as np
 
-from booth.devices.camera import Camera, FrameWriter
+from booth.devices.camera import Camera
+from booth.devices.pi_output import TakeVideoOutput
 from booth.media.audio import AudioWriter
 from booth.media.mux import mux_take
 from booth.media.spool import Spool, SpoolSession
@@ -68,7 +69,7 @@ class _Take:
     practice: bool
     files: TakeFiles
     out_path: Path
-    video: FrameWriter
+    video: TakeVideoOutput
     audio: AudioWriter
     result: Future[TakeResult] | None = None
     # Sound up to this instant still belongs to the stopped take (see stop_take).

@@ -195,3 +195,13 @@ class PeriodicSync:
     def stop(self) -> None:
         self._stop.set()
         self._thread.join()
+
+
+@dataclass(frozen=True)
+class VideoStats:
+    """What a take's video writer did: frames encoded and frames dropped (encoder too slow);
+    ``error`` says why writing stopped early (disk full...), None when it did not."""
+
+    frames: int
+    dropped: int
+    error: str | None = None

@@ -1,8 +1,23 @@
-"""Software H.264 encoding of camera frames into a take's crash-safe files.
+"""The simulator's H.264 encoder: picamera2's `LibavH264Encoder` as the simulated camera runs it.
 
-Used in simulation (and wherever no hardware encoder records the take): libx264 through PyAV,
-tuned like picamera2's Pi 5 software path (ultrafast, zero latency, no B-frames), so every
-frame comes out as one packet at once and packet order is frame order.
+On a Pi, picamera2's encoder hands every encoded frame to the take's output,
+`booth.devices.pi_output.TakeVideoOutput`, the only code that writes ``video.h264`` and
+``video.pts``. The simulator does the same: `SoftwareH264Encoder` encodes with libx264 through
+PyAV, tuned like the Pi 5's software path (ultrafast, zero latency, no B-frames: every frame
+comes out as one packet at once, packet order is frame order), and calls its output exactly as
+picamera2 0.3.36's `LibavH264Encoder._encode` does:
+
+- a frame's timestamp is its SensorTimestamp truncated to whole µs, minus the first frame's
+  (kept in `firsttimestamp`, as `Encoder._timestamp` does), and becomes the frame's pts in a
+  1/1000000 time base: no nudging of repeated times here (the output does that);
+- each packet goes to ``output.outputframe(bytes(packet), packet.is_keyframe,
+  timestamp=packet.pts, packet=packet)``;
+- ``output.start()`` when the encoder starts, ``output.stop()`` after its last packet.
+
+So the keyframe gating, the repeated-stamp rule and the write-error handling the simulator's
+takes go through are the Pi's own. The one difference is the thread: picamera2 encodes in its
+camera thread, the simulator on the encoder's own (`realtime`: a frame the encoder has no room
+for is dropped, as a busy Pi's camera drops it).
 """
 
 from __future__ import annotations
@@ -10,13 +25,11 @@ from __future__ import annotations
 import logging
 import queue
 import threading
-from dataclasses import dataclass
 from fractions import Fraction
+from typing import Any, Protocol
 
 import av
 import numpy as np
-
-from booth.media.takefiles import AppendFile, PeriodicSync, TakeFiles, TakeWriteError
 
 log = logging.getLogger(__name__)
 
@@ -29,40 +42,52 @@ QUEUE_FRAMES_WAITING = 2
 _US = Fraction(1, 1_000_000)
 
 
-@dataclass(frozen=True)
-class VideoStats:
-    """What a take's video writer did: frames encoded and frames dropped (encoder too slow);
-    ``error`` says why writing stopped early (disk full...), None when it did not."""
+class EncoderOutput(Protocol):
+    """What picamera2's encoders call on their outputs (a `TakeVideoOutput`)."""
 
-    frames: int
-    dropped: int
-    error: str | None = None
+    def start(self) -> None: ...
+
+    def stop(self) -> None: ...
+
+    def outputframe(
+        self,
+        frame: bytes | memoryview | None,
+        keyframe: bool = True,
+        timestamp: int | None = None,
+        packet: Any = None,
+        audio: bool = False,
+    ) -> None: ...
 
 
-class VideoWriter:
-    """Encodes RGB frames to ``video.h264`` + ``video.pts`` on its own thread.
+class SoftwareH264Encoder:
+    """libx264 through PyAV, feeding `output` as picamera2's `LibavH264Encoder` feeds it.
 
     ``width``/``height`` in pixels (even numbers, as yuv420p needs), ``fps`` the nominal frame
-    rate (sets the keyframe interval to about one second), ``bitrate_bps`` the target bit rate
-    in bits per second. With ``realtime`` true, ``write`` never blocks: when the encoder falls
-    more than ``QUEUE_FRAMES`` behind, the frame is dropped and counted (the muxer places frames
-    by timestamp, so a drop is a skipped frame, not a sync error). With ``realtime`` false
-    (headless simulation in virtual time) ``write`` waits instead, so no frame is lost.
+    rate (a keyframe about every second, as the booth asks picamera2's encoders for with
+    ``iperiod``), ``bitrate_bps`` the target bit rate. With ``realtime`` true, `encode` never
+    blocks: when the encoder falls more than ``QUEUE_FRAMES`` behind, the frame is dropped and
+    counted in `dropped`. With ``realtime`` false (headless simulation in virtual time) `encode`
+    waits instead, so no frame is lost.
     """
 
     def __init__(
         self,
-        files: TakeFiles,
         width: int,
         height: int,
         fps: float,
         bitrate_bps: int,
         realtime: bool = True,
     ) -> None:
-        self.files = files
         self.width = width
         self.height = height
         self.realtime = realtime
+        self.output: EncoderOutput | None = None
+        self.firsttimestamp: int | None = None
+        """The first frame's SensorTimestamp in whole µs (picamera2's `Encoder.firsttimestamp`)."""
+        self.dropped = 0
+        """Frames the encoder had no room for (`realtime` only)."""
+        self.error: str | None = None
+        """Why the encoder stopped (libx264 failed), None while all is well."""
         self._codec = av.CodecContext.create("libx264", "w")
         self._codec.width = width
         self._codec.height = height
@@ -73,59 +98,45 @@ class VideoWriter:
         self._codec.gop_size = max(1, round(fps))
         self._codec.max_b_frames = 0
         self._codec.options = {"preset": "ultrafast", "tune": "zerolatency"}
-        self._codec.open()
-        self._video = AppendFile(files.video)
-        self._pts = AppendFile(files.pts)
-        self._sync = PeriodicSync([self._video, self._pts])
         depth = QUEUE_FRAMES if realtime else QUEUE_FRAMES_WAITING
         self._queue: queue.Queue[tuple[np.ndarray, int] | None] = queue.Queue(depth)
-        self._first_ns: int | None = None
-        self._last_pts = -1
-        self._stamps: dict[int, int] = {}
-        self._frames = 0
-        self._dropped = 0
-        self._error: BaseException | None = None
-        self._closed = False
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        """Open the codec, start the output and the encoder's thread."""
+        if self.output is None:
+            raise RuntimeError("SoftwareH264Encoder.start without an output")
+        self._codec.open()
+        self.output.start()
         self._thread = threading.Thread(target=self._run, name="take-video", daemon=True)
         self._thread.start()
 
-    def write(self, rgb: np.ndarray, timestamp_ns: int) -> None:
-        """Queue one frame: ``rgb`` is (height, width, 3) uint8, ``timestamp_ns`` its
-        SensorTimestamp on CLOCK_MONOTONIC in nanoseconds. The array is encoded later on the
-        writer's thread: do not modify it after handing it over.
-
-        Raises ``TakeWriteError`` once the encoder thread has failed (for example disk full).
-        """
-        if self._closed:
-            raise RuntimeError("VideoWriter.write after close")
-        if self._error is not None:
-            raise TakeWriteError(f"{self.files.video}: {self._error}") from self._error
-        item = (rgb, int(timestamp_ns))
+    def encode(self, rgb: np.ndarray, sensor_timestamp_ns: int) -> None:
+        """Queue one frame: ``rgb`` is (height, width, 3) uint8, ``sensor_timestamp_ns`` its
+        SensorTimestamp. The array is encoded later on the encoder's thread: do not modify it
+        after handing it over."""
+        if self._thread is None:
+            raise RuntimeError("SoftwareH264Encoder.encode before start")
+        item = (rgb, int(sensor_timestamp_ns))
         if not self.realtime:
             self._queue.put(item)
             return
         try:
             self._queue.put_nowait(item)
         except queue.Full:
-            self._dropped += 1
+            self.dropped += 1
 
-    def close(self) -> VideoStats:
-        """Encode what is queued, flush the encoder, fsync and close the files.
-
-        Does not raise for a failure while writing: the frames before it are on disk and can
-        be muxed; ``VideoStats.error`` tells what happened.
-        """
-        if not self._closed:
-            self._closed = True
-            self._queue.put(None)
-            self._thread.join()
-            self._sync.stop()
-            self._video.close()
-            self._pts.close()
-            if self._dropped:
-                log.warning("take %s: %d frames dropped", self.files.path.name, self._dropped)
-        error = None if self._error is None else f"{self.files.video}: {self._error}"
-        return VideoStats(frames=self._frames, dropped=self._dropped, error=error)
+    def stop(self) -> None:
+        """Encode what is queued, flush the codec into the output, and stop the output."""
+        thread, self._thread = self._thread, None
+        if thread is None:
+            return
+        self._queue.put(None)
+        thread.join()
+        assert self.output is not None
+        self.output.stop()
+        if self.dropped:
+            log.warning("the encoder dropped %d frames it had no time for", self.dropped)
 
     def _run(self) -> None:
         try:
@@ -133,28 +144,28 @@ class VideoWriter:
                 self._encode(*item)
             self._emit(self._codec.encode(None))
         except Exception as error:
-            log.exception("take %s: video encoder stopped", self.files.path.name)
-            self._error = error
-            # Keep draining so a realtime caller is never blocked and close() can finish.
+            log.exception("the take's video encoder stopped")
+            self.error = f"H.264 encoder: {error}"
+            # Keep draining so a realtime caller is never blocked and stop() can finish.
             while self._queue.get() is not None:
                 pass
 
-    def _encode(self, rgb: np.ndarray, timestamp_ns: int) -> None:
-        if self._first_ns is None:
-            self._first_ns = timestamp_ns
-        # x264 needs strictly increasing pts; a repeated sensor time moves on by 1 µs.
-        pts = max((timestamp_ns - self._first_ns) // 1000, self._last_pts + 1)
-        self._last_pts = pts
-        self._stamps[pts] = timestamp_ns
+    def _timestamp(self, sensor_timestamp_ns: int) -> int:
+        """picamera2's `Encoder._timestamp`: whole µs since the first frame."""
+        ts = int(sensor_timestamp_ns / 1000)
+        if self.firsttimestamp is None:
+            self.firsttimestamp = ts
+            return 0
+        return ts - self.firsttimestamp
+
+    def _encode(self, rgb: np.ndarray, sensor_timestamp_ns: int) -> None:
         frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(rgb), format="rgb24")
-        frame.pts = pts
+        frame.pts = self._timestamp(sensor_timestamp_ns)
         self._emit(self._codec.encode(frame))
 
     def _emit(self, packets: list[av.Packet]) -> None:
+        assert self.output is not None
         for packet in packets:
-            self._video.write(bytes(packet))
-            # libx264 gives every packet the pts of its frame (no B-frames, one packet a frame).
-            assert packet.pts is not None
-            stamp = self._stamps.pop(packet.pts)
-            self._pts.write(f"{stamp}\n".encode("ascii"))
-            self._frames += 1
+            self.output.outputframe(
+                bytes(packet), packet.is_keyframe, timestamp=packet.pts, packet=packet
+            )

@@ -2,9 +2,11 @@
 scene with an auto-exposure that moves like libcamera's.
 
 Like the Pi camera it delivers, per frame, the full-size image, a preview at most 640 px wide
-and picamera2's metadata; its takes are encoded in software (libx264 through PyAV, tuned like
-picamera2's Pi 5 path) on the encoder's own thread. Real-world imperfections are optional:
-`frame_jitter_ns` spreads the frames' SensorTimestamps the way a sensor's do.
+and picamera2's metadata; its takes are encoded in software (booth.media.video's
+`SoftwareH264Encoder`, which calls the take's `TakeVideoOutput` as picamera2's
+`LibavH264Encoder` does on a Pi 5), so a simulated take's files are written by the Pi's code.
+Real-world imperfections are optional: `frame_jitter_ns` spreads the frames' SensorTimestamps
+the way a sensor's do.
 """
 
 from __future__ import annotations
@@ -12,7 +14,10 @@ from __future__ import annotations
 import random
 import threading
 from collections import deque
+from collections.abc import Mapping
 from typing import Any
+
+import numpy as np
 
 from booth.config.settings import LightSettings
 from booth.devices.camera import (
@@ -23,15 +28,16 @@ from booth.devices.camera import (
     FACE_KEY,
     CameraError,
     CameraFrame,
-    FrameWriter,
     LightLevel,
     preview_size,
 )
-from booth.devices.exposure_hold import Exposure, FaceHold
-from booth.devices.face_exposure import MATRIX, CameraAim, FaceExposure, camera_aim
+from booth.devices.exposure_hold import Exposure
+from booth.devices.exposure_steering import ExposureSteering
+from booth.devices.face_exposure import MATRIX, CameraAim, camera_aim
 from booth.devices.face_meter import face_brightness
-from booth.media.takefiles import TakeFiles
-from booth.media.video import VideoWriter
+from booth.devices.pi_output import TakeVideoOutput
+from booth.media.takefiles import TakeFiles, TakeWriteError, VideoStats
+from booth.media.video import SoftwareH264Encoder
 from booth.sim.exposure import METERING_WEIGHTS, AgcTuning, AutoExposure
 from booth.sim.scene import Scene, zone_counts
 from booth.sim.sensor import Sensor
@@ -124,9 +130,11 @@ class SimCamera:
         self.frame_duration_us = round(1e6 / self.fps)
         self.frames_captured = 0
         self._ae: AutoExposure | None = None
-        self._hold: FaceHold | None = None
+        self._manual: tuple[int, float, float] | None = None
+        """Exposure time, analogue and digital gain while a take's lock holds them."""
         self._applied: deque[tuple[int, float, float]] = deque()
-        self._writer: FrameWriter | None = None
+        self._recording: SoftwareRecording | None = None
+        self._flushing: SoftwareRecording | None = None
         self._lock = threading.Lock()
         self.bitrate_bps = bitrate_bps
         self.realtime = realtime
@@ -135,17 +143,21 @@ class SimCamera:
         self._last_stamp_ns: int | None = None
         self.metering = aim.metering
         self.face_level = aim.face_level
-        self._face_ev: FaceExposure | None = None
+        self._steering = ExposureSteering(self.set_controls, self.face_level)
 
     def start(self) -> None:
         """Start streaming; auto-exposure restarts from 1 ms and gain 1, as libcamera's does."""
         self._ae = AutoExposure(self.frame_duration_us, self.tuning, self.flicker_period_us)
-        self._face_ev = FaceExposure(self.face_level) if self.face_level is not None else None
+        self._steering.restart()
+        self._manual = None
         self._applied = deque([self._ae.settings] * (CONTROL_DELAY_FRAMES + 1))
 
     def stop(self) -> None:
         self.stop_encoder()
         self._ae = None
+
+    def close(self) -> None:
+        self.stop()
 
     @property
     def running(self) -> bool:
@@ -177,8 +189,7 @@ class SimCamera:
         luma = self.sensor.meter(view, exposure_us, again, metered)
         face = face_brightness(preview)
         stamp_ns = self._sensor_timestamp(now_ns)
-        hold = self._hold
-        if hold is not None:
+        if self._manual is not None:
             state = AE_STATE_IDLE
         else:
             state = AE_STATE_CONVERGED if self._ae.converged else AE_STATE_SEARCHING
@@ -193,22 +204,20 @@ class SimCamera:
             "AeState": state,
             FACE_KEY: face,
         }
-        # Sensors apply new exposure and gain a couple of frames after they are requested.
-        if hold is not None:
-            taken = Exposure(exposure_us, again, dgain)
-            asked = hold.update(face, taken)
-            request = (round(asked.exposure_us), asked.analogue_gain, asked.digital_gain)
+        # The booth's face meter or gain trim, through `set_controls` as on a Pi; then the
+        # next request, which the sensor applies a couple of frames later.
+        self._steering.frame(face, metadata)
+        if self._manual is not None:
+            request = self._manual
         else:
-            if self._face_ev is not None:
-                self._ae.exposure_value = self._face_ev.update(face, self._ae.converged)
             request = self._ae.update(luma, exposure_us, again)
         self._applied.append(request)
         self._applied.popleft()
         self.frames_captured += 1
         frame = CameraFrame(image=image, preview=preview, metadata=metadata)
         with self._lock:
-            if self._writer is not None:
-                self._writer.write(image, stamp_ns)
+            if self._recording is not None:
+                self._recording.write(image, stamp_ns)
         return frame
 
     def _sensor_timestamp(self, now_ns: int) -> int:
@@ -224,30 +233,120 @@ class SimCamera:
         self._last_stamp_ns = stamp
         return stamp
 
-    def take_writer(self, files: TakeFiles) -> VideoWriter:
-        """A software H.264 encoder (libx264 through PyAV) for one take, writing `files`."""
-        width, height = self.size
-        return VideoWriter(files, width, height, self.fps, self.bitrate_bps, realtime=self.realtime)
+    def set_controls(self, controls: Mapping[str, Any]) -> None:
+        """The two controls the booth's exposure steering asks for, applied as libcamera's
+        Raspberry Pi IPA applies them: `ExposureValue` scales the auto-exposure's target,
+        `AnalogueGain` replaces the locked gain (up to the sensor's top; manual mode has no
+        digital gain of its own). Any other control is refused, as picamera2 refuses one the
+        camera does not advertise."""
+        for name, value in controls.items():
+            if name == "ExposureValue" and self._ae is not None:
+                self._ae.exposure_value = float(value)
+            elif name == "AnalogueGain" and self._manual is not None and self._ae is not None:
+                top = self._ae.tuning.max_analogue_gain
+                self._manual = (self._manual[0], min(max(1.0, float(value)), top), 1.0)
+            elif name not in ("ExposureValue", "AnalogueGain"):
+                raise RuntimeError(f"Control {name} is not advertised by the simulated camera")
 
-    def start_encoder(self, writer: FrameWriter) -> None:
-        """Hand every following full-size frame to `writer` (one writer per take), and lock
-        the exposure until `stop_encoder` (unless `lock_exposure` is False)."""
+    def take_writer(self, files: TakeFiles) -> TakeVideoOutput:
+        """The video writer of one take (give it to `start_encoder`): the Pi's own."""
+        return TakeVideoOutput(files, self._first_timestamp_us, self.fps)
+
+    def start_encoder(self, writer: TakeVideoOutput) -> None:
+        """Start a fresh software H.264 encoder writing into `writer` (one per take) on every
+        following full-size frame, and lock the exposure until `stop_encoder` (unless
+        `lock_exposure` is False)."""
+        width, height = self.size
         with self._lock:
-            if self._writer is not None:
+            if self._recording is not None:
                 raise RuntimeError("an encoder is already attached; stop_encoder() first")
-            self._writer = writer
+            self._recording = SoftwareRecording(
+                writer, width, height, self.fps, self.bitrate_bps, self.realtime
+            )
         if self.lock_exposure and self._ae is not None:
             # The AGC's last choice, as libcamera's manual mode adopts it: the frames already
             # in the sensor's pipeline were asked with it too, so the lock brings no jump.
             exposure_us, again, dgain = self._ae.settings
+            self._manual = (round(exposure_us), again, dgain)
             locked = Exposure(exposure_us, again, dgain)
-            self._hold = FaceHold(locked, self._ae.tuning.max_analogue_gain)
+            self._steering.lock(locked, self._ae.tuning.max_analogue_gain)
 
     def stop_encoder(self) -> None:
-        """Detach and close the writer, if any; the preview keeps running and auto-exposure
-        resumes from where it was held."""
+        """Flush and stop the take's encoder and close its files; the preview keeps running
+        and auto-exposure resumes from where it was held."""
         with self._lock:
-            writer, self._writer = self._writer, None
-        self._hold = None
-        if writer is not None:
-            writer.close()
+            recording, self._recording = self._recording, None
+            # The frames still in the encoder come out during close(), and their output
+            # needs the take's first timestamp (`_first_timestamp_us`).
+            self._flushing = recording
+        self._manual = None
+        self._steering.unlock()
+        try:
+            if recording is not None:
+                recording.close()
+        finally:
+            self._flushing = None
+
+    def _first_timestamp_us(self) -> int | None:
+        recording = self._recording or self._flushing
+        return None if recording is None else recording.encoder.firsttimestamp
+
+
+class SoftwareRecording:
+    """A take recorded in software: a fresh `SoftwareH264Encoder` feeding the take's
+    `TakeVideoOutput`, with the Pi camera's error semantics (the output keeps a write error, and
+    the next frame raises `TakeWriteError` so the kiosk ends the take and keeps what is on disk).
+
+    On failure to start, `output` is closed and the exception raised (as `PiCamera` does).
+    """
+
+    @classmethod
+    def for_files(
+        cls,
+        files: TakeFiles,
+        width: int,
+        height: int,
+        fps: float,
+        bitrate_bps: int,
+        realtime: bool = False,
+    ) -> SoftwareRecording:
+        """A recording of `files` with its own output (for a take made without a camera)."""
+        holder: list[SoftwareRecording] = []
+        output = TakeVideoOutput(files, lambda: holder[0].encoder.firsttimestamp, fps)
+        holder.append(cls(output, width, height, fps, bitrate_bps, realtime))
+        return holder[0]
+
+    def __init__(
+        self,
+        output: TakeVideoOutput,
+        width: int,
+        height: int,
+        fps: float,
+        bitrate_bps: int,
+        realtime: bool = False,
+    ) -> None:
+        self.output = output
+        try:
+            self.encoder = SoftwareH264Encoder(width, height, fps, bitrate_bps, realtime)
+            self.encoder.output = output
+            self.encoder.start()
+        except BaseException:
+            output.close()
+            raise
+
+    def write(self, rgb: np.ndarray, sensor_timestamp_ns: int) -> None:
+        """One full-size frame; `TakeWriteError` once the take's video could not be written."""
+        if self.output.error is not None:
+            raise TakeWriteError(self.output.error)
+        if self.encoder.error is not None:
+            raise TakeWriteError(f"{self.output.files.video}: {self.encoder.error}")
+        self.encoder.encode(rgb, sensor_timestamp_ns)
+
+    def close(self) -> VideoStats:
+        """Flush the encoder, close the files; frames the encoder dropped count as dropped."""
+        try:
+            self.encoder.stop()
+        finally:
+            stats = self.output.close()
+        error = stats.error or self.encoder.error
+        return VideoStats(stats.frames, stats.dropped + self.encoder.dropped, error)
