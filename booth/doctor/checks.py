@@ -27,7 +27,7 @@ from booth.config.codes import names_in_clear
 from booth.config.settings import Buttons, Devices, LightSettings, Recording, Settings
 from booth.devices.choice import choose_display, read_connectors
 from booth.devices.hw_pwm import SYSFS_PWM
-from booth.kiosk.health import Health
+from booth.kiosk.health import DiskGuard
 from booth.kiosk.window import KMSDRM_FIX, sdl_library
 from booth.light.curve import CurveError, load_curve
 from booth.light.record import (
@@ -289,9 +289,7 @@ def _gb(n: float) -> str:
 
 def disk_check(spool: Path, interviews: Sequence[Any], recording: Recording) -> Check:
     """Free disk against the largest interview's worst case: the kiosk's own disk guard."""
-    health = Health(
-        None,
-        None,
+    health = DiskGuard(
         spool,
         interviews,
         recording.bitrate_bps,

@@ -49,6 +49,43 @@ def clear_session_bytes(interviews: Sequence[Any], bitrate_bps: int, sample_rate
     return max(budgets, default=0)
 
 
+class DiskGuard:
+    """A session may start only when the disk holds the largest interview's worst case: the
+    kiosk's guard, and `booth doctor`'s disk check."""
+
+    def __init__(
+        self,
+        spool_root: Path,
+        interviews: Sequence[Any],
+        bitrate_bps: int,
+        sample_rate: int,
+        margin_bytes: int,
+        sealed: bool = False,
+    ) -> None:
+        self.spool_root = spool_root
+        self._budget = (bitrate_bps, sample_rate, margin_bytes, sealed)
+        self.set_interviews(interviews)
+
+    def set_interviews(self, interviews: Sequence[Any]) -> None:
+        """The installed interviews a session is sized by."""
+        self.budgets = {iv.id: session_budget_bytes(iv, *self._budget) for iv in interviews}
+
+    def disk_fault(self) -> Fault | None:
+        """A session may start only when the disk holds the largest interview's worst case."""
+        if not self.budgets:
+            return None
+        interview_id, need = max(self.budgets.items(), key=lambda item: item[1])
+        free = disk_free_bytes(self.spool_root)
+        if free >= need:
+            return None
+        return Fault(
+            "disk",
+            f"only {_gb(free)} free in {self.spool_root}, but a session of interview "
+            f"{interview_id!r} may need {_gb(need)}: let the sync agent upload "
+            "(booth sync --once), or free space on the disk",
+        )
+
+
 class Health:
     """Checks the devices and the disk; the kiosk turns a fault into out-of-order."""
 
@@ -68,14 +105,23 @@ class Health:
         self.mic: Any = None  # the microphone reader of a real booth, once it runs
         # A real booth's `ReopeningSpeaker`: out of order only while an interview needs sound.
         self.speaker: Any = None
-        self.spool_root = spool_root
-        self._budget = (bitrate_bps, sample_rate, margin_bytes, sealed)
+        self.disk = DiskGuard(
+            spool_root, interviews, bitrate_bps, sample_rate, margin_bytes, sealed
+        )
+        self.sealed = sealed
         self.set_interviews(interviews)
+
+    @property
+    def budgets(self) -> dict[str, int]:
+        return self.disk.budgets
 
     def set_interviews(self, interviews: Sequence[Any]) -> None:
         """The installed interviews the disk guard sizes a session by."""
-        self.budgets = {iv.id: session_budget_bytes(iv, *self._budget) for iv in interviews}
+        self.disk.set_interviews(interviews)
         self.sounding = [iv.id for iv in interviews if needs_sound(iv)]
+
+    def disk_fault(self) -> Fault | None:
+        return self.disk.disk_fault()
 
     def speaker_fault(self) -> Fault | None:
         """No speaker: out of order when an interview has clips or questions read aloud (a
@@ -89,21 +135,6 @@ class Health:
             "speaker",
             f"{self.speaker.fault} (interview {self.sounding[0]!r} plays sound; tried again "
             "every minute; `booth devices` shows the choice)",
-        )
-
-    def disk_fault(self) -> Fault | None:
-        """A session may start only when the disk holds the largest interview's worst case."""
-        if not self.budgets:
-            return None
-        interview_id, need = max(self.budgets.items(), key=lambda item: item[1])
-        free = disk_free_bytes(self.spool_root)
-        if free >= need:
-            return None
-        return Fault(
-            "disk",
-            f"only {_gb(free)} free in {self.spool_root}, but a session of interview "
-            f"{interview_id!r} may need {_gb(need)}: let the sync agent upload "
-            "(booth sync --once), or free space on the disk",
         )
 
     def check(self, in_session: bool) -> Fault | None:
@@ -130,7 +161,7 @@ class Health:
     def sealing_fault(self) -> Fault | None:
         """With [privacy] recipients, a session may start only when it can be sealed: the
         consent screen tells the candidate their answers are stored encrypted."""
-        if not self._budget[3] or age_installed():
+        if not self.sealed or age_installed():
             return None
         return Fault(
             "sealing",

@@ -20,6 +20,7 @@ it cannot be imported, before touching any pin or sound card.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -90,7 +91,9 @@ def mic_device(settings: Settings, root: Path = ROOT) -> str:
     return choice.device
 
 
-def speaker_chooser(settings: Settings, root: Path = ROOT) -> Any:
+def speaker_chooser(
+    settings: Settings, root: Path = ROOT
+) -> Callable[[], tuple[str | None, str | None]]:
     """What `ReopeningSpeaker` asks at every try: the device `booth devices` chooses now."""
 
     def choose() -> tuple[str | None, str | None]:
