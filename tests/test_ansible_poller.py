@@ -26,6 +26,8 @@ from test_deploy_ansible import (
 
 from booth.config.interview import load_interview
 
+pytestmark = [pytest.mark.deploy, pytest.mark.slow]
+
 CODES_LIKE = ("codes.csv~", "codes-backup.csv", ".codes.csv.swp", "#codes.csv#", "codes.csv.bak")
 
 

@@ -23,6 +23,8 @@ from privacy_support import leaks, make_org_key
 from booth.cli.main import main
 from booth.privacy import scratch as scratch_module
 
+pytestmark = pytest.mark.slow
+
 # A practice take, then every question answered and kept (the example interview).
 SESSION = """
 press start

@@ -33,7 +33,7 @@ from booth.session.codes_entry import Lockout
 from booth.state import write_lockout
 from booth.sync.store import UploadStore
 
-pytestmark = pytest.mark.timeout(120)
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(120)]
 
 DEEP = "[" * 100_000 + "]" * 100_000
 

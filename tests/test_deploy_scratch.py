@@ -8,8 +8,11 @@ import os
 import re
 from pathlib import Path
 
+import pytest
 from test_deploy import ROOT, assert_unit_verifies, install
 from test_deploy_fleet import pi  # noqa: F401 (fixture)
+
+pytestmark = pytest.mark.deploy
 
 SYSTEMD = ROOT / "deploy" / "systemd"
 MOUNT = SYSTEMD / "run-booth.mount"

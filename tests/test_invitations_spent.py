@@ -174,6 +174,7 @@ USED = "press start\ntype 123456\npress confirm\nexpect code\n"
 
 
 @pytest.mark.timeout(240)
+@pytest.mark.slow
 def test_a_spent_code_is_refused_at_the_booth_after_garbage_in_the_record_and_its_copy(
     small_booth, tmp_path
 ):

@@ -37,6 +37,8 @@ from booth.sim.virtual_mic import PCM_NAME, VirtualMic
 from booth.sim.virtual_speaker import VirtualSpeaker
 from booth.sim.voice import Voice
 
+pytestmark = pytest.mark.slow
+
 BOOTH = Path(sys.executable).with_name("booth")
 UNIT = Path(__file__).resolve().parents[1] / "deploy/systemd/booth-kiosk.service"
 off_a_pi = pytest.mark.skipif(

@@ -28,7 +28,7 @@ OFFPI = ROOT / "tests" / "picamera2_offpi"
 PREFIX_FILE = ROOT / ".venv" / "libcamera-prefix"
 FRAME_NS = 1e9 / 30
 
-pytestmark = pytest.mark.timeout(60)
+pytestmark = [pytest.mark.external, pytest.mark.slow, pytest.mark.timeout(60)]
 
 
 def libcamera_prefix() -> Path:

@@ -36,7 +36,7 @@ from tests.sync_support import (
 from tools.tus_server import LocalServerError
 
 # A Swift start on a loaded machine, then node's: well over the default 30 s.
-pytestmark = pytest.mark.timeout(240)
+pytestmark = [pytest.mark.external, pytest.mark.slow, pytest.mark.timeout(240)]
 
 OTHER_TOKEN = "another-booths-token-0123456789"
 TOKENS = {"booth-7": TOKEN, "booth-8": OTHER_TOKEN}

@@ -25,7 +25,7 @@ from booth.sync.sender import STALL_REQUESTS
 from booth.sync.store import STORE_FILE, UploadStore
 from booth.sync.tus import url_problem  # noqa
 
-pytestmark = pytest.mark.timeout(60)
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(60)]
 
 TAKE = 2 * CHUNK
 
