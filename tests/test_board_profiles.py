@@ -144,17 +144,25 @@ def test_a_capture_reproduces_the_choice_of_the_booth_it_was_taken_on(tmp_path, 
     capture = tmp_path / "captured"
     assert main(["devices", "--root", str(source), "--capture", str(capture)]) == 0
     assert "files copied" in capsys.readouterr().out
+    # Laid out as a profile of tests/boards: the files under root/, the choice in expected.json.
     assert choice_json(capture, capsys) == {
         **choice_json(source, capsys),
-        "root": str(capture),
+        "root": str(capture / "root"),
     }
+    assert json.loads((capture / "expected.json").read_text()) == expected("pi5-both-6.6")
     assert json.loads((capture / "choice.json").read_text())["display"]["connector"] == "DSI-1"
     assert "What the booth really had" in (capture / "README.md").read_text()
     # Links into the device tree stay inside the capture.
-    link = capture / "sys/class/pwm/pwmchip2"
+    link = capture / "root/sys/class/pwm/pwmchip2"
     assert link.is_symlink() and not os.readlink(link).startswith("/")
     # A capture never overwrites.
     assert main(["devices", "--root", str(source), "--capture", str(capture)]) == 2
+
+
+def test_root_takes_a_profile_folder_as_the_issue_and_readme_write_it(capsys):
+    folder = profile_root("pi5-dsi-6.6").parent  # tests/boards/pi5-dsi-6.6
+    got = choice_json(folder, capsys)
+    assert got["display"]["connector"] == "DSI-1" and got["root"] == str(folder / "root")
 
 
 # ------------------------------------------------------------------ install.sh's hotplug

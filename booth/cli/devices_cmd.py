@@ -33,15 +33,18 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--root",
         metavar="DIR",
         default="/",
-        help="read the kernel's files under DIR instead of / (a board profile, or a capture)",
+        help=(
+            "read the kernel's files under DIR instead of / (a board profile or a capture: "
+            "its root/ folder is taken)"
+        ),
     )
     parser.add_argument(
         "--capture",
         metavar="DIR",
         help=(
-            "copy the files the booth reads into the new directory DIR, laid out as on this "
-            "Pi, with the choice made (choice.json) and a README to complete: a profile that "
-            "reproduces this booth elsewhere (tests/boards/)"
+            "copy the files the booth reads into the new directory DIR (under DIR/root, laid "
+            "out as on this Pi), with the choice made (expected.json, choice.json) and a README "
+            "to complete: a profile that reproduces this booth elsewhere (tests/boards/)"
         ),
     )
     parser.add_argument(
@@ -57,9 +60,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from booth.devices.capture import profile_files
     from booth.devices.choice import DeviceChoice, choose_devices, for_settings
 
-    root = Path(args.root)
+    root = profile_files(Path(args.root))
     if args.sdl_env:
         try:
             choice: DeviceChoice = for_settings(load_booth_settings(args.config), root)

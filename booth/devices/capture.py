@@ -1,8 +1,10 @@
 """`booth devices --capture DIR`: copy what the booth reads from a real Pi into a board profile.
 
 The copy holds exactly the files `booth.devices.choice` and the doctor read, laid out as on the
-Pi, so `booth devices --root DIR` here shows what the booth decided there, and the profile can
-join tests/boards/. Links into /sys/devices (a pwmchip's, a gpiochip's) are kept as relative
+Pi under `DIR/root/`, beside `expected.json` (the choice the booth made, the keys the profile
+tests compare) and a README to complete: the layout of tests/boards/<name>/, so the folder
+joins the tests as it is, and `booth devices --root DIR` here shows what the booth decided
+there. Links into /sys/devices (a pwmchip's, a gpiochip's) are kept as relative
 links inside DIR, because the choice reads the device path they point to. Nothing that
 identifies people is read: these are the kernel's descriptions of hardware.
 """
@@ -18,6 +20,22 @@ from booth.devices.choice import ASOUND, DRM, GPIO_DEVICES, MODEL, OSRELEASE, PW
 
 FILE_LIMIT = 64 * 1024
 """No file the booth reads is larger (an EDID is 128 bytes per block)."""
+
+PROFILE_ROOT = "root"
+"""A profile's folder for the files as laid out on the Pi (tests/boards/<name>/root)."""
+
+EXPECTED_KEYS = (
+    "display.connector",
+    "display.card",
+    "display.sdl_display",
+    "microphone.device",
+    "speaker.device",
+    "light.driver",
+    "light.pwmchip",
+    "light.channel",
+    "gpio.chip",
+)
+"""The parts of the choice a profile's expected.json pins down."""
 
 DRM_FILES = ("status", "edid", "connector_id", "enabled", "modes")
 HWMON_FILES = ("name", "in0_lcrit_alarm")
@@ -57,11 +75,12 @@ def capture(root: Path, into: Path, choice: DeviceChoice) -> list[Path]:
     for staff to complete: which screen, sound and light the booth really had.
     """
     into.mkdir(parents=True, exist_ok=False)
-    copied = _capture_sound_and_screens(root, into)
-    copied += _capture_pwm_and_gpio(root, into)
-    copied += _capture_sensors(root, into)
-
+    files = into / PROFILE_ROOT
+    copied = _capture_sound_and_screens(root, files)
+    copied += _capture_pwm_and_gpio(root, files)
+    copied += _capture_sensors(root, files)
     (into / "choice.json").write_text(json.dumps(choice.to_json(), indent=2) + "\n")
+    (into / "expected.json").write_text(json.dumps(expected_choice(choice), indent=2) + "\n")
     (into / "README.md").write_text(_readme(into.name, choice))
     return copied
 
@@ -124,6 +143,27 @@ def _capture_sensors(root: Path, into: Path) -> list[Path]:
     return copied
 
 
+def profile_files(root: Path) -> Path:
+    """The kernel's files of `root`: a profile folder's `root/` (a capture, tests/boards/<name>),
+    else `root` itself (/, or a tree laid out as on the Pi)."""
+    inner = root / PROFILE_ROOT
+    if inner.is_dir() and not (root / "proc").exists() and not (root / "sys").exists():
+        return inner
+    return root
+
+
+def expected_choice(choice: DeviceChoice) -> dict[str, object]:
+    """The choice as a profile's expected.json states it."""
+    data = choice.to_json()
+    flat = {
+        f"{part}.{key}": value
+        for part, fields in data.items()
+        if isinstance(fields, dict)
+        for key, value in fields.items()
+    }
+    return {key: flat.get(key) for key in EXPECTED_KEYS}
+
+
 def _readme(name: str, choice: DeviceChoice) -> str:
     when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     lines = "\n".join(f"    {line}" for line in choice.lines())
@@ -133,7 +173,9 @@ def _readme(name: str, choice: DeviceChoice) -> str:
         f"kernel {choice.kernel or 'unknown'}.\n\n"
         "## What the booth really had (fill in before adding this profile to the tests)\n\n"
         "- Screen(s) and where they are plugged in:\n- Microphone:\n- Speaker:\n"
-        "- Light (dtoverlay=pwm or not):\n\n"
+        "- Light (dtoverlay=pwm or not):\n"
+        "- The choice in words, as the profile test reads it: `display <connector> on card "
+        "<card>`\n\n"
         "## What the booth chose when captured (also in choice.json)\n\n"
         f"{lines}\n"
     )
