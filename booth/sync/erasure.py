@@ -9,10 +9,11 @@ no such request: the booth says what remains there, for staff to erase by hand.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from booth.config.errors import ConfigError
+from booth.config.reader import parse_json
 from booth.sync.config import SyncSettings
 from booth.sync.receipts import RECEIPT, session_url
 from booth.sync.tus import TusClient, TusError
@@ -68,8 +69,9 @@ def _erase(client: TusClient, sync_url: str, booth_id: str, session_id: str) -> 
             retry=response.status >= 500,
         )
     try:
-        answer = json.loads(data[:_MAX_ANSWER_BYTES])
-        files = [str(f) for f in answer["files"]]
+        answer = parse_json(data[:_MAX_ANSWER_BYTES].decode("utf-8"), Path(url))
+        # Printed on staff's terminal by `booth takes forget`: escaped, never raw.
+        files = [ascii(str(f)[:200])[1:-1] for f in answer["files"]]
     except (ValueError, KeyError, TypeError):
         return ServerErasure(session_id, problem=f"DELETE {url}: the answer is not the receiver's")
     return ServerErasure(session_id, files, f"erasures/{booth_id}/{session_id}.json")

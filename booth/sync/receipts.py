@@ -26,9 +26,10 @@ from typing import Any
 from urllib.parse import quote
 
 from booth.config.errors import ConfigError
+from booth.config.reader import parse_json, read_json
 from booth.sync.queue import CONFIRMED, FinishedSession, session_state
 from booth.sync.store import UploadRecord
-from booth.sync.tus import Refused, TusClient, TusError, Unavailable
+from booth.sync.tus import Refused, TusClient, TusError, Unavailable, shown
 
 log = logging.getLogger(__name__)
 
@@ -60,13 +61,17 @@ def fetch_receipt(client: TusClient, url: str) -> Mapping[str, Any] | None:
     if response.status in (401, 403):
         raise Refused(f"GET {url}: the server answered {response.status}: not this booth's")
     if response.status != 200:
-        raise Unavailable(f"GET {url}: the server answered {response.status} {response.reason}")
+        raise Unavailable(
+            f"GET {url}: the server answered {response.status} {shown(response.reason, 60)}"
+        )
     if len(data) > _MAX_RECEIPT_BYTES:
         raise Unavailable(f"GET {url}: {len(data)} bytes is not a receipt")
     try:
-        receipt = json.loads(data)
-    except (UnicodeDecodeError, ValueError):
-        raise Unavailable(f"GET {url}: the answer is not JSON") from None
+        # The guarded parse (depth, number sizes): a hostile server's nesting must not end the
+        # agent with a RecursionError.
+        receipt = parse_json(data.decode("utf-8"), Path(url))
+    except ValueError:  # UnicodeDecodeError, DamagedFile
+        raise Unavailable(f"GET {url}: the answer is not a receipt's JSON") from None
     if not isinstance(receipt, dict):
         raise Unavailable(f"GET {url}: the answer is not a JSON object")
     return receipt
@@ -79,7 +84,10 @@ def receipt_problem(
     this booth's and this session's, and list every file the booth uploaded (the manifest's
     files and the manifest) with the same sha256 and size, verified."""
     if receipt.get("booth") != booth_id or receipt.get("session") != session.session_id:
-        return f"the receipt is for {receipt.get('booth')}/{receipt.get('session')}"
+        return (
+            f"the receipt is for {shown(str(receipt.get('booth')), 40)}/"
+            f"{shown(str(receipt.get('session')), 40)}"
+        )
     listed: dict[str, Mapping[str, Any]] = {}
     files = receipt.get("files")
     if not isinstance(files, list):
@@ -94,7 +102,8 @@ def receipt_problem(
         if entry.get("sha256") != f.sha256:
             return f"the receipt lists {f.name} with another sha256"
         if entry.get("bytes") != f.length:
-            return f"the receipt lists {f.name} with {entry.get('bytes')} bytes, not {f.length}"
+            said = shown(str(entry.get("bytes")), 24)
+            return f"the receipt lists {f.name} with {said} bytes, not {f.length}"
         if entry.get("verified") is not True:
             return f"the receipt does not say {f.name} was verified"
     return None
@@ -125,7 +134,7 @@ class ReceiptBook:
         """(proven: session -> when, waiting: session -> problem, asked: session -> when the
         server was last asked for a receipt it did not have)."""
         try:
-            data = json.loads(self.path.read_text(encoding="utf-8"))
+            data = read_json(self.path)
             proven = {str(k): float(v) for k, v in dict(data.get("proven", {})).items()}
             problems = {str(k): str(v) for k, v in dict(data.get("waiting", {})).items()}
             asked = {str(k): float(v) for k, v in dict(data.get("asked", {})).items()}
