@@ -224,7 +224,10 @@ class StoreSaboteur:
     def _run(self) -> None:
         while not self.stop.is_set():
             for held in sorted(self.hold.glob("*.held")):
-                key = json.loads(held.read_text())["key"]
+                try:
+                    key = json.loads(held.read_text())["key"]
+                except ValueError:  # the receiver is still writing it: read it next round
+                    continue
                 info = json.loads(self.receiver.object(f"{key}.info") or b"{}")
                 if info.get("metadata", {}).get("filename") == self.corrupt and self.left > 0:
                     stored = self.receiver.object(key) or b""
