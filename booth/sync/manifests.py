@@ -4,10 +4,10 @@ The kiosk writes each manifest atomically, so an unreadable one means the disk d
 power cut on a worn SD card). Such a session must not vanish from the queue while `booth sync
 --once` reports everything confirmed: the agent rebuilds its manifest from what is left (the
 take files beside it, and the identity fields still legible in the damaged text), keeps the
-damaged original beside it as `manifest.json.corrupt`, and uploads the session. A manifest
-that cannot be rebuilt (the interview or the candidate reference is lost, so the recruiter could
-not tell whose answers these are) leaves the session where it is, named in `booth status`, and
-makes `booth sync --once` exit non-zero until staff deal with it.
+damaged original beside it as `manifest.json.corrupt-<UTC time>`, and uploads the session. A
+manifest that cannot be rebuilt (the interview or the candidate reference is lost, so the
+recruiter could not tell whose answers these are) leaves the session where it is, named in
+`booth status`, and makes `booth sync --once` exit non-zero until staff deal with it.
 
 A sealed session (booth.privacy.seal) keeps who and what in `manifest.json.age`, which the disk
 did not damage if it is there: its clear manifest is rebuilt from the encrypted files beside it
@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from booth.config.reader import parse_json
+from booth.config.reader import move_aside, parse_json
 from booth.media.spool import FINAL_STATUSES, MANIFEST, SEALING, TAKE_DIR_PREFIX, Spool
 from booth.media.takefiles import write_json_atomic
 from booth.privacy.age import SUFFIX
@@ -34,8 +34,8 @@ from booth.sync.queue import FinishedSession, finished_session, is_finished
 
 log = logging.getLogger(__name__)
 
-CORRUPT_SUFFIX = ".corrupt"
-"""The damaged manifest is kept for staff as `manifest.json.corrupt`."""
+CORRUPT_SUFFIX = ".corrupt-"
+"""The damaged manifest is kept for staff as `manifest.json.corrupt-<UTC time>`."""
 REBUILT_STATUS = "ended-early"
 """A rebuilt session cannot know whether the candidate finished: it says ended early."""
 _TAKE_FILE = re.compile(
@@ -90,8 +90,9 @@ def rebuild_manifest(session_dir: Path) -> dict[str, Any] | None:
     damaged manifest still shows; returns it, or None when that is not possible (the interview
     id or the candidate reference cannot be read, or a take is still being recorded).
 
-    The damaged manifest is kept as `manifest.json.corrupt`. Each take's sha256 and size are
-    those of its file now: whatever the disk did to a take before this point cannot be told.
+    The damaged manifest is kept as `manifest.json.corrupt-<UTC time>`. Each take's sha256 and
+    size are those of its file now: whatever the disk did to a take before this point cannot be
+    told.
     """
     path = session_dir / MANIFEST
     try:
@@ -166,16 +167,16 @@ def _rebuild_sealed(session_dir: Path, names: list[str], found: dict[str, str]) 
 
 
 def _replace_damaged(session_dir: Path, manifest: dict[str, Any], takes: int) -> None:
-    """Keep the damaged manifest as `manifest.json.corrupt` and write the rebuilt one."""
+    """Move the damaged manifest aside (`manifest.json.corrupt-<UTC time>`, as every damaged
+    file the booth owns) and write the rebuilt one."""
     path = session_dir / MANIFEST
     if path.exists():
-        path.replace(path.with_name(MANIFEST + CORRUPT_SUFFIX))
+        move_aside(
+            path,
+            "it could not be read",
+            f"rebuilt from {takes} take file(s) and what could be read of it",
+        )
     write_json_atomic(path, manifest)
-    log.warning(
-        "sync: %s: the manifest could not be read; rebuilt it from %d take file(s), the damaged "
-        "one is kept as %s%s",
-        session_dir, takes, MANIFEST, CORRUPT_SUFFIX,
-    )  # fmt: skip
 
 
 def _legible_fields(text: str) -> dict[str, str]:
