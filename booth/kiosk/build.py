@@ -25,7 +25,7 @@ from booth.devices.mic_reader import MicReader
 from booth.devices.microphone import Microphone
 from booth.install.interviews import seal_installed_references
 from booth.kiosk.events import EventLog
-from booth.kiosk.health import Health, clear_session_bytes
+from booth.kiosk.health import DiskGuard, Health, clear_session_bytes
 from booth.kiosk.installed import InstalledInterviews
 from booth.kiosk.loop import Devices, Kiosk
 from booth.kiosk.recorder import Recorder, RecordingFormat
@@ -180,9 +180,7 @@ def assemble_kiosk(
         jobs,
     )
     meter = LevelMeter(rec.audio_rate)
-    health = Health(
-        devices.camera,
-        meter,
+    disk = DiskGuard(
         spool.root,
         interviews,
         rec.bitrate_bps,
@@ -190,6 +188,7 @@ def assemble_kiosk(
         rec.disk_margin_bytes,
         sealed=spool.sealing is not None and spool.sealing.encrypts,
     )
+    health = Health(devices.camera, meter, disk, interviews)
     return Kiosk(
         flow=flow,
         devices=devices,

@@ -63,6 +63,7 @@ class DiskGuard:
         sealed: bool = False,
     ) -> None:
         self.spool_root = spool_root
+        self.sealed = sealed  # sessions are sealed: their encrypted copies need room too
         self._budget = (bitrate_bps, sample_rate, margin_bytes, sealed)
         self.set_interviews(interviews)
 
@@ -90,26 +91,16 @@ class Health:
     """Checks the devices and the disk; the kiosk turns a fault into out-of-order."""
 
     def __init__(
-        self,
-        camera: Camera,
-        meter: Any,
-        spool_root: Path,
-        interviews: Sequence[Any],
-        bitrate_bps: int,
-        sample_rate: int,
-        margin_bytes: int,
-        sealed: bool = False,
+        self, camera: Camera, meter: Any, disk: DiskGuard, interviews: Sequence[Any]
     ) -> None:
+        """`disk` is the disk guard, already sized by `interviews`."""
         self.camera = camera
         self.meter = meter
         self.mic: Any = None  # the microphone reader of a real booth, once it runs
         # A real booth's `ReopeningSpeaker`: out of order only while an interview needs sound.
         self.speaker: Any = None
-        self.disk = DiskGuard(
-            spool_root, interviews, bitrate_bps, sample_rate, margin_bytes, sealed
-        )
-        self.sealed = sealed
-        self.set_interviews(interviews)
+        self.disk = disk
+        self.sounding = [iv.id for iv in interviews if needs_sound(iv)]
 
     @property
     def budgets(self) -> dict[str, int]:
@@ -161,7 +152,7 @@ class Health:
     def sealing_fault(self) -> Fault | None:
         """With [privacy] recipients, a session may start only when it can be sealed: the
         consent screen tells the candidate their answers are stored encrypted."""
-        if not self.sealed or age_installed():
+        if not self.disk.sealed or age_installed():
             return None
         return Fault(
             "sealing",
