@@ -16,7 +16,7 @@ from booth.config.errors import ConfigError
 from booth.config.reader import parse_json
 from booth.sync.config import SyncSettings
 from booth.sync.receipts import RECEIPT, session_url
-from booth.sync.tus import TusClient, TusError
+from booth.sync.tus import TusClient, TusError, printable
 
 _MAX_ANSWER_BYTES = 1 << 20
 
@@ -71,7 +71,7 @@ def _erase(client: TusClient, sync_url: str, booth_id: str, session_id: str) -> 
     try:
         answer = parse_json(data[:_MAX_ANSWER_BYTES].decode("utf-8"), Path(url))
         # Printed on staff's terminal by `booth takes forget`: escaped, never raw.
-        files = [ascii(str(f)[:200])[1:-1] for f in answer["files"]]
+        files = [printable(str(f), 200) for f in answer["files"]]
     except (ValueError, KeyError, TypeError):
         return ServerErasure(session_id, problem=f"DELETE {url}: the answer is not the receiver's")
     return ServerErasure(session_id, files, f"erasures/{booth_id}/{session_id}.json")

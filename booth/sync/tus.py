@@ -452,7 +452,7 @@ class TusClient:
 
     def _failure(self, method: str, url: str, response: http.client.HTTPResponse) -> TusError:
         status = response.status
-        what = f"{method} {url}: the server answered {status} {_printable(response.reason)}"
+        what = f"{method} {url}: the server answered {status} {printable(response.reason)}"
         what = what.rstrip()
         if 300 <= status < 400:
             # http.client follows no redirect, and neither does the booth: a tus endpoint that
@@ -686,9 +686,10 @@ def shown(text: str, limit: int = 100) -> str:
     return ascii(cut) + (f" (+{len(text) - limit} characters)" if len(text) > limit else "")
 
 
-def _printable(text: str) -> str:
-    """A reason phrase as plain ASCII text (escaped, cut to 60 characters)."""
-    return ascii(text[:60])[1:-1]
+def printable(text: str, limit: int = 60) -> str:
+    """A server's text as plain ASCII (escaped, unquoted, cut to `limit` characters): a reason
+    phrase, a file name the receiver reports."""
+    return ascii(text[:limit])[1:-1]
 
 
 def origin(url: str) -> tuple[str, str, int | None]:
