@@ -59,7 +59,7 @@ def erase_on_server(
 def _erase(client: TusClient, sync_url: str, booth_id: str, session_id: str) -> ServerErasure:
     url = session_url(sync_url, "sessions", booth_id, session_id)
     try:
-        response, data = client._request("DELETE", url)
+        response, data = client.delete(url)
     except TusError as err:
         return ServerErasure(session_id, problem=f"the server was not reached ({err})", retry=True)
     if response.status != 200:

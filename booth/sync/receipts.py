@@ -55,7 +55,7 @@ def fetch_receipt(client: TusClient, url: str) -> Mapping[str, Any] | None:
     """The receipt at `url`, or None when the server has none (404). Raises Refused (401/403),
     Unavailable (anything else, or an answer that is not a JSON object)."""
     # TusClient sends only to the endpoint's origin, with the booth's token.
-    response, data = client._request("GET", url)
+    response, data = client.get(url)
     if response.status == 404:
         return None
     if response.status in (401, 403):

@@ -344,6 +344,14 @@ class TusClient:
         if conn is not None:
             conn.close()
 
+    def get(self, url: str) -> tuple[http.client.HTTPResponse, bytes]:
+        """GET `url` on the endpoint's origin, with the booth's token (a receipt)."""
+        return self._request("GET", url)
+
+    def delete(self, url: str) -> tuple[http.client.HTTPResponse, bytes]:
+        """DELETE `url` on the endpoint's origin, with the booth's token (an erasure)."""
+        return self._request("DELETE", url)
+
     def _request(
         self,
         method: str,
