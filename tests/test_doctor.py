@@ -16,7 +16,7 @@ import pytest
 from booth.cli import doctor_cmd
 from booth.cli.main import UserError
 from booth.config.settings import load_settings
-from booth.devices.microphone import AudioChunk
+from booth.devices.ports.microphone import AudioChunk
 from booth.devices.speaker import write_frames
 from booth.doctor.pi_rig import FLASH_S, Beeper, ScreenFlash, beep_samples
 from booth.doctor.record import clap_frames, record_acceptance

@@ -11,8 +11,8 @@ from conftest import EXAMPLE_INTERVIEWS
 from gpiozero.pins.mock import MockFactory, MockPWMPin
 
 from booth.config.settings import Devices, LightSettings, Paths, Recording, Settings
-from booth.devices.light import output_for_lightness
 from booth.devices.pi_camera import PiCameraUnavailable
+from booth.devices.ports.light import output_for_lightness
 from booth.kiosk.pi import build_pi_kiosk, mic_device
 from booth.sim.camera import SimCamera
 from booth.sim.scene import Scene

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from conftest import read_waiting
 
-from booth.devices.microphone import Microphone
+from booth.devices.microphone import AlsaMicrophone
 from booth.sim.camera import SimCamera
 from booth.sim.voice import Voice
 from booth.sim.world import SimWorld
@@ -23,7 +23,7 @@ def world(tmp_path, monkeypatch):
 
 
 def run(world, frames, clap_at=None):
-    mic = Microphone(world.mic_device, period_frames=world.period_frames, stamps=world.mic)
+    mic = AlsaMicrophone(world.mic_device, period_frames=world.period_frames, stamps=world.mic)
     camera = SimCamera(world.width, world.height, world.fps, world.scene, None)
     camera.start()
     white, chunks, clap_time = [], [], None

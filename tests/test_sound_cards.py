@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 
 from booth.config.settings import Devices, Settings
-from booth.devices.microphone import MicrophoneError
+from booth.devices.ports.microphone import MicrophoneError
+from booth.devices.ports.speaker import SpeakerError
 from booth.devices.sound_cards import choose_mic, sound_cards, speaker_pcm
-from booth.devices.speaker import SpeakerError
 from booth.doctor.checks import FAIL, PASS, SKIP, WARN
 from booth.doctor.device_checks import speaker_check
 from booth.kiosk.pi import mic_device

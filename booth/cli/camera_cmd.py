@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 
 from booth.cli.main import UserError, add_config_option, load_booth_settings
-from booth.devices.camera import CameraError
+from booth.devices.ports.camera import CameraError
 
 FORMATS = {".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG"}
 

@@ -96,9 +96,9 @@ def load(config: str) -> Settings:
 
 def record(settings: Settings, out: Path) -> Acceptance:
     """Open the rig for the settings' backend, make the recording, close the rig."""
-    from booth.devices.camera import CameraError
-    from booth.devices.microphone import MicrophoneError
-    from booth.devices.speaker import SpeakerError
+    from booth.devices.ports.camera import CameraError
+    from booth.devices.ports.microphone import MicrophoneError
+    from booth.devices.ports.speaker import SpeakerError
     from booth.doctor.record import record_acceptance
     from booth.media.analyze import TakeUnreadable
     from booth.media.mux import TakeUnusable

@@ -148,7 +148,7 @@ def calibrate_booth(
     progress: Callable[[float, CurvePoint], None] | None = None,
 ) -> LightCurve:
     """Calibrate this booth's light with its camera: simulated hardware, or the Pi's."""
-    from booth.light.settings import open_ring_light
+    from booth.devices.light import open_ring_light
 
     dev, rec = settings.devices, settings.recording
     if dev.backend != "pi":

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, TextIO
 
 from booth.cli.main import UserError, add_config_option, load_booth_settings
 from booth.devices.level_meter import FLOOR_DBFS, LevelMeter
-from booth.devices.microphone import MicrophoneError
+from booth.devices.ports.microphone import MicrophoneError
 
 if TYPE_CHECKING:
     from booth.doctor.live_mic import LiveMic

@@ -27,6 +27,7 @@ from booth.config.codes import names_in_clear
 from booth.config.settings import Buttons, Devices, LightSettings, Recording, Settings
 from booth.devices.choice import choose_display, read_connectors
 from booth.devices.hw_pwm import SYSFS_PWM
+from booth.devices.light import light_driver_name, open_ring_light
 from booth.kiosk.health import DiskGuard
 from booth.kiosk.window import KMSDRM_FIX, sdl_library
 from booth.light.curve import CurveError, load_curve
@@ -36,7 +37,6 @@ from booth.light.record import (
     missing_light_text,
     read_light_state,
 )
-from booth.light.settings import light_driver_name, open_ring_light
 from booth.media.spool import disk_free_bytes
 from booth.metrics import board
 from booth.privacy.age import AGE_FIX, age_installed

@@ -14,13 +14,14 @@ from typing import Any
 
 import numpy as np
 
-from booth.devices.camera import CameraError
 from booth.devices.choice import choose_speaker, read_connectors
 from booth.devices.level_meter import LevelMeter
-from booth.devices.microphone import MicrophoneError
 from booth.devices.pi_camera import PiCameraUnavailable
+from booth.devices.ports.camera import CameraError
+from booth.devices.ports.microphone import MicrophoneError
+from booth.devices.ports.speaker import SpeakerError
 from booth.devices.sound_cards import PROC_ASOUND, sound_cards
-from booth.devices.speaker import Speaker, SpeakerError
+from booth.devices.speaker import Speaker
 from booth.doctor.checks import FAIL, PASS, SKIP, SYS_DRM, WARN, Check
 from booth.doctor.live_mic import LiveMic
 from booth.doctor.still_camera import describe_exposure, settled_frame

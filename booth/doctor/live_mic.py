@@ -13,7 +13,8 @@ import numpy as np
 
 from booth.config.settings import Settings
 from booth.devices.mic_reader import MicReader, drain
-from booth.devices.microphone import AudioChunk, Microphone
+from booth.devices.microphone import AlsaMicrophone
+from booth.devices.ports.microphone import AudioChunk
 from booth.devices.sound_cards import choose_mic
 
 
@@ -58,7 +59,7 @@ class PiLiveMic(LiveMic):
     def __init__(self, settings: Settings) -> None:
         self.device, self.chosen_because = choose_mic(settings.devices.mic_device)
         self.rate = settings.recording.audio_rate
-        self._mic = Microphone(self.device, rate=self.rate)
+        self._mic = AlsaMicrophone(self.device, rate=self.rate)
         self._queue: queue.SimpleQueue[AudioChunk] = queue.SimpleQueue()
         self._reader = MicReader(self._mic, self._queue.put).start()
 

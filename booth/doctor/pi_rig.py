@@ -24,8 +24,10 @@ import numpy as np
 from booth.config.settings import Settings
 from booth.devices.choice import for_settings
 from booth.devices.mic_reader import MicReader, drain
-from booth.devices.microphone import AudioChunk, Microphone, MicrophoneError
-from booth.devices.speaker import SpeakerError, write_frames
+from booth.devices.microphone import AlsaMicrophone
+from booth.devices.ports.microphone import AudioChunk, MicrophoneError
+from booth.devices.ports.speaker import SpeakerError
+from booth.devices.speaker import write_frames
 
 if TYPE_CHECKING:  # as HARDWARE below: the Pi camera module loads only when a Pi rig is built
     from booth.devices.pi_camera import PiCamera
@@ -129,7 +131,7 @@ class PiRig:
     """A real booth for `record_acceptance`: camera, microphone, screen and speaker, opened."""
 
     def __init__(
-        self, camera: PiCamera, mic: Microphone, screen: ScreenFlash, beeper: Beeper
+        self, camera: PiCamera, mic: AlsaMicrophone, screen: ScreenFlash, beeper: Beeper
     ) -> None:
         from booth.devices.pi_camera import HARDWARE
 
@@ -183,7 +185,7 @@ def build_pi_rig(settings: Settings, work_dir: Path) -> PiRig:
         choice = for_settings(settings)
         if choice.microphone.device is None:
             raise MicrophoneError(choice.microphone.error or choice.microphone.why)
-        mic = Microphone(
+        mic = AlsaMicrophone(
             choice.microphone.device, rate=rec.audio_rate, latency_ms=dev.mic_latency_ms
         )
         if choice.speaker.device is None:

@@ -16,8 +16,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-from booth.devices.camera import Camera
-from booth.devices.microphone import AudioChunk
+from booth.devices.ports.camera import Camera
+from booth.devices.ports.microphone import AudioChunk
 from booth.media.analyze import SyncReport, analyze_take
 from booth.media.audio import AudioWriter
 from booth.media.mux import mux_take

@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from booth.config.settings import Settings
-from booth.devices.camera import Camera, CameraFrame
+from booth.devices.ports.camera import Camera, CameraFrame
 
 SETTLE_S = 1.0
 """Auto-exposure starts from 1 ms and gain 1; a second of frames brings it to the room."""

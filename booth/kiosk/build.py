@@ -22,7 +22,7 @@ from booth.config.settings import Settings
 from booth.devices.buttons import Buttons
 from booth.devices.level_meter import LevelMeter
 from booth.devices.mic_reader import MicReader
-from booth.devices.microphone import Microphone
+from booth.devices.ports.microphone import Microphone
 from booth.install.interviews import seal_installed_references
 from booth.kiosk.events import EventLog
 from booth.kiosk.health import DiskGuard, Health, clear_session_bytes

@@ -28,11 +28,13 @@ import pygame
 from gpiozero.pins import Factory
 
 from booth.config.settings import Settings
-from booth.devices.camera import Camera
 from booth.devices.choice import ROOT, for_settings
 from booth.devices.face_exposure import camera_aim
-from booth.devices.microphone import Microphone, MicrophoneError
+from booth.devices.light import open_ring_light
+from booth.devices.microphone import AlsaMicrophone
 from booth.devices.pi_camera import PiCamera
+from booth.devices.ports.camera import Camera
+from booth.devices.ports.microphone import MicrophoneError
 from booth.devices.speaker import ReopeningSpeaker
 from booth.kiosk.build import (
     assemble_kiosk,
@@ -47,7 +49,6 @@ from booth.kiosk.loop import Devices, Kiosk
 from booth.kiosk.memory import keep_frames_out_of_the_heap
 from booth.light.controller import LightController
 from booth.light.curve import CurveError, LightCurve, load_curve
-from booth.light.settings import open_ring_light
 from booth.media.player import ClipPlayer
 from booth.privacy.seal import Sealing
 from booth.session.clock import SystemClock
@@ -156,7 +157,7 @@ def _assemble(
     spool = open_spool(paths.spool, clock, events, sealing)
     paths.state.mkdir(parents=True, exist_ok=True)
 
-    mic = Microphone(
+    mic = AlsaMicrophone(
         mic_device(settings, root),
         rate=rec.audio_rate,
         latency_ms=dev.mic_latency_ms,

@@ -23,9 +23,9 @@ import pygame
 
 from booth.config.settings import LightSettings, Recording, Settings
 from booth.devices.face_exposure import camera_aim
-from booth.devices.light import RingLight
+from booth.devices.light import RingLight, open_ring_light
 from booth.devices.mic_reader import MicReader
-from booth.devices.microphone import Microphone
+from booth.devices.microphone import AlsaMicrophone
 from booth.devices.occupied import OccupiedLight
 from booth.devices.speaker import Speaker
 from booth.kiosk.build import (
@@ -41,7 +41,6 @@ from booth.kiosk.loop import Devices, Kiosk
 from booth.kiosk.memory import keep_frames_out_of_the_heap
 from booth.light.controller import LightController
 from booth.light.curve import CurveError, LightCurve, load_curve
-from booth.light.settings import open_ring_light
 from booth.media.player import ClipPlayer
 from booth.occupied.watch import OccupiedWatch
 from booth.privacy.seal import Sealing
@@ -233,7 +232,7 @@ def build_sim_booth(
     sim_speaker.install()
     speaker = Speaker(sim_speaker.device, open_pcm=sim_speaker.open_pcm)
     speaker.latency_s = sim_speaker.latency_s(speaker.buffer_frames)
-    mic = Microphone(
+    mic = AlsaMicrophone(
         world.mic_device, rate=rec.audio_rate, period_frames=world.period_frames, stamps=world.mic
     )
     pins = sim_pin_factory()

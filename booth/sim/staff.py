@@ -21,7 +21,8 @@ from pathlib import Path
 from booth.config.settings import Settings
 from booth.devices.light import RingLight
 from booth.devices.mic_reader import MicReader, drain
-from booth.devices.microphone import AudioChunk, Microphone
+from booth.devices.microphone import AlsaMicrophone
+from booth.devices.ports.microphone import AudioChunk
 from booth.doctor.hardware import Hardware
 from booth.doctor.live_mic import LiveMic
 from booth.sim.booth import await_sound
@@ -39,7 +40,7 @@ class SimMicrophone:
         assert world.mic is not None
         self.world = world
         world.install_alsa_config()
-        self.mic = Microphone(
+        self.mic = AlsaMicrophone(
             world.mic_device, rate=rate, period_frames=world.period_frames, stamps=world.mic
         )
         self._chunks: queue.SimpleQueue[AudioChunk] = queue.SimpleQueue()

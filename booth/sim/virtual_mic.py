@@ -45,7 +45,7 @@ from pathlib import Path
 
 import numpy as np
 
-from booth.devices.microphone import CaptureStamp
+from booth.devices.ports.microphone import CaptureStamp
 from booth.sim.voice import Voice
 
 PCM_NAME = "booth_sim_mic"
