@@ -12,6 +12,7 @@ import pytest
 from booth.devices.mic_reader import MicReader
 from booth.devices.microphone import AlsaMicrophone
 from booth.devices.ports.microphone import AudioChunk
+from booth.sim.alsa_config import install_alsa_config
 from booth.sim.virtual_mic import PCM_NAME, VirtualMic
 from booth.sim.voice import Voice
 
@@ -23,7 +24,7 @@ PERIOD = 1600
 def vmic(tmp_path, monkeypatch):
     monkeypatch.setenv("ALSA_CONFIG_PATH", "")  # restored after the test
     v = VirtualMic(tmp_path, Voice(seed=5), rate=RATE, period_frames=PERIOD)
-    v.install()
+    install_alsa_config(v.directory, v.asoundrc)
     yield v
     v.close()
 

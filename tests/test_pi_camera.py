@@ -129,7 +129,7 @@ def test_the_lores_preview_converts_to_the_colours_the_camera_saw():
 
 
 def test_picamera2_is_not_imported_by_the_pi_modules():
-    for name in ("booth.devices.pi_camera", "booth.media.take_video", "booth.kiosk.pi"):
+    for name in ("booth.devices.pi_camera", "booth.media.take_video", "booth.devices.pi_world"):
         importlib.import_module(name)
     assert "picamera2" not in sys.modules
 

@@ -50,7 +50,7 @@ def save_picture(rgb: np.ndarray, path: Path) -> None:
 
 
 def run_snapshot(args: argparse.Namespace) -> int:
-    from booth.cli.hardware import hardware_for
+    from booth.cli.world import world_for
     from booth.doctor.checkup import running_kiosk
     from booth.doctor.still_camera import describe_exposure, settled_frame
 
@@ -67,7 +67,7 @@ def run_snapshot(args: argparse.Namespace) -> int:
             "(sudo systemctl stop booth-kiosk)"
         )
     try:
-        with hardware_for(settings).open_camera() as camera:
+        with world_for(settings) as world, world.opened_camera() as camera:
             frame = settled_frame(camera)
             model = getattr(camera, "model", "camera")
     except CameraError as error:

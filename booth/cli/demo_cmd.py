@@ -78,7 +78,8 @@ def upload_url(text: str) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    from booth.kiosk.window import Screen, open_display
+    from booth.devices.display import open_display
+    from booth.kiosk.window import Screen
     from booth.kiosk.window import run as run_window
 
     if not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):

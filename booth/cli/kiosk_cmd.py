@@ -46,9 +46,10 @@ def run(args: argparse.Namespace) -> int:
 
     from booth import service
     from booth.devices.choice import for_settings
+    from booth.devices.display import open_display
     from booth.kiosk.health import Fault
     from booth.kiosk.start import OutOfOrder, start_or_wait
-    from booth.kiosk.window import Screen, open_display
+    from booth.kiosk.window import Screen
     from booth.kiosk.window import run as run_window
 
     service.setup_logging("booth-kiosk")
@@ -59,9 +60,11 @@ def run(args: argparse.Namespace) -> int:
             f"{path}: devices.backend is {settings.devices.backend!r}; `booth kiosk` drives a "
             'real booth (backend "pi"). To try the booth on this computer: booth demo'
         )
-    from booth.kiosk.pi import build_pi_kiosk
+    from booth.cli.world import choose_world
+    from booth.kiosk.live import build_live_kiosk
 
     root = Path(args.root)
+    world = choose_world(settings, root)
     watchdog = service.Watchdog.from_environment()
     stopping = False
 
@@ -99,7 +102,7 @@ def run(args: argparse.Namespace) -> int:
             # The unit's ExecStartPre (`booth devices --sdl-env`) sets it from the same choice.
             os.environ.setdefault("SDL_KMSDRM_DEVICE_INDEX", str(choice.card))
         if choice.error and settings.display.connector != "auto":
-            from booth.kiosk.window import DisplayError
+            from booth.devices.ports.display import DisplayError
 
             raise DisplayError(choice.error)
         display = settings.display
@@ -112,7 +115,7 @@ def run(args: argparse.Namespace) -> int:
     if screen is None:
         return 0
     kiosk = start_or_wait(
-        lambda: build_pi_kiosk(settings, screen.picture, root=root),
+        lambda: build_live_kiosk(settings, screen.picture, world),
         out_of_order,
         lambda: stopping,
         time.sleep,

@@ -1,7 +1,7 @@
 """Assembles a kiosk around its devices: the part every booth shares, real or simulated.
 
-The composition roots pick the devices and call `assemble_kiosk`: the Raspberry Pi's in
-booth.kiosk.pi, the simulator's in booth.sim.booth. Then `start_microphone` starts the
+The composition roots take the devices from a world and call `assemble_kiosk`: a booth's in
+booth.kiosk.live, the simulator's in booth.sim.booth. Then `start_microphone` starts the
 microphone's reader thread, feeding the kiosk, the same way in both.
 """
 

@@ -47,10 +47,10 @@ def device_errors() -> dict[type[BaseException], DeviceFix]:
 
     from booth.config.errors import ConfigError
     from booth.devices.ports.camera import CameraError, CameraUnavailable
+    from booth.devices.ports.display import DisplayError
     from booth.devices.ports.light import LightDriverError
     from booth.devices.ports.microphone import MicrophoneError
     from booth.devices.ports.speaker import SpeakerError
-    from booth.kiosk.window import DisplayError
 
     camera = DeviceFix("camera", "camera", "check its ribbon cable; `booth doctor` tests it")
     return {
