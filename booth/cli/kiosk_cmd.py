@@ -40,13 +40,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    import os
     import signal
     import time
 
     from booth import service
-    from booth.devices.choice import for_settings
-    from booth.devices.display import open_display
     from booth.kiosk.health import Fault
     from booth.kiosk.start import OutOfOrder, start_or_wait
     from booth.kiosk.window import Screen
@@ -96,20 +93,7 @@ def run(args: argparse.Namespace) -> int:
         watchdog.tick()
 
     def open_screen() -> Screen:
-        choice = for_settings(settings, root).display
-        log.info("display: %s (%s)", choice.connector, choice.error or choice.why)
-        if choice.card is not None:
-            # The unit's ExecStartPre (`booth devices --sdl-env`) sets it from the same choice.
-            os.environ.setdefault("SDL_KMSDRM_DEVICE_INDEX", str(choice.card))
-        if choice.error and settings.display.connector != "auto":
-            from booth.devices.ports.display import DisplayError
-
-            raise DisplayError(choice.error)
-        display = settings.display
-        surface = open_display(
-            display.size, fullscreen=display.fullscreen, display=choice.sdl_display or 0
-        )
-        return Screen(surface, display.rotation)
+        return Screen(world.display(), settings.display.rotation)
 
     screen = start_or_wait(open_screen, out_of_order, lambda: stopping, time.sleep)
     if screen is None:

@@ -16,12 +16,14 @@ Nothing here imports picamera2 at module level: `camera()` raises `PiCameraUnava
 from __future__ import annotations
 
 import logging
+import os
 import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import pygame
 from gpiozero.pins import Factory
 
 from booth.config.settings import LightSettings, Settings
@@ -33,6 +35,7 @@ from booth.devices.light import RingLight, open_ring_light
 from booth.devices.live_mic import LiveMic
 from booth.devices.microphone import AlsaMicrophone
 from booth.devices.pi_camera import HARDWARE, PiCamera
+from booth.devices.ports.display import DisplayError
 from booth.devices.ports.light import Light
 from booth.devices.ports.microphone import MicrophoneError
 from booth.devices.ports.speaker import SpeakerError
@@ -129,6 +132,21 @@ class PiWorld:
             dev.light_frequency_hz,
             self._pins,
             sysfs=self.root / "sys/class/pwm",
+        )
+
+    def display(self) -> pygame.Surface:
+        """The screen on the connector `booth devices` chooses (`[display] connector`), full
+        screen through SDL's KMSDRM driver on the console."""
+        choice = for_settings(self.settings, self.root).display
+        log.info("display: %s (%s)", choice.connector, choice.error or choice.why)
+        if choice.card is not None:
+            # The unit's ExecStartPre (`booth devices --sdl-env`) sets it from the same choice.
+            os.environ.setdefault("SDL_KMSDRM_DEVICE_INDEX", str(choice.card))
+        if choice.error and self.settings.display.connector != "auto":
+            raise DisplayError(choice.error)
+        display = self.settings.display
+        return open_display(
+            display.size, fullscreen=display.fullscreen, display=choice.sdl_display or 0
         )
 
     @contextmanager

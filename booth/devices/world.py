@@ -3,7 +3,7 @@
 gpiozero's `LED` neither knows nor asks whether its pin is real: the factory chosen at start-up
 decides, and its mock factory ships beside the real ones. The booth does the same one level
 up. A `World` hands out the camera, the microphone, the speaker, the ring light, the GPIO pin
-factory and, for the staff commands, the devices as `booth doctor`, `booth mic test`,
+factory, the screen and, for the staff commands, the devices as `booth doctor`, `booth mic test`,
 `booth camera snapshot`, `booth light calibrate` and the acceptance recording open them. Two
 worlds ship:
 
@@ -24,6 +24,7 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+import pygame
 from gpiozero.pins import Factory
 
 from booth.config.settings import LightSettings
@@ -142,6 +143,11 @@ class World(Protocol):
 
     def ring_light(self) -> Light:
         """The ring light on its driver and pins (off)."""
+        ...
+
+    def display(self) -> pygame.Surface:
+        """The screen the kiosk draws on, opened as `[display]` says (raises `DisplayError`
+        saying what to do)."""
         ...
 
     def opened_camera(self) -> AbstractContextManager[Camera]:

@@ -185,11 +185,14 @@ def build_sim_booth(
     realtime: bool = False,
     seed: int = 1,
     screenshots: bool = True,
+    world: SimulatedWorld | None = None,
 ) -> SimBooth:
     """A booth on simulated hardware whose spool, state, screens and events go to `out`.
 
     realtime: False for a headless run in virtual time (as fast as the work allows,
     reproducible); True when a window paces it (`booth demo`).
+    world: the simulated world to take the devices from (default: one in `out`/state, with
+    `seed` and `realtime`); its own `realtime` then applies.
     """
     keep_frames_out_of_the_heap()
     state = out / "state"
@@ -202,12 +205,13 @@ def build_sim_booth(
     events = EventLog(out / "events.jsonl")
     spool = open_spool(out / "spool", clock, events, sealing)
 
-    devices = SimulatedWorld(settings, state, seed=seed, realtime=realtime)
-    world = devices.room
+    devices = world or SimulatedWorld(settings, state, seed=seed, realtime=realtime)
+    realtime = devices.realtime
+    room = devices.room
     speaker = devices.speaker()
     mic = devices.microphone()
     light = devices.ring_light()
-    curve = simulated_curve(world, light, state, rec, devices.light_settings)
+    curve = simulated_curve(room, light, state, rec, devices.light_settings)
     controller = LightController(
         devices.light_settings, curve, flicker_period_us=rec.flicker_period_us
     )
@@ -239,7 +243,7 @@ def build_sim_booth(
     occupied = None
     if settings.devices.occupied_pin is not None:
         occupied = sim_occupied_watch(settings, state, EventLog(out / "events.jsonl"), clock)
-    return SimBooth(kiosk, world, clock, reader, jobs, devices.virtual_speaker, occupied)
+    return SimBooth(kiosk, room, clock, reader, jobs, devices.virtual_speaker, occupied)
 
 
 def sim_occupied_watch(

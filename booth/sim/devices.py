@@ -27,9 +27,11 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import pygame
 from gpiozero.pins.mock import MockFactory
 
 from booth.config.settings import LightSettings, Settings
+from booth.devices.display import open_display
 from booth.devices.face_exposure import camera_aim
 from booth.devices.light import RingLight, open_ring_light
 from booth.devices.live_mic import LiveMic
@@ -218,6 +220,10 @@ class SimulatedWorld:
             return speaker
 
         return ReopeningSpeaker(lambda: (card.device, None), open_card)
+
+    def display(self) -> pygame.Surface:
+        """A window on this computer's desktop, of the booth's `[display] size`."""
+        return open_display(self.settings.display.size, fullscreen=False, title="booth demo")
 
     @contextmanager
     def opened_camera(self) -> Iterator[SimCamera]:
