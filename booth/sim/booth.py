@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import pygame
+from gpiozero.pins import Factory
 
 from booth.config.settings import LightSettings, Recording, Settings
 from booth.devices.face_exposure import camera_aim
@@ -45,7 +46,6 @@ from booth.privacy.seal import Sealing
 from booth.sim.calibration import calibrate_simulated
 from booth.sim.clock import VirtualClock
 from booth.sim.devices import SimulatedWorld
-from booth.sim.pins import sim_pin_factory
 from booth.sim.virtual_speaker import VirtualSpeaker
 from booth.sim.world import SimWorld, await_sound
 from booth.state import Occupancy
@@ -242,18 +242,19 @@ def build_sim_booth(
     reader = start_microphone(kiosk, mic)
     occupied = None
     if settings.devices.occupied_pin is not None:
-        occupied = sim_occupied_watch(settings, state, EventLog(out / "events.jsonl"), clock)
+        events_out = EventLog(out / "events.jsonl")
+        occupied = sim_occupied_watch(settings, devices.pins, state, events_out, clock)
     return SimBooth(kiosk, room, clock, reader, jobs, devices.virtual_speaker, occupied)
 
 
 def sim_occupied_watch(
-    settings: Settings, state: Path, events: EventLog, clock: VirtualClock
+    settings: Settings, pins: Factory, state: Path, events: EventLog, clock: VirtualClock
 ) -> OccupiedWatch:
-    """The occupied light on a mock pin, following the kiosk's record in `state` as its own
+    """The occupied light on the world's `pins`, following the kiosk's record in `state` as its own
     process does on a booth; each change of the light goes to `events` ("occupied.light")."""
     dev = settings.devices
     assert dev.occupied_pin is not None
-    light = OccupiedLight(dev.occupied_pin, sim_pin_factory())
+    light = OccupiedLight(dev.occupied_pin, pins)
 
     def changed(mode: str, occ: Occupancy) -> None:
         fields = {"light": mode, "pin": dev.occupied_pin, "since": occ.since}
