@@ -68,11 +68,12 @@ def play_in_real_time(clip: Path, work: Path, shown: tuple[int, int]) -> dict:
 
     from booth.devices.speaker import Speaker
     from booth.media.player import ClipPlayer
+    from booth.sim.alsa_config import install_alsa_config
     from booth.sim.virtual_speaker import VirtualSpeaker
     from booth.ui.widgets import image_surface
 
     sim = VirtualSpeaker(work / "speaker", channels=2, paced=True)
-    sim.install()
+    install_alsa_config(sim.directory, sim.asoundrc)
     speaker = Speaker(sim.device, RATE, 2, open_pcm=sim.open_pcm)
     speaker.latency_s = sim.latency_s(speaker.buffer_frames)
     player = ClipPlayer(speaker, realtime=True, shown_size=shown)

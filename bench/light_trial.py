@@ -20,10 +20,10 @@ import numpy as np
 
 from booth.devices.face_exposure import camera_aim
 from booth.devices.face_meter import face_luma
-from booth.devices.pi_output import TakeVideoOutput
 from booth.light.controller import IDLE, RECORDING, SESSION, exposure_gain
 from booth.light.curve import LightCurve
 from booth.light.settings import LightSettings
+from booth.media.take_video import TakeVideoOutput
 from booth.media.takefiles import TakeFiles
 from booth.sim.calibration import calibrate_simulated
 from booth.sim.camera import SimCamera

@@ -1,9 +1,17 @@
 """What only the tests ask of the simulated devices: resetting the mock pins, silencing the
-virtual microphone, and looking into a simulated part's state. The simulator itself never
+virtual microphone, looking into a simulated part's state, and a Pi world with a stand-in
+camera. The simulator itself never
 needs these, so they live here and not in booth.sim."""
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Any
+
+from booth.config.settings import Settings
+from booth.devices.choice import ROOT
+from booth.devices.pi_world import PiWorld
+from booth.devices.ports.camera import Camera
 from booth.sim import pins
 from booth.sim.camera import SimCamera
 from booth.sim.scene import Scene, _clamp01
@@ -40,3 +48,15 @@ def face_lux(scene: Scene, ring_level: float) -> float:
 def exposure_locked(camera: SimCamera) -> bool:
     """Whether the simulated camera's auto-exposure is held (a take is being recorded)."""
     return camera._manual is not None
+
+
+class PiWorldWithCamera(PiWorld):
+    """The Pi's world with another camera standing in for picamera2 (off a Pi): everything
+    else of a booth (its pins, sound cards and their choice) as on a Pi."""
+
+    def __init__(self, settings: Settings, camera: Camera, root: Path = ROOT, pins: Any = None):
+        super().__init__(settings, root, pins)
+        self._camera = camera
+
+    def camera(self) -> Any:
+        return self._camera

@@ -199,7 +199,7 @@ def test_the_ansible_role_installs_through_install_sh_with_the_shipped_constrain
 # The modules that touch PyAV, numpy, pygame and the sound and GPIO libraries most directly.
 PINNED_TESTS = [
     "tests/test_media.py",
-    "tests/test_pi_output.py",
+    "tests/test_take_video.py",
     "tests/test_convert.py",
     "tests/test_av_drift.py",
     "tests/test_analyze.py",

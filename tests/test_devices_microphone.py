@@ -9,7 +9,9 @@ import pytest
 from conftest import read_waiting
 
 from booth.devices.level_meter import SILENCE_FAULT, LevelMeter
-from booth.devices.microphone import Microphone, MicrophoneError, find_card, match_card
+from booth.devices.microphone import AlsaMicrophone, find_card, match_card
+from booth.devices.ports.microphone import MicrophoneError
+from booth.sim.alsa_config import install_alsa_config
 from booth.sim.virtual_mic import PCM_NAME, VirtualMic
 from booth.sim.voice import Voice
 from booth.sim.world import SimWorld
@@ -24,14 +26,16 @@ START_NS = 5_000_000_000
 def world(tmp_path, monkeypatch):
     monkeypatch.setenv("ALSA_CONFIG_PATH", "")  # restored after the test
     w = SimWorld(160, 120, 30, seed=7, start_ns=START_NS, mic_dir=tmp_path / "mic")
-    w.install_alsa_config()
+    install_alsa_config(w.mic.directory, w.mic.asoundrc)
     yield w
     w.close()
 
 
 @pytest.fixture
 def mic(world):
-    m = Microphone(world.mic_device, rate=RATE, period_frames=world.period_frames, stamps=world.mic)
+    m = AlsaMicrophone(
+        world.mic_device, rate=RATE, period_frames=world.period_frames, stamps=world.mic
+    )
     yield m
     m.close()
 
@@ -82,8 +86,8 @@ def test_a_read_waits_for_the_simulator_and_never_returns_stale_data(world, mic)
 def test_half_a_period_is_held_back_until_the_period_is_complete(tmp_path, monkeypatch):
     monkeypatch.setenv("ALSA_CONFIG_PATH", "")
     vmic = VirtualMic(tmp_path, Voice(seed=1), period_frames=PERIOD)
-    vmic.install()
-    mic = Microphone(PCM_NAME, period_frames=PERIOD, stamps=vmic)
+    install_alsa_config(vmic.directory, vmic.asoundrc)
+    mic = AlsaMicrophone(PCM_NAME, period_frames=PERIOD, stamps=vmic)
     vmic.produce(PERIOD // 2)
     assert pending_frames(vmic) == 0
     vmic.produce(PERIOD // 2 + 100)
@@ -95,7 +99,7 @@ def test_half_a_period_is_held_back_until_the_period_is_complete(tmp_path, monke
 
 
 def test_with_alsa_timestamps_chunks_are_stamped_on_clock_monotonic(world):
-    mic = Microphone(world.mic_device, rate=RATE, period_frames=world.period_frames)
+    mic = AlsaMicrophone(world.mic_device, rate=RATE, period_frames=world.period_frames)
     world.tick()
     world.tick()
     chunk = mic.read()
@@ -143,7 +147,7 @@ def test_silent_microphone_delivers_zeros_and_the_meter_calls_it_a_fault(world, 
 
 def test_opening_a_missing_device_names_it():
     with pytest.raises(MicrophoneError, match="no_such_mic"):
-        Microphone("no_such_mic")
+        AlsaMicrophone("no_such_mic")
 
 
 def test_find_card_keeps_pcm_names_and_refuses_unknown_cards(world):
@@ -168,7 +172,9 @@ def test_cards_are_matched_by_id_then_by_name_ignoring_case():
 
 def test_mic_latency_ms_is_added_to_the_delay_alsa_reports(world):
     """`[devices] mic_latency_ms` (25 ms at 48 kHz: 1200 frames) joins ALSA's avail."""
-    mic = Microphone(world.mic_device, rate=RATE, period_frames=world.period_frames, latency_ms=25)
+    mic = AlsaMicrophone(
+        world.mic_device, rate=RATE, period_frames=world.period_frames, latency_ms=25
+    )
     world.tick()
     world.tick()
     assert mic.read() is not None

@@ -16,12 +16,14 @@ import pytest
 from booth.cli import doctor_cmd
 from booth.cli.main import UserError
 from booth.config.settings import load_settings
-from booth.devices.microphone import AudioChunk
+from booth.devices.clapperboard import FLASH_S, Beeper, ScreenFlash, beep_samples
+from booth.devices.ports.microphone import AudioChunk
 from booth.devices.speaker import write_frames
-from booth.doctor.pi_rig import FLASH_S, Beeper, ScreenFlash, beep_samples
+from booth.devices.world import Rig, World
 from booth.doctor.record import clap_frames, record_acceptance
 from booth.doctor.report import format_report
-from booth.sim.staff import SimRig
+from booth.sim.alsa_config import install_alsa_config
+from booth.sim.devices import SimulatedWorld
 from booth.sim.virtual_speaker import VirtualSpeaker
 
 
@@ -72,17 +74,25 @@ def test_the_readable_report_shows_each_figure_and_its_target(tmp_path, small_bo
     assert text.rstrip().endswith("PASS: every figure is within its target.")
 
 
-class LateMicRig(SimRig):
+class LateMicRig(Rig):
     """A booth whose microphone stamps each chunk 40 ms after its sound was captured (a USB
     mic with latency it does not report), so the sound lands 40 ms late."""
+
+    def __init__(self, world: World) -> None:
+        rig = world.record_rig()
+        super().__init__(rig.camera, rig.mic, rig.clapperboard, rig.encoder, rig.light)
 
     def audio(self) -> list[AudioChunk]:
         return [replace(c, timestamp_ns=c.timestamp_ns + 40_000_000) for c in super().audio()]
 
 
+def late_mic_rig(settings, work_dir: Path) -> LateMicRig:
+    return LateMicRig(SimulatedWorld(settings, work_dir))
+
+
 @pytest.mark.slow
 def test_sound_40_ms_late_fails_naming_the_offset(tmp_path, small_booth):
-    rig = LateMicRig(load_settings(small_booth), tmp_path)
+    rig = late_mic_rig(load_settings(small_booth), tmp_path)
     try:
         result = record_acceptance(rig, tmp_path, seconds=4)
     finally:
@@ -96,7 +106,7 @@ def test_sound_40_ms_late_fails_naming_the_offset(tmp_path, small_booth):
 
 @pytest.mark.slow
 def test_a_failing_recording_exits_1(tmp_path, small_booth, monkeypatch, capsys):
-    monkeypatch.setattr(doctor_cmd, "_open_rig", lambda settings, out: LateMicRig(settings, out))
+    monkeypatch.setattr(doctor_cmd, "_open_rig", LateMicRig)
     assert doctor("--record", "--config", str(small_booth), "--out", str(tmp_path / "d")) == 1
     assert "FAIL:" in capsys.readouterr().out
 
@@ -148,7 +158,7 @@ def test_the_beep_reaches_the_speaker_through_alsa(tmp_path: Path, monkeypatch):
 
 
 def test_a_late_microphone_is_told_how_to_correct_it(tmp_path, small_booth):
-    rig = LateMicRig(load_settings(small_booth), tmp_path)
+    rig = late_mic_rig(load_settings(small_booth), tmp_path)
     try:
         result = record_acceptance(rig, tmp_path, seconds=4)
     finally:
@@ -163,7 +173,7 @@ def test_every_beep_is_heard_on_a_card_that_underruns_between_them(tmp_path, mon
     # The simulated speaker, paced, is such a card.
     monkeypatch.delenv("ALSA_CONFIG_PATH", raising=False)
     card = VirtualSpeaker(tmp_path / "card", rate=48_000, channels=1, paced=True)
-    card.install()
+    install_alsa_config(card.directory, card.asoundrc)
     beeper = Beeper(card.device, 48_000, open_pcm=card.open_pcm)
     for _ in range(5):  # as `booth doctor --record` claps
         beeper.beep()

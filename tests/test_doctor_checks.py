@@ -15,7 +15,7 @@ from gpiozero.pins.mock import MockFactory, MockPWMPin
 from sync_support import booth_config, start_server, write_token
 
 from booth.cli import doctor_cmd
-from booth.cli.hardware import hardware_for
+from booth.cli.world import world_for
 from booth.config.interview import load_interviews
 from booth.config.settings import (
     Buttons,
@@ -25,16 +25,23 @@ from booth.config.settings import (
     Settings,
     load_settings,
 )
+from booth.devices.pi_world import PiWorld
 from booth.doctor import checks
 from booth.doctor.checks import FAIL, PASS, SKIP, WARN, Check
 from booth.doctor.checkup import Board, exit_code, format_checks, run_checks
 from booth.doctor.device_checks import camera_check, held_by_kiosk, microphone_check
-from booth.doctor.live_mic import PiLiveMic
 from booth.doctor.server_check import server_check
-from booth.doctor.still_camera import opened_pi_camera
 from booth.light.curve import CurvePoint, LightCurve
+from booth.sim.devices import SimulatedWorld
 from booth.state import KioskState
 from tests.sim_support import reset_sim_pins
+
+
+def checked(settings: Settings, board: Board) -> list[Check]:
+    """Every check, in the world the booth's settings choose (as `booth doctor` runs them)."""
+    with world_for(settings) as world:
+        return run_checks(settings, world, board)
+
 
 CHECKS = [
     "camera",
@@ -145,7 +152,7 @@ def test_the_doctor_reads_the_hwmon_alarm_not_the_firmwares_sysfs_file(tmp_path)
         thermal=tmp_path / "thermal",
     )
     settings = load_settings(sim_booth(tmp_path))
-    results = {c.check: c for c in run_checks(settings, hardware_for(settings), board)}
+    results = {c.check: c for c in checked(settings, board)}
     assert results["throttling"].result == FAIL
     assert "under-voltage" in results["throttling"].detail
 
@@ -186,31 +193,31 @@ def drm_tree(root: Path, connectors: dict[str, str]) -> tuple[Path, Path]:
 
 def test_a_connected_hdmi_screen_passes(tmp_path):
     drm, dri = drm_tree(tmp_path, {"HDMI-A-1": "connected", "HDMI-A-2": "disconnected"})
-    check = checks.display_check(False, drm, dri)
+    check = checks.display_check(PiWorld.checks, drm, dri)
     assert check.result == PASS
     assert check.detail.startswith("the kiosk draws on HDMI-A-1 (card 1, SDL display 0)")
 
 
 def test_the_doctor_names_the_panel_not_the_forced_hdmi_port_and_fails_a_missing_one(tmp_path):
     drm, dri = drm_tree(tmp_path, {"HDMI-A-1": "connected", "DSI-1": "connected"})
-    check = checks.display_check(False, drm, dri)
+    check = checks.display_check(PiWorld.checks, drm, dri)
     assert check.result == PASS and "draws on DSI-1 (card 1, SDL display 1)" in check.detail
-    missing = checks.display_check(False, drm, dri, connector="HDMI-A-2")
+    missing = checks.display_check(PiWorld.checks, drm, dri, connector="HDMI-A-2")
     assert missing.result == FAIL and "'HDMI-A-2' is not on this Pi" in missing.detail
 
 
 def test_no_screen_connected_fails_naming_each_connector(tmp_path):
     drm, dri = drm_tree(tmp_path, {"HDMI-A-1": "disconnected", "HDMI-A-2": "disconnected"})
-    check = checks.display_check(False, drm, dri)
+    check = checks.display_check(PiWorld.checks, drm, dri)
     assert check.result == FAIL
     assert "card1-HDMI-A-1 disconnected, card1-HDMI-A-2 disconnected" in check.detail
     assert "cable" in check.fix
 
 
 def test_no_drm_device_fails_with_the_kms_overlay_and_simulation_passes(tmp_path):
-    check = checks.display_check(False, tmp_path / "drm", tmp_path / "dri")
+    check = checks.display_check(PiWorld.checks, tmp_path / "drm", tmp_path / "dri")
     assert check.result == FAIL and "vc4-kms-v3d" in check.fix
-    assert checks.display_check(True).detail == "simulated"
+    assert checks.display_check(SimulatedWorld.checks).detail == "simulated"
 
 
 # The video drivers of the SDL in PyPI's pygame 2.6.1 wheels (x86_64 and aarch64 alike), as
@@ -221,16 +228,16 @@ SYSTEM_SDL = ["x11", "wayland", "kmsdrm", "offscreen", "dummy", "evdev"]
 
 def test_pygames_sdl_without_kmsdrm_fails_the_display_naming_the_fix(tmp_path):
     drm, dri = drm_tree(tmp_path, {"HDMI-A-1": "connected"})
-    check = checks.display_check(False, drm, dri, WHEEL_SDL)
+    check = checks.display_check(PiWorld.checks, drm, dri, WHEEL_SDL)
     assert check.result == FAIL and "no KMSDRM video driver" in check.detail
     assert "--no-binary pygame" in check.fix and "libsdl2-dev" in check.fix
-    assert checks.display_check(False, drm, dri, SYSTEM_SDL).result == PASS
+    assert checks.display_check(PiWorld.checks, drm, dri, SYSTEM_SDL).result == PASS
 
 
 def test_the_sdl_drivers_are_read_from_the_library_pygame_loaded():
     import pygame  # noqa: F401  (loads SDL)
 
-    from booth.kiosk.window import sdl_library, sdl_video_drivers
+    from booth.devices.display import sdl_library, sdl_video_drivers
 
     library = sdl_library()
     assert library is not None and library.exists()
@@ -241,7 +248,7 @@ def test_the_sdl_drivers_are_read_from_the_library_pygame_loaded():
 def test_a_booth_whose_sdl_lacks_kmsdrm_is_told_so_when_the_kiosk_opens_the_screen(monkeypatch):
     import pygame
 
-    from booth.kiosk.window import DisplayError, open_display, sdl_video_drivers
+    from booth.devices.display import DisplayError, open_display, sdl_video_drivers
 
     pygame.display.quit()
     monkeypatch.setenv("SDL_VIDEODRIVER", "kmsdrm")
@@ -393,27 +400,29 @@ def test_a_booth_without_a_sync_url_only_warns(tmp_path):
 # ------------------------------------------------------------ camera and mic
 def test_the_simulated_camera_delivers_a_frame_with_its_exposure(tmp_path):
     settings = load_settings(sim_booth(tmp_path))
-    check = camera_check(hardware_for(settings).open_camera)
+    with world_for(settings) as world:
+        check = camera_check(world.opened_camera)
     assert check.result == PASS
     assert check.detail.startswith("simulated, 160x120: exposure ")
 
 
 def test_the_pi_camera_off_a_pi_fails_naming_picamera2():
     pi = Settings(devices=Devices(backend="pi"), recording=Recording(width=160, height=120))
-    check = camera_check(lambda: opened_pi_camera(pi))
+    check = camera_check(PiWorld(pi).opened_camera)
     assert check.result == FAIL
     assert "picamera2" in check.detail and "python3-picamera2" in check.fix
 
 
 def test_the_simulated_microphone_hears_the_candidate(tmp_path):
     settings = load_settings(sim_booth(tmp_path))
-    check = microphone_check(hardware_for(settings).open_mic)
+    with world_for(settings) as world:
+        check = microphone_check(world.live_mic)
     assert check.result == PASS and check.detail.startswith("booth_sim_mic: ")
 
 
 def test_a_microphone_card_that_is_not_there_fails_naming_the_cards(tmp_path):
     settings = Settings(devices=Devices(backend="pi", mic_device="USB"))
-    check = microphone_check(lambda: PiLiveMic(settings))
+    check = microphone_check(PiWorld(settings).live_mic)
     assert check.result == FAIL
     assert "no sound card named 'USB'" in check.detail and "arecord -l" in check.fix
 
@@ -466,7 +475,7 @@ def test_while_the_kiosk_runs_its_own_verdict_is_reported_and_nothing_is_opened(
         pid=os.getpid(),
     ).write(settings.paths.state)
     board = Board(model_file=tmp_path / "no-model")
-    results = {c.check: c for c in run_checks(settings, hardware_for(settings), board)}
+    results = {c.check: c for c in checked(settings, board)}
     assert list(results) == CHECKS
     assert results["camera"].result == PASS and "running kiosk" in results["camera"].detail
     assert results["microphone"].result == FAIL
@@ -487,10 +496,7 @@ def test_the_light_the_kiosk_holds_is_skipped_not_passed_even_when_calibrated(tm
     KioskState("idle", "idle", None, "2026-03-02T09:00:00+00:00", None, os.getpid()).write(
         settings.paths.state
     )
-    results = {
-        c.check: c
-        for c in run_checks(settings, hardware_for(settings), Board(model_file=tmp_path / "none"))
-    }
+    results = {c.check: c for c in checked(settings, Board(model_file=tmp_path / "none"))}
     light = results["light"]
     assert light.result == SKIP and "not opened" in light.detail and "calibrated" in light.detail
     assert "stop the kiosk" in light.fix
@@ -523,7 +529,7 @@ def test_an_autofocus_camera_reports_its_lens_and_a_failed_focus_warns(tmp_path)
     def camera_with_lens(lens):
         @contextmanager
         def opened():
-            with hardware_for(settings).open_camera() as camera:
+            with world_for(settings) as world, world.opened_camera() as camera:
                 camera.lens = lens  # what PiCamera reads from the frames' AfState/LensPosition
                 yield camera
 

@@ -1,10 +1,10 @@
 """The exposure glue both cameras share: the face meter's EV between takes, the gain trim during
 them, each asked for through a `set_controls`-shaped port only when it moves."""
 
-from booth.devices.camera import AE_STATE_CONVERGED, AE_STATE_IDLE
 from booth.devices.exposure_hold import Exposure
 from booth.devices.exposure_steering import ExposureSteering
 from booth.devices.face_exposure import linear_light
+from booth.devices.ports.camera import AE_STATE_CONVERGED, AE_STATE_IDLE
 
 
 def frame(state, exposure=20_000, gain=2.0):

@@ -27,15 +27,18 @@ from gpiozero.pins.mock import MockFactory, MockPWMPin
 from booth.config.settings import Devices, LightSettings, Paths, Recording, Settings
 from booth.devices.choice import choose_devices
 from booth.devices.hw_pwm import PwmError, SysfsPWM
+from booth.devices.pi_world import PiWorld
 from booth.devices.speaker import ReopeningSpeaker, Speaker
 from booth.kiosk.health import Fault
-from booth.kiosk.pi import build_pi_kiosk
+from booth.kiosk.live import build_live_kiosk
 from booth.kiosk.start import RETRY_S, OutOfOrder, device_fault, start_or_wait
+from booth.sim.alsa_config import install_alsa_config
 from booth.sim.camera import SimCamera
 from booth.sim.scene import Scene
 from booth.sim.virtual_mic import PCM_NAME, VirtualMic
 from booth.sim.virtual_speaker import VirtualSpeaker
 from booth.sim.voice import Voice
+from tests.sim_support import PiWorldWithCamera
 
 pytestmark = pytest.mark.slow
 
@@ -126,9 +129,7 @@ def pins():
 
 @pytest.fixture
 def camera():
-    cam = SimCamera(160, 120, 30, Scene(seed=1))
-    cam.start()
-    return cam
+    return SimCamera(160, 120, 30, Scene(seed=1))  # the kiosk starts it
 
 
 def settings_for(tmp_path: Path, mic: str = "", light: str = "gpiozero") -> Settings:
@@ -146,13 +147,13 @@ def settings_for(tmp_path: Path, mic: str = "", light: str = "gpiozero") -> Sett
 def virtual_mic(tmp_path, monkeypatch):
     monkeypatch.setenv("ALSA_CONFIG_PATH", "")
     mic = VirtualMic(tmp_path / "mic", Voice(seed=2, level_dbfs=-20.0), period_frames=1600)
-    mic.install()
+    install_alsa_config(mic.directory, mic.asoundrc)
     yield mic
     mic.close()
 
 
 def start(settings, surface, pins, camera, root):
-    return build_pi_kiosk(settings, surface, pin_factory=pins, camera=camera, root=root)
+    return build_live_kiosk(settings, surface, PiWorldWithCamera(settings, camera, root, pins))
 
 
 def start_fault(build) -> Fault:
@@ -165,7 +166,10 @@ def start_fault(build) -> Fault:
 
 @off_a_pi
 def test_a_camera_that_cannot_open_is_a_camera_fault(tmp_path, surface, pins):
-    fault = start_fault(lambda: build_pi_kiosk(settings_for(tmp_path), surface, pin_factory=pins))
+    settings = settings_for(tmp_path)
+    fault = start_fault(
+        lambda: build_live_kiosk(settings, surface, PiWorld(settings, pin_factory=pins))
+    )
     assert fault.id == "camera" and "python3-picamera2" in fault.detail
     assert pins.pins == {}  # nothing claimed: the next try finds the pins free
 
@@ -257,7 +261,7 @@ def test_a_stop_while_waiting_ends_the_wait():
 def test_a_speaker_that_is_not_there_is_tried_again_every_minute_and_found(tmp_path, monkeypatch):
     monkeypatch.setenv("ALSA_CONFIG_PATH", "")
     tv = VirtualSpeaker(tmp_path / "tv")  # the TV's speakers, on real ALSA
-    tv.install()
+    install_alsa_config(tv.directory, tv.asoundrc)
     now = [0.0]
     screen_on = [False]
 

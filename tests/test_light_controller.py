@@ -8,7 +8,7 @@ import pytest
 
 from booth.cli import light_cmd
 from booth.cli.main import UserError
-from booth.devices.light import output_for_lightness
+from booth.devices.ports.light import output_for_lightness
 from booth.light.controller import LightController, light_mode
 from booth.light.curve import CURVE_FILE, CurveError, CurvePoint, LightCurve, load_curve
 from booth.light.override import OverrideWatch, read_override, write_override

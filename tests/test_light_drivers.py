@@ -11,13 +11,9 @@ from pathlib import Path
 import pytest
 
 from booth.devices.hw_pwm import PwmError, SysfsPWM, find_pwm_channel
-from booth.devices.light import (
-    DEFAULT_PWM_HZ,
-    RingLight,
-    lightness_for_output,
-    output_for_lightness,
-)
-from booth.light.settings import LightSettings, open_ring_light
+from booth.devices.light import DEFAULT_PWM_HZ, RingLight, open_ring_light
+from booth.devices.ports.light import lightness_for_output, output_for_lightness
+from booth.light.settings import LightSettings
 from booth.sim.pins import sim_pin_factory
 from tests.sim_support import reset_sim_pins
 

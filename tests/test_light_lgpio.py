@@ -12,7 +12,8 @@ import types
 
 import pytest
 
-from booth.devices.light import GpiozeroPWM, RingLight, output_for_lightness
+from booth.devices.light import GpiozeroPWM, RingLight
+from booth.devices.ports.light import output_for_lightness
 
 GPIO_IS_OUT = 1 << 1
 

@@ -10,7 +10,9 @@ import numpy as np
 import pytest
 
 from booth.devices.mic_reader import MicReader
-from booth.devices.microphone import AudioChunk, Microphone
+from booth.devices.microphone import AlsaMicrophone
+from booth.devices.ports.microphone import AudioChunk
+from booth.sim.alsa_config import install_alsa_config
 from booth.sim.virtual_mic import PCM_NAME, VirtualMic
 from booth.sim.voice import Voice
 
@@ -22,14 +24,14 @@ PERIOD = 1600
 def vmic(tmp_path, monkeypatch):
     monkeypatch.setenv("ALSA_CONFIG_PATH", "")  # restored after the test
     v = VirtualMic(tmp_path, Voice(seed=5), rate=RATE, period_frames=PERIOD)
-    v.install()
+    install_alsa_config(v.directory, v.asoundrc)
     yield v
     v.close()
 
 
 @pytest.fixture
 def mic(vmic):
-    return Microphone(PCM_NAME, rate=RATE, period_frames=PERIOD)
+    return AlsaMicrophone(PCM_NAME, rate=RATE, period_frames=PERIOD)
 
 
 @pytest.fixture
@@ -38,7 +40,7 @@ def readers(vmic):
     closed under a blocked read crashes alsa-lib)."""
     made: list[MicReader] = []
 
-    def start(mic: Microphone, on_chunk) -> MicReader:
+    def start(mic: AlsaMicrophone, on_chunk) -> MicReader:
         made.append(MicReader(mic, on_chunk).start())
         return made[-1]
 
@@ -127,8 +129,8 @@ def test_stop_while_the_sound_card_is_silent_waits_for_the_next_period(vmic, mic
     assert reader.chunks == 0  # the period that woke it up came after stop()
 
 
-class OverrunningMicrophone(Microphone):
-    """The real Microphone, given pyalsaaudio 0.11's exact overrun result (length -EPIPE, no
+class OverrunningMicrophone(AlsaMicrophone):
+    """The real AlsaMicrophone, given pyalsaaudio 0.11's exact overrun result (length -EPIPE, no
     data) on some reads: no software ALSA device can overflow its buffer."""
 
     def __init__(self, *args, overrun_every: int, **kwargs) -> None:

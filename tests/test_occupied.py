@@ -19,7 +19,9 @@ from booth.cli.main import main
 from booth.config.errors import ConfigError
 from booth.config.settings import load_settings
 from booth.devices.occupied import BLINK, OFF, ON, OccupiedLight
+from booth.devices.pi_world import PiWorld
 from booth.occupied.watch import OccupiedWatch, light_mode
+from booth.sim.devices import SimulatedWorld
 from booth.sim.pins import sim_pin_factory
 from booth.state import KioskState, Occupancy, occupancy
 
@@ -302,21 +304,21 @@ def test_doctor_names_the_light_and_what_it_should_show(tmp_path, pins):
     from booth.config.settings import Devices
     from booth.doctor.occupied_check import occupied_light_check
 
-    assert occupied_light_check(Devices(), tmp_path, pins, True).result == "skip"
+    assert occupied_light_check(Devices(), tmp_path, pins, SimulatedWorld.checks).result == "skip"
     devices = Devices(occupied_pin=PIN, occupied_blink_while_recording=True)
     _record("session", "recording", occupancy_since="2026-12-01T09:58:00+01:00").write(tmp_path)
-    check = occupied_light_check(devices, tmp_path, pins, True)
+    check = occupied_light_check(devices, tmp_path, pins, SimulatedWorld.checks)
     assert check.result == "pass"
     assert check.detail == (
         f"simulated on mock GPIO{PIN}; it should show blinking: "
         "the booth is occupied since 2026-12-01T09:58:00+01:00"
     )
     # On a booth, a pin that opens means booth-occupied is not driving it.
-    check = occupied_light_check(devices, tmp_path, pins, False)
+    check = occupied_light_check(devices, tmp_path, pins, PiWorld.checks)
     assert check.result == "warn" and "systemctl enable --now booth-occupied" in (check.fix or "")
     # Held by its owner: what it should show, and no complaint.
     owner = OccupiedLight(PIN)
-    check = occupied_light_check(devices, tmp_path, pins, False)
+    check = occupied_light_check(devices, tmp_path, pins, PiWorld.checks)
     assert check.result == "pass" and check.detail.startswith(f"GPIO{PIN} in use")
     owner.close()
 

@@ -9,7 +9,6 @@ import av
 import numpy as np
 import pytest
 
-from booth.devices.camera import METADATA_KEYS, CameraError
 from booth.devices.pi_camera import (
     AF_MODE_CONTINUOUS,
     AF_MODE_MANUAL,
@@ -27,6 +26,7 @@ from booth.devices.pi_camera import (
     read_pi_model,
     yuv420_to_rgb,
 )
+from booth.devices.ports.camera import METADATA_KEYS, CameraError
 
 # The dev venv has picamera2 from PyPI (for tests/test_picamera2_virtual.py, which runs it in
 # processes of its own), but no libcamera: importing picamera2 fails here as off any Pi.
@@ -129,7 +129,7 @@ def test_the_lores_preview_converts_to_the_colours_the_camera_saw():
 
 
 def test_picamera2_is_not_imported_by_the_pi_modules():
-    for name in ("booth.devices.pi_camera", "booth.devices.pi_output", "booth.kiosk.pi"):
+    for name in ("booth.devices.pi_camera", "booth.media.take_video", "booth.devices.pi_world"):
         importlib.import_module(name)
     assert "picamera2" not in sys.modules
 

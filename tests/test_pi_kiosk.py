@@ -11,14 +11,17 @@ from conftest import EXAMPLE_INTERVIEWS
 from gpiozero.pins.mock import MockFactory, MockPWMPin
 
 from booth.config.settings import Devices, LightSettings, Paths, Recording, Settings
-from booth.devices.light import output_for_lightness
 from booth.devices.pi_camera import PiCameraUnavailable
-from booth.kiosk.pi import build_pi_kiosk, mic_device
+from booth.devices.pi_world import PiWorld, mic_device
+from booth.devices.ports.light import output_for_lightness
+from booth.kiosk.live import build_live_kiosk
+from booth.sim.alsa_config import install_alsa_config
 from booth.sim.camera import SimCamera
 from booth.sim.scene import Scene
 from booth.sim.virtual_mic import PCM_NAME, VirtualMic
 from booth.sim.virtual_speaker import VirtualSpeaker
 from booth.sim.voice import Voice
+from tests.sim_support import PiWorldWithCamera
 
 PERIOD = 1600
 off_a_pi = pytest.mark.skipif(
@@ -52,7 +55,8 @@ def booth_settings(tmp_path, mic: str = "", speaker: str = "") -> Settings:
 @off_a_pi
 def test_off_a_pi_the_kiosk_says_how_to_get_picamera2_and_claims_no_pin(tmp_path, surface, pins):
     with pytest.raises(PiCameraUnavailable) as caught:
-        build_pi_kiosk(booth_settings(tmp_path), surface, pin_factory=pins)
+        settings = booth_settings(tmp_path)
+        build_live_kiosk(settings, surface, PiWorld(settings, pin_factory=pins))
     assert "python3-picamera2" in str(caught.value)
     assert "--system-site-packages" in str(caught.value)
     assert pins.pins == {}
@@ -72,13 +76,11 @@ def test_the_mic_thread_feeds_the_level_meter_of_the_real_booths_kiosk(
     gpiozero's mock factory, the microphone on real ALSA read by its own thread."""
     monkeypatch.setenv("ALSA_CONFIG_PATH", "")
     vmic = VirtualMic(tmp_path / "mic", Voice(seed=2, level_dbfs=-20.0), period_frames=PERIOD)
-    vmic.install()
     speaker = VirtualSpeaker(tmp_path / "speaker")  # the clips' sound, on real ALSA too
-    speaker.install()
+    install_alsa_config(tmp_path, vmic.asoundrc, speaker.asoundrc)
     camera = SimCamera(160, 120, 30, Scene(seed=1))
-    camera.start()
     settings = booth_settings(tmp_path, mic=PCM_NAME, speaker=speaker.device)
-    kiosk = build_pi_kiosk(settings, surface, pin_factory=pins, camera=camera)
+    kiosk = build_live_kiosk(settings, surface, PiWorldWithCamera(settings, camera, pins=pins))
     stop = threading.Event()
 
     def sound_card() -> None:

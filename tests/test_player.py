@@ -14,6 +14,7 @@ import pytest
 
 from booth.devices.speaker import Speaker
 from booth.media.player import ClipPlayer
+from booth.sim.alsa_config import install_alsa_config
 from booth.sim.virtual_speaker import VirtualSpeaker
 
 FPS, RATE, BITS = 30, 48_000, 7
@@ -71,7 +72,7 @@ def clip(tmp_path: Path) -> Path:
 def speaker_sim(tmp_path: Path, monkeypatch):
     monkeypatch.delenv("ALSA_CONFIG_PATH", raising=False)
     sim = VirtualSpeaker(tmp_path / "speaker", channels=2)
-    sim.install()
+    install_alsa_config(sim.directory, sim.asoundrc)
     yield sim
     sim.close()
 
@@ -172,7 +173,7 @@ def test_in_real_time_the_speaker_paces_the_picture(tmp_path, monkeypatch):
     clip = tmp_path / "short.mp4"
     write_numbered_clip(clip, seconds=1.0, beep=False)
     sim = VirtualSpeaker(tmp_path / "paced", channels=2, paced=True)
-    sim.install()
+    install_alsa_config(sim.directory, sim.asoundrc)
     speaker = Speaker(sim.device, RATE, 2, open_pcm=sim.open_pcm)
     speaker.latency_s = sim.latency_s(speaker.buffer_frames)
     player = ClipPlayer(speaker, realtime=True)

@@ -4,8 +4,8 @@ import av
 import numpy as np
 import pytest
 
-from booth.devices.camera import METADATA_KEYS, CameraError, preview_size
 from booth.devices.light import RingLight
+from booth.devices.ports.camera import METADATA_KEYS, CameraError, preview_size
 from booth.media.takefiles import TakeFiles, read_pts
 from booth.sim.camera import SimCamera
 from booth.sim.pins import sim_pin_factory

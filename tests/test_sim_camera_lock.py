@@ -3,11 +3,6 @@
 import numpy as np
 import pytest
 
-from booth.devices.camera import (
-    AE_STATE_CONVERGED,
-    AE_STATE_IDLE,
-    AE_STATE_SEARCHING,
-)
 from booth.devices.exposure_hold import Exposure
 from booth.devices.face_meter import face_luma
 from booth.devices.pi_camera import (
@@ -15,6 +10,11 @@ from booth.devices.pi_camera import (
     exposure_unlock_controls,
     frame_metadata,
     locked_exposure,
+)
+from booth.devices.ports.camera import (
+    AE_STATE_CONVERGED,
+    AE_STATE_IDLE,
+    AE_STATE_SEARCHING,
 )
 from booth.media.takefiles import TakeFiles
 from booth.sim.camera import SimCamera

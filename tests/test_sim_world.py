@@ -4,7 +4,8 @@ import numpy as np
 import pytest
 from conftest import read_waiting
 
-from booth.devices.microphone import Microphone
+from booth.devices.microphone import AlsaMicrophone
+from booth.sim.alsa_config import install_alsa_config
 from booth.sim.camera import SimCamera
 from booth.sim.voice import Voice
 from booth.sim.world import SimWorld
@@ -17,13 +18,13 @@ START_NS = 2_000_000_000
 def world(tmp_path, monkeypatch):
     monkeypatch.setenv("ALSA_CONFIG_PATH", "")
     w = SimWorld(160, 120, 30, seed=2, start_ns=START_NS, mic_dir=tmp_path / "mic")
-    w.install_alsa_config()
+    install_alsa_config(w.mic.directory, w.mic.asoundrc)
     yield w
     w.close()
 
 
 def run(world, frames, clap_at=None):
-    mic = Microphone(world.mic_device, period_frames=world.period_frames, stamps=world.mic)
+    mic = AlsaMicrophone(world.mic_device, period_frames=world.period_frames, stamps=world.mic)
     camera = SimCamera(world.width, world.height, world.fps, world.scene, None)
     camera.start()
     white, chunks, clap_time = [], [], None

@@ -7,12 +7,13 @@ from pathlib import Path
 import pytest
 
 from booth.config.settings import Devices, Settings
-from booth.devices.microphone import MicrophoneError
+from booth.devices.pi_world import PiWorld, mic_device
+from booth.devices.ports.microphone import MicrophoneError
+from booth.devices.ports.speaker import SpeakerError
 from booth.devices.sound_cards import choose_mic, sound_cards, speaker_pcm
-from booth.devices.speaker import SpeakerError
 from booth.doctor.checks import FAIL, PASS, SKIP, WARN
 from booth.doctor.device_checks import speaker_check
-from booth.kiosk.pi import mic_device
+from booth.sim.devices import SimulatedWorld
 
 
 def load_example() -> list:
@@ -102,23 +103,23 @@ def test_the_doctor_reports_the_speaker_it_chose(tmp_path):
         def close(self):
             pass
 
-    check = speaker_check(False, "vc4hdmi0", proc, Opened, drm=tmp_path / "drm")
+    check = speaker_check(PiWorld.checks, "vc4hdmi0", proc, Opened, drm=tmp_path / "drm")
     assert check.result == PASS and opened == ["default:CARD=vc4hdmi0"]
     assert check.detail.startswith("default:CARD=vc4hdmi0 ([devices] speaker_device")
     # No screen sent an EDID, no USB speaker: nothing to play on. Text-only interviews run.
     mic_only = {**PI5_WITH_USB_MIC, 2: ("Device", "USB-Audio", "USB PnP Sound Device", "c", True)}
     proc = asound(tmp_path / "mic-only", mic_only)
-    text_only = speaker_check(False, "", proc, Opened, drm=tmp_path / "drm")
+    text_only = speaker_check(PiWorld.checks, "", proc, Opened, drm=tmp_path / "drm")
     assert text_only.result == WARN and "text only" in text_only.detail
-    with_clips = speaker_check(False, "", proc, Opened, tmp_path / "drm", load_example())
+    with_clips = speaker_check(PiWorld.checks, "", proc, Opened, tmp_path / "drm", load_example())
     assert with_clips.result == FAIL and "'example' plays sound" in with_clips.detail
 
     def refuses(device):
         raise SpeakerError(f"cannot open speaker {device!r}")
 
-    failed = speaker_check(False, "vc4hdmi1", proc, refuses, drm=tmp_path / "drm")
+    failed = speaker_check(PiWorld.checks, "vc4hdmi1", proc, refuses, drm=tmp_path / "drm")
     assert failed.result == FAIL and "aplay -l" in failed.fix
-    assert speaker_check(True, "", proc).result == SKIP
+    assert speaker_check(SimulatedWorld.checks, "", proc).result == SKIP
 
 
 def test_a_speaker_named_by_its_long_card_name_plays_through_the_cards_id(tmp_path):

@@ -17,6 +17,7 @@ import pytest
 
 from booth.devices.speaker import Speaker
 from booth.media.player import ClipPlayer
+from booth.sim.alsa_config import install_alsa_config
 from booth.sim.virtual_speaker import VirtualSpeaker
 from tests.test_player import FPS, RATE, write_numbered_clip
 
@@ -25,7 +26,7 @@ from tests.test_player import FPS, RATE, write_numbered_clip
 def card(tmp_path, monkeypatch):
     monkeypatch.delenv("ALSA_CONFIG_PATH", raising=False)
     sim = VirtualSpeaker(tmp_path / "card", channels=2, paced=True)
-    sim.install()
+    install_alsa_config(sim.directory, sim.asoundrc)
     yield sim
     sim.close()
 

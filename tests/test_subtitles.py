@@ -14,6 +14,7 @@ from booth.devices.speaker import Speaker
 from booth.media.player import ClipPlayer
 from booth.media.subtitles import SubtitleError, load_subtitles, parse_webvtt, subtitle_path
 from booth.session.view import View
+from booth.sim.alsa_config import install_alsa_config
 from booth.sim.virtual_speaker import VirtualSpeaker
 from booth.ui.fonts import FontBook
 from booth.ui.renderer import Renderer
@@ -64,7 +65,7 @@ def test_subtitles_appear_at_the_right_times_while_the_clip_plays(tmp_path, monk
     write_numbered_clip(clip, seconds=2.0, beep=False)
     subtitle_path(clip, "sv").write_text(SWEDISH, encoding="utf-8")
     sim = VirtualSpeaker(tmp_path / "speaker")
-    sim.install()
+    install_alsa_config(sim.directory, sim.asoundrc)
     player = ClipPlayer(Speaker(sim.device, channels=2), realtime=False)
     view = SimpleNamespace(clip_path=str(clip), clip_playing=True)
     shown = {}

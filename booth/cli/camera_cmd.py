@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 
 from booth.cli.main import UserError, add_config_option, load_booth_settings
-from booth.devices.camera import CameraError
+from booth.devices.ports.camera import CameraError
 
 FORMATS = {".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG"}
 
@@ -50,7 +50,7 @@ def save_picture(rgb: np.ndarray, path: Path) -> None:
 
 
 def run_snapshot(args: argparse.Namespace) -> int:
-    from booth.cli.hardware import hardware_for
+    from booth.cli.world import world_for
     from booth.doctor.checkup import running_kiosk
     from booth.doctor.still_camera import describe_exposure, settled_frame
 
@@ -67,7 +67,7 @@ def run_snapshot(args: argparse.Namespace) -> int:
             "(sudo systemctl stop booth-kiosk)"
         )
     try:
-        with hardware_for(settings).open_camera() as camera:
+        with world_for(settings) as world, world.opened_camera() as camera:
             frame = settled_frame(camera)
             model = getattr(camera, "model", "camera")
     except CameraError as error:

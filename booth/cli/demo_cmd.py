@@ -78,7 +78,7 @@ def upload_url(text: str) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    from booth.kiosk.window import Screen, open_display
+    from booth.kiosk.window import Screen
     from booth.kiosk.window import run as run_window
 
     if not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
@@ -89,10 +89,12 @@ def run(args: argparse.Namespace) -> int:
     start = parse_start(args.start)
     settings, interviews_dir = settings_for(args.config, args.interviews)
     args.out.mkdir(parents=True, exist_ok=True)
-    display = open_display(settings.display.size, fullscreen=False, title="booth demo")
-    screen = Screen(display, settings.display.rotation)
     from booth.sim.booth import build_sim_booth
+    from booth.sim.devices import SimulatedWorld
 
+    # The simulated world by its nature: `booth demo` is the booth on this computer.
+    world = SimulatedWorld(settings, args.out / "state", realtime=True)
+    screen = Screen(world.display(), settings.display.rotation)
     try:
         booth = build_sim_booth(
             settings,
@@ -100,8 +102,8 @@ def run(args: argparse.Namespace) -> int:
             args.out,
             screen.picture,
             start=start,
-            realtime=True,
             screenshots=False,
+            world=world,
         )
     except ConfigError as err:
         raise UserError("\n".join(str(p) for p in err.problems)) from None

@@ -13,7 +13,8 @@ from booth.cli.main import UserError, add_config_option, load_booth_settings
 from booth.config.settings import Settings
 
 if TYPE_CHECKING:  # imported when used: `booth --help` stays fast
-    from booth.doctor.record import Acceptance, Rig
+    from booth.devices.world import Rig, World
+    from booth.doctor.record import Acceptance
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -78,10 +79,11 @@ def run(args: argparse.Namespace) -> int:
 
 def check(settings: Settings, as_json: bool) -> int:
     """Run every check, print the verdicts; 0 when none failed, else 1."""
-    from booth.cli.hardware import hardware_for
+    from booth.cli.world import world_for
     from booth.doctor.checkup import exit_code, format_checks, run_checks
 
-    results = run_checks(settings, hardware_for(settings))
+    with world_for(settings) as world:
+        results = run_checks(settings, world)
     if as_json:
         print(json.dumps([c.to_dict() for c in results], indent=2, ensure_ascii=False))
     else:
@@ -96,26 +98,26 @@ def load(config: str) -> Settings:
 
 def record(settings: Settings, out: Path) -> Acceptance:
     """Open the rig for the settings' backend, make the recording, close the rig."""
-    from booth.devices.camera import CameraError
-    from booth.devices.microphone import MicrophoneError
-    from booth.devices.speaker import SpeakerError
+    from booth.cli.world import world_for
+    from booth.devices.ports.camera import CameraError
+    from booth.devices.ports.microphone import MicrophoneError
+    from booth.devices.ports.speaker import SpeakerError
     from booth.doctor.record import record_acceptance
     from booth.media.analyze import TakeUnreadable
     from booth.media.mux import TakeUnusable
 
-    try:
-        rig = _open_rig(settings, out)
-    except (CameraError, MicrophoneError, SpeakerError) as error:
-        raise UserError(str(error)) from None
-    try:
-        return record_acceptance(rig, out, sample_rate=settings.recording.audio_rate)
-    except (TakeUnusable, TakeUnreadable) as error:
-        raise UserError(f"the recording could not be measured: {error}", exit_code=1) from None
-    finally:
-        rig.close()
+    with world_for(settings) as world:
+        try:
+            rig = _open_rig(world)
+        except (CameraError, MicrophoneError, SpeakerError) as error:
+            raise UserError(str(error)) from None
+        try:
+            return record_acceptance(rig, out, sample_rate=settings.recording.audio_rate)
+        except (TakeUnusable, TakeUnreadable) as error:
+            raise UserError(f"the recording could not be measured: {error}", exit_code=1) from None
+        finally:
+            rig.close()
 
 
-def _open_rig(settings: Settings, out: Path) -> Rig:
-    from booth.cli.hardware import hardware_for
-
-    return hardware_for(settings).record_rig(out)
+def _open_rig(world: World) -> Rig:
+    return world.record_rig()

@@ -40,15 +40,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    import os
     import signal
     import time
 
     from booth import service
-    from booth.devices.choice import for_settings
     from booth.kiosk.health import Fault
     from booth.kiosk.start import OutOfOrder, start_or_wait
-    from booth.kiosk.window import Screen, open_display
+    from booth.kiosk.window import Screen
     from booth.kiosk.window import run as run_window
 
     service.setup_logging("booth-kiosk")
@@ -59,9 +57,11 @@ def run(args: argparse.Namespace) -> int:
             f"{path}: devices.backend is {settings.devices.backend!r}; `booth kiosk` drives a "
             'real booth (backend "pi"). To try the booth on this computer: booth demo'
         )
-    from booth.kiosk.pi import build_pi_kiosk
+    from booth.cli.world import choose_world
+    from booth.kiosk.live import build_live_kiosk
 
     root = Path(args.root)
+    world = choose_world(settings, root)
     watchdog = service.Watchdog.from_environment()
     stopping = False
 
@@ -93,26 +93,13 @@ def run(args: argparse.Namespace) -> int:
         watchdog.tick()
 
     def open_screen() -> Screen:
-        choice = for_settings(settings, root).display
-        log.info("display: %s (%s)", choice.connector, choice.error or choice.why)
-        if choice.card is not None:
-            # The unit's ExecStartPre (`booth devices --sdl-env`) sets it from the same choice.
-            os.environ.setdefault("SDL_KMSDRM_DEVICE_INDEX", str(choice.card))
-        if choice.error and settings.display.connector != "auto":
-            from booth.kiosk.window import DisplayError
-
-            raise DisplayError(choice.error)
-        display = settings.display
-        surface = open_display(
-            display.size, fullscreen=display.fullscreen, display=choice.sdl_display or 0
-        )
-        return Screen(surface, display.rotation)
+        return Screen(world.display(), settings.display.rotation)
 
     screen = start_or_wait(open_screen, out_of_order, lambda: stopping, time.sleep)
     if screen is None:
         return 0
     kiosk = start_or_wait(
-        lambda: build_pi_kiosk(settings, screen.picture, root=root),
+        lambda: build_live_kiosk(settings, screen.picture, world),
         out_of_order,
         lambda: stopping,
         time.sleep,

@@ -8,25 +8,19 @@ not be running (on a booth: `systemctl stop booth-kiosk` first).
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import json
 import sys
-import time
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
 from booth.cli.main import UserError, add_config_option, load_booth_settings
 from booth.config.settings import Settings
-from booth.devices.face_exposure import camera_aim
-from booth.light.calibrate import CalibrationError, Metadata, calibrate
+from booth.light.calibrate import CalibrationError, calibrate
 from booth.light.curve import CurvePoint, LightCurve
 from booth.light.override import write_override
 from booth.light.record import MISSING_WARN, curve_missing_light, missing_light_text
 from booth.light.settings import LightSettings
-
-SIM_CALIBRATION_SIZE = (320, 240)
-"""Frame size for calibrating in simulation: the metadata does not depend on it."""
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -115,7 +109,7 @@ def run_calibrate(args: argparse.Namespace) -> int:
             )
 
     try:
-        curve = calibrate_booth(settings, light_settings, progress)
+        curve = calibrate_booth(settings, progress)
     except CalibrationError as err:
         raise UserError(f"calibration failed: {err}", exit_code=1) from None
     try:
@@ -143,57 +137,21 @@ def run_calibrate(args: argparse.Namespace) -> int:
 
 
 def calibrate_booth(
-    settings: Settings,
-    light: LightSettings,
-    progress: Callable[[float, CurvePoint], None] | None = None,
+    settings: Settings, progress: Callable[[float, CurvePoint], None] | None = None
 ) -> LightCurve:
-    """Calibrate this booth's light with its camera: simulated hardware, or the Pi's."""
-    from booth.light.settings import open_ring_light
+    """Calibrate this booth's light with its camera (metering as `[light]` aims it), in the
+    world of `[devices] backend`."""
+    from booth.cli.world import world_for
 
-    dev, rec = settings.devices, settings.recording
-    if dev.backend != "pi":
-        from booth.sim.calibration import calibrate_simulated
-        from booth.sim.pins import sim_pin_factory
-        from booth.sim.scenarios import RING_LUX_AT_FULL
-        from booth.sim.world import SimWorld
-
-        world = SimWorld(*SIM_CALIBRATION_SIZE, rec.fps)
-        # The ring of the simulated booth (`booth simulate`), so its curve fits that booth.
-        world.scene.ring_lux_at_full = RING_LUX_AT_FULL
-        sim_light = dataclasses.replace(light, driver="gpiozero")
-        ring = open_ring_light(sim_light, dev.light_pin, dev.light_frequency_hz, sim_pin_factory())
+    with world_for(settings) as world:
+        ring = world.ring_light()
         try:
-            return calibrate_simulated(
-                world.scene,
-                ring,
-                rec.fps,
-                rec.flicker_period_us or None,
-                SIM_CALIBRATION_SIZE,
-                progress,
-                camera_aim(light),
-            )
+            with world.exposure_meter(ring) as next_metadata:
+                return calibrate(
+                    ring.set,
+                    next_metadata,
+                    measured=datetime.now().astimezone(),
+                    progress=progress,
+                )
         finally:
             ring.close()
-    from booth.devices.pi_camera import PiCamera
-
-    camera = PiCamera(
-        rec.width,
-        rec.height,
-        rec.fps,
-        rec.bitrate_bps,
-        rec.flicker_period_us,
-        aim=camera_aim(light),
-    )
-    ring = open_ring_light(light, dev.light_pin, dev.light_frequency_hz)
-    camera.start()
-    try:
-
-        def next_metadata() -> Metadata:
-            return camera.capture(time.monotonic_ns()).metadata
-
-        return calibrate(
-            ring.set, next_metadata, measured=datetime.now().astimezone(), progress=progress
-        )
-    finally:
-        camera.stop()
-        ring.close()

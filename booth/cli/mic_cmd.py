@@ -13,10 +13,10 @@ from typing import TYPE_CHECKING, TextIO
 
 from booth.cli.main import UserError, add_config_option, load_booth_settings
 from booth.devices.level_meter import FLOOR_DBFS, LevelMeter
-from booth.devices.microphone import MicrophoneError
+from booth.devices.ports.microphone import MicrophoneError
 
 if TYPE_CHECKING:
-    from booth.doctor.live_mic import LiveMic
+    from booth.devices.live_mic import LiveMic
 
 BAR_FLOOR_DBFS = -60.0
 """The bar's left end: below the room noise of a quiet booth."""
@@ -77,7 +77,7 @@ def meter_line(meter: LevelMeter) -> str:
 
 
 def run_test(args: argparse.Namespace) -> int:
-    from booth.cli.hardware import hardware_for
+    from booth.cli.world import world_for
     from booth.doctor.checkup import running_kiosk
 
     settings = load_booth_settings(args.config)
@@ -92,14 +92,15 @@ def run_test(args: argparse.Namespace) -> int:
         seconds = DEFAULT_SECONDS_PIPED
     if seconds is not None and seconds <= 0:
         raise UserError(f"--seconds {seconds:g}: give a positive number of seconds")
-    try:
-        mic = hardware_for(settings).open_mic()
-    except MicrophoneError as error:
-        raise UserError(str(error)) from None
-    try:
-        return show_meter(mic, seconds, sys.stdout)
-    finally:
-        mic.close()
+    with world_for(settings) as world:
+        try:
+            mic = world.live_mic()
+        except MicrophoneError as error:
+            raise UserError(str(error)) from None
+        try:
+            return show_meter(mic, seconds, sys.stdout)
+        finally:
+            mic.close()
 
 
 def show_meter(mic: LiveMic, seconds: float | None, out: TextIO) -> int:

@@ -13,6 +13,7 @@ from gpiozero.pins import Factory
 
 from booth import service
 from booth.cli.main import add_config_option, load_booth_settings
+from booth.cli.world import choose_world
 from booth.config.settings import Settings
 from booth.devices.occupied import OccupiedLight
 from booth.occupied.watch import OccupiedWatch, log_change, run_watch
@@ -44,21 +45,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(func=run)
 
 
-def pins_for(settings: Settings) -> Factory | None:
-    """The pin factory of the settings' backend: gpiozero's own on a Pi, mock pins elsewhere."""
-    if settings.devices.backend == "pi":
-        return None
-    from booth.sim.pins import sim_pin_factory
-
-    return sim_pin_factory()
-
-
 RETRY_S = 60.0
 """How often a light whose pin did not open is tried again."""
 
 
 def open_light(
-    settings: Settings, stop: threading.Event, heartbeat: Callable[[], object]
+    settings: Settings,
+    pins: Factory | None,
+    stop: threading.Event,
+    heartbeat: Callable[[], object],
 ) -> OccupiedLight | None:
     """The occupied light, tried again every `RETRY_S` while its pin does not open (another
     program holds it, no pin factory): the service keeps running, says why in its status
@@ -68,7 +63,7 @@ def open_light(
     assert pin is not None
     while not stop.is_set():
         try:
-            return OccupiedLight(pin, pins_for(settings))
+            return OccupiedLight(pin, pins)
         except GPIOZeroError as err:
             why = (
                 f"occupied light on GPIO{pin}: {type(err).__name__}: {err} (check that no "
@@ -92,13 +87,14 @@ def run(args: argparse.Namespace) -> int:
     if args.fitted:
         return 0
     service.setup_logging("booth-occupied")
+    pins = choose_world(settings).pins
     if args.off:
-        OccupiedLight(dev.occupied_pin, pins_for(settings)).close()
+        OccupiedLight(dev.occupied_pin, pins).close()
         return 0
     watchdog = service.Watchdog.from_environment()
 
     def follow_the_kiosk(stop: threading.Event) -> None:
-        light = open_light(settings, stop, watchdog.tick)
+        light = open_light(settings, pins, stop, watchdog.tick)
         if light is None:
             return
         watch = OccupiedWatch(

@@ -80,9 +80,9 @@ def settings_for(config: str | None, interviews: Path | None) -> tuple[Settings,
 
 
 def run(args: argparse.Namespace) -> int:
-    from booth.sim.booth import SimulationStuck
     from booth.sim.script import ScriptError, load_script
     from booth.sim.simulate import simulate
+    from booth.sim.world import SimulationStuck
 
     start = parse_start(args.start)
     settings, interviews_dir = settings_for(args.config, args.interviews)

@@ -16,9 +16,9 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from booth.devices.camera import AE_STATE_CONVERGED
 from booth.devices.exposure_hold import Exposure, FaceHold
 from booth.devices.face_exposure import FaceExposure
+from booth.devices.ports.camera import AE_STATE_CONVERGED
 
 SetControls = Callable[[Mapping[str, Any]], None]
 """picamera2's `set_controls` shape: libcamera control names to values."""

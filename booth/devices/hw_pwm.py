@@ -36,6 +36,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from booth.devices.ports.light import LightDriverError
+
 SYSFS_PWM = Path("/sys/class/pwm")
 EXPORT_WAIT_S = 2.0
 """The kernel creates an exported channel's directory at once; this bounds the wait for it."""
@@ -52,7 +54,7 @@ PWM_BLOCKS: dict[str, dict[int, int]] = {
 """Device name of each known PWM block → {BCM GPIO: channel}."""
 
 
-class PwmError(Exception):
+class PwmError(LightDriverError):
     """Hardware PWM cannot be used; the message names the path and the fix."""
 
 

@@ -11,10 +11,19 @@ lightness (what the eye sees) and the LED driver's minimum duty.
 
 from __future__ import annotations
 
-from typing import Any, Protocol
+import dataclasses
+import logging
+from pathlib import Path
+from typing import Any
 
 from gpiozero import PWMLED
 from gpiozero.pins import Factory
+
+from booth.config.settings import LightSettings
+from booth.devices.hw_pwm import SYSFS_PWM, PwmError, SysfsPWM, find_pwm_channel
+from booth.devices.ports.light import LightDriver, lightness_for_output
+
+log = logging.getLogger(__name__)
 
 DEFAULT_PWM_HZ = 1000
 """PWM frequency of the light.
@@ -24,44 +33,6 @@ cycles. 1 kHz divides 10 ms, the flicker period of 50 Hz mains lamps, so an expo
 to 10 ms (AeFlickerPeriod 10000) also spans whole light cycles; and 1 kHz stays well inside the
 lgpio software PWM limits of a Pi 5 (≤ 10 kHz, 1 % steps). gpiozero's own default, 100 Hz, bands.
 """
-
-
-# CIE 1976 lightness: the eye responds to light roughly as a cube root, so a light dimmed in
-# equal steps of duty seems to jump at the bottom and barely move at the top. Staff levels are
-# lightness (L*/100, 0..1); the controller and the camera work in light output (Y, 0..1).
-_KAPPA = 24389 / 27  # CIE: L* = κ·Y below the linear/cube-root break
-_EPSILON = 216 / 24389  # CIE: the break, in Y
-
-
-def output_for_lightness(lightness: float) -> float:
-    """Light output Y (0..1) that looks like `lightness` (L*/100, 0..1)."""
-    lstar = 100.0 * min(1.0, max(0.0, float(lightness)))
-    if lstar > _KAPPA * _EPSILON:
-        return ((lstar + 16.0) / 116.0) ** 3
-    return lstar / _KAPPA
-
-
-def lightness_for_output(output: float) -> float:
-    """Lightness (L*/100, 0..1) of light output `output` (Y, 0..1); inverse of the above."""
-    y = min(1.0, max(0.0, float(output)))
-    if y > _EPSILON:
-        return (116.0 * y ** (1.0 / 3.0) - 16.0) / 100.0
-    return _KAPPA * y / 100.0
-
-
-class LightDriver(Protocol):
-    """A PWM output: duty cycle 0..1 at a frequency in hertz."""
-
-    @property
-    def duty(self) -> float: ...
-
-    @duty.setter
-    def duty(self, value: float) -> None: ...
-
-    @property
-    def frequency(self) -> float | None: ...
-
-    def close(self) -> None: ...
 
 
 class GpiozeroPWM:
@@ -183,3 +154,53 @@ class RingLight:
     def close(self) -> None:
         """Switch off and release the pin."""
         self.driver.close()
+
+
+def open_ring_light(
+    light: LightSettings,
+    pin: int,
+    frequency_hz: int,
+    pin_factory: Factory | None = None,
+    sysfs: Path = SYSFS_PWM,
+) -> RingLight:
+    """The ring light on the configured driver.
+
+    pin, frequency_hz: `devices.light_pin` and `devices.light_frequency_hz` (gpiozero's PWM).
+    The sysfs driver finds the PWM chip for `pin` by its device path unless `light.pwmchip`
+    names one, and runs at `light.sysfs_frequency_hz`. "auto" takes the sysfs driver where a
+    chip drives `pin` and gpiozero where none does; a chip that is there but cannot be used
+    (permissions) is an error, not a silent fall-back to the coarser light. Raises PwmError
+    with the fix.
+    """
+    if light.driver == "auto":
+        try:
+            find_pwm_channel(pin, sysfs)
+        except PwmError:
+            log.info("light: no hardware PWM chip drives GPIO%d: gpiozero's PWM instead", pin)
+            light = dataclasses.replace(light, driver="gpiozero")
+        else:
+            light = dataclasses.replace(light, driver="sysfs")
+    if light.driver == "gpiozero":
+        return RingLight(pin, frequency_hz, pin_factory, min_duty=light.min_duty)
+    if light.pwmchip == "auto":
+        chip, channel = find_pwm_channel(pin, sysfs)
+    else:
+        name = light.pwmchip if light.pwmchip.startswith("pwmchip") else f"pwmchip{light.pwmchip}"
+        chip, channel = sysfs / name, light.channel
+        if channel < 0:
+            channel = find_pwm_channel(pin, sysfs)[1]
+    if light.channel >= 0:
+        channel = light.channel
+    driver = SysfsPWM(chip, channel, light.sysfs_frequency_hz)
+    return RingLight(pin, driver=driver, min_duty=light.min_duty)
+
+
+def light_driver_name(light: LightSettings, pin: int, sysfs: Path = SYSFS_PWM) -> str:
+    """Which driver `open_ring_light` takes: "sysfs" or "gpiozero" ("auto" resolved)."""
+    if light.driver != "auto":
+        return light.driver
+    try:
+        find_pwm_channel(pin, sysfs)
+    except PwmError:
+        return "gpiozero"
+    return "sysfs"

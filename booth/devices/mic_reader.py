@@ -15,7 +15,7 @@ import queue
 import threading
 from collections.abc import Callable
 
-from booth.devices.microphone import AudioChunk, Microphone, MicrophoneError
+from booth.devices.ports.microphone import AudioChunk, Microphone, MicrophoneError
 
 log = logging.getLogger(__name__)
 

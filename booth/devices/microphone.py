@@ -19,70 +19,22 @@ from __future__ import annotations
 import errno
 import logging
 import time
-from dataclasses import dataclass
-from typing import Protocol
 
 import alsaaudio
 import numpy as np
+
+from booth.devices.ports.microphone import (
+    AudioChunk,
+    CaptureStamp,
+    CaptureStamps,
+    MicrophoneError,
+)
 
 log = logging.getLogger(__name__)
 
 DEFAULT_RATE = 48_000
 DEFAULT_PERIOD_FRAMES = 1600
 """One period per 1/30 s at 48 kHz: a read per video frame, short enough for a lively meter."""
-
-
-class MicrophoneError(Exception):
-    """The microphone cannot be opened or read; the message is meant for staff."""
-
-
-@dataclass(frozen=True)
-class AudioChunk:
-    """Consecutive audio samples.
-
-    samples: (n, channels) int16, read-only (it shares memory with ALSA's buffer object).
-    timestamp_ns: time of the first sample, in ns (CLOCK_MONOTONIC on a Pi; virtual time in
-    simulation).
-    rate: samples per second per channel.
-    """
-
-    samples: np.ndarray
-    timestamp_ns: int
-    rate: int
-
-    @property
-    def frames(self) -> int:
-        return int(self.samples.shape[0])
-
-    @property
-    def duration_ns(self) -> int:
-        return self.frames * 1_000_000_000 // self.rate
-
-    @property
-    def end_ns(self) -> int:
-        return self.timestamp_ns + self.duration_ns
-
-
-@dataclass(frozen=True)
-class CaptureStamp:
-    """What a capture device reports right after a read.
-
-    tstamp_ns: CLOCK_MONOTONIC time of the device's last position update, in ns.
-    delay_frames: frames the device had captured after the chunk just read, by `tstamp_ns`:
-    those waiting in the buffer (ALSA's avail), plus those a driver reports as captured but
-    still on their way.
-    """
-
-    tstamp_ns: int
-    delay_frames: int
-
-
-class CaptureStamps(Protocol):
-    """Where a microphone's timing comes from: ALSA's report, or the simulated device's."""
-
-    def after_read(self) -> CaptureStamp | None:
-        """The device's report right after a read; None when it has none."""
-        ...
 
 
 class AlsaStamps:
@@ -104,8 +56,8 @@ class AlsaStamps:
         return CaptureStamp(stamp, avail + self.latency_frames) if stamp > 0 else None
 
 
-class Microphone:
-    """A capture PCM on an ALSA device, read one period at a time.
+class AlsaMicrophone:
+    """The `Microphone` port on an ALSA device: a capture PCM, read one period at a time.
 
     device: ALSA PCM name, e.g. "plughw:CARD=Device,DEV=0" (see `find_card`) or "default".
     rate: samples per second; channels: 1 for mono; period_frames: samples per read.

@@ -26,7 +26,7 @@ Each take gets a fresh encoder through `Picamera2.start_encoder`/`stop_encoder`:
 would stop the camera and the candidate's preview with it. A Pi 4 encodes in hardware
 (`H264Encoder`, the VideoCore's codec at /dev/video11); a Pi 5 has no video encoder and uses
 `LibavH264Encoder` (libx264 "ultrafast" in software). Both write the take's files through
-`booth.devices.pi_output.TakeVideoOutput`.
+`booth.media.take_video.TakeVideoOutput`.
 
 picamera2 comes from apt (python3-picamera2, with libcamera's Python bindings, which PyPI does
 not have), so it is imported only when a `PiCamera` is made; everything else in this module is
@@ -52,16 +52,6 @@ from typing import Any
 
 import numpy as np
 
-from booth.devices.camera import (
-    AE_STATE_CONVERGED,
-    AE_STATE_IDLE,
-    AE_STATE_SEARCHING,
-    FACE_KEY,
-    METADATA_KEYS,
-    CameraError,
-    CameraFrame,
-    preview_size,
-)
 from booth.devices.exposure_hold import Exposure
 from booth.devices.exposure_steering import ExposureSteering
 from booth.devices.face_exposure import (
@@ -70,7 +60,18 @@ from booth.devices.face_exposure import (
     with_booth_exposure_mode,
 )
 from booth.devices.face_meter import face_brightness_yuv
-from booth.devices.pi_output import TakeVideoOutput
+from booth.devices.ports.camera import (
+    AE_STATE_CONVERGED,
+    AE_STATE_IDLE,
+    AE_STATE_SEARCHING,
+    FACE_KEY,
+    METADATA_KEYS,
+    CameraError,
+    CameraFrame,
+    CameraUnavailable,
+    preview_size,
+)
+from booth.media.take_video import TakeVideoOutput
 from booth.media.takefiles import TakeFiles, TakeWriteError
 
 log = logging.getLogger(__name__)
@@ -94,7 +95,7 @@ PICAMERA2_MISSING = (
 )
 
 
-class PiCameraUnavailable(CameraError):
+class PiCameraUnavailable(CameraUnavailable):
     """picamera2 (or libcamera) is not importable: not a Pi, or the venv cannot see apt's."""
 
 
@@ -370,7 +371,7 @@ def within(seconds: float, what: str, call: Callable[[], Any]) -> Any:
 
 # ------------------------------------------------------------------ the camera
 class PiCamera:
-    """The booth's camera on a Raspberry Pi (the `Camera` protocol of booth.devices.camera).
+    """The booth's camera on a Raspberry Pi (the `Camera` protocol of booth.devices.ports.camera).
 
     width, height: recording size in pixels (main stream); fps: frames per second.
     bitrate_bps: H.264 bit rate in bits per second, for both encoders.

@@ -19,7 +19,8 @@ from pathlib import Path
 
 import alsaaudio
 
-from booth.devices.microphone import MicrophoneError, find_card
+from booth.devices.microphone import find_card
+from booth.devices.ports.microphone import MicrophoneError
 
 PROC_ASOUND = Path("/proc/asound")
 HDMI_DRIVERS = ("vc4-hdmi",)

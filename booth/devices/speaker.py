@@ -20,11 +20,9 @@ from typing import Any
 import alsaaudio
 import numpy as np
 
+from booth.devices.ports.speaker import SpeakerError
+
 log = logging.getLogger("booth.speaker")
-
-
-class SpeakerError(Exception):
-    """The speaker cannot be opened; the message is meant for staff."""
 
 
 WRITE_TRIES = 3

@@ -26,9 +26,11 @@ from gpiozero.pins import Factory
 from booth.config.codes import names_in_clear
 from booth.config.settings import Buttons, Devices, LightSettings, Recording, Settings
 from booth.devices.choice import choose_display, read_connectors
+from booth.devices.display import KMSDRM_FIX, sdl_library
 from booth.devices.hw_pwm import SYSFS_PWM
+from booth.devices.light import light_driver_name, open_ring_light
+from booth.devices.world import WorldChecks
 from booth.kiosk.health import DiskGuard
-from booth.kiosk.window import KMSDRM_FIX, sdl_library
 from booth.light.curve import CurveError, load_curve
 from booth.light.record import (
     MISSING_WARN,
@@ -36,7 +38,6 @@ from booth.light.record import (
     missing_light_text,
     read_light_state,
 )
-from booth.light.settings import light_driver_name, open_ring_light
 from booth.media.spool import disk_free_bytes
 from booth.metrics import board
 from booth.privacy.age import AGE_FIX, age_installed
@@ -183,7 +184,7 @@ def throttling_check(on_pi: bool, flags: int | None, undervoltage: bool | None =
 
 
 def display_check(
-    simulated: bool,
+    world: WorldChecks,
     drm: Path = SYS_DRM,
     dev_dri: Path = DEV_DRI,
     sdl_drivers: Sequence[str] | None = None,
@@ -192,10 +193,11 @@ def display_check(
     """SDL's KMSDRM driver, a KMS/DRM device, and the connector the kiosk draws on, chosen as
     the kiosk chooses it (`booth.devices.choice.choose_display`, `[display] connector`).
 
-    sdl_drivers: the video drivers of pygame's SDL (`booth.kiosk.window.sdl_video_drivers`);
-    the kiosk draws with "kmsdrm", which PyPI's pygame wheels lack."""
-    if simulated:
-        return Check("display", SKIP, "simulated")
+    sdl_drivers: the video drivers of pygame's SDL (`booth.devices.display.sdl_video_drivers`);
+    the kiosk draws with "kmsdrm", which PyPI's pygame wheels lack. world: whether the world
+    has a screen of its own to check."""
+    if not world.screen:
+        return Check("display", SKIP, world.not_checked)
     if sdl_drivers is not None and "kmsdrm" not in sdl_drivers:
         library = sdl_library()
         return Check(

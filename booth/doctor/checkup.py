@@ -1,13 +1,13 @@
 """`booth doctor`: every check of a booth, in the order staff would walk round it.
 
 The checks themselves are in booth.doctor.checks, device_checks and server_check; this module
-gives them their inputs (the devices through a `Hardware`, the Pi's or the simulator's, which
-the CLI picks; /sys and the board's tools through a `Board`) and formats the verdicts.
+gives them their inputs (the devices through the `World` the CLI chose, a Pi's or the
+simulator's, which also says what can be checked in it; /sys and the board's tools through a
+`Board`) and formats the verdicts.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -15,8 +15,10 @@ from pathlib import Path
 
 from booth.config.interview import load_interviews
 from booth.config.settings import PI_MODEL_FILE, Settings, detect_backend
+from booth.devices.display import sdl_video_drivers
 from booth.devices.hw_pwm import SYSFS_PWM
 from booth.devices.sound_cards import PROC_ASOUND
+from booth.devices.world import World
 from booth.doctor import checks
 from booth.doctor.checks import FAIL, PASS, SKIP, Check
 from booth.doctor.device_checks import (
@@ -25,11 +27,9 @@ from booth.doctor.device_checks import (
     microphone_check,
     speaker_check,
 )
-from booth.doctor.hardware import Hardware
 from booth.doctor.occupied_check import occupied_light_check
 from booth.doctor.server_check import server_check
 from booth.kiosk.health import clear_session_bytes
-from booth.kiosk.window import sdl_video_drivers
 from booth.privacy.scratch import PROC_MEMINFO, PROC_MOUNTS
 from booth.state import KioskState, read_state
 from booth.timesync import TIMESYNC_FLAG
@@ -54,7 +54,7 @@ class Board:
     swaps: Path = checks.PROC_SWAPS
 
 
-def run_checks(settings: Settings, hardware: Hardware, board: Board | None = None) -> list[Check]:
+def run_checks(settings: Settings, world: World, board: Board | None = None) -> list[Check]:
     """Check the booth the settings describe; returns one `Check` per part, in order.
 
     The kiosk, while it runs, holds the camera, microphone, light and button pins: those are
@@ -62,13 +62,12 @@ def run_checks(settings: Settings, hardware: Hardware, board: Board | None = Non
     light's driver and the buttons are skipped (the light's calibration is still looked for).
     """
     board = board or Board()
-    simulated = hardware.simulated
+    can = world.checks
     on_pi = detect_backend(board.model_file) == "pi"
     paths = settings.paths
     kiosk = running_kiosk(paths.state)
     kiosk_running = kiosk is not None
-    pins = hardware.pins
-    light = dataclasses.replace(settings.light, driver="gpiozero") if simulated else settings.light
+    pins = world.pins
     interviews = load_interviews(paths.interviews)[0] if paths.interviews.is_dir() else []
 
     steps: list[Callable[[], Check]] = []
@@ -81,10 +80,15 @@ def run_checks(settings: Settings, hardware: Hardware, board: Board | None = Non
         ]
     else:
         steps += [
-            functools.partial(camera_check, hardware.open_camera),
-            functools.partial(microphone_check, hardware.open_mic),
+            functools.partial(camera_check, world.opened_camera),
+            functools.partial(microphone_check, world.live_mic),
             functools.partial(
-                checks.light_check, light, settings.devices, paths.state, pins, board.pwm
+                checks.light_check,
+                world.light_settings,
+                settings.devices,
+                paths.state,
+                pins,
+                board.pwm,
             ),
         ]
     if kiosk_running:
@@ -93,7 +97,7 @@ def run_checks(settings: Settings, hardware: Hardware, board: Board | None = Non
     else:
         steps.append(
             lambda: speaker_check(
-                simulated,
+                can,
                 settings.devices.speaker_device,
                 board.asound,
                 drm=board.drm,
@@ -102,10 +106,10 @@ def run_checks(settings: Settings, hardware: Hardware, board: Board | None = Non
         )
     steps.append(
         lambda: checks.display_check(
-            simulated,
+            can,
             board.drm,
             board.dev_dri,
-            None if simulated else sdl_video_drivers(),
+            sdl_video_drivers() if can.screen else None,
             connector=settings.display.connector,
         )
     )
@@ -114,9 +118,7 @@ def run_checks(settings: Settings, hardware: Hardware, board: Board | None = Non
         steps.append(functools.partial(_held, "buttons", kiosk.pid))
     else:
         steps.append(functools.partial(checks.buttons_check, settings.devices.buttons, pins))
-    steps.append(
-        functools.partial(occupied_light_check, settings.devices, paths.state, pins, simulated)
-    )
+    steps.append(functools.partial(occupied_light_check, settings.devices, paths.state, pins, can))
     steps += [
         functools.partial(checks.disk_check, paths.spool, interviews, settings.recording),
         functools.partial(checks.privacy_check, settings.privacy.recipients, interviews),

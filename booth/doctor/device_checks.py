@@ -14,15 +14,16 @@ from typing import Any
 
 import numpy as np
 
-from booth.devices.camera import CameraError
 from booth.devices.choice import choose_speaker, read_connectors
 from booth.devices.level_meter import LevelMeter
-from booth.devices.microphone import MicrophoneError
-from booth.devices.pi_camera import PiCameraUnavailable
+from booth.devices.live_mic import LiveMic
+from booth.devices.ports.camera import CameraError, CameraUnavailable
+from booth.devices.ports.microphone import MicrophoneError
+from booth.devices.ports.speaker import SpeakerError
 from booth.devices.sound_cards import PROC_ASOUND, sound_cards
-from booth.devices.speaker import Speaker, SpeakerError
+from booth.devices.speaker import Speaker
+from booth.devices.world import WorldChecks
 from booth.doctor.checks import FAIL, PASS, SKIP, SYS_DRM, WARN, Check
-from booth.doctor.live_mic import LiveMic
 from booth.doctor.still_camera import describe_exposure, settled_frame
 from booth.kiosk.health import needs_sound
 from booth.state import KioskState
@@ -72,14 +73,14 @@ def held_by_kiosk(check: str, kiosk: KioskState) -> Check:
 def camera_check(open_camera: Callable[[], AbstractContextManager[Any]]) -> Check:
     """Open the camera, let auto-exposure settle a second, and look at the last frame.
 
-    open_camera: makes the context manager of a started camera (`still_camera.opened_camera`).
+    open_camera: makes the context manager of a started camera (`World.opened_camera`).
     """
     try:
         with open_camera() as camera:
             frame = settled_frame(camera)
             model = getattr(camera, "model", "camera")
             lens = getattr(camera, "lens", None)
-    except PiCameraUnavailable as error:
+    except CameraUnavailable as error:
         return Check("camera", FAIL, str(error), PICAMERA2_FIX)
     except CameraError as error:
         return Check("camera", FAIL, str(error), CAMERA_FIX)
@@ -160,7 +161,7 @@ SPEAKER_FIX = (
 
 
 def speaker_check(
-    simulated: bool,
+    world: WorldChecks,
     name: str,
     proc: Path = PROC_ASOUND,
     open_pcm: Callable[..., Any] = Speaker,
@@ -170,9 +171,10 @@ def speaker_check(
     """Which device plays the clips, chosen as the kiosk chooses it (`booth.devices.choice`:
     the setting, else a USB card, HDMI audio on a port with a real screen, the analogue
     output), and that it opens at the booth's format (48 kHz stereo). No speaker fails when an
-    installed interview plays sound, and only warns when they are all text."""
-    if simulated:
-        return Check("speaker", SKIP, "simulated")
+    installed interview plays sound, and only warns when they are all text. world: whether
+    the world has sound cards to choose from."""
+    if not world.speaker:
+        return Check("speaker", SKIP, world.not_checked)
     choice = choose_speaker(sound_cards(proc), read_connectors(drm), name)
     if choice.device is None:
         sounding = [iv.id for iv in interviews if needs_sound(iv)]

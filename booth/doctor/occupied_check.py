@@ -12,6 +12,7 @@ from gpiozero.pins import Factory
 
 from booth.config.settings import Devices
 from booth.devices.occupied import OccupiedLight
+from booth.devices.world import WorldChecks
 from booth.doctor.checks import PASS, SKIP, WARN, Check
 from booth.occupied.watch import light_mode
 from booth.state import occupancy, read_state
@@ -20,10 +21,11 @@ SHOWS = {"on": "on", "blink": "blinking", "off": "off"}
 
 
 def occupied_light_check(
-    devices: Devices, state_dir: Path, pins: Factory | None, simulated: bool
+    devices: Devices, state_dir: Path, pins: Factory | None, world: WorldChecks
 ) -> Check:
     """The occupied light's pin and what it should show: on a booth the pin is held by
-    booth-occupied.service (a pin that opens means nothing drives the light)."""
+    booth-occupied.service (a pin that opens means nothing drives the light). world: whether
+    the pins are shared between processes (a booth's) or this process's own (mock pins)."""
     pin = devices.occupied_pin
     if pin is None:
         return Check("occupied", SKIP, "no occupied light ([devices] occupied_pin not set)")
@@ -44,8 +46,8 @@ def occupied_light_check(
             f"GPIO{pin} in use (by booth-occupied, which drives the light: {error}); it {should}",
         )
     light.close()
-    if simulated:
-        return Check("occupied", PASS, f"simulated on mock GPIO{pin}; it {should}")
+    if not world.pins_shared:
+        return Check("occupied", PASS, f"{world.not_checked} on mock GPIO{pin}; it {should}")
     return Check(
         "occupied",
         WARN,

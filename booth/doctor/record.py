@@ -4,20 +4,18 @@ For `RECORD_SECONDS` the booth records a take exactly as it records a candidate 
 microphone, the crash-safe take files, the muxer), while every `CLAP_EVERY_S` the screen flashes
 white and the speaker beeps at the same moment: a clapperboard. The MP4 then shows what a
 recruiter will get: the audio/video offset and its drift, the real frame rate and any dropped
-frames. The devices come from a `Rig`: the Pi's camera, screen and speaker on a booth
-(booth.doctor.pi_rig), the simulated world elsewhere (booth.sim.staff).
+frames. The devices come from the world's `Rig` (booth.devices.world): the Pi's camera, screen
+and speaker on a booth, the simulated booth elsewhere.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
-from booth.devices.camera import Camera
-from booth.devices.microphone import AudioChunk
+from booth.devices.world import Rig
 from booth.media.analyze import SyncReport, analyze_take
 from booth.media.audio import AudioWriter
 from booth.media.mux import mux_take
@@ -41,40 +39,6 @@ class Targets:
     max_dropped_frames: int = 0
     max_fps_error: float = 0.01
     max_overruns: int = 0
-
-
-class Rig(Protocol):
-    """The booth parts an acceptance recording drives.
-
-    camera: a started camera (`Camera` protocol). encoder: which H.264 encoder records, for
-    the report ("software (libx264)", "hardware (VideoCore)"). mic_device: the ALSA device.
-    """
-
-    # Read-only: a rig may hold a camera of its own type (the simulator's SimCamera).
-    @property
-    def camera(self) -> Camera: ...
-
-    encoder: str
-    mic_device: str
-
-    def next_frame_ns(self) -> int:
-        """The time to capture the next frame at (simulation: advances the virtual clock)."""
-        ...
-
-    def audio(self) -> Iterable[AudioChunk]:
-        """The microphone chunks captured since the last call, timestamped."""
-        ...
-
-    def flash_and_beep(self) -> None:
-        """Flash the screen white and beep, both to be caught by the next frame."""
-        ...
-
-    @property
-    def overruns(self) -> int:
-        """Microphone overruns so far (periods of audio lost)."""
-        ...
-
-    def close(self) -> None: ...
 
 
 @dataclass(frozen=True)

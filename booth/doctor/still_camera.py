@@ -1,39 +1,19 @@
 """One settled frame from the booth's camera, for `booth camera snapshot` and `booth doctor`.
 
-On a Pi: the `PiCamera` (picamera2), whose frames are the preview stream (at most 640 pixels
-wide: the full-size stream goes only to the encoder). The simulator's counterpart is
-booth.sim.staff.opened_sim_camera.
+The camera is the world's (`World.opened_camera`): on a Pi the `PiCamera` (picamera2), whose
+frames are the preview stream (at most 640 pixels wide: the full-size stream goes only to the
+encoder).
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
-from booth.config.settings import Settings
-from booth.devices.camera import Camera, CameraFrame
+from booth.devices.ports.camera import Camera, CameraFrame
 
 SETTLE_S = 1.0
 """Auto-exposure starts from 1 ms and gain 1; a second of frames brings it to the room."""
-
-
-@contextmanager
-def opened_pi_camera(settings: Settings) -> Iterator[Any]:
-    """The booth's Pi camera, started, and released afterwards.
-
-    Raises CameraError (PiCameraUnavailable off a Pi) with what staff can do.
-    """
-    # The kiosk's own camera setup, face-aimed exposure included.
-    from booth.kiosk.pi import pi_camera
-
-    camera = pi_camera(settings)
-    try:
-        camera.start()
-        yield camera
-    finally:
-        camera.close()
 
 
 def settled_frame(camera: Camera, seconds: float = SETTLE_S) -> CameraFrame:

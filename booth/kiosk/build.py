@@ -1,7 +1,7 @@
 """Assembles a kiosk around its devices: the part every booth shares, real or simulated.
 
-The composition roots pick the devices and call `assemble_kiosk`: the Raspberry Pi's in
-booth.kiosk.pi, the simulator's in booth.sim.booth. Then `start_microphone` starts the
+The composition roots take the devices from a world and call `assemble_kiosk`: a booth's in
+booth.kiosk.live, the simulator's in booth.sim.booth. Then `start_microphone` starts the
 microphone's reader thread, feeding the kiosk, the same way in both.
 """
 
@@ -22,7 +22,7 @@ from booth.config.settings import Settings
 from booth.devices.buttons import Buttons
 from booth.devices.level_meter import LevelMeter
 from booth.devices.mic_reader import MicReader
-from booth.devices.microphone import Microphone
+from booth.devices.ports.microphone import Microphone
 from booth.install.interviews import seal_installed_references
 from booth.kiosk.events import EventLog
 from booth.kiosk.health import DiskGuard, Health, clear_session_bytes

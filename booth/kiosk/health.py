@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from booth.devices.camera import Camera
+from booth.devices.ports.camera import Camera
 from booth.media.spool import disk_free_bytes, worst_case_bytes
 from booth.privacy.age import AGE_FIX, age_installed
 

@@ -21,10 +21,10 @@ from typing import Any, Protocol
 import numpy as np
 import pygame
 
-from booth.devices.camera import Camera, CameraError, CameraFrame
 from booth.devices.level_meter import LevelMeter
-from booth.devices.light import RingLight
-from booth.devices.microphone import AudioChunk
+from booth.devices.ports.camera import Camera, CameraError, CameraFrame
+from booth.devices.ports.light import Light
+from booth.devices.ports.microphone import AudioChunk
 from booth.kiosk.events import EventLog
 from booth.kiosk.health import Fault, Health
 from booth.kiosk.installed import InstalledInterviews
@@ -73,7 +73,7 @@ class Devices:
     (a `MicReader`, whose chunks reach `Kiosk.on_audio`) and the arcade buttons."""
 
     camera: Camera
-    light: RingLight | None
+    light: Light | None
     mic: Part | None
     buttons: Part | None = None
 

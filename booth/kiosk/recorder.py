@@ -31,12 +31,12 @@ from typing import Any
 
 import numpy as np
 
-from booth.devices.camera import Camera
-from booth.devices.pi_output import TakeVideoOutput
+from booth.devices.ports.camera import Camera
 from booth.media.audio import AudioWriter
 from booth.media.mux import mux_take
 from booth.media.spool import Spool, SpoolSession
 from booth.media.take_result import TakeResult
+from booth.media.take_video import TakeVideoOutput
 from booth.media.takefiles import TakeFiles
 
 log = logging.getLogger("booth.recorder")

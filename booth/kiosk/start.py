@@ -46,12 +46,11 @@ def device_errors() -> dict[type[BaseException], DeviceFix]:
     from gpiozero.exc import GPIOZeroError
 
     from booth.config.errors import ConfigError
-    from booth.devices.camera import CameraError
-    from booth.devices.hw_pwm import PwmError
-    from booth.devices.microphone import MicrophoneError
-    from booth.devices.pi_camera import PiCameraUnavailable
-    from booth.devices.speaker import SpeakerError
-    from booth.kiosk.window import DisplayError
+    from booth.devices.ports.camera import CameraError, CameraUnavailable
+    from booth.devices.ports.display import DisplayError
+    from booth.devices.ports.light import LightDriverError
+    from booth.devices.ports.microphone import MicrophoneError
+    from booth.devices.ports.speaker import SpeakerError
 
     camera = DeviceFix("camera", "camera", "check its ribbon cable; `booth doctor` tests it")
     return {
@@ -60,7 +59,7 @@ def device_errors() -> dict[type[BaseException], DeviceFix]:
             "screen",
             "check the screen's power and cable; `booth devices` shows the connector chosen",
         ),
-        PiCameraUnavailable: DeviceFix("camera", "camera", "see above"),
+        CameraUnavailable: DeviceFix("camera", "camera", "see above"),
         CameraError: camera,
         MicrophoneError: DeviceFix(
             "microphone",
@@ -70,7 +69,7 @@ def device_errors() -> dict[type[BaseException], DeviceFix]:
         SpeakerError: DeviceFix(
             "speaker", "speaker", "check [devices] speaker_device and `booth devices`"
         ),
-        PwmError: DeviceFix("light", "ring light (hardware PWM)", "see above"),
+        LightDriverError: DeviceFix("light", "ring light (hardware PWM)", "see above"),
         GPIOZeroError: DeviceFix(
             "pins",
             "GPIO pins (light, buttons, occupied light)",

@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from booth.devices.camera import FACE_KEY
+from booth.devices.ports.camera import FACE_KEY
 from booth.light.controller import exposure_gain
 from booth.light.curve import CurvePoint, LightCurve
 

@@ -70,9 +70,9 @@ from collections import deque
 from collections.abc import Mapping
 from typing import Any
 
-from booth.devices.camera import AE_STATE_IDLE, FACE_KEY
 from booth.devices.face_meter import linear_light
-from booth.devices.light import output_for_lightness
+from booth.devices.ports.camera import AE_STATE_IDLE, FACE_KEY
+from booth.devices.ports.light import output_for_lightness
 from booth.light.curve import LightCurve
 from booth.light.settings import LightSettings
 from booth.session.screens import Screen

@@ -1,7 +1,7 @@
 """The simulator's H.264 encoder: picamera2's `LibavH264Encoder` as the simulated camera runs it.
 
 On a Pi, picamera2's encoder hands every encoded frame to the take's output,
-`booth.devices.pi_output.TakeVideoOutput`, the only code that writes ``video.h264`` and
+`booth.media.take_video.TakeVideoOutput`, the only code that writes ``video.h264`` and
 ``video.pts``. The simulator does the same: `SoftwareH264Encoder` encodes with libx264 through
 PyAV, tuned like the Pi 5's software path (ultrafast, zero latency, no B-frames: every frame
 comes out as one packet at once, packet order is frame order), and calls its output exactly as

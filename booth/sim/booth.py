@@ -1,7 +1,8 @@
 """The simulated booth: the kiosk of a real booth, on simulated devices, in virtual time.
 
-This is the simulator's composition root, the counterpart of booth.kiosk.pi. It builds the
-same kiosk (booth.kiosk.build.assemble_kiosk) with the same threads: the microphone's reader
+This is the simulator's composition root, the counterpart of booth.kiosk.live. It builds the
+same kiosk (booth.kiosk.build.assemble_kiosk) on the simulated world's devices
+(booth.sim.devices), with the same threads: the microphone's reader
 thread (`MicReader`, reading an ALSA `file` PCM that the simulated world feeds), the camera's
 encoder thread, and the recorder's worker. Only the clock is virtual. `SimBooth.step` moves the
 world on one camera frame, waits until the reader has handed on the sound that reached the
@@ -11,7 +12,6 @@ worker: every run of the same script gives the same takes.
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 import time
 from concurrent.futures import Executor, Future, ThreadPoolExecutor, wait
@@ -20,14 +20,13 @@ from pathlib import Path
 from typing import Any
 
 import pygame
+from gpiozero.pins import Factory
 
 from booth.config.settings import LightSettings, Recording, Settings
 from booth.devices.face_exposure import camera_aim
-from booth.devices.light import RingLight
 from booth.devices.mic_reader import MicReader
-from booth.devices.microphone import Microphone
 from booth.devices.occupied import OccupiedLight
-from booth.devices.speaker import Speaker
+from booth.devices.ports.light import Light
 from booth.kiosk.build import (
     assemble_kiosk,
     attach_buttons,
@@ -41,39 +40,17 @@ from booth.kiosk.loop import Devices, Kiosk
 from booth.kiosk.memory import keep_frames_out_of_the_heap
 from booth.light.controller import LightController
 from booth.light.curve import CurveError, LightCurve, load_curve
-from booth.light.settings import open_ring_light
 from booth.media.player import ClipPlayer
 from booth.occupied.watch import OccupiedWatch
 from booth.privacy.seal import Sealing
 from booth.sim.calibration import calibrate_simulated
-from booth.sim.camera import SimCamera
 from booth.sim.clock import VirtualClock
-from booth.sim.pins import sim_pin_factory
-from booth.sim.scenarios import RING_LUX_AT_FULL
+from booth.sim.devices import SimulatedWorld
 from booth.sim.virtual_speaker import VirtualSpeaker
-from booth.sim.world import SimWorld
+from booth.sim.world import SimWorld, await_sound
 from booth.state import Occupancy
 
 log = logging.getLogger("booth.sim")
-
-SOUND_WAIT_S = 10.0
-"""How long a step waits for the reader thread to hand on a frame's sound (it takes
-microseconds; a reader that needs longer is stuck, and the run says so)."""
-
-
-class SimulationStuck(RuntimeError):
-    """The simulated booth's reader thread stopped handing on sound."""
-
-
-def await_sound(world: SimWorld, reader: MicReader) -> None:
-    """Return once `reader` has handed on every period the world's microphone has produced;
-    `SimulationStuck` when it does not within `SOUND_WAIT_S`."""
-    mic = world.mic
-    if mic is not None and not reader.wait_for(mic.periods_written, SOUND_WAIT_S):
-        raise SimulationStuck(
-            f"the microphone reader handed on {reader.chunks} of {mic.periods_written} "
-            f"periods ({reader.fault or 'no fault reported'})"
-        )
 
 
 class StepExecutor(ThreadPoolExecutor):
@@ -182,7 +159,7 @@ class SimBooth:
 
 
 def simulated_curve(
-    world: SimWorld, light: RingLight, state: Path, rec: Recording, aim: LightSettings
+    world: SimWorld, light: Light, state: Path, rec: Recording, aim: LightSettings
 ) -> LightCurve:
     """The light's calibration curve: stored in the state directory, else measured now (with
     the camera metering as `aim`, the `[light]` settings, says)."""
@@ -208,11 +185,14 @@ def build_sim_booth(
     realtime: bool = False,
     seed: int = 1,
     screenshots: bool = True,
+    world: SimulatedWorld | None = None,
 ) -> SimBooth:
     """A booth on simulated hardware whose spool, state, screens and events go to `out`.
 
     realtime: False for a headless run in virtual time (as fast as the work allows,
     reproducible); True when a window paces it (`booth demo`).
+    world: the simulated world to take the devices from (default: one in `out`/state, with
+    `seed` and `realtime`); its own `realtime` then applies.
     """
     keep_frames_out_of_the_heap()
     state = out / "state"
@@ -225,33 +205,17 @@ def build_sim_booth(
     events = EventLog(out / "events.jsonl")
     spool = open_spool(out / "spool", clock, events, sealing)
 
-    world = SimWorld.for_settings(settings, state / "mic", seed)
-    world.install_alsa_config()
-    assert world.mic is not None
-    # After the microphone's: the speaker adds its ALSA file to ALSA_CONFIG_PATH.
-    sim_speaker = VirtualSpeaker(state / "speaker", paced=realtime)
-    sim_speaker.install()
-    speaker = Speaker(sim_speaker.device, open_pcm=sim_speaker.open_pcm)
-    speaker.latency_s = sim_speaker.latency_s(speaker.buffer_frames)
-    mic = Microphone(
-        world.mic_device, rate=rec.audio_rate, period_frames=world.period_frames, stamps=world.mic
+    devices = world or SimulatedWorld(settings, state, seed=seed, realtime=realtime)
+    realtime = devices.realtime
+    room = devices.room
+    speaker = devices.speaker()
+    mic = devices.microphone()
+    light = devices.ring_light()
+    curve = simulated_curve(room, light, state, rec, devices.light_settings)
+    controller = LightController(
+        devices.light_settings, curve, flicker_period_us=rec.flicker_period_us
     )
-    pins = sim_pin_factory()
-    dev = settings.devices
-    # The simulated booth has no kernel PWM: its light is always gpiozero's, on mock pins.
-    light_settings = dataclasses.replace(settings.light, driver="gpiozero")
-    light = open_ring_light(light_settings, dev.light_pin, dev.light_frequency_hz, pins)
-    world.scene.ring_lux_at_full = RING_LUX_AT_FULL
-    curve = simulated_curve(world, light, state, rec, light_settings)
-    controller = LightController(light_settings, curve, flicker_period_us=rec.flicker_period_us)
-    camera = SimCamera.for_recording(
-        rec,
-        world.scene,
-        light,
-        realtime=realtime,
-        frame_jitter_ns=world.frame_jitter_ns,
-        light_settings=light_settings,
-    )
+    camera = devices.camera()
     camera.start()
     jobs: Executor = (
         ThreadPoolExecutor(max_workers=1, thread_name_prefix="takes")
@@ -274,22 +238,23 @@ def build_sim_booth(
         interviews_dir=interviews_dir,
         screenshots=out / "screens" if screenshots else None,
     )
-    attach_buttons(kiosk, settings, pins)
+    attach_buttons(kiosk, settings, devices.pins)
     reader = start_microphone(kiosk, mic)
     occupied = None
-    if dev.occupied_pin is not None:
-        occupied = sim_occupied_watch(settings, state, EventLog(out / "events.jsonl"), clock)
-    return SimBooth(kiosk, world, clock, reader, jobs, sim_speaker, occupied)
+    if settings.devices.occupied_pin is not None:
+        events_out = EventLog(out / "events.jsonl")
+        occupied = sim_occupied_watch(settings, devices.pins, state, events_out, clock)
+    return SimBooth(kiosk, room, clock, reader, jobs, devices.virtual_speaker, occupied)
 
 
 def sim_occupied_watch(
-    settings: Settings, state: Path, events: EventLog, clock: VirtualClock
+    settings: Settings, pins: Factory, state: Path, events: EventLog, clock: VirtualClock
 ) -> OccupiedWatch:
-    """The occupied light on a mock pin, following the kiosk's record in `state` as its own
+    """The occupied light on the world's `pins`, following the kiosk's record in `state` as its own
     process does on a booth; each change of the light goes to `events` ("occupied.light")."""
     dev = settings.devices
     assert dev.occupied_pin is not None
-    light = OccupiedLight(dev.occupied_pin, sim_pin_factory())
+    light = OccupiedLight(dev.occupied_pin, pins)
 
     def changed(mode: str, occ: Occupancy) -> None:
         fields = {"light": mode, "pin": dev.occupied_pin, "since": occ.since}

@@ -3,31 +3,34 @@ on a Pi (booth.light.calibrate), with a throwaway simulated camera filming the s
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import datetime
 
 from booth.devices.face_exposure import CameraAim
-from booth.devices.light import RingLight
+from booth.devices.ports.camera import LightLevel
+from booth.devices.ports.light import Light
 from booth.light.calibrate import Metadata, calibrate
 from booth.light.curve import CurvePoint, LightCurve
 from booth.sim.camera import SimCamera
 from booth.sim.scene import Scene
 
 
-def calibrate_simulated(
+@contextmanager
+def exposure_meter(
     scene: Scene,
-    light: RingLight,
+    light: LightLevel,
     fps: float,
     flicker_period_us: float | None = None,
     size: tuple[int, int] = (320, 240),
-    progress: Callable[[float, CurvePoint], None] | None = None,
     aim: CameraAim | None = None,
-) -> LightCurve:
-    """Calibrate `light` on a simulated `scene` with a throwaway simulated camera.
+) -> Iterator[Callable[[], Metadata]]:
+    """A throwaway simulated camera filming `scene` lit by `light`: a function giving its next
+    frame's metadata, one frame period of virtual time later each call.
 
-    The metadata does not depend on the frame size, so a small camera keeps this under a second;
-    its virtual clock is its own, so a SimWorld's clock does not move. aim: the camera's
-    auto-exposure as the booth sets it up (booth.devices.face_exposure.camera_aim).
+    The metadata does not depend on the frame size, so a small camera keeps a calibration under
+    a second; its virtual clock is its own, so a SimWorld's clock does not move. aim: the
+    camera's auto-exposure as the booth sets it up (booth.devices.face_exposure.camera_aim).
     """
     camera = SimCamera(
         size[0],
@@ -47,8 +50,23 @@ def calibrate_simulated(
         return captured.metadata
 
     try:
+        yield next_metadata
+    finally:
+        camera.stop()
+
+
+def calibrate_simulated(
+    scene: Scene,
+    light: Light,
+    fps: float,
+    flicker_period_us: float | None = None,
+    size: tuple[int, int] = (320, 240),
+    progress: Callable[[float, CurvePoint], None] | None = None,
+    aim: CameraAim | None = None,
+) -> LightCurve:
+    """Calibrate `light` on a simulated `scene` with a throwaway simulated camera (see
+    `exposure_meter`)."""
+    with exposure_meter(scene, light, fps, flicker_period_us, size, aim) as next_metadata:
         return calibrate(
             light.set, next_metadata, measured=datetime.now().astimezone(), progress=progress
         )
-    finally:
-        camera.stop()

@@ -1,4 +1,4 @@
-"""The simulated camera: the `Camera` protocol of booth.devices.camera, filming the simulated
+"""The simulated camera: the `Camera` protocol of booth.devices.ports.camera, filming the simulated
 scene with an auto-exposure that moves like libcamera's.
 
 Like the Pi camera it delivers, per frame, the full-size image, a preview at most 640 px wide
@@ -20,7 +20,11 @@ from typing import Any
 import numpy as np
 
 from booth.config.settings import LightSettings
-from booth.devices.camera import (
+from booth.devices.exposure_hold import Exposure
+from booth.devices.exposure_steering import ExposureSteering
+from booth.devices.face_exposure import MATRIX, CameraAim, camera_aim
+from booth.devices.face_meter import face_brightness
+from booth.devices.ports.camera import (
     AE_STATE_CONVERGED,
     AE_STATE_IDLE,
     AE_STATE_SEARCHING,
@@ -31,11 +35,7 @@ from booth.devices.camera import (
     LightLevel,
     preview_size,
 )
-from booth.devices.exposure_hold import Exposure
-from booth.devices.exposure_steering import ExposureSteering
-from booth.devices.face_exposure import MATRIX, CameraAim, camera_aim
-from booth.devices.face_meter import face_brightness
-from booth.devices.pi_output import TakeVideoOutput
+from booth.media.take_video import TakeVideoOutput
 from booth.media.takefiles import TakeFiles, TakeWriteError, VideoStats
 from booth.media.video import SoftwareH264Encoder
 from booth.sim.exposure import METERING_WEIGHTS, AgcTuning, AutoExposure
@@ -54,7 +54,7 @@ class SimCamera:
     width, height: recording size in pixels; fps: frame rate.
     flicker_period_us: like picamera2's AeFlickerPeriod (None: no flicker avoidance).
     lock_exposure: hold exposure and gains while an encoder is attached (see
-    booth.devices.camera); False leaves auto-exposure running through takes.
+    booth.devices.ports.camera); False leaves auto-exposure running through takes.
     bitrate_bps: the takes' H.264 bit rate.
     realtime: False (virtual time): a take's encoder makes the caller wait rather than drop a
     frame it has no time for; True (a demo in a window): frames are dropped as on a busy Pi.

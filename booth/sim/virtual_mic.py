@@ -24,10 +24,8 @@ If nobody reads for a long time the FIFO fills up; further periods are then drop
 in `overruns`, as a real ring buffer would overflow (the Microphone does not see those: the
 `file` plugin cannot report an overrun).
 
-ALSA configuration: alsa-lib reads ALSA_CONFIG_PATH again whenever a PCM is opened and the
-setting or the files changed (tried with alsa-lib 1.2.8), so `install()` must only run before
-the `Microphone` is opened. The simulator should still call it early, before anything else
-opens ALSA, so every ALSA user in the process sees the same configuration.
+ALSA configuration: `asoundrc` defines the PCM; booth.sim.alsa_config writes it, with the
+virtual speaker's, into the one file ALSA_CONFIG_PATH names.
 """
 
 from __future__ import annotations
@@ -45,11 +43,10 @@ from pathlib import Path
 
 import numpy as np
 
-from booth.devices.microphone import CaptureStamp
+from booth.devices.ports.microphone import CaptureStamp
 from booth.sim.voice import Voice
 
 PCM_NAME = "booth_sim_mic"
-ALSA_MAIN_CONFIG = "/usr/share/alsa/alsa.conf"
 CLICK_S = 0.005
 """Length of the clapperboard click: a full-scale 2 kHz square burst."""
 _F_SETPIPE_SZ = 1031
@@ -127,8 +124,8 @@ class VirtualMic:
             self.fifo_path.unlink()
         if not self.fifo_path.exists():
             os.mkfifo(self.fifo_path)
-        self.config_path = self.directory / "asoundrc"
-        self.config_path.write_text(asoundrc_text(self.fifo_path, pcm_name))
+        self.asoundrc = asoundrc_text(self.fifo_path, pcm_name)
+        """The ALSA configuration of this microphone (booth.sim.alsa_config installs it)."""
         self._fd = os.open(self.fifo_path, os.O_RDWR | os.O_NONBLOCK)
         try:
             fcntl.fcntl(self._fd, _F_SETPIPE_SZ, _FIFO_BYTES)
@@ -140,10 +137,6 @@ class VirtualMic:
         # last page starts new ones: count in pages, not bytes.
         page = os.sysconf("SC_PAGE_SIZE")
         self.capacity_periods = capacity // page // -(-self._period_bytes // page)
-
-    def install(self) -> None:
-        """Point alsa-lib at the generated configuration (before opening the Microphone)."""
-        os.environ["ALSA_CONFIG_PATH"] = f"{ALSA_MAIN_CONFIG}:{self.config_path}"
 
     def time_of_sample(self, index: int) -> int:
         """Virtual time in ns at which sample `index` was taken (by the microphone's clock)."""

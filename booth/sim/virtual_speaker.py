@@ -19,9 +19,8 @@ The `file`/`null` PCMs never do that, so in paced mode the speaker's PCM is open
 `open_pcm`, which puts `CardPCM` (that driver's behaviour, on the card's clock) in front of
 the real ALSA PCM: the sound still goes through alsa-lib into the capture.
 
-ALSA configuration: `install()` adds this speaker's file to ALSA_CONFIG_PATH, keeping what
-is there (the virtual microphone's file); call it after `VirtualMic.install()`, which
-replaces the variable, and before the speaker is opened.
+ALSA configuration: `asoundrc` defines the PCM; booth.sim.alsa_config writes it, with the
+virtual microphone's, into the one file ALSA_CONFIG_PATH names.
 """
 
 from __future__ import annotations
@@ -38,8 +37,6 @@ from typing import Any
 
 import alsaaudio
 import numpy as np
-
-from booth.sim.virtual_mic import ALSA_MAIN_CONFIG
 
 PCM_NAME = "booth_sim_speaker"
 _F_SETPIPE_SZ = 1031
@@ -78,7 +75,6 @@ class VirtualSpeaker:
         self.directory.mkdir(parents=True, exist_ok=True)
         self.rate, self.channels, self.paced, self.pcm_name = rate, channels, paced, pcm_name
         self.capture_path = self.directory / "speaker.raw"
-        self.config_path = self.directory / "speaker.asoundrc"
         self.departures: list[tuple[float, int]] = []  # (monotonic s, bytes drained so far)
         self.opened_as_card = False
         self._fd = -1
@@ -101,7 +97,8 @@ class VirtualSpeaker:
             self.capture_path.write_bytes(b"")
             self._thread = threading.Thread(target=self._drain, name="sim-speaker", daemon=True)
             self._thread.start()
-        self.config_path.write_text(asoundrc_text(target, pcm_name))
+        self.asoundrc = asoundrc_text(target, pcm_name)
+        """The ALSA configuration of this speaker (booth.sim.alsa_config installs it)."""
 
     @property
     def device(self) -> str:
@@ -128,12 +125,6 @@ class VirtualSpeaker:
             return pcm
         self.opened_as_card = True
         return CardPCM(pcm, int(kwargs.get("rate", self.rate)), int(kwargs.get("channels", 1)))
-
-    def install(self) -> None:
-        """Make the speaker visible to ALSA in this process, next to what is configured."""
-        current = os.environ.get("ALSA_CONFIG_PATH") or ALSA_MAIN_CONFIG
-        if str(self.config_path) not in current.split(":"):
-            os.environ["ALSA_CONFIG_PATH"] = f"{current}:{self.config_path}"
 
     def _drain(self) -> None:
         frame_bytes = 2 * self.channels

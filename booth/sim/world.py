@@ -3,8 +3,8 @@
 A simulated booth (booth.sim.booth) moves it one camera frame at a time:
 
     world = SimWorld(1280, 720, 30, seed=1, mic_dir=run_dir / "mic")
-    world.install_alsa_config()          # before the Microphone is opened
-    mic = Microphone(world.mic_device, period_frames=world.period_frames, stamps=world.mic)
+    install_alsa_config(run_dir, world.mic.asoundrc)   # before the microphone is opened
+    mic = AlsaMicrophone(world.mic_device, period_frames=world.period_frames, stamps=world.mic)
     reader = MicReader(mic, on_chunk=...).start()    # the same reader thread as on a Pi
     camera = SimCamera(world.width, world.height, world.fps, world.scene, ring_light)
     while running:
@@ -26,11 +26,30 @@ import random
 from pathlib import Path
 
 from booth.config.settings import Settings, Simulation
+from booth.devices.mic_reader import MicReader
 from booth.sim.scene import Scene
 from booth.sim.virtual_mic import PCM_NAME, VirtualMic
 from booth.sim.voice import Voice
 
 NS = 1_000_000_000
+SOUND_WAIT_S = 10.0
+"""How long a step waits for the reader thread to hand on a frame's sound (it takes
+microseconds; a reader that needs longer is stuck, and the run says so)."""
+
+
+class SimulationStuck(RuntimeError):
+    """The simulated booth's reader thread stopped handing on sound."""
+
+
+def await_sound(world: SimWorld, reader: MicReader) -> None:
+    """Return once `reader` has handed on every period the world's microphone has produced;
+    `SimulationStuck` when it does not within `SOUND_WAIT_S`."""
+    mic = world.mic
+    if mic is not None and not reader.wait_for(mic.periods_written, SOUND_WAIT_S):
+        raise SimulationStuck(
+            f"the microphone reader handed on {reader.chunks} of {mic.periods_written} "
+            f"periods ({reader.fault or 'no fault reported'})"
+        )
 
 
 class SimWorld:
@@ -109,12 +128,6 @@ class SimWorld:
     def mic_device(self) -> str:
         """The ALSA PCM name the Microphone opens."""
         return PCM_NAME
-
-    def install_alsa_config(self) -> None:
-        """Make the virtual microphone visible to ALSA in this process (see VirtualMic)."""
-        if self.mic is None:
-            raise RuntimeError("this SimWorld has no microphone (mic_dir=None)")
-        self.mic.install()
 
     @property
     def frame_period_ns(self) -> float:

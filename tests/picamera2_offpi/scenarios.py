@@ -20,9 +20,9 @@ from typing import Any
 import picamera2.picamera2 as picamera2_module
 from memfd_allocator import MemfdAllocator
 
-from booth.devices.camera import CameraError
 from booth.devices.face_exposure import CameraAim
 from booth.devices.pi_camera import SOFTWARE, PiCamera
+from booth.devices.ports.camera import CameraError
 from booth.media.takefiles import TakeFiles
 
 # This kernel has no DMA heap: picamera2 takes its buffers from memfds instead (the README,

@@ -1,4 +1,4 @@
-"""The booth camera: the interface every backend offers (the Pi's is booth.devices.pi_camera,
+"""The camera port: the interface every backend offers (the Pi's is booth.devices.pi_camera,
 the simulator's booth.sim.camera).
 
 A camera delivers, per frame, the full-size image for recording, a small preview for the screen
@@ -7,7 +7,7 @@ and the exposure metadata under picamera2's key names. This mirrors how the Pi b
 preview and the metering, and each request's metadata carries ExposureTime, AnalogueGain, ….
 
 Recording: `take_writer(files)` makes the take's video writer, the same for every camera:
-booth.devices.pi_output's `TakeVideoOutput`, the only code that writes a take's video files.
+booth.media.take_video's `TakeVideoOutput`, the only code that writes a take's video files.
 `start_encoder(writer)` starts a fresh H.264 encoder feeding it (on a Pi, picamera2's own; in
 simulation booth.media.video's `SoftwareH264Encoder`, which calls it as picamera2's
 `LibavH264Encoder` does) until `stop_encoder()`, which closes it. The preview keeps running
@@ -27,7 +27,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from booth.devices.pi_output import TakeVideoOutput
+from booth.media.take_video import TakeVideoOutput
 from booth.media.takefiles import TakeFiles
 
 PREVIEW_MAX_WIDTH = 640
@@ -53,6 +53,11 @@ recording); searching = auto-exposure is still moving; converged = it has settle
 
 class CameraError(Exception):
     """The camera cannot deliver frames; the message says why, for `booth status`."""
+
+
+class CameraUnavailable(CameraError):
+    """The camera's library cannot be loaded here (picamera2 off a Pi, or a venv that cannot
+    see apt's); the message names the fix."""
 
 
 class CameraFrame:

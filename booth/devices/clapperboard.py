@@ -1,34 +1,24 @@
-"""The acceptance recording's devices on a real booth: Pi camera, USB mic, screen and speaker.
+"""The acceptance recording's clapperboard on a real booth: the screen and the speaker.
 
 The flash-and-beep is a white screen and a short square-wave beep from the speaker, started
 together. What the recording then measures is the whole chain a candidate goes through: the
 camera and microphone, and also the screen's and speaker's own delays (a display shows a frame
 one refresh or more after it is drawn; a speaker plays after ALSA's buffer), so a booth that
 passes here is in sync for candidates too.
-
-The camera comes from booth.devices.pi_camera, imported only here and only on a Pi.
 """
 
 from __future__ import annotations
 
 import logging
-import queue
 import time
 from collections.abc import Callable
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import alsaaudio
 import numpy as np
 
-from booth.config.settings import Settings
-from booth.devices.choice import for_settings
-from booth.devices.mic_reader import MicReader, drain
-from booth.devices.microphone import AudioChunk, Microphone, MicrophoneError
-from booth.devices.speaker import SpeakerError, write_frames
-
-if TYPE_CHECKING:  # as HARDWARE below: the Pi camera module loads only when a Pi rig is built
-    from booth.devices.pi_camera import PiCamera
+from booth.devices.ports.microphone import MicrophoneError
+from booth.devices.speaker import write_frames
 
 log = logging.getLogger(__name__)
 
@@ -125,79 +115,21 @@ class Beeper:
         self._pcm.close()
 
 
-class PiRig:
-    """A real booth for `record_acceptance`: camera, microphone, screen and speaker, opened."""
+class ScreenAndBeep:
+    """A booth's clapperboard: the screen flashes white as the speaker beeps."""
 
-    def __init__(
-        self, camera: PiCamera, mic: Microphone, screen: ScreenFlash, beeper: Beeper
-    ) -> None:
-        from booth.devices.pi_camera import HARDWARE
-
-        self.camera = camera
-        self.mic = mic
-        self.mic_device = mic.device
+    def __init__(self, screen: ScreenFlash, beeper: Beeper) -> None:
         self.screen = screen
         self.beeper = beeper
-        kind = "VideoCore H264Encoder" if camera.encoder == HARDWARE else "libx264 via libav"
-        self.encoder = f"{camera.encoder} ({kind})"
-        self._chunks: queue.SimpleQueue[AudioChunk] = queue.SimpleQueue()
-        self._reader = MicReader(mic, self._chunks.put).start()
 
     def next_frame_ns(self) -> int:
         # The camera keeps its own time; this frame's moment is a good time to end a flash.
         self.screen.update()
         return time.monotonic_ns()
 
-    def audio(self) -> list[AudioChunk]:
-        return drain(self._chunks)
-
     def flash_and_beep(self) -> None:
         self.beeper.beep()
         self.screen.flash()
 
-    @property
-    def overruns(self) -> int:
-        return self.mic.overruns
-
     def close(self) -> None:
-        self._reader.stop()
-        self.mic.close()
         self.beeper.close()
-        self.camera.close()
-
-
-def build_pi_rig(settings: Settings, work_dir: Path) -> PiRig:
-    """Open the booth's camera, microphone, screen and speaker as the settings describe them.
-
-    The kiosk must not be running: it holds the camera. Raises CameraError or MicrophoneError
-    with what staff can do.
-    """
-    from booth.kiosk.pi import pi_camera
-    from booth.kiosk.window import open_display
-
-    rec, dev = settings.recording, settings.devices
-    camera = pi_camera(settings)  # the kiosk's own camera setup, face-aimed exposure included
-    camera.start()
-    try:
-        # The devices the kiosk uses, chosen the same way (`booth devices`).
-        choice = for_settings(settings)
-        if choice.microphone.device is None:
-            raise MicrophoneError(choice.microphone.error or choice.microphone.why)
-        mic = Microphone(
-            choice.microphone.device, rate=rec.audio_rate, latency_ms=dev.mic_latency_ms
-        )
-        if choice.speaker.device is None:
-            raise SpeakerError(f"the beeps need a speaker: {choice.speaker.error}")
-        beeper = Beeper(choice.speaker.device, rec.audio_rate)
-        # The kiosk's own display opening: KMSDRM on the console, staff told what is wrong.
-        screen = ScreenFlash(
-            open_display(
-                settings.display.size,
-                settings.display.fullscreen,
-                display=choice.display.sdl_display or 0,
-            )
-        )
-    except Exception:
-        camera.close()
-        raise
-    return PiRig(camera, mic, screen, beeper)

@@ -9,9 +9,9 @@ import av
 import numpy as np
 import pytest
 
-from booth.devices.pi_output import TakeVideoOutput, sensor_timestamp_ns
 from booth.media.audio import AudioWriter
 from booth.media.mux import mux_take
+from booth.media.take_video import TakeVideoOutput, sensor_timestamp_ns
 from booth.media.takefiles import TakeFiles, read_pts
 
 W, H, FPS = 160, 120, 30
