@@ -29,14 +29,16 @@ from booth.devices.microphone import Microphone
 from booth.devices.occupied import OccupiedLight
 from booth.devices.speaker import Speaker
 from booth.kiosk.build import (
+    KioskServices,
     assemble_kiosk,
-    attach_buttons,
     load_installed,
+    mic_reader,
+    open_buttons,
     open_spool,
     sized_sealing,
-    start_microphone,
 )
 from booth.kiosk.events import EventLog
+from booth.kiosk.inputs import Inputs
 from booth.kiosk.loop import Devices, Kiosk
 from booth.kiosk.memory import keep_frames_out_of_the_heap
 from booth.light.controller import LightController
@@ -259,23 +261,30 @@ def build_sim_booth(
         else StepExecutor()
     )
 
+    inputs = Inputs()
+    reader = mic_reader(mic, inputs)
+    devices = Devices(
+        camera=camera, light=light, mic=reader, buttons=open_buttons(settings, pins, inputs)
+    )
     kiosk = assemble_kiosk(
         settings,
         interviews,
-        clock,
-        Devices(camera=camera, light=light, mic=None),
+        devices,
+        inputs,
         surface,
-        spool,
-        state,
-        events,
-        ClipPlayer(speaker, realtime=realtime),
-        controller,
-        jobs,
-        interviews_dir=interviews_dir,
-        screenshots=out / "screens" if screenshots else None,
+        KioskServices(
+            clock,
+            spool,
+            state,
+            events,
+            ClipPlayer(speaker, realtime=realtime),
+            controller,
+            jobs,
+            interviews_dir=interviews_dir,
+            screenshots=out / "screens" if screenshots else None,
+        ),
     )
-    attach_buttons(kiosk, settings, pins)
-    reader = start_microphone(kiosk, mic)
+    reader.start()
     occupied = None
     if dev.occupied_pin is not None:
         occupied = sim_occupied_watch(settings, state, EventLog(out / "events.jsonl"), clock)
