@@ -355,22 +355,9 @@ class TusClient:
     ) -> tuple[http.client.HTTPResponse, bytes]:
         """One request with the tus headers; a keep-alive connection the server closed while
         idle is reopened once at once (nothing reached the server, so nothing is repeated)."""
-        # Every request passes here: a URL off the endpoint's origin (a Location, a stored
-        # upload URL) never gets a connection, so the token cannot leave for another origin.
-        if problem := url_problem(url):
-            what = f"{method} {shown(url)}: the URL {problem}"
-            if url == self.endpoint:
-                raise Misconfigured(f"sync.url: {what}")
-            raise BadLocation(what)
-        self.check_origin(url, f"{method} to")
-        if self.deadline is not None and time.monotonic() >= self.deadline:
-            raise OutOfTime(f"{method} {url}: not sent, the time limit has passed")
+        self._check_sendable(method, url)
         self.requests += 1
-        all_headers = {"Tus-Resumable": TUS_VERSION, **(headers or {})}
-        if self.token is not None:
-            all_headers["Authorization"] = f"Bearer {self.token}"
-        if method in ("POST", "HEAD", "OPTIONS"):
-            all_headers.setdefault("Content-Length", "0")
+        all_headers = self._tus_headers(method, headers)
         start = body.tell() if body is not None else 0
         for attempt in (1, 2):
             conn, reused = self._connection(url)
@@ -386,39 +373,15 @@ class TusClient:
                 conn.endheaders()
                 if body is not None:
                     body.seek(start)
-                    for piece in _pieces(body, length, url):
-                        if should_stop():
-                            self._drop(url)
-                            raise Stopped("stopped in the middle of a chunk")
-                        self.rate.take(len(piece))
-                        conn.send(piece)
+                    self._send_body(conn, url, _pieces(body, length, url), should_stop)
                 response = conn.getresponse()
                 data = response.read(_MAX_BODY_BYTES)
             except (OSError, http.client.HTTPException, ValueError) as err:
                 self._drop(url)
-                if self.deadline is not None and time.monotonic() >= self.deadline:
-                    raise OutOfTime(f"{method} {url}: cut off at the time limit") from None
-                unreadable = (ValueError, http.client.LineTooLong, http.client.BadStatusLine)
-                if isinstance(err, unreadable) and not isinstance(err, ConnectionError):
-                    # An answer came, but not one HTTP can carry: a status line that is not
-                    # one, a header line over 64 KiB, a chunk size that is no number (the
-                    # last raises ValueError from http.client). The server's doing.
-                    raise BadAnswer(
-                        f"{method} {url}: the server's answer is not readable HTTP "
-                        f"({shown(_why(err), 120)})"
-                    ) from None
-                if isinstance(err, http.client.HTTPException) and "headers" in str(err):
-                    raise BadAnswer(f"{method} {url}: {shown(str(err), 120)}") from None
-                if isinstance(err, TimeoutError):
-                    raise NoAnswer(
-                        f"{method} {url}: no answer within {self.timeout_seconds:g} s"
-                    ) from None
-                lost = (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError)
-                if isinstance(err, lost):
-                    if reused and attempt == 1 and isinstance(err, http.client.RemoteDisconnected):
-                        continue
-                    raise NoAnswer(f"{method} {url}: connection lost ({_why(err)})") from None
-                raise NoAnswer(f"{method} {url}: {_why(err)}") from None
+                error = self._request_error(err, f"{method} {url}", reused and attempt == 1)
+                if error is None:
+                    continue
+                raise error from None
             finally:
                 if cutoff is not None:
                     cutoff.cancel()
@@ -428,6 +391,68 @@ class TusClient:
                 self._last_used[(urlsplit(url).scheme, urlsplit(url).netloc)] = time.monotonic()
             return response, data
         raise AssertionError("unreachable")
+
+    def _check_sendable(self, method: str, url: str) -> None:
+        """Refuse a request to a URL that is no URL or off the endpoint's origin, or after the
+        time limit."""
+        # Every request passes here: a URL off the endpoint's origin (a Location, a stored
+        # upload URL) never gets a connection, so the token cannot leave for another origin.
+        if problem := url_problem(url):
+            what = f"{method} {shown(url)}: the URL {problem}"
+            if url == self.endpoint:
+                raise Misconfigured(f"sync.url: {what}")
+            raise BadLocation(what)
+        self.check_origin(url, f"{method} to")
+        if self.deadline is not None and time.monotonic() >= self.deadline:
+            raise OutOfTime(f"{method} {url}: not sent, the time limit has passed")
+
+    def _tus_headers(self, method: str, headers: Mapping[str, str] | None) -> dict[str, str]:
+        """`headers` with the tus version, the token, and a zero length where there is no body."""
+        all_headers = {"Tus-Resumable": TUS_VERSION, **(headers or {})}
+        if self.token is not None:
+            all_headers["Authorization"] = f"Bearer {self.token}"
+        if method in ("POST", "HEAD", "OPTIONS"):
+            all_headers.setdefault("Content-Length", "0")
+        return all_headers
+
+    def _send_body(
+        self,
+        conn: http.client.HTTPConnection,
+        url: str,
+        pieces: Iterator[memoryview],
+        should_stop: Callable[[], bool],
+    ) -> None:
+        """Send the body's `pieces` at the upload rate, asking `should_stop` before each."""
+        for piece in pieces:
+            if should_stop():
+                self._drop(url)
+                raise Stopped("stopped in the middle of a chunk")
+            self.rate.take(len(piece))
+            conn.send(piece)
+
+    def _request_error(self, err: Exception, what: str, may_retry: bool) -> TusError | None:
+        """What a request (`what`: method and URL) that failed with `err` raises; None to send
+        it again on a new connection (`may_retry`: the first try, on a reused connection)."""
+        if self.deadline is not None and time.monotonic() >= self.deadline:
+            return OutOfTime(f"{what}: cut off at the time limit")
+        unreadable = (ValueError, http.client.LineTooLong, http.client.BadStatusLine)
+        if isinstance(err, unreadable) and not isinstance(err, ConnectionError):
+            # An answer came, but not one HTTP can carry: a status line that is not
+            # one, a header line over 64 KiB, a chunk size that is no number (the
+            # last raises ValueError from http.client). The server's doing.
+            return BadAnswer(
+                f"{what}: the server's answer is not readable HTTP ({shown(_why(err), 120)})"
+            )
+        if isinstance(err, http.client.HTTPException) and "headers" in str(err):
+            return BadAnswer(f"{what}: {shown(str(err), 120)}")
+        if isinstance(err, TimeoutError):
+            return NoAnswer(f"{what}: no answer within {self.timeout_seconds:g} s")
+        lost = (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError)
+        if isinstance(err, lost):
+            if may_retry and isinstance(err, http.client.RemoteDisconnected):
+                return None
+            return NoAnswer(f"{what}: connection lost ({_why(err)})")
+        return NoAnswer(f"{what}: {_why(err)}")
 
     @staticmethod
     def _cutoff(conn: http.client.HTTPConnection, deadline: float, what: str) -> threading.Timer:
