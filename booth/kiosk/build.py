@@ -35,6 +35,7 @@ from booth.kiosk.installed import InstalledInterviews
 from booth.kiosk.light_follower import LightFollower
 from booth.kiosk.loop import Devices, Kiosk, KioskParts
 from booth.kiosk.recorder import Recorder, RecordingFormat
+from booth.kiosk.screen import KioskScreen
 from booth.kiosk.state_record import StateRecord
 from booth.light.controller import LightController
 from booth.media.player import ClipPlayer
@@ -219,11 +220,16 @@ def assemble_kiosk(
         effects=EffectRunner(flow, recorder, invitations, state, log_event),
         faults=Faults(health, log_event),
         record=StateRecord(state, clock),
+        screen=KioskScreen(
+            surface,
+            assemble_renderer(surface, settings),
+            services.clips,
+            meter,
+            services.screenshots,
+        ),
         clips=services.clips,
         meter=meter,
         events=services.events,
-        surface=surface,
-        renderer=assemble_renderer(surface, settings),
         translators=translator,
         fps=rec.fps,
         light=light,
@@ -232,7 +238,6 @@ def assemble_kiosk(
             if services.interviews_dir is not None
             else None
         ),
-        screenshots=services.screenshots,
     )
     return Kiosk(flow, devices, inputs, parts)
 

@@ -18,7 +18,6 @@ from pathlib import Path
 from typing import Protocol
 
 import numpy as np
-import pygame
 
 from booth.devices.camera import Camera, CameraError, CameraFrame
 from booth.devices.level_meter import LevelMeter
@@ -31,6 +30,7 @@ from booth.kiosk.inputs import BUTTON, Inputs, button_action
 from booth.kiosk.installed import InstalledInterviews
 from booth.kiosk.light_follower import LightFollower
 from booth.kiosk.recorder import Recorder
+from booth.kiosk.screen import KioskScreen
 from booth.kiosk.state_record import StateRecord
 from booth.media.player import ClipPlayer
 from booth.media.takefiles import TakeWriteError
@@ -39,9 +39,6 @@ from booth.session.flow import Flow
 from booth.session.screens import Screen
 from booth.session.steps import DEFAULT_PRACTICE_TEXT
 from booth.session.view import View
-from booth.ui.renderer import Renderer, shows_preview
-from booth.ui.subtitles_draw import draw_subtitle
-from booth.ui.widgets import MicLevel
 
 log = logging.getLogger("booth.kiosk")
 
@@ -79,27 +76,24 @@ class KioskParts:
     (booth.kiosk.build.assemble_kiosk).
 
     recorder: the takes' files; effects: runs what the flow asks for; faults: what keeps the
-    booth out of order; record: the state record; light: the ring light following the camera
-    (None without a light); installed: the installed interviews, taken again when staff change
-    them (None: never); clips: the clip player; meter: the microphone's level; events:
-    events.jsonl; surface, renderer, translators: the screen, what draws it, and each
-    language's translations; screenshots: a folder for a PNG of every screen shown (None:
-    none); fps: frames a second (the health check runs once a second of frames)."""
+    booth out of order; record: the state record; screen: what the candidate sees; clips: the
+    clip player; meter: the microphone's level; events: events.jsonl; translators: each
+    language's translations; fps: frames a second (the health check runs once a second of
+    frames); light: the ring light following the camera (None without a light); installed:
+    the installed interviews, taken again when staff change them (None: never)."""
 
     recorder: Recorder
     effects: EffectRunner
     faults: Faults
     record: StateRecord
+    screen: KioskScreen
     clips: ClipPlayer
     meter: LevelMeter
     events: EventLog
-    surface: pygame.Surface
-    renderer: Renderer
     translators: Callable[[str], Callable[[str], str]]
     fps: int
     light: LightFollower | None = None
     installed: InstalledInterviews | None = None
-    screenshots: Path | None = None
 
 
 class Kiosk:
@@ -122,15 +116,13 @@ class Kiosk:
         self.clips = parts.clips
         self.meter = parts.meter
         self.events = parts.events
-        self.surface = parts.surface
-        self.renderer = parts.renderer
+        self.screen = parts.screen
+        self.surface = parts.screen.surface
+        self.renderer = parts.screen.renderer
         self.translators = parts.translators
-        self.screenshots = parts.screenshots
         self.fps = parts.fps
         self._log_event = event_writer(parts.events, flow.clock)
         self.frame: CameraFrame | None = None  # the camera's latest frame
-        self.hitboxes: list = []
-        self._shots = 0
         self._last_screen = ""
         self._frames = 0
         self._log_event("kiosk.start", {"screen": flow.screen})
@@ -140,6 +132,11 @@ class Kiosk:
     @property
     def health(self) -> Health:
         return self.faults.health
+
+    @property
+    def hitboxes(self) -> list:
+        """The touch targets of the screen drawn last."""
+        return self.screen.hitboxes
 
     @property
     def fault(self) -> Fault | None:
@@ -297,9 +294,8 @@ class Kiosk:
 
     def _screen_changed(self) -> None:
         self._last_screen = self.flow.screen
-        if self.screenshots is not None:
-            self._shots += 1
-            self.screenshot(f"{self._shots:03d}-{self.flow.screen}")
+        if (name := self.screen.next_shot(self.flow.screen)) is not None:
+            self.screenshot(name)
 
     # -------------------------------------------------------------- screen
     def current_view(self) -> View:
@@ -325,28 +321,12 @@ class Kiosk:
                 log.exception("kiosk: the out-of-order screen cannot be drawn either")
 
     def _render(self) -> None:
-        view = self.current_view()
-        meter = self.meter
-        mic = MicLevel(meter.rms_dbfs, meter.peak_dbfs, meter.clipping, meter.too_quiet)
-        now = self.flow.clock.monotonic()
-        clip_frame = self.clips.frame(now)
-        preview = self.preview if shows_preview(view.screen) else None
-        self.hitboxes = self.renderer.draw(
-            self.surface, view, preview, mic, now, clip_frame=clip_frame
-        )
-        clip_rect = self.renderer.clip_rect
-        if clip_rect is not None and view.clip_path:
-            self.clips.shown_size = clip_rect.size  # later frames are decoded at this size
-            subtitle = self.clips.subtitle(now, view.language)
-            draw_subtitle(self.surface, clip_rect, subtitle, self.renderer.fonts)
+        self.screen.draw(self.current_view(), self.frame, self.flow.clock.monotonic())
 
     def screenshot(self, name: str) -> Path:
-        assert self.screenshots is not None
+        """The screen drawn now, saved as `name`.png in the screenshots folder."""
         self.render()
-        self.screenshots.mkdir(parents=True, exist_ok=True)
-        path = self.screenshots / f"{name}.png"
-        pygame.image.save(self.surface, str(path))
-        return path
+        return self.screen.save(name)
 
     def close(self) -> None:
         """Stop: a session still open ends as ended-early with what it recorded."""
