@@ -278,14 +278,13 @@ class TusClient:
         path: Path,
         offset: int,
         length: int,
-        checksum: bool,
         should_stop: Callable[[], bool] = lambda: False,
         sha1: ChunkSha1 | None = None,
     ) -> int:
         """PATCH `length` bytes of `path` from `offset`; returns the server's new offset.
 
-        With `checksum`, the chunk carries its sha1 and the server verifies it (460 if not);
-        `sha1` (this file's) supplies it and starts on the next chunk's while this one goes out.
+        With `sha1` (this file's), the chunk carries its sha1 and the server verifies it (460
+        if not); `sha1` starts on the next chunk's while this one goes out.
         `should_stop` is asked between 64 KiB pieces; when it says yes the connection is
         dropped and Stopped raised (the server keeps what it acknowledged, or nothing).
         """
@@ -294,8 +293,7 @@ class TusClient:
             "Content-Type": "application/offset+octet-stream",
             "Content-Length": str(length),
         }
-        if checksum:
-            sha1 = sha1 or ChunkSha1(path, offset + length, length)
+        if sha1 is not None:
             headers["Upload-Checksum"] = sha1.header(offset, length, should_stop)
             sha1.prepare_next(offset, length)
         with open(path, "rb", buffering=0) as file:
