@@ -355,7 +355,7 @@ class TusClient:
         idle is reopened once at once (nothing reached the server, so nothing is repeated)."""
         self._check_sendable(method, url)
         self.requests += 1
-        all_headers = self._tus_headers(method, headers)
+        all_headers = _tus_headers(method, headers, self.token)
         start = body.tell() if body is not None else 0
         for attempt in (1, 2):
             conn, reused = self._connection(url)
@@ -376,7 +376,11 @@ class TusClient:
                 data = response.read(_MAX_BODY_BYTES)
             except (OSError, http.client.HTTPException, ValueError) as err:
                 self._drop(url)
-                error = self._request_error(err, f"{method} {url}", reused and attempt == 1)
+                if self.deadline is not None and time.monotonic() >= self.deadline:
+                    raise OutOfTime(f"{method} {url}: cut off at the time limit") from None
+                error = _request_error(
+                    err, f"{method} {url}", reused and attempt == 1, self.timeout_seconds
+                )
                 if error is None:
                     continue
                 raise error from None
@@ -404,15 +408,6 @@ class TusClient:
         if self.deadline is not None and time.monotonic() >= self.deadline:
             raise OutOfTime(f"{method} {url}: not sent, the time limit has passed")
 
-    def _tus_headers(self, method: str, headers: Mapping[str, str] | None) -> dict[str, str]:
-        """`headers` with the tus version, the token, and a zero length where there is no body."""
-        all_headers = {"Tus-Resumable": TUS_VERSION, **(headers or {})}
-        if self.token is not None:
-            all_headers["Authorization"] = f"Bearer {self.token}"
-        if method in ("POST", "HEAD", "OPTIONS"):
-            all_headers.setdefault("Content-Length", "0")
-        return all_headers
-
     def _send_body(
         self,
         conn: http.client.HTTPConnection,
@@ -427,30 +422,6 @@ class TusClient:
                 raise Stopped("stopped in the middle of a chunk")
             self.rate.take(len(piece))
             conn.send(piece)
-
-    def _request_error(self, err: Exception, what: str, may_retry: bool) -> TusError | None:
-        """What a request (`what`: method and URL) that failed with `err` raises; None to send
-        it again on a new connection (`may_retry`: the first try, on a reused connection)."""
-        if self.deadline is not None and time.monotonic() >= self.deadline:
-            return OutOfTime(f"{what}: cut off at the time limit")
-        unreadable = (ValueError, http.client.LineTooLong, http.client.BadStatusLine)
-        if isinstance(err, unreadable) and not isinstance(err, ConnectionError):
-            # An answer came, but not one HTTP can carry: a status line that is not
-            # one, a header line over 64 KiB, a chunk size that is no number (the
-            # last raises ValueError from http.client). The server's doing.
-            return BadAnswer(
-                f"{what}: the server's answer is not readable HTTP ({shown(_why(err), 120)})"
-            )
-        if isinstance(err, http.client.HTTPException) and "headers" in str(err):
-            return BadAnswer(f"{what}: {shown(str(err), 120)}")
-        if isinstance(err, TimeoutError):
-            return NoAnswer(f"{what}: no answer within {self.timeout_seconds:g} s")
-        lost = (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError)
-        if isinstance(err, lost):
-            if may_retry and isinstance(err, http.client.RemoteDisconnected):
-                return None
-            return NoAnswer(f"{what}: connection lost ({_why(err)})")
-        return NoAnswer(f"{what}: {_why(err)}")
 
     @staticmethod
     def _cutoff(conn: http.client.HTTPConnection, deadline: float, what: str) -> threading.Timer:
@@ -499,6 +470,43 @@ class TusClient:
         if 400 <= status < 500 and status not in (408, 429):
             return Rejected(what)
         return Unavailable(what)
+
+
+def _tus_headers(
+    method: str, headers: Mapping[str, str] | None, token: str | None
+) -> dict[str, str]:
+    """`headers` with the tus version, the `token`, and a zero length where there is no body."""
+    all_headers = {"Tus-Resumable": TUS_VERSION, **(headers or {})}
+    if token is not None:
+        all_headers["Authorization"] = f"Bearer {token}"
+    if method in ("POST", "HEAD", "OPTIONS"):
+        all_headers.setdefault("Content-Length", "0")
+    return all_headers
+
+
+def _request_error(
+    err: Exception, what: str, may_retry: bool, timeout_seconds: float
+) -> TusError | None:
+    """What a request (`what`: method and URL) that failed with `err` raises; None to send
+    it again on a new connection (`may_retry`: the first try, on a reused connection)."""
+    unreadable = (ValueError, http.client.LineTooLong, http.client.BadStatusLine)
+    if isinstance(err, unreadable) and not isinstance(err, ConnectionError):
+        # An answer came, but not one HTTP can carry: a status line that is not
+        # one, a header line over 64 KiB, a chunk size that is no number (the
+        # last raises ValueError from http.client). The server's doing.
+        return BadAnswer(
+            f"{what}: the server's answer is not readable HTTP ({shown(_why(err), 120)})"
+        )
+    if isinstance(err, http.client.HTTPException) and "headers" in str(err):
+        return BadAnswer(f"{what}: {shown(str(err), 120)}")
+    if isinstance(err, TimeoutError):
+        return NoAnswer(f"{what}: no answer within {timeout_seconds:g} s")
+    lost = (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError)
+    if isinstance(err, lost):
+        if may_retry and isinstance(err, http.client.RemoteDisconnected):
+            return None
+        return NoAnswer(f"{what}: connection lost ({_why(err)})")
+    return NoAnswer(f"{what}: {_why(err)}")
 
 
 def _pieces(file: io.RawIOBase, length: int, name: object) -> Iterator[memoryview]:
