@@ -361,10 +361,7 @@ class TusClient:
             conn, reused = self._connection(url)
             cutoff = None
             try:
-                if self.deadline is not None:
-                    if conn.sock is None:
-                        conn.connect()  # bounded by the timeout; the cut needs a socket
-                    cutoff = self._cutoff(conn, self.deadline, f"{method} {url}")
+                cutoff = self._arm_cutoff(conn, f"{method} {url}")
                 conn.putrequest(method, _target(url), skip_accept_encoding=True)
                 for name, value in all_headers.items():
                     conn.putheader(name, value)
@@ -422,6 +419,14 @@ class TusClient:
                 raise Stopped("stopped in the middle of a chunk")
             self.rate.take(len(piece))
             conn.send(piece)
+
+    def _arm_cutoff(self, conn: http.client.HTTPConnection, what: str) -> threading.Timer | None:
+        """With a time limit, the timer that cuts `conn` at it (None without one)."""
+        if self.deadline is None:
+            return None
+        if conn.sock is None:
+            conn.connect()  # bounded by the timeout; the cut needs a socket
+        return self._cutoff(conn, self.deadline, what)
 
     @staticmethod
     def _cutoff(conn: http.client.HTTPConnection, deadline: float, what: str) -> threading.Timer:
