@@ -1,16 +1,19 @@
 """The kiosk's parts: its inputs are made before the devices that post to them, the devices
-before the kiosk, and the state record keeps its times between writes."""
+before the kiosk, the state record keeps its times between writes, and the booth's own error
+holds until staff change the interviews."""
 
 from __future__ import annotations
 
 import dataclasses
+import os
+import shutil
 import threading
 from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import EXAMPLE_INTERVIEWS
+from conftest import EXAMPLE_INTERVIEWS, read_events
 from sim_support import reset_sim_pins
 
 from booth.config.settings import load_settings
@@ -85,3 +88,27 @@ def test_the_kiosk_is_built_with_its_buttons_and_reader_posting_to_its_inputs(
     finally:
         booth.close()
         reset_sim_pins()
+
+
+@pytest.mark.slow
+def test_a_software_fault_holds_until_staff_change_the_interviews(
+    small_booth: Path, tmp_path: Path
+) -> None:
+    interviews = tmp_path / "interviews"
+    shutil.copytree(EXAMPLE_INTERVIEWS, interviews)
+    settings = load_settings(small_booth)
+    booth = build_sim_booth(settings, interviews, tmp_path / "out", headless_display((320, 240)))
+    kiosk = booth.kiosk
+    try:
+        kiosk.software_failed(ValueError("a clip the booth cannot show"), "frame")
+        booth.run_for(2)  # the devices are fine, but the booth's own error holds
+        assert kiosk.flow.screen == "out-of-order" and kiosk.fault is not None
+        assert kiosk.fault.id == "software"
+        toml = next(interviews.glob("*/interview.toml"))
+        os.utime(toml, ns=(toml.stat().st_atime_ns, toml.stat().st_mtime_ns + 10**9))
+        booth.run_for(2)  # staff changed the content: tried again
+        assert kiosk.fault is None and kiosk.flow.screen == "idle"
+    finally:
+        booth.close()
+    loaded = [e for e in read_events(tmp_path / "out") if e["event"] == "interviews.loaded"]
+    assert len(loaded) == 1
