@@ -130,7 +130,7 @@ class Trial:
         return slice(int(i0), int(i1))
 
 
-def run_trial(
+def run_trial(  # noqa: PLR0913 (a trial's options, each with the default the bench runs)
     scenario: Scenario,
     controller: Controller,
     target_exposure_gain: float,

@@ -15,8 +15,8 @@ import pytest
 from conftest import EXAMPLE_INTERVIEWS, simulate_booth
 from conftest import read_events as events
 
-from booth.kiosk.loop import REPLAY_WAIT_S
 from booth.kiosk.recorder import Recorder
+from booth.kiosk.replay import REPLAY_WAIT_S
 
 # Whichever test here runs first also pays for the `run` fixture's simulated session: 1.3 s on
 # this 2-core machine but 18 s with its CPU shared nine ways (the default limit is 30 s).

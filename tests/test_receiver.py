@@ -444,7 +444,7 @@ def test_an_encrypted_session_is_assembled_on_its_ciphertext(tmp_path, receiver)
         meta = {"filename": name, "booth": "booth-7", "interview": "sales-2026",
                 "session": "sealed-1", "sha256": hashlib.sha256(data).hexdigest()}  # fmt: skip
         url = client.create(len(data), meta)
-        assert client.send_chunk(url, path, 0, len(data), checksum=False) == len(data)
+        assert client.send_chunk(url, path, 0, len(data)) == len(data)
 
     assert_assembled(receiver, "sealed-1", upload)
     receipt = receiver.receipt("booth-7", "sealed-1")

@@ -285,7 +285,7 @@ def test_forget_erases_the_candidates_session_on_the_server_too(tmp_path, receiv
     partial.write_bytes(b"p" * 70_000)
     url = client.create(70_000, {"filename": "q9-take1.mp4", "booth": "booth-7", "session": sid,
                                  "sha256": "0" * 64})  # fmt: skip
-    client.send_chunk(url, partial, 0, 30_000, checksum=False)
+    client.send_chunk(url, partial, 0, 30_000)
     assert receiver.keys(f"sessions/booth-7/{sid}/")
     foreign, _ = raw(receiver, "DELETE", f"/files/sessions/booth-7/{sid}", OTHER_TOKEN)
     assert foreign.status == 403 and receiver.keys(f"sessions/booth-7/{sid}/")

@@ -216,6 +216,53 @@ def inside(directory: Path, name: str) -> ConfigProblem | None:
     return None
 
 
+def _intro_clips(
+    root: Table, languages: tuple[str, ...], directory: Path
+) -> tuple[list[Path], list[dict[str, str]]]:
+    """The interview's `intro_clips` (each a file, or a file with titles) and their titles."""
+    clips_value = root.anything("intro_clips")
+    intro_clips: list[Path] = []
+    intro_titles: list[dict[str, str]] = []
+    if clips_value is None:
+        root.problem("intro_clips", "missing", 'a list of file names, e.g. ["intro.mp4"], or []')
+    elif not isinstance(clips_value, list):
+        root.problem(
+            "intro_clips", "is not a list", 'a list of file names, e.g. ["intro.mp4"], or []'
+        )
+    else:
+        for i, entry in enumerate(clips_value):
+            clip_file, clip_title = _intro_clip(root, entry, languages, i)
+            path = _media(root, "intro_clips", clip_file, directory, sub=(i,))
+            if path is not None:
+                intro_clips.append(path)
+                intro_titles.append(clip_title)
+    return intro_clips, intro_titles
+
+
+def _check_question_ids(root: Table, questions: list[Question]) -> None:
+    """A problem for each question whose id an earlier question has."""
+    seen: set[str] = set()
+    for i, q in enumerate(questions):
+        if q.id and q.id in seen:
+            root.problem(
+                "questions",
+                f"id {q.id!r} is used twice",
+                "a different id for each question",
+                sub=(i, "id"),
+            )
+        seen.add(q.id)
+
+
+def _subtitles_outside(clips: list[Path]) -> list[ConfigProblem]:
+    """Subtitles beside a clip (NAME.LANG.vtt) are read by the kiosk: no link out either."""
+    problems = []
+    for clip in clips:
+        for vtt in sorted(clip.parent.glob(f"{glob.escape(clip.stem)}.*.vtt")):
+            if (outside := inside(clip.parent, vtt.name)) is not None:
+                problems.append(outside)
+    return problems
+
+
 def load_interview(directory: Path, codes_text: str | None = None) -> Interview:
     """Read and check the interview in `directory`; raises ConfigError with every problem.
 
@@ -244,22 +291,7 @@ def load_interview(directory: Path, codes_text: str | None = None) -> Interview:
     deadline = root.datetime_with_offset("deadline")
     if valid_from and deadline and deadline <= valid_from:
         root.problem("deadline", "is not after valid_from", "a deadline later than valid_from")
-    clips_value = root.anything("intro_clips")
-    intro_clips: list[Path] = []
-    intro_titles: list[dict[str, str]] = []
-    if clips_value is None:
-        root.problem("intro_clips", "missing", 'a list of file names, e.g. ["intro.mp4"], or []')
-    elif not isinstance(clips_value, list):
-        root.problem(
-            "intro_clips", "is not a list", 'a list of file names, e.g. ["intro.mp4"], or []'
-        )
-    else:
-        for i, entry in enumerate(clips_value):
-            clip_file, clip_title = _intro_clip(root, entry, languages, i)
-            path = _media(root, "intro_clips", clip_file, directory, sub=(i,))
-            if path is not None:
-                intro_clips.append(path)
-                intro_titles.append(clip_title)
+    intro_clips, intro_titles = _intro_clips(root, languages, directory)
     replay_allowed = root.boolean("replay_allowed", True)
     unreviewed_takes = root.string(
         "unreviewed_takes",
@@ -281,23 +313,10 @@ def load_interview(directory: Path, codes_text: str | None = None) -> Interview:
     questions = [_question(t, languages, directory) for t in root.tables("questions")]
     if root.data.get("questions", []) == []:
         root.problem("questions", "no questions", "at least one [[questions]] table")
-    seen: set[str] = set()
-    for i, q in enumerate(questions):
-        if q.id and q.id in seen:
-            root.problem(
-                "questions",
-                f"id {q.id!r} is used twice",
-                "a different id for each question",
-                sub=(i, "id"),
-            )
-        seen.add(q.id)
+    _check_question_ids(root, questions)
     root.finish()
-    # Subtitles beside a clip (NAME.LANG.vtt) are read by the kiosk: no link out either.
     clips = [*intro_clips, *(q.clip for q in questions if q.clip is not None)]
-    for clip in clips:
-        for vtt in sorted(clip.parent.glob(f"{glob.escape(clip.stem)}.*.vtt")):
-            if (outside := inside(clip.parent, vtt.name)) is not None:
-                toml.problems.append(outside)
+    toml.problems.extend(_subtitles_outside(clips))
     codes = CodeBook.empty()
     try:
         codes = load_codes(directory / CODES_FILE, codes_text)

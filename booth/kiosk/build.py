@@ -1,14 +1,16 @@
 """Assembles a kiosk around its devices: the part every booth shares, real or simulated.
 
 The composition roots take the devices from a world and call `assemble_kiosk`: a booth's in
-booth.kiosk.live, the simulator's in booth.sim.booth. Then `start_microphone` starts the
-microphone's reader thread, feeding the kiosk, the same way in both.
+booth.kiosk.live, the simulator's in booth.sim.booth. Both build in one order, so that nothing is
+assigned to the kiosk afterwards: first the `Inputs`, then the devices posting to them (the
+buttons of `open_buttons`, the reader of `mic_reader`), then the kiosk; last the reader starts.
 """
 
 from __future__ import annotations
 
 import logging
 from concurrent.futures import Executor
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
@@ -24,11 +26,17 @@ from booth.devices.level_meter import LevelMeter
 from booth.devices.mic_reader import MicReader
 from booth.devices.ports.microphone import Microphone
 from booth.install.interviews import seal_installed_references
-from booth.kiosk.events import EventLog
+from booth.kiosk.effect_runner import EffectRunner
+from booth.kiosk.events import EventLog, event_writer
+from booth.kiosk.faults import Faults
 from booth.kiosk.health import DiskGuard, Health, clear_session_bytes
+from booth.kiosk.inputs import Inputs
 from booth.kiosk.installed import InstalledInterviews
-from booth.kiosk.loop import Devices, Kiosk
+from booth.kiosk.light_follower import LightFollower
+from booth.kiosk.loop import Devices, Kiosk, KioskParts
 from booth.kiosk.recorder import Recorder, RecordingFormat
+from booth.kiosk.screen import KioskScreen
+from booth.kiosk.state_record import StateRecord
 from booth.light.controller import LightController
 from booth.media.player import ClipPlayer
 from booth.media.spool import Spool
@@ -136,23 +144,37 @@ def assemble_renderer(surface: pygame.Surface, settings: Settings) -> Renderer:
     )
 
 
+@dataclass(frozen=True)
+class KioskServices:
+    """What a composition root gives every kiosk besides its devices: the clock; the spool,
+    the state directory and events.jsonl; the clip player (on the booth's speaker); the light
+    controller; the recorder's single worker (`jobs`); the installed interviews' folder, taken
+    again when staff change it (None: never); a folder for a PNG of every screen shown (None:
+    none)."""
+
+    clock: Clock
+    spool: Spool
+    state: Path
+    events: EventLog
+    clips: ClipPlayer
+    light_controller: LightController
+    jobs: Executor
+    interviews_dir: Path | None = None
+    screenshots: Path | None = None
+
+
 def assemble_kiosk(
     settings: Settings,
     interviews: list[Interview],
-    clock: Clock,
     devices: Devices,
+    inputs: Inputs,
     surface: pygame.Surface,
-    spool: Spool,
-    state: Path,
-    events: EventLog,
-    clips: ClipPlayer,
-    light_controller: LightController,
-    jobs: Executor,
-    interviews_dir: Path | None = None,
-    screenshots: Path | None = None,
+    services: KioskServices,
 ) -> Kiosk:
-    """The kiosk around its devices: flow, recorder, meter, health; the same for every booth."""
-    rec = settings.recording
+    """The kiosk around its devices: flow, recorder, meter, health; the same for every booth.
+
+    `devices` are built first, their buttons and microphone reader posting to `inputs`."""
+    rec, state, spool, clock = settings.recording, services.state, services.spool, services.clock
     # Given the spool, the store fails closed if its record was lost (issue 24: spent stays spent).
     invitations = InvitationStore(state, spool)
     flow = Flow(
@@ -177,7 +199,7 @@ def assemble_kiosk(
         devices.camera,
         RecordingFormat(rec.width, rec.height, rec.fps, rec.bitrate_bps, rec.audio_rate, 1),
         settings.booth_id,
-        jobs,
+        services.jobs,
     )
     meter = LevelMeter(rec.audio_rate)
     disk = DiskGuard(
@@ -188,45 +210,51 @@ def assemble_kiosk(
         rec.disk_margin_bytes,
         sealed=spool.sealing is not None and spool.sealing.encrypts,
     )
-    health = Health(devices.camera, meter, disk, interviews)
-    return Kiosk(
-        flow=flow,
-        devices=devices,
+    health = Health(devices.camera, meter, disk, interviews, devices.mic, devices.speaker)
+    log_event = event_writer(services.events, clock)
+    light = None
+    if devices.light is not None:
+        light = LightFollower(devices.light, services.light_controller, state)
+    parts = KioskParts(
         recorder=recorder,
-        surface=surface,
-        renderer=assemble_renderer(surface, settings),
-        translators=translator,
-        events=events,
-        clips=clips,
+        effects=EffectRunner(flow, recorder, invitations, state, log_event),
+        faults=Faults(health, log_event),
+        record=StateRecord(state, clock),
+        screen=KioskScreen(
+            surface,
+            assemble_renderer(surface, settings),
+            services.clips,
+            meter,
+            services.screenshots,
+        ),
+        clips=services.clips,
         meter=meter,
+        events=services.events,
+        translators=translator,
         fps=rec.fps,
-        health=health,
-        state_dir=state,
-        light_controller=light_controller,
-        installed=InstalledInterviews(interviews_dir) if interviews_dir is not None else None,
-        screenshots=screenshots,
-        invitations=invitations,
+        light=light,
+        installed=(
+            InstalledInterviews(services.interviews_dir)
+            if services.interviews_dir is not None
+            else None
+        ),
     )
+    return Kiosk(flow, devices, inputs, parts)
 
 
-def attach_buttons(kiosk: Kiosk, settings: Settings, pin_factory: Factory | None) -> Buttons:
-    """The arcade buttons (and their LEDs, where wired), posting to the kiosk's action queue."""
+def open_buttons(settings: Settings, pin_factory: Factory | None, inputs: Inputs) -> Buttons:
+    """The arcade buttons (and their LEDs, where wired), posting to `inputs`."""
     b = settings.devices.buttons
     leds = {"record": b.record_led, "next": b.next_led, "back": b.back_led}
-    buttons = Buttons(
+    return Buttons(
         {"record": b.record, "next": b.next, "back": b.back},
-        on_action=kiosk.post_button,
+        on_action=inputs.post_button,
         pin_factory=pin_factory,
         leds={name: pin for name, pin in leds.items() if pin is not None},
     )
-    kiosk.devices.buttons = buttons
-    return buttons
 
 
-def start_microphone(kiosk: Kiosk, mic: Microphone) -> MicReader:
-    """Read `mic` on its own thread into the kiosk (and its health check), from now on."""
-    reader = MicReader(mic, on_chunk=kiosk.on_audio).start()
-    kiosk.devices.mic = reader
-    if kiosk.health is not None:
-        kiosk.health.mic = reader
-    return reader
+def mic_reader(mic: Microphone, inputs: Inputs) -> MicReader:
+    """The reader thread of `mic`, posting its chunks to `inputs` once started (after the
+    kiosk is built: the sound of a frame belongs to that frame)."""
+    return MicReader(mic, on_chunk=inputs.on_audio)

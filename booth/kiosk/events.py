@@ -10,11 +10,17 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import IO, Any
 
+from booth.session.clock import Clock
+
 log = logging.getLogger("booth.events")
+
+# Writes one event now: its name and fields (the kiosk's parts log through one of these).
+LogEvent = Callable[[str, dict[str, Any]], None]
 
 
 class EventLog:
@@ -38,3 +44,12 @@ class EventLog:
         if self._file is not None:
             self._file.close()
             self._file = None
+
+
+def event_writer(events: EventLog, clock: Clock) -> LogEvent:
+    """Writes each event to `events` stamped with `clock`'s time when it is written."""
+
+    def write(name: str, fields: dict[str, Any]) -> None:
+        events.write(clock.monotonic(), clock.now(), name, fields)
+
+    return write

@@ -91,14 +91,21 @@ class Health:
     """Checks the devices and the disk; the kiosk turns a fault into out-of-order."""
 
     def __init__(
-        self, camera: Camera, meter: Any, disk: DiskGuard, interviews: Sequence[Any]
+        self,
+        camera: Camera,
+        meter: Any,
+        disk: DiskGuard,
+        interviews: Sequence[Any],
+        mic: Any = None,
+        speaker: Any = None,
     ) -> None:
-        """`disk` is the disk guard, already sized by `interviews`."""
+        """`disk` is the disk guard, already sized by `interviews`; `mic` the microphone's
+        reader thread; `speaker` a real booth's `ReopeningSpeaker` (out of order only while an
+        interview needs sound; None: not checked)."""
         self.camera = camera
         self.meter = meter
-        self.mic: Any = None  # the microphone reader of a real booth, once it runs
-        # A real booth's `ReopeningSpeaker`: out of order only while an interview needs sound.
-        self.speaker: Any = None
+        self.mic = mic
+        self.speaker = speaker
         self.disk = disk
         self.sounding = [iv.id for iv in interviews if needs_sound(iv)]
 

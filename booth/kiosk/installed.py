@@ -8,10 +8,14 @@ it had, and the problems go to the journal and to events.jsonl.
 
 from __future__ import annotations
 
+import logging
 import os
 from pathlib import Path
 
 from booth.config.interview import load_interviews
+from booth.kiosk.events import LogEvent
+
+log = logging.getLogger("booth.kiosk")
 
 # The files whose change means an interview changed (clips are checked when installed).
 WATCHED = ("interview.toml", "codes.csv")
@@ -51,3 +55,16 @@ class InstalledInterviews:
     def load(self) -> tuple[list, list]:
         """The interviews and the problems found, as `booth config check` would list them."""
         return load_interviews(self.directory)
+
+    def take_changes(self, log_event: LogEvent) -> list | None:
+        """The interviews staff installed since the last call, or None: unchanged, or changed
+        into a set with problems (each problem to the journal, all of them to `log_event`)."""
+        if not self.changed():
+            return None
+        interviews, problems = self.load()
+        if problems:
+            for problem in problems:
+                log.error("installed interviews not taken: %s", problem)
+            log_event("interviews.problem", {"problems": [str(p) for p in problems]})
+            return None
+        return interviews

@@ -29,14 +29,16 @@ from booth.config.settings import Settings
 from booth.devices.ports.camera import Camera
 from booth.devices.world import World
 from booth.kiosk.build import (
+    KioskServices,
     assemble_kiosk,
-    attach_buttons,
     load_installed,
+    mic_reader,
+    open_buttons,
     open_spool,
     sized_sealing,
-    start_microphone,
 )
 from booth.kiosk.events import EventLog
+from booth.kiosk.inputs import Inputs
 from booth.kiosk.loop import Devices, Kiosk
 from booth.kiosk.memory import keep_frames_out_of_the_heap
 from booth.light.controller import LightController
@@ -104,36 +106,39 @@ def _assemble(
     paths.state.mkdir(parents=True, exist_ok=True)
 
     mic = world.microphone()
+    inputs = Inputs()
     light = buttons = speaker = None
     try:
         speaker = world.speaker()
         light = world.ring_light()
+        buttons = open_buttons(settings, world.pins, inputs)
+        reader = mic_reader(mic, inputs)
         kiosk = assemble_kiosk(
             settings,
             interviews,
-            clock,
-            Devices(camera=camera, light=light, mic=None),
+            Devices(camera=camera, light=light, mic=reader, buttons=buttons, speaker=speaker),
+            inputs,
             surface,
-            spool,
-            paths.state,
-            events,
-            ClipPlayer(speaker, realtime=True),
-            LightController(
-                world.light_settings,
-                light_curve(paths.state),
-                flicker_period_us=rec.flicker_period_us,
+            KioskServices(
+                clock,
+                spool,
+                paths.state,
+                events,
+                ClipPlayer(speaker, realtime=True),
+                LightController(
+                    world.light_settings,
+                    light_curve(paths.state),
+                    flicker_period_us=rec.flicker_period_us,
+                ),
+                ThreadPoolExecutor(max_workers=1, thread_name_prefix="takes"),
+                interviews_dir=interviews_dir or paths.interviews,
             ),
-            ThreadPoolExecutor(max_workers=1, thread_name_prefix="takes"),
-            interviews_dir=interviews_dir or paths.interviews,
         )
-        if kiosk.health is not None:
-            kiosk.health.speaker = speaker
-        buttons = attach_buttons(kiosk, settings, world.pins)
     except BaseException:
         for part in (buttons, light, speaker, mic):
             if part is not None:
                 part.close()
         raise
     # Devices.close() closes the reader, which stops its thread before closing the sound card.
-    start_microphone(kiosk, mic)
+    reader.start()
     return kiosk

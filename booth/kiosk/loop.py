@@ -12,70 +12,55 @@ buttons alike (gpiozero calls back from its own thread).
 from __future__ import annotations
 
 import logging
-import os
-import queue
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Protocol
 
 import numpy as np
-import pygame
 
 from booth.devices.level_meter import LevelMeter
 from booth.devices.ports.camera import Camera, CameraError, CameraFrame
 from booth.devices.ports.light import Light
-from booth.devices.ports.microphone import AudioChunk
-from booth.kiosk.events import EventLog
+from booth.kiosk.effect_runner import EffectRunner, take_fields
+from booth.kiosk.events import EventLog, event_writer
+from booth.kiosk.faults import Faults
 from booth.kiosk.health import Fault, Health
+from booth.kiosk.inputs import BUTTON, Inputs, button_action
 from booth.kiosk.installed import InstalledInterviews
+from booth.kiosk.light_follower import LightFollower
 from booth.kiosk.recorder import Recorder
-from booth.light.controller import LightController, light_mode
-from booth.light.override import OverrideWatch
-from booth.light.record import LightRecord
+from booth.kiosk.screen import KioskScreen
+from booth.kiosk.state_record import StateRecord
+from booth.media.player import ClipPlayer
 from booth.media.takefiles import TakeWriteError
 from booth.session import effects as fx
-from booth.session.codes_entry import Lockout
 from booth.session.flow import Flow
 from booth.session.screens import Screen
 from booth.session.steps import DEFAULT_PRACTICE_TEXT
 from booth.session.view import View
-from booth.state import InvitationStore, KioskState, activity_of, iso, write_lockout
-from booth.ui.input import primary_action, record_stop_action
-from booth.ui.renderer import shows_preview
-from booth.ui.subtitles_draw import draw_subtitle
-from booth.ui.widgets import MicLevel
 
 log = logging.getLogger("booth.kiosk")
-
-BUTTON = "button"
-# How long a take replay waits for the take's MP4 (muxed in the background) before giving up.
-REPLAY_WAIT_S = 5.0
-
-
-def button_action(button: str, screen: str) -> str | None:
-    """What an arcade button does on a screen: record/stop, next (the screen's main step), back."""
-    if button == "record":
-        return record_stop_action(screen)
-    if button == "next":
-        return primary_action(screen)
-    if button == "back":
-        return "back"
-    return None
 
 
 class Part(Protocol):
     def close(self) -> None: ...
 
 
-@dataclass
+@dataclass(frozen=True)
 class Devices:
     """What the kiosk drives: the camera, the ring light, the microphone's reader thread
-    (a `MicReader`, whose chunks reach `Kiosk.on_audio`) and the arcade buttons."""
+    (a `MicReader`, whose chunks reach the kiosk's `Inputs`) and the arcade buttons (posting to
+    the same `Inputs`). All are built before the kiosk.
+
+    speaker: a real booth's `ReopeningSpeaker`, for the health check (out of order while an
+    interview needs sound); the clip player plays through it and closes it."""
 
     camera: Camera
     light: Light | None
     mic: Part | None
     buttons: Part | None = None
+    speaker: object | None = None
 
     def close(self) -> None:
         """Release pins and devices: the reader stops before its microphone closes."""
@@ -85,74 +70,83 @@ class Devices:
         self.camera.stop()
 
 
+@dataclass(frozen=True)
+class KioskParts:
+    """What a kiosk is made of besides its flow, devices and inputs, built before it
+    (booth.kiosk.build.assemble_kiosk).
+
+    recorder: the takes' files; effects: runs what the flow asks for; faults: what keeps the
+    booth out of order; record: the state record; screen: what the candidate sees; clips: the
+    clip player; meter: the microphone's level; events: events.jsonl; translators: each
+    language's translations; fps: frames a second (the health check runs once a second of
+    frames); light: the ring light following the camera (None without a light); installed:
+    the installed interviews, taken again when staff change them (None: never)."""
+
+    recorder: Recorder
+    effects: EffectRunner
+    faults: Faults
+    record: StateRecord
+    screen: KioskScreen
+    clips: ClipPlayer
+    meter: LevelMeter
+    events: EventLog
+    translators: Callable[[str], Callable[[str], str]]
+    fps: int
+    light: LightFollower | None = None
+    installed: InstalledInterviews | None = None
+
+
 class Kiosk:
-    def __init__(
-        self,
-        flow: Flow,
-        devices: Devices,
-        recorder: Recorder,
-        surface: pygame.Surface,
-        renderer: Any,
-        translators: Any,
-        events: EventLog,
-        clips: Any,
-        meter: LevelMeter,
-        fps: int,
-        health: Health | None = None,
-        state_dir: Path | None = None,
-        light_controller: LightController | None = None,
-        installed: InstalledInterviews | None = None,
-        screenshots: Path | None = None,
-        invitations: InvitationStore | None = None,
-    ) -> None:
+    """The booth's frame loop: hands the inputs to `flow`, runs its effects, feeds the camera's
+    frames and the microphone's sound to the take, and draws the screen.
+
+    Everything it uses is built before it: `devices` (whose buttons and microphone reader post
+    to `inputs`) and `parts`."""
+
+    def __init__(self, flow: Flow, devices: Devices, inputs: Inputs, parts: KioskParts) -> None:
         self.flow = flow
         self.devices = devices
-        self.recorder = recorder
-        self.surface = surface
-        self.renderer = renderer
-        self.translators = translators
-        self.events = events
-        self.clips = clips
-        self.fps = fps
-        self.screenshots = screenshots
-        self.actions: queue.SimpleQueue[tuple[str, str | None]] = queue.SimpleQueue()
-        self._audio: queue.SimpleQueue[AudioChunk] = queue.SimpleQueue()
+        self.inputs = inputs
+        self.recorder = parts.recorder
+        self.effects = parts.effects
+        self.faults = parts.faults
+        self.record = parts.record
+        self.light = parts.light
+        self.installed = parts.installed
+        self.clips = parts.clips
+        self.meter = parts.meter
+        self.events = parts.events
+        self.screen = parts.screen
+        self.surface = parts.screen.surface
+        self.renderer = parts.screen.renderer
+        self.translators = parts.translators
+        self.fps = parts.fps
+        self._log_event = event_writer(parts.events, flow.clock)
         self.frame: CameraFrame | None = None  # the camera's latest frame
-        self.meter = meter
-        self.hitboxes: list = []
-        self._shots = 0
         self._last_screen = ""
-        self._take_limit: float | None = None
-        self._replay: fx.ReplayTake | None = None  # the take the review screen plays back
-        self._replay_asked = 0.0
-        self.health = health
-        self.state_dir = state_dir
-        self.light_controller = light_controller
-        self.installed = installed
-        self.light_override = OverrideWatch(state_dir) if state_dir is not None else None
-        self.light_record = LightRecord(state_dir) if state_dir is not None else None
-        self.fault: Fault | None = None
-        # An error of the booth's own (content it could not show, a bug): out of order until
-        # staff install or remove an interview, or restart the kiosk. Never a crash loop.
-        self.software_fault: Fault | None = None
-        self.invitations = invitations
-        self._invitation: tuple[str, str] | None = None  # the open session's (interview, ref)
         self._frames = 0
-        self._idle_since: str | None = None
-        self._occupied = False  # a candidate's session is open (the occupied light's "on")
-        self._occupancy_since: str | None = None
         self._log_event("kiosk.start", {"screen": flow.screen})
         self._screen_changed()
         self.write_state()
 
+    @property
+    def health(self) -> Health:
+        return self.faults.health
+
+    @property
+    def hitboxes(self) -> list:
+        """The touch targets of the screen drawn last."""
+        return self.screen.hitboxes
+
+    @property
+    def fault(self) -> Fault | None:
+        """What keeps the booth out of order now (None when it is fit to record)."""
+        return self.faults.current
+
     # -------------------------------------------------------------- inputs
     def post(self, action: str, value: str | None = None) -> None:
-        """Queue an action; safe from any thread (GPIO callbacks)."""
-        self.actions.put((action, value))
-
-    def post_button(self, name: str) -> None:
-        """An arcade button was pressed (from gpiozero's thread): queue it."""
-        self.actions.put((BUTTON, name))
+        """Queue an action; safe from any thread."""
+        self.inputs.post(action, value)
 
     def process_actions(self) -> None:
         """Hand every queued action to the flow, in the order they came (guarded like `step`:
@@ -163,11 +157,7 @@ class Kiosk:
             self.software_failed(err, "action")
 
     def _process_actions(self) -> None:
-        while True:
-            try:
-                action, value = self.actions.get_nowait()
-            except queue.Empty:
-                return
+        for action, value in self.inputs.actions():
             if action == BUTTON:
                 # A button means what the screen offers at the moment it is handled.
                 pressed = button_action(value or "", self.flow.screen)
@@ -191,18 +181,11 @@ class Kiosk:
         in progress ends early with its kept takes, and the booth shows out-of-order with the
         reason in `booth status`."""
         log.exception("kiosk: the %s on screen %s failed", where, self.flow.screen)
-        first = self.software_fault is None
-        screen = self.flow.screen if first else "out-of-order"
-        self.software_fault = self.fault = Fault(
-            "software",
-            f"the kiosk stopped on the {screen} screen after an error: {type(err).__name__}: "
-            f"{str(err)[:200]} (traceback: journalctl -u booth-kiosk; out of order until an "
-            "interview is installed or removed, or the kiosk restarts)",
-        )
-        if not first:
+        if not self.faults.software_failed(err, self.flow.screen):
             return
         try:
-            self._log_event("fault", {"fault": "software", "detail": self.fault.detail})
+            detail = self.faults.current.detail if self.faults.current else ""
+            self._log_event("fault", {"fault": "software", "detail": detail})
             self._apply(self.flow.fault("software"))
         except Exception:
             log.exception("kiosk: ending the session after the error failed too")
@@ -229,21 +212,11 @@ class Kiosk:
         self._check_replay()
         self._log_clip_report()
 
-    def _replay_path(self) -> Path | None:
-        """The MP4 of the take the review screen plays back, once it is muxed."""
-        e = self._replay
-        if e is None:
-            return None
-        return self.recorder.take_mp4(e.question_id, e.take, e.practice)
-
     def _check_replay(self) -> None:
         """A take whose MP4 never comes (its mux failed) must not hold the review screen."""
-        if self._replay is None or not self.flow.replaying:
-            return
-        waited = self.flow.clock.monotonic() - self._replay_asked
-        if self._replay_path() is None and waited >= REPLAY_WAIT_S:
-            self._log_event("take.replay_unavailable", _take_fields(self._replay))
-            self._replay = None
+        gave_up = self.effects.replay.given_up(self.flow.replaying, self.flow.clock.monotonic())
+        if gave_up is not None:
+            self._log_event("take.replay_unavailable", take_fields(gave_up))
             self._apply(self.flow.clip_finished())
 
     def _log_clip_report(self) -> None:
@@ -264,44 +237,22 @@ class Kiosk:
             self._cut_short(err)
             return
         self.frame = frame
-        self._follow_light(frame.metadata, now_ns)
+        if self.light is not None:
+            self.light.follow(self.flow.screen, frame.metadata, now_ns)
 
     @property
     def preview(self) -> np.ndarray | None:
         """The latest frame's preview (made now if the camera had not made it yet)."""
         return self.frame.preview if self.frame is not None else None
 
-    def _follow_light(self, metadata: dict, now_ns: int) -> None:
-        """The ring light follows the camera's exposure (or staff's `booth light set`)."""
-        if self.light_controller is None or self.devices.light is None:
-            return
-        override = self.light_override.poll() if self.light_override is not None else None
-        mode = light_mode(self.flow.screen, override)
-        output = self.light_controller.update(metadata, now_ns / 1e9, mode, override)
-        self.devices.light.set(output)
-        if self.light_record is not None:
-            self.light_record.update(self.light_controller, now_ns / 1e9)
-
     def _listen(self) -> None:
         """The microphone's chunks since the last frame: the level meter, and the take's audio."""
-        for chunk in self._drain_audio():
+        for chunk in self.inputs.audio():
             self.meter.feed(chunk.samples)
             try:
                 self.recorder.audio(chunk.samples, chunk.timestamp_ns)
             except TakeWriteError as err:
                 self._cut_short(err)
-
-    def on_audio(self, chunk: AudioChunk) -> None:
-        """A microphone chunk from the reader thread; safe from any thread."""
-        self._audio.put(chunk)
-
-    def _drain_audio(self) -> list[AudioChunk]:
-        chunks = []
-        while True:
-            try:
-                chunks.append(self._audio.get_nowait())
-            except queue.Empty:
-                return chunks
 
     def _cut_short(self, err: Exception) -> None:
         """The disk refused the take (full?): stop it cleanly and keep what is on disk."""
@@ -313,125 +264,38 @@ class Kiosk:
         """Take interviews staff installed or removed, while nobody is in the booth."""
         if self.installed is None or self.flow.screen not in ("idle", "closed", "out-of-order"):
             return
-        if not self.installed.changed():
-            return
-        interviews, problems = self.installed.load()
-        if problems:
-            for problem in problems:
-                log.error("installed interviews not taken: %s", problem)
-            self._log_event("interviews.problem", {"problems": [str(p) for p in problems]})
+        interviews = self.installed.take_changes(self._log_event)
+        if interviews is None:
             return
         self.flow.interviews = list(interviews)
-        if self.health is not None:
-            self.health.set_interviews(interviews)
+        self.health.set_interviews(interviews)
         self._log_event("interviews.loaded", {"interviews": [iv.id for iv in interviews]})
-        if self.software_fault is not None:  # staff changed the content: try again
-            self.software_fault = None
+        self.faults.content_changed()  # staff changed the content: a software fault is tried again
 
     def _check_health(self) -> None:
         self._check_installed()
-        if self.health is None:
-            return
-        fault = self.software_fault or self.health.check(in_session=self.flow.session_open)
-        if fault != self.fault:
-            self.fault = fault
-            if fault is not None:
-                log.error("out of order: %s", fault.detail)
-                self._log_event("fault", {"fault": fault.id, "detail": fault.detail})
-                self._apply(self.flow.fault(fault.id))
-            else:
-                self._log_event("fault.cleared", {})
-                self._apply(self.flow.clear_fault())
+        if self.faults.check(in_session=self.flow.session_open):
+            fault = self.faults.current
+            self._apply(self.flow.fault(fault.id) if fault else self.flow.clear_fault())
         self.write_state()
 
     def write_state(self, stopped: bool = False) -> None:
         """Publish what the kiosk is doing for the sync agent and `booth status`."""
-        if self.state_dir is None:
-            return
-        activity = "stopped" if stopped else activity_of(self.flow.screen)
-        now = self.flow.clock.now()
-        if activity != "idle":
-            self._idle_since = None
-        elif self._idle_since is None:
-            self._idle_since = iso(now)
-        occupied = activity == "session"
-        if occupied != self._occupied or self._occupancy_since is None:
-            self._occupied, self._occupancy_since = occupied, iso(now)
-        KioskState(
-            activity=activity,
-            screen=self.flow.screen,
-            fault=self.fault.detail if self.fault else None,
-            updated=iso(now),
-            idle_since=self._idle_since,
-            pid=os.getpid(),
-            fault_id=self.fault.id if self.fault else None,
-            occupancy_since=self._occupancy_since,
-        ).write(self.state_dir)
+        self.record.write(self.flow.screen, self.faults.current, stopped)
 
     # ------------------------------------------------------------- effects
-    def _apply(self, effects: list) -> None:
-        flow = self.flow
-        for e in effects:
-            wall = flow.clock.now()
-            if isinstance(e, fx.Event):
-                self._log_event(e.name, e.fields)
-            elif isinstance(e, fx.RecordLockout):
-                if self.state_dir is not None:
-                    write_lockout(self.state_dir, Lockout(e.wrong, e.last_wrong, e.until))
-            elif isinstance(e, fx.OpenSession):
-                sid = self.recorder.open_session(e.interview_id, e.candidate_ref, wall, e.resumes)
-                flow.session_opened(sid)  # the done screen's receipt names it
-                self._invitation = (e.interview_id, e.candidate_ref)
-                if self.invitations is not None:
-                    self.invitations.opened(e.interview_id, e.candidate_ref, sid)
-                fields = {"session": sid, "interview": e.interview_id}
-                if e.resumes:
-                    fields["resumes"] = e.resumes
-                self._log_event("session.open", fields)
-            elif isinstance(e, fx.StartTake):
-                self.recorder.start_take(
-                    e.question_id, e.take, e.practice, e.max_seconds, wall, e.sent_without_keeping
-                )
-                self._take_limit = e.max_seconds
-                if not e.practice and self.invitations is not None and self._invitation:
-                    self.invitations.take(*self._invitation, e.question_id, e.take)
-                self._log_event("take.start", _take_fields(e))
-            elif isinstance(e, fx.StopTake):
-                # The last frame period may overshoot the limit by a frame: cap it.
-                self.recorder.stop_take(self._take_limit, self.flow.clock.monotonic_ns())
-                self._log_event("take.stop", _take_fields(e))
-            elif isinstance(e, fx.KeepTake):
-                self.recorder.keep_take(e.question_id, e.take)
-                if self.invitations is not None and self._invitation:
-                    self.invitations.kept(*self._invitation, e.question_id)
-                self._log_event("take.keep", _take_fields(e))
-            elif isinstance(e, fx.DiscardTake):
-                self.recorder.discard_take(e.question_id, e.take, e.practice)
-                self._log_event("take.discard", _take_fields(e))
-            elif isinstance(e, fx.ReplayTake):
-                self._replay, self._replay_asked = e, flow.clock.monotonic()
-                self._log_event("take.replay", _take_fields(e))
-            elif isinstance(e, fx.FinishSession):
-                self.recorder.finish_session(e.status, wall)
-                if self.invitations is not None and self._invitation:
-                    self.invitations.finished(*self._invitation, e.status)
-                self._invitation = None
-                self._log_event("session.finish", {"status": e.status})
-        if flow.screen != self._last_screen:
+    def _apply(self, effects: list[fx.Effect]) -> None:
+        self.effects.run(effects)
+        if self.flow.screen != self._last_screen:
             self._screen_changed()
             self.write_state()
-        self.clips.follow(self.current_view(), flow.clock.monotonic())
+        self.clips.follow(self.current_view(), self.flow.clock.monotonic())
         self._log_clip_report()
 
     def _screen_changed(self) -> None:
         self._last_screen = self.flow.screen
-        if self.screenshots is not None:
-            self._shots += 1
-            self.screenshot(f"{self._shots:03d}-{self.flow.screen}")
-
-    def _log_event(self, name: str, fields: dict) -> None:
-        clock = self.flow.clock
-        self.events.write(clock.monotonic(), clock.now(), name, fields)
+        if (name := self.screen.next_shot(self.flow.screen)) is not None:
+            self.screenshot(name)
 
     # -------------------------------------------------------------- screen
     def current_view(self) -> View:
@@ -441,7 +305,7 @@ class Kiosk:
         if view.question_text == DEFAULT_PRACTICE_TEXT:
             view = replace(view, question_text=self.translators(view.language)(view.question_text))
         if view.replaying:
-            path = self._replay_path()
+            path = self.effects.replay.path()
             view = replace(view, clip_path=str(path) if path is not None else None)
         return view
 
@@ -457,28 +321,12 @@ class Kiosk:
                 log.exception("kiosk: the out-of-order screen cannot be drawn either")
 
     def _render(self) -> None:
-        view = self.current_view()
-        meter = self.meter
-        mic = MicLevel(meter.rms_dbfs, meter.peak_dbfs, meter.clipping, meter.too_quiet)
-        now = self.flow.clock.monotonic()
-        clip_frame = self.clips.frame(now)
-        preview = self.preview if shows_preview(view.screen) else None
-        self.hitboxes = self.renderer.draw(
-            self.surface, view, preview, mic, now, clip_frame=clip_frame
-        )
-        clip_rect = self.renderer.clip_rect
-        if clip_rect is not None and view.clip_path:
-            self.clips.shown_size = clip_rect.size  # later frames are decoded at this size
-            subtitle = self.clips.subtitle(now, view.language)
-            draw_subtitle(self.surface, clip_rect, subtitle, self.renderer.fonts)
+        self.screen.draw(self.current_view(), self.frame, self.flow.clock.monotonic())
 
     def screenshot(self, name: str) -> Path:
-        assert self.screenshots is not None
+        """The screen drawn now, saved as `name`.png in the screenshots folder."""
         self.render()
-        self.screenshots.mkdir(parents=True, exist_ok=True)
-        path = self.screenshots / f"{name}.png"
-        pygame.image.save(self.surface, str(path))
-        return path
+        return self.screen.save(name)
 
     def close(self) -> None:
         """Stop: a session still open ends as ended-early with what it recorded."""
@@ -490,7 +338,3 @@ class Kiosk:
         self.write_state(stopped=True)
         self._log_event("kiosk.stop", {"screen": self.flow.screen})
         self.events.close()
-
-
-def _take_fields(e: Any) -> dict:
-    return {"question": e.question_id, "take": e.take, "practice": getattr(e, "practice", False)}

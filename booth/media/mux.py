@@ -159,11 +159,12 @@ def mux_take(
         raise TakeUnusable(f"{files.path}: no video frames")
     period_ns = _frame_period_ns(stamps, fps)
     limit_ns = None if max_seconds is None else int(max_seconds * 1e9) - period_ns // 2
+    timing = _FrameTiming(stamps, period_ns, limit_ns, recovered)
 
     tmp = out_path.with_name(f".{out_path.name}.tmp")
     try:
         audio = AlignedAudio(files, sample_rate, channels, stamps[0], correct_drift)
-        frames, end_ns = _write_mp4(files, tmp, stamps, period_ns, limit_ns, recovered, audio)
+        frames, end_ns = _write_mp4(files, tmp, timing, audio)
         make_private(tmp)  # PyAV creates it with the umask's mode
         with open(tmp, "rb") as f:
             os.fsync(f.fileno())
@@ -175,15 +176,21 @@ def mux_take(
     return TakeResult(out_path, size, digest, round(end_ns / 1e9, 3), frames, recovered)
 
 
+@dataclass(frozen=True)
+class _FrameTiming:
+    """When the take's frames were seen: each frame's timestamp (ns), the frame period, the
+    length cap (frames past it are left out; None: none), and whether a crash cut the files."""
+
+    stamps: list[int]
+    period_ns: int
+    limit_ns: int | None
+    recovered: bool
+
+
 def _write_mp4(
-    files: TakeFiles,
-    tmp: Path,
-    stamps: list[int],
-    period_ns: int,
-    limit_ns: int | None,
-    recovered: bool,
-    audio: AlignedAudio,
+    files: TakeFiles, tmp: Path, timing: _FrameTiming, audio: AlignedAudio
 ) -> tuple[int, int]:
+    stamps, period_ns, limit_ns = timing.stamps, timing.period_ns, timing.limit_ns
     sample_rate, channels = audio.sample_rate, audio.channels
     try:
         source = av.open(str(files.video), format="h264")
@@ -205,7 +212,7 @@ def _write_mp4(
             sound.bit_rate = 64_000 * out_channels
             frames, audio_done, last_ns = 0, 0, -1
             block = int(AUDIO_BLOCK_S * sample_rate)
-            for packet, stamp in _frames(source, stamps, recovered):
+            for packet, stamp in _frames(source, stamps, timing.recovered):
                 at_ns = max(stamp - stamps[0], last_ns + 1)
                 if limit_ns is not None and at_ns > limit_ns:
                     break

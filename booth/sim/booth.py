@@ -28,14 +28,16 @@ from booth.devices.mic_reader import MicReader
 from booth.devices.occupied import OccupiedLight
 from booth.devices.ports.light import Light
 from booth.kiosk.build import (
+    KioskServices,
     assemble_kiosk,
-    attach_buttons,
     load_installed,
+    mic_reader,
+    open_buttons,
     open_spool,
     sized_sealing,
-    start_microphone,
 )
 from booth.kiosk.events import EventLog
+from booth.kiosk.inputs import Inputs
 from booth.kiosk.loop import Devices, Kiosk
 from booth.kiosk.memory import keep_frames_out_of_the_heap
 from booth.light.controller import LightController
@@ -205,17 +207,17 @@ def build_sim_booth(
     events = EventLog(out / "events.jsonl")
     spool = open_spool(out / "spool", clock, events, sealing)
 
-    devices = world or SimulatedWorld(settings, state, seed=seed, realtime=realtime)
-    realtime = devices.realtime
-    room = devices.room
-    speaker = devices.speaker()
-    mic = devices.microphone()
-    light = devices.ring_light()
-    curve = simulated_curve(room, light, state, rec, devices.light_settings)
+    world = world or SimulatedWorld(settings, state, seed=seed, realtime=realtime)
+    realtime = world.realtime
+    room = world.room
+    speaker = world.speaker()
+    mic = world.microphone()
+    light = world.ring_light()
+    curve = simulated_curve(room, light, state, rec, world.light_settings)
     controller = LightController(
-        devices.light_settings, curve, flicker_period_us=rec.flicker_period_us
+        world.light_settings, curve, flicker_period_us=rec.flicker_period_us
     )
-    camera = devices.camera()
+    camera = world.camera()
     camera.start()
     jobs: Executor = (
         ThreadPoolExecutor(max_workers=1, thread_name_prefix="takes")
@@ -223,28 +225,35 @@ def build_sim_booth(
         else StepExecutor()
     )
 
+    inputs = Inputs()
+    reader = mic_reader(mic, inputs)
+    devices = Devices(
+        camera=camera, light=light, mic=reader, buttons=open_buttons(settings, world.pins, inputs)
+    )
     kiosk = assemble_kiosk(
         settings,
         interviews,
-        clock,
-        Devices(camera=camera, light=light, mic=None),
+        devices,
+        inputs,
         surface,
-        spool,
-        state,
-        events,
-        ClipPlayer(speaker, realtime=realtime),
-        controller,
-        jobs,
-        interviews_dir=interviews_dir,
-        screenshots=out / "screens" if screenshots else None,
+        KioskServices(
+            clock,
+            spool,
+            state,
+            events,
+            ClipPlayer(speaker, realtime=realtime),
+            controller,
+            jobs,
+            interviews_dir=interviews_dir,
+            screenshots=out / "screens" if screenshots else None,
+        ),
     )
-    attach_buttons(kiosk, settings, devices.pins)
-    reader = start_microphone(kiosk, mic)
+    reader.start()
     occupied = None
     if settings.devices.occupied_pin is not None:
         events_out = EventLog(out / "events.jsonl")
-        occupied = sim_occupied_watch(settings, devices.pins, state, events_out, clock)
-    return SimBooth(kiosk, room, clock, reader, jobs, devices.virtual_speaker, occupied)
+        occupied = sim_occupied_watch(settings, world.pins, state, events_out, clock)
+    return SimBooth(kiosk, room, clock, reader, jobs, world.virtual_speaker, occupied)
 
 
 def sim_occupied_watch(

@@ -116,7 +116,7 @@ class SyncAgent:
     never for a request as such: the service's watchdog is fed on progress, not on attempts.
     """
 
-    def __init__(
+    def __init__(  # noqa: PLR0913 (settings and two folders, then keyword-only seams)
         self,
         sync: SyncSettings,
         spool_dir: Path,

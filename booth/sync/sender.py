@@ -82,7 +82,7 @@ class FileSender:
     when a chunk is acknowledged, `progress(file, offset)` too.
     """
 
-    def __init__(
+    def __init__(  # noqa: PLR0913 (the agent's clocks and callbacks, keyword-only)
         self,
         sync: SyncSettings,
         store: UploadStore,
@@ -265,9 +265,7 @@ class FileSender:
             size = min(self.sync.chunk_bytes, file.length - offset)
             self.store.sending(file.session_id, file.name, offset + size)
             try:
-                answered = client.send_chunk(
-                    url, file.path, offset, size, sha1 is not None, self.should_stop, sha1
-                )
+                answered = client.send_chunk(url, file.path, offset, size, self.should_stop, sha1)
             except Damaged as err:  # the receiver checked the stored object: not this file
                 raise self.restart_from_zero(file, str(err)) from None
             except ChecksumMismatch:

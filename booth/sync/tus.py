@@ -278,14 +278,13 @@ class TusClient:
         path: Path,
         offset: int,
         length: int,
-        checksum: bool,
         should_stop: Callable[[], bool] = lambda: False,
         sha1: ChunkSha1 | None = None,
     ) -> int:
         """PATCH `length` bytes of `path` from `offset`; returns the server's new offset.
 
-        With `checksum`, the chunk carries its sha1 and the server verifies it (460 if not);
-        `sha1` (this file's) supplies it and starts on the next chunk's while this one goes out.
+        With `sha1` (this file's), the chunk carries its sha1 and the server verifies it (460
+        if not); `sha1` starts on the next chunk's while this one goes out.
         `should_stop` is asked between 64 KiB pieces; when it says yes the connection is
         dropped and Stopped raised (the server keeps what it acknowledged, or nothing).
         """
@@ -294,8 +293,7 @@ class TusClient:
             "Content-Type": "application/offset+octet-stream",
             "Content-Length": str(length),
         }
-        if checksum:
-            sha1 = sha1 or ChunkSha1(path, offset + length, length)
+        if sha1 is not None:
             headers["Upload-Checksum"] = sha1.header(offset, length, should_stop)
             sha1.prepare_next(offset, length)
         with open(path, "rb", buffering=0) as file:
@@ -363,6 +361,47 @@ class TusClient:
     ) -> tuple[http.client.HTTPResponse, bytes]:
         """One request with the tus headers; a keep-alive connection the server closed while
         idle is reopened once at once (nothing reached the server, so nothing is repeated)."""
+        self._check_sendable(method, url)
+        self.requests += 1
+        all_headers = _tus_headers(method, headers, self.token)
+        start = body.tell() if body is not None else 0
+        for attempt in (1, 2):
+            conn, reused = self._connection(url)
+            cutoff = None
+            try:
+                cutoff = self._arm_cutoff(conn, f"{method} {url}")
+                conn.putrequest(method, _target(url), skip_accept_encoding=True)
+                for name, value in all_headers.items():
+                    conn.putheader(name, value)
+                conn.endheaders()
+                if body is not None:
+                    body.seek(start)
+                    self._send_body(conn, url, _pieces(body, length, url), should_stop)
+                response = conn.getresponse()
+                data = response.read(_MAX_BODY_BYTES)
+            except (OSError, http.client.HTTPException, ValueError) as err:
+                self._drop(url)
+                if self.deadline is not None and time.monotonic() >= self.deadline:
+                    raise OutOfTime(f"{method} {url}: cut off at the time limit") from None
+                error = _request_error(
+                    err, f"{method} {url}", reused and attempt == 1, self.timeout_seconds
+                )
+                if error is None:
+                    continue
+                raise error from None
+            finally:
+                if cutoff is not None:
+                    cutoff.cancel()
+            if response.will_close or not response.isclosed():
+                self._drop(url)  # closing, or a body longer than any tus answer: not reused
+            else:
+                self._last_used[(urlsplit(url).scheme, urlsplit(url).netloc)] = time.monotonic()
+            return response, data
+        raise AssertionError("unreachable")
+
+    def _check_sendable(self, method: str, url: str) -> None:
+        """Refuse a request to a URL that is no URL or off the endpoint's origin, or after the
+        time limit."""
         # Every request passes here: a URL off the endpoint's origin (a Location, a stored
         # upload URL) never gets a connection, so the token cannot leave for another origin.
         if problem := url_problem(url):
@@ -373,69 +412,29 @@ class TusClient:
         self.check_origin(url, f"{method} to")
         if self.deadline is not None and time.monotonic() >= self.deadline:
             raise OutOfTime(f"{method} {url}: not sent, the time limit has passed")
-        self.requests += 1
-        all_headers = {"Tus-Resumable": TUS_VERSION, **(headers or {})}
-        if self.token is not None:
-            all_headers["Authorization"] = f"Bearer {self.token}"
-        if method in ("POST", "HEAD", "OPTIONS"):
-            all_headers.setdefault("Content-Length", "0")
-        start = body.tell() if body is not None else 0
-        for attempt in (1, 2):
-            conn, reused = self._connection(url)
-            cutoff = None
-            try:
-                if self.deadline is not None:
-                    if conn.sock is None:
-                        conn.connect()  # bounded by the timeout; the cut needs a socket
-                    cutoff = self._cutoff(conn, self.deadline, f"{method} {url}")
-                conn.putrequest(method, _target(url), skip_accept_encoding=True)
-                for name, value in all_headers.items():
-                    conn.putheader(name, value)
-                conn.endheaders()
-                if body is not None:
-                    body.seek(start)
-                    for piece in _pieces(body, length, url):
-                        if should_stop():
-                            self._drop(url)
-                            raise Stopped("stopped in the middle of a chunk")
-                        self.rate.take(len(piece))
-                        conn.send(piece)
-                response = conn.getresponse()
-                data = response.read(_MAX_BODY_BYTES)
-            except (OSError, http.client.HTTPException, ValueError) as err:
+
+    def _send_body(
+        self,
+        conn: http.client.HTTPConnection,
+        url: str,
+        pieces: Iterator[memoryview],
+        should_stop: Callable[[], bool],
+    ) -> None:
+        """Send the body's `pieces` at the upload rate, asking `should_stop` before each."""
+        for piece in pieces:
+            if should_stop():
                 self._drop(url)
-                if self.deadline is not None and time.monotonic() >= self.deadline:
-                    raise OutOfTime(f"{method} {url}: cut off at the time limit") from None
-                unreadable = (ValueError, http.client.LineTooLong, http.client.BadStatusLine)
-                if isinstance(err, unreadable) and not isinstance(err, ConnectionError):
-                    # An answer came, but not one HTTP can carry: a status line that is not
-                    # one, a header line over 64 KiB, a chunk size that is no number (the
-                    # last raises ValueError from http.client). The server's doing.
-                    raise BadAnswer(
-                        f"{method} {url}: the server's answer is not readable HTTP "
-                        f"({shown(_why(err), 120)})"
-                    ) from None
-                if isinstance(err, http.client.HTTPException) and "headers" in str(err):
-                    raise BadAnswer(f"{method} {url}: {shown(str(err), 120)}") from None
-                if isinstance(err, TimeoutError):
-                    raise NoAnswer(
-                        f"{method} {url}: no answer within {self.timeout_seconds:g} s"
-                    ) from None
-                lost = (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError)
-                if isinstance(err, lost):
-                    if reused and attempt == 1 and isinstance(err, http.client.RemoteDisconnected):
-                        continue
-                    raise NoAnswer(f"{method} {url}: connection lost ({_why(err)})") from None
-                raise NoAnswer(f"{method} {url}: {_why(err)}") from None
-            finally:
-                if cutoff is not None:
-                    cutoff.cancel()
-            if response.will_close or not response.isclosed():
-                self._drop(url)  # closing, or a body longer than any tus answer: not reused
-            else:
-                self._last_used[(urlsplit(url).scheme, urlsplit(url).netloc)] = time.monotonic()
-            return response, data
-        raise AssertionError("unreachable")
+                raise Stopped("stopped in the middle of a chunk")
+            self.rate.take(len(piece))
+            conn.send(piece)
+
+    def _arm_cutoff(self, conn: http.client.HTTPConnection, what: str) -> threading.Timer | None:
+        """With a time limit, the timer that cuts `conn` at it (None without one)."""
+        if self.deadline is None:
+            return None
+        if conn.sock is None:
+            conn.connect()  # bounded by the timeout; the cut needs a socket
+        return self._cutoff(conn, self.deadline, what)
 
     @staticmethod
     def _cutoff(conn: http.client.HTTPConnection, deadline: float, what: str) -> threading.Timer:
@@ -484,6 +483,43 @@ class TusClient:
         if 400 <= status < 500 and status not in (408, 429):
             return Rejected(what)
         return Unavailable(what)
+
+
+def _tus_headers(
+    method: str, headers: Mapping[str, str] | None, token: str | None
+) -> dict[str, str]:
+    """`headers` with the tus version, the `token`, and a zero length where there is no body."""
+    all_headers = {"Tus-Resumable": TUS_VERSION, **(headers or {})}
+    if token is not None:
+        all_headers["Authorization"] = f"Bearer {token}"
+    if method in ("POST", "HEAD", "OPTIONS"):
+        all_headers.setdefault("Content-Length", "0")
+    return all_headers
+
+
+def _request_error(
+    err: Exception, what: str, may_retry: bool, timeout_seconds: float
+) -> TusError | None:
+    """What a request (`what`: method and URL) that failed with `err` raises; None to send
+    it again on a new connection (`may_retry`: the first try, on a reused connection)."""
+    unreadable = (ValueError, http.client.LineTooLong, http.client.BadStatusLine)
+    if isinstance(err, unreadable) and not isinstance(err, ConnectionError):
+        # An answer came, but not one HTTP can carry: a status line that is not
+        # one, a header line over 64 KiB, a chunk size that is no number (the
+        # last raises ValueError from http.client). The server's doing.
+        return BadAnswer(
+            f"{what}: the server's answer is not readable HTTP ({shown(_why(err), 120)})"
+        )
+    if isinstance(err, http.client.HTTPException) and "headers" in str(err):
+        return BadAnswer(f"{what}: {shown(str(err), 120)}")
+    if isinstance(err, TimeoutError):
+        return NoAnswer(f"{what}: no answer within {timeout_seconds:g} s")
+    lost = (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError)
+    if isinstance(err, lost):
+        if may_retry and isinstance(err, http.client.RemoteDisconnected):
+            return None
+        return NoAnswer(f"{what}: connection lost ({_why(err)})")
+    return NoAnswer(f"{what}: {_why(err)}")
 
 
 def _pieces(file: io.RawIOBase, length: int, name: object) -> Iterator[memoryview]:

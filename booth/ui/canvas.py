@@ -150,7 +150,7 @@ class Canvas:
             nxt = max(floor, int(px * 0.92)) if px > floor else px - 1
             px = nxt
 
-    def text(
+    def text(  # noqa: PLR0913 (keyword-only style options, each with its default)
         self,
         text: str,
         rect: pygame.Rect,
@@ -200,7 +200,7 @@ class Canvas:
     def panel(self, rect: pygame.Rect, color: palette.Color = palette.PANEL) -> None:
         pygame.draw.rect(self.surface, color, rect, border_radius=round(2 * self.u))
 
-    def button(
+    def button(  # noqa: PLR0913 (keyword-only style options, each with its default)
         self,
         rect: pygame.Rect,
         label: str,
