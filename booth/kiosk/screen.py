@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pygame
 
-from booth.devices.ports.camera import CameraFrame
 from booth.devices.level_meter import LevelMeter
+from booth.devices.ports.camera import CameraFrame
 from booth.media.player import ClipPlayer
 from booth.session.view import View
 from booth.ui.renderer import Renderer, shows_preview
