@@ -30,6 +30,7 @@ from booth.kiosk.installed import InstalledInterviews
 from booth.kiosk.loop import Devices, Kiosk
 from booth.kiosk.recorder import Recorder, RecordingFormat
 from booth.light.controller import LightController
+from booth.media.cues import CuePlayer
 from booth.media.player import ClipPlayer
 from booth.media.spool import Spool
 from booth.privacy.scratch import choose_scratch
@@ -189,6 +190,8 @@ def assemble_kiosk(
         sealed=spool.sealing is not None and spool.sealing.encrypts,
     )
     health = Health(devices.camera, meter, disk, interviews)
+    sound = settings.sound
+    cues = CuePlayer(clips.speaker, sound.volume / 100, clips.realtime) if sound.cues else None
     return Kiosk(
         flow=flow,
         devices=devices,
@@ -206,6 +209,7 @@ def assemble_kiosk(
         installed=InstalledInterviews(interviews_dir) if interviews_dir is not None else None,
         screenshots=screenshots,
         invitations=invitations,
+        cues=cues,
     )
 
 

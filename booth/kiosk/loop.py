@@ -32,6 +32,7 @@ from booth.kiosk.recorder import Recorder
 from booth.light.controller import LightController, light_mode
 from booth.light.override import OverrideWatch
 from booth.light.record import LightRecord
+from booth.media.cues import GUARD_S, CuePlayer
 from booth.media.takefiles import TakeWriteError
 from booth.session import effects as fx
 from booth.session.codes_entry import Lockout
@@ -104,8 +105,10 @@ class Kiosk:
         installed: InstalledInterviews | None = None,
         screenshots: Path | None = None,
         invitations: InvitationStore | None = None,
+        cues: CuePlayer | None = None,
     ) -> None:
         self.flow = flow
+        self.cues = cues  # None: `[sound] cues = false`
         self.devices = devices
         self.recorder = recorder
         self.surface = surface
@@ -411,6 +414,8 @@ class Kiosk:
             elif isinstance(e, fx.ReplayTake):
                 self._replay, self._replay_asked = e, flow.clock.monotonic()
                 self._log_event("take.replay", _take_fields(e))
+            elif isinstance(e, fx.Cue):
+                self._sound_cue(e.cue)
             elif isinstance(e, fx.FinishSession):
                 self.recorder.finish_session(e.status, wall)
                 if self.invitations is not None and self._invitation:
@@ -422,6 +427,18 @@ class Kiosk:
             self.write_state()
         self.clips.follow(self.current_view(), flow.clock.monotonic())
         self._log_clip_report()
+
+    def _sound_cue(self, name: str) -> None:
+        """A cue through the speaker; one sounding during a take is noted in it, so its mux
+        takes the tone back out of the window in which the microphone may hear it."""
+        if self.cues is None:
+            return
+        now_ns = self.flow.clock.monotonic_ns()
+        cue = self.cues.play(name)
+        end_ns = now_ns + round((cue.seconds + GUARD_S) * 1e9)
+        for hz in cue.hz:
+            self.recorder.tone_sounded(hz, now_ns, end_ns)
+        self._log_event("cue", {"cue": name})
 
     def _screen_changed(self) -> None:
         self._last_screen = self.flow.screen
@@ -483,6 +500,8 @@ class Kiosk:
     def close(self) -> None:
         """Stop: a session still open ends as ended-early with what it recorded."""
         self._apply(self.flow.shutdown())
+        if self.cues is not None:
+            self.cues.close()
         self.clips.close()
         self._log_clip_report()
         self.recorder.close()
