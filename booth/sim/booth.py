@@ -49,6 +49,7 @@ from booth.sim.calibration import calibrate_simulated
 from booth.sim.camera import SimCamera
 from booth.sim.clock import VirtualClock
 from booth.sim.pins import sim_pin_factory
+from booth.sim.room import Room
 from booth.sim.scenarios import RING_LUX_AT_FULL
 from booth.sim.virtual_speaker import VirtualSpeaker
 from booth.sim.world import SimWorld
@@ -229,10 +230,13 @@ def build_sim_booth(
     world.install_alsa_config()
     assert world.mic is not None
     # After the microphone's: the speaker adds its ALSA file to ALSA_CONFIG_PATH.
-    sim_speaker = VirtualSpeaker(state / "speaker", paced=realtime)
+    sim_speaker = VirtualSpeaker(state / "speaker", paced=realtime, clock_ns=clock.monotonic_ns)
     sim_speaker.install()
     speaker = Speaker(sim_speaker.device, open_pcm=sim_speaker.open_pcm)
     speaker.latency_s = sim_speaker.latency_s(speaker.buffer_frames)
+    if sim_speaker.played is not None:
+        # In virtual time the microphone hears the speaker through the booth's air.
+        world.mic.sounds.append(Room(sim_speaker.played.sound_at).heard)
     mic = Microphone(
         world.mic_device, rate=rec.audio_rate, period_frames=world.period_frames, stamps=world.mic
     )
