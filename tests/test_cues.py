@@ -266,3 +266,38 @@ def test_the_virtual_speaker_keeps_the_virtual_time_of_what_it_plays(tmp_path):
     capture = sim.captured()
     assert len(capture) >= 2 * len(beep)
     assert np.array_equal(capture[: len(beep)], beep)
+
+
+def test_in_real_time_a_cue_plays_on_its_own_thread_and_the_frame_does_not_wait(tmp_path):
+    """On a booth the speaker's writes block while its buffer is full (here: the simulator's
+    paced speaker, which runs out and blocks as a sound card does)."""
+    import time
+
+    from booth.devices.speaker import Speaker
+    from booth.media.cues import CuePlayer
+
+    sim = VirtualSpeaker(tmp_path / "spk", paced=True)
+    sim.install()
+    speaker = Speaker(sim.device, open_pcm=sim.open_pcm)
+    cues = CuePlayer(speaker, volume=0.2, realtime=True)
+    try:
+        began = time.monotonic()
+        cues.play("stop")
+        assert time.monotonic() - began < 0.02  # the kiosk's frame goes on at once
+        # Its first beep (the last buffer of sound waits in the `file` plugin until more comes
+        # or the speaker closes: the simulator's, not a card's).
+        tone = synthesise("stop", RATE, 2, volume=0.2)[:, 0]
+        beep = tone[np.flatnonzero(tone)[0] : round(0.1 * RATE)]
+        heard = np.zeros(0, np.int16)
+        while time.monotonic() - began < 3:
+            time.sleep(0.05)
+            heard = sim.captured()[:, 0]
+            sounding = np.flatnonzero(heard)
+            if len(sounding) and len(heard) >= sounding[0] + len(beep):
+                break
+        first = int(np.flatnonzero(heard)[0])
+        assert np.array_equal(heard[first : first + len(beep)], beep)
+    finally:
+        cues.close()
+        speaker.close()
+        sim.close()
