@@ -246,7 +246,8 @@ class Sound:
     cues: beep on each number of the 3-2-1, as recording starts, at the time warning and at the
     stop (through the speaker the clips use; each one also goes to events.jsonl).
     volume: the cues' loudness in percent of the speaker's full scale (their peak); the
-    default 15 is about as loud as speech in a recruiter's clip. 0 keeps them silent.
+    default 15 is about as loud as speech in a recruiter's clip. 0 keeps them silent (the
+    events are still written).
     """
 
     cues: bool = True

@@ -151,7 +151,8 @@ def read_tones(path: Path, sample_rate: int) -> list[tuple[float, int, int]]:
     """``(hz, start_ns, end_ns)`` from ``tones.txt``: complete, plausible lines only (a tone the
     take's sample rate can hold, a window of at most a minute), at most MAX_TONES."""
     try:
-        text = path.read_text(encoding="ascii", errors="replace")
+        with open(path, "rb") as f:
+            text = f.read(MAX_TONES * 64).decode("ascii", errors="replace")  # lines are < 64 B
     except FileNotFoundError:
         return []
     tones: list[tuple[float, int, int]] = []
