@@ -240,6 +240,21 @@ class Simulation:
 
 
 @dataclass(frozen=True)
+class Sound:
+    """`[sound]`: the short cues that guide a candidate who is looking at the camera.
+
+    cues: beep on each number of the 3-2-1, as recording starts, at the time warning and at the
+    stop (through the speaker the clips use; each one also goes to events.jsonl).
+    volume: the cues' loudness in percent of the speaker's full scale (their peak); the
+    default 15 is about as loud as speech in a recruiter's clip. 0 keeps them silent (the
+    events are still written).
+    """
+
+    cues: bool = True
+    volume: int = 15
+
+
+@dataclass(frozen=True)
 class Help:
     """How a candidate reaches staff, shown on the help screen (`[help]`).
 
@@ -273,6 +288,7 @@ class Settings:
     privacy: Privacy = field(default_factory=Privacy)
     sync: dict[str, Any] = field(default_factory=dict)  # checked by the sync agent
     help: Help = field(default_factory=Help)
+    sound: Sound = field(default_factory=Sound)
 
 
 def load_settings(path: Path | None) -> Settings:
@@ -313,6 +329,7 @@ def load_settings(path: Path | None) -> Settings:
         privacy=_privacy(root.table("privacy")),
         sync=_sync(root),
         help=_help(root.table("help"), languages or defaults.languages),
+        sound=_sound(root.table("sound")),
     )
     root.finish()
     if toml.problems:
@@ -637,6 +654,25 @@ def _per_language(t: Table, key: str, languages: tuple[str, ...]) -> dict[str, s
         else:
             texts[lang] = text.strip()
     return texts
+
+
+def _sound(t: Table | None) -> Sound:
+    d = Sound()
+    if t is None:
+        return d
+    sound = Sound(
+        cues=t.boolean("cues", d.cues),
+        volume=t.integer(
+            "volume",
+            d.volume,
+            minimum=0,
+            maximum=100,
+            expected="a whole percent of the speaker's full scale, 0 to 100 (15 is about as "
+            "loud as speech in a clip)",
+        ),
+    )
+    t.finish()
+    return sound
 
 
 def _help(t: Table | None, languages: tuple[str, ...]) -> Help:

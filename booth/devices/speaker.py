@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import errno
 import logging
+import threading
 import time
 from collections.abc import Callable
 from typing import Any
@@ -96,22 +97,26 @@ class Speaker:
         self.buffer_frames = int(info.get("buffer_size", period_frames * periods))
         self.can_pause = bool(info.get("can_pause", False))
         self._pending = np.zeros((0, channels), np.int16)
+        # The clip player's feeder and the cue player's thread both play: one write at a time.
+        self._lock = threading.RLock()
 
     def play(self, samples: np.ndarray) -> None:
         """Queue (n, channels) int16 samples; whole periods go to ALSA (blocking while its
         buffer is full, which is what paces playback on a sound card), the rest waits."""
-        pending = np.concatenate([self._pending, samples]) if len(self._pending) else samples
-        whole = len(pending) - len(pending) % self.period_frames
-        if whole:
-            self._write(np.ascontiguousarray(pending[:whole]).tobytes())
-        self._pending = pending[whole:]
+        with self._lock:
+            pending = np.concatenate([self._pending, samples]) if len(self._pending) else samples
+            whole = len(pending) - len(pending) % self.period_frames
+            if whole:
+                self._write(np.ascontiguousarray(pending[:whole]).tobytes())
+            self._pending = pending[whole:]
 
     def flush(self) -> None:
         """Send the last partial period, padded with silence."""
-        if len(self._pending):
-            pad = np.zeros((self.period_frames - len(self._pending), self.channels), np.int16)
-            self._write(np.concatenate([self._pending, pad]).tobytes())
-            self._pending = self._pending[:0]
+        with self._lock:
+            if len(self._pending):
+                pad = np.zeros((self.period_frames - len(self._pending), self.channels), np.int16)
+                self._write(np.concatenate([self._pending, pad]).tobytes())
+                self._pending = self._pending[:0]
 
     def unplayed_frames(self) -> int:
         """Frames given to `play` that the speaker has not played yet."""

@@ -38,6 +38,7 @@ from booth.kiosk.recorder import Recorder, RecordingFormat
 from booth.kiosk.screen import KioskScreen
 from booth.kiosk.state_record import StateRecord
 from booth.light.controller import LightController
+from booth.media.cues import CuePlayer
 from booth.media.player import ClipPlayer
 from booth.media.spool import Spool
 from booth.privacy.scratch import choose_scratch
@@ -211,13 +212,15 @@ def assemble_kiosk(
         sealed=spool.sealing is not None and spool.sealing.encrypts,
     )
     health = Health(devices.camera, meter, disk, interviews, devices.mic, devices.speaker)
+    clips, sound = services.clips, settings.sound
+    cues = CuePlayer(clips.speaker, sound.volume / 100, clips.realtime) if sound.cues else None
     log_event = event_writer(services.events, clock)
     light = None
     if devices.light is not None:
         light = LightFollower(devices.light, services.light_controller, state)
     parts = KioskParts(
         recorder=recorder,
-        effects=EffectRunner(flow, recorder, invitations, state, log_event),
+        effects=EffectRunner(flow, recorder, invitations, state, log_event, cues),
         faults=Faults(health, log_event),
         record=StateRecord(state, clock),
         screen=KioskScreen(

@@ -13,6 +13,7 @@ from typing import Any, assert_never
 from booth.kiosk.events import LogEvent
 from booth.kiosk.recorder import Recorder
 from booth.kiosk.replay import Replay
+from booth.media.cues import GUARD_S, CuePlayer
 from booth.session import effects as fx
 from booth.session.codes_entry import Lockout
 from booth.session.flow import Flow
@@ -22,7 +23,8 @@ from booth.state import InvitationStore, write_lockout
 class EffectRunner:
     """Runs `flow`'s effects with `recorder`; the open session's invitation is kept in
     `invitations`, the wrong-code lockout in `state_dir`, and each effect goes to `log_event`.
-    `replay` is the take the review screen plays back."""
+    `replay` is the take the review screen plays back. `cues` sounds the flow's cues (None:
+    `[sound] cues = false`)."""
 
     def __init__(
         self,
@@ -31,8 +33,10 @@ class EffectRunner:
         invitations: InvitationStore,
         state_dir: Path,
         log_event: LogEvent,
+        cues: CuePlayer | None = None,
     ) -> None:
         self.flow = flow
+        self.cues = cues
         self.recorder = recorder
         self.invitations = invitations
         self.state_dir = state_dir
@@ -68,10 +72,29 @@ class EffectRunner:
             case fx.ReplayTake():
                 self.replay.ask(e, self.flow.clock.monotonic())
                 self._log_event("take.replay", take_fields(e))
+            case fx.Cue():
+                self._sound_cue(e.cue)
             case fx.FinishSession():
                 self._finish_session(e)
             case _:
                 assert_never(e)
+
+    def close(self) -> None:
+        """Stop the cues' thread (a real booth's)."""
+        if self.cues is not None:
+            self.cues.close()
+
+    def _sound_cue(self, name: str) -> None:
+        """A cue through the speaker; one sounding during a take is noted in it, so its mux
+        takes the tone back out of the window in which the microphone may hear it."""
+        if self.cues is None:
+            return
+        now_ns = self.flow.clock.monotonic_ns()
+        cue = self.cues.play(name)
+        end_ns = now_ns + round((cue.seconds + GUARD_S) * 1e9)
+        for hz in cue.hz:
+            self.recorder.tone_sounded(hz, now_ns, end_ns)
+        self._log_event("cue", {"cue": name})
 
     def _open_session(self, e: fx.OpenSession) -> None:
         wall = self.flow.clock.now()

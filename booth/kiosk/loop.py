@@ -331,6 +331,7 @@ class Kiosk:
     def close(self) -> None:
         """Stop: a session still open ends as ended-early with what it recorded."""
         self._apply(self.flow.shutdown())
+        self.effects.close()
         self.clips.close()
         self._log_clip_report()
         self.recorder.close()

@@ -216,6 +216,17 @@ class Recorder:
         if end_ns >= tail.audio_until_ns:
             self._end_tail()
 
+    def tone_sounded(self, hz: float, start_ns: int, end_ns: int) -> None:
+        """A cue's tone of `hz` may reach the microphone between `start_ns` and `end_ns`: the
+        take being recorded notes it, and its mux removes that narrow band there."""
+        if self.current is not None:
+            try:
+                self.current.files.add_tone(hz, start_ns, end_ns)
+            except OSError as err:
+                log.warning(
+                    "take %s: cannot note the cue's tone: %s", self.current.question_id, err
+                )
+
     def tick(self, now_ns: int) -> None:
         """Once a frame: a stopped take whose last sound does not come is muxed without it."""
         tail = self._tail

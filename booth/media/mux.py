@@ -6,6 +6,8 @@ the first output sample sits at the first frame's time (trimmed or padded with s
 the microphone's real sample rate, measured from ``audio.ts`` against CLOCK_MONOTONIC, is
 resampled to the nominal one so that a slow or fast USB clock does not drift away from the
 picture. The take ends one frame period after its last frame; the audio is cut to match.
+A cue's tone that sounded during the take (``tones.txt``) is taken back out of its window with
+a narrow band-stop (``booth.media.tones``).
 """
 
 from __future__ import annotations
@@ -22,7 +24,8 @@ import av
 import numpy as np
 
 from booth.media.take_result import TakeResult
-from booth.media.takefiles import TakeFiles, read_audio_ts, read_pts
+from booth.media.takefiles import TakeFiles, read_audio_ts, read_pts, read_tones
+from booth.media.tones import FADE_S, PAD_S, remove_tone
 from booth.privacy.files import fsync_dir, make_private
 
 log = logging.getLogger(__name__)
@@ -77,7 +80,8 @@ def measure_audio_timing(
 
 class AlignedAudio:
     """The take's audio re-sampled onto the video timeline: output sample j is the sound at
-    ``first_frame_ns + j / sample_rate`` seconds; silence where the mic has no sample."""
+    ``first_frame_ns + j / sample_rate`` seconds; silence where the mic has no sample; the
+    band of each cue tone of ``tones.txt`` removed over its window."""
 
     def __init__(
         self,
@@ -100,6 +104,17 @@ class AlignedAudio:
         marks = [m for m in read_audio_ts(files.audio_ts) if m[0] < self.count]
         timing = measure_audio_timing(marks, sample_rate, correct_drift)
         self.drift = 0.0
+        # Each tone's window in output samples, and its band-stopped sound once made.
+        self._tones = [
+            (
+                hz,
+                _at(start_ns, first_frame_ns, sample_rate),
+                _at(end_ns, first_frame_ns, sample_rate),
+            )
+            for hz, start_ns, end_ns in read_tones(files.tones, sample_rate)
+            if end_ns > first_frame_ns
+        ]
+        self._stopped: dict[int, tuple[int, np.ndarray]] = {}
         if timing is None:
             log.warning("take %s: no audio, writing silence", files.path.name)
             self.count = 0
@@ -111,6 +126,27 @@ class AlignedAudio:
 
     def samples(self, first: int, count: int) -> np.ndarray:
         """Output samples ``first .. first+count`` as int16, shape (count, channels)."""
+        out = self._aligned(first, count)
+        fade = round(FADE_S * self.sample_rate)
+        for i, (_hz, start, end) in enumerate(self._tones):
+            lo, hi = max(first, start - fade), min(first + count, end + fade)
+            if lo < hi:
+                at, stopped = self._tone_removed(i)
+                out[lo - first : hi - first] = stopped[lo - at : hi - at]
+        return out
+
+    def _tone_removed(self, i: int) -> tuple[int, np.ndarray]:
+        """Tone i's window with its band removed, and where it starts (output samples); made
+        once, from the sound around the window, since the mux asks for blocks."""
+        if i not in self._stopped:
+            hz, start, end = self._tones[i]
+            pad = round(PAD_S * self.sample_rate)
+            at = max(0, start - pad)
+            around = self._aligned(at, end + pad - at)
+            self._stopped[i] = (at, remove_tone(around, self.sample_rate, hz, start - at, end - at))
+        return self._stopped[i]
+
+    def _aligned(self, first: int, count: int) -> np.ndarray:
         out = np.zeros((count, self.channels), dtype=np.int16)
         if count <= 0 or self.count == 0:
             return out
@@ -133,6 +169,10 @@ class AlignedAudio:
             b = chunk[left[ok] - lo + 1]
             out[ok] = np.rint(a + (b - a) * frac[ok]).astype(np.int16)
         return out
+
+
+def _at(ns: int, first_frame_ns: int, sample_rate: int) -> int:
+    return max(0, round((ns - first_frame_ns) * sample_rate / 1e9))
 
 
 def mux_take(

@@ -9,7 +9,10 @@ A take in progress is a hidden directory ``<session>/.take-<question_id>-<take>/
 - ``audio.pcm``: raw signed 16-bit little-endian samples, channels interleaved;
 - ``audio.ts``: one line per appended chunk, ``<first_sample_index> <timestamp_ns>``, the
   CLOCK_MONOTONIC time of that chunk's first sample, so audio/camera drift can be measured;
-- ``take.json``: question_id, take, width, height, fps, sample_rate, channels, started.
+- ``take.json``: question_id, take, width, height, fps, sample_rate, channels, started;
+- ``tones.txt`` (only when a cue sounded during the take): one line per cue tone,
+  ``<hz> <start_ns> <end_ns>``, the window on CLOCK_MONOTONIC in which the microphone may have
+  heard it; the mux takes that narrow band back out (``booth.media.tones``).
 
 Each media file only grows by whole records: a frame's bytes are written before its pts line
 and a chunk's samples before its ``audio.ts`` line, so after a kill -9 every complete line
@@ -33,6 +36,9 @@ PTS_NAME = "video.pts"
 AUDIO_NAME = "audio.pcm"
 AUDIO_TS_NAME = "audio.ts"
 META_NAME = "take.json"
+TONES_NAME = "tones.txt"
+MAX_TONES = 64
+"""More tone lines than this is not a take the booth wrote: the rest are ignored."""
 
 log = logging.getLogger(__name__)
 
@@ -69,6 +75,20 @@ class TakeFiles:
     @property
     def meta(self) -> Path:
         return self.path / META_NAME
+
+    @property
+    def tones(self) -> Path:
+        return self.path / TONES_NAME
+
+    def add_tone(self, hz: float, start_ns: int, end_ns: int) -> None:
+        """Note a cue's tone that the microphone may hear between `start_ns` and `end_ns`.
+
+        Not fsync'ed: a power cut within the second loses only the band-stop, never sound."""
+        fd = os.open(self.tones, os.O_WRONLY | os.O_CREAT | os.O_APPEND, FILE_MODE)
+        try:
+            os.write(fd, f"{hz:.3f} {int(start_ns)} {int(end_ns)}\n".encode("ascii"))
+        finally:
+            os.close(fd)
 
     def create(self, **take_json_fields: object) -> TakeFiles:
         """Make the directory (0700) and write ``take.json`` durably (file and directory
@@ -125,6 +145,29 @@ def read_audio_ts(path: Path) -> list[tuple[int, int]]:
         except ValueError:
             break
     return marks
+
+
+def read_tones(path: Path, sample_rate: int) -> list[tuple[float, int, int]]:
+    """``(hz, start_ns, end_ns)`` from ``tones.txt``: complete, plausible lines only (a tone the
+    take's sample rate can hold, a window of at most a minute), at most MAX_TONES."""
+    try:
+        with open(path, "rb") as f:
+            text = f.read(MAX_TONES * 64).decode("ascii", errors="replace")  # lines are < 64 B
+    except FileNotFoundError:
+        return []
+    tones: list[tuple[float, int, int]] = []
+    for line in text.split("\n")[:-1][:MAX_TONES]:
+        parts = line.split()
+        try:
+            hz, start, end = float(parts[0]), int(parts[1]), int(parts[2])
+        except (IndexError, ValueError):
+            log.warning("%s: line %r ignored", path, line[:80])
+            continue
+        if len(parts) == 3 and 20 <= hz < sample_rate / 2 and 0 < end - start <= 60 * 10**9:
+            tones.append((hz, start, end))
+        else:
+            log.warning("%s: line %r ignored", path, line[:80])
+    return tones
 
 
 def write_json_atomic(path: Path, data: dict) -> None:

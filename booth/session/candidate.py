@@ -57,6 +57,7 @@ class Candidate:
     return_screen: Screen | None = None  # the screen under an overlay
     paused_left: float | None = None  # a timer held while help is open
     inactive_end: float = 0.0  # monotonic seconds: "are you still there?" ends the session
+    cues_sounded: set[str] = field(default_factory=set)  # this 3-2-1's or take's (session.cues)
 
     @property
     def step(self) -> Step:

@@ -93,6 +93,14 @@ class RecordLockout:
 
 
 @dataclass(frozen=True)
+class Cue:
+    """Sound a short cue through the booth's speaker (`booth.session.cues` says when): one of
+    `CUE_NAMES`. The kiosk plays it when `[sound] cues` is on and writes a `cue` event."""
+
+    cue: str
+
+
+@dataclass(frozen=True)
 class Event:
     """One line for events.jsonl and the journal. Never carries an invitation code."""
 
@@ -109,5 +117,6 @@ Effect = (
     | ReplayTake
     | FinishSession
     | RecordLockout
+    | Cue
     | Event
 )

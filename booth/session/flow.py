@@ -17,7 +17,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any, assert_never
 
-from booth.session import arrival, clips, code_screen, overlays, questions
+from booth.session import arrival, clips, code_screen, cues, overlays, questions
 from booth.session.candidate import Candidate
 from booth.session.clock import Clock
 from booth.session.codes_entry import InvitationUses, Lockout, NoUses
@@ -179,6 +179,7 @@ class Flow:
             return out
         if c.screen == Screen.CODE:
             code_screen.tick_code(self)
+        cues.tick(self, out)
         # A microsecond of slack: frame times are whole nanoseconds, timers are float seconds.
         if c.paused_left is None and now >= c.timer_end - 1e-6:
             self._timer_ended(out)

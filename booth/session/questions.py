@@ -3,6 +3,7 @@ recording and its review, and what becomes of every take (kept, retaken, or left
 
 from __future__ import annotations
 
+from booth.session import cues
 from booth.session.clips import replay_clip, toggle_pause
 from booth.session.control import FlowControl
 from booth.session.effects import (
@@ -94,6 +95,7 @@ def on_think(flow: FlowControl, action: str, value: str | None, out: list[Effect
 def enter_countdown(flow: FlowControl, out: list[Effect]) -> None:
     flow.start_timer(flow.timing.countdown_seconds)
     flow.goto(Screen.COUNTDOWN, out, question=flow.candidate.step.id)
+    cues.start_countdown(flow, out)
 
 
 def on_countdown(flow: FlowControl, action: str, value: str | None, out: list[Effect]) -> bool:
@@ -124,6 +126,7 @@ def on_recording(flow: FlowControl, action: str, value: str | None, out: list[Ef
 def stop_recording(flow: FlowControl, out: list[Effect]) -> None:
     """The take stops and goes to review, or is kept at once where the question has none."""
     step, take = stop_recording_quietly(flow, out)
+    cues.stop(out)
     if step.review:
         flow.goto(Screen.REVIEW, out, question=step.id, take=take)
     else:

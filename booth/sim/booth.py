@@ -207,7 +207,11 @@ def build_sim_booth(
     events = EventLog(out / "events.jsonl")
     spool = open_spool(out / "spool", clock, events, sealing)
 
-    world = world or SimulatedWorld(settings, state, seed=seed, realtime=realtime)
+    # On the kiosk's virtual clock the speaker keeps what it played when, and the microphone
+    # hears it through the booth's air (booth.sim.room).
+    world = world or SimulatedWorld(
+        settings, state, seed=seed, realtime=realtime, clock_ns=clock.monotonic_ns
+    )
     realtime = world.realtime
     room = world.room
     speaker = world.speaker()

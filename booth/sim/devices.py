@@ -44,6 +44,7 @@ from booth.sim.alsa_config import install_alsa_config
 from booth.sim.calibration import exposure_meter
 from booth.sim.camera import SimCamera
 from booth.sim.pins import sim_pin_factory
+from booth.sim.room import Room
 from booth.sim.scenarios import RING_LUX_AT_FULL
 from booth.sim.virtual_speaker import VirtualSpeaker
 from booth.sim.world import NS, SimWorld, await_sound
@@ -117,7 +118,8 @@ class SimulatedWorld:
     configuration go (None: a temporary directory, removed by `close`).
     seed: makes the candidate's sway and voice reproducible. realtime: the speaker plays at the
     pace of a sound card and the camera paces itself (a window, `booth demo`); False for a
-    headless run in virtual time.
+    headless run in virtual time. clock_ns: that virtual time (the kiosk's clock); with it the
+    speaker plays on it and the microphone hears the speaker through the room (booth.sim.room).
     """
 
     checks = WorldChecks(screen=False, speaker=False, pins_shared=False, not_checked="simulated")
@@ -129,8 +131,10 @@ class SimulatedWorld:
         *,
         seed: int = 1,
         realtime: bool = False,
+        clock_ns: Callable[[], int] | None = None,
     ) -> None:
         self.settings = settings
+        self._clock_ns = None if realtime else clock_ns
         self.seed = seed
         self.realtime = realtime
         self._work_dir = work_dir
@@ -170,8 +174,13 @@ class SimulatedWorld:
                 real=self.settings.simulation,
             )
             assert room.mic is not None
-            card = VirtualSpeaker(self.work_dir / "speaker", paced=self.realtime)
+            card = VirtualSpeaker(
+                self.work_dir / "speaker", paced=self.realtime, clock_ns=self._clock_ns
+            )
             install_alsa_config(self.work_dir, room.mic.asoundrc, card.asoundrc)
+            if self._clock_ns is not None:
+                # In virtual time the microphone hears the speaker through the booth's air.
+                room.mic.sounds.append(Room(card.sound_at).heard)
             self._room, self._card = room, card
         return self._room
 

@@ -39,6 +39,7 @@ import struct
 import termios
 import threading
 from collections import deque
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -110,6 +111,9 @@ class VirtualMic:
         self._jitter = random.Random(seed * 104729 + 3)
         self.silence = False
         """True: the microphone delivers only zeros (a dead input), for the out-of-order path."""
+        self.sounds: list[Callable[[np.ndarray], np.ndarray]] = []
+        """Other sound the microphone hears besides the voice (the speaker, through the room:
+        booth.sim.room): each gives the sound (full scale ±1) at the virtual times (ns) asked."""
         self.produced = 0
         self.overruns = 0
         self._clicks: list[int] = []
@@ -170,7 +174,12 @@ class VirtualMic:
         if self.silence:
             mono = np.zeros(n, dtype=np.int16)
         else:
-            mono = np.rint(self.voice.samples(start, n) * 32767).astype(np.int16)
+            sound = self.voice.samples(start, n)
+            if self.sounds:
+                times = self.start_ns + np.arange(start, start + n) * (1e9 / self.true_rate)
+                for heard in self.sounds:
+                    sound = sound + heard(times)
+            mono = np.rint(np.clip(sound, -1.0, 1.0) * 32767).astype(np.int16)
             self._add_clicks(mono, start)
         block = np.repeat(mono[:, None], self.channels, axis=1)
         self.produced += n

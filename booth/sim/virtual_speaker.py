@@ -19,18 +19,26 @@ The `file`/`null` PCMs never do that, so in paced mode the speaker's PCM is open
 `open_pcm`, which puts `CardPCM` (that driver's behaviour, on the card's clock) in front of
 the real ALSA PCM: the sound still goes through alsa-lib into the capture.
 
+In virtual time (`clock_ns` given, not paced) the speaker's PCM is opened through
+`VirtualTimePCM`: a card on the virtual clock that starts a write when it is made (or when what
+was written before has played) and plays it at the sample rate. It keeps when each captured
+sample left the speaker (`heard_at_ns`) and what is sounding at any moment (`sound_at`): what
+the microphone hears through the room (booth.sim.room).
+
 ALSA configuration: `asoundrc` defines the PCM; booth.sim.alsa_config writes it, with the
 virtual microphone's, into the one file ALSA_CONFIG_PATH names.
 """
 
 from __future__ import annotations
 
+import bisect
 import errno
 import fcntl
 import os
 import stat
 import threading
 import time
+from collections import deque
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -61,6 +69,8 @@ class VirtualSpeaker:
     directory: where the capture, the FIFO and the ALSA configuration file go.
     rate, channels: the format the player opens the speaker with (to read the capture back).
     paced: drain at the sample rate (real time) instead of taking everything at once.
+    clock_ns: the virtual clock (ns) the speaker plays on when not paced: it then keeps the
+    time of every sample it plays (`played`), for the room and for tests that listen.
     """
 
     def __init__(
@@ -70,6 +80,7 @@ class VirtualSpeaker:
         channels: int = 2,
         paced: bool = False,
         pcm_name: str = PCM_NAME,
+        clock_ns: Callable[[], int] | None = None,
     ) -> None:
         self.directory = Path(directory)
         self.directory.mkdir(parents=True, exist_ok=True)
@@ -77,6 +88,8 @@ class VirtualSpeaker:
         self.capture_path = self.directory / "speaker.raw"
         self.departures: list[tuple[float, int]] = []  # (monotonic s, bytes drained so far)
         self.opened_as_card = False
+        self._clock_ns = clock_ns
+        self.played: VirtualTimePCM | None = None  # in virtual time, once the speaker is open
         self._fd = -1
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -117,12 +130,22 @@ class VirtualSpeaker:
             return 0.0
         return (self._pipe_bytes / (2 * self.channels) + buffer_frames) / self.rate
 
+    def sound_at(self, times_ns: np.ndarray) -> np.ndarray:
+        """What the speaker sounded at each of `times_ns` on the virtual clock (silence while
+        it is not open on that clock): what booth.sim.room carries to the microphone."""
+        if self.played is None:
+            return np.zeros(len(times_ns))
+        return self.played.sound_at(times_ns)
+
     def open_pcm(self, **kwargs: Any) -> Any:
         """`alsaaudio.PCM(**kwargs)` on this speaker as a sound card would run it: through
-        `CardPCM` when paced (real time), the bare `file` PCM in virtual time."""
+        `CardPCM` when paced (real time), `VirtualTimePCM` on the virtual clock."""
         pcm = alsaaudio.PCM(**kwargs)
         if not self.paced:
-            return pcm
+            if self._clock_ns is None:
+                return pcm
+            self.played = VirtualTimePCM(pcm, self.rate, self.channels, self._clock_ns)
+            return self.played
         self.opened_as_card = True
         return CardPCM(pcm, int(kwargs.get("rate", self.rate)), int(kwargs.get("channels", 1)))
 
@@ -263,6 +286,97 @@ class CardPCM:
     def drop(self) -> None:
         self._appl = self._hw
         self._running = self._xrun = False
+
+    def close(self) -> None:
+        self._pcm.close()
+
+
+class VirtualTimePCM:
+    """A playback PCM as a sound card on the simulator's virtual clock would play it.
+
+    pcm: the real pyalsaaudio PCM (the `file` plugin) that the sound goes to. rate, channels:
+    its format. clock_ns: the virtual clock. keep_s: how much of the played sound is kept for
+    `sound_at` (the microphone asks for the last frame's at most).
+
+    A write starts playing when it is made, or when what was written before has played, and
+    plays at `rate`: the virtual-time counterpart of `CardPCM`. In virtual time nothing may
+    block, so a write longer than the buffer is taken at once (the player writes a frame's
+    sound at a time; a cue is written whole), and `avail` reports what a card would have.
+    """
+
+    def __init__(
+        self,
+        pcm: Any,
+        rate: int,
+        channels: int,
+        clock_ns: Callable[[], int],
+        keep_s: float = 10.0,
+    ) -> None:
+        self._pcm = pcm
+        self.rate, self.channels = rate, channels
+        self._clock_ns = clock_ns
+        self.buffer_frames = int(pcm.info()["buffer_size"])
+        self.keep_ns = int(keep_s * 1e9)
+        self.frames = 0  # frames written (the capture's length, once alsa-lib has written it)
+        self.end_ns = -(2**62)  # when what was written has played
+        # (start ns, first frame) of every write, for `heard_at_ns`; the sound of recent ones.
+        self.writes: list[tuple[int, int]] = []
+        self._firsts: list[int] = []
+        self._recent: deque[tuple[int, np.ndarray]] = deque()
+
+    def _ns(self, frames: float) -> int:
+        return round(frames * 1e9 / self.rate)
+
+    def write(self, data: bytes) -> int:
+        view = memoryview(data).cast("B")
+        written = int(self._pcm.write(data))
+        if written <= 0:
+            return written
+        now = self._clock_ns()
+        start = max(now, self.end_ns)
+        block = np.frombuffer(bytes(view[: written * 2 * self.channels]), "<i2")
+        mono = block.reshape(-1, self.channels).mean(axis=1) / 32768.0
+        self.writes.append((start, self.frames))
+        self._firsts.append(self.frames)
+        self._recent.append((start, mono))
+        while self._recent and self._recent[0][0] + self.keep_ns < now:
+            self._recent.popleft()
+        self.frames += written
+        self.end_ns = start + self._ns(written)
+        return written
+
+    def avail(self) -> int:
+        queued = max(0, round((self.end_ns - self._clock_ns()) * self.rate / 1e9))
+        return max(0, self.buffer_frames - queued)
+
+    def heard_at_ns(self, frame: int) -> int | None:
+        """When captured frame `frame` left the speaker (virtual ns), None if not played."""
+        if not self.writes or frame >= self.frames or frame < 0:
+            return None
+        i = bisect.bisect_right(self._firsts, frame) - 1
+        start, first = self.writes[i]
+        return start + self._ns(frame - first)
+
+    def sound_at(self, times_ns: np.ndarray) -> np.ndarray:
+        """What the speaker sounded at each of `times_ns` (mono, full scale ±1; 0 when silent)."""
+        out = np.zeros(len(times_ns))
+        if not len(times_ns):
+            return out
+        first, last = float(times_ns.min()), float(times_ns.max())
+        for start, mono in list(self._recent):
+            if start > last or start + self._ns(len(mono)) < first:
+                continue  # the microphone asks every period: most sounds are long over
+            k = np.rint((times_ns - start) * self.rate / 1e9).astype(np.int64)
+            inside = (k >= 0) & (k < len(mono))
+            if inside.any():
+                out[inside] += mono[k[inside]]
+        return out
+
+    def info(self) -> dict[str, Any]:
+        return dict(self._pcm.info())
+
+    def pause(self, enable: int = 1) -> int:
+        return 0  # virtual time: the player holds its own position while paused
 
     def close(self) -> None:
         self._pcm.close()
