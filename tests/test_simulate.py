@@ -234,6 +234,19 @@ def test_bad_start_time_exits_2(tmp_path, small_booth, capsys):
     assert "--start" in capsys.readouterr().err
 
 
+def test_screens_are_drawn_turned_as_the_display_settings_mount_them(tmp_path):
+    config = tmp_path / "booth.toml"
+    config.write_text(
+        'booth_id = "test-booth"\n[display]\nwidth = 800\nheight = 480\nrotation = 90\n'
+        "[recording]\nwidth = 160\nheight = 120\n",
+        encoding="utf-8",
+    )
+    assert simulate(tmp_path, config, "expect idle\nscreenshot portrait\n") == 0
+    shot = pygame.image.load(str(tmp_path / "out" / "screens" / "portrait.png"))
+    # A panel 800 wide turned a quarter: the candidate reads a picture 480 wide, 800 tall.
+    assert shot.get_size() == (480, 800)
+
+
 def test_an_expired_interview_refuses_the_code(tmp_path, small_booth):
     script = "press start\ntype 123456\npress confirm\nexpect code\nscreenshot expired\n"
     assert simulate(tmp_path, small_booth, script, "--start", "2031-01-15T10:00+01:00") == 0
