@@ -70,14 +70,20 @@ def code(c: Canvas, v: View, live: Live) -> None:
     c.panel(entry)
     shown = code_places(v.code_entry, v.code_places)
     color = palette.TEXT if v.code_entry else palette.TEXT_MUTED
+    field = entry.inflate(-round(4 * c.u), -round(2 * c.u))
+    # One size for the whole code, set by its widest form (every place a digit), so the
+    # digits do not shrink under the candidate's finger as the dashes fill up.
+    widest = code_places("0" * max(len(v.code_entry), v.code_places, 6), v.code_places)
+    size_u = c.fit(widest, field, TITLE + 3, bold=True, one_line=True).px / c.u
     c.text(
         shown,
-        entry.inflate(-round(4 * c.u), -round(2 * c.u)),
-        TITLE + 3,
+        field,
+        size_u,
         bold=True,
         color=color,
         align="center",
         valign="middle",
+        one_line=True,  # a code broken over two lines reads as two codes
     )
     message = texts.code_message(tr, v.message, v.locked_seconds)
     if message:
@@ -95,9 +101,10 @@ def code(c: Canvas, v: View, live: Live) -> None:
 
 def code_places(entry: str, places: int) -> str:
     """The typed digits, then a dash for each place still to type (as many places as the
-    installed codes have; none shown when that is not known)."""
+    installed codes have; none shown when that is not known). Up to 8 places stand two
+    spaces apart; longer codes one, so 12 digits still fit one line at body size."""
     shown = list(entry) + ["–"] * max(0, places - len(entry))
-    return "  ".join(shown)
+    return ("  " if max(places, len(entry)) <= 8 else " ").join(shown)
 
 
 def keypad(c: Canvas, area: pygame.Rect, enabled: bool) -> None:
