@@ -70,6 +70,8 @@ wait 6
 press stop
 expect review
 press retake                # q1 allows 2 takes
+expect review               # "Record again?" asks first
+press retake
 expect countdown
 wait 3
 wait 7

@@ -88,9 +88,8 @@ def simulate(
     start: datetime | None = None,
 ) -> Outcome:
     """Build a simulated booth in `out`, recover what an earlier run left, run the script."""
-    from booth.sim.booth import build_sim_booth
-
     from booth.kiosk.window import Screen
+    from booth.sim.booth import build_sim_booth
 
     out.mkdir(parents=True, exist_ok=True)
     # Drawn as the booth draws it: on the picture turned for the mounting ([display] rotation),

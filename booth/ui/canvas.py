@@ -14,13 +14,12 @@ import pygame
 
 from booth.ui import palette
 from booth.ui.fonts import FontBook
-from booth.ui.texts import Translate
+from booth.ui.texts import Translate, keep_together
 
 # Type sizes in u (hundredths of the short side).
 TITLE = 7.0
 HEADING = 5.6
 BODY = 4.4
-SMALL = 3.6
 MIN_TEXT = 3.0  # shrink-to-fit never goes below this while it can avoid it
 BUTTON_TEXT = 4.6
 
@@ -57,6 +56,16 @@ class _Set:
     px: int = 0
 
 
+def _no_orphan(lines: list[str], first: int, font: pygame.font.Font, width: int) -> None:
+    """A paragraph's last line is never one short word alone ("…spela in här just / nu."):
+    the word before it moves down with it when both fit."""
+    if len(lines) - first < 2 or " " in lines[-1] or len(lines[-1]) > 5:
+        return
+    head, _, moved = lines[-2].rpartition(" ")
+    if head and " " in head and font.size(f"{moved} {lines[-1]}")[0] <= width:
+        lines[-2:] = [head, f"{moved} {lines[-1]}"]
+
+
 class Canvas:
     """One frame being drawn: the surface, the translator, and what was drawn where."""
 
@@ -87,8 +96,9 @@ class Canvas:
         """Lines of `text` no wider than `width`, and whether a word had to be broken."""
         lines: list[str] = []
         broken = False
-        for paragraph in text.split("\n"):
+        for paragraph in keep_together(text).split("\n"):
             line = ""
+            first = len(lines)
             for word in paragraph.split(" "):
                 candidate = f"{line} {word}" if line else word
                 if font.size(candidate)[0] <= width:
@@ -106,6 +116,7 @@ class Canvas:
                     word = word[cut:]
                 line = word
             lines.append(line)
+            _no_orphan(lines, first, font, width)
         return lines, broken
 
     def _set(self, text: str, px: int, bold: bool, color: palette.Color, width: int) -> _Set:
