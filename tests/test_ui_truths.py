@@ -119,9 +119,9 @@ def test_silence_is_never_a_good_sound_level(renderers):
     view = sample_views("en")["check"]
     silent = MicLevel(rms_dbfs=-90, peak_dbfs=-90)
     words, _ = shown(renderers[(800, 480)], (800, 480), view, mic=silent)
-    assert "Sound level is good" not in words and "No sound yet: say something" in words
+    assert "Sound is good" not in words and "No sound yet: say something" in words
     words, _ = shown(renderers[(800, 480)], (800, 480), view, mic=MicLevel(-20, -8))
-    assert "Sound level is good" in words
+    assert "Sound is good" in words
 
 
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")

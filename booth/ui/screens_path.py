@@ -59,7 +59,7 @@ def code(c: Canvas, v: View, live: Live) -> None:
     locked = v.locked_seconds > 0
     if c.portrait:
         entry = pygame.Rect(area.x, area.y, area.w, round(17 * c.u))
-        msg = pygame.Rect(area.x, entry.bottom + c.gap, area.w, round(12 * c.u))
+        msg = pygame.Rect(area.x, entry.bottom + c.gap, area.w, round(20 * c.u))
         back = pygame.Rect(area.x, area.bottom - c.button_height, round(30 * c.u), c.button_height)
         pad = pygame.Rect(area.x, msg.bottom + c.gap, area.w, back.y - c.gap - msg.bottom - c.gap)
     else:
@@ -140,8 +140,8 @@ def _facts(c: Canvas, area: pygame.Rect, facts: list[tuple[str, str]], cols: int
         if i == len(facts) - 1:
             cell = pygame.Rect(area.x, area.bottom - ch, area.w, ch)
         c.panel(cell)
-        stack(c, cell.inflate(-round(5 * c.u), -round(3 * c.u)), [
-            Line(label, BODY, color=palette.TEXT_MUTED, space_after_u=0.8),
+        stack(c, cell.inflate(-round(4 * c.u), -round(1.6 * c.u)), [
+            Line(label, BODY, color=palette.TEXT_MUTED, space_after_u=0.4),
             Line(value, BODY + 0.4, bold=True),
         ], valign="middle")  # fmt: skip
 
@@ -212,7 +212,7 @@ def consent(c: Canvas, v: View, live: Live) -> None:
     body = pygame.Rect(area.x, area.y, area.w, area.h - question_h - c.gap)
     n = len(blocks)
     # Longer texts get more room, so no block has to shrink its text alone.
-    weights = [min(1.6, max(1.0, len(text) / 90)) for _, text in blocks]
+    weights = [min(2.2, max(1.0, len(text) / 80)) for _, text in blocks]
     free = (body.h if c.portrait else body.w) - (n - 1) * c.gap
     cells, at = [], body.y if c.portrait else body.x
     for weight in weights:
@@ -224,8 +224,8 @@ def consent(c: Canvas, v: View, live: Live) -> None:
         at += share + c.gap
     for cell, (label, text) in zip(cells, blocks, strict=True):
         c.panel(cell)
-        stack(c, cell.inflate(-round(4 * c.u), -round(4 * c.u)), [
-            Line(label, BODY, bold=True, color=palette.TEXT_MUTED, space_after_u=1.2),
+        stack(c, cell.inflate(-round(3 * c.u), -round(3 * c.u)), [
+            Line(label, BODY, bold=True, color=palette.TEXT_MUTED, space_after_u=0.8),
             Line(text, BODY),
         ])  # fmt: skip
     stack(c, pygame.Rect(area.x, area.bottom - question_h, area.w, question_h), [
@@ -315,9 +315,11 @@ def done_words(c: Canvas, v: View) -> tuple[str, str]:
     if v.practice_only:
         return tr("Practice done"), tr("That was a practice session. Nothing was saved or sent.")
     if outcome == "declined":
-        return tr("Nothing was recorded"), tr(
-            "{employer} is told that you said no. You are welcome back before the deadline."
-        ).format(employer=employer)
+        return tr("Nothing was recorded"), texts.sentence(
+            tr(
+                "{employer} is told that you said no. You are welcome back before the deadline."
+            ).format(employer=employer)
+        )
     ended = outcome == "ended-early"
     if v.kept_count == 0:
         headline = tr("The interview has ended") if ended else tr("The interview is over")
@@ -331,8 +333,8 @@ def done_words(c: Canvas, v: View) -> tuple[str, str]:
                    "{employer}. You do not need to do anything more.")  # fmt: skip
     body = sends.format(n=v.kept_count, employer=employer)
     if not ended:
-        body += " " + tr("{employer} will contact you about the next step.").format(
-            employer=employer
+        body += " " + texts.sentence(
+            tr("{employer} will contact you about the next step.").format(employer=employer)
         )
     return headline, body
 

@@ -144,7 +144,7 @@ def _intro_picker(c: Canvas, v: View, title: str) -> None:
     """Every intro clip watched: pick one to watch again, or go on."""
     tr = c.tr
     area = frame(c, v, tr("About the job"), [Btn(tr("Next"), "next", kind="primary")])
-    head = pygame.Rect(area.x, area.y, area.w, round(10 * c.u))
+    head = pygame.Rect(area.x, area.y, area.w, round(12 * c.u))
     c.text(tr("Watch a clip again, or press Next."), head, BODY, color=palette.TEXT_MUTED,
            valign="middle")  # fmt: skip
     rows = pygame.Rect(area.x, head.bottom + c.gap, area.w, area.bottom - head.bottom - c.gap)
@@ -210,7 +210,7 @@ def question(c: Canvas, v: View, live: Live) -> None:
         clip = pygame.Rect(area.x, area.y, area.w, round(area.h * 0.45))
         rest = pygame.Rect(area.x, clip.bottom + c.gap, area.w, area.bottom - clip.bottom - c.gap)
     else:
-        clip = pygame.Rect(area.x, area.y, round(area.w * 0.55), area.h)
+        clip = pygame.Rect(area.x, area.y, round(area.w * 0.48), area.h)
         rest = pygame.Rect(clip.right + 2 * c.gap, area.y, area.w - clip.w - 2 * c.gap, area.h)
     shown = _clip(c, clip, v, "", live)
     if not c.portrait:
@@ -243,22 +243,33 @@ def think(c: Canvas, v: View, live: Live) -> None:
         more = tr("I need more time (+{time})").format(time=texts.duration(tr, v.more_time_seconds))
         buttons.insert(0, Btn(more, "more_time", left=True))
     area = frame(c, v, question_label(c, v), buttons)
-    timer_h = round(26 * c.u)
-    text_area = pygame.Rect(area.x, area.y, area.w, area.h - timer_h - c.gap)
-    lines = [Line(v.question_text, TITLE - 0.6, bold=True, space_after_u=3)]
+    notes = []
     if v.more_time_added:
         added = tr("You got {time} more to think.").format(
             time=texts.duration(tr, v.more_time_added)
         )
-        lines.append(Line(added, BODY, bold=True, space_after_u=1.5))
+        notes.append(Line(added, BODY, bold=True, space_after_u=2))
     # Said before it happens: nobody is filmed now, and the camera starts without a press.
-    lines += [
+    notes += [
         Line(tr("Nothing is recorded now."), BODY, bold=True, space_after_u=1),
         Line(tr("When the time runs out, recording starts by itself. Ready sooner? Press "
                 "Start now."), BODY, color=palette.TEXT_MUTED),
     ]  # fmt: skip
-    stack(c, text_area, lines, valign="middle")
+    timer_h = round((26 if c.portrait else 30) * c.u)
+    text_area = pygame.Rect(area.x, area.y, area.w, area.h - timer_h - c.gap)
     timer = pygame.Rect(area.x, area.bottom - timer_h, area.w, timer_h)
+    question = [Line(v.question_text, TITLE - 0.6, bold=True, space_after_u=3)]
+    if c.portrait:
+        stack(c, text_area, question + notes, valign="middle")
+    else:
+        # The notes stand beside the clock they are about, leaving the question its size.
+        stack(c, text_area, question, valign="middle")
+        clock_w = round(timer.w * 0.4)
+        beside = pygame.Rect(
+            timer.x + clock_w + 2 * c.gap, timer.y, timer.w - clock_w - 2 * c.gap, timer.h
+        )
+        stack(c, beside, notes, valign="middle")
+        timer.w = clock_w
     stack(c, timer, [
         Line(tr("Time to think"), BODY, color=palette.TEXT_MUTED, space_after_u=0.5),
         Line(texts.clock(v.seconds_left), TITLE * 2, bold=True),

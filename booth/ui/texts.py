@@ -99,6 +99,12 @@ def code_message(tr: Translate, message: str | None, locked_seconds: float) -> s
     return tr(msgid).format(seconds=wait, time=duration(tr, wait))
 
 
+def sentence(text: str) -> str:
+    """`text` with a capital first letter: a sentence may begin with a name filled in, such as
+    the default "arbetsgivaren" ("the employer")."""
+    return text[:1].upper() + text[1:]
+
+
 def seconds_up(seconds: float) -> int:
     """Whole seconds left, rounded up and at least 1: a wait never reads "0 seconds"."""
     return max(1, math.ceil(seconds - 1e-9))

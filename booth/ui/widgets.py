@@ -90,6 +90,10 @@ def top_bar(c: Canvas, view: View, title: str) -> pygame.Rect:
     widths = [c.button_width(label, BODY) for label, _ in buttons]
     room = round(bar.w * 0.75) - c.gap * len(buttons)
     if sum(widths) > room:
+        # Too many for 3/4 of the bar (a narrow portrait screen): the buttons take the whole
+        # bar at full size, and the title its own row below.
+        room = bar.w - c.gap * (len(buttons) - 1)
+    if sum(widths) > room:
         widths = [max(round(14 * c.u), w * room // sum(widths)) for w in widths]
     right = bar.right
     for (label, action), w in zip(buttons, widths, strict=True):
@@ -98,9 +102,10 @@ def top_bar(c: Canvas, view: View, title: str) -> pygame.Rect:
         right -= c.gap
     title_rect = pygame.Rect(bar.x, bar.y, max(1, right - bar.x), bar_h)
     top = bar.bottom + c.gap
-    if title and c.fit(title, title_rect, BODY, bold=True).px < c.px(BODY):
-        # Beside the buttons the title would shrink below body size (a narrow portrait bar):
-        # it gets a row of its own under them instead.
+    beside = c.fit(title, title_rect, BODY, bold=True) if title else None
+    if beside is not None and (beside.px < c.px(BODY) or len(beside.rows) > 1):
+        # Beside the buttons the title would shrink below body size or break over lines (a
+        # narrow portrait bar): it gets a row of its own under them instead.
         title_rect = pygame.Rect(inner.x, top, inner.w, c.text_height(title, inner.w, BODY, True))
         top = title_rect.bottom + c.gap
     c.text(title, title_rect, BODY, bold=True, color=palette.TEXT_MUTED, valign="middle")
@@ -236,7 +241,7 @@ def mic_meter(c: Canvas, area: pygame.Rect, mic: MicLevel | None) -> pygame.Rect
             palette.METER_QUIET,
         )
     else:
-        status, color, fill = c.tr("Sound level is good"), palette.TEXT, palette.METER_GOOD
+        status, color, fill = c.tr("Sound is good"), palette.TEXT, palette.METER_GOOD
     bar_h = max(8, round(4 * c.u))
     text_area = pygame.Rect(area.x, area.y, area.w, max(1, area.h - bar_h - c.gap // 2))
     used = c.text(status, text_area, BODY, color=color, valign="bottom")
