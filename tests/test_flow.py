@@ -976,6 +976,22 @@ def test_i_need_more_time_adds_the_interviews_extra_think_time_once_per_question
     assert Booth().to_question_1().press("next").flow.view().more_time_seconds == 0
 
 
+def test_i_need_more_time_is_confirmed_and_offered_on_the_practice_too():
+    b = Booth(interview=Interview(extra_think_seconds=30)).to_check().press("next")
+    assert b.screen == "practice"
+    b.press("record")  # the practice's think time, as in a real question
+    assert b.screen == "think" and b.flow.view().more_time_seconds == 30
+    assert b.flow.view().more_time_added == 0
+    b.press("more_time")
+    assert b.flow.view().more_time_added == 30  # the screen says what was added
+
+
+def test_the_time_limit_notice_knows_which_question_it_was():
+    b = Booth().to_question_1().press("next").press("record").wait(3).wait(30)
+    v = b.flow.view()
+    assert b.screen == "review" and v.limit_reached and v.limit_question == 1
+
+
 def test_watch_again_on_the_intro_plays_the_picked_clip_and_only_it():
     iv = Interview(
         intro_clips=(Path("a.mp4"), Path("b.mp4")),

@@ -239,9 +239,9 @@ def check(c: Canvas, v: View, live: Live) -> None:
     title = tr("Check how you look and sound")
     go = Btn(tr("Looks good, continue"), "next", kind="primary")
     tips = [
-        Line(tr("Say your name and watch the bar move."), BODY, bold=True, space_after_u=2.4),
+        Line(tr("Say your name and watch the bar move."), BODY, bold=True, space_after_u=1.6),
         Line("• " + tr("Eyes on the dashed line, face inside the oval."), BODY,
-             space_after_u=1.4),
+             space_after_u=1),
         Line("• " + tr("When you answer, look into the camera above the screen."), BODY),
     ]  # fmt: skip
     mh = meter_height(c)
@@ -257,7 +257,7 @@ def check(c: Canvas, v: View, live: Live) -> None:
         # The preview takes the whole height; the button sits under the tips.
         area = top_bar(c, v, title)
         pv = fit_aspect(
-            pygame.Rect(area.x, area.y, round(area.w * 0.56), area.h), frame_aspect(live.preview)
+            pygame.Rect(area.x, area.y, round(area.w * 0.52), area.h), frame_aspect(live.preview)
         )
         pv.x = area.x
         shown = preview(c, pv, live.preview, guide=True)

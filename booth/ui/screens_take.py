@@ -228,12 +228,12 @@ def next_step(c: Canvas, v: View, go: str) -> str:
     """What the question's button starts, or why it is not ready yet."""
     tr = c.tr
     if v.clip_playing and v.clip_path:
-        return tr("{button} is ready when the clip ends.").format(button=go)
+        return tr("You can press {button} when the clip has ended.").format(button=go)
     if v.clip_playing:
-        return tr("{button} is ready when the question has been read.").format(button=go)
+        return tr("You can press {button} when the question has been read.").format(button=go)
     if v.think_seconds:
-        return tr("{button} starts your time to think.").format(button=go)
-    return tr("{button} starts the 3-2-1, then recording.").format(button=go)
+        return tr("Press {button} to start your time to think.").format(button=go)
+    return tr("Press {button} to start the 3-2-1. Then recording starts.").format(button=go)
 
 
 def think(c: Canvas, v: View, live: Live) -> None:
