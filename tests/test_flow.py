@@ -539,6 +539,19 @@ def test_a_fault_ends_the_session_and_shows_out_of_order_until_cleared():
     assert b.screen == "idle"
 
 
+def test_out_of_order_offers_help_and_back_leads_to_the_start_once_the_fault_is_gone():
+    b = Booth()
+    b.effects += b.flow.fault("camera")
+    b.press("help")
+    assert b.screen == "help" and b.flow.view().return_screen == "out-of-order"
+    b.press("back")
+    assert b.screen == "out-of-order"
+    b.press("help")
+    b.effects += b.flow.clear_fault()
+    b.press("back")
+    assert b.screen == "idle"
+
+
 def test_a_take_cut_short_is_kept():
     iv = Interview(practice=None, questions=(Q("q1", {"sv": "a"}, review=False),))
     b = Booth(interview=iv).to_check().press("next").press("next").press("record").wait(3)
