@@ -186,7 +186,7 @@ def test_the_closed_screen_shows_todays_hours_the_next_opening_and_help(renderer
 @pytest.mark.parametrize(
     ("sync", "privacy", "expected"),
     [
-        ("", "", "The booth deletes your answers 3 days after City of Gothenburg has confirmed"),
+        ("", "", "The booth deletes your answers 3 days after City of Gothenburg has them."),
         ("retention_hours = 36\n", "", "deletes your answers 36 hours after City of Gothenburg"),
         ("retention_hours = 0\n", "", "deletes your answers as soon as City of Gothenburg"),
     ],
@@ -203,7 +203,7 @@ def test_the_consent_text_is_built_from_the_booths_settings(
     words, _ = shown(renderers[(800, 480)], (800, 480), view)
     keeping = next(w for w in words if w.startswith("The booth deletes"))
     assert expected in keeping
-    assert "City of Gothenburg keeps them as your invitation describes." in keeping
+    assert "Your invitation says how long City of Gothenburg keeps them." in keeping
 
 
 def test_consent_names_encryption_only_when_the_booth_has_that_setting(renderers):

@@ -97,13 +97,13 @@ def test_the_think_screen_says_nothing_is_recorded_and_recording_starts_by_itsel
 
 def test_the_question_says_what_next_starts_and_why_it_is_not_ready(renderers):
     shown = words(renderers[(800, 480)], (800, 480), sample("en", "question"))
-    assert "Press Next to start your time to think." in shown
+    assert "Press “Next” to start your time to think." in shown
     one_take = words(renderers[(800, 480)], (800, 480), sample("en", "question-one-take"))
-    assert "Press I'm ready to start the 3-2-1. Then recording starts." in one_take
+    assert "Press “I'm ready” to start the 3-2-1. Then recording starts." in one_take
     playing = sample("sv", "question-clip-playing")
     boxes, hits = drawn(renderers[(800, 480)], (800, 480), playing)
     assert "next" not in {h.action for h in hits}  # greyed out while the clip plays…
-    assert "Du kan trycka på Nästa när klippet är slut." in [b.text for b in boxes]  # …and why
+    assert "Du kan trycka på ”Nästa” när klippet är slut." in [b.text for b in boxes]  # …and why
 
 
 @pytest.mark.parametrize(

@@ -62,7 +62,7 @@ def _no_orphan(lines: list[str], first: int, font: pygame.font.Font, width: int)
     if len(lines) - first < 2 or " " in lines[-1] or len(lines[-1]) > 5:
         return
     head, _, moved = lines[-2].rpartition(" ")
-    if head and " " in head and font.size(f"{moved} {lines[-1]}")[0] <= width:
+    if head and font.size(f"{moved} {lines[-1]}")[0] <= width:
         lines[-2:] = [head, f"{moved} {lines[-1]}"]
 
 

@@ -214,13 +214,13 @@ def consent_keeping(
     """The consent screen's "how long it is kept", from the booth's real settings."""
     after = retention(tr, retention_hours)
     if after:
-        text = tr(
-            "The booth deletes your answers {time} after {employer} has confirmed receiving them."
-        ).format(time=after, employer=employer)
+        text = tr("The booth deletes your answers {time} after {employer} has them.").format(
+            time=after, employer=employer
+        )
     else:
-        text = tr(
-            "The booth deletes your answers as soon as {employer} has confirmed receiving them."
-        ).format(employer=employer)
+        text = tr("The booth deletes your answers as soon as {employer} has them.").format(
+            employer=employer
+        )
     if encrypted is True:
         text += " " + tr("Until then they are stored encrypted on the booth.")
     elif encrypted is False:
@@ -228,5 +228,5 @@ def consent_keeping(
     return (
         text
         + " "
-        + tr("{employer} keeps them as your invitation describes.").format(employer=employer)
+        + tr("Your invitation says how long {employer} keeps them.").format(employer=employer)
     )
