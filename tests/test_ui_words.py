@@ -13,6 +13,8 @@ os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
 import pygame
 import pytest
 
+from booth.config.settings import load_settings
+from booth.kiosk.build import consent_facts
 from booth.session.view import View
 from booth.ui.canvas import BODY
 from booth.ui.renderer import Renderer
@@ -168,6 +170,14 @@ def test_the_done_screen_follows_what_happened_and_the_settings(renderers):
     declined = words(renderers[size], size, sample("sv", "done-declined"))
     assert "Inget spelades in" in declined
     assert any(w.startswith("Arbetsgivaren får veta att du sa nej.") for w in declined)
+
+
+def test_sends_by_itself_is_said_exactly_when_sync_has_an_url(tmp_path):
+    config = tmp_path / "booth.toml"
+    config.write_text("[sync]\nretention_hours = 36\n", encoding="utf-8")
+    assert not consent_facts(load_settings(config)).sends_by_itself
+    config.write_text('[sync]\nurl = "https://example.org/files/"\n', encoding="utf-8")
+    assert consent_facts(load_settings(config)).sends_by_itself
 
 
 def test_i_need_more_time_confirms_what_it_added(renderers):
