@@ -178,8 +178,7 @@ def test_the_kiosk_states_the_booths_own_retention_help_and_hours(tmp_path):
         booth.kiosk.render()
         words = [b.text for b in booth.kiosk.renderer.text_boxes]
         assert any(
-            "deletes your answers 36 hours after Kommunen Exempelstad has them." in w
-            for w in words
+            "deletes your answers 36 hours after Kommunen Exempelstad has them." in w for w in words
         )
         assert run_script(booth, parse_script("press help\nexpect help\n"), "s").exit_code == 0
         booth.kiosk.render()
