@@ -132,11 +132,11 @@ def intro(c: Canvas, v: View, live: Live) -> None:
     if v.clip_paused:
         hint = tr("Paused. Press Play to go on watching.")
     elif v.clip_skippable:
-        hint = tr("You have seen this clip before: Skip ends it.")
+        hint = tr("You have seen this clip before. Press “Skip” to go on.")
     elif v.clip_played:
-        hint = tr("Press Next when you are ready.")
+        hint = tr("Press “Next” when you are ready.")
     else:
-        hint = tr("Watch the whole clip; Next is ready when it ends.")
+        hint = tr("Watch the whole clip. Then you can press “Next”.")
     c.text(hint, status, BODY, color=palette.TEXT_MUTED, align="center", valign="middle")
 
 
@@ -145,7 +145,7 @@ def _intro_picker(c: Canvas, v: View, title: str) -> None:
     tr = c.tr
     area = frame(c, v, tr("About the job"), [Btn(tr("Next"), "next", kind="primary")])
     head = pygame.Rect(area.x, area.y, area.w, round(12 * c.u))
-    c.text(tr("Watch a clip again, or press Next."), head, BODY, color=palette.TEXT_MUTED,
+    c.text(tr("Watch a clip again, or press “Next”."), head, BODY, color=palette.TEXT_MUTED,
            valign="middle")  # fmt: skip
     rows = pygame.Rect(area.x, head.bottom + c.gap, area.w, area.bottom - head.bottom - c.gap)
     n = len(v.intro_titles)
@@ -228,12 +228,12 @@ def next_step(c: Canvas, v: View, go: str) -> str:
     """What the question's button starts, or why it is not ready yet."""
     tr = c.tr
     if v.clip_playing and v.clip_path:
-        return tr("You can press {button} when the clip has ended.").format(button=go)
+        return tr("You can press “{button}” when the clip has ended.").format(button=go)
     if v.clip_playing:
-        return tr("You can press {button} when the question has been read.").format(button=go)
+        return tr("You can press “{button}” when the question has been read.").format(button=go)
     if v.think_seconds:
-        return tr("Press {button} to start your time to think.").format(button=go)
-    return tr("Press {button} to start the 3-2-1. Then recording starts.").format(button=go)
+        return tr("Press “{button}” to start your time to think.").format(button=go)
+    return tr("Press “{button}” to start the 3-2-1. Then recording starts.").format(button=go)
 
 
 def think(c: Canvas, v: View, live: Live) -> None:
@@ -253,7 +253,7 @@ def think(c: Canvas, v: View, live: Live) -> None:
     notes += [
         Line(tr("Nothing is recorded now."), BODY, bold=True, space_after_u=1),
         Line(tr("When the time runs out, recording starts by itself. Ready sooner? Press "
-                "Start now."), BODY, color=palette.TEXT_MUTED),
+                "“Start now”."), BODY, color=palette.TEXT_MUTED),
     ]  # fmt: skip
     timer_h = round((26 if c.portrait else 30) * c.u)
     text_area = pygame.Rect(area.x, area.y, area.w, area.h - timer_h - c.gap)
