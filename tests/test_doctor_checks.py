@@ -53,6 +53,7 @@ CHECKS = [
     "occupied",
     "disk",
     "privacy",
+    "help",
     "spool access",
     "swap",
     "clock",
@@ -541,3 +542,18 @@ def test_an_autofocus_camera_reports_its_lens_and_a_failed_focus_warns(tmp_path)
     failed = camera_check(camera_with_lens("failed, lens at 1.00 dioptres (1.00 m)"))
     assert failed.result == WARN and "autofocus found no sharp picture" in failed.detail
     assert '[camera] focus = "distance"' in failed.fix
+
+
+def test_doctor_warns_when_candidates_are_told_no_way_to_reach_staff(tmp_path):
+    settings = load_settings(sim_booth(tmp_path))
+    check = checks.help_check(settings)
+    assert check.result == WARN and "[help] not set" in check.detail
+    assert "Ask the staff here for help." in check.detail and "[help] text" in check.fix
+    helped = load_settings(
+        sim_booth(tmp_path, '[help]\ntext = { sv = "Ring på klockan." }\nphone = "031-1"\n')
+    )
+    check = checks.help_check(helped)
+    assert check.result == WARN and "text has no en" in check.detail
+    helped = load_settings(sim_booth(tmp_path, '[help]\ntext = "Ring the bell."\n'))
+    check = checks.help_check(helped)
+    assert check.result == PASS and check.detail == "the help screen shows text (all)"

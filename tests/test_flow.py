@@ -124,6 +124,10 @@ class Booth:
         self.effects += self.flow.handle(action, value)
         return self
 
+    def retake(self):
+        """Record again, and answer "yes" when the review asks first."""
+        return self.press("retake").press("retake")
+
     def type(self, digits):
         for d in digits:
             self.press("digit", d)
@@ -400,15 +404,34 @@ def test_retake_is_allowed_while_takes_remain_and_discards_the_reviewed_take():
     v = b.flow.view()
     assert (v.take_number, v.max_takes, v.takes_left, v.can_retake) == (1, 2, 1, True)
     b.press("retake")
+    # Asked first (issue 27.4): nothing is deleted until the candidate says yes.
+    assert b.screen == "review" and b.flow.view().retake_asked and not b.of(DiscardTake)
+    b.press("retake")
     assert b.screen == "countdown" and b.of(DiscardTake) == [DiscardTake("q1", 1, False)]
     b.wait(3).press("stop")
     v = b.flow.view()
     assert (v.take_number, v.takes_left, v.can_retake) == (2, 0, False)
 
 
+def test_record_again_asks_first_and_back_keeps_the_take():
+    b = Booth().to_question_1().press("next").press("record").wait(3).press("stop")
+    b.press("retake").press("back")
+    v = b.flow.view()
+    assert b.screen == "review" and not v.retake_asked and not b.of(DiscardTake)
+    b.press("keep")
+    assert b.of(KeepTake) == [KeepTake("q1", 1)]
+
+
+def test_watch_again_is_offered_only_after_the_take_was_watched():
+    b = Booth().to_question_1().press("next").press("record").wait(3).press("stop")
+    assert not b.flow.view().take_watched
+    b.press("replay").clip_ends()
+    assert b.flow.view().take_watched
+
+
 def test_retake_is_refused_when_no_takes_remain():
     b = Booth().to_question_1().press("next").press("record").wait(3).press("stop")
-    b.press("retake").wait(3).press("stop").press("retake")
+    b.retake().wait(3).press("stop").press("retake")
     assert b.screen == "review"
     assert any(isinstance(e, Event) and e.name == "refused" for e in b.effects[-2:])
     b.press("keep")
@@ -423,7 +446,7 @@ def test_unlimited_takes_show_take_k_without_a_limit():
     b.press("keep")
     b.press("next").press("record").wait(3).press("stop")  # q3: unlimited
     for k in range(2, 6):
-        b.press("retake").wait(3).press("stop")
+        b.retake().wait(3).press("stop")
         v = b.flow.view()
         assert (v.take_number, v.max_takes, v.takes_left, v.can_retake) == (k, 0, None, True)
 
@@ -513,6 +536,19 @@ def test_a_fault_ends_the_session_and_shows_out_of_order_until_cleared():
     assert not b.of(KeepTake) and b.of(DiscardTake) == [DiscardTake("q1", 1, False)]
     assert b.of(FinishSession) == [FinishSession("ended-early")]
     b.effects += b.flow.clear_fault()
+    assert b.screen == "idle"
+
+
+def test_out_of_order_offers_help_and_back_leads_to_the_start_once_the_fault_is_gone():
+    b = Booth()
+    b.effects += b.flow.fault("camera")
+    b.press("help")
+    assert b.screen == "help" and b.flow.view().return_screen == "out-of-order"
+    b.press("back")
+    assert b.screen == "out-of-order"
+    b.press("help")
+    b.effects += b.flow.clear_fault()
+    b.press("back")
     assert b.screen == "idle"
 
 
@@ -720,6 +756,8 @@ def test_stop_ends_the_replay_and_stays_on_review():
 @pytest.mark.parametrize("action, screen", [("keep", "question"), ("retake", "countdown")])
 def test_keep_or_retake_during_replay_stops_it(action, screen):
     b = to_review(Booth()).press("replay").press("pause").press(action)
+    if action == "retake":
+        b.press("retake")  # the review asks first
     v = b.flow.view()
     assert b.screen == screen
     assert not (v.replaying or v.clip_playing or v.clip_paused)
@@ -821,7 +859,7 @@ def test_take_numbers_count_the_take_to_come_before_recording_and_the_take_recor
     assert b.flow.view().take_number == 1  # 3-2-1 before the first take: never "Take 0"
     b.wait(3).press("stop")
     assert (b.screen, b.flow.view().take_number) == ("review", 1)
-    b.press("retake")
+    b.retake()
     assert (b.screen, b.flow.view().take_number) == ("countdown", 2)
     b.wait(3)
     assert b.flow.view().take_number == 2
@@ -867,7 +905,7 @@ def test_the_warning_time_is_configurable():
 def test_an_automatic_stop_says_so_on_review_only_until_the_candidate_moves_on():
     b = Booth().to_question_1().press("next").press("record").wait(3).wait(30)
     assert b.screen == "review" and b.flow.view().limit_reached
-    b.press("retake").wait(3).press("stop")
+    b.retake().wait(3).press("stop")
     assert b.screen == "review" and not b.flow.view().limit_reached
 
 
@@ -905,7 +943,7 @@ def test_an_interview_may_send_unkept_takes_and_the_screens_are_told():
 def test_the_last_allowed_take_is_sent_even_if_the_candidate_walks_away():
     t = Timing(inactivity_seconds=5, inactive_grace_seconds=5)
     b = Booth(timing=t).to_question_1().press("next").press("record").wait(3).press("stop")
-    b.press("retake").wait(3)
+    b.retake().wait(3)
     assert b.of(StartTake)[-1] == StartTake("q1", 2, False, 30.0, True)
     b.press("stop").wait(10)
     assert b.of(KeepTake) == [KeepTake("q1", 2)]
@@ -949,6 +987,22 @@ def test_i_need_more_time_adds_the_interviews_extra_think_time_once_per_question
     b.press("more_time")
     assert b.flow.view().seconds_left == pytest.approx(35)
     assert Booth().to_question_1().press("next").flow.view().more_time_seconds == 0
+
+
+def test_i_need_more_time_is_confirmed_and_offered_on_the_practice_too():
+    b = Booth(interview=Interview(extra_think_seconds=30)).to_check().press("next")
+    assert b.screen == "practice"
+    b.press("record")  # the practice's think time, as in a real question
+    assert b.screen == "think" and b.flow.view().more_time_seconds == 30
+    assert b.flow.view().more_time_added == 0
+    b.press("more_time")
+    assert b.flow.view().more_time_added == 30  # the screen says what was added
+
+
+def test_the_time_limit_notice_knows_which_question_it_was():
+    b = Booth().to_question_1().press("next").press("record").wait(3).wait(30)
+    v = b.flow.view()
+    assert b.screen == "review" and v.limit_reached and v.limit_question == 1
 
 
 def test_watch_again_on_the_intro_plays_the_picked_clip_and_only_it():

@@ -70,6 +70,8 @@ wait 6
 press stop
 expect review
 press retake                # q1 allows 2 takes
+expect review               # "Record again?" asks first
+press retake
 expect countdown
 wait 3
 wait 7
@@ -232,6 +234,19 @@ def test_bad_settings_exit_2_with_file_and_key(tmp_path, capsys):
 def test_bad_start_time_exits_2(tmp_path, small_booth, capsys):
     assert simulate(tmp_path, small_booth, "expect idle\n", "--start", "tomorrow") == 2
     assert "--start" in capsys.readouterr().err
+
+
+def test_screens_are_drawn_turned_as_the_display_settings_mount_them(tmp_path):
+    config = tmp_path / "booth.toml"
+    config.write_text(
+        'booth_id = "test-booth"\n[display]\nwidth = 800\nheight = 480\nrotation = 90\n'
+        "[recording]\nwidth = 160\nheight = 120\n",
+        encoding="utf-8",
+    )
+    assert simulate(tmp_path, config, "expect idle\nscreenshot portrait\n") == 0
+    shot = pygame.image.load(str(tmp_path / "out" / "screens" / "portrait.png"))
+    # A panel 800 wide turned a quarter: the candidate reads a picture 480 wide, 800 tall.
+    assert shot.get_size() == (480, 800)
 
 
 def test_an_expired_interview_refuses_the_code(tmp_path, small_booth):

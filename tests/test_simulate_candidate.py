@@ -140,7 +140,7 @@ def test_the_one_take_question_and_the_receipt_staff_can_look_up(tmp_path, quick
         assert run_script(booth, parse_script(TO_ONE_TAKE), "s").exit_code == 0
         booth.kiosk.render()
         words = [b.text for b in booth.kiosk.renderer.text_boxes]
-        assert "Du får en tagning. Den skickas som den är." in words
+        assert "Du får ett försök. Det skickas som det är." in words
         assert "Jag är redo" in words
         assert run_script(booth, parse_script(ONE_TAKE_ANSWER), "s").exit_code == 0
         booth.kiosk.render()
@@ -149,7 +149,7 @@ def test_the_one_take_question_and_the_receipt_staff_can_look_up(tmp_path, quick
         booth.close()
     receipt = next(w for w in words if w.startswith("Referens:") or "Referens:" in w)
     ref = receipt.rsplit("Referens: ", 1)[1].strip()
-    assert "Sparade svar: 3 av 3" in receipt and "Kommunen Exempelstad" in receipt
+    assert "Svar som du behöll: 3 av 3" in receipt and "Kommunen Exempelstad" in receipt
     manifest = json.loads((the_session(out) / "manifest.json").read_text())
     assert manifest["status"] == "complete"
     assert sorted(t["question_id"] for t in manifest["takes"]) == ["q1", "q2", "q3"]
@@ -178,8 +178,7 @@ def test_the_kiosk_states_the_booths_own_retention_help_and_hours(tmp_path):
         booth.kiosk.render()
         words = [b.text for b in booth.kiosk.renderer.text_boxes]
         assert any(
-            "deletes your answers 36 hours after Kommunen Exempelstad has confirmed" in w
-            for w in words
+            "deletes your answers 36 hours after Kommunen Exempelstad has them." in w for w in words
         )
         assert run_script(booth, parse_script("press help\nexpect help\n"), "s").exit_code == 0
         booth.kiosk.render()

@@ -73,10 +73,10 @@ def test_clips_without_a_title_are_numbered(renderers):
 def test_the_one_take_question_says_so_and_its_button_reads_im_ready(renderers):
     view = sample_views("en")["question-one-take"]
     words, hits = shown(renderers[(800, 480)], (800, 480), view)
-    assert "You get one take. It is sent as it is." in words
+    assert "You get one try. It is sent as it is." in words
     assert "I'm ready" in words and "next" in {h.action for h in hits}
     sv, _ = shown(renderers[(800, 480)], (800, 480), replace(view, language="sv"))
-    assert "Du får en tagning. Den skickas som den är." in sv and "Jag är redo" in sv
+    assert "Du får ett försök. Det skickas som det är." in sv and "Jag är redo" in sv
 
 
 def test_a_question_states_every_rule_before_the_answer(renderers):
@@ -85,19 +85,21 @@ def test_a_question_states_every_rule_before_the_answer(renderers):
     assert rules.splitlines() == [
         "Time to think: 30 seconds",
         "Time to answer: 2 minutes",
-        "Takes: 3 allowed, 1 left.",
-        "You can watch this take afterwards. It is your last, so it is sent.",
+        "Tries: 3 in all, 1 left.",
+        "You can watch this try afterwards. It is your last, so it is sent.",
     ]
 
 
 def test_the_welcome_summary_is_true_for_every_question():
     tr = translator("en")
+    # Every rule names its questions: "2 tries" alone would not say it means question 1.
     assert texts.takes_summary(tr, (2, 0, 1), (True, True, False)) == (
-        "2 takes; question 2: as many takes as you need; question 3: one take, sent as it is"
+        "Question 1: 2 tries\nQuestion 2: as many tries as you need\n"
+        "Question 3: one try, sent as it is"
     )
-    assert texts.takes_summary(tr, (2, 2), (True, True)) == "2 takes"
-    assert texts.takes_summary(translator("sv"), (1, 2, 2), (False, True, True)) == (
-        "2 tagningar; fråga 1: en tagning, skickas som den är"
+    assert texts.takes_summary(tr, (2, 2), (True, True)) == "2 tries"
+    assert texts.takes_summary(translator("sv"), (1, 2, 2, 2), (False, True, True, True)) == (
+        "Fråga 1: ett försök, skickas som det är\nFråga 2, 3 och 4: 2 försök"
     )
 
 
@@ -117,9 +119,9 @@ def test_silence_is_never_a_good_sound_level(renderers):
     view = sample_views("en")["check"]
     silent = MicLevel(rms_dbfs=-90, peak_dbfs=-90)
     words, _ = shown(renderers[(800, 480)], (800, 480), view, mic=silent)
-    assert "Sound level is good" not in words and "No sound yet: say something" in words
+    assert "Sound is good" not in words and "No sound yet: say something" in words
     words, _ = shown(renderers[(800, 480)], (800, 480), view, mic=MicLevel(-20, -8))
-    assert "Sound level is good" in words
+    assert "Sound is good" in words
 
 
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
@@ -153,12 +155,12 @@ def test_the_done_screen_gives_a_receipt_staff_can_look_up(renderers):
 def test_the_inactive_screen_says_exactly_what_happens(renderers):
     words, _ = shown(renderers[(800, 480)], (800, 480), sample_views("en")["inactive-review"])
     assert (
-        "The take you have not kept yet is deleted. Answers you kept (1) are sent to "
+        "The try you have not kept will be deleted. The answers you kept (1) will be sent to "
         "City of Gothenburg." in words
     )
     sent = replace(sample_views("en")["inactive-review"], sent_without_keeping=True)
     words, _ = shown(renderers[(800, 480)], (800, 480), sent)
-    assert any(w.startswith("The take you just recorded is sent as it is.") for w in words)
+    assert any(w.startswith("The answer you just recorded will be sent as it is.") for w in words)
 
 
 def test_help_shows_the_booths_own_text_phone_and_staff_location():
@@ -184,7 +186,7 @@ def test_the_closed_screen_shows_todays_hours_the_next_opening_and_help(renderer
 @pytest.mark.parametrize(
     ("sync", "privacy", "expected"),
     [
-        ("", "", "The booth deletes your answers 3 days after City of Gothenburg has confirmed"),
+        ("", "", "The booth deletes your answers 3 days after City of Gothenburg has them."),
         ("retention_hours = 36\n", "", "deletes your answers 36 hours after City of Gothenburg"),
         ("retention_hours = 0\n", "", "deletes your answers as soon as City of Gothenburg"),
     ],
@@ -201,7 +203,7 @@ def test_the_consent_text_is_built_from_the_booths_settings(
     words, _ = shown(renderers[(800, 480)], (800, 480), view)
     keeping = next(w for w in words if w.startswith("The booth deletes"))
     assert expected in keeping
-    assert "City of Gothenburg keeps them as your invitation describes." in keeping
+    assert "Your invitation says how long City of Gothenburg keeps them." in keeping
 
 
 def test_consent_names_encryption_only_when_the_booth_has_that_setting(renderers):
@@ -225,7 +227,7 @@ def test_every_session_screen_offers_end_and_its_confirmation_says_what_is_sent(
         assert "end" in {h.action for h in hits}, name
     words, hits = shown(renderers[(800, 480)], (800, 480), sample_views("en")["end-confirm"])
     assert "End the interview now?" in words
-    assert "Answers you kept (1) are sent to City of Gothenburg." in words
+    assert "The answers you kept (1) will be sent to City of Gothenburg." in words
     assert {h.action for h in hits} >= {"back", "confirm"}
     date = datetime(2025, 3, 17, 10, 15)
     assert texts.date_time(translator("en"), date) == "17 March 2025 at 10:15"

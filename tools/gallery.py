@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from booth.framing import FRAMING
-from booth.session.view import InterviewSummary, View
+from booth.session.view import ConsentFacts, InterviewSummary, View
 from booth.ui.widgets import MicLevel
 
 SIZES = ((800, 480), (1920, 1080), (480, 800))
@@ -135,6 +135,9 @@ def sample_views(language: str, long_texts: bool = False) -> dict[str, View]:
         ),  # fmt: skip
         "question": View("question", **q),
         "question-clip": View("question", **{**q, "clip_path": "q2.mp4"}),
+        "question-clip-playing": View(
+            "question", **{**q, "clip_path": "q2.mp4"}, clip_playing=True, clip_pausable=True
+        ),  # fmt: skip
         "question-audio": View(
             "question", **q, question_audio="q3.sv.m4a", clip_playing=True, clip_pausable=True
         ),  # fmt: skip
@@ -152,10 +155,14 @@ def sample_views(language: str, long_texts: bool = False) -> dict[str, View]:
             sent_without_keeping=True,
         ),  # fmt: skip
         "question-after-limit": View(
-            "question", **{**q, "question_index": 3}, limit_reached=True
+            "question", **{**q, "question_index": 3}, limit_reached=True, limit_question=2
         ),  # fmt: skip
         "think": View("think", **q, seconds_left=24.3),
         "think-more-time": View("think", **q, seconds_left=24.3, more_time_seconds=30),
+        "think-more-time-added": View("think", **q, seconds_left=49.3, more_time_added=30),
+        "think-practice": View(
+            "think", **p, think_seconds=20, seconds_left=14.2, more_time_seconds=30
+        ),  # fmt: skip
         "countdown": View("countdown", **q, seconds_left=2.4),
         "recording": View("recording", **q, seconds_left=83.2, recording=True),
         "recording-last-seconds": View(
@@ -178,6 +185,19 @@ def sample_views(language: str, long_texts: bool = False) -> dict[str, View]:
             clip_pausable=True,
             clip_paused=True,
         ),  # fmt: skip
+        "review-watched": View(
+            "review", **q, can_retake=True, review_allowed=True, take_watched=True
+        ),  # fmt: skip
+        "review-retake-asked": View(
+            "review",
+            **{**q, "take_number": 1, "takes_left": 2},
+            can_retake=True,
+            review_allowed=True,
+            retake_asked=True,
+        ),  # fmt: skip
+        "review-retake-last": View(
+            "review", **q, can_retake=True, review_allowed=True, retake_asked=True
+        ),  # fmt: skip
         "review-last": View(
             "review", **{**q, "take_number": 3, "takes_left": 0}, review_allowed=True
         ),
@@ -195,6 +215,17 @@ def sample_views(language: str, long_texts: bool = False) -> dict[str, View]:
             kept_count=3,
             session_ref="20250317T091500Z-3f9a1c7e",
             finished_at=datetime(2025, 3, 17, 10, 15),
+        ),  # fmt: skip
+        "done-none-kept": View(
+            "done", **base, seconds_left=12, extra={"outcome": "complete"}, kept_count=0
+        ),  # fmt: skip
+        "done-sends": View(
+            "done",
+            **base,
+            seconds_left=12,
+            extra={"outcome": "complete"},
+            kept_count=3,
+            consent=ConsentFacts(sends_by_itself=True),
         ),  # fmt: skip
         "done-ended-early": View(
             "done",

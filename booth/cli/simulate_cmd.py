@@ -19,7 +19,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description=(
             "Run the whole booth with a simulated camera, light, buttons and microphone. "
             "With --headless --script FILE it runs in virtual time as fast as it can and "
-            "writes OUT/screens/*.png, OUT/events.jsonl and OUT/spool/. Exit 0 when the "
+            "writes OUT/screens/*.png, OUT/events.jsonl and OUT/spool/. The screens are drawn "
+            "as the settings' [display] shows them: its size, turned by its rotation (a "
+            "panel 800x480 with rotation = 90 gives 480x800 portrait screens). Exit 0 when the "
             "script completes, 1 when an `expect` fails, 2 on bad arguments or config. "
             "Script commands: press ACTION [VALUE], type TEXT, wait SECONDS, expect SCREEN, "
             "screenshot NAME, clap, ambient LUX; # starts a comment."

@@ -19,6 +19,8 @@ class CheckReport:
     settings: Settings | None
     interviews: list[Interview] = field(default_factory=list)
     problems: list[ConfigProblem] = field(default_factory=list)
+    # What works but leaves candidates worse off (no [help]): printed, exit 0.
+    warnings: list[ConfigProblem] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -37,6 +39,28 @@ class CheckReport:
         )
 
 
+HELP_FIX = (
+    'set [help] text = { sv = "...", en = "..." } (how to reach staff here), and phone or '
+    "location if there are any: see config/booth.example.toml"
+)
+
+
+def help_gaps(settings: Settings) -> list[str]:
+    """What the help screen lacks: no [help] at all (candidates read only the built-in "Ask
+    the staff here for help."), or no help text in some of the booth's languages."""
+    help_ = settings.help
+    if not (help_.text or help_.phone or help_.location):
+        return [
+            'not set: a candidate who presses Help reads only "Ask the staff here for help.", '
+            "with no contact"
+        ]
+    if help_.text and "" not in help_.text:
+        missing = [lang for lang in settings.languages if lang not in help_.text]
+        if missing:
+            return [f"text has no {', '.join(missing)}: those candidates read the built-in text"]
+    return []
+
+
 def check_config(config: Path, interviews_dir: Path | None = None) -> CheckReport:
     """Check the settings in `config` and the interviews in `interviews_dir` (default: the
     settings' `paths.interviews`). Never raises for malformed input: it becomes a problem."""
@@ -49,6 +73,10 @@ def check_config(config: Path, interviews_dir: Path | None = None) -> CheckRepor
         report.problems.append(
             ConfigProblem(config, None, "file", str(err), "a readable TOML file")
         )
+    if report.settings is not None:
+        where = report.settings.source or config
+        report.warnings += [ConfigProblem(where, None, "help", gap, HELP_FIX)
+                            for gap in help_gaps(report.settings)]  # fmt: skip
     if interviews_dir is None:
         if report.settings is None:
             return report

@@ -23,6 +23,7 @@ from gpiozero import LED, Button
 from gpiozero.exc import BadPinFactory, PinFactoryFallback
 from gpiozero.pins import Factory
 
+from booth.config.check import HELP_FIX, help_gaps
 from booth.config.codes import names_in_clear
 from booth.config.settings import Buttons, Devices, LightSettings, Recording, Settings
 from booth.devices.choice import choose_display, read_connectors
@@ -361,6 +362,22 @@ def privacy_check(recipients: Sequence[str], interviews: Sequence[Any] = ()) -> 
         PASS,
         f"finished sessions are encrypted to {count} age recipient{'s' * (count != 1)}",
     )
+
+
+def help_check(settings: Settings) -> Check:
+    """Whether the help screen tells candidates how to reach staff ([help])."""
+    gaps = help_gaps(settings)
+    if gaps:
+        return Check("help", WARN, "[help] " + "; ".join(gaps), HELP_FIX)
+    help_ = settings.help
+    shown = []
+    if help_.text:
+        shown.append("text (" + (", ".join(help_.text) if "" not in help_.text else "all") + ")")
+    if help_.phone:
+        shown.append(f"phone {help_.phone}")
+    if help_.location:
+        shown.append("where staff are")
+    return Check("help", PASS, "the help screen shows " + ", ".join(shown))
 
 
 def spool_access_check(spool: Path) -> Check:

@@ -122,6 +122,7 @@ def run_checks(settings: Settings, world: World, board: Board | None = None) -> 
     steps += [
         functools.partial(checks.disk_check, paths.spool, interviews, settings.recording),
         functools.partial(checks.privacy_check, settings.privacy.recipients, interviews),
+        functools.partial(checks.help_check, settings),
         functools.partial(checks.spool_access_check, paths.spool),
     ]
     if paths.scratch is not None or settings.privacy.recipients:

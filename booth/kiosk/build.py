@@ -110,12 +110,17 @@ def consent_facts(settings: Settings) -> ConsentFacts:
     """What the consent screen promises, from the settings that make it true: the sync
     agent's retention_hours, and whether finished sessions are sealed for their recipients."""
     try:
-        retention = sync_settings(settings).retention_hours
+        sync = sync_settings(settings)
+        retention, uploads = sync.retention_hours, bool(sync.url)
     except ConfigError as err:  # the sync agent refuses to run with it, so nothing is deleted
         log.warning("consent: [sync] cannot be read (%s); stating the default retention", err)
-        retention = ConsentFacts().retention_hours
+        retention, uploads = ConsentFacts().retention_hours, False
     # [privacy] recipients: finished sessions are sealed (age) for the organisation.
-    return ConsentFacts(retention_hours=retention, encrypted=bool(settings.privacy.recipients))
+    return ConsentFacts(
+        retention_hours=retention,
+        encrypted=bool(settings.privacy.recipients),
+        sends_by_itself=uploads,
+    )
 
 
 def hours_today(hours: OpeningHours, now: datetime) -> str:

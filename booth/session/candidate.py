@@ -47,6 +47,9 @@ class Candidate:
     finished_at: datetime | None = None
     screens_entered: int = 0  # counts screen changes, to show a notice on one screen only
     limit_notice_at: int = -1  # screens_entered when the time limit stopped a take
+    limit_step: str = ""  # the question whose take the time limit stopped
+    take_watched: bool = False  # review: the take has been played back at least once
+    retake_asked: bool = False  # review: "Record again" pressed once; it waits for a yes
     intro_picked: bool = False  # a single intro clip chosen again: no running on after it
     # A resumed session (booth.session.code_screen.begin): the one it continues, what it skips.
     resumes: str | None = None

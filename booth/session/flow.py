@@ -207,6 +207,7 @@ class Flow:
             questions.stop_recording(self, out)
             # "Your answer reached the time limit", on the screen that follows only.
             self.candidate.limit_notice_at = self.candidate.screens_entered
+            self.candidate.limit_step = c.step.id
         elif c.screen == Screen.DONE:
             self.to_idle(out)
 
@@ -248,6 +249,10 @@ class Flow:
         self.fault_reason = None
         if self.screen == Screen.OUT_OF_ORDER:
             self.to_idle(out)
+        elif self.candidate.return_screen == Screen.OUT_OF_ORDER:
+            # Help was opened over the fault: Back leads to the start, not to a fault gone.
+            opened = self._is_open(self.clock.now())
+            self.candidate.return_screen = Screen.IDLE if opened else Screen.CLOSED
         return out
 
     def session_opened(self, session_ref: str) -> None:

@@ -128,6 +128,8 @@ def stop_recording(flow: FlowControl, out: list[Effect]) -> None:
     step, take = stop_recording_quietly(flow, out)
     cues.stop(out)
     if step.review:
+        c = flow.candidate
+        c.take_watched = c.retake_asked = False
         flow.goto(Screen.REVIEW, out, question=step.id, take=take)
     else:
         keep_pending(flow, out)
@@ -148,9 +150,23 @@ def on_review(flow: FlowControl, action: str, value: str | None, out: list[Effec
     c = flow.candidate
     assert c.pending_take is not None
     step, take = c.pending_take
+    if c.retake_asked and action in (Action.RETAKE, Action.CONFIRM):
+        # "Record again?" answered yes: only now is the take deleted.
+        c.retake_asked = False
+        stop_replay(flow, out)
+        out.append(DiscardTake(step.id, take, step.practice))
+        c.pending_take = None
+        enter_countdown(flow, out)
+        return True
+    if c.retake_asked and action == Action.BACK:
+        c.retake_asked = False
+        out.append(Event("retake.cancelled", {"question": step.id, "take": take}))
+        return True
     if action == Action.REPLAY:
         if c.replaying:
             return False
+        c.retake_asked = False
+        c.take_watched = True
         c.replaying = c.clip_playing = True
         c.clip_paused = False
         out.append(ReplayTake(step.id, take, step.practice))
@@ -163,6 +179,7 @@ def on_review(flow: FlowControl, action: str, value: str | None, out: list[Effec
         stop_replay(flow, out)
         return True
     if action in (Action.KEEP, Action.NEXT):
+        c.retake_asked = False
         stop_replay(flow, out)
         keep_pending(flow, out)
         after_step(flow, out)
@@ -171,10 +188,10 @@ def on_review(flow: FlowControl, action: str, value: str | None, out: list[Effec
         left = c.takes_left(step)
         if left is not None and left <= 0:
             return False
+        # Deleting a take cannot be undone: the review first says what goes and what comes.
         stop_replay(flow, out)
-        out.append(DiscardTake(step.id, take, step.practice))
-        c.pending_take = None
-        enter_countdown(flow, out)
+        c.retake_asked = True
+        out.append(Event("retake.asked", {"question": step.id, "take": take}))
         return True
     return False
 

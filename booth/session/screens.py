@@ -64,7 +64,7 @@ class ScreenRules:
     """What one screen allows.
 
     help: the help action opens help over it (not while the camera is rolling, nor over an
-        overlay or out-of-order).
+        overlay).
     help_button: its top bar shows Help. The done screen takes the help key but shows no
         button: its one button is Finish.
     language: the language can be switched there.
@@ -106,7 +106,8 @@ RULES: dict[Screen, ScreenRules] = {
     S.HELP: ScreenRules(language=True, inactivity=True, overlay=True),
     S.INACTIVE: ScreenRules(overlay=True),
     S.CLOSED: ScreenRules(**_HELP, language=True),
-    S.OUT_OF_ORDER: ScreenRules(language=True),
+    # Help too: the candidate is told to reach staff, and Help says how ([help]).
+    S.OUT_OF_ORDER: ScreenRules(**_HELP, language=True),
     S.END_CONFIRM: ScreenRules(inactivity=True, overlay=True),
 }
 del S

@@ -8,7 +8,7 @@ from booth.session import code_screen
 from booth.session.control import FlowControl
 from booth.session.interview import Interview
 from booth.session.screens import CLIP_SCREENS, Screen
-from booth.session.steps import DEFAULT_PRACTICE_TEXT, pick_language
+from booth.session.steps import DEFAULT_PRACTICE_TEXT, Step, pick_language
 from booth.session.view import InterviewSummary, View
 
 # Screens where "your answer reached the time limit" can follow an automatic stop.
@@ -56,6 +56,7 @@ def snapshot(flow: FlowControl) -> View:
         extra=_extra(flow),
         code_places=flow.code_places,
         limit_reached=c.limit_notice_at == c.screens_entered and c.screen in _LIMIT_NOTICE_SCREENS,
+        limit_question=_question_number(c.steps, c.limit_step),
         time_warning=c.screen == Screen.RECORDING and 0 < warn and seconds_left <= warn,
         kept_count=len(c.kept | _kept_before(flow)),
         pending_take=pending is not None and not pending[0].practice,
@@ -67,6 +68,12 @@ def snapshot(flow: FlowControl) -> View:
         now=now,
         **fields,
     )
+
+
+def _question_number(steps: list[Step], step_id: str) -> int:
+    """A step's number as the candidate counts questions (1-based); 0 for the practice."""
+    questions = [s.id for s in steps if not s.practice]
+    return questions.index(step_id) + 1 if step_id in questions else 0
 
 
 def _kept_before(flow: FlowControl) -> set[str]:
@@ -148,6 +155,11 @@ def _step_fields(flow: FlowControl) -> dict[str, Any]:
         sent_without_keeping=step.sent_without_keeping(max(1, shown_take)),
         keep_unreviewed=step.keep_unreviewed,
         more_time_seconds=c.more_time_offered(),
+        more_time_added=step.extra_think_seconds
+        if c.screen == Screen.THINK and step.id in c.more_time_used
+        else 0.0,
+        take_watched=c.screen == Screen.REVIEW and c.take_watched,
+        retake_asked=c.screen == Screen.REVIEW and c.retake_asked,
     )
     if c.screen == Screen.QUESTION and step.clip is not None:
         fields["clip_path"] = str(step.clip)

@@ -7,7 +7,7 @@ invitation, with the invitation's accommodations (extra time, extra takes) alrea
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from booth.session.interview import Interview, Practice
@@ -82,7 +82,11 @@ def interview_steps(interview: Interview, invitation: Invitation) -> list[Step]:
     extra_think = float(interview.extra_think_seconds)
     keep_unreviewed = interview.unreviewed_takes == "keep"
     if interview.practice is not None:
-        steps.append(practice_step(interview.practice))
+        practice = practice_step(interview.practice)
+        # The practice is a rehearsal of a real question: "I need more time" too, where the
+        # interview offers it.
+        extra = extra_think if practice.think_seconds > 0 else 0.0
+        steps.append(replace(practice, extra_think_seconds=extra))
     for q in interview.questions:
         steps.append(
             Step(

@@ -43,10 +43,13 @@ class ConsentFacts:
     retention_hours: how long the booth keeps a session after the server confirmed it whole
     (the sync agent's `retention_hours`). encrypted: whether takes are stored encrypted on the
     booth (None: the booth has no such setting, and the screen says nothing about it).
+    sends_by_itself: whether the booth uploads finished sessions itself (`[sync] url` is set);
+    the done screen says "sends by itself" only then.
     """
 
     retention_hours: float = 72.0
     encrypted: bool | None = None
+    sends_by_itself: bool = False
 
 
 @dataclass(frozen=True)
@@ -109,9 +112,13 @@ class View:
     sent_without_keeping: bool = False
     keep_unreviewed: bool = False  # the interview sends takes the candidate did not keep
     limit_reached: bool = False  # the last take stopped at the time limit (shown once)
+    limit_question: int = 0  # which question that take answered (1-based; 0: the practice)
     time_warning: bool = False  # recording: the last seconds of the answer time
     more_time_seconds: float = 0.0  # think: "I need more time" adds this now (0: not offered)
+    more_time_added: float = 0.0  # think: "I need more time" added this to this question
     replaying: bool = False  # review: the take is being played back (clip_playing too)
+    take_watched: bool = False  # review: the take has been played back at least once
+    retake_asked: bool = False  # review: "Record again" pressed; the take goes only on a yes
 
     # countdowns: think, countdown (3-2-1), recording (time left), done, inactive
     seconds_left: float = 0.0

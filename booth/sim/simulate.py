@@ -88,11 +88,14 @@ def simulate(
     start: datetime | None = None,
 ) -> Outcome:
     """Build a simulated booth in `out`, recover what an earlier run left, run the script."""
+    from booth.kiosk.window import Screen
     from booth.sim.booth import build_sim_booth
 
     out.mkdir(parents=True, exist_ok=True)
-    surface = headless_display(settings.display.size)
-    booth = build_sim_booth(settings, interviews_dir, out, surface, start=start)
+    # Drawn as the booth draws it: on the picture turned for the mounting ([display] rotation),
+    # so the screenshots are what a candidate in front of a rotated panel reads.
+    screen = Screen(headless_display(settings.display.size), settings.display.rotation)
+    booth = build_sim_booth(settings, interviews_dir, out, screen.picture, start=start)
     try:
         return run_script(booth, commands, source)
     finally:

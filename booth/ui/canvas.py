@@ -14,13 +14,12 @@ import pygame
 
 from booth.ui import palette
 from booth.ui.fonts import FontBook
-from booth.ui.texts import Translate
+from booth.ui.texts import Translate, keep_together
 
 # Type sizes in u (hundredths of the short side).
 TITLE = 7.0
 HEADING = 5.6
 BODY = 4.4
-SMALL = 3.6
 MIN_TEXT = 3.0  # shrink-to-fit never goes below this while it can avoid it
 BUTTON_TEXT = 4.6
 
@@ -40,6 +39,8 @@ class TextBox:
 
     rect: pygame.Rect
     text: str
+    rows: tuple[str, ...] = ()  # the lines it was wrapped into
+    px: int = 0  # the type size it was set at, in pixels
 
 
 @dataclass
@@ -52,6 +53,17 @@ class _Set:
     height: int
     rows: list[str] = field(default_factory=list)
     broken: bool = False  # a word was split across lines: try a smaller size first
+    px: int = 0
+
+
+def _no_orphan(lines: list[str], first: int, font: pygame.font.Font, width: int) -> None:
+    """A paragraph's last line is never one short word alone ("…spela in här just / nu."):
+    the word before it moves down with it when both fit."""
+    if len(lines) - first < 2 or " " in lines[-1] or len(lines[-1]) > 5:
+        return
+    head, _, moved = lines[-2].rpartition(" ")
+    if head and font.size(f"{moved} {lines[-1]}")[0] <= width:
+        lines[-2:] = [head, f"{moved} {lines[-1]}"]
 
 
 class Canvas:
@@ -84,8 +96,9 @@ class Canvas:
         """Lines of `text` no wider than `width`, and whether a word had to be broken."""
         lines: list[str] = []
         broken = False
-        for paragraph in text.split("\n"):
+        for paragraph in keep_together(text).split("\n"):
             line = ""
+            first = len(lines)
             for word in paragraph.split(" "):
                 candidate = f"{line} {word}" if line else word
                 if font.size(candidate)[0] <= width:
@@ -103,6 +116,7 @@ class Canvas:
                     word = word[cut:]
                 line = word
             lines.append(line)
+            _no_orphan(lines, first, font, width)
         return lines, broken
 
     def _set(self, text: str, px: int, bold: bool, color: palette.Color, width: int) -> _Set:
@@ -121,6 +135,7 @@ class Canvas:
             height=line_height * (len(surfaces) - 1) + font.get_height(),
             rows=rows,
             broken=broken,
+            px=px,
         )
         if len(self._cache) > 512:
             self._cache.clear()
@@ -135,11 +150,21 @@ class Canvas:
         bold: bool = False,
         color: palette.Color | None = None,
         min_u: float = MIN_TEXT,
+        one_line: bool = False,
     ) -> _Set:
-        """Wrap `text` into `rect`, shrinking from `size_u` until it fits."""
+        """Wrap `text` into `rect`, shrinking from `size_u` until it fits.
+
+        one_line: never wrap; shrink until the whole text fits the width (a code, a clock).
+        """
         color = color or palette.TEXT
         px = self.px(size_u)
         floor = min(px, self.px(min_u))
+        if one_line:
+            while True:
+                block = self._set(text, px, bold, color, 1 << 20)
+                if (block.width <= rect.w and block.height <= rect.h) or px <= 8:
+                    return block
+                px = max(8, min(px - 1, int(px * rect.w / max(1, block.width))))
         while True:
             block = self._set(text, px, bold, color, max(1, rect.w))
             fits = block.height <= rect.h and block.width <= rect.w
@@ -161,11 +186,12 @@ class Canvas:
         align: str = "left",
         valign: str = "top",
         min_u: float = MIN_TEXT,
+        one_line: bool = False,
     ) -> pygame.Rect:
         """Draw translated `text` wrapped inside `rect`; returns the area it covers."""
         if not text:
             return pygame.Rect(rect.x, rect.y, 0, 0)
-        block = self.fit(text, rect, size_u, bold, color, min_u)
+        block = self.fit(text, rect, size_u, bold, color, min_u, one_line)
         if valign == "middle":
             y = rect.y + (rect.h - block.height) // 2
         elif valign == "bottom":
@@ -188,7 +214,7 @@ class Canvas:
             covered = area if covered is None else covered.union(area)
             y += block.line_height
         covered = covered or pygame.Rect(rect.x, rect.y, 0, 0)
-        self.text_boxes.append(TextBox(covered, text))
+        self.text_boxes.append(TextBox(covered, text, tuple(block.rows), block.px))
         return covered
 
     def text_height(self, text: str, width: int, size_u: float = BODY, bold: bool = False) -> int:

@@ -58,8 +58,9 @@ class Renderer:
     size: the surface size (pixels) it will usually draw on; layouts follow the size of
     the surface actually passed to `draw`. font_path: a .ttf with å ä ö (default DejaVu
     Sans; a "-Bold" file beside it is used for bold). help_text: how candidates call
-    staff, per language code (or one text for all); default: a help bell or the number
-    on the booth. help_phone: a phone number for help, shown on the help screen.
+    staff, per language code (or one text for all); default: "Ask the staff here for
+    help.", which names nothing the booth cannot know is there. help_phone: a phone number
+    for help, shown on the help, closed and out-of-order screens.
     help_location: where staff can be found, per language code (or one text for all).
     """
 

@@ -8,8 +8,9 @@ import pygame
 from booth.session.view import View
 from booth.ui import palette, texts
 from booth.ui.blocks import Line, stack
-from booth.ui.canvas import BODY, HEADING, SMALL, TITLE, Canvas
+from booth.ui.canvas import BODY, HEADING, TITLE, Canvas
 from booth.ui.i18n import N_
+from booth.ui.screens_take import limit_notice
 from booth.ui.widgets import (
     Btn,
     Live,
@@ -23,7 +24,9 @@ from booth.ui.widgets import (
     top_bar,
 )
 
-DEFAULT_HELP = N_("Press the help bell by the door or call the number on the booth.")
+# Shown without [help] text: it names nothing the booth cannot know is there (no bell, no
+# number); `booth config check` and `booth doctor` warn staff to set [help].
+DEFAULT_HELP = N_("Ask the staff here for help.")
 
 
 def idle(c: Canvas, v: View, live: Live) -> None:
@@ -56,7 +59,7 @@ def code(c: Canvas, v: View, live: Live) -> None:
     locked = v.locked_seconds > 0
     if c.portrait:
         entry = pygame.Rect(area.x, area.y, area.w, round(17 * c.u))
-        msg = pygame.Rect(area.x, entry.bottom + c.gap, area.w, round(12 * c.u))
+        msg = pygame.Rect(area.x, entry.bottom + c.gap, area.w, round(20 * c.u))
         back = pygame.Rect(area.x, area.bottom - c.button_height, round(30 * c.u), c.button_height)
         pad = pygame.Rect(area.x, msg.bottom + c.gap, area.w, back.y - c.gap - msg.bottom - c.gap)
     else:
@@ -70,14 +73,20 @@ def code(c: Canvas, v: View, live: Live) -> None:
     c.panel(entry)
     shown = code_places(v.code_entry, v.code_places)
     color = palette.TEXT if v.code_entry else palette.TEXT_MUTED
+    field = entry.inflate(-round(4 * c.u), -round(2 * c.u))
+    # One size for the whole code, set by its widest form (every place a digit), so the
+    # digits do not shrink under the candidate's finger as the dashes fill up.
+    widest = code_places("0" * max(len(v.code_entry), v.code_places, 6), v.code_places)
+    size_u = c.fit(widest, field, TITLE + 3, bold=True, one_line=True).px / c.u
     c.text(
         shown,
-        entry.inflate(-round(4 * c.u), -round(2 * c.u)),
-        TITLE + 3,
+        field,
+        size_u,
         bold=True,
         color=color,
         align="center",
         valign="middle",
+        one_line=True,  # a code broken over two lines reads as two codes
     )
     message = texts.code_message(tr, v.message, v.locked_seconds)
     if message:
@@ -95,9 +104,10 @@ def code(c: Canvas, v: View, live: Live) -> None:
 
 def code_places(entry: str, places: int) -> str:
     """The typed digits, then a dash for each place still to type (as many places as the
-    installed codes have; none shown when that is not known)."""
+    installed codes have; none shown when that is not known). Up to 8 places stand two
+    spaces apart; longer codes one, so 12 digits still fit one line at body size."""
     shown = list(entry) + ["–"] * max(0, places - len(entry))
-    return "  ".join(shown)
+    return ("  " if max(places, len(entry)) <= 8 else " ").join(shown)
 
 
 def keypad(c: Canvas, area: pygame.Rect, enabled: bool) -> None:
@@ -130,8 +140,8 @@ def _facts(c: Canvas, area: pygame.Rect, facts: list[tuple[str, str]], cols: int
         if i == len(facts) - 1:
             cell = pygame.Rect(area.x, area.bottom - ch, area.w, ch)
         c.panel(cell)
-        stack(c, cell.inflate(-round(5 * c.u), -round(3 * c.u)), [
-            Line(label, SMALL, color=palette.TEXT_MUTED, space_after_u=0.8),
+        stack(c, cell.inflate(-round(4 * c.u), -round(1.6 * c.u)), [
+            Line(label, BODY, color=palette.TEXT_MUTED, space_after_u=0.4),
             Line(value, BODY + 0.4, bold=True),
         ], valign="middle")  # fmt: skip
 
@@ -169,7 +179,7 @@ def welcome(c: Canvas, v: View, live: Live) -> None:
         (tr("Time per answer"),
          tr("up to {time}").format(time=texts.duration(tr, iv.answer_seconds_max))),
         (tr("Record before"), texts.date_time(tr, iv.deadline)),
-        (tr("Takes per question"), takes),
+        (tr("Tries per question"), takes),
     ]  # fmt: skip
     grid = pygame.Rect(area.x, area.y + head_h + c.gap, area.w, area.h - head_h - c.gap)
     _facts(c, grid, facts, cols=3)
@@ -183,17 +193,26 @@ def consent(c: Canvas, v: View, live: Live) -> None:
     ])  # fmt: skip
     employer = v.interview.employer if v.interview else tr("the employer")
     blocks = [
-        (tr("What is recorded"),
+        (tr("What is recorded?"),
          tr("Video and sound of your answers. The practice answer is never saved.")),
-        (tr("Who receives it"), tr("{employer}, and no one else.").format(employer=employer)),
-        (tr("How long it is kept"),
+        (tr("Who gets it?"), tr("{employer}, and no one else.").format(employer=employer)),
+        (tr("How long is it kept?"),
          texts.consent_keeping(tr, employer, v.consent.retention_hours, v.consent.encrypted)),
     ]  # fmt: skip
-    question_h = round(8 * c.u)
+    # A "No" is not silent: the booth closes a declined session, with its time and the
+    # invitation's reference, for the employer (booth.media.spool, status "declined").
+    if_no = tr("If you say no, nothing is recorded. {employer} is told that you said no, and "
+               "when.").format(employer=employer)  # fmt: skip
+    question = tr("Do you agree to be recorded?")
+    question_h = (
+        c.text_height(question, area.w, HEADING - 0.6, True)
+        + round(c.u)
+        + c.text_height(if_no, area.w, BODY)
+    )
     body = pygame.Rect(area.x, area.y, area.w, area.h - question_h - c.gap)
     n = len(blocks)
     # Longer texts get more room, so no block has to shrink its text alone.
-    weights = [min(1.6, max(1.0, len(text) / 90)) for _, text in blocks]
+    weights = [min(2.2, max(1.0, len(text) / 80)) for _, text in blocks]
     free = (body.h if c.portrait else body.w) - (n - 1) * c.gap
     cells, at = [], body.y if c.portrait else body.x
     for weight in weights:
@@ -205,17 +224,14 @@ def consent(c: Canvas, v: View, live: Live) -> None:
         at += share + c.gap
     for cell, (label, text) in zip(cells, blocks, strict=True):
         c.panel(cell)
-        stack(c, cell.inflate(-round(4 * c.u), -round(4 * c.u)), [
-            Line(label, SMALL + 0.4, bold=True, color=palette.TEXT_MUTED, space_after_u=1.2),
+        stack(c, cell.inflate(-round(3 * c.u), -round(3 * c.u)), [
+            Line(label, BODY, bold=True, color=palette.TEXT_MUTED, space_after_u=0.8),
             Line(text, BODY),
         ])  # fmt: skip
-    c.text(
-        tr("Do you agree to be recorded?"),
-        pygame.Rect(area.x, area.bottom - question_h, area.w, question_h),
-        HEADING - 0.6,
-        bold=True,
-        valign="middle",
-    )
+    stack(c, pygame.Rect(area.x, area.bottom - question_h, area.w, question_h), [
+        Line(question, HEADING - 0.6, bold=True, space_after_u=1),
+        Line(if_no, BODY),
+    ])  # fmt: skip
 
 
 def check(c: Canvas, v: View, live: Live) -> None:
@@ -223,12 +239,10 @@ def check(c: Canvas, v: View, live: Live) -> None:
     title = tr("Check how you look and sound")
     go = Btn(tr("Looks good, continue"), "next", kind="primary")
     tips = [
-        Line(tr("Say your name and watch the bar move."), BODY, bold=True, space_after_u=2.4),
-        Line("• " + tr("Sit so that your eyes are on the dashed line and your face fits "
-                       "the oval."), BODY - 0.4, space_after_u=1.4),
-        Line("• " + tr("When you answer, look into the camera above the screen."), BODY - 0.4,
-             space_after_u=1.4),
-        Line("• " + tr("Plain clothes without busy patterns look best on video."), BODY - 0.4),
+        Line(tr("Say your name and watch the bar move."), BODY, bold=True, space_after_u=1.6),
+        Line("• " + tr("Eyes on the dashed line, face inside the oval."), BODY,
+             space_after_u=1),
+        Line("• " + tr("When you answer, look into the camera above the screen."), BODY),
     ]  # fmt: skip
     mh = meter_height(c)
     if c.portrait:
@@ -243,7 +257,7 @@ def check(c: Canvas, v: View, live: Live) -> None:
         # The preview takes the whole height; the button sits under the tips.
         area = top_bar(c, v, title)
         pv = fit_aspect(
-            pygame.Rect(area.x, area.y, round(area.w * 0.56), area.h), frame_aspect(live.preview)
+            pygame.Rect(area.x, area.y, round(area.w * 0.52), area.h), frame_aspect(live.preview)
         )
         pv.x = area.x
         shown = preview(c, pv, live.preview, guide=True)
@@ -260,31 +274,15 @@ def check(c: Canvas, v: View, live: Live) -> None:
 def done(c: Canvas, v: View, live: Live) -> None:
     tr = c.tr
     area = frame(c, v, "", [Btn(tr("Finish"), "next", kind="primary")])
-    outcome = v.extra.get("outcome")
-    employer = v.interview.employer if v.interview else tr("the employer")
-    if v.practice_only:
-        body = tr("That was a practice session. Nothing was saved or sent.")
-    elif outcome == "declined":
-        body = tr("Nothing was recorded. You are welcome back before the deadline.")
-    elif outcome == "ended-early" and v.kept_count == 0:
-        body = tr("The interview has ended. No answer was kept, so nothing is sent.")
-    elif outcome == "ended-early":
-        body = tr("The interview has ended. The booth sends the answers you kept to {employer}; "
-                  "nothing else.").format(employer=employer)  # fmt: skip
-    else:
-        body = tr(
-            "Your answers are saved. The booth sends them to the employer by itself, so "
-            "you do not need to do anything more. The employer will contact you about "
-            "the next step."
-        )
+    headline, body = done_words(c, v)
     lines = [
-        Line(tr("Thank you!"), TITLE + 2, bold=True, space_after_u=3),
+        Line(headline, TITLE + 2, bold=True, space_after_u=3),
         Line(body, HEADING - 0.8, space_after_u=2.4),
     ]
     if v.limit_reached:
-        limit = tr("Your answer reached the time limit. It was sent as it is.")
+        limit = limit_notice(c, v)
         lines.insert(0, Line(limit, BODY, bold=True, color=palette.WARNING, space_after_u=2.4))
-    if outcome == "ended-early" and v.interview is not None:
+    if v.extra.get("outcome") == "ended-early" and v.interview is not None:
         # True whether the booth resumes the invitation or starts it again (issue 12.4).
         lines.append(Line(tr("To answer the questions you have not answered, enter your code "
                              "again before {deadline}.").format(
@@ -292,13 +290,7 @@ def done(c: Canvas, v: View, live: Live) -> None:
                           BODY, space_after_u=2.4))  # fmt: skip
     receipt = _receipt(c, v)
     if receipt:
-        lines.append(Line(receipt, SMALL + 0.4, color=palette.TEXT_MUTED, space_after_u=2.4))
-    if outcome != "declined" and outcome != "ended-early":
-        lines.append(
-            Line(
-                tr("Relax, be yourself, and good luck!"), BODY, bold=True, color=palette.TEXT_MUTED
-            )
-        )
+        lines.append(Line(receipt, BODY, space_after_u=2.4))
     if v.seconds_left > 0:
         lines[-1] = Line(lines[-1].text, lines[-1].size_u, lines[-1].bold, lines[-1].color, 4)
         lines.append(
@@ -306,11 +298,45 @@ def done(c: Canvas, v: View, live: Live) -> None:
                 tr("This screen clears in {seconds} seconds.").format(
                     seconds=texts.seconds_up(v.seconds_left)
                 ),
-                SMALL,
+                BODY,
                 color=palette.TEXT_MUTED,
             )
         )
     stack(c, area, lines, align="center", valign="middle")
+
+
+def done_words(c: Canvas, v: View) -> tuple[str, str]:
+    """The done screen's headline and what happens to the answers: from what happened (how
+    the session ended, how many answers were kept) and the settings (whether the booth sends
+    them by itself)."""
+    tr = c.tr
+    outcome = v.extra.get("outcome")
+    employer = v.interview.employer if v.interview else tr("the employer")
+    if v.practice_only:
+        return tr("Practice done"), tr("That was a practice session. Nothing was saved or sent.")
+    if outcome == "declined":
+        return tr("Nothing was recorded"), texts.sentence(
+            tr(
+                "{employer} is told that you said no. You are welcome back before the deadline."
+            ).format(employer=employer)
+        )
+    ended = outcome == "ended-early"
+    if v.kept_count == 0:
+        headline = tr("The interview has ended") if ended else tr("The interview is over")
+        return headline, tr("No answer was kept, so nothing is sent.")
+    headline = tr("The interview has ended") if ended else tr("Thank you! You are done.")
+    if v.consent.sends_by_itself:
+        sends = tr("The booth sends your answers ({n}) to {employer} by itself. You do not "
+                   "need to do anything more.")  # fmt: skip
+    else:
+        sends = tr("Your answers ({n}) are kept safe in the booth. The staff send them on to "
+                   "{employer}. You do not need to do anything more.")  # fmt: skip
+    body = sends.format(n=v.kept_count, employer=employer)
+    if not ended:
+        body += " " + texts.sentence(
+            tr("{employer} will contact you about the next step.").format(employer=employer)
+        )
+    return headline, body
 
 
 def _receipt(c: Canvas, v: View) -> str:
@@ -338,22 +364,28 @@ def session_ref(session_id: str) -> str:
 def help_screen(c: Canvas, v: View, live: Live) -> None:
     tr = c.tr
     area = frame(c, v, tr("Help"), [Btn(tr("Back"), "back", kind="primary")])
-    lines = [
-        Line(tr("Need help?"), TITLE, bold=True, space_after_u=3),
-        Line(live.help_text or tr(DEFAULT_HELP), HEADING - 0.4, space_after_u=3),
-    ]
-    if live.help_phone:
-        lines.append(Line(tr("Phone: {number}").format(number=live.help_phone), HEADING - 0.4,
-                          bold=True, space_after_u=2))  # fmt: skip
-    if live.help_location:
-        lines.append(Line(tr("Staff: {where}").format(where=live.help_location), HEADING - 0.4,
-                          bold=True, space_after_u=3))  # fmt: skip
+    lines = [Line(tr("Need help?"), TITLE, bold=True, space_after_u=3), *contact(c, live)]
     back = (
-        tr("Press Back to return to the start.") if v.return_screen in ("idle", "closed")
+        tr("Press Back to return to the start.")
+        if v.return_screen in ("idle", "closed", "out-of-order")
         else tr("Press Back to carry on where you were.")
     )  # fmt: skip
     lines.append(Line(back, BODY, color=palette.TEXT_MUTED))
     stack(c, area, lines, align="center", valign="middle")
+
+
+def contact(c: Canvas, live: Live, size_u: float = HEADING - 0.4) -> list[Line]:
+    """How to reach staff: the booth's [help] text (or a default that promises nothing the
+    booth cannot know), its phone number and where staff are, when they are set."""
+    tr = c.tr
+    lines = [Line(live.help_text or tr(DEFAULT_HELP), size_u, space_after_u=3)]
+    if live.help_phone:
+        lines.append(Line(tr("Phone: {number}").format(number=live.help_phone), size_u,
+                          bold=True, space_after_u=2))  # fmt: skip
+    if live.help_location:
+        lines.append(Line(tr("Staff: {where}").format(where=live.help_location), size_u,
+                          bold=True, space_after_u=3))  # fmt: skip
+    return lines
 
 
 def inactive(c: Canvas, v: View, live: Live) -> None:
@@ -379,16 +411,17 @@ def inactive_consequence(c: Canvas, v: View) -> str:
     if v.practice_only or v.interview is None:
         return tr("Nothing has been saved, and nothing will be.")
     employer = v.interview.employer
+    # Said as what will happen if the session ends, never as if it had happened already.
     parts = []
     if v.pending_take and v.sent_without_keeping:
-        parts.append(tr("The take you just recorded is sent as it is."))
+        parts.append(tr("The answer you just recorded will be sent as it is."))
     elif v.pending_take:
-        parts.append(tr("The take you have not kept yet is deleted."))
+        parts.append(tr("The try you have not kept will be deleted."))
     if v.kept_count:
-        parts.append(tr("Answers you kept ({n}) are sent to {employer}.").format(
+        parts.append(tr("The answers you kept ({n}) will be sent to {employer}.").format(
             n=v.kept_count, employer=employer))  # fmt: skip
     elif not (v.pending_take and v.sent_without_keeping):
-        parts.append(tr("You have not kept any answer yet, so nothing is sent."))
+        parts.append(tr("You have not kept any answer yet, so nothing will be sent."))
     return " ".join(parts)
 
 
@@ -436,6 +469,8 @@ def closed(c: Canvas, v: View, live: Live) -> None:
         lines.append(
             Line(tr("Opening hours: {hours}").format(hours=hours), BODY, color=palette.TEXT_MUTED)
         )
+    if live.help_text or live.help_phone or live.help_location:
+        lines += contact(c, live, BODY)
     lines.append(Line(tr("Need help? Press Help at the top."), BODY, color=palette.TEXT_MUTED))
     stack(c, area, lines, align="center", valign="middle")
 
@@ -443,9 +478,13 @@ def closed(c: Canvas, v: View, live: Live) -> None:
 def out_of_order(c: Canvas, v: View, live: Live) -> None:
     tr = c.tr
     area = top_bar(c, v, tr("Video interview booth"))
-    stack(c, area, [
+    lines = [
         Line(tr("Sorry, you cannot record here right now."), TITLE, bold=True, space_after_u=3),
         Line(texts.out_of_order_text(tr, v.reason), HEADING - 0.4, space_after_u=3),
-        Line(tr("Please tell the staff, or come back later."), HEADING - 0.4,
-             color=palette.TEXT_MUTED),
-    ], align="center", valign="middle")  # fmt: skip
+    ]
+    if live.help_text or live.help_phone or live.help_location:
+        lines += contact(c, live, BODY)
+    else:
+        lines.append(Line(tr("Please tell the staff, or come back later."), HEADING - 0.4,
+                          color=palette.TEXT_MUTED))  # fmt: skip
+    stack(c, area, lines, align="center", valign="middle")

@@ -34,10 +34,10 @@ def question_label(c: Canvas, v: View) -> str:
 
 def take_label(c: Canvas, v: View) -> str:
     if v.one_take:
-        return c.tr("One take")
+        return c.tr("One try")
     if v.max_takes == 0:
-        return c.tr("Take {k}").format(k=v.take_number)
-    return c.tr("Take {k} of {n}").format(k=v.take_number, n=v.max_takes)
+        return c.tr("Try {k}").format(k=v.take_number)
+    return c.tr("Try {k} of {n}").format(k=v.take_number, n=v.max_takes)
 
 
 def rules(c: Canvas, v: View) -> list[str]:
@@ -51,22 +51,31 @@ def rules(c: Canvas, v: View) -> list[str]:
         lines.append(tr("No time to think: recording starts after 3-2-1."))
     lines.append(tr("Time to answer: {time}").format(time=texts.duration(tr, v.answer_seconds)))
     if v.one_take:
-        lines.append(tr("You get one take. It is sent as it is."))
+        lines.append(tr("You get one try. It is sent as it is."))
         return lines
     if v.max_takes == 0:
-        lines.append(tr("Takes: as many as you need."))
+        lines.append(tr("Tries: as many as you need."))
     else:
         left = v.takes_left if v.takes_left is not None else v.max_takes
-        lines.append(tr("Takes: {n} allowed, {left} left.").format(n=v.max_takes, left=left))
+        lines.append(tr("Tries: {n} in all, {left} left.").format(n=v.max_takes, left=left))
     if v.is_practice:
         lines.append(tr("You can watch your answer and try again."))
     elif v.max_takes == 1 or v.takes_left == 1:
-        lines.append(tr("You can watch this take afterwards. It is your last, so it is sent."))
+        lines.append(tr("You can watch this try afterwards. It is your last, so it is sent."))
     else:
-        lines.append(tr("After each take you can watch it, then keep it or record again."))
+        lines.append(tr("After each try you can watch it. Then keep it, or record again."))
         if v.keep_unreviewed:
-            lines.append(tr("If you leave without choosing, your latest take is sent."))
+            lines.append(tr("If you leave without choosing, your latest try is sent."))
     return lines
+
+
+def limit_notice(c: Canvas, v: View) -> str:
+    """ "Your answer reached the time limit", naming the question it was the answer to."""
+    if v.limit_question == 0:
+        return c.tr("Your practice answer reached the time limit.")
+    return c.tr("Your answer to question {k} reached the time limit. It was sent as it is.").format(
+        k=v.limit_question
+    )
 
 
 def _status_line(c: Canvas, area: pygame.Rect) -> tuple[pygame.Rect, pygame.Rect]:
@@ -123,11 +132,11 @@ def intro(c: Canvas, v: View, live: Live) -> None:
     if v.clip_paused:
         hint = tr("Paused. Press Play to go on watching.")
     elif v.clip_skippable:
-        hint = tr("You have seen this clip before: Skip ends it.")
+        hint = tr("You have seen this clip before. Press “Skip” to go on.")
     elif v.clip_played:
-        hint = tr("Press Next when you are ready.")
+        hint = tr("Press “Next” when you are ready.")
     else:
-        hint = tr("Watch the whole clip; Next is ready when it ends.")
+        hint = tr("Watch the whole clip. Then you can press “Next”.")
     c.text(hint, status, BODY, color=palette.TEXT_MUTED, align="center", valign="middle")
 
 
@@ -135,8 +144,8 @@ def _intro_picker(c: Canvas, v: View, title: str) -> None:
     """Every intro clip watched: pick one to watch again, or go on."""
     tr = c.tr
     area = frame(c, v, tr("About the job"), [Btn(tr("Next"), "next", kind="primary")])
-    head = pygame.Rect(area.x, area.y, area.w, round(10 * c.u))
-    c.text(tr("Watch a clip again, or press Next."), head, BODY, color=palette.TEXT_MUTED,
+    head = pygame.Rect(area.x, area.y, area.w, round(12 * c.u))
+    c.text(tr("Watch a clip again, or press “Next”."), head, BODY, color=palette.TEXT_MUTED,
            valign="middle")  # fmt: skip
     rows = pygame.Rect(area.x, head.bottom + c.gap, area.w, area.bottom - head.bottom - c.gap)
     n = len(v.intro_titles)
@@ -179,8 +188,8 @@ def question(c: Canvas, v: View, live: Live) -> None:
     rule_lines = rules(c, v)
     lines = []
     if v.limit_reached:
-        lines.append(Line(tr("Your answer reached the time limit. It was sent as it is."),
-                          BODY, bold=True, color=palette.WARNING, space_after_u=3))  # fmt: skip
+        lines.append(Line(limit_notice(c, v), BODY, bold=True, color=palette.WARNING,
+                          space_after_u=3))  # fmt: skip
     lines.append(Line(v.question_text, TITLE - 0.6, bold=True, space_after_u=4))
     if v.one_take:
         # The one rule that matters most, on a line of its own.
@@ -188,7 +197,9 @@ def question(c: Canvas, v: View, live: Live) -> None:
                           space_after_u=1.5))  # fmt: skip
         lines.append(Line(rule_lines[-1], BODY, bold=True))
     else:
-        lines.append(Line("\n".join(rule_lines), BODY, color=palette.TEXT_MUTED))
+        lines.append(Line("\n".join(rule_lines), BODY, color=palette.TEXT_MUTED,
+                          space_after_u=1.5))  # fmt: skip
+    lines.append(Line(next_step(c, v, go), BODY, bold=True))
     if not v.clip_path:
         if v.question_audio and v.clip_playing:
             listen = tr("Paused") if v.clip_paused else tr("The question is read aloud.")
@@ -199,7 +210,7 @@ def question(c: Canvas, v: View, live: Live) -> None:
         clip = pygame.Rect(area.x, area.y, area.w, round(area.h * 0.45))
         rest = pygame.Rect(area.x, clip.bottom + c.gap, area.w, area.bottom - clip.bottom - c.gap)
     else:
-        clip = pygame.Rect(area.x, area.y, round(area.w * 0.55), area.h)
+        clip = pygame.Rect(area.x, area.y, round(area.w * 0.48), area.h)
         rest = pygame.Rect(clip.right + 2 * c.gap, area.y, area.w - clip.w - 2 * c.gap, area.h)
     shown = _clip(c, clip, v, "", live)
     if not c.portrait:
@@ -213,6 +224,18 @@ def question(c: Canvas, v: View, live: Live) -> None:
     stack(c, rest, lines, valign="middle")
 
 
+def next_step(c: Canvas, v: View, go: str) -> str:
+    """What the question's button starts, or why it is not ready yet."""
+    tr = c.tr
+    if v.clip_playing and v.clip_path:
+        return tr("You can press “{button}” when the clip has ended.").format(button=go)
+    if v.clip_playing:
+        return tr("You can press “{button}” when the question has been read.").format(button=go)
+    if v.think_seconds:
+        return tr("Press “{button}” to start your time to think.").format(button=go)
+    return tr("Press “{button}” to start the 3-2-1. Then recording starts.").format(button=go)
+
+
 def think(c: Canvas, v: View, live: Live) -> None:
     tr = c.tr
     buttons = [Btn(tr("Start now"), "record", kind="primary")]
@@ -220,10 +243,33 @@ def think(c: Canvas, v: View, live: Live) -> None:
         more = tr("I need more time (+{time})").format(time=texts.duration(tr, v.more_time_seconds))
         buttons.insert(0, Btn(more, "more_time", left=True))
     area = frame(c, v, question_label(c, v), buttons)
-    timer_h = round(26 * c.u)
+    notes = []
+    if v.more_time_added:
+        added = tr("You got {time} more to think.").format(
+            time=texts.duration(tr, v.more_time_added)
+        )
+        notes.append(Line(added, BODY, bold=True, space_after_u=2))
+    # Said before it happens: nobody is filmed now, and the camera starts without a press.
+    notes += [
+        Line(tr("Nothing is recorded now."), BODY, bold=True, space_after_u=1),
+        Line(tr("When the time runs out, recording starts by itself. Ready sooner? Press "
+                "“Start now”."), BODY, color=palette.TEXT_MUTED),
+    ]  # fmt: skip
+    timer_h = round((26 if c.portrait else 30) * c.u)
     text_area = pygame.Rect(area.x, area.y, area.w, area.h - timer_h - c.gap)
-    stack(c, text_area, [Line(v.question_text, TITLE - 0.6, bold=True)], valign="middle")
     timer = pygame.Rect(area.x, area.bottom - timer_h, area.w, timer_h)
+    question = [Line(v.question_text, TITLE - 0.6, bold=True, space_after_u=3)]
+    if c.portrait:
+        stack(c, text_area, question + notes, valign="middle")
+    else:
+        # The notes stand beside the clock they are about, leaving the question its size.
+        stack(c, text_area, question, valign="middle")
+        clock_w = round(timer.w * 0.4)
+        beside = pygame.Rect(
+            timer.x + clock_w + 2 * c.gap, timer.y, timer.w - clock_w - 2 * c.gap, timer.h
+        )
+        stack(c, beside, notes, valign="middle")
+        timer.w = clock_w
     stack(c, timer, [
         Line(tr("Time to think"), BODY, color=palette.TEXT_MUTED, space_after_u=0.5),
         Line(texts.clock(v.seconds_left), TITLE * 2, bold=True),
@@ -237,7 +283,7 @@ class TakeLayout:
 
     question: pygame.Rect
     preview: pygame.Rect
-    status: pygame.Rect  # REC, time left, question and take numbers
+    status: pygame.Rect  # "Recording", time left, question and take numbers
     meter: pygame.Rect
     button: pygame.Rect
 
@@ -304,8 +350,8 @@ def countdown(c: Canvas, v: View, live: Live) -> None:
     ], valign="middle" if c.portrait else "top")  # fmt: skip
     if not c.portrait:
         stack(c, pygame.Rect(lay.meter.x, lay.meter.y, lay.meter.w, lay.status.h), [
-            Line(question_label(c, v), BODY - 0.4, bold=True, space_after_u=1),
-            Line(take_label(c, v), BODY - 0.4, color=palette.TEXT_MUTED),
+            Line(question_label(c, v), BODY, bold=True, space_after_u=1),
+            Line(take_label(c, v), BODY, color=palette.TEXT_MUTED),
         ])  # fmt: skip
 
 
@@ -335,8 +381,8 @@ def recording(c: Canvas, v: View, live: Live) -> None:
             Line(tr("left to answer"), BODY, color=palette.TEXT_MUTED, space_after_u=3),
         ]
     numbers = [
-        Line(question_label(c, v), BODY - 0.4, bold=True, space_after_u=1),
-        Line(take_label(c, v), BODY - 0.4, color=palette.TEXT_MUTED),
+        Line(question_label(c, v), BODY, bold=True, space_after_u=1),
+        Line(take_label(c, v), BODY, color=palette.TEXT_MUTED),
     ]
     if c.portrait:
         half = rest.w // 2
@@ -348,12 +394,20 @@ def recording(c: Canvas, v: View, live: Live) -> None:
     c.button(lay.button, tr("Stop"), "stop", kind="primary")
 
 
+def watch_label(c: Canvas, v: View) -> str:
+    """ "Watch" until the take has been played back once, then "Watch again"."""
+    return c.tr("Watch again") if v.take_watched else c.tr("Watch")
+
+
 def review(c: Canvas, v: View, live: Live) -> None:
     tr = c.tr
+    if v.retake_asked:
+        retake_confirm(c, v, live)
+        return
     if v.replaying:
         buttons = [Btn(tr("Play") if v.clip_paused else tr("Pause"), "pause", left=True)]
     else:
-        buttons = [Btn(tr("Watch again"), "replay", left=True)]
+        buttons = [Btn(watch_label(c, v), "replay", left=True)]
     if v.can_retake:
         buttons.append(Btn(tr("Record again"), "retake"))
     keep = tr("Continue") if v.is_practice else tr("Keep this answer")
@@ -364,9 +418,9 @@ def review(c: Canvas, v: View, live: Live) -> None:
     elif v.takes_left is None:
         takes = tr("You may record again as often as you like.")
     elif v.can_retake:
-        takes = tr("Takes left: {n}").format(n=v.takes_left)
+        takes = tr("Tries left: {n}").format(n=v.takes_left)
     else:
-        takes = tr("That was your last take. It will be sent.")
+        takes = tr("That was your last try. It will be sent.")
     lines = []
     if v.limit_reached:
         lines.append(Line(tr("Your answer reached the time limit."), BODY, bold=True,
@@ -378,10 +432,10 @@ def review(c: Canvas, v: View, live: Live) -> None:
     ]
     if not v.is_practice and v.can_retake:
         if v.keep_unreviewed:
-            sent = tr("Only the take you keep is sent. If you leave without choosing, this take "
+            sent = tr("Only the try you keep is sent. If you leave without choosing, this try "
                       "is sent.")  # fmt: skip
         else:
-            sent = tr("Only the take you keep is sent.")
+            sent = tr("Only the try you keep is sent.")
         lines.append(Line(sent, BODY, color=palette.TEXT_MUTED))
     if c.portrait:
         clip = pygame.Rect(area.x, area.y, area.w, round(area.h * 0.55))
@@ -404,8 +458,39 @@ def review(c: Canvas, v: View, live: Live) -> None:
         )
 
 
+def retake_confirm(c: Canvas, v: View, live: Live) -> None:
+    """ "Record again?": before the take is deleted, what goes, which try comes, what is sent."""
+    tr = c.tr
+    area = frame(c, v, question_label(c, v), [
+        Btn(tr("No, go back"), "back", left=True),
+        Btn(tr("Yes, record again"), "retake", kind="primary"),
+    ])  # fmt: skip
+    gone = (
+        tr("Your practice answer will be deleted.") if v.is_practice
+        else tr("Try {k} will be deleted. You cannot get it back.").format(k=v.take_number)
+    )  # fmt: skip
+    after = v.take_number + 1
+    if v.is_practice:
+        then = tr("Then you record the practice answer again. Nothing is saved or sent.")
+    elif v.max_takes and after >= v.max_takes:
+        then = tr("Try {k} is your last. It will be sent, whatever it is like.").format(k=after)
+    else:
+        then = tr("Then you record try {k}. After it, you choose again which try to keep.").format(
+            k=after
+        )
+    stack(c, area, [
+        Line(tr("Record again?"), TITLE, bold=True, space_after_u=3),
+        Line(gone, HEADING - 0.6, bold=True, space_after_u=2.4),
+        Line(then, HEADING - 0.6),
+    ], align="center", valign="middle")  # fmt: skip
+
+
 def _replay_area(c: Canvas, area: pygame.Rect, v: View, live: Live) -> pygame.Rect:
     """Where the take plays back: its frames while replaying, else how to see it."""
     if not v.replaying:
-        return clip_area(c, area, "", c.tr("Press Watch again to see your answer."), None)
+        hint = (
+            c.tr("Press Watch again to see your answer once more.") if v.take_watched
+            else c.tr("Press Watch to see your answer.")
+        )  # fmt: skip
+        return clip_area(c, area, "", hint, None)
     return _clip(c, area, v, "", live)

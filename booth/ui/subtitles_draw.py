@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import pygame
 
+from booth.ui.canvas import BODY
 from booth.ui.fonts import FontBook
+from booth.ui.texts import keep_together
 
 BAND = (0, 0, 0, 170)  # a dark, see-through band: legible on any picture
 TEXT = (255, 255, 255)
@@ -16,9 +18,10 @@ TEXT = (255, 255, 255)
 
 def _wrap(font: pygame.font.Font, text: str, width: int) -> list[str]:
     lines: list[str] = []
-    for paragraph in text.split("\n"):
+    for paragraph in keep_together(text).split("\n"):
         line = ""
-        for word in paragraph.split():
+        # Split on plain spaces only: str.split() would also break at the non-breaking ones.
+        for word in filter(None, paragraph.split(" ")):
             trial = f"{line} {word}".strip()
             if line and font.size(trial)[0] > width:
                 lines.append(line)
@@ -34,12 +37,14 @@ def draw_subtitle(
 ) -> pygame.Rect | None:
     """Draw `text` centred near the bottom of `clip_rect`; returns the band drawn, if any.
 
-    The type is 1/16 of the clip's height (at least 14 px), which reads like television
-    subtitles from the candidate's chair.
+    The type is 1/16 of the clip's height, which reads like television subtitles from the
+    candidate's chair, and never smaller than the screen's body text (a small clip beside a
+    question would otherwise give 14 px subtitles at 800×480).
     """
     if not text or clip_rect is None or clip_rect.w < 40:
         return None
-    font = fonts.get(max(14, clip_rect.h // 16))
+    body_px = round(BODY * min(surface.get_size()) / 100)
+    font = fonts.get(max(body_px, clip_rect.h // 16))
     pad = max(4, font.get_height() // 4)
     lines = _wrap(font, text, clip_rect.w - 4 * pad)
     rendered = [font.render(line, True, TEXT) for line in lines]

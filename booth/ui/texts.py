@@ -6,12 +6,34 @@ Everything here returns text already translated with the `tr` it is given.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable
 from datetime import datetime
 
 from booth.ui.i18n import N_
 
 Translate = Callable[[str], str]
+
+NBSP = "\u00a0"
+# Units a number is read with, in every catalog's words: "90 seconds", "1 min 30 s", "15 %".
+_UNITS = (
+    "s|sek|sekund|sekunder|second|seconds|min|minut|minuter|minute|minutes|h|tim|timme|"
+    "timmar|hour|hours|dag|dagar|day|days|%"
+)
+_KEEP_TOGETHER = (
+    re.compile(r"(?<=\d) (?=\d)"),  # digit groups: "031-123 45 67"
+    re.compile(rf"(?<=\d) (?=(?:{_UNITS})(?:\W|$))"),  # a number and its unit: "30 s"
+    re.compile(r"(?<=\b(?:min|kl\.)) (?=\d)"),  # "1 min 30 s", "kl. 13:00"
+)
+
+
+def keep_together(text: str) -> str:
+    """`text` with the spaces inside a time, a number or a unit made non-breaking, so that
+    a wrapped line never leaves "1 min 30" on one line and "s" on the next."""
+    for pattern in _KEEP_TOGETHER:
+        text = pattern.sub(NBSP, text)
+    return text
+
 
 # Code-screen message ids (View.message) → what the candidate reads.
 CODE_MESSAGES = {
@@ -77,6 +99,12 @@ def code_message(tr: Translate, message: str | None, locked_seconds: float) -> s
     return tr(msgid).format(seconds=wait, time=duration(tr, wait))
 
 
+def sentence(text: str) -> str:
+    """`text` with a capital first letter: a sentence may begin with a name filled in, such as
+    the default "arbetsgivaren" ("the employer")."""
+    return text[:1].upper() + text[1:]
+
+
 def seconds_up(seconds: float) -> int:
     """Whole seconds left, rounded up and at least 1: a wait never reads "0 seconds"."""
     return max(1, math.ceil(seconds - 1e-9))
@@ -134,30 +162,37 @@ def opening_time(tr: Translate, opens: datetime, now: datetime | None = None) ->
 
 
 def takes_phrase(tr: Translate, max_takes: int, review: bool) -> str:
-    """A question's takes in words: "2 takes", "one take, sent as it is"…"""
+    """A question's tries in words: "2 tries", "one try, sent as it is"…"""
     if not review:
         # Without review the first take is the answer, whatever max_takes says.
-        return tr("one take, sent as it is")
+        return tr("one try, sent as it is")
     if max_takes == 0:
-        return tr("as many takes as you need")
+        return tr("as many tries as you need")
     if max_takes == 1:
-        return tr("one take")
-    return tr("{n} takes").format(n=max_takes)
+        return tr("one try")
+    return tr("{n} tries").format(n=max_takes)
 
 
 def takes_summary(tr: Translate, takes: tuple[int, ...], reviews: tuple[bool, ...]) -> str:
-    """The takes of the whole interview, true for every question: the most common rule, then
-    each question that differs from it ("2 takes; question 3: one take, sent as it is")."""
+    """The tries of the whole interview, true for every question: one rule when all
+    questions share it ("2 tries"), else a line per rule naming its questions ("Questions 1
+    and 2: 2 tries" / "Question 3: one try, sent as it is")."""
     phrases = [takes_phrase(tr, n, r) for n, r in zip(takes, reviews, strict=True)]
-    if not phrases:
-        return ""
-    base = max(phrases, key=lambda p: (phrases.count(p), -phrases.index(p)))
-    parts = [base] + [
-        tr("question {k}: {takes}").format(k=k, takes=p)
-        for k, p in enumerate(phrases, start=1)
-        if p != base
-    ]
-    return "; ".join(parts)
+    if len(set(phrases)) <= 1:
+        return phrases[0] if phrases else ""
+    groups: dict[str, list[int]] = {}
+    for k, phrase in enumerate(phrases, start=1):
+        groups.setdefault(phrase, []).append(k)
+    lines = []
+    for phrase, numbers in groups.items():
+        if len(numbers) == 1:
+            lines.append(tr("Question {k}: {takes}").format(k=numbers[0], takes=phrase))
+            continue
+        listed = tr("{list} and {last}").format(
+            list=", ".join(map(str, numbers[:-1])), last=numbers[-1]
+        )
+        lines.append(tr("Questions {list}: {takes}").format(list=listed, takes=phrase))
+    return "\n".join(lines)
 
 
 def retention(tr: Translate, hours: float) -> str:
@@ -179,13 +214,13 @@ def consent_keeping(
     """The consent screen's "how long it is kept", from the booth's real settings."""
     after = retention(tr, retention_hours)
     if after:
-        text = tr(
-            "The booth deletes your answers {time} after {employer} has confirmed receiving them."
-        ).format(time=after, employer=employer)
+        text = tr("The booth deletes your answers {time} after {employer} has them.").format(
+            time=after, employer=employer
+        )
     else:
-        text = tr(
-            "The booth deletes your answers as soon as {employer} has confirmed receiving them."
-        ).format(employer=employer)
+        text = tr("The booth deletes your answers as soon as {employer} has them.").format(
+            employer=employer
+        )
     if encrypted is True:
         text += " " + tr("Until then they are stored encrypted on the booth.")
     elif encrypted is False:
@@ -193,5 +228,5 @@ def consent_keeping(
     return (
         text
         + " "
-        + tr("{employer} keeps them as your invitation describes.").format(employer=employer)
+        + tr("Your invitation says how long {employer} keeps them.").format(employer=employer)
     )

@@ -1,4 +1,4 @@
-"""The pieces screens are built from: bars, button rows, preview, meter, REC, look-here."""
+"""The pieces screens are built from: bars, buttons, preview, meter, recording sign, look-here."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from booth.framing import FRAMING
 from booth.session.screens import END_SCREENS, HELP_BUTTON_SCREENS, LANGUAGE_SCREENS
 from booth.session.view import View
 from booth.ui import palette
-from booth.ui.canvas import BODY, SMALL, Canvas
+from booth.ui.canvas import BODY, Canvas
 from booth.ui.i18n import N_, translator
 
 
@@ -87,18 +87,28 @@ def top_bar(c: Canvas, view: View, title: str) -> pygame.Rect:
     if view.screen in LANGUAGE_SCREENS and target is not None:
         # Each catalog names its own language here, so the label is readable by whoever needs it.
         buttons.append((translator(target)(N_("In English")), "language"))
-    widths = [c.button_width(label, SMALL + 0.6) for label, _ in buttons]
+    widths = [c.button_width(label, BODY) for label, _ in buttons]
     room = round(bar.w * 0.75) - c.gap * len(buttons)
+    if sum(widths) > room:
+        # Too many for 3/4 of the bar (a narrow portrait screen): the buttons take the whole
+        # bar at full size, and the title its own row below.
+        room = bar.w - c.gap * (len(buttons) - 1)
     if sum(widths) > room:
         widths = [max(round(14 * c.u), w * room // sum(widths)) for w in widths]
     right = bar.right
     for (label, action), w in zip(buttons, widths, strict=True):
         right -= w
-        c.button(pygame.Rect(right, bar.y, w, bar_h), label, action, size_u=SMALL + 0.6)
+        c.button(pygame.Rect(right, bar.y, w, bar_h), label, action, size_u=BODY)
         right -= c.gap
     title_rect = pygame.Rect(bar.x, bar.y, max(1, right - bar.x), bar_h)
-    c.text(title, title_rect, BODY, bold=True, color=palette.TEXT_MUTED, valign="middle")
     top = bar.bottom + c.gap
+    beside = c.fit(title, title_rect, BODY, bold=True) if title else None
+    if beside is not None and (beside.px < c.px(BODY) or len(beside.rows) > 1):
+        # Beside the buttons the title would shrink below body size or break over lines (a
+        # narrow portrait bar): it gets a row of its own under them instead.
+        title_rect = pygame.Rect(inner.x, top, inner.w, c.text_height(title, inner.w, BODY, True))
+        top = title_rect.bottom + c.gap
+    c.text(title, title_rect, BODY, bold=True, color=palette.TEXT_MUTED, valign="middle")
     return pygame.Rect(inner.x, top, inner.w, inner.bottom - top)
 
 
@@ -215,11 +225,11 @@ def mic_meter(c: Canvas, area: pygame.Rect, mic: MicLevel | None) -> pygame.Rect
         status = c.tr("Microphone: listening…")
         color, fill = palette.TEXT_MUTED, palette.METER_QUIET
     elif mic.clipping:
-        status = c.tr("Too loud: lean back a little")
+        status = c.tr("Too loud: lean back")
         color, fill = palette.WARNING, palette.METER_LOUD
     elif mic.too_quiet:
         status, color, fill = (
-            c.tr("Too quiet: speak up or move closer"),
+            c.tr("Too quiet: speak louder"),
             palette.WARNING,
             palette.METER_QUIET,
         )
@@ -231,10 +241,10 @@ def mic_meter(c: Canvas, area: pygame.Rect, mic: MicLevel | None) -> pygame.Rect
             palette.METER_QUIET,
         )
     else:
-        status, color, fill = c.tr("Sound level is good"), palette.TEXT, palette.METER_GOOD
+        status, color, fill = c.tr("Sound is good"), palette.TEXT, palette.METER_GOOD
     bar_h = max(8, round(4 * c.u))
     text_area = pygame.Rect(area.x, area.y, area.w, max(1, area.h - bar_h - c.gap // 2))
-    used = c.text(status, text_area, SMALL + 0.4, color=color, valign="bottom")
+    used = c.text(status, text_area, BODY, color=color, valign="bottom")
     bar = pygame.Rect(area.x, area.bottom - bar_h, area.w, bar_h)
     radius = bar_h // 2
     pygame.draw.rect(c.surface, palette.PANEL, bar, border_radius=radius)
@@ -270,7 +280,7 @@ def meter_height(c: Canvas) -> int:
 
 
 def rec_indicator(c: Canvas, area: pygame.Rect) -> pygame.Rect:
-    """A red dot and the word REC: recording is shown in words, not by colour alone."""
+    """A red dot and the word "Recording": shown in words, not by colour alone."""
     radius = round(2.6 * c.u)
     center = (area.x + radius, area.y + radius + round(0.6 * c.u))
     pygame.draw.circle(c.surface, palette.REC_RED, center, radius)
@@ -280,7 +290,7 @@ def rec_indicator(c: Canvas, area: pygame.Rect) -> pygame.Rect:
         max(1, area.w - 2 * radius - c.gap),
         2 * radius + round(1.2 * c.u),
     )
-    used = c.text(c.tr("REC"), label, HEADING_REC, bold=True, valign="middle")
+    used = c.text(c.tr("Recording"), label, HEADING_REC, bold=True, valign="middle")
     return used.union(pygame.Rect(area.x, area.y, 2 * radius, 2 * radius))
 
 
@@ -297,12 +307,12 @@ def look_here(c: Canvas) -> int:
         c.surface, palette.LOOK_HERE, [(cx, tip), (cx - half, base), (cx + half, base)]
     )
     label = pygame.Rect(
-        cx - round(30 * c.u), base + round(0.6 * c.u), round(60 * c.u), round(4.6 * c.u)
+        cx - round(30 * c.u), base + round(0.6 * c.u), round(60 * c.u), round(6 * c.u)
     )
     used = c.text(
         c.tr("Look here"),
         label,
-        SMALL,
+        BODY,
         bold=True,
         color=palette.LOOK_HERE,
         align="center",
@@ -339,7 +349,7 @@ def clip_area(
     c.text(
         f"{caption}\n{state}" if caption else state,
         lower,
-        SMALL + 0.4,
+        BODY,
         color=palette.TEXT_MUTED,
         align="center",
     )
