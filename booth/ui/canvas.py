@@ -142,11 +142,12 @@ class Canvas:
         self._cache[key] = result
         return result
 
-    def fit(
+    def fit(  # noqa: PLR0913 (keyword-only style options, each with its default)
         self,
         text: str,
         rect: pygame.Rect,
         size_u: float,
+        *,
         bold: bool = False,
         color: palette.Color | None = None,
         min_u: float = MIN_TEXT,
@@ -191,7 +192,7 @@ class Canvas:
         """Draw translated `text` wrapped inside `rect`; returns the area it covers."""
         if not text:
             return pygame.Rect(rect.x, rect.y, 0, 0)
-        block = self.fit(text, rect, size_u, bold, color, min_u, one_line)
+        block = self.fit(text, rect, size_u, bold=bold, color=color, min_u=min_u, one_line=one_line)
         if valign == "middle":
             y = rect.y + (rect.h - block.height) // 2
         elif valign == "bottom":
