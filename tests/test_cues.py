@@ -78,7 +78,7 @@ def test_a_retake_counts_down_with_its_cues_again_and_a_press_on_stop_sounds_the
     b.wait(3.5, step=FRAME).press("stop")
     assert b.screen == "review" and b.of(Cue)[-1] == Cue("stop")
     b.effects.clear()
-    b.press("retake").wait(3.2, step=FRAME)
+    b.retake().wait(3.2, step=FRAME)
     assert b.screen == "recording"
     assert [c.cue for c in b.of(Cue)] == ["countdown"] * 3 + ["recording"]
 
