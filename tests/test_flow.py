@@ -597,9 +597,10 @@ def test_inactivity_counts_while_a_clip_is_paused():
     assert b.screen == "intro" and b.flow.view().clip_paused
 
 
-def test_help_over_a_playing_clip_lets_the_inactivity_guard_run():
-    b = intro_booth(timing=Timing(inactivity_seconds=5)).press("help").wait(5)
-    assert b.screen == "inactive"
+def test_help_over_a_playing_clip_lets_the_help_wait_run():
+    b = intro_booth(timing=Timing(inactivity_seconds=5, help_wait_seconds=30)).press("help")
+    assert b.wait(29).screen == "help"
+    assert b.wait(1).screen == "inactive"
 
 
 def test_a_clip_ending_or_starting_clears_the_pause():

@@ -31,9 +31,12 @@ def test_the_rules_are_the_ones_the_booth_had_before_they_were_one_table():
     assert screens.LANGUAGE_SCREENS == {
         S.IDLE, S.CODE, S.WELCOME, S.CONSENT, S.CHECK, S.HELP, S.CLOSED, S.OUT_OF_ORDER
     }  # fmt: skip
+    # Help and "end the interview?" wait the long help wait instead (issue 27.1).
     assert screens.INACTIVITY_SCREENS == set(Screen) - {
-        S.IDLE, S.CLOSED, S.OUT_OF_ORDER, S.INACTIVE, S.THINK, S.COUNTDOWN, S.RECORDING, S.DONE
+        S.IDLE, S.CLOSED, S.OUT_OF_ORDER, S.INACTIVE, S.THINK, S.COUNTDOWN, S.RECORDING, S.DONE,
+        S.HELP, S.END_CONFIRM,
     }  # fmt: skip
+    assert screens.WAITING_SCREENS == {S.HELP, S.END_CONFIRM}
     assert screens.END_SCREENS == {S.CHECK, S.INTRO, S.PRACTICE, S.QUESTION, S.THINK, S.REVIEW}
     assert screens.PREVIEW_SCREENS == {S.CHECK, S.COUNTDOWN, S.RECORDING}
     assert screens.CLIP_SCREENS == {S.INTRO, S.QUESTION, S.REVIEW}

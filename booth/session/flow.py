@@ -30,6 +30,7 @@ from booth.session.screens import (
     INACTIVITY_SCREENS,
     LANGUAGE_SCREENS,
     OVERLAYS,
+    WAITING_SCREENS,
     Action,
     Screen,
 )
@@ -186,14 +187,21 @@ class Flow:
         if c.screen == Screen.INACTIVE and now >= c.inactive_end:
             self.end_early(out, reason="inactive")
             return out
-        if (
-            c.screen in INACTIVITY_SCREENS
-            and not c.clip_running()
-            and now - c.last_input >= self.timing.inactivity_seconds
-        ):
+        wait = self._inactivity_wait(c.screen)
+        if wait is not None and not c.clip_running() and now - c.last_input >= wait:
             overlays.open_overlay(self, Screen.INACTIVE, out)
             c.inactive_end = now + self.timing.inactive_grace_seconds
         return out
+
+    def _inactivity_wait(self, screen: Screen) -> float | None:
+        """How long `screen` waits without input before "are you still there?" (None: never).
+        Help and "end the interview?" wait the long help wait: a candidate who went to fetch
+        staff must find the session, and a take not kept yet, as they left it (issue 27)."""
+        if screen in INACTIVITY_SCREENS:
+            return self.timing.inactivity_seconds
+        if screen in WAITING_SCREENS:
+            return self.timing.help_wait_seconds
+        return None
 
     def _timer_ended(self, out: list[Effect]) -> None:
         c = self.candidate

@@ -68,8 +68,11 @@ class ScreenRules:
     help_button: its top bar shows Help. The done screen takes the help key but shows no
         button: its one button is Finish.
     language: the language can be switched there.
-    inactivity: the "are you still there?" guard runs (not where the candidate is busy, a
-        timer of the screen moves things on, or there is no session to guard).
+    inactivity: the "are you still there?" guard runs after `inactivity_seconds` (not where
+        the candidate is busy, a timer of the screen moves things on, or there is no session
+        to guard).
+    waits: the guard runs only after `help_wait_seconds` ([help] wait_minutes): the
+        candidate may have gone to fetch staff, or be thinking over whether to end (issue 27).
     end: it offers "End the interview" during a session. Not the 3-2-1 or the recording: a
         stray touch there must not end a take; Stop first, then End on the review.
     preview: it shows the live camera preview (the others never look at it).
@@ -81,6 +84,7 @@ class ScreenRules:
     help_button: bool = False
     language: bool = False
     inactivity: bool = False
+    waits: bool = False
     end: bool = False
     preview: bool = False
     clip: bool = False
@@ -103,11 +107,11 @@ RULES: dict[Screen, ScreenRules] = {
     S.RECORDING: ScreenRules(preview=True),
     S.REVIEW: ScreenRules(**_HELP, inactivity=True, end=True, clip=True),
     S.DONE: ScreenRules(help=True),
-    S.HELP: ScreenRules(language=True, inactivity=True, overlay=True),
+    S.HELP: ScreenRules(language=True, waits=True, overlay=True),
     S.INACTIVE: ScreenRules(overlay=True),
     S.CLOSED: ScreenRules(**_HELP, language=True),
     S.OUT_OF_ORDER: ScreenRules(language=True),
-    S.END_CONFIRM: ScreenRules(inactivity=True, overlay=True),
+    S.END_CONFIRM: ScreenRules(waits=True, overlay=True),
 }
 del S
 if set(RULES) != set(Screen):
@@ -123,6 +127,7 @@ HELP_SCREENS = screens_where("help")
 HELP_BUTTON_SCREENS = screens_where("help_button")
 LANGUAGE_SCREENS = screens_where("language")
 INACTIVITY_SCREENS = screens_where("inactivity")
+WAITING_SCREENS = screens_where("waits")
 END_SCREENS = screens_where("end")
 PREVIEW_SCREENS = screens_where("preview")
 CLIP_SCREENS = screens_where("clip")

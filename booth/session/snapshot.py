@@ -7,7 +7,7 @@ from typing import Any
 from booth.session import code_screen
 from booth.session.control import FlowControl
 from booth.session.interview import Interview
-from booth.session.screens import CLIP_SCREENS, Screen
+from booth.session.screens import CLIP_SCREENS, WAITING_SCREENS, Screen
 from booth.session.steps import DEFAULT_PRACTICE_TEXT, pick_language
 from booth.session.view import InterviewSummary, View
 
@@ -52,6 +52,9 @@ def snapshot(flow: FlowControl) -> View:
         seconds_left=seconds_left,
         recording=c.screen == Screen.RECORDING,
         return_screen=c.return_screen,
+        wait_minutes=round(flow.timing.help_wait_seconds / 60)
+        if c.screen in WAITING_SCREENS
+        else 0,
         reason=flow.fault_reason if c.screen == Screen.OUT_OF_ORDER else None,
         extra=_extra(flow),
         code_places=flow.code_places,

@@ -124,6 +124,9 @@ class View:
     finished_at: datetime | None = None
     consent: ConsentFacts = field(default_factory=ConsentFacts)
 
+    # help and end-confirm: the whole minutes the booth waits there before it asks "are you
+    # still there?" ([help] wait_minutes; 0 on the other screens)
+    wait_minutes: int = 0
     # help and inactive screens come back to this screen
     return_screen: Screen | None = None
     # out-of-order and closed: a reason id for the candidate (details go to `booth status`)

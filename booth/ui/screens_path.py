@@ -352,6 +352,11 @@ def help_screen(c: Canvas, v: View, live: Live) -> None:
         tr("Press Back to return to the start.") if v.return_screen in ("idle", "closed")
         else tr("Press Back to carry on where you were.")
     )  # fmt: skip
+    if v.wait_minutes and v.return_screen not in ("idle", "closed"):
+        # The candidate may walk away to fetch staff: say how long the booth holds the session.
+        wait = tr("Take your time. The booth waits {time} for you and keeps everything as it "
+                  "is.").format(time=texts.duration(tr, 60 * v.wait_minutes))  # fmt: skip
+        lines.append(Line(wait, BODY, bold=True, space_after_u=2))
     lines.append(Line(back, BODY, color=palette.TEXT_MUTED))
     stack(c, area, lines, align="center", valign="middle")
 
