@@ -377,7 +377,7 @@ class Kiosk:
                 self._log_event(e.name, e.fields)
             elif isinstance(e, fx.RecordLockout):
                 if self.state_dir is not None:
-                    write_lockout(self.state_dir, Lockout(e.wrong, e.last_wrong, e.until))
+                    write_lockout(self.state_dir, Lockout(e.wrong, e.last_wrong, e.until, e.waits))
             elif isinstance(e, fx.OpenSession):
                 sid = self.recorder.open_session(e.interview_id, e.candidate_ref, wall, e.resumes)
                 flow.session_opened(sid)  # the done screen's receipt names it
