@@ -42,6 +42,10 @@ from booth.session.steps import (
 from booth.session.timing import Timing
 from booth.session.view import ConsentFacts, View
 
+IDLE_MESSAGE_SECONDS = 15.0
+"""Idle's "Ready? Enter your invitation code" after a practice stays this long: it is for the
+candidate who just practised, not for the next one."""
+
 
 class Flow:
     """One booth's candidate flow, from idle through one session and back to idle."""
@@ -170,7 +174,7 @@ class Flow:
         now = self.now()
         c = self.candidate
         if c.screen in (Screen.IDLE, Screen.CLOSED):
-            if c.message and now - c.last_input >= self.timing.done_seconds:
+            if c.message and now - c.last_input >= IDLE_MESSAGE_SECONDS:
                 c.message = None  # "Ready? Enter your invitation code" after a practice
             is_open = self._is_open(self.clock.now())
             if c.screen == Screen.IDLE and not is_open:

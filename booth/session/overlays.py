@@ -24,7 +24,8 @@ def close_overlay(flow: FlowControl, out: list[Effect]) -> None:
     c = flow.candidate
     back = c.return_screen or Screen.IDLE
     if c.paused_left is not None:
-        flow.start_timer(c.paused_left)
+        # The done screen's minute counts from the last touch, and Back was one.
+        flow.start_timer(flow.timing.done_seconds if back == Screen.DONE else c.paused_left)
         c.paused_left = None
     c.return_screen = None
     flow.goto(back, out)

@@ -57,6 +57,7 @@ class Action(StrEnum):
     HELP = "help"
     MORE_TIME = "more_time"  # think: "I need more time", once per question where allowed
     END = "end"  # "End the interview": asks for confirmation first (screen end-confirm)
+    STAY = "stay"  # done: a touch on the receipt, which keeps it on screen a while longer
 
 
 @dataclass(frozen=True)

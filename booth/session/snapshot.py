@@ -61,6 +61,7 @@ def snapshot(flow: FlowControl) -> View:
         limit_reached=c.limit_notice_at == c.screens_entered and c.screen in _LIMIT_NOTICE_SCREENS,
         time_warning=c.screen == Screen.RECORDING and 0 < warn and seconds_left <= warn,
         kept_count=len(c.kept | _kept_before(flow)),
+        stays_seconds=flow.timing.done_seconds if c.screen == Screen.DONE else 0.0,
         pending_take=pending is not None and not pending[0].practice,
         session_ref=c.session_ref,
         finished_at=c.finished_at,

@@ -118,6 +118,8 @@ class View:
     recording: bool = False  # REC indicator on
 
     # the session so far: answers kept, a take waiting for Keep, and the done screen's receipt
+    # done: the screen stays until Finish, or this long after the last touch
+    stays_seconds: float = 0.0
     kept_count: int = 0
     pending_take: bool = False  # a recorded take waits on review (or was just cut off)
     session_ref: str | None = None  # what staff find in `booth takes list`

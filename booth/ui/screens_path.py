@@ -10,6 +10,7 @@ from booth.ui import palette, texts
 from booth.ui.blocks import Line, stack
 from booth.ui.canvas import BODY, HEADING, SMALL, TITLE, Canvas
 from booth.ui.i18n import N_
+from booth.ui.receipt import receipt_panel
 from booth.ui.widgets import (
     Btn,
     Live,
@@ -23,6 +24,8 @@ from booth.ui.widgets import (
     top_bar,
 )
 
+# The done screen counts down only at the end: before, it says it stays until Finish.
+CLEARS_SOON_SECONDS = 15
 DEFAULT_HELP = N_("Press the help bell by the door or call the number on the booth.")
 
 
@@ -290,49 +293,33 @@ def done(c: Canvas, v: View, live: Live) -> None:
                              "again before {deadline}.").format(
                                  deadline=texts.date_time(tr, v.interview.deadline)),
                           BODY, space_after_u=2.4))  # fmt: skip
-    receipt = _receipt(c, v)
-    if receipt:
-        lines.append(Line(receipt, SMALL + 0.4, color=palette.TEXT_MUTED, space_after_u=2.4))
+    if 0 < v.seconds_left <= CLEARS_SOON_SECONDS:
+        hint = tr("This screen clears in {seconds} seconds.")
+        hint = hint.format(seconds=texts.seconds_up(v.seconds_left))
+    else:
+        hint = tr("This screen stays until you press Finish, or {time} after your last touch.")
+        hint = hint.format(time=texts.duration(tr, v.stays_seconds))
+    if not v.practice_only and v.interview is not None and v.session_ref is not None:
+        # The receipt and its QR code: beside the words in landscape, under them in portrait.
+        if c.portrait:
+            panel_h = round(area.h * 0.56)
+            panel = pygame.Rect(area.x, area.bottom - panel_h, area.w, panel_h)
+            area = pygame.Rect(area.x, area.y, area.w, panel.y - c.gap - area.y)
+        else:
+            panel_w = round(area.w * 0.44)
+            panel = pygame.Rect(area.right - panel_w, area.y, panel_w, area.h)
+            area = pygame.Rect(area.x, area.y, panel.x - 2 * c.gap - area.x, area.h)
+        if receipt_panel(c, panel, v):
+            photo = tr("Take a photo of the code to keep the reference.")
+            lines.append(Line(photo, BODY, bold=True, space_after_u=1.6))
+    lines.append(Line(hint, BODY, color=palette.TEXT))
     if outcome != "declined" and outcome != "ended-early":
         lines.append(
             Line(
                 tr("Relax, be yourself, and good luck!"), BODY, bold=True, color=palette.TEXT_MUTED
             )
         )
-    if v.seconds_left > 0:
-        lines[-1] = Line(lines[-1].text, lines[-1].size_u, lines[-1].bold, lines[-1].color, 4)
-        lines.append(
-            Line(
-                tr("This screen clears in {seconds} seconds.").format(
-                    seconds=texts.seconds_up(v.seconds_left)
-                ),
-                SMALL,
-                color=palette.TEXT_MUTED,
-            )
-        )
     stack(c, area, lines, align="center", valign="middle")
-
-
-def _receipt(c: Canvas, v: View) -> str:
-    """A short receipt: date, employer, answers kept, and the reference staff can look up."""
-    tr = c.tr
-    if v.practice_only or v.interview is None or v.session_ref is None:
-        return ""
-    when = v.finished_at or v.now
-    parts = []
-    if when is not None:
-        parts.append(texts.date_time(tr, when))
-    parts.append(v.interview.employer)
-    parts.append(tr("Answers kept: {n} of {total}").format(
-        n=v.kept_count, total=v.interview.question_count))  # fmt: skip
-    parts.append(tr("Reference: {ref}").format(ref=session_ref(v.session_ref)))
-    return "\n".join(parts)
-
-
-def session_ref(session_id: str) -> str:
-    """The part of a session id a candidate can read out: its random tail (unique per booth),
-    which `booth takes list` shows as part of the session's name."""
-    return session_id.rsplit("-", 1)[-1]
 
 
 def help_screen(c: Canvas, v: View, live: Live) -> None:
