@@ -757,6 +757,7 @@ def _reach(screen):
         "closed": lambda: Booth(is_open=lambda _now: False),
         "out-of-order": lambda: _faulty(Booth().press("start")),
         "end-confirm": lambda: _reach("question").press("end"),
+        "check-help": lambda: Booth().to_check().press("problem"),
     }
     b = recipes[screen]()
     assert b.screen == screen

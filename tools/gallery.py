@@ -91,6 +91,10 @@ def sample_views(language: str, long_texts: bool = False) -> dict[str, View]:
         "check": View("check", **base),
         "check-quiet": View("check", **base, extra={"mic": "quiet"}),
         "check-silent": View("check", **base, extra={"mic": "silent"}),
+        "check-help-silent": View("check-help", **base, return_screen="check"),
+        "check-help-framing": View(
+            "check-help", **base, return_screen="check", check_problem="framing"
+        ),
         "intro": View("intro", **base, **intro, clip_path="intro-1.mp4"),
         "intro-paused": View(
             "intro", **base, **intro, clip_path="intro-1.mp4", clip_paused=True

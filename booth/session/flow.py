@@ -365,6 +365,8 @@ def handler_for(screen: Screen) -> Handler:  # noqa: C901 (one flat case per scr
             return arrival.on_out_of_order
         case Screen.END_CONFIRM:
             return overlays.on_end_confirm
+        case Screen.CHECK_HELP:
+            return overlays.on_check_help
         case _:
             assert_never(screen)
 

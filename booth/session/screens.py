@@ -34,6 +34,7 @@ class Screen(StrEnum):
     CLOSED = "closed"
     OUT_OF_ORDER = "out-of-order"
     END_CONFIRM = "end-confirm"
+    CHECK_HELP = "check-help"  # "Something is wrong" on the check: help for what the booth measures
 
 
 @unique
@@ -57,6 +58,9 @@ class Action(StrEnum):
     HELP = "help"
     MORE_TIME = "more_time"  # think: "I need more time", once per question where allowed
     END = "end"  # "End the interview": asks for confirmation first (screen end-confirm)
+    # check: "Something is wrong" (no value); check-help: the problem to help with, "sound",
+    # "light" or "framing"
+    PROBLEM = "problem"
     STAY = "stay"  # done: a touch on the receipt, which keeps it on screen a while longer
 
 
@@ -113,6 +117,8 @@ RULES: dict[Screen, ScreenRules] = {
     S.CLOSED: ScreenRules(**_HELP, language=True),
     S.OUT_OF_ORDER: ScreenRules(language=True),
     S.END_CONFIRM: ScreenRules(waits=True, overlay=True),
+    # Shows the live preview and meter, so the candidate sees a fix work; names staff itself.
+    S.CHECK_HELP: ScreenRules(language=True, waits=True, preview=True, overlay=True),
 }
 del S
 if set(RULES) != set(Screen):

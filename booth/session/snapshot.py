@@ -52,6 +52,7 @@ def snapshot(flow: FlowControl) -> View:
         seconds_left=seconds_left,
         recording=c.screen == Screen.RECORDING,
         return_screen=c.return_screen,
+        check_problem=c.check_problem if c.screen == Screen.CHECK_HELP else None,
         wait_minutes=round(flow.timing.help_wait_seconds / 60)
         if c.screen in WAITING_SCREENS
         else 0,

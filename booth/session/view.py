@@ -129,6 +129,7 @@ class View:
     # help and end-confirm: the whole minutes the booth waits there before it asks "are you
     # still there?" ([help] wait_minutes; 0 on the other screens)
     wait_minutes: int = 0
+    check_problem: str | None = None  # check-help: the problem picked (None: what is measured)
     # help and inactive screens come back to this screen
     return_screen: Screen | None = None
     # out-of-order and closed: a reason id for the candidate (details go to `booth status`)

@@ -225,6 +225,7 @@ def check(c: Canvas, v: View, live: Live) -> None:
     tr = c.tr
     title = tr("Check how you look and sound")
     go = Btn(tr("Looks good, continue"), "next", kind="primary")
+    wrong = Btn(tr("Something is wrong"), "problem", left=True)
     tips = [
         Line(tr("Say your name and watch the bar move."), BODY, bold=True, space_after_u=2.4),
         Line("• " + tr("Sit so that your eyes are on the dashed line and your face fits "
@@ -235,7 +236,7 @@ def check(c: Canvas, v: View, live: Live) -> None:
     ]  # fmt: skip
     mh = meter_height(c)
     if c.portrait:
-        area = frame(c, v, title, [go])
+        area = frame(c, v, title, [wrong, go])
         pv = pygame.Rect(area.x, area.y, area.w, round(area.h * 0.5))
         shown = preview(c, pv, live.preview, guide=True)
         meter = pygame.Rect(area.x, shown.bottom + c.gap, area.w, mh)
@@ -251,7 +252,10 @@ def check(c: Canvas, v: View, live: Live) -> None:
         pv.x = area.x
         shown = preview(c, pv, live.preview, guide=True)
         side_x = shown.right + 2 * c.gap
-        side = button_row(c, pygame.Rect(side_x, area.y, area.right - side_x, area.h), [go])
+        side = pygame.Rect(side_x, area.y, area.right - side_x, area.h)
+        # The way out sits above the way on, each the column's width: both stay large.
+        side = button_row(c, side, [go])
+        side = button_row(c, side, [wrong])
         meter = pygame.Rect(side.x, side.y, side.w, mh)
         tips_area = pygame.Rect(
             side.x, meter.bottom + 2 * c.gap, side.w, side.bottom - meter.bottom - 2 * c.gap
