@@ -25,7 +25,8 @@ def screen_text(booth: Booth, language: str = "en", size: tuple[int, int] = (800
     booth.flow.candidate.language = language
     renderer = Renderer(size)
     renderer.draw(pygame.Surface(size), booth.flow.view(), None, None, 0.0)
-    return "\n".join(box.text for box in renderer.text_boxes)
+    # A no-break space keeps "10 minutes" on one line; the candidate reads a space.
+    return "\n".join(box.text.replace("\u00a0", " ") for box in renderer.text_boxes)
 
 
 def q2_waiting_on_review() -> Booth:

@@ -209,7 +209,7 @@ def sample_views(language: str, long_texts: bool = False) -> dict[str, View]:
             session_ref="20250317T091500Z-3f9a1c7e",
             finished_at=datetime(2025, 3, 17, 10, 15),
         ),  # fmt: skip
-        "help": View("help", **base, return_screen="question"),
+        "help": View("help", **base, return_screen="question", wait_minutes=10),
         "inactive": View("inactive", **base, seconds_left=17, return_screen="question"),
         "inactive-review": View(
             "inactive",

@@ -302,7 +302,7 @@ def done(c: Canvas, v: View, live: Live) -> None:
         hint = hint.format(seconds=texts.seconds_up(v.seconds_left))
     else:
         hint = tr("This screen stays until you press Finish, or {time} after your last touch.")
-        hint = hint.format(time=texts.duration(tr, v.stays_seconds))
+        hint = hint.format(time=unbroken(texts.duration(tr, v.stays_seconds)))
     if not v.practice_only and v.interview is not None and v.session_ref is not None:
         # The receipt and its QR code: beside the words in landscape, under them in portrait.
         if c.portrait:
@@ -326,6 +326,11 @@ def done(c: Canvas, v: View, live: Live) -> None:
     stack(c, area, lines, align="center", valign="middle")
 
 
+def unbroken(words: str) -> str:
+    """`words` that a line never breaks inside: a number stays with its unit ("10 minutes")."""
+    return words.replace(" ", "\u00a0")
+
+
 def help_screen(c: Canvas, v: View, live: Live) -> None:
     tr = c.tr
     area = frame(c, v, tr("Help"), [Btn(tr("Back"), "back", kind="primary")])
@@ -346,7 +351,7 @@ def help_screen(c: Canvas, v: View, live: Live) -> None:
     if v.wait_minutes and v.return_screen not in ("idle", "closed"):
         # The candidate may walk away to fetch staff: say how long the booth holds the session.
         wait = tr("Take your time. The booth waits {time} for you and keeps everything as it "
-                  "is.").format(time=texts.duration(tr, 60 * v.wait_minutes))  # fmt: skip
+                  "is.").format(time=unbroken(texts.duration(tr, 60 * v.wait_minutes)))  # fmt: skip
         lines.append(Line(wait, BODY, bold=True, space_after_u=2))
     lines.append(Line(back, BODY, color=palette.TEXT_MUTED))
     stack(c, area, lines, align="center", valign="middle")
