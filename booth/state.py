@@ -16,6 +16,7 @@ hold uploads back for ever.
 from __future__ import annotations
 
 import logging
+import math
 import os
 import re
 import time
@@ -32,7 +33,7 @@ from booth.session.codes_entry import (
     COMPLETE,
     DECLINED,
     ENDED_EARLY,
-    LOCKOUT_MAX_SECONDS,
+    LEAK_SECONDS,
     OPEN,
     InvitationUse,
     Lockout,
@@ -191,15 +192,11 @@ def read_lockout(state_dir: Path, repair: bool = False) -> Lockout:
     path = state_dir / LOCKOUT_FILE
     try:
         data = read_json_object(path)
-        numbers = [data["wrong"], data["last_wrong"], data["until"]]
-        if not all(type(v) in (int, float) for v in numbers):
-            raise DamagedFile(path, "wrong, last_wrong and until are not all numbers")
-        return Lockout(int(data["wrong"]), float(data["last_wrong"]), float(data["until"]))
+        return lockout_from_json(path, data)
     except FileNotFoundError:
         return Lockout()
     except (OSError, ValueError, TypeError, KeyError) as err:
-        now = time.time()
-        lock = Lockout(99, now, now + LOCKOUT_MAX_SECONDS)
+        lock = Lockout.full(time.time())
         fallback = "code entry waits as after many wrong codes"
         if not repair:
             log.error("%s is unreadable (%s): %s", path, _why(err), fallback)
@@ -212,6 +209,18 @@ def read_lockout(state_dir: Path, repair: bool = False) -> Lockout:
         return lock
 
 
+def lockout_from_json(path: Path, data: dict) -> Lockout:
+    """The record's fields, checked. A record from before the leaky bucket (no `waits`) reads
+    as its wrong codes leaking from the last one."""
+    numbers = [data["wrong"], data["last_wrong"], data["until"], data.get("waits", 0)]
+    if not all(type(v) in (int, float) for v in numbers):
+        raise DamagedFile(path, "wrong, last_wrong, until and waits are not all numbers")
+    wrong, last_wrong, until, waits = (float(v) for v in numbers)
+    if wrong < 0 or waits < 0:
+        raise DamagedFile(path, "wrong and waits cannot be negative")
+    return Lockout(wrong, last_wrong, until, int(waits))
+
+
 def write_lockout(state_dir: Path, lockout: Lockout) -> None:
     state_dir.mkdir(parents=True, exist_ok=True)
     write_json_atomic(state_dir / LOCKOUT_FILE, asdict(lockout))
@@ -221,7 +230,8 @@ def describe_lockout(lockout: Lockout, now: float, timing: Timing | None = None)
     """One line for `booth status` about wrong codes, or None when there are none."""
     timing = timing or Timing()
     lock = lockout.current(now, timing)
-    if not lock.wrong:
+    counted = math.ceil(lock.level(now) - 1e-9)
+    if not lock.wrong or not counted:
         return None
     since = datetime.fromtimestamp(lock.last_wrong).astimezone().isoformat(timespec="seconds")
     left = lock.seconds_left(now, timing)
@@ -229,9 +239,13 @@ def describe_lockout(lockout: Lockout, now: float, timing: Timing | None = None)
         minutes, seconds = divmod(int(left + 0.999), 60)
         return (
             f"code entry LOCKED for {minutes} min {seconds:02d} s more "
-            f"({lock.wrong} wrong codes, the last at {since})"
+            f"({counted} wrong codes still counted, the last at {since})"
         )
-    return f"{lock.wrong} wrong codes, the last at {since} (forgotten after an hour without one)"
+    leak = round(LEAK_SECONDS / 60)
+    return (
+        f"{counted} wrong codes still counted, the last at {since} "
+        f"(one is forgotten every {leak} minutes)"
+    )
 
 
 class InvitationStore:

@@ -81,7 +81,7 @@ wait 3
 wait 4
 press stop
 expect done
-wait 15
+press next                  # Finish: the receipt stays until then (or a minute)
 expect idle
 """
 

@@ -76,14 +76,15 @@ def test_the_lockout_survives_a_new_flow_from_what_was_recorded():
     assert again.screen == "code" and again.flow.view().locked_seconds == pytest.approx(60)
 
 
-def test_a_right_code_does_not_reset_the_count_but_a_quiet_hour_does():
+def test_a_right_code_does_not_reset_the_count_but_wrong_codes_leak_away():
     b = wrong(booth().press("start"), 4)
     b.type("123456").press("confirm").press("back").press("start")
     wrong(b, 1)
     assert b.flow.view().locked_seconds == pytest.approx(60)
-    b.wait(3600)
+    b.wait(3600)  # four of the five leaked away: one every 15 minutes
     wrong(b.press("back").press("start"), 1)
-    assert b.flow.lockout.wrong == 1 and b.flow.view().locked_seconds == 0
+    assert b.flow.lockout.wrong == pytest.approx(2, abs=0.01)
+    assert b.flow.view().locked_seconds == 0
 
 
 def test_a_clock_set_back_never_makes_the_wait_longer_than_the_longest():

@@ -102,7 +102,7 @@ class Run:
                 store.finished(*self.open, e.status)
                 self.open = None
             elif isinstance(e, fx.RecordLockout):
-                write_lockout(self.state, Lockout(e.wrong, e.last_wrong, e.until))
+                write_lockout(self.state, Lockout(e.wrong, e.last_wrong, e.until, e.waits))
 
     def do(self, kind: str, arg, value) -> None:
         flow = self.flow

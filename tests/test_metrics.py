@@ -431,13 +431,15 @@ def test_code_lockouts_are_counted_from_the_kiosks_wrong_code_record(settings: S
     attempts = settings.timing.code_attempts  # code entry waits from this wrong code on
     lockouts = []
     t = 1_772_450_000.0
-    for wrong in (attempts - 1, attempts, attempts + 1, 1, attempts):
+    # (wrong codes in the bucket, waits started in the run) as the kiosk writes them.
+    runs = ((attempts - 1, 0), (attempts, 1), (attempts + 1, 2), (1, 0), (attempts, 1))
+    for wrong, waits in runs:
         t += 60
-        write_lockout(state, Lockout(wrong, t, t + 60 if wrong >= attempts else 0.0))
+        write_lockout(state, Lockout(wrong, t, t + 60 if waits else 0.0, waits))
         writer.step()
         textfile = (settings.metrics.textfile_dir / TEXTFILE).read_text()
         lockouts.append(value(textfile, "booth_code_lockouts_total"))
-    # Two waits in the first run of wrong codes; after a quiet hour a new run, one more.
+    # Two waits in the first run of wrong codes; after the bucket emptied a new run, one more.
     assert lockouts == [0, 1, 2, 2, 3]
     # A spoiled record counts nothing (the kiosk itself treats it as a full wait).
     (state / LOCKOUT_FILE).write_text("{not json")

@@ -25,19 +25,24 @@ def test_every_screen_has_rules_and_a_handler():
 def test_the_rules_are_the_ones_the_booth_had_before_they_were_one_table():
     S = Screen
     assert screens.HELP_SCREENS == set(Screen) - {
-        S.RECORDING, S.COUNTDOWN, S.HELP, S.INACTIVE, S.END_CONFIRM
+        S.RECORDING, S.COUNTDOWN, S.HELP, S.INACTIVE, S.END_CONFIRM, S.CHECK_HELP
     }  # fmt: skip  # out of order has Help since issue 27.5
     assert screens.HELP_BUTTON_SCREENS == screens.HELP_SCREENS - {S.DONE}
     assert screens.LANGUAGE_SCREENS == {
-        S.IDLE, S.CODE, S.WELCOME, S.CONSENT, S.CHECK, S.HELP, S.CLOSED, S.OUT_OF_ORDER
+        S.IDLE, S.CODE, S.WELCOME, S.CONSENT, S.CHECK, S.HELP, S.CLOSED, S.OUT_OF_ORDER,
+        S.CHECK_HELP,
     }  # fmt: skip
+    # Help, "end the interview?" and "something is wrong" wait the long help wait instead
+    # (issue 27.1 and 27.8).
     assert screens.INACTIVITY_SCREENS == set(Screen) - {
-        S.IDLE, S.CLOSED, S.OUT_OF_ORDER, S.INACTIVE, S.THINK, S.COUNTDOWN, S.RECORDING, S.DONE
+        S.IDLE, S.CLOSED, S.OUT_OF_ORDER, S.INACTIVE, S.THINK, S.COUNTDOWN, S.RECORDING, S.DONE,
+        S.HELP, S.END_CONFIRM, S.CHECK_HELP,
     }  # fmt: skip
+    assert screens.WAITING_SCREENS == {S.HELP, S.END_CONFIRM, S.CHECK_HELP}
     assert screens.END_SCREENS == {S.CHECK, S.INTRO, S.PRACTICE, S.QUESTION, S.THINK, S.REVIEW}
-    assert screens.PREVIEW_SCREENS == {S.CHECK, S.COUNTDOWN, S.RECORDING}
+    assert screens.PREVIEW_SCREENS == {S.CHECK, S.COUNTDOWN, S.RECORDING, S.CHECK_HELP}
     assert screens.CLIP_SCREENS == {S.INTRO, S.QUESTION, S.REVIEW}
-    assert screens.OVERLAYS == {S.HELP, S.INACTIVE, S.END_CONFIRM}
+    assert screens.OVERLAYS == {S.HELP, S.INACTIVE, S.END_CONFIRM, S.CHECK_HELP}
 
 
 def test_the_ui_reads_the_same_table_as_the_flow():

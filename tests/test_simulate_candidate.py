@@ -147,9 +147,9 @@ def test_the_one_take_question_and_the_receipt_staff_can_look_up(tmp_path, quick
         words = [b.text for b in booth.kiosk.renderer.text_boxes]
     finally:
         booth.close()
-    receipt = next(w for w in words if w.startswith("Referens:") or "Referens:" in w)
+    receipt = next(w for w in words if w.startswith("Referens:"))
     ref = receipt.rsplit("Referens: ", 1)[1].strip()
-    assert "Svar som du behöll: 3 av 3" in receipt and "Kommunen Exempelstad" in receipt
+    assert "Svar som du behöll: 3 av 3" in words and "Kommunen Exempelstad" in words
     manifest = json.loads((the_session(out) / "manifest.json").read_text())
     assert manifest["status"] == "complete"
     assert sorted(t["question_id"] for t in manifest["takes"]) == ["q1", "q2", "q3"]

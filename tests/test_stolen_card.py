@@ -61,7 +61,7 @@ wait 3
 wait 3
 press stop
 expect done
-wait 15
+press next                  # Finish: the receipt stays until then (or a minute)
 expect idle
 """
 

@@ -91,6 +91,10 @@ def sample_views(language: str, long_texts: bool = False) -> dict[str, View]:
         "check": View("check", **base),
         "check-quiet": View("check", **base, extra={"mic": "quiet"}),
         "check-silent": View("check", **base, extra={"mic": "silent"}),
+        "check-help-silent": View("check-help", **base, return_screen="check"),
+        "check-help-framing": View(
+            "check-help", **base, return_screen="check", check_problem="framing"
+        ),
         "intro": View("intro", **base, **intro, clip_path="intro-1.mp4"),
         "intro-paused": View(
             "intro", **base, **intro, clip_path="intro-1.mp4", clip_paused=True
@@ -236,7 +240,7 @@ def sample_views(language: str, long_texts: bool = False) -> dict[str, View]:
             session_ref="20250317T091500Z-3f9a1c7e",
             finished_at=datetime(2025, 3, 17, 10, 15),
         ),  # fmt: skip
-        "help": View("help", **base, return_screen="question"),
+        "help": View("help", **base, return_screen="question", wait_minutes=10),
         "inactive": View("inactive", **base, seconds_left=17, return_screen="question"),
         "inactive-review": View(
             "inactive",

@@ -106,7 +106,7 @@ def gather(settings: Settings) -> dict[str, Any]:
             "fix": scratch.fix,
         },
         "code_entry": {
-            "wrong_codes": lockout.wrong,
+            "wrong_codes": round(lockout.level(time.time()), 2),
             "locked_seconds": round(lockout.seconds_left(time.time(), settings.timing)),
             "text": describe_lockout(lockout, time.time(), settings.timing),
         },

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 import socket
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -260,11 +260,14 @@ class Help:
 
     text: the booth's own help text per language ({} = the built-in one). phone: a number to
     call ("" = none). location: where staff are, per language ("" key: one text for all).
+    wait_minutes: how long help (and "end the interview?") waits for a candidate who went to
+    fetch staff before the booth asks "are you still there?"; the help screen says it.
     """
 
     text: dict[str, str] = field(default_factory=dict)
     phone: str = ""
     location: dict[str, str] = field(default_factory=dict)
+    wait_minutes: int = 10
 
 
 @dataclass(frozen=True)
@@ -330,6 +333,11 @@ def load_settings(path: Path | None) -> Settings:
         sync=_sync(root),
         help=_help(root.table("help"), languages or defaults.languages),
         sound=_sound(root.table("sound")),
+    )
+    # The help wait is set with the help screen it belongs to, and counted by the flow's timing.
+    settings = replace(
+        settings,
+        timing=replace(settings.timing, help_wait_seconds=60.0 * settings.help.wait_minutes),
     )
     root.finish()
     if toml.problems:
@@ -682,6 +690,15 @@ def _help(t: Table | None, languages: tuple[str, ...]) -> Help:
         text=_per_language(t, "text", languages),
         phone=t.string("phone", "", expected='a phone number as candidates should dial it, or ""'),
         location=_per_language(t, "location", languages),
+        # At least a minute: the walk to the reception and back. At most an hour: a booth
+        # must not stay taken by a candidate who left for good.
+        wait_minutes=t.integer(
+            "wait_minutes",
+            Help().wait_minutes,
+            minimum=1,
+            maximum=60,
+            expected="whole minutes from 1 to 60 that help waits for a candidate fetching staff",
+        ),
     )
     t.finish()
     return help_

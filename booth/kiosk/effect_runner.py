@@ -55,7 +55,7 @@ class EffectRunner:
             case fx.Event():
                 self._log_event(e.name, e.fields)
             case fx.RecordLockout():
-                write_lockout(self.state_dir, Lockout(e.wrong, e.last_wrong, e.until))
+                write_lockout(self.state_dir, Lockout(e.wrong, e.last_wrong, e.until, e.waits))
             case fx.OpenSession():
                 self._open_session(e)
             case fx.StartTake():

@@ -40,8 +40,8 @@ class Ledger:
     """sessions: finished sessions counted, by status. takes_recovered: takes rebuilt after a
     crash or power cut. seen: ids counted that are still in the spool. under_voltage_events:
     onsets of under-voltage seen; under_voltage_now: whether the last look saw one.
-    code_lockouts: pauses of code entry counted; wrong_codes / last_wrong: the kiosk's
-    wrong-code record as last seen."""
+    code_lockouts: pauses of code entry counted; wrong_codes / last_wrong: the waits in the
+    kiosk's wrong-code record and its last wrong code, as last seen."""
 
     sessions: dict[str, int] = field(default_factory=dict)
     takes_recovered: int = 0
@@ -52,17 +52,15 @@ class Ledger:
     wrong_codes: int = 0
     last_wrong: float = 0.0
 
-    def saw_wrong_codes(self, wrong: int, last_wrong: float, attempts: int) -> bool:
-        """Count the code lockouts in the kiosk's wrong-code record (`wrong` codes in a row, the
-        last at `last_wrong`); True when the ledger changed. Code entry waits after the
-        `attempts`-th wrong code and after every one after it, so `wrong` codes hold
-        wrong - attempts + 1 lockouts. A record whose count went down is a new run of wrong
-        codes (the booth forgets them after a quiet hour)."""
-        if last_wrong == self.last_wrong and wrong == self.wrong_codes:
+    def saw_wrong_codes(self, waits: int, last_wrong: float) -> bool:
+        """Count the code lockouts in the kiosk's wrong-code record (`waits` started since its
+        bucket was last empty, the last wrong code at `last_wrong`); True when the ledger
+        changed. A record whose count went down is a new run: the bucket emptied between."""
+        if last_wrong == self.last_wrong and waits == self.wrong_codes:
             return False
-        before = self.wrong_codes if wrong >= self.wrong_codes else 0
-        self.code_lockouts += _lockouts(wrong, attempts) - _lockouts(before, attempts)
-        self.wrong_codes, self.last_wrong = wrong, last_wrong
+        before = self.wrong_codes if waits >= self.wrong_codes else 0
+        self.code_lockouts += waits - before
+        self.wrong_codes, self.last_wrong = waits, last_wrong
         return True
 
     def saw_under_voltage(self, now: bool | None) -> bool:
@@ -103,10 +101,6 @@ class Ledger:
             "wrong_codes": self.wrong_codes,
             "last_wrong": self.last_wrong,
         }
-
-
-def _lockouts(wrong: int, attempts: int) -> int:
-    return max(0, wrong - attempts + 1)
 
 
 def load_ledger(state_dir: Path, repair: bool = False) -> Ledger:

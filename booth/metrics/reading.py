@@ -31,7 +31,7 @@ from booth.metrics import board
 from booth.metrics.ledger import FinishedRecord, Ledger
 from booth.privacy.seal import is_sealed
 from booth.session.codes_entry import Lockout
-from booth.state import LOCKOUT_FILE, occupancy, read_state
+from booth.state import LOCKOUT_FILE, lockout_from_json, occupancy, read_state
 from booth.sync.config import sync_settings
 from booth.sync.manifests import scan_spool
 from booth.sync.queue import CONFIRMED, is_finished, session_state, summarize
@@ -169,7 +169,7 @@ def read_booth(
     clock = where.clock()
     wrong = wrong_codes(paths.state)
     if wrong is not None:
-        ledger.saw_wrong_codes(wrong.wrong, wrong.last_wrong, settings.timing.code_attempts)
+        ledger.saw_wrong_codes(wrong.waits, wrong.last_wrong)
     low_voltage = board.under_voltage(where.hwmon)
     ledger.saw_under_voltage(low_voltage)
     throttled = board.throttle_states(board.throttled_flags(where.vcgencmd), low_voltage)
@@ -201,8 +201,8 @@ def wrong_codes(state_dir: Path) -> Lockout | None:
     unreadable one is None: it counts nothing (booth.state's reader would treat it as many
     wrong codes, which is right for the lockout and wrong for a counter)."""
     try:
-        data = read_json_object(state_dir / LOCKOUT_FILE)
-        return Lockout(int(data["wrong"]), float(data["last_wrong"]), float(data["until"]))
+        path = state_dir / LOCKOUT_FILE
+        return lockout_from_json(path, read_json_object(path))
     except FileNotFoundError:
         return Lockout()
     except (OSError, ValueError, TypeError, KeyError):

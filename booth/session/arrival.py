@@ -3,6 +3,7 @@ equipment check and the intro clips. Closed and out-of-order take no action."""
 
 from __future__ import annotations
 
+from booth.session import overlays
 from booth.session.clips import clip_finished, replay_clip, start_clip, toggle_pause
 from booth.session.control import FlowControl
 from booth.session.effects import Effect, Event, FinishSession, OpenSession
@@ -77,6 +78,10 @@ def on_check(flow: FlowControl, action: str, value: str | None, out: list[Effect
     c = flow.candidate
     if action == Action.BACK and c.practice_only:
         flow.to_idle(out)
+        return True
+    if action == Action.PROBLEM:
+        c.check_problem = None  # the screen starts at what the booth measures
+        overlays.open_overlay(flow, Screen.CHECK_HELP, out)
         return True
     if action == Action.NEXT:
         if c.practice_only:

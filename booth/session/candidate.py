@@ -59,6 +59,7 @@ class Candidate:
     timer_end: float = 0.0  # monotonic seconds: the think, 3-2-1, answer or done timer ends
     return_screen: Screen | None = None  # the screen under an overlay
     paused_left: float | None = None  # a timer held while help is open
+    check_problem: str | None = None  # check-help: the problem the candidate picked
     inactive_end: float = 0.0  # monotonic seconds: "are you still there?" ends the session
     cues_sounded: set[str] = field(default_factory=set)  # this 3-2-1's or take's (session.cues)
 

@@ -85,9 +85,11 @@ def check_code(flow: FlowControl, out: list[Effect]) -> None:
         begin(flow, interview, invitation, use, out)
         return
     flow.lockout = flow.lockout.after_wrong(_wall(flow), flow.timing)
-    out.append(RecordLockout(flow.lockout.wrong, flow.lockout.last_wrong, flow.lockout.until))
+    lock = flow.lockout
+    out.append(RecordLockout(lock.wrong, lock.last_wrong, lock.until, lock.waits))
     left = locked_seconds(flow)
-    out.append(Event("code.wrong", {"wrong": flow.lockout.wrong, "locked_seconds": round(left)}))
+    wrong = round(lock.wrong, 2)
+    out.append(Event("code.wrong", {"wrong": wrong, "locked_seconds": round(left)}))
     c.message = "code.locked" if left > 0 else "code.wrong"
 
 

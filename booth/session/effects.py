@@ -87,9 +87,10 @@ class RecordLockout:
     """Keep the booth's count of wrong codes and its wait (`codes_entry.Lockout`) on disk, so
     that neither Back nor a restart of the kiosk lifts it. Times are Unix seconds."""
 
-    wrong: int
+    wrong: float
     last_wrong: float
     until: float
+    waits: int = 0
 
 
 @dataclass(frozen=True)

@@ -30,6 +30,7 @@ from booth.session.screens import (
     INACTIVITY_SCREENS,
     LANGUAGE_SCREENS,
     OVERLAYS,
+    WAITING_SCREENS,
     Action,
     Screen,
 )
@@ -40,6 +41,10 @@ from booth.session.steps import (
 )
 from booth.session.timing import Timing
 from booth.session.view import ConsentFacts, View
+
+IDLE_MESSAGE_SECONDS = 15.0
+"""Idle's "Ready? Enter your invitation code" after a practice stays this long: it is for the
+candidate who just practised, not for the next one."""
 
 
 class Flow:
@@ -169,7 +174,7 @@ class Flow:
         now = self.now()
         c = self.candidate
         if c.screen in (Screen.IDLE, Screen.CLOSED):
-            if c.message and now - c.last_input >= self.timing.done_seconds:
+            if c.message and now - c.last_input >= IDLE_MESSAGE_SECONDS:
                 c.message = None  # "Ready? Enter your invitation code" after a practice
             is_open = self._is_open(self.clock.now())
             if c.screen == Screen.IDLE and not is_open:
@@ -187,14 +192,21 @@ class Flow:
         if c.screen == Screen.INACTIVE and now >= c.inactive_end:
             self.end_early(out, reason="inactive")
             return out
-        if (
-            c.screen in INACTIVITY_SCREENS
-            and not c.clip_running()
-            and now - c.last_input >= self.timing.inactivity_seconds
-        ):
+        wait = self._inactivity_wait(c.screen)
+        if wait is not None and not c.clip_running() and now - c.last_input >= wait:
             overlays.open_overlay(self, Screen.INACTIVE, out)
             c.inactive_end = now + self.timing.inactive_grace_seconds
         return out
+
+    def _inactivity_wait(self, screen: Screen) -> float | None:
+        """How long `screen` waits without input before "are you still there?" (None: never).
+        Help and "end the interview?" wait the long help wait: a candidate who went to fetch
+        staff must find the session, and a take not kept yet, as they left it (issue 27)."""
+        if screen in INACTIVITY_SCREENS:
+            return self.timing.inactivity_seconds
+        if screen in WAITING_SCREENS:
+            return self.timing.help_wait_seconds
+        return None
 
     def _timer_ended(self, out: list[Effect]) -> None:
         c = self.candidate
@@ -359,6 +371,8 @@ def handler_for(screen: Screen) -> Handler:  # noqa: C901 (one flat case per scr
             return arrival.on_out_of_order
         case Screen.END_CONFIRM:
             return overlays.on_end_confirm
+        case Screen.CHECK_HELP:
+            return overlays.on_check_help
         case _:
             assert_never(screen)
 

@@ -1,5 +1,5 @@
-"""The screens drawn over another one, which they return to: help, "are you still there?" and
-"end the interview?"."""
+"""The screens drawn over another one, which they return to: help, "are you still there?",
+"end the interview?" and the equipment check's "something is wrong"."""
 
 from __future__ import annotations
 
@@ -24,7 +24,8 @@ def close_overlay(flow: FlowControl, out: list[Effect]) -> None:
     c = flow.candidate
     back = c.return_screen or Screen.IDLE
     if c.paused_left is not None:
-        flow.start_timer(c.paused_left)
+        # The done screen's minute counts from the last touch, and Back was one.
+        flow.start_timer(flow.timing.done_seconds if back == Screen.DONE else c.paused_left)
         c.paused_left = None
     c.return_screen = None
     flow.goto(back, out)
@@ -57,5 +58,22 @@ def on_end_confirm(flow: FlowControl, action: str, value: str | None, out: list[
         c.return_screen = None
         flow.end_early(out, reason="candidate", to_idle=False)
         flow.enter_done(out)
+        return True
+    return False
+
+
+CHECK_PROBLEMS = ("sound", "light", "framing")
+"""What "Something is wrong" on the check helps with: no sound, too dark, the face outside the
+oval (the ui opens on the one the booth measures)."""
+
+
+def on_check_help(flow: FlowControl, action: str, value: str | None, out: list[Effect]) -> bool:
+    """ "Something is wrong": pick a problem to read its help; Back (or Next) returns to the
+    check. Nothing here ends the session: it waits like help (`ScreenRules.waits`)."""
+    if action in (Action.BACK, Action.NEXT):
+        close_overlay(flow, out)
+        return True
+    if action == Action.PROBLEM and value in CHECK_PROBLEMS:
+        flow.candidate.check_problem = value
         return True
     return False

@@ -253,7 +253,10 @@ def after_step(flow: FlowControl, out: list[Effect]) -> None:
 
 
 def on_done(flow: FlowControl, action: str, value: str | None, out: list[Effect]) -> bool:
+    """Finish ends the visit. Any other touch keeps the receipt up: it stays until Finish, or
+    `done_seconds` after the last touch, so a candidate taking its photo is never cut off."""
     if action in (Action.NEXT, Action.CONFIRM):
         flow.to_idle(out)
         return True
-    return False
+    flow.start_timer(flow.timing.done_seconds)
+    return action == Action.STAY

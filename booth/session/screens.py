@@ -34,6 +34,7 @@ class Screen(StrEnum):
     CLOSED = "closed"
     OUT_OF_ORDER = "out-of-order"
     END_CONFIRM = "end-confirm"
+    CHECK_HELP = "check-help"  # "Something is wrong" on the check: help for what the booth measures
 
 
 @unique
@@ -57,6 +58,10 @@ class Action(StrEnum):
     HELP = "help"
     MORE_TIME = "more_time"  # think: "I need more time", once per question where allowed
     END = "end"  # "End the interview": asks for confirmation first (screen end-confirm)
+    # check: "Something is wrong" (no value); check-help: the problem to help with, "sound",
+    # "light" or "framing"
+    PROBLEM = "problem"
+    STAY = "stay"  # done: a touch on the receipt, which keeps it on screen a while longer
 
 
 @dataclass(frozen=True)
@@ -68,8 +73,11 @@ class ScreenRules:
     help_button: its top bar shows Help. The done screen takes the help key but shows no
         button: its one button is Finish.
     language: the language can be switched there.
-    inactivity: the "are you still there?" guard runs (not where the candidate is busy, a
-        timer of the screen moves things on, or there is no session to guard).
+    inactivity: the "are you still there?" guard runs after `inactivity_seconds` (not where
+        the candidate is busy, a timer of the screen moves things on, or there is no session
+        to guard).
+    waits: the guard runs only after `help_wait_seconds` ([help] wait_minutes): the
+        candidate may have gone to fetch staff, or be thinking over whether to end (issue 27).
     end: it offers "End the interview" during a session. Not the 3-2-1 or the recording: a
         stray touch there must not end a take; Stop first, then End on the review.
     preview: it shows the live camera preview (the others never look at it).
@@ -81,6 +89,7 @@ class ScreenRules:
     help_button: bool = False
     language: bool = False
     inactivity: bool = False
+    waits: bool = False
     end: bool = False
     preview: bool = False
     clip: bool = False
@@ -103,12 +112,14 @@ RULES: dict[Screen, ScreenRules] = {
     S.RECORDING: ScreenRules(preview=True),
     S.REVIEW: ScreenRules(**_HELP, inactivity=True, end=True, clip=True),
     S.DONE: ScreenRules(help=True),
-    S.HELP: ScreenRules(language=True, inactivity=True, overlay=True),
+    S.HELP: ScreenRules(language=True, waits=True, overlay=True),
     S.INACTIVE: ScreenRules(overlay=True),
     S.CLOSED: ScreenRules(**_HELP, language=True),
     # Help too: the candidate is told to reach staff, and Help says how ([help]).
     S.OUT_OF_ORDER: ScreenRules(**_HELP, language=True),
-    S.END_CONFIRM: ScreenRules(inactivity=True, overlay=True),
+    S.END_CONFIRM: ScreenRules(waits=True, overlay=True),
+    # Shows the live preview and meter, so the candidate sees a fix work; names staff itself.
+    S.CHECK_HELP: ScreenRules(language=True, waits=True, preview=True, overlay=True),
 }
 del S
 if set(RULES) != set(Screen):
@@ -124,6 +135,7 @@ HELP_SCREENS = screens_where("help")
 HELP_BUTTON_SCREENS = screens_where("help_button")
 LANGUAGE_SCREENS = screens_where("language")
 INACTIVITY_SCREENS = screens_where("inactivity")
+WAITING_SCREENS = screens_where("waits")
 END_SCREENS = screens_where("end")
 PREVIEW_SCREENS = screens_where("preview")
 CLIP_SCREENS = screens_where("clip")

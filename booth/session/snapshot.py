@@ -7,7 +7,7 @@ from typing import Any
 from booth.session import code_screen
 from booth.session.control import FlowControl
 from booth.session.interview import Interview
-from booth.session.screens import CLIP_SCREENS, Screen
+from booth.session.screens import CLIP_SCREENS, WAITING_SCREENS, Screen
 from booth.session.steps import DEFAULT_PRACTICE_TEXT, Step, pick_language
 from booth.session.view import InterviewSummary, View
 
@@ -52,6 +52,10 @@ def snapshot(flow: FlowControl) -> View:
         seconds_left=seconds_left,
         recording=c.screen == Screen.RECORDING,
         return_screen=c.return_screen,
+        check_problem=c.check_problem if c.screen == Screen.CHECK_HELP else None,
+        wait_minutes=round(flow.timing.help_wait_seconds / 60)
+        if c.screen in WAITING_SCREENS
+        else 0,
         reason=flow.fault_reason if c.screen == Screen.OUT_OF_ORDER else None,
         extra=_extra(flow),
         code_places=flow.code_places,
@@ -59,6 +63,7 @@ def snapshot(flow: FlowControl) -> View:
         limit_question=_question_number(c.steps, c.limit_step),
         time_warning=c.screen == Screen.RECORDING and 0 < warn and seconds_left <= warn,
         kept_count=len(c.kept | _kept_before(flow)),
+        stays_seconds=flow.timing.done_seconds if c.screen == Screen.DONE else 0.0,
         pending_take=pending is not None and not pending[0].practice,
         session_ref=c.session_ref,
         finished_at=c.finished_at,

@@ -18,7 +18,10 @@ class Timing:
 
     inactivity_seconds: float = 60  # no input on a screen → "are you still there?"
     inactive_grace_seconds: float = 20  # then the session ends, keeping what was kept
-    done_seconds: float = 15  # the done screen returns to idle
+    # Help, "end the interview?" and the equipment check's help: the candidate may be fetching
+    # staff, so the guard waits this long there before it asks ([help] wait_minutes).
+    help_wait_seconds: float = 600
+    done_seconds: float = 60  # the done screen returns to idle this long after the last touch
     countdown_seconds: float = 3  # the 3-2-1 before recording
     warning_seconds: float = 10  # the answer timer says "N seconds left" this long before the end
     code_attempts: int = 5  # wrong codes on this booth before code entry waits

@@ -125,12 +125,18 @@ class View:
     recording: bool = False  # REC indicator on
 
     # the session so far: answers kept, a take waiting for Keep, and the done screen's receipt
+    # done: the screen stays until Finish, or this long after the last touch
+    stays_seconds: float = 0.0
     kept_count: int = 0
     pending_take: bool = False  # a recorded take waits on review (or was just cut off)
     session_ref: str | None = None  # what staff find in `booth takes list`
     finished_at: datetime | None = None
     consent: ConsentFacts = field(default_factory=ConsentFacts)
 
+    # help and end-confirm: the whole minutes the booth waits there before it asks "are you
+    # still there?" ([help] wait_minutes; 0 on the other screens)
+    wait_minutes: int = 0
+    check_problem: str | None = None  # check-help: the problem picked (None: what is measured)
     # help and inactive screens come back to this screen
     return_screen: Screen | None = None
     # out-of-order and closed: a reason id for the candidate (details go to `booth status`)

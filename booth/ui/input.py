@@ -45,6 +45,7 @@ PRIMARY_ACTIONS: dict[str, Action] = {
     Screen.HELP: Action.BACK,
     Screen.INACTIVE: Action.BACK,
     Screen.END_CONFIRM: Action.BACK,  # the safe choice: carry on
+    Screen.CHECK_HELP: Action.BACK,  # back to the check
 }
 # What Space (and an arcade record/stop button) means on each screen.
 RECORD_STOP_ACTIONS: dict[str, Action] = {

@@ -15,7 +15,7 @@ import pygame
 
 from booth.session.screens import PREVIEW_SCREENS, Screen
 from booth.session.view import SCREENS, View
-from booth.ui import palette, screens_path, screens_take
+from booth.ui import check_help, palette, screens_path, screens_take
 from booth.ui.canvas import Canvas, HitBox, TextBox
 from booth.ui.fonts import FontBook
 from booth.ui.i18n import translator
@@ -42,6 +42,7 @@ PAINTERS: dict[Screen, Painter] = {
     Screen.CLOSED: screens_path.closed,
     Screen.OUT_OF_ORDER: screens_path.out_of_order,
     Screen.END_CONFIRM: screens_path.end_confirm,
+    Screen.CHECK_HELP: check_help.check_help,
 }
 assert set(PAINTERS) == set(SCREENS), "every screen id needs a painter"
 

@@ -10,6 +10,7 @@ from booth.ui import palette, texts
 from booth.ui.blocks import Line, stack
 from booth.ui.canvas import BODY, HEADING, TITLE, Canvas
 from booth.ui.i18n import N_
+from booth.ui.receipt import receipt_panel
 from booth.ui.screens_take import limit_notice
 from booth.ui.widgets import (
     Btn,
@@ -27,6 +28,8 @@ from booth.ui.widgets import (
 # Shown without [help] text: it names nothing the booth cannot know is there (no bell, no
 # number); `booth config check` and `booth doctor` warn staff to set [help].
 DEFAULT_HELP = N_("Ask the staff here for help.")
+# The done screen counts down only at the end: before, it says it stays until Finish.
+CLEARS_SOON_SECONDS = 15
 
 
 def idle(c: Canvas, v: View, live: Live) -> None:
@@ -238,6 +241,7 @@ def check(c: Canvas, v: View, live: Live) -> None:
     tr = c.tr
     title = tr("Check how you look and sound")
     go = Btn(tr("Looks good, continue"), "next", kind="primary")
+    wrong = Btn(tr("Something is wrong"), "problem", left=True)
     tips = [
         Line(tr("Say your name and watch the bar move."), BODY, bold=True, space_after_u=1.6),
         Line("• " + tr("Eyes on the dashed line, face inside the oval."), BODY,
@@ -246,7 +250,7 @@ def check(c: Canvas, v: View, live: Live) -> None:
     ]  # fmt: skip
     mh = meter_height(c)
     if c.portrait:
-        area = frame(c, v, title, [go])
+        area = frame(c, v, title, [wrong, go])
         pv = pygame.Rect(area.x, area.y, area.w, round(area.h * 0.5))
         shown = preview(c, pv, live.preview, guide=True)
         meter = pygame.Rect(area.x, shown.bottom + c.gap, area.w, mh)
@@ -262,7 +266,10 @@ def check(c: Canvas, v: View, live: Live) -> None:
         pv.x = area.x
         shown = preview(c, pv, live.preview, guide=True)
         side_x = shown.right + 2 * c.gap
-        side = button_row(c, pygame.Rect(side_x, area.y, area.right - side_x, area.h), [go])
+        side = pygame.Rect(side_x, area.y, area.right - side_x, area.h)
+        # The way out sits above the way on, each the column's width: both stay large.
+        side = button_row(c, side, [go])
+        side = button_row(c, side, [wrong])
         meter = pygame.Rect(side.x, side.y, side.w, mh)
         tips_area = pygame.Rect(
             side.x, meter.bottom + 2 * c.gap, side.w, side.bottom - meter.bottom - 2 * c.gap
@@ -288,20 +295,26 @@ def done(c: Canvas, v: View, live: Live) -> None:
                              "again before {deadline}.").format(
                                  deadline=texts.date_time(tr, v.interview.deadline)),
                           BODY, space_after_u=2.4))  # fmt: skip
-    receipt = _receipt(c, v)
-    if receipt:
-        lines.append(Line(receipt, BODY, space_after_u=2.4))
-    if v.seconds_left > 0:
-        lines[-1] = Line(lines[-1].text, lines[-1].size_u, lines[-1].bold, lines[-1].color, 4)
-        lines.append(
-            Line(
-                tr("This screen clears in {seconds} seconds.").format(
-                    seconds=texts.seconds_up(v.seconds_left)
-                ),
-                BODY,
-                color=palette.TEXT_MUTED,
-            )
-        )
+    if 0 < v.seconds_left <= CLEARS_SOON_SECONDS:
+        hint = tr("This screen clears in {seconds} seconds.")
+        hint = hint.format(seconds=texts.seconds_up(v.seconds_left))
+    else:
+        hint = tr("This screen stays until you press Finish, or {time} after your last touch.")
+        hint = hint.format(time=unbroken(texts.duration(tr, v.stays_seconds)))
+    if not v.practice_only and v.interview is not None and v.session_ref is not None:
+        # The receipt and its QR code: beside the words in landscape, under them in portrait.
+        if c.portrait:
+            panel_h = round(area.h * 0.56)
+            panel = pygame.Rect(area.x, area.bottom - panel_h, area.w, panel_h)
+            area = pygame.Rect(area.x, area.y, area.w, panel.y - c.gap - area.y)
+        else:
+            panel_w = round(area.w * 0.44)
+            panel = pygame.Rect(area.right - panel_w, area.y, panel_w, area.h)
+            area = pygame.Rect(area.x, area.y, panel.x - 2 * c.gap - area.x, area.h)
+        if receipt_panel(c, panel, v):
+            photo = tr("Take a photo of the code to keep the reference.")
+            lines.append(Line(photo, BODY, bold=True, space_after_u=1.6))
+    lines.append(Line(hint, BODY, color=palette.TEXT))
     stack(c, area, lines, align="center", valign="middle")
 
 
@@ -339,26 +352,9 @@ def done_words(c: Canvas, v: View) -> tuple[str, str]:
     return headline, body
 
 
-def _receipt(c: Canvas, v: View) -> str:
-    """A short receipt: date, employer, answers kept, and the reference staff can look up."""
-    tr = c.tr
-    if v.practice_only or v.interview is None or v.session_ref is None:
-        return ""
-    when = v.finished_at or v.now
-    parts = []
-    if when is not None:
-        parts.append(texts.date_time(tr, when))
-    parts.append(v.interview.employer)
-    parts.append(tr("Answers kept: {n} of {total}").format(
-        n=v.kept_count, total=v.interview.question_count))  # fmt: skip
-    parts.append(tr("Reference: {ref}").format(ref=session_ref(v.session_ref)))
-    return "\n".join(parts)
-
-
-def session_ref(session_id: str) -> str:
-    """The part of a session id a candidate can read out: its random tail (unique per booth),
-    which `booth takes list` shows as part of the session's name."""
-    return session_id.rsplit("-", 1)[-1]
+def unbroken(words: str) -> str:
+    """`words` that a line never breaks inside: a number stays with its unit ("10 minutes")."""
+    return words.replace(" ", "\u00a0")
 
 
 def help_screen(c: Canvas, v: View, live: Live) -> None:
@@ -370,6 +366,11 @@ def help_screen(c: Canvas, v: View, live: Live) -> None:
         if v.return_screen in ("idle", "closed", "out-of-order")
         else tr("Press Back to carry on where you were.")
     )  # fmt: skip
+    if v.wait_minutes and v.return_screen not in ("idle", "closed"):
+        # The candidate may walk away to fetch staff: say how long the booth holds the session.
+        wait = tr("Take your time. The booth waits {time} for you and keeps everything as it "
+                  "is.").format(time=unbroken(texts.duration(tr, 60 * v.wait_minutes)))  # fmt: skip
+        lines.append(Line(wait, BODY, bold=True, space_after_u=2))
     lines.append(Line(back, BODY, color=palette.TEXT_MUTED))
     stack(c, area, lines, align="center", valign="middle")
 
