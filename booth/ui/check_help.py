@@ -21,8 +21,16 @@ from booth.ui import palette
 from booth.ui.blocks import Line, stack
 from booth.ui.canvas import BODY, HEADING, Canvas
 from booth.ui.i18n import N_
-from booth.ui.screens_path import DEFAULT_HELP
-from booth.ui.widgets import SPEECH_FLOOR_DBFS, Btn, Live, MicLevel, button_row, mic_meter, top_bar
+from booth.ui.widgets import (
+    SPEECH_FLOOR_DBFS,
+    Btn,
+    Live,
+    MicLevel,
+    button_row,
+    meter_height,
+    mic_meter,
+    top_bar,
+)
 from booth.ui.widgets import preview as draw_preview
 
 DARK_FACE_LUMA = 60.0
@@ -81,16 +89,19 @@ def check_help(c: Canvas, v: View, live: Live) -> None:
     area = top_bar(c, v, tr("What is wrong?"))
     measured = measured_problems(live)
     topic = v.check_problem or (measured[0] if measured else None)
-    area = button_row(c, area, [Btn(tr("Back to the check"), "back", kind="primary")])
+    back = Btn(tr("Back to the check"), "back", kind="primary", left=not c.portrait)
     if c.portrait:
+        area = button_row(c, area, [back])
         seen = pygame.Rect(area.x, area.y, area.w, round(area.h * 0.36))
         rest = pygame.Rect(area.x, seen.bottom + c.gap, area.w, area.bottom - seen.bottom - c.gap)
     else:
-        seen = pygame.Rect(area.x, area.y, round(area.w * 0.36), area.h)
+        # The way back under the preview: the help beside it keeps the whole height.
+        seen = pygame.Rect(area.x, area.y, round(area.w * 0.44), area.h)
         rest = pygame.Rect(
             seen.right + 2 * c.gap, area.y, area.right - seen.right - 2 * c.gap, area.h
         )
-    meter_h = round(10 * c.u)
+        seen = button_row(c, seen, [back])
+    meter_h = meter_height(c)
     shown = draw_preview(
         c, pygame.Rect(seen.x, seen.y, seen.w, seen.h - meter_h - c.gap), live.preview, guide=True
     )
@@ -102,7 +113,7 @@ def check_help(c: Canvas, v: View, live: Live) -> None:
     for i, problem in enumerate(LABELS):
         rect = pygame.Rect(rest.x + i * (w + gap), rest.y, w, row_h)
         kind = "primary" if problem == topic else "secondary"
-        c.button(rect, tr(LABELS[problem]), "problem", problem, kind=kind, size_u=BODY - 0.6)
+        c.button(rect, tr(LABELS[problem]), "problem", problem, kind=kind, size_u=BODY)
     text = pygame.Rect(rest.x, rest.y + row_h + c.gap, rest.w, rest.h - row_h - c.gap)
     stack(c, text, _topic_lines(c, topic, measured, live))
 
@@ -119,9 +130,8 @@ def _topic_lines(c: Canvas, topic: str | None, measured: list[str], live: Live) 
     else:
         if topic in measured:
             lines.append(Line(tr(MEASURED[topic]), BODY, bold=True, color=palette.WARNING))
-        lines += [Line("• " + tr(tip), BODY, space_after_u=1.0) for tip in TIPS[topic]]
-    lines[-1] = Line(lines[-1].text, lines[-1].size_u, lines[-1].bold, lines[-1].color, 3.0)
-    staff = live.help_text or tr(DEFAULT_HELP)
+        lines += [Line("• " + tr(tip), BODY, space_after_u=0.6) for tip in TIPS[topic]]
+    lines[-1] = Line(lines[-1].text, lines[-1].size_u, lines[-1].bold, lines[-1].color, 2.0)
     lines.append(
         Line(
             tr("Still not right? Ask the staff for help."),
@@ -130,7 +140,8 @@ def _topic_lines(c: Canvas, topic: str | None, measured: list[str], live: Live) 
             space_after_u=1.0,
         )
     )
-    lines.append(Line(staff, BODY, space_after_u=1.0))
+    if live.help_text:  # without it, the line above says all the booth knows (DEFAULT_HELP)
+        lines.append(Line(live.help_text, BODY, space_after_u=1.0))
     if live.help_phone:
         lines.append(Line(tr("Phone: {number}").format(number=live.help_phone), BODY, bold=True))
     if live.help_location:

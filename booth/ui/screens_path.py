@@ -243,11 +243,11 @@ def check(c: Canvas, v: View, live: Live) -> None:
     go = Btn(tr("Looks good, continue"), "next", kind="primary")
     wrong = Btn(tr("Something is wrong"), "problem", left=True)
     tips = [
-        Line(tr("Say your name and watch the bar move."), BODY, bold=True, space_after_u=1.6),
-        Line("• " + tr("Eyes on the dashed line, face inside the oval."), BODY,
-             space_after_u=1),
-        Line("• " + tr("When you answer, look into the camera above the screen."), BODY),
+        Line(tr("Say your name and watch the bar move."), BODY, bold=True, space_after_u=0.8),
+        Line("• " + tr("Eyes on the dashed line, face inside the oval."), BODY),
     ]  # fmt: skip
+    # "Look into the camera" is said where it matters, on the 3-2-1 (screens_take.countdown):
+    # here it would leave "Something is wrong" no room at body size.
     mh = meter_height(c)
     if c.portrait:
         area = frame(c, v, title, [wrong, go])
@@ -272,7 +272,7 @@ def check(c: Canvas, v: View, live: Live) -> None:
         side = button_row(c, side, [wrong])
         meter = pygame.Rect(side.x, side.y, side.w, mh)
         tips_area = pygame.Rect(
-            side.x, meter.bottom + 2 * c.gap, side.w, side.bottom - meter.bottom - 2 * c.gap
+            side.x, meter.bottom + c.gap, side.w, side.bottom - meter.bottom - c.gap
         )
     mic_meter(c, meter, live.mic)
     stack(c, tips_area, tips)
@@ -293,7 +293,7 @@ def done(c: Canvas, v: View, live: Live) -> None:
         # True whether the booth resumes the invitation or starts it again (issue 12.4).
         lines.append(Line(tr("To answer the questions you have not answered, enter your code "
                              "again before {deadline}.").format(
-                                 deadline=texts.date_time(tr, v.interview.deadline)),
+                                 deadline=unbroken(texts.date_time(tr, v.interview.deadline))),
                           BODY, space_after_u=2.4))  # fmt: skip
     if 0 < v.seconds_left <= CLEARS_SOON_SECONDS:
         hint = tr("This screen clears in {seconds} seconds.")
@@ -339,13 +339,14 @@ def done_words(c: Canvas, v: View) -> tuple[str, str]:
         return headline, tr("No answer was kept, so nothing is sent.")
     headline = tr("The interview has ended") if ended else tr("Thank you! You are done.")
     if v.consent.sends_by_itself:
-        sends = tr("The booth sends your answers ({n}) to {employer} by itself. You do not "
-                   "need to do anything more.")  # fmt: skip
+        sends = tr("The booth sends your answers ({n}) to {employer} by itself.")
     else:
         sends = tr("Your answers ({n}) are kept safe in the booth. The staff send them on to "
-                   "{employer}. You do not need to do anything more.")  # fmt: skip
+                   "{employer}.")  # fmt: skip
     body = sends.format(n=v.kept_count, employer=employer)
     if not ended:
+        # Not after an interview ended early: the candidate may come back for the rest.
+        body += " " + tr("You do not need to do anything more.")
         body += " " + texts.sentence(
             tr("{employer} will contact you about the next step.").format(employer=employer)
         )
