@@ -139,6 +139,7 @@ class DemoUploads:
     def start(self) -> None:
         from booth.sync.agent import SyncAgent
         from booth.sync.config import SyncSettings
+        from booth.sync.parts import Hooks
 
         # The demo's server is a plain @tus/server (tools/tus): it writes no receipts.
         sync = SyncSettings(
@@ -147,7 +148,9 @@ class DemoUploads:
             poll_seconds=self.poll_seconds,
             proof="upload",
         )
-        self.agent = SyncAgent(sync, self.out / "spool", self.out / "state", progress=_arrived)
+        self.agent = SyncAgent(
+            sync, self.out / "spool", self.out / "state", hooks=Hooks(progress=_arrived)
+        )
         self.thread = threading.Thread(
             target=self.agent.run, args=(self.stopping,), name="sync", daemon=True
         )
