@@ -89,7 +89,7 @@ def run(args: argparse.Namespace) -> int:
     start = parse_start(args.start)
     settings, interviews_dir = settings_for(args.config, args.interviews)
     args.out.mkdir(parents=True, exist_ok=True)
-    from booth.sim.booth import build_sim_booth
+    from booth.sim.booth import SimRun, build_sim_booth
     from booth.sim.devices import SimulatedWorld
 
     # The simulated world by its nature: `booth demo` is the booth on this computer.
@@ -101,9 +101,7 @@ def run(args: argparse.Namespace) -> int:
             interviews_dir,
             args.out,
             screen.picture,
-            start=start,
-            screenshots=False,
-            world=world,
+            SimRun(start=start, screenshots=False, world=world),
         )
     except ConfigError as err:
         raise UserError("\n".join(str(p) for p in err.problems)) from None

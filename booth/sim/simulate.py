@@ -88,11 +88,11 @@ def simulate(
     start: datetime | None = None,
 ) -> Outcome:
     """Build a simulated booth in `out`, recover what an earlier run left, run the script."""
-    from booth.sim.booth import build_sim_booth
+    from booth.sim.booth import SimRun, build_sim_booth
 
     out.mkdir(parents=True, exist_ok=True)
     surface = headless_display(settings.display.size)
-    booth = build_sim_booth(settings, interviews_dir, out, surface, start=start)
+    booth = build_sim_booth(settings, interviews_dir, out, surface, SimRun(start=start))
     try:
         return run_script(booth, commands, source)
     finally:
