@@ -344,6 +344,22 @@ def yuv420_to_rgb(array: np.ndarray, width: int, height: int) -> np.ndarray:
     return rgb
 
 
+def advertised(
+    controls: Mapping[str, Any], available: Collection[str], refused: set[str], model: str
+) -> dict[str, Any]:
+    """The `controls` that the camera `model` advertises in `available` (all of them when it
+    advertises none); each one left out is logged once, and remembered in `refused`."""
+    wanted = {}
+    for name, value in controls.items():
+        if available and name not in available:
+            if name not in refused:
+                refused.add(name)
+                log.warning("camera %s has no control %s: left to the camera", model, name)
+            continue
+        wanted[name] = value
+    return wanted
+
+
 def within(seconds: float, what: str, call: Callable[[], Any]) -> Any:
     """`call()`, waited for at most `seconds` on a thread of its own.
 
@@ -442,7 +458,7 @@ class PiCamera:
         from libcamera import controls as lc  # only importable on a Pi
 
         picam2 = self._picam2
-        available = getattr(picam2, "camera_controls", {}) or {}
+        available = self._available_controls()
         config = picam2.create_video_configuration(
             main={"size": self.size, "format": "YUV420"},
             lores={"size": self.preview_size, "format": "YUV420"},
@@ -611,15 +627,7 @@ class PiCamera:
         advertised by libcamera"), and a raise here would stop the kiosk's frame loop for an
         exposure nudge: each control the camera refuses is logged once and skipped, and the
         booth goes on with the camera's own exposure."""
-        available = self._available_controls()
-        wanted = {}
-        for name, value in controls.items():
-            if available and name not in available:
-                if name not in self._refused:
-                    self._refused.add(name)
-                    log.warning("camera %s has no control %s: left to the camera", self.model, name)
-                continue
-            wanted[name] = value
+        wanted = advertised(controls, self._available_controls(), self._refused, self.model)
         if not wanted:
             return
         try:
