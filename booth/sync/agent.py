@@ -285,6 +285,7 @@ class SyncAgent:
             self.store.close()
         except sqlite3.Error:
             pass  # it is being replaced anyway
+        # Every part reaches the store through `parts`: this replaces it for all of them.
         self.parts.store = UploadStore(self.parts.state_dir)
 
     def _wait(self, stop: threading.Event, seconds: float) -> None:
