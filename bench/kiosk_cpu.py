@@ -32,7 +32,7 @@ import numpy as np
 import pygame
 
 from booth.config.settings import load_settings
-from booth.sim.booth import SimBooth, build_sim_booth
+from booth.sim.booth import SimBooth, SimRun, build_sim_booth
 from booth.sim.simulate import headless_display
 from booth.ui import screens_path, screens_take, widgets
 
@@ -136,7 +136,9 @@ def run() -> dict:
         config, interviews = write_booth(root)
         settings = load_settings(config)
         surface = headless_display(settings.display.size)
-        booth = build_sim_booth(settings, interviews, root / "out", surface, screenshots=False)
+        booth = build_sim_booth(
+            settings, interviews, root / "out", surface, SimRun(screenshots=False)
+        )
         camera = booth.kiosk.devices.camera
         clock = ThreadClock(camera.capture)
         camera.capture = clock  # type: ignore[method-assign]

@@ -26,7 +26,7 @@ from booth.light.settings import LightSettings
 from booth.media.take_video import TakeVideoOutput
 from booth.media.takefiles import TakeFiles
 from booth.sim.calibration import calibrate_simulated
-from booth.sim.camera import SimCamera
+from booth.sim.camera import SimCamera, SimCameraSetup
 from booth.sim.scenarios import RING_LUX_AT_FULL, STEP_AT_S, Scenario
 from booth.sim.scene import Scene
 
@@ -100,9 +100,9 @@ def sim_rig(
         FPS,
         scene,
         ring,
-        flicker_period_us=FLICKER_PERIOD_US,
-        lock_exposure=lock_exposure,
-        aim=camera_aim(aim),
+        SimCameraSetup(
+            flicker_period_us=FLICKER_PERIOD_US, lock_exposure=lock_exposure, aim=camera_aim(aim)
+        ),
     )
     camera.start()
     return scene, ring, camera

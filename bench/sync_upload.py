@@ -69,9 +69,9 @@ def _config(root: Path, url: str, **extra: object) -> Path:
     return root / "booth.toml"
 
 
-def _agent(config: Path, **kwargs) -> SyncAgent:
+def _agent(config: Path) -> SyncAgent:
     settings = load_settings(config)
-    return SyncAgent(sync_settings(settings), settings.paths.spool, settings.paths.state, **kwargs)
+    return SyncAgent(sync_settings(settings), settings.paths.spool, settings.paths.state)
 
 
 def _session(spool: Path, take: Path) -> None:

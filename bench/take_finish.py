@@ -34,7 +34,7 @@ from booth.media.mux import mux_take
 from booth.media.takefiles import TakeFiles
 from booth.sim.camera import SimCamera, SoftwareRecording
 from booth.sim.voice import Voice
-from booth.sim.world import SimWorld
+from booth.sim.world import SimWorld, WorldSetup
 
 SECONDS = 180
 WIDTH, HEIGHT, FPS = 1920, 1080, 30
@@ -52,7 +52,7 @@ def make_take(directory: Path) -> TakeFiles:
         question_id="q1", take=1, width=WIDTH, height=HEIGHT, fps=FPS, sample_rate=RATE, channels=1
     )
     one_second = TakeFiles(directory / ".take-one-second").create(fps=FPS)
-    world = SimWorld(WIDTH, HEIGHT, FPS, seed=4)
+    world = SimWorld(WIDTH, HEIGHT, FPS, WorldSetup(seed=4))
     camera = SimCamera(WIDTH, HEIGHT, FPS, world.scene)
     camera.start()
     for _ in range(FPS):  # auto-exposure settles

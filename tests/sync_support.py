@@ -19,6 +19,7 @@ from booth.privacy.seal import Sealing
 from booth.state import KioskState
 from booth.sync.agent import SyncAgent
 from booth.sync.config import SyncSettings, sync_settings
+from booth.sync.parts import Hooks
 from tools.tus_server import LocalServerError, LocalTusServer
 
 STARTED = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -92,7 +93,7 @@ def load(config: Path) -> tuple[Settings, SyncSettings]:
 
 def make_agent(config: Path, **kwargs) -> SyncAgent:
     settings, sync = load(config)
-    return SyncAgent(sync, settings.paths.spool, settings.paths.state, **kwargs)
+    return SyncAgent(sync, settings.paths.spool, settings.paths.state, hooks=Hooks(**kwargs))
 
 
 def finished_session(

@@ -12,9 +12,9 @@ from booth.devices.level_meter import SILENCE_FAULT, LevelMeter
 from booth.devices.microphone import AlsaMicrophone, find_card, match_card
 from booth.devices.ports.microphone import MicrophoneError
 from booth.sim.alsa_config import install_alsa_config
-from booth.sim.virtual_mic import PCM_NAME, VirtualMic
+from booth.sim.virtual_mic import PCM_NAME, MicStream, VirtualMic
 from booth.sim.voice import Voice
-from booth.sim.world import SimWorld
+from booth.sim.world import SimWorld, WorldSetup
 from tests.sim_support import pending_frames, silence_mic
 
 RATE = 48_000
@@ -25,7 +25,7 @@ START_NS = 5_000_000_000
 @pytest.fixture
 def world(tmp_path, monkeypatch):
     monkeypatch.setenv("ALSA_CONFIG_PATH", "")  # restored after the test
-    w = SimWorld(160, 120, 30, seed=7, start_ns=START_NS, mic_dir=tmp_path / "mic")
+    w = SimWorld(160, 120, 30, WorldSetup(seed=7, start_ns=START_NS, mic_dir=tmp_path / "mic"))
     install_alsa_config(w.mic.directory, w.mic.asoundrc)
     yield w
     w.close()
@@ -85,7 +85,7 @@ def test_a_read_waits_for_the_simulator_and_never_returns_stale_data(world, mic)
 
 def test_half_a_period_is_held_back_until_the_period_is_complete(tmp_path, monkeypatch):
     monkeypatch.setenv("ALSA_CONFIG_PATH", "")
-    vmic = VirtualMic(tmp_path, Voice(seed=1), period_frames=PERIOD)
+    vmic = VirtualMic(tmp_path, Voice(seed=1), MicStream(period_frames=PERIOD))
     install_alsa_config(vmic.directory, vmic.asoundrc)
     mic = AlsaMicrophone(PCM_NAME, period_frames=PERIOD, stamps=vmic)
     vmic.produce(PERIOD // 2)

@@ -35,7 +35,7 @@ from booth.kiosk.start import RETRY_S, OutOfOrder, device_fault, start_or_wait
 from booth.sim.alsa_config import install_alsa_config
 from booth.sim.camera import SimCamera
 from booth.sim.scene import Scene
-from booth.sim.virtual_mic import PCM_NAME, VirtualMic
+from booth.sim.virtual_mic import PCM_NAME, MicStream, VirtualMic
 from booth.sim.virtual_speaker import VirtualSpeaker
 from booth.sim.voice import Voice
 from tests.sim_support import PiWorldWithCamera
@@ -146,7 +146,9 @@ def settings_for(tmp_path: Path, mic: str = "", light: str = "gpiozero") -> Sett
 @pytest.fixture
 def virtual_mic(tmp_path, monkeypatch):
     monkeypatch.setenv("ALSA_CONFIG_PATH", "")
-    mic = VirtualMic(tmp_path / "mic", Voice(seed=2, level_dbfs=-20.0), period_frames=1600)
+    mic = VirtualMic(
+        tmp_path / "mic", Voice(seed=2, level_dbfs=-20.0), MicStream(period_frames=1600)
+    )
     install_alsa_config(mic.directory, mic.asoundrc)
     yield mic
     mic.close()

@@ -15,6 +15,7 @@ from conftest import simulate_booth
 
 from bench.face import corner_noise
 from booth.cli.main import main
+from booth.config.settings import Recording
 from booth.devices.face_exposure import (
     HOLDOFF_FRAMES,
     MAX_STEP_EV,
@@ -337,7 +338,7 @@ def test_the_pi_camera_opens_with_the_booths_exposure_mode_and_asks_for_the_face
     monkeypatch.setattr(pi_camera, "import_picamera2", lambda: module)
     monkeypatch.setitem(sys.modules, "libcamera", picamera2_standin.libcamera_module())
 
-    camera = pi_camera.PiCamera(640, 360, 30, aim=camera_aim(LightSettings()))
+    camera = pi_camera.PiCamera(Recording(640, 360, 30), aim=camera_aim(LightSettings()))
     camera.start()
     assert opened["file"] == "imx708.json"
     agc = opened["tuning"]["algorithms"][0]["rpi.agc"]["channels"][0]
@@ -350,5 +351,7 @@ def test_the_pi_camera_opens_with_the_booths_exposure_mode_and_asks_for_the_face
 
     # Metering the whole frame leaves the tuning alone.
     opened.clear()
-    pi_camera.PiCamera(640, 360, 30, aim=camera_aim(LightSettings(metering="frame"))).close()
+    pi_camera.PiCamera(
+        Recording(640, 360, 30), aim=camera_aim(LightSettings(metering="frame"))
+    ).close()
     assert opened == {"tuning": None}

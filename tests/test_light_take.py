@@ -18,10 +18,10 @@ from booth.light.settings import LightSettings
 from booth.media.audio import AudioWriter
 from booth.media.mux import mux_take
 from booth.media.takefiles import TakeFiles
-from booth.sim.camera import SimCamera
+from booth.sim.camera import SimCamera, SimCameraSetup
 from booth.sim.pins import sim_pin_factory
 from booth.sim.scenarios import DOOR_OPEN_S, RING_LUX_AT_FULL, SCENARIOS, parse_ambient
-from booth.sim.world import SimWorld
+from booth.sim.world import SimWorld, WorldSetup
 from tests.sim_support import reset_sim_pins
 
 pytestmark = pytest.mark.slow
@@ -36,10 +36,10 @@ TAKE_S = 12.0
 @pytest.fixture
 def booth():
     pins = sim_pin_factory()
-    world = SimWorld(W, H, FPS, seed=3, ambient_lux=200.0)
+    world = SimWorld(W, H, FPS, WorldSetup(seed=3, ambient_lux=200.0))
     world.scene.ring_lux_at_full = RING_LUX_AT_FULL
     light = RingLight(18, pin_factory=pins)
-    camera = SimCamera(W, H, FPS, world.scene, light, flicker_period_us=10_000)
+    camera = SimCamera(W, H, FPS, world.scene, light, SimCameraSetup(flicker_period_us=10_000))
     camera.start()
     yield world, light, camera
     camera.stop()

@@ -13,7 +13,7 @@ from booth.devices.mic_reader import MicReader
 from booth.devices.microphone import AlsaMicrophone
 from booth.devices.ports.microphone import AudioChunk
 from booth.sim.alsa_config import install_alsa_config
-from booth.sim.virtual_mic import PCM_NAME, VirtualMic
+from booth.sim.virtual_mic import PCM_NAME, MicStream, VirtualMic
 from booth.sim.voice import Voice
 
 RATE = 48_000
@@ -23,7 +23,7 @@ PERIOD = 1600
 @pytest.fixture
 def vmic(tmp_path, monkeypatch):
     monkeypatch.setenv("ALSA_CONFIG_PATH", "")  # restored after the test
-    v = VirtualMic(tmp_path, Voice(seed=5), rate=RATE, period_frames=PERIOD)
+    v = VirtualMic(tmp_path, Voice(seed=5), MicStream(rate=RATE, period_frames=PERIOD))
     install_alsa_config(v.directory, v.asoundrc)
     yield v
     v.close()

@@ -9,6 +9,7 @@ import av
 import numpy as np
 import pytest
 
+from booth.config.settings import Recording
 from booth.devices.pi_camera import (
     AF_MODE_CONTINUOUS,
     AF_MODE_MANUAL,
@@ -175,7 +176,7 @@ def test_without_picamera2_the_error_says_how_to_install_it():
 @off_a_pi
 def test_making_a_pi_camera_off_a_pi_fails_with_that_message():
     with pytest.raises(PiCameraUnavailable, match="python3-picamera2"):
-        PiCamera(160, 120, 30)
+        PiCamera(Recording(160, 120, 30))
 
 
 # --------------------------------------------- with picamera2's behaviour stood in for
@@ -212,7 +213,7 @@ def test_the_pi_5_encoder_gets_a_frame_rate_that_pyav_accepts(fps):
 
 
 def test_a_take_on_a_pi_5_starts_its_encoder(standin, take_files):
-    camera = PiCamera(160, 120, 30.0, encoder=SOFTWARE)
+    camera = PiCamera(Recording(160, 120, 30), encoder=SOFTWARE)
     camera.start()
     writer = camera.take_writer(take_files)
     camera.start_encoder(writer)
@@ -226,7 +227,7 @@ def test_a_take_that_cannot_start_leaves_no_open_files_or_threads(standin, take_
         def _start(self):
             raise RuntimeError("libx264 is missing")
 
-    camera = PiCamera(160, 120, 30.0, encoder=SOFTWARE)
+    camera = PiCamera(Recording(160, 120, 30), encoder=SOFTWARE)
     camera._lib.encoders = type(camera._lib.encoders)(
         H264Encoder=standin.H264Encoder, LibavH264Encoder=BrokenEncoder
     )
@@ -245,7 +246,7 @@ def test_a_dead_camera_says_what_timed_out_and_still_closes(standin, monkeypatch
     from booth.devices import pi_camera
 
     monkeypatch.setattr(pi_camera, "FRAME_TIMEOUT_S", 0.05)
-    camera = PiCamera(160, 120, 30.0, encoder=SOFTWARE)
+    camera = PiCamera(Recording(160, 120, 30), encoder=SOFTWARE)
     camera.start()
     with pytest.raises(CameraError, match=r"no frame within 0.05 s \(picamera2 capture_request"):
         camera.capture(0)
@@ -264,7 +265,7 @@ def test_a_camera_that_never_stops_does_not_hang_the_booth(standin, monkeypatch,
             stuck.wait()  # libcamera waits for a sensor that is gone
 
     monkeypatch.setattr(pi_camera, "STOP_TIMEOUT_S", 0.1)
-    camera = PiCamera(160, 120, 30.0, encoder=SOFTWARE)
+    camera = PiCamera(Recording(160, 120, 30), encoder=SOFTWARE)
     camera._picam2 = StuckPicamera2()
     camera.start()
     try:

@@ -18,7 +18,7 @@ from booth.kiosk.live import build_live_kiosk
 from booth.sim.alsa_config import install_alsa_config
 from booth.sim.camera import SimCamera
 from booth.sim.scene import Scene
-from booth.sim.virtual_mic import PCM_NAME, VirtualMic
+from booth.sim.virtual_mic import PCM_NAME, MicStream, VirtualMic
 from booth.sim.virtual_speaker import VirtualSpeaker
 from booth.sim.voice import Voice
 from tests.sim_support import PiWorldWithCamera
@@ -75,7 +75,9 @@ def test_the_mic_thread_feeds_the_level_meter_of_the_real_booths_kiosk(
     """Everything of the Pi kiosk but the camera (a simulated one stands in): real pins on
     gpiozero's mock factory, the microphone on real ALSA read by its own thread."""
     monkeypatch.setenv("ALSA_CONFIG_PATH", "")
-    vmic = VirtualMic(tmp_path / "mic", Voice(seed=2, level_dbfs=-20.0), period_frames=PERIOD)
+    vmic = VirtualMic(
+        tmp_path / "mic", Voice(seed=2, level_dbfs=-20.0), MicStream(period_frames=PERIOD)
+    )
     speaker = VirtualSpeaker(tmp_path / "speaker")  # the clips' sound, on real ALSA too
     install_alsa_config(tmp_path, vmic.asoundrc, speaker.asoundrc)
     camera = SimCamera(160, 120, 30, Scene(seed=1))

@@ -17,7 +17,7 @@ from booth.devices.ports.camera import (
     AE_STATE_SEARCHING,
 )
 from booth.media.takefiles import TakeFiles
-from booth.sim.camera import SimCamera
+from booth.sim.camera import SimCamera, SimCameraSetup
 from booth.sim.scene import Scene
 from tests.sim_support import exposure_locked
 
@@ -41,7 +41,7 @@ def total(m) -> float:
 @pytest.fixture
 def booth():
     scene = Scene(ambient_lux=180.0, ring_lux_at_full=1200.0)
-    camera = SimCamera(160, 120, 30, scene, Ring(), flicker_period_us=10_000)
+    camera = SimCamera(160, 120, 30, scene, Ring(), SimCameraSetup(flicker_period_us=10_000))
     camera.start()
     frames = iter(range(10**6))
 
@@ -85,7 +85,7 @@ def test_while_locked_a_brighter_room_is_held_off_the_face_by_gain_alone(booth, 
 
 
 def test_without_the_lock_auto_exposure_runs_through_a_take(take):
-    camera = SimCamera(160, 120, 30, Scene(), Ring(), lock_exposure=False)
+    camera = SimCamera(160, 120, 30, Scene(), Ring(), SimCameraSetup(lock_exposure=False))
     camera.start()
     camera.start_encoder(camera.take_writer(take))
     assert camera.capture(0).metadata["AeState"] != AE_STATE_IDLE

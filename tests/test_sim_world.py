@@ -8,7 +8,7 @@ from booth.devices.microphone import AlsaMicrophone
 from booth.sim.alsa_config import install_alsa_config
 from booth.sim.camera import SimCamera
 from booth.sim.voice import Voice
-from booth.sim.world import SimWorld
+from booth.sim.world import SimWorld, WorldSetup
 
 RATE = 48_000
 START_NS = 2_000_000_000
@@ -17,7 +17,7 @@ START_NS = 2_000_000_000
 @pytest.fixture
 def world(tmp_path, monkeypatch):
     monkeypatch.setenv("ALSA_CONFIG_PATH", "")
-    w = SimWorld(160, 120, 30, seed=2, start_ns=START_NS, mic_dir=tmp_path / "mic")
+    w = SimWorld(160, 120, 30, WorldSetup(seed=2, start_ns=START_NS, mic_dir=tmp_path / "mic"))
     install_alsa_config(w.mic.directory, w.mic.asoundrc)
     yield w
     w.close()

@@ -64,7 +64,7 @@ def test_a_take_with_one_flipped_byte_is_kept_marked_damaged_and_never_confirmed
         assert (session.dir / "q1-take1.mp4").read_bytes() == kept
         assert not any(t.name == SHA256_THREAD for t in threading.enumerate())
         # Never deleted automatically, however long it waits.
-        agent.clock = lambda: 4e9
+        agent.hooks.clock = lambda: 4e9
         assert agent.delete_confirmed() == []
         assert session.dir.exists()
         status = sync_status(load_settings(config))

@@ -143,7 +143,7 @@ def test_an_upload_the_server_forgot_is_sent_again_from_the_start(tmp_path):
         for path in server.store_dir.iterdir():  # the server loses everything it had
             path.unlink()
         publish_kiosk(state_dir, "idle")
-        agent.progress = None
+        agent.hooks.progress = None
         agent.rate.bytes_per_second = 0
         result = agent.run_once()
         assert result.ok, result.reason
@@ -159,7 +159,7 @@ def test_a_410_gone_on_resume_also_starts_the_file_again(tmp_path):
         agent = make_agent(config, progress=lambda f, o: publish_kiosk(state_dir, "session"))
         assert not agent.run_once().ok
         publish_kiosk(state_dir, "idle")
-        agent.progress = None
+        agent.hooks.progress = None
         agent.rate.bytes_per_second = 0
         server.inject({"kind": "status", "code": 410, "method": "HEAD"})
         assert agent.run_once().ok

@@ -11,7 +11,7 @@ import pytest
 from booth.config.errors import ConfigError
 from booth.config.settings import load_settings
 from booth.state import KioskState
-from booth.sync.agent import backoff_seconds, upload_gate
+from booth.sync.agent import backoff_seconds
 from booth.sync.config import (
     SyncSettings,
     check_sync,
@@ -20,6 +20,7 @@ from booth.sync.config import (
     parse_window,
     sync_settings,
 )
+from booth.sync.gate import upload_gate
 from booth.sync.queue import (
     CONFIRMED,
     PENDING,

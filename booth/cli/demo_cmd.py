@@ -89,7 +89,7 @@ def run(args: argparse.Namespace) -> int:
     start = parse_start(args.start)
     settings, interviews_dir = settings_for(args.config, args.interviews)
     args.out.mkdir(parents=True, exist_ok=True)
-    from booth.sim.booth import build_sim_booth
+    from booth.sim.booth import SimRun, build_sim_booth
     from booth.sim.devices import SimulatedWorld
 
     # The simulated world by its nature: `booth demo` is the booth on this computer.
@@ -101,9 +101,7 @@ def run(args: argparse.Namespace) -> int:
             interviews_dir,
             args.out,
             screen.picture,
-            start=start,
-            screenshots=False,
-            world=world,
+            SimRun(start=start, screenshots=False, world=world),
         )
     except ConfigError as err:
         raise UserError("\n".join(str(p) for p in err.problems)) from None
@@ -139,6 +137,7 @@ class DemoUploads:
     def start(self) -> None:
         from booth.sync.agent import SyncAgent
         from booth.sync.config import SyncSettings
+        from booth.sync.parts import Hooks
 
         # The demo's server is a plain @tus/server (tools/tus): it writes no receipts.
         sync = SyncSettings(
@@ -147,7 +146,9 @@ class DemoUploads:
             poll_seconds=self.poll_seconds,
             proof="upload",
         )
-        self.agent = SyncAgent(sync, self.out / "spool", self.out / "state", progress=_arrived)
+        self.agent = SyncAgent(
+            sync, self.out / "spool", self.out / "state", hooks=Hooks(progress=_arrived)
+        )
         self.thread = threading.Thread(
             target=self.agent.run, args=(self.stopping,), name="sync", daemon=True
         )

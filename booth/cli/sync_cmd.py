@@ -13,6 +13,7 @@ from booth.config.errors import ConfigError
 from booth.config.settings import Settings
 from booth.sync.agent import SyncAgent
 from booth.sync.config import SyncSettings, sync_settings
+from booth.sync.parts import Hooks
 from booth.sync.queue import SpoolFile
 
 
@@ -69,8 +70,7 @@ def run(args: argparse.Namespace) -> int:
         sync,
         settings.paths.spool,
         settings.paths.state,
-        progress=progress,
-        heartbeat=watchdog.tick,
+        hooks=Hooks(progress=progress, heartbeat=watchdog.tick),
     )
     try:
         if args.once:

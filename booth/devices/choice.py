@@ -410,16 +410,23 @@ def choose_gpio(root: Path = ROOT) -> GpioChoice:
     return GpioChoice(None, f"no known GPIO block among the gpio devices (/dev: {names})")
 
 
-def choose_light(
-    root: Path,
-    pin: int,
-    driver: str = "auto",
-    pwmchip: str = "auto",
-    channel: int = -1,
-    gpio: GpioChoice | None = None,
-) -> LightChoice:
-    """The `[light]` driver: "auto" takes the kernel's PWM where a chip drives `pin`
+@dataclass(frozen=True)
+class LightWiring:
+    """What the settings ask of the ring light's driver: the BCM GPIO `pin` it is wired to
+    (`[devices] light_pin`), the `driver` ("auto", "sysfs" or "gpiozero"), and for the kernel's
+    PWM the `pwmchip` ("auto" or a chip such as "pwmchip0" or "0") and `channel` (-1: the one
+    that drives `pin`): `[light]`."""
+
+    pin: int = 18
+    driver: str = "auto"
+    pwmchip: str = "auto"
+    channel: int = -1
+
+
+def choose_light(root: Path, wiring: LightWiring, gpio: GpioChoice | None = None) -> LightChoice:
+    """The `[light]` driver: "auto" takes the kernel's PWM where a chip drives the pin
     (`dtoverlay=pwm`), gpiozero's software PWM elsewhere."""
+    pin, driver, pwmchip, channel = wiring.pin, wiring.driver, wiring.pwmchip, wiring.channel
     found = find_pwm(root, pin)
     factory_why = f"gpiozero's lgpio pin factory on {gpio.chip if gpio else 'the GPIO chip'}"
     if driver == "gpiozero" or (driver == "auto" and found is None):
@@ -450,16 +457,17 @@ def choose_light(
 
 
 # ------------------------------------------------------------------ all of it
+DEFAULT_WIRING = LightWiring()
+"""The ring light as the settings' defaults have it (GPIO18, the driver chosen by the board)."""
+
+
 def choose_devices(
     root: Path = ROOT,
     *,
     connector: str = "auto",
     mic_device: str = "",
     speaker_device: str = "",
-    light_pin: int = 18,
-    light_driver: str = "auto",
-    pwmchip: str = "auto",
-    pwm_channel: int = -1,
+    light: LightWiring = DEFAULT_WIRING,
 ) -> DeviceChoice:
     """Every device choice, from the tree under `root` and the settings passed."""
     connectors = drm_connectors(root)
@@ -472,7 +480,7 @@ def choose_devices(
         display=choose_display(connectors, connector),
         microphone=choose_microphone(cards, mic_device),
         speaker=choose_speaker(cards, connectors, speaker_device),
-        light=choose_light(root, light_pin, light_driver, pwmchip, pwm_channel, gpio),
+        light=choose_light(root, light, gpio),
         gpio=gpio,
         connectors=connectors,
     )
@@ -486,8 +494,5 @@ def for_settings(settings: Any, root: Path = ROOT) -> DeviceChoice:
         connector=settings.display.connector,
         mic_device=dev.mic_device,
         speaker_device=dev.speaker_device,
-        light_pin=dev.light_pin,
-        light_driver=light.driver,
-        pwmchip=light.pwmchip,
-        pwm_channel=light.channel,
+        light=LightWiring(dev.light_pin, light.driver, light.pwmchip, light.channel),
     )

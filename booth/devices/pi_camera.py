@@ -52,6 +52,7 @@ from typing import Any
 
 import numpy as np
 
+from booth.config.settings import CameraSettings, Recording
 from booth.devices.exposure_hold import Exposure
 from booth.devices.exposure_steering import ExposureSteering
 from booth.devices.face_exposure import (
@@ -343,6 +344,22 @@ def yuv420_to_rgb(array: np.ndarray, width: int, height: int) -> np.ndarray:
     return rgb
 
 
+def advertised(
+    controls: Mapping[str, Any], available: Collection[str], refused: set[str], model: str
+) -> dict[str, Any]:
+    """The `controls` that the camera `model` advertises in `available` (all of them when it
+    advertises none); each one left out is logged once, and remembered in `refused`."""
+    wanted = {}
+    for name, value in controls.items():
+        if available and name not in available:
+            if name not in refused:
+                refused.add(name)
+                log.warning("camera %s has no control %s: left to the camera", model, name)
+            continue
+        wanted[name] = value
+    return wanted
+
+
 def within(seconds: float, what: str, call: Callable[[], Any]) -> Any:
     """`call()`, waited for at most `seconds` on a thread of its own.
 
@@ -370,17 +387,21 @@ def within(seconds: float, what: str, call: Callable[[], Any]) -> Any:
 
 
 # ------------------------------------------------------------------ the camera
+FIXED_OR_CONTINUOUS = CameraSettings()
+"""The `[camera]` defaults: continuous autofocus on a module that has it."""
+
+
 class PiCamera:
     """The booth's camera on a Raspberry Pi (the `Camera` protocol of booth.devices.ports.camera).
 
-    width, height: recording size in pixels (main stream); fps: frames per second.
-    bitrate_bps: H.264 bit rate in bits per second, for both encoders.
-    flicker_period_us: mains flicker period to lock exposure to (0 = none).
-    camera_num: which camera, if several are connected.
-    focus, subject_distance_m: how an autofocus module focuses (`focus_controls`).
-    encoder: force `HARDWARE` or `SOFTWARE`; None detects the board's (see `choose_encoder`).
+    recording: the `[recording]` settings it records with: size in pixels (main stream), frame
+    rate, the H.264 bit rate of both encoders, and the mains flicker period to lock exposure to
+    (0 = none).
+    lens: how an autofocus module focuses (`[camera]`, see `focus_controls`).
     aim: the auto-exposure's metering, face level and exposure profile
     (booth.devices.face_exposure.camera_aim); None: the camera's own defaults.
+    camera_num: which camera, if several are connected.
+    encoder: force `HARDWARE` or `SOFTWARE`; None detects the board's (see `choose_encoder`).
 
     Raises `PiCameraUnavailable` when picamera2 cannot be imported and `CameraError` when no
     camera answers, both with what staff can do about it.
@@ -388,27 +409,24 @@ class PiCamera:
 
     def __init__(
         self,
-        width: int = 1920,
-        height: int = 1080,
-        fps: float = 30,
-        bitrate_bps: int = 8_000_000,
-        flicker_period_us: int = 10_000,
+        recording: Recording,
+        *,
+        lens: CameraSettings = FIXED_OR_CONTINUOUS,
+        aim: CameraAim | None = None,
         camera_num: int = 0,
         encoder: str | None = None,
-        aim: CameraAim | None = None,
-        focus: str = CONTINUOUS,
-        subject_distance_m: float = 0.8,
     ) -> None:
+        width, height = recording.width, recording.height
         self._lib = import_picamera2()
         self.aim = aim
-        self.focus = focus
-        self.subject_distance_m = subject_distance_m
+        self.focus = lens.focus
+        self.subject_distance_m = lens.subject_distance_m
         self._refused: set[str] = set()
-        self._tuning = self._booth_tuning(camera_num)
+        self._tuning = booth_tuning(self._lib.Picamera2, camera_num, aim)
         self.size = (width, height)
-        self.fps = float(fps)
-        self.bitrate_bps = bitrate_bps
-        self.flicker_period_us = flicker_period_us
+        self.fps = float(recording.fps)
+        self.bitrate_bps = recording.bitrate_bps
+        self.flicker_period_us = recording.flicker_period_us
         self.encoder = encoder or choose_encoder(
             read_pi_model(), hardware_encoder_present(self._lib.encoders)
         )
@@ -440,7 +458,7 @@ class PiCamera:
         from libcamera import controls as lc  # only importable on a Pi
 
         picam2 = self._picam2
-        available = getattr(picam2, "camera_controls", {}) or {}
+        available = self._available_controls()
         config = picam2.create_video_configuration(
             main={"size": self.size, "format": "YUV420"},
             lores={"size": self.preview_size, "format": "YUV420"},
@@ -609,15 +627,7 @@ class PiCamera:
         advertised by libcamera"), and a raise here would stop the kiosk's frame loop for an
         exposure nudge: each control the camera refuses is logged once and skipped, and the
         booth goes on with the camera's own exposure."""
-        available = self._available_controls()
-        wanted = {}
-        for name, value in controls.items():
-            if available and name not in available:
-                if name not in self._refused:
-                    self._refused.add(name)
-                    log.warning("camera %s has no control %s: left to the camera", self.model, name)
-                continue
-            wanted[name] = value
+        wanted = advertised(controls, self._available_controls(), self._refused, self.model)
         if not wanted:
             return
         try:
@@ -657,23 +667,6 @@ class PiCamera:
         except Exception as error:
             log.error("cannot hand the exposure back to auto-exposure: %s", error)
 
-    def _booth_tuning(self, camera_num: int) -> dict[str, Any] | None:
-        """The sensor's tuning file with the booth's exposure mode (`aim.exposure_profile`),
-        or None (no profile asked, or the file cannot be had: then the tuning's own)."""
-        if self.aim is None or self.aim.exposure_profile is None:
-            return None
-        picamera2 = self._lib.Picamera2
-        try:
-            try:
-                model = picamera2.global_camera_info()[camera_num]["Model"]
-            finally:
-                release_camera_manager(picamera2)
-            tuning = picamera2.load_tuning_file(f"{model}.json")
-            return with_booth_exposure_mode(tuning, self.aim.exposure_profile)
-        except Exception as error:  # no camera, no file, no rpi.agc: the camera still works
-            log.warning("the booth's exposure profile is not used (%s)", error)
-            return None
-
     def _new_encoder(self) -> Any:
         encoders = self._lib.encoders
         kind = encoders.H264Encoder if self.encoder == HARDWARE else encoders.LibavH264Encoder
@@ -682,6 +675,24 @@ class PiCamera:
     def _first_timestamp_us(self) -> int | None:
         encoder = self._encoder
         return None if encoder is None else getattr(encoder, "firsttimestamp", None)
+
+
+def booth_tuning(picamera2: Any, camera_num: int, aim: CameraAim | None) -> dict[str, Any] | None:
+    """The sensor's tuning file with the booth's exposure mode (`aim.exposure_profile`), or
+    None (no profile asked, or the file cannot be had: then the tuning's own). `picamera2` is
+    picamera2's `Picamera2` class."""
+    if aim is None or aim.exposure_profile is None:
+        return None
+    try:
+        try:
+            model = picamera2.global_camera_info()[camera_num]["Model"]
+        finally:
+            release_camera_manager(picamera2)
+        tuning = picamera2.load_tuning_file(f"{model}.json")
+        return with_booth_exposure_mode(tuning, aim.exposure_profile)
+    except Exception as error:  # no camera, no file, no rpi.agc: the camera still works
+        log.warning("the booth's exposure profile is not used (%s)", error)
+        return None
 
 
 def release_camera_manager(picamera2: Any) -> None:

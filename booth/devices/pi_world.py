@@ -48,17 +48,7 @@ log = logging.getLogger("booth.devices")
 
 def pi_camera(settings: Settings) -> PiCamera:
     """The booth's camera as `[recording]` describes it (raises `PiCameraUnavailable` off a Pi)."""
-    rec = settings.recording
-    return PiCamera(
-        rec.width,
-        rec.height,
-        rec.fps,
-        bitrate_bps=rec.bitrate_bps,
-        flicker_period_us=rec.flicker_period_us,
-        aim=camera_aim(settings.light),
-        focus=settings.camera.focus,
-        subject_distance_m=settings.camera.subject_distance_m,
-    )
+    return PiCamera(settings.recording, lens=settings.camera, aim=camera_aim(settings.light))
 
 
 def mic_device(settings: Settings, root: Path = ROOT) -> str:

@@ -59,8 +59,7 @@ class Speaker:
 
     device: ALSA PCM name (see `booth.devices.sound_cards.speaker_pcm`). rate: samples per
     second per channel. channels: 2 for stereo. period_frames × periods: ALSA's buffer, the
-    sound that is queued ahead of the speaker (1024 × 4 at 48 kHz = 85 ms). latency_s: sound
-    the device holds beyond what ALSA reports (a TV's own audio delay; the simulator's FIFO).
+    sound that is queued ahead of the speaker (1024 × 4 at 48 kHz = 85 ms).
     open_pcm: opens the PCM; pyalsaaudio's `alsaaudio.PCM` (the simulator passes its card's).
     """
 
@@ -71,11 +70,12 @@ class Speaker:
         channels: int = 2,
         period_frames: int = 1024,
         periods: int = 4,
-        latency_s: float = 0.0,
         open_pcm: Callable[..., Any] = alsaaudio.PCM,
     ) -> None:
         self.device, self.rate, self.channels = device, rate, channels
-        self.latency_s = latency_s
+        self.latency_s = 0.0
+        """Sound the device holds beyond what ALSA reports (a TV's own audio delay; the
+        simulator's FIFO, set once the buffer's size is known): 0 unless measured."""
         self.underruns = 0
         try:
             self._pcm = open_pcm(

@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 import time
 from concurrent.futures import Executor, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -73,6 +74,7 @@ class StepExecutor(ThreadPoolExecutor):
         wait(pending)
 
 
+@dataclass
 class SimBooth:
     """A kiosk on simulated hardware and the world around it, moved one frame at a time.
 
@@ -80,25 +82,17 @@ class SimBooth:
     world: the simulated room, candidate and microphone; clock: the kiosk's virtual clock.
     reader: the microphone's reader thread; jobs: the recorder's worker (a `StepExecutor` in
     virtual time, drained every step; a plain thread pool when paced by a window).
+    speaker: the simulator's side of the speaker (what the kiosk played).
+    occupied: the occupied light's owner, when `[devices] occupied_pin` is set.
     """
 
-    def __init__(
-        self,
-        kiosk: Kiosk,
-        world: SimWorld,
-        clock: VirtualClock,
-        reader: MicReader,
-        jobs: Executor,
-        speaker: VirtualSpeaker,
-        occupied: OccupiedWatch | None = None,
-    ) -> None:
-        self.kiosk = kiosk
-        self.world = world
-        self.clock = clock
-        self.reader = reader
-        self.jobs = jobs
-        self.speaker = speaker
-        self.occupied = occupied
+    kiosk: Kiosk
+    world: SimWorld
+    clock: VirtualClock
+    reader: MicReader
+    jobs: Executor
+    speaker: VirtualSpeaker
+    occupied: OccupiedWatch | None = None
 
     @property
     def fps(self) -> int:
@@ -178,39 +172,53 @@ def simulated_curve(
     return curve
 
 
+@dataclass(frozen=True)
+class SimRun:
+    """How `build_sim_booth` runs a simulated booth.
+
+    start: the virtual clock's first moment (None: now). screenshots: every screen the kiosk
+    shows is saved under OUT/screens. world: the simulated world to take the devices from
+    (None: one in OUT/state, with `seed` and `realtime`; otherwise the world's own `realtime`
+    applies). realtime: False for a headless run in virtual time (as fast as the work allows,
+    reproducible); True when a window paces it (`booth demo`).
+    """
+
+    start: datetime | None = None
+    screenshots: bool = True
+    world: SimulatedWorld | None = None
+    seed: int = 1
+    realtime: bool = False
+
+
+HEADLESS = SimRun()
+"""A headless run in virtual time from now, with screenshots: what the tests and `booth
+simulate` use."""
+
+
 def build_sim_booth(
     settings: Settings,
     interviews_dir: Path,
     out: Path,
     surface: pygame.Surface,
-    start: datetime | None = None,
-    realtime: bool = False,
-    seed: int = 1,
-    screenshots: bool = True,
-    world: SimulatedWorld | None = None,
+    run: SimRun = HEADLESS,
 ) -> SimBooth:
-    """A booth on simulated hardware whose spool, state, screens and events go to `out`.
-
-    realtime: False for a headless run in virtual time (as fast as the work allows,
-    reproducible); True when a window paces it (`booth demo`).
-    world: the simulated world to take the devices from (default: one in `out`/state, with
-    `seed` and `realtime`); its own `realtime` then applies.
-    """
+    """A booth on simulated hardware whose spool, state, screens and events go to `out`, run
+    as `run` says."""
     keep_frames_out_of_the_heap()
     state = out / "state"
     state.mkdir(parents=True, exist_ok=True)
     sealing = Sealing.for_settings(settings, state)
     interviews = load_installed(interviews_dir, sealing)
     sealing = sized_sealing(settings, interviews, state)
-    clock = VirtualClock(start)
+    clock = VirtualClock(run.start)
     rec = settings.recording
     events = EventLog(out / "events.jsonl")
     spool = open_spool(out / "spool", clock, events, sealing)
 
     # On the kiosk's virtual clock the speaker keeps what it played when, and the microphone
     # hears it through the booth's air (booth.sim.room).
-    world = world or SimulatedWorld(
-        settings, state, seed=seed, realtime=realtime, clock_ns=clock.monotonic_ns
+    world = run.world or SimulatedWorld(
+        settings, state, seed=run.seed, realtime=run.realtime, clock_ns=clock.monotonic_ns
     )
     realtime = world.realtime
     room = world.room
@@ -249,7 +257,7 @@ def build_sim_booth(
             controller,
             jobs,
             interviews_dir=interviews_dir,
-            screenshots=out / "screens" if screenshots else None,
+            screenshots=out / "screens" if run.screenshots else None,
         ),
     )
     reader.start()

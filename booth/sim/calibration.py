@@ -11,8 +11,8 @@ from booth.devices.face_exposure import CameraAim
 from booth.devices.ports.camera import LightLevel
 from booth.devices.ports.light import Light
 from booth.light.calibrate import Metadata, calibrate
-from booth.light.curve import CurvePoint, LightCurve
-from booth.sim.camera import SimCamera
+from booth.light.curve import LightCurve
+from booth.sim.camera import SimCamera, SimCameraSetup
 from booth.sim.scene import Scene
 
 
@@ -32,15 +32,8 @@ def exposure_meter(
     a second; its virtual clock is its own, so a SimWorld's clock does not move. aim: the
     camera's auto-exposure as the booth sets it up (booth.devices.face_exposure.camera_aim).
     """
-    camera = SimCamera(
-        size[0],
-        size[1],
-        fps,
-        scene,
-        light,
-        flicker_period_us=flicker_period_us,
-        aim=aim,
-    )
+    setup = SimCameraSetup(flicker_period_us=flicker_period_us, aim=aim)
+    camera = SimCamera(size[0], size[1], fps, scene, light, setup)
     camera.start()
     frame = [0]
 
@@ -60,13 +53,9 @@ def calibrate_simulated(
     light: Light,
     fps: float,
     flicker_period_us: float | None = None,
-    size: tuple[int, int] = (320, 240),
-    progress: Callable[[float, CurvePoint], None] | None = None,
     aim: CameraAim | None = None,
 ) -> LightCurve:
     """Calibrate `light` on a simulated `scene` with a throwaway simulated camera (see
-    `exposure_meter`)."""
-    with exposure_meter(scene, light, fps, flicker_period_us, size, aim) as next_metadata:
-        return calibrate(
-            light.set, next_metadata, measured=datetime.now().astimezone(), progress=progress
-        )
+    `exposure_meter`) of the default size."""
+    with exposure_meter(scene, light, fps, flicker_period_us, aim=aim) as next_metadata:
+        return calibrate(light.set, next_metadata, measured=datetime.now().astimezone())

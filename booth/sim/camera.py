@@ -15,6 +15,7 @@ import random
 import threading
 from collections import deque
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -45,26 +46,49 @@ from booth.sim.sensor import Sensor
 DEFAULT_BITRATE_BPS = 4_000_000
 
 
+@dataclass(frozen=True)
+class SimCameraSetup:
+    """How a simulated camera is set up, beyond its size, frame rate, scene and light.
+
+    flicker_period_us: like picamera2's AeFlickerPeriod (None: no flicker avoidance).
+    bitrate_bps: the takes' H.264 bit rate.
+    aim: how the auto-exposure is set up (booth.devices.face_exposure.CameraAim): its metering
+    mode, as libcamera's `AeMeteringMode` ("matrix": the whole frame alike, "centre-weighted"
+    or "spot", booth.sim.exposure); the face's mean luma to aim at (0..1 of full scale; the
+    booth's face meter then moves the ExposureValue until the face is there; None leaves the
+    EV at 0); and the exposure profile (None: `tuning`'s). None: matrix, no face meter.
+    lock_exposure: hold exposure and gains while an encoder is attached (see
+    booth.devices.ports.camera); False leaves auto-exposure running through takes.
+    realtime: False (virtual time): a take's encoder makes the caller wait rather than drop a
+    frame it has no time for; True (a demo in a window): frames are dropped as on a busy Pi.
+    frame_jitter_ns: standard deviation of the SensorTimestamps around the frame times given to
+    `capture` (a real sensor's timestamps wander by a fraction of a millisecond).
+    tuning: the auto-exposure's tuning (None: booth.sim.exposure's, or `aim`'s profile).
+    sensor: the simulated sensor (None: one seeded by the scene).
+    """
+
+    flicker_period_us: float | None = None
+    bitrate_bps: int = DEFAULT_BITRATE_BPS
+    aim: CameraAim | None = None
+    lock_exposure: bool = True
+    realtime: bool = False
+    frame_jitter_ns: float = 0.0
+    tuning: AgcTuning | None = None
+    sensor: Sensor | None = None
+
+
+PLAIN = SimCameraSetup()
+"""A simulated camera as it comes: no flicker avoidance, the whole frame metered."""
+
+
 class SimCamera:
     """A simulated camera filming the simulated `Scene`, with libcamera-like auto-exposure.
 
     The caller drives it in virtual time: one `capture(now_ns)` per frame period. The scene is
     lit by its ambient light plus `light.level` (the ring light's duty as gpiozero set it).
 
-    width, height: recording size in pixels; fps: frame rate.
-    flicker_period_us: like picamera2's AeFlickerPeriod (None: no flicker avoidance).
-    lock_exposure: hold exposure and gains while an encoder is attached (see
-    booth.devices.ports.camera); False leaves auto-exposure running through takes.
-    bitrate_bps: the takes' H.264 bit rate.
-    realtime: False (virtual time): a take's encoder makes the caller wait rather than drop a
-    frame it has no time for; True (a demo in a window): frames are dropped as on a busy Pi.
-    frame_jitter_ns: standard deviation of the SensorTimestamps around the frame times given to
-    `capture` (a real sensor's timestamps wander by a fraction of a millisecond).
-    aim: how the auto-exposure is set up (booth.devices.face_exposure.CameraAim): its metering
-    mode, as libcamera's `AeMeteringMode` ("matrix": the whole frame alike, "centre-weighted"
-    or "spot", booth.sim.exposure); the face's mean luma to aim at (0..1 of full scale; the
-    booth's face meter then moves the ExposureValue until the face is there; None leaves the
-    EV at 0); and the exposure profile (None: `tuning`'s). None: matrix, no face meter.
+    width, height: recording size in pixels; fps: frame rate. setup: the rest
+    (`SimCameraSetup`).
     """
 
     model = "simulated"
@@ -83,18 +107,14 @@ class SimCamera:
         bit rate; its auto-exposure as `[light] metering` says (None: as a camera comes, the
         whole frame metered)."""
         aim = camera_aim(light_settings) if light_settings is not None else None
-        return cls(
-            recording.width,
-            recording.height,
-            recording.fps,
-            scene,
-            light,
+        setup = SimCameraSetup(
             flicker_period_us=recording.flicker_period_us or None,
             bitrate_bps=recording.bitrate_bps,
             realtime=realtime,
             frame_jitter_ns=frame_jitter_ns,
             aim=aim,
         )
+        return cls(recording.width, recording.height, recording.fps, scene, light, setup)
 
     def __init__(
         self,
@@ -103,16 +123,10 @@ class SimCamera:
         fps: float,
         scene: Scene,
         light: LightLevel | None = None,
-        tuning: AgcTuning | None = None,
-        flicker_period_us: float | None = None,
-        sensor: Sensor | None = None,
-        lock_exposure: bool = True,
-        bitrate_bps: int = DEFAULT_BITRATE_BPS,
-        realtime: bool = False,
-        frame_jitter_ns: float = 0.0,
-        aim: CameraAim | None = None,
+        setup: SimCameraSetup = PLAIN,
     ) -> None:
-        aim = aim or CameraAim(MATRIX, None, None)
+        aim = setup.aim or CameraAim(MATRIX, None, None)
+        tuning = setup.tuning
         if aim.metering not in METERING_WEIGHTS:
             raise ValueError(f"unknown metering mode {aim.metering!r}")
         if aim.exposure_profile is not None and tuning is None:
@@ -123,9 +137,9 @@ class SimCamera:
         self.scene = scene
         self.light = light
         self.tuning = tuning
-        self.flicker_period_us = flicker_period_us
-        self.sensor = sensor or Sensor(seed=scene.seed)
-        self.lock_exposure = lock_exposure
+        self.flicker_period_us = setup.flicker_period_us
+        self.sensor = setup.sensor or Sensor(seed=scene.seed)
+        self.lock_exposure = setup.lock_exposure
         self.fault: str | None = None
         self.frame_duration_us = round(1e6 / self.fps)
         self.frames_captured = 0
@@ -136,9 +150,9 @@ class SimCamera:
         self._recording: SoftwareRecording | None = None
         self._flushing: SoftwareRecording | None = None
         self._lock = threading.Lock()
-        self.bitrate_bps = bitrate_bps
-        self.realtime = realtime
-        self.frame_jitter_ns = frame_jitter_ns
+        self.bitrate_bps = setup.bitrate_bps
+        self.realtime = setup.realtime
+        self.frame_jitter_ns = setup.frame_jitter_ns
         self._jitter = random.Random(scene.seed * 7919 + 1)
         self._last_stamp_ns: int | None = None
         self.metering = aim.metering

@@ -47,17 +47,17 @@ from booth.sim.pins import sim_pin_factory
 from booth.sim.room import Room
 from booth.sim.scenarios import RING_LUX_AT_FULL
 from booth.sim.virtual_speaker import VirtualSpeaker
-from booth.sim.world import NS, SimWorld, await_sound
+from booth.sim.world import NS, SILENT_ROOM, SimWorld, WorldSetup, await_sound
 
 CALIBRATION_SIZE = (320, 240)
 """Frame size for calibrating in simulation: the metadata does not depend on it."""
 ENCODER = "software (libx264 through PyAV)"
 
 
-def lit_room(width: int, height: int, fps: float, **kwargs: Any) -> SimWorld:
+def lit_room(width: int, height: int, fps: float, setup: WorldSetup = SILENT_ROOM) -> SimWorld:
     """A simulated room whose ring light is the simulated booth's (`RING_LUX_AT_FULL`), so a
     light curve measured in one fits the others."""
-    room = SimWorld(width, height, fps, **kwargs)
+    room = SimWorld(width, height, fps, setup)
     room.scene.ring_lux_at_full = RING_LUX_AT_FULL
     return room
 
@@ -168,10 +168,12 @@ class SimulatedWorld:
                 rec.width,
                 rec.height,
                 rec.fps,
-                seed=self.seed,
-                mic_dir=self.work_dir / "mic",
-                rate=rec.audio_rate,
-                real=self.settings.simulation,
+                WorldSetup(
+                    seed=self.seed,
+                    mic_dir=self.work_dir / "mic",
+                    rate=rec.audio_rate,
+                    real=self.settings.simulation,
+                ),
             )
             assert room.mic is not None
             card = VirtualSpeaker(

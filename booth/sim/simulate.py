@@ -89,13 +89,13 @@ def simulate(
 ) -> Outcome:
     """Build a simulated booth in `out`, recover what an earlier run left, run the script."""
     from booth.kiosk.window import Screen
-    from booth.sim.booth import build_sim_booth
+    from booth.sim.booth import SimRun, build_sim_booth
 
     out.mkdir(parents=True, exist_ok=True)
     # Drawn as the booth draws it: on the picture turned for the mounting ([display] rotation),
     # so the screenshots are what a candidate in front of a rotated panel reads.
     screen = Screen(headless_display(settings.display.size), settings.display.rotation)
-    booth = build_sim_booth(settings, interviews_dir, out, screen.picture, start=start)
+    booth = build_sim_booth(settings, interviews_dir, out, screen.picture, SimRun(start=start))
     try:
         return run_script(booth, commands, source)
     finally:

@@ -40,6 +40,7 @@ import termios
 import threading
 from collections import deque
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -68,14 +69,20 @@ def asoundrc_text(infile: Path | str, pcm_name: str = PCM_NAME) -> str:
     )
 
 
-class VirtualMic:
-    """The simulator's side of the virtual microphone.
+@dataclass(frozen=True)
+class MicStream:
+    """The sound the virtual microphone delivers, which the Microphone that reads it must open
+    alike: samples per second, channels, and frames per ALSA period."""
 
-    directory: where the FIFO and the ALSA configuration file are made.
-    voice: the speech source (None: room noise only, the candidate is silent).
-    rate, channels, period_frames: must match the Microphone that reads it.
-    start_ns: virtual time of sample 0.
-    pcm_name: ALSA PCM name to define.
+    rate: int = 48_000
+    channels: int = 1
+    period_frames: int = 1600
+
+
+@dataclass(frozen=True)
+class MicFlaws:
+    """How far the virtual microphone is from a perfect one (all 0: perfect).
+
     clock_ppm: the sample clock's error against the virtual clock, in parts per million
     (+150: 48 000 samples take 150 µs less than a second).
     latency_ns: how long after its sound a period reaches the reader (reported to the reader
@@ -84,20 +91,37 @@ class VirtualMic:
     seed: makes the jitter reproducible.
     """
 
+    clock_ppm: float = 0.0
+    latency_ns: int = 0
+    jitter_ns: float = 0.0
+    seed: int = 0
+
+
+MONO_48K = MicStream()
+PERFECT = MicFlaws()
+
+
+class VirtualMic:
+    """The simulator's side of the virtual microphone.
+
+    directory: where the FIFO and the ALSA configuration file are made.
+    voice: the speech source (None: room noise only, the candidate is silent).
+    stream: rate, channels and period (`MicStream`).
+    start_ns: virtual time of sample 0.
+    flaws: the real-world imperfections it plays (`MicFlaws`).
+    pcm_name: ALSA PCM name to define.
+    """
+
     def __init__(
         self,
         directory: Path | str,
         voice: Voice | None = None,
-        rate: int = 48_000,
-        channels: int = 1,
-        period_frames: int = 1600,
+        stream: MicStream = MONO_48K,
         start_ns: int = 0,
+        flaws: MicFlaws = PERFECT,
         pcm_name: str = PCM_NAME,
-        clock_ppm: float = 0.0,
-        latency_ns: int = 0,
-        jitter_ns: float = 0.0,
-        seed: int = 0,
     ) -> None:
+        rate, channels, period_frames = stream.rate, stream.channels, stream.period_frames
         self.directory = Path(directory)
         self.voice = voice if voice is not None else Voice(rate=rate, level_dbfs=-200.0)
         self.rate = rate
@@ -105,10 +129,10 @@ class VirtualMic:
         self.period_frames = period_frames
         self.start_ns = start_ns
         self.pcm_name = pcm_name
-        self.true_rate = rate * (1 + clock_ppm / 1e6)
-        self.latency_ns = int(latency_ns)
-        self.jitter_ns = float(jitter_ns)
-        self._jitter = random.Random(seed * 104729 + 3)
+        self.true_rate = rate * (1 + flaws.clock_ppm / 1e6)
+        self.latency_ns = int(flaws.latency_ns)
+        self.jitter_ns = float(flaws.jitter_ns)
+        self._jitter = random.Random(flaws.seed * 104729 + 3)
         self.silence = False
         """True: the microphone delivers only zeros (a dead input), for the out-of-order path."""
         self.sounds: list[Callable[[np.ndarray], np.ndarray]] = []

@@ -2,7 +2,7 @@
 
 A simulated booth (booth.sim.booth) moves it one camera frame at a time:
 
-    world = SimWorld(1280, 720, 30, seed=1, mic_dir=run_dir / "mic")
+    world = SimWorld(1280, 720, 30, WorldSetup(seed=1, mic_dir=run_dir / "mic"))
     install_alsa_config(run_dir, world.mic.asoundrc)   # before the microphone is opened
     mic = AlsaMicrophone(world.mic_device, period_frames=world.period_frames, stamps=world.mic)
     reader = MicReader(mic, on_chunk=...).start()    # the same reader thread as on a Pi
@@ -23,12 +23,13 @@ from __future__ import annotations
 
 import math
 import random
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from booth.config.settings import Settings, Simulation
 from booth.devices.mic_reader import MicReader
 from booth.sim.scene import Scene
-from booth.sim.virtual_mic import PCM_NAME, VirtualMic
+from booth.sim.virtual_mic import PCM_NAME, MicFlaws, MicStream, VirtualMic
 from booth.sim.voice import Voice
 
 NS = 1_000_000_000
@@ -52,38 +53,49 @@ def await_sound(world: SimWorld, reader: MicReader) -> None:
         )
 
 
-class SimWorld:
-    """Scene, voice, virtual microphone and clock of one simulated booth.
+@dataclass(frozen=True)
+class WorldSetup:
+    """How a simulated world is set up, beyond the camera's size and frame rate.
 
-    width, height, fps: the camera's recording size and frame rate.
     seed: makes head sway, voice and noise deterministic.
     start_ns: virtual time of frame 0 and audio sample 0.
     ambient_lux: the room's light on the face and backdrop.
     mic_dir: where the virtual microphone's FIFO and ALSA config go (None: no microphone).
-    rate, period_frames: the microphone's sample rate and ALSA period.
-    real: the devices' imperfections (default: none).
+    rate, period_frames: the microphone's sample rate and ALSA period (None: one frame's).
+    real: the devices' imperfections (`[simulation]`; default: none).
+    """
+
+    seed: int = 0
+    start_ns: int = 0
+    ambient_lux: float = 150.0
+    mic_dir: Path | str | None = None
+    rate: int = 48_000
+    period_frames: int | None = None
+    real: Simulation = field(default_factory=Simulation)
+
+
+SILENT_ROOM = WorldSetup()
+"""A world with no microphone, seed 0, from virtual time 0, its devices perfect."""
+
+
+class SimWorld:
+    """Scene, voice, virtual microphone and clock of one simulated booth.
+
+    width, height, fps: the camera's recording size and frame rate; setup: the rest
+    (`WorldSetup`).
     """
 
     def __init__(
-        self,
-        width: int,
-        height: int,
-        fps: float,
-        seed: int = 0,
-        start_ns: int = 0,
-        ambient_lux: float = 150.0,
-        mic_dir: Path | str | None = None,
-        rate: int = 48_000,
-        period_frames: int | None = None,
-        real: Simulation | None = None,
+        self, width: int, height: int, fps: float, setup: WorldSetup = SILENT_ROOM
     ) -> None:
-        self.real = real or Simulation()
+        seed, start_ns, rate, mic_dir = setup.seed, setup.start_ns, setup.rate, setup.mic_dir
+        self.real = setup.real
         self.width, self.height, self.fps = width, height, float(fps)
         self.start_ns = start_ns
-        self.scene = Scene(ambient_lux=ambient_lux, seed=seed)
+        self.scene = Scene(ambient_lux=setup.ambient_lux, seed=seed)
         self.voice = Voice(rate=rate, seed=seed)
         self.rate = rate
-        self.period_frames = period_frames or round(rate / self.fps)
+        self.period_frames = setup.period_frames or round(rate / self.fps)
         self.frame_index = -1
         self.now_ns = start_ns
         self.dropped_frames = 0
@@ -91,33 +103,22 @@ class SimWorld:
         self._drops = random.Random(seed * 15485863 + 5)
         self.mic: VirtualMic | None = None
         if mic_dir is not None:
-            self.mic = VirtualMic(
-                mic_dir,
-                self.voice,
-                rate,
-                1,
-                self.period_frames,
-                start_ns=start_ns,
+            flaws = MicFlaws(
                 clock_ppm=self.real.mic_clock_ppm,
                 latency_ns=round(self.real.mic_latency_ms * 1e6),
                 jitter_ns=self.real.mic_jitter_ms * 1e6,
                 seed=seed,
             )
+            stream = MicStream(rate, 1, self.period_frames)
+            self.mic = VirtualMic(mic_dir, self.voice, stream, start_ns, flaws)
 
     @classmethod
     def for_settings(cls, settings: Settings, mic_dir: Path, seed: int = 1) -> SimWorld:
         """The world of a simulated booth as its settings describe it: the camera's size and
         frame rate, the microphone's rate, and the `[simulation]` imperfections."""
         rec = settings.recording
-        return cls(
-            rec.width,
-            rec.height,
-            rec.fps,
-            seed=seed,
-            mic_dir=mic_dir,
-            rate=rec.audio_rate,
-            real=settings.simulation,
-        )
+        setup = WorldSetup(seed, mic_dir=mic_dir, rate=rec.audio_rate, real=settings.simulation)
+        return cls(rec.width, rec.height, rec.fps, setup)
 
     @property
     def frame_jitter_ns(self) -> float:

@@ -25,7 +25,8 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
-from booth.sync.config import SyncSettings, next_window_start
+from booth.sync.config import next_window_start
+from booth.sync.parts import SyncParts
 from booth.sync.queue import SpoolFile
 from booth.sync.store import DAMAGED, SET_ASIDE, UploadRecord, UploadStore
 from booth.sync.tus import (
@@ -67,39 +68,23 @@ SET_ASIDE_SECONDS = 3600.0
 # The name of the threads that read a file's sha256 while it is sent.
 SHA256_THREAD = "booth-sync-sha256"
 
-Progress = Callable[[SpoolFile, int], None]
-
 
 class SetAside(TusError):
     """A file was set aside until the next upload window (the message says why)."""
 
 
 class FileSender:
-    """Sends files of the spool to the server one at a time, remembering in `store`.
+    """Sends files of the spool to the server one at a time, remembering in `parts.store`.
 
-    `clock` gives Unix seconds and `now` aware local time (for the upload windows);
-    `should_stop` is asked between 64 KiB pieces (a candidate arrived); `heartbeat` is called
-    when a chunk is acknowledged, `progress(file, offset)` too.
+    `should_stop` is asked between 64 KiB pieces (a candidate arrived); the hooks' `heartbeat`
+    and `progress(file, offset)` are called when a chunk is acknowledged.
     """
 
-    def __init__(  # noqa: PLR0913 (the agent's clocks and callbacks, keyword-only)
-        self,
-        sync: SyncSettings,
-        store: UploadStore,
-        *,
-        clock: Callable[[], float],
-        now: Callable[[], datetime],
-        should_stop: Callable[[], bool],
-        heartbeat: Callable[[], object],
-        progress: Progress | None,
-    ) -> None:
-        self.sync = sync
-        self.store = store
-        self.clock = clock
-        self.now = now
+    def __init__(self, parts: SyncParts, should_stop: Callable[[], bool]) -> None:
+        self.parts = parts
+        self.sync = parts.sync
+        self.hooks = parts.hooks
         self.should_stop = should_stop
-        self.heartbeat = heartbeat
-        self.progress = progress
         self.progressed = 0
         """Chunks acknowledged and files set aside so far: what resets the agent's backoff."""
         self.file_failures = 0
@@ -107,6 +92,10 @@ class FileSender:
         self.stalled: dict[tuple[str, str], int] = {}
         """Requests since each file's last progress."""
         self._mark = 0  # the client's request count at the current file's last progress
+
+    @property
+    def store(self) -> UploadStore:
+        return self.parts.store
 
     def attempt(self, client: TusClient, info: ServerInfo, file: SpoolFile) -> bool:
         """`upload_file`, counting the requests that brought no progress; a file that reaches
@@ -173,8 +162,8 @@ class FileSender:
                 # Only the session's receipt, checked before deletion, proves it is this file.
                 self.store.created(file.session_id, file.name, client.endpoint, file.length,
                                    file.sha256)  # fmt: skip
-                self.store.confirm(file.session_id, file.name, self.clock())
-                self.store.note("success", self.clock(), f"already on the server: "
+                self.store.confirm(file.session_id, file.name, self.hooks.clock())
+                self.store.note("success", self.hooks.clock(), f"already on the server: "
                                 f"{file.session_id}/{file.name}")  # fmt: skip
                 log.info("sync: the server holds %s verified already", file.path)
                 return True
@@ -197,8 +186,8 @@ class FileSender:
         if problem := check.problem(file.sha256, self.should_stop):
             self.mark_damaged(file, problem)  # the server got what is on disk: not the take
             return False
-        self.store.confirm(file.session_id, file.name, self.clock())
-        self.store.note("success", self.clock(), f"uploaded {file.session_id}/{file.name}")
+        self.store.confirm(file.session_id, file.name, self.hooks.clock())
+        self.store.note("success", self.hooks.clock(), f"uploaded {file.session_id}/{file.name}")
         self.stalled.pop((file.session_id, file.name), None)
         log.info("sync: uploaded %s (%d bytes)", file.path, file.length)
         return True
@@ -287,9 +276,9 @@ class FileSender:
             self.stalled[(file.session_id, file.name)] = 0
             self._mark = client.requests
             self.progressed += 1
-            self.heartbeat()
-            if self.progress:
-                self.progress(file, offset)
+            self.hooks.heartbeat()
+            if progress := self.hooks.progress:
+                progress(file, offset)
 
     # -- when a file is in trouble ---------------------------------------------------------
 
@@ -316,17 +305,17 @@ class FileSender:
 
     def mark_damaged(self, file: SpoolFile, problem: str) -> None:
         reason = f"{problem}: kept on the booth, never confirmed and never deleted automatically"
-        self.store.hold(file.session_id, file.name, DAMAGED, reason, self.clock(), None)
-        self._note_error(f"{file.session_id}/{file.name} is damaged: {reason}")
+        self.store.hold(file.session_id, file.name, DAMAGED, reason, self.hooks.clock(), None)
+        self.parts.note_error(f"{file.session_id}/{file.name} is damaged: {reason}")
 
     def _set_aside(self, file: SpoolFile, why: str) -> SetAside:
         """Hold the file back until the next upload window; returns the error to raise."""
         until = self._next_window()
-        self.store.hold(file.session_id, file.name, SET_ASIDE, why, self.clock(), until)
+        self.store.hold(file.session_id, file.name, SET_ASIDE, why, self.hooks.clock(), until)
         self.progressed += 1  # the queue moves on: the next file starts with a short wait
         when = datetime.fromtimestamp(until, UTC).astimezone().isoformat(timespec="minutes")
         message = f"{file.session_id}/{file.name} set aside until {when}: {why}"
-        self._note_error(message)
+        self.parts.note_error(message)
         return SetAside(message)
 
     def _count_restart(self, file: SpoolFile, why: str) -> None:
@@ -349,13 +338,11 @@ class FileSender:
         """When a set-aside file is tried again (Unix seconds): the next upload window's start,
         or SET_ASIDE_SECONDS from now without windows."""
         if not self.sync.windows:
-            return self.clock() + SET_ASIDE_SECONDS
-        now = self.now()
-        return self.clock() + (next_window_start(self.sync.windows, now) - now).total_seconds()
-
-    def _note_error(self, message: str) -> None:
-        log.warning("sync: %s", message)
-        self.store.note("error", self.clock(), message)
+            return self.hooks.clock() + SET_ASIDE_SECONDS
+        now = self.hooks.now()
+        return (
+            self.hooks.clock() + (next_window_start(self.sync.windows, now) - now).total_seconds()
+        )
 
 
 class FileDigest:

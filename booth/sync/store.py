@@ -7,7 +7,7 @@ to a second upload of the same file; after a reboot the agent asks the server (H
 real offset and goes on from there. SQLite in WAL mode lets `booth status` read while the agent
 writes. Creating and confirming an upload are committed with `synchronous=FULL`, so they survive
 a power cut; the offset after each chunk is not fsynced (an fsync per chunk costs more than the
-chunk on an SD card; see `SyncAgent.upload_file` for what a lost offset costs).
+chunk on an SD card; see `FileSender.upload_file` for what a lost offset costs).
 
 Beside the uploads, the store keeps what needs staff or patience: files set aside (no progress
 within a bounded number of requests, or restarted from zero too often: tried again from the

@@ -231,7 +231,7 @@ class TusClient:
         if self._info is None:
             response, _ = self._request("OPTIONS", self.endpoint)
             if response.status not in (200, 204):
-                raise self._failure("OPTIONS", self.endpoint, response)
+                raise answer_error("OPTIONS", self.endpoint, response)
             self._info = ServerInfo(
                 extensions=_words(response.getheader("Tus-Extension")),
                 checksum_algorithms=_words(response.getheader("Tus-Checksum-Algorithm")),
@@ -243,7 +243,7 @@ class TusClient:
         headers = {"Upload-Length": str(length), "Upload-Metadata": encode_metadata(metadata)}
         response, _ = self._request("POST", self.endpoint, headers)
         if response.status != 201:
-            raise self._failure("POST", self.endpoint, response)
+            raise answer_error("POST", self.endpoint, response)
         return self.upload_url(response.getheader("Location"), f"POST {self.endpoint}")
 
     def upload_url(self, location: str | None, what: str) -> str:
@@ -269,7 +269,7 @@ class TusClient:
         """HEAD an upload: (bytes the server holds, the upload's length if it knows it)."""
         response, _ = self._request("HEAD", url)
         if response.status != 200:
-            raise self._failure("HEAD", url, response)
+            raise answer_error("HEAD", url, response)
         return _offset(response, url), _length(response, url)
 
     def send_chunk(
@@ -300,7 +300,7 @@ class TusClient:
             file.seek(offset)
             response, _ = self._request("PATCH", url, headers, file, length, should_stop)
         if response.status != 204:
-            raise self._failure("PATCH", url, response)
+            raise answer_error("PATCH", url, response)
         return _offset(response, url)
 
     # -- plumbing -------------------------------------------------------------------------
@@ -457,32 +457,35 @@ class TusClient:
         timer.start()
         return timer
 
-    def _failure(self, method: str, url: str, response: http.client.HTTPResponse) -> TusError:
-        status = response.status
-        what = f"{method} {url}: the server answered {status} {printable(response.reason)}"
-        what = what.rstrip()
-        if 300 <= status < 400:
-            # http.client follows no redirect, and neither does the booth: a tus endpoint that
-            # moved is set in sync.url by staff, never taken from the server's word. The target
-            # is only shown, never parsed into a request.
-            target = response.getheader("Location") or ""
-            return Rejected(f"{what}, a redirect to {shown(target)}: uploads follow no "
-                            "redirects (set sync.url to the endpoint that answers)")  # fmt: skip
-        if status in (401, 403):
-            return Refused(f"{what}: it does not accept this booth's token (sync.token_file)")
-        if status in (404, 410) and method in ("HEAD", "PATCH"):
-            return Gone(f"{what}: the server no longer has this upload")
-        if status == 460:
-            return ChecksumMismatch(f"{what}: the chunk arrived damaged")
-        if status == 422 and method == "PATCH":
-            return Damaged(f"{what}: the server found the stored upload damaged")
-        if status == 409:
-            return OffsetConflict(f"{what}: the server holds a different offset")
-        if status == 503:
-            return ServerUnavailable(what)
-        if 400 <= status < 500 and status not in (408, 429):
-            return Rejected(what)
-        return Unavailable(what)
+
+def answer_error(method: str, url: str, response: http.client.HTTPResponse) -> TusError:
+    """The error that an unexpected answer to `method url` stands for: its class decides what
+    the sender and the agent do next (start again, set the file aside, back off, stop)."""
+    status = response.status
+    what = f"{method} {url}: the server answered {status} {printable(response.reason)}"
+    what = what.rstrip()
+    if 300 <= status < 400:
+        # http.client follows no redirect, and neither does the booth: a tus endpoint that
+        # moved is set in sync.url by staff, never taken from the server's word. The target
+        # is only shown, never parsed into a request.
+        target = response.getheader("Location") or ""
+        return Rejected(f"{what}, a redirect to {shown(target)}: uploads follow no "
+                        "redirects (set sync.url to the endpoint that answers)")  # fmt: skip
+    if status in (401, 403):
+        return Refused(f"{what}: it does not accept this booth's token (sync.token_file)")
+    if status in (404, 410) and method in ("HEAD", "PATCH"):
+        return Gone(f"{what}: the server no longer has this upload")
+    if status == 460:
+        return ChecksumMismatch(f"{what}: the chunk arrived damaged")
+    if status == 422 and method == "PATCH":
+        return Damaged(f"{what}: the server found the stored upload damaged")
+    if status == 409:
+        return OffsetConflict(f"{what}: the server holds a different offset")
+    if status == 503:
+        return ServerUnavailable(what)
+    if 400 <= status < 500 and status not in (408, 429):
+        return Rejected(what)
+    return Unavailable(what)
 
 
 def _tus_headers(

@@ -20,6 +20,7 @@ from typing import Any
 import picamera2.picamera2 as picamera2_module
 from memfd_allocator import MemfdAllocator
 
+from booth.config.settings import CameraSettings, Recording
 from booth.devices.face_exposure import CameraAim
 from booth.devices.pi_camera import SOFTWARE, PiCamera
 from booth.devices.ports.camera import CameraError
@@ -45,7 +46,7 @@ class Records(logging.Handler):
 def take(out: Path) -> dict[str, Any]:
     """Preview, a take of `seconds`, stop, close: what the kiosk does with one take."""
     seconds = float(os.environ.get("SCENARIO_SECONDS", "2"))
-    camera = PiCamera(W, H, FPS, bitrate_bps=1_000_000, encoder=SOFTWARE)
+    camera = PiCamera(Recording(W, H, FPS, bitrate_bps=1_000_000), encoder=SOFTWARE)
     camera.start()
     previews = [camera.capture(0) for _ in range(5)]
     files = TakeFiles(out / ".take-q1-1").create(
@@ -76,7 +77,7 @@ def take(out: Path) -> dict[str, Any]:
 
 def refused_controls(out: Path) -> dict[str, Any]:
     """Controls the virtual camera does not advertise: logged, skipped, frames go on."""
-    camera = PiCamera(W, H, FPS, encoder=SOFTWARE, focus="distance", subject_distance_m=0.8)
+    camera = PiCamera(Recording(W, H, FPS), encoder=SOFTWARE, lens=CameraSettings("distance", 0.8))
     camera.start()
     camera.capture(0)
     camera.set_controls({"ExposureValue": 1.0, "AnalogueGain": 2.0, "AfMode": 2})
@@ -88,7 +89,7 @@ def refused_controls(out: Path) -> dict[str, Any]:
 
 def frames_stop(out: Path) -> dict[str, Any]:
     """The camera stops delivering (a frame every 2.5 s: longer than the booth waits)."""
-    camera = PiCamera(W, H, 0.4, encoder=SOFTWARE)
+    camera = PiCamera(Recording(W, H, 0.4), encoder=SOFTWARE)
     camera.start()
     first = camera.capture(0)
     started = time.monotonic()
@@ -112,7 +113,7 @@ def frames_stop(out: Path) -> dict[str, Any]:
 def no_such_camera(out: Path) -> dict[str, Any]:
     """The camera the settings name is not there (cable out at boot): a clear CameraError."""
     try:
-        PiCamera(W, H, FPS, camera_num=3, encoder=SOFTWARE)
+        PiCamera(Recording(W, H, FPS), camera_num=3, encoder=SOFTWARE)
     except CameraError as error:
         return {"error": str(error)}
     return {"error": None}
@@ -139,7 +140,7 @@ def tuning(out: Path) -> dict[str, Any]:
 
     libcamera.CameraManager.singleton = staticmethod(watched_singleton)  # type: ignore[method-assign]
     aim = CameraAim("spot", None, ((100.0, 30000.0), (1.0, 8.0)))
-    camera = PiCamera(W, H, FPS, encoder=SOFTWARE, aim=aim)
+    camera = PiCamera(Recording(W, H, FPS), encoder=SOFTWARE, aim=aim)
     camera.start()
     camera.capture(0)
     used = id(camera._picam2.camera_manager)
