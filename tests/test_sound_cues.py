@@ -20,7 +20,7 @@ from booth.config.settings import load_settings
 from booth.kiosk.recorder import Recorder
 from booth.media.cues import CUES, GUARD_S, cue_seconds
 from booth.media.tones import FADE_S
-from booth.sim.booth import build_sim_booth
+from booth.sim.booth import SimRun, build_sim_booth
 from booth.sim.script import parse_script
 from booth.sim.simulate import headless_display, run_script
 
@@ -87,7 +87,11 @@ class Run:
         )
         out = tmp / f"out-{name}"
         booth = build_sim_booth(
-            load_settings(config), interviews, out, headless_display((320, 240)), screenshots=False
+            load_settings(config),
+            interviews,
+            out,
+            headless_display((320, 240)),
+            SimRun(screenshots=False),
         )
         try:
             outcome = run_script(booth, parse_script(SCRIPT), "cues")
