@@ -6,6 +6,7 @@ from datetime import timedelta
 
 import pytest
 
+from booth.session.booth_rules import BoothRules
 from booth.session.codes_entry import COMPLETE, ENDED_EARLY, InvitationUse, Lockout
 from booth.session.effects import Event, FinishSession, KeepTake, OpenSession, RecordLockout
 from booth.session.flow import Flow, Timing
@@ -26,7 +27,7 @@ class Uses:
 
 def booth(lockout=None, uses=None) -> Booth:
     b = Booth()
-    b.flow = Flow([b.interview], ("sv", "en"), b.clock, Timing(), lockout=lockout, uses=uses)
+    b.flow = Flow([b.interview], b.clock, BoothRules(("sv", "en")), lockout=lockout, uses=uses)
     return b
 
 

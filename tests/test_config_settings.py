@@ -233,12 +233,13 @@ def test_bad_opening_hours_are_a_problem(tmp_path):
 
 
 def test_the_timing_table_fills_the_flows_own_timing(tmp_path):
+    from booth.session.booth_rules import BoothRules
     from booth.session.flow import Flow, Timing
     from booth.sim.clock import VirtualClock
 
     settings = load_settings(write(tmp_path, "[timing]\ninactivity_seconds = 7\n"))
     assert settings.timing == Timing(inactivity_seconds=7)
-    flow = Flow([], settings.languages, VirtualClock(), timing=settings.timing)
+    flow = Flow([], VirtualClock(), BoothRules(settings.languages, timing=settings.timing))
     assert flow.timing is settings.timing
 
 

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from booth.session.booth_rules import BoothRules, Opening
 from booth.session.effects import (
     DiscardTake,
     Event,
@@ -115,9 +116,9 @@ class Booth:
     def __init__(self, interview=None, timing=None, is_open=None, languages=("sv", "en")):
         self.clock = VirtualClock(NOW)
         self.interview = interview or Interview()
-        self.flow = Flow(
-            [self.interview], languages, self.clock, timing=timing or Timing(), is_open=is_open
-        )
+        opening = Opening(is_open=is_open) if is_open is not None else Opening()
+        rules = BoothRules(languages, timing=timing or Timing(), opening=opening)
+        self.flow = Flow([self.interview], self.clock, rules)
         self.effects: list = []
 
     def press(self, action, value=None):

@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from test_flow import NOW, Interview
 
 from booth.session import effects as fx
+from booth.session.booth_rules import BoothRules
 from booth.session.codes_entry import Lockout
 from booth.session.flow import Flow, Timing
 from booth.session.view import ACTIONS
@@ -73,9 +74,8 @@ class Run:
         self.store = InvitationStore(self.state)
         return Flow(
             [self.interview],
-            ("sv", "en"),
             self.clock,
-            Timing(),
+            BoothRules(("sv", "en"), timing=Timing()),
             lockout=read_lockout(self.state),
             uses=self.store,
         )

@@ -43,6 +43,7 @@ from booth.media.player import ClipPlayer
 from booth.media.spool import Spool
 from booth.privacy.scratch import choose_scratch
 from booth.privacy.seal import Sealing
+from booth.session.booth_rules import BoothRules, Opening
 from booth.session.clock import Clock
 from booth.session.flow import Flow
 from booth.session.interview import Interview
@@ -183,19 +184,19 @@ def assemble_kiosk(
     rec, state, spool, clock = settings.recording, services.state, services.spool, services.clock
     # Given the spool, the store fails closed if its record was lost (issue 24: spent stays spent).
     invitations = InvitationStore(state, spool)
-    flow = Flow(
-        interviews,
+    hours = settings.hours
+    rules = BoothRules(
         settings.languages,
-        clock,
-        timing=settings.timing,
-        is_open=lambda now: is_open(settings.hours, now),
-        language=settings.language,
-        consent=consent_facts(settings),
-        next_opening=lambda now: next_opening(settings.hours, now),
-        hours_today=lambda now: hours_today(settings.hours, now),
-        lockout=read_lockout(state, repair=True),
-        uses=invitations,
+        settings.language,
+        settings.timing,
+        consent_facts(settings),
+        Opening(
+            is_open=lambda now: is_open(hours, now),
+            next_opening=lambda now: next_opening(hours, now),
+            today=lambda now: hours_today(hours, now),
+        ),
     )
+    flow = Flow(interviews, clock, rules, read_lockout(state, repair=True), invitations)
     running = spool.running_root
     recorder = Recorder(
         spool,

@@ -130,13 +130,14 @@ class OutOfOrder:
         if self.surface is None:
             return
         from booth.kiosk.build import assemble_renderer
+        from booth.session.booth_rules import BoothRules
         from booth.session.clock import SystemClock
         from booth.session.flow import Flow
 
         if self._renderer is None:
             self._renderer = assemble_renderer(self.surface, self.settings)
         settings = self.settings
-        flow = Flow([], settings.languages, SystemClock(), language=settings.language)
+        flow = Flow([], SystemClock(), BoothRules(settings.languages, settings.language))
         flow.fault(fault.id)
         self._renderer.draw(self.surface, flow.view(), None, None, time.monotonic())
 

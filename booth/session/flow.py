@@ -13,11 +13,11 @@ what the candidate sees (`booth.session.screens`).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from datetime import datetime
-from typing import Any, assert_never
+from collections.abc import Sequence
+from typing import Any
 
 from booth.session import arrival, clips, code_screen, cues, overlays, questions
+from booth.session.booth_rules import BoothRules
 from booth.session.candidate import Candidate
 from booth.session.clock import Clock
 from booth.session.codes_entry import InvitationUses, Lockout, NoUses
@@ -39,8 +39,8 @@ from booth.session.steps import (
     DEFAULT_PRACTICE_TEXT,  # noqa: F401 (re-exported for the kiosk)
     Step,
 )
-from booth.session.timing import Timing
-from booth.session.view import ConsentFacts, View
+from booth.session.timing import Timing  # noqa: F401 (re-exported: the flow's settings)
+from booth.session.view import View
 
 IDLE_MESSAGE_SECONDS = 15.0
 """Idle's "Ready? Enter your invitation code" after a practice stays this long: it is for the
@@ -53,31 +53,26 @@ class Flow:
     def __init__(
         self,
         interviews: Sequence[Interview],
-        languages: Sequence[str],
         clock: Clock,
-        timing: Timing | None = None,
-        is_open: Callable[[datetime], bool] | None = None,
-        language: str | None = None,
+        rules: BoothRules | None = None,
         lockout: Lockout | None = None,
         uses: InvitationUses | None = None,
-        *,
-        consent: ConsentFacts | None = None,
-        next_opening: Callable[[datetime], datetime | None] | None = None,
-        hours_today: Callable[[datetime], str] | None = None,
     ) -> None:
-        """`lockout`: the booth's wrong codes as the kiosk last kept them; `uses`: what the
-        booth knows of invitations used before (spent, or resumable)."""
-        if not languages:
+        """`rules`: the booth's languages, timing, consent facts and opening hours; `lockout`:
+        the booth's wrong codes as the kiosk last kept them; `uses`: what the booth knows of
+        invitations used before (spent, or resumable)."""
+        rules = rules or BoothRules()
+        if not rules.languages:
             raise ValueError("the booth needs at least one language")
         self.interviews = list(interviews)
-        self.booth_languages = tuple(languages)
-        self.default_language = language or self.booth_languages[0]
+        self.booth_languages = tuple(rules.languages)
+        self.default_language = rules.language or self.booth_languages[0]
         self.clock = clock
-        self.timing = timing or Timing()
-        self._is_open = is_open or (lambda _now: True)
-        self.consent = consent or ConsentFacts()
-        self.next_opening = next_opening or (lambda _now: None)
-        self.hours_today = hours_today or (lambda _now: "")
+        self.timing = rules.timing
+        self._is_open = rules.opening.is_open
+        self.consent = rules.consent
+        self.next_opening = rules.opening.next_opening
+        self.hours_today = rules.opening.today
         self.fault_reason: str | None = None
         # The booth's, not the candidate's: _reset leaves them be.
         self.lockout = lockout or Lockout()
@@ -330,51 +325,29 @@ class Flow:
         return snapshot(self)
 
 
-def handler_for(screen: Screen) -> Handler:  # noqa: C901 (one flat case per screen)
-    """Every screen's handler; mypy checks that no screen is left out. The help, language
-    and end actions are handled before these, on the screens that offer them (`Flow.handle`,
-    from booth.session.screens.RULES)."""
-    match screen:
-        case Screen.IDLE:
-            return arrival.on_idle
-        case Screen.CODE:
-            return code_screen.on_code
-        case Screen.WELCOME:
-            return arrival.on_welcome
-        case Screen.CONSENT:
-            return arrival.on_consent
-        case Screen.CHECK:
-            return arrival.on_check
-        case Screen.INTRO:
-            return arrival.on_intro
-        case Screen.PRACTICE:
-            return questions.on_practice
-        case Screen.QUESTION:
-            return questions.on_question
-        case Screen.THINK:
-            return questions.on_think
-        case Screen.COUNTDOWN:
-            return questions.on_countdown
-        case Screen.RECORDING:
-            return questions.on_recording
-        case Screen.REVIEW:
-            return questions.on_review
-        case Screen.DONE:
-            return questions.on_done
-        case Screen.HELP:
-            return overlays.on_help
-        case Screen.INACTIVE:
-            return overlays.on_inactive
-        case Screen.CLOSED:
-            return arrival.on_closed
-        case Screen.OUT_OF_ORDER:
-            return arrival.on_out_of_order
-        case Screen.END_CONFIRM:
-            return overlays.on_end_confirm
-        case Screen.CHECK_HELP:
-            return overlays.on_check_help
-        case _:
-            assert_never(screen)
-
-
-SCREEN_HANDLERS: dict[Screen, Handler] = {screen: handler_for(screen) for screen in Screen}
+# Every screen's handler, one row a screen like booth.session.screens.RULES; a screen left out
+# stops the import. The help, language and end actions are handled before these, on the
+# screens that offer them (`Flow.handle`, from RULES).
+SCREEN_HANDLERS: dict[Screen, Handler] = {
+    Screen.IDLE: arrival.on_idle,
+    Screen.CODE: code_screen.on_code,
+    Screen.WELCOME: arrival.on_welcome,
+    Screen.CONSENT: arrival.on_consent,
+    Screen.CHECK: arrival.on_check,
+    Screen.INTRO: arrival.on_intro,
+    Screen.PRACTICE: questions.on_practice,
+    Screen.QUESTION: questions.on_question,
+    Screen.THINK: questions.on_think,
+    Screen.COUNTDOWN: questions.on_countdown,
+    Screen.RECORDING: questions.on_recording,
+    Screen.REVIEW: questions.on_review,
+    Screen.DONE: questions.on_done,
+    Screen.HELP: overlays.on_help,
+    Screen.INACTIVE: overlays.on_inactive,
+    Screen.CLOSED: arrival.on_closed,
+    Screen.OUT_OF_ORDER: arrival.on_out_of_order,
+    Screen.END_CONFIRM: overlays.on_end_confirm,
+    Screen.CHECK_HELP: overlays.on_check_help,
+}
+if set(SCREEN_HANDLERS) != set(Screen):
+    raise RuntimeError(f"screens without a handler: {set(Screen) - set(SCREEN_HANDLERS)}")

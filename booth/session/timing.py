@@ -1,7 +1,7 @@
 """How long the booth waits, and how it limits wrong invitation codes: the flow's timing.
 
 Defined once, here: `booth.config.settings` fills it from the `[timing]` table of the booth
-settings, and the flow takes it as it is (`Flow(..., timing=settings.timing)`).
+settings, and the flow takes it as it is (`BoothRules(..., timing=settings.timing)`).
 """
 
 from __future__ import annotations
