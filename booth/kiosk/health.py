@@ -10,11 +10,25 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Protocol
 
+from booth.devices.level_meter import LevelMeter
 from booth.devices.ports.camera import Camera
 from booth.media.spool import disk_free_bytes, worst_case_bytes
 from booth.privacy.age import AGE_FIX, age_installed
+from booth.session.interview import Interview
+
+
+class Faulty(Protocol):
+    """A part that says what is wrong with it (None: nothing): the microphone's reader."""
+
+    fault: str | None
+
+
+class Retried(Faulty, Protocol):
+    """A part tried again while it fails (`ReopeningSpeaker`): `poll` tries when it is time."""
+
+    def poll(self) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -23,7 +37,7 @@ class Fault:
     detail: str  # for staff
 
 
-def needs_sound(interview: Any) -> bool:
+def needs_sound(interview: Interview) -> bool:
     """Whether a candidate of `interview` hears anything: intro clips, question clips, or
     questions read aloud."""
     return bool(interview.intro_clips) or any(q.clip or q.audio for q in interview.questions)
@@ -34,7 +48,11 @@ def _gb(n: float) -> str:
 
 
 def session_budget_bytes(
-    interview: Any, bitrate_bps: int, sample_rate: int, margin_bytes: int, sealed: bool = False
+    interview: Interview,
+    bitrate_bps: int,
+    sample_rate: int,
+    margin_bytes: int,
+    sealed: bool = False,
 ) -> int:
     """The disk one session of `interview` can need at most (every take at full length, and
     the encrypted copies of a `sealed` session)."""
@@ -42,7 +60,7 @@ def session_budget_bytes(
     return worst_case_bytes(questions, bitrate_bps, sample_rate, 1, margin_bytes, sealed)
 
 
-def clear_session_bytes(interviews: Sequence[Any], bitrate_bps: int, sample_rate: int) -> int:
+def clear_session_bytes(interviews: Sequence[Interview], bitrate_bps: int, sample_rate: int) -> int:
     """The most a running session of any of `interviews` can hold in clear (every take at full
     length): what the RAM scratch must have room for (booth.privacy.scratch)."""
     budgets = (session_budget_bytes(iv, bitrate_bps, sample_rate, 0) for iv in interviews)
@@ -56,7 +74,7 @@ class DiskGuard:
     def __init__(
         self,
         spool_root: Path,
-        interviews: Sequence[Any],
+        interviews: Sequence[Interview],
         bitrate_bps: int,
         sample_rate: int,
         margin_bytes: int,
@@ -67,7 +85,7 @@ class DiskGuard:
         self._budget = (bitrate_bps, sample_rate, margin_bytes, sealed)
         self.set_interviews(interviews)
 
-    def set_interviews(self, interviews: Sequence[Any]) -> None:
+    def set_interviews(self, interviews: Sequence[Interview]) -> None:
         """The installed interviews a session is sized by."""
         self.budgets = {iv.id: session_budget_bytes(iv, *self._budget) for iv in interviews}
 
@@ -93,11 +111,11 @@ class Health:
     def __init__(
         self,
         camera: Camera,
-        meter: Any,
+        meter: LevelMeter,
         disk: DiskGuard,
-        interviews: Sequence[Any],
-        mic: Any = None,
-        speaker: Any = None,
+        interviews: Sequence[Interview],
+        mic: Faulty | None = None,
+        speaker: Retried | None = None,
     ) -> None:
         """`disk` is the disk guard, already sized by `interviews`; `mic` the microphone's
         reader thread; `speaker` a real booth's `ReopeningSpeaker` (out of order only while an
@@ -113,7 +131,7 @@ class Health:
     def budgets(self) -> dict[str, int]:
         return self.disk.budgets
 
-    def set_interviews(self, interviews: Sequence[Any]) -> None:
+    def set_interviews(self, interviews: Sequence[Interview]) -> None:
         """The installed interviews the disk guard sizes a session by."""
         self.disk.set_interviews(interviews)
         self.sounding = [iv.id for iv in interviews if needs_sound(iv)]
@@ -143,7 +161,7 @@ class Health:
                 f"camera: {camera_fault} (check its ribbon cable; `booth doctor` tests it)",
             )
         # A reader thread that died (USB microphone pulled) feeds the meter nothing at all.
-        mic_fault = getattr(self.mic, "fault", None) or self.meter.fault
+        mic_fault = (self.mic.fault if self.mic is not None else None) or self.meter.fault
         if mic_fault:
             return Fault(
                 "microphone",

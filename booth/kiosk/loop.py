@@ -25,7 +25,7 @@ from booth.devices.ports.light import Light
 from booth.kiosk.effect_runner import EffectRunner, take_fields
 from booth.kiosk.events import EventLog, event_writer
 from booth.kiosk.faults import Faults
-from booth.kiosk.health import Fault, Health
+from booth.kiosk.health import Fault, Faulty, Health, Retried
 from booth.kiosk.inputs import BUTTON, Inputs, button_action
 from booth.kiosk.installed import InstalledInterviews
 from booth.kiosk.light_follower import LightFollower
@@ -47,6 +47,11 @@ class Part(Protocol):
     def close(self) -> None: ...
 
 
+class Reader(Part, Faulty, Protocol):
+    """The microphone's reader thread: closed with the devices, its fault read by the health
+    check (a reader that died feeds the meter nothing)."""
+
+
 @dataclass(frozen=True)
 class Devices:
     """What the kiosk drives: the camera, the ring light, the microphone's reader thread
@@ -58,9 +63,9 @@ class Devices:
 
     camera: Camera
     light: Light | None
-    mic: Part | None
+    mic: Reader | None
     buttons: Part | None = None
-    speaker: object | None = None
+    speaker: Retried | None = None
 
     def close(self) -> None:
         """Release pins and devices: the reader stops before its microphone closes."""
