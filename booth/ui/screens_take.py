@@ -318,14 +318,20 @@ def take_layout(c: Canvas, aspect: float, question_text: str) -> TakeLayout:
     return TakeLayout(q, fit_aspect(pv, aspect), status, meter, button)
 
 
-def countdown(c: Canvas, v: View, live: Live) -> None:
-    tr = c.tr
+def _question_and_preview(c: Canvas, v: View, live: Live) -> TakeLayout:
+    """The question by the lens and the live picture, as 3-2-1 and recording show them."""
     lay = take_layout(c, frame_aspect(live.preview), v.question_text)
     c.text(
         v.question_text, lay.question, QUESTION_NEAR_LENS, bold=True, align="center",
         valign="middle",
     )  # fmt: skip
     preview(c, lay.preview, live.preview)
+    return lay
+
+
+def countdown(c: Canvas, v: View, live: Live) -> None:
+    tr = c.tr
+    lay = _question_and_preview(c, v, live)
     # The number stands beside the picture, never over the face the candidate is checking.
     side = lay.status.union(lay.meter) if c.portrait else lay.status
     number_w = side.w // 2 if c.portrait else side.w
@@ -357,12 +363,7 @@ def countdown(c: Canvas, v: View, live: Live) -> None:
 
 def recording(c: Canvas, v: View, live: Live) -> None:
     tr = c.tr
-    lay = take_layout(c, frame_aspect(live.preview), v.question_text)
-    c.text(
-        v.question_text, lay.question, QUESTION_NEAR_LENS, bold=True, align="center",
-        valign="middle",
-    )  # fmt: skip
-    preview(c, lay.preview, live.preview)
+    lay = _question_and_preview(c, v, live)
     s = lay.status
     rec_h = round(7 * c.u)
     rec_indicator(c, pygame.Rect(s.x, s.y, s.w, rec_h))
