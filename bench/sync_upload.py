@@ -62,7 +62,10 @@ ROUNDS = 9
 
 def _config(root: Path, url: str, **extra: object) -> Path:
     lines = ["[paths]", f'spool = "{root / "spool"}"', f'state = "{root / "state"}"', "[sync]"]
-    values = {"url": url, "chunk_bytes": CHUNK, "idle_seconds": 0, "retention_hours": 1000}
+    # tools/tus is a plain @tus/server, which writes no receipts: the booth deletes on the
+    # upload's word here (bench/receiver_upload measures the receipt's cost).
+    values = {"url": url, "chunk_bytes": CHUNK, "idle_seconds": 0, "retention_hours": 1000,
+              "proof": "upload"}  # fmt: skip
     values.update(extra)
     lines += [f"{k} = {json.dumps(v)}" for k, v in values.items()]
     (root / "booth.toml").write_text("\n".join(lines) + "\n")
