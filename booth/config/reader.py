@@ -85,9 +85,31 @@ def _no_constant(name: str) -> Any:
     raise ValueError(f"{name} is not a number JSON allows")
 
 
+# A bracket, or a whole string (whose brackets are text): what `text_depth` steps over.
+_NESTING = re.compile(r'[\[\]{}]|"(?:[^"\\]|\\.)*"')
+
+
+def text_depth(text: str) -> int:
+    """How deeply brackets nest in JSON `text`, outside strings, read without parsing it."""
+    level = deepest = 0
+    for match in _NESTING.finditer(text):
+        mark = match.group()
+        if mark in "[{":
+            level += 1
+            deepest = max(deepest, level)
+        elif mark in "]}":
+            level -= 1
+    return deepest
+
+
 def parse_json(text: str, path: Path, max_depth: int = MAX_DEPTH) -> Any:
     """`text` parsed as JSON with the bounds of this module; DamagedFile names `path`.
     NaN and Infinity are refused: a lockout "until NaN" compares false with every time."""
+    # Measured before json.loads: its parser recurses once a level, and deep enough it runs
+    # into the interpreter's recursion limit, where any finaliser the garbage collector runs
+    # meanwhile (a gpiozero device's, say) fails too.
+    if text_depth(text) > max_depth:
+        raise DamagedFile(path, f"is nested deeper than {max_depth} levels")
     try:
         data = json.loads(
             text,
