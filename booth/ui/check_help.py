@@ -21,6 +21,7 @@ from booth.ui import palette
 from booth.ui.blocks import Line, stack
 from booth.ui.canvas import BODY, HEADING, Canvas
 from booth.ui.i18n import N_
+from booth.ui.screens_path import contact
 from booth.ui.widgets import (
     SPEECH_FLOOR_DBFS,
     Btn,
@@ -140,10 +141,5 @@ def _topic_lines(c: Canvas, topic: str | None, measured: list[str], live: Live) 
             space_after_u=1.0,
         )
     )
-    if live.help_text:  # without it, the line above says all the booth knows (DEFAULT_HELP)
-        lines.append(Line(live.help_text, BODY, space_after_u=1.0))
-    if live.help_phone:
-        lines.append(Line(tr("Phone: {number}").format(number=live.help_phone), BODY, bold=True))
-    if live.help_location:
-        lines.append(Line(tr("Staff: {where}").format(where=live.help_location), BODY, bold=True))
-    return lines
+    # Without [help] text the line above says all the booth knows (DEFAULT_HELP).
+    return lines + contact(c, live, BODY, spaces_u=(1.0, 2.0, 2.0), default=False)

@@ -376,17 +376,26 @@ def help_screen(c: Canvas, v: View, live: Live) -> None:
     stack(c, area, lines, align="center", valign="middle")
 
 
-def contact(c: Canvas, live: Live, size_u: float = HEADING - 0.4) -> list[Line]:
-    """How to reach staff: the booth's [help] text (or a default that promises nothing the
-    booth cannot know), its phone number and where staff are, when they are set."""
+def contact(
+    c: Canvas,
+    live: Live,
+    size_u: float = HEADING - 0.4,
+    *,
+    spaces_u: tuple[float, float, float] = (3, 2, 3),
+    default: bool = True,
+) -> list[Line]:
+    """How to reach staff: the booth's [help] text (or, with `default`, one that promises
+    nothing the booth cannot know), its phone number and where staff are, when they are set;
+    each line followed by its space of `spaces_u`."""
     tr = c.tr
-    lines = [Line(live.help_text or tr(DEFAULT_HELP), size_u, space_after_u=3)]
+    text = live.help_text or (tr(DEFAULT_HELP) if default else "")
+    lines = [Line(text, size_u, space_after_u=spaces_u[0])] if text else []
     if live.help_phone:
         lines.append(Line(tr("Phone: {number}").format(number=live.help_phone), size_u,
-                          bold=True, space_after_u=2))  # fmt: skip
+                          bold=True, space_after_u=spaces_u[1]))  # fmt: skip
     if live.help_location:
         lines.append(Line(tr("Staff: {where}").format(where=live.help_location), size_u,
-                          bold=True, space_after_u=3))  # fmt: skip
+                          bold=True, space_after_u=spaces_u[2]))  # fmt: skip
     return lines
 
 
