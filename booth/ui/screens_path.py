@@ -293,14 +293,14 @@ def done(c: Canvas, v: View, live: Live) -> None:
         # True whether the booth resumes the invitation or starts it again (issue 12.4).
         lines.append(Line(tr("To answer the questions you have not answered, enter your code "
                              "again before {deadline}.").format(
-                                 deadline=unbroken(texts.date_time(tr, v.interview.deadline))),
+                                 deadline=texts.date_time(tr, v.interview.deadline)),
                           BODY, space_after_u=2.4))  # fmt: skip
     if 0 < v.seconds_left <= CLEARS_SOON_SECONDS:
         hint = tr("This screen clears in {seconds} seconds.")
         hint = hint.format(seconds=texts.seconds_up(v.seconds_left))
     else:
         hint = tr("This screen stays until you press Finish, or {time} after your last touch.")
-        hint = hint.format(time=unbroken(texts.duration(tr, v.stays_seconds)))
+        hint = hint.format(time=texts.duration(tr, v.stays_seconds))
     if not v.practice_only and v.interview is not None and v.session_ref is not None:
         # The receipt and its QR code: beside the words in landscape, under them in portrait.
         if c.portrait:
@@ -353,11 +353,6 @@ def done_words(c: Canvas, v: View) -> tuple[str, str]:
     return headline, body
 
 
-def unbroken(words: str) -> str:
-    """`words` that a line never breaks inside: a number stays with its unit ("10 minutes")."""
-    return words.replace(" ", "\u00a0")
-
-
 def help_screen(c: Canvas, v: View, live: Live) -> None:
     tr = c.tr
     area = frame(c, v, tr("Help"), [Btn(tr("Back"), "back", kind="primary")])
@@ -370,7 +365,7 @@ def help_screen(c: Canvas, v: View, live: Live) -> None:
     if v.wait_minutes and v.return_screen not in ("idle", "closed"):
         # The candidate may walk away to fetch staff: say how long the booth holds the session.
         wait = tr("Take your time. The booth waits {time} for you and keeps everything as it "
-                  "is.").format(time=unbroken(texts.duration(tr, 60 * v.wait_minutes)))  # fmt: skip
+                  "is.").format(time=texts.duration(tr, 60 * v.wait_minutes))  # fmt: skip
         lines.append(Line(wait, BODY, bold=True, space_after_u=2))
     lines.append(Line(back, BODY, color=palette.TEXT_MUTED))
     stack(c, area, lines, align="center", valign="middle")

@@ -24,6 +24,9 @@ _KEEP_TOGETHER = (
     re.compile(r"(?<=\d) (?=\d)"),  # digit groups: "031-123 45 67"
     re.compile(rf"(?<=\d) (?=(?:{_UNITS})(?:\W|$))"),  # a number and its unit: "30 s"
     re.compile(r"(?<=\b(?:min|kl\.)) (?=\d)"),  # "1 min 30 s", "kl. 13:00"
+    re.compile(r"(?<=\bat) (?=\d{1,2}:\d\d)"),  # "at 23:59"
+    re.compile(r"(?<=\d) (?=[^\W\d]+ \d{4}\b)"),  # a date's day and month: "31 March 2025"
+    re.compile(r"(?<=[^\W\d]) (?=\d{4}\b)"),  # its month and year: "March 2025"
 )
 
 
