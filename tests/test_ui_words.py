@@ -280,6 +280,15 @@ def test_no_line_breaks_inside_a_time_a_number_or_a_unit(renderers):
                     assert not broken, (size, language, name, box.rows)
 
 
+def test_a_date_and_its_time_never_break_inside_them():
+    from booth.ui.texts import keep_together
+
+    nb = "\u00a0"
+    sv = keep_together("Skriv in din kod igen före 31 mars 2025 kl. 23:59.")
+    assert f"31{nb}mars{nb}2025 kl.{nb}23:59" in sv
+    assert f"31{nb}March{nb}2025 at{nb}23:59" in keep_together("before 31 March 2025 at 23:59")
+
+
 def test_the_swedish_welcome_keeps_1_min_30_s_on_one_line(renderers):
     interview = replace(sample("sv", "welcome").interview, answer_seconds_max=90)
     for size in SIZES:
